@@ -1,0 +1,25 @@
+/** Environment variable names shared by the CDK constructs (which set them) and the handlers (which read them). */
+export const ENV = {
+  tableName: 'SLUICE_TABLE_NAME',
+  artifactBucket: 'SLUICE_ARTIFACT_BUCKET',
+  catalogBucket: 'SLUICE_CATALOG_BUCKET',
+  catalogKey: 'SLUICE_CATALOG_KEY',
+  signingSecretArn: 'SLUICE_SIGNING_SECRET_ARN',
+  approvalBaseUrl: 'SLUICE_APPROVAL_BASE_URL',
+  approvalTopicArn: 'SLUICE_APPROVAL_TOPIC_ARN',
+  stateMachineArn: 'SLUICE_STATE_MACHINE_ARN',
+} as const;
+
+/** Handler folders under lambdas/; each has index.ts exporting `handler`. Also the `Sluice::Handler` metadata value. */
+export const HANDLER_NAMES = [
+  'load-service',
+  'build',
+  'test',
+  'stage',
+  'request-approval',
+  'deploy',
+  'record',
+  'deployment-events',
+  'approval-api',
+] as const;
+export type HandlerName = (typeof HANDLER_NAMES)[number];

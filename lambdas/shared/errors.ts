@@ -1,0 +1,62 @@
+/**
+ * Named errors. Their `name` is what the state machine's Retry and Catch match (`ErrorEquals`), so renaming
+ * one is a breaking change to the definition in lib/release-state-machine.ts.
+ */
+abstract class SluiceError extends Error {
+  abstract override readonly name: string;
+}
+
+/** Worth retrying: throttling, a dropped connection. The state machine retries it with backoff. */
+export class TransientError extends SluiceError {
+  override readonly name = 'TransientError';
+}
+
+export class UnknownServiceError extends SluiceError {
+  override readonly name = 'UnknownServiceError';
+}
+
+export class InvalidReleaseRequestError extends SluiceError {
+  override readonly name = 'InvalidReleaseRequestError';
+}
+
+export class SourceNotFoundError extends SluiceError {
+  override readonly name = 'SourceNotFoundError';
+}
+
+export class EntryPointNotFoundError extends SluiceError {
+  override readonly name = 'EntryPointNotFoundError';
+}
+
+export class BuildFailedError extends SluiceError {
+  override readonly name = 'BuildFailedError';
+}
+
+export class TestsFailedError extends SluiceError {
+  override readonly name = 'TestsFailedError';
+}
+
+export class SmokeTestFailedError extends SluiceError {
+  override readonly name = 'SmokeTestFailedError';
+}
+
+export class DeploymentFailedError extends SluiceError {
+  override readonly name = 'DeploymentFailedError';
+}
+
+/** Sent with SendTaskFailure when a deployment's alarm fired and traffic went back to the previous version. */
+export class DeploymentRolledBackError extends SluiceError {
+  override readonly name = 'DeploymentRolledBack';
+}
+
+export class ApprovalError extends SluiceError {
+  override readonly name = 'ApprovalError';
+}
+
+/** Error names the state machine retries with backoff (Lambda's own transient errors plus ours). */
+export const RETRYABLE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'TransientError',
+] as const;

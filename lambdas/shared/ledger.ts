@@ -1,0 +1,323 @@
+/**
+ * The release ledger: one DynamoDB table (single-table design), the same code in Lambda and locally
+ * (against DynamoDB Local). Conditional writes make every transition safe to retry.
+ *
+ * Items:
+ *   RELEASE#<id>     / RELEASE      a release, its stages and outcome   (GSI1: SERVICE#<svc> / RELEASE#<startedAt>)
+ *   SERVICE#<svc>    / STATE        what is live for a service
+ *   APPROVAL#<id>    / APPROVAL     an approval request and its decision (GSI1: APPROVALS#<svc> / <requestedAt>)
+ *   DEPLOYMENT#<id>  / DEPLOYMENT   deployment id -> release, for the CodeDeploy event handler
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { ApprovalDecision, ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName } from './model';
+
+/** The table's key schema; lib/ledger-table.ts renders the same names in CloudFormation. */
+export const LEDGER_KEYS = {
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  gsi1: { indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+  ttlAttribute: 'expiresAt',
+} as const;
+
+export type StageStatus = 'succeeded' | 'failed' | 'skipped';
+
+export interface StageRecord {
+  readonly status: StageStatus;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly durationMs: number;
+  readonly detail?: string;
+}
+
+export interface ReleaseRecord extends ReleaseInfo {
+  readonly status: ReleaseStatus;
+  readonly stages: Partial<Record<StageName, StageRecord>>;
+  readonly outcome?: ReleaseOutcome;
+  readonly version?: string;
+  readonly deploymentId?: string;
+  readonly deployTaskToken?: string;
+}
+
+export interface ServiceState {
+  readonly service: string;
+  readonly liveVersion?: string;
+  readonly liveReleaseId?: string;
+  readonly liveCommit?: string;
+  readonly updatedAt: string;
+}
+
+export type ApprovalStatus = 'pending' | ApprovalDecision | 'expired' | 'superseded';
+
+export interface ApprovalRecord {
+  readonly approvalId: string;
+  readonly releaseId: string;
+  readonly service: string;
+  readonly approvers: readonly string[];
+  readonly required: number;
+  readonly status: ApprovalStatus;
+  readonly requestedAt: string;
+  readonly expiresAt: string;
+  readonly taskToken: string;
+  readonly decidedBy?: string;
+  readonly decidedAt?: string;
+  readonly comment?: string;
+  /** Lines shown on the approval page: tests, smoke result, commit. */
+  readonly details: readonly string[];
+}
+
+export interface DeploymentLink {
+  readonly deploymentId: string;
+  readonly releaseId: string;
+  readonly service: string;
+}
+
+export class ReleaseNotFoundError extends Error {
+  override readonly name = 'ReleaseNotFoundError';
+}
+
+/** A conditional write lost: the item is not in the state the caller expected (e.g. an approval already decided). */
+export class LedgerConflictError extends Error {
+  override readonly name = 'LedgerConflictError';
+}
+
+const releaseKey = (releaseId: string) => ({ PK: `RELEASE#${releaseId}`, SK: 'RELEASE' });
+const serviceKey = (service: string) => ({ PK: `SERVICE#${service}`, SK: 'STATE' });
+const approvalKey = (approvalId: string) => ({ PK: `APPROVAL#${approvalId}`, SK: 'APPROVAL' });
+const deploymentKey = (deploymentId: string) => ({ PK: `DEPLOYMENT#${deploymentId}`, SK: 'DEPLOYMENT' });
+
+function stripKeys<T>(item: Record<string, unknown>): T {
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, expiresAtEpoch: _ttl, ...rest } = item;
+  return rest as T;
+}
+
+async function conditional<T>(write: Promise<T>, conflict: string): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+      throw new LedgerConflictError(conflict);
+    }
+    throw error;
+  }
+}
+
+export class Ledger {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Creates the release record; a retry of the same release (same id) leaves the first record as it is. */
+  async startRelease(release: ReleaseInfo): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...releaseKey(release.releaseId),
+            GSI1PK: `SERVICE#${release.service}`,
+            GSI1SK: `RELEASE#${release.startedAt}#${release.releaseId}`,
+            ...release,
+            status: 'running',
+            stages: {},
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  async recordStage(releaseId: string, stage: StageName, record: StageRecord): Promise<void> {
+    await conditional(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: releaseKey(releaseId),
+          UpdateExpression: 'SET stages.#stage = :record',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#stage': stage },
+          ExpressionAttributeValues: { ':record': record },
+        }),
+      ),
+      `Release ${releaseId} is not in the ledger`,
+    );
+  }
+
+  /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken). */
+  async updateRelease(
+    releaseId: string,
+    fields: Partial<Pick<ReleaseRecord, 'version' | 'deploymentId' | 'deployTaskToken'>>,
+  ): Promise<void> {
+    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    await conditional(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: releaseKey(releaseId),
+          UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+          ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+        }),
+      ),
+      `Release ${releaseId} is not in the ledger`,
+    );
+  }
+
+  /**
+   * Writes the outcome once. Creates a minimal record when the release failed before LoadService could
+   * create one (e.g. an unknown service), so that no outcome is ever lost.
+   */
+  async finishRelease(releaseId: string, service: string, outcome: ReleaseOutcome): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: releaseKey(releaseId),
+        UpdateExpression:
+          'SET #status = :status, outcome = :outcome, releaseId = :rid, service = if_not_exists(service, :svc), ' +
+          'stages = if_not_exists(stages, :empty), startedAt = if_not_exists(startedAt, :ended), ' +
+          'GSI1PK = if_not_exists(GSI1PK, :gpk), GSI1SK = if_not_exists(GSI1SK, :gsk) REMOVE deployTaskToken',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': outcome.status,
+          ':outcome': outcome,
+          ':rid': releaseId,
+          ':svc': service,
+          ':empty': {},
+          ':ended': outcome.endedAt,
+          ':gpk': `SERVICE#${service}`,
+          ':gsk': `RELEASE#${outcome.endedAt}#${releaseId}`,
+        },
+      }),
+    );
+  }
+
+  async getRelease(releaseId: string): Promise<ReleaseRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: releaseKey(releaseId), ConsistentRead: true }),
+    );
+    return Item ? stripKeys<ReleaseRecord>(Item) : undefined;
+  }
+
+  async requireRelease(releaseId: string): Promise<ReleaseRecord> {
+    const release = await this.getRelease(releaseId);
+    if (!release) throw new ReleaseNotFoundError(`Release ${releaseId} is not in the ledger`);
+    return release;
+  }
+
+  /** Newest first. */
+  async listReleases(service: string, limit = 50): Promise<ReleaseRecord[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: LEDGER_KEYS.gsi1.indexName,
+        KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': `SERVICE#${service}`, ':prefix': 'RELEASE#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => stripKeys<ReleaseRecord>(item));
+  }
+
+  async getServiceState(service: string): Promise<ServiceState | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: serviceKey(service), ConsistentRead: true }),
+    );
+    return Item ? stripKeys<ServiceState>(Item) : undefined;
+  }
+
+  async setLive(service: string, live: Omit<ServiceState, 'service'>): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...serviceKey(service), service, ...live } }),
+    );
+  }
+
+  async putApproval(approval: ApprovalRecord): Promise<void> {
+    await conditional(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...approvalKey(approval.approvalId),
+            GSI1PK: `APPROVALS#${approval.service}`,
+            GSI1SK: `${approval.requestedAt}#${approval.approvalId}`,
+            ...approval,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      ),
+      `Approval ${approval.approvalId} exists already`,
+    );
+  }
+
+  async getApproval(approvalId: string): Promise<ApprovalRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: approvalKey(approvalId), ConsistentRead: true }),
+    );
+    return Item ? stripKeys<ApprovalRecord>(Item) : undefined;
+  }
+
+  /** Decides a pending approval exactly once; a second decision throws LedgerConflictError. */
+  async decideApproval(
+    approvalId: string,
+    decision: { status: ApprovalStatus; decidedBy: string; decidedAt: string; comment?: string },
+  ): Promise<ApprovalRecord> {
+    const { Attributes } = await conditional(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(approvalId),
+          UpdateExpression: 'SET #status = :status, decidedBy = :by, decidedAt = :at, #comment = :comment',
+          ConditionExpression: 'attribute_exists(PK) AND #status = :pending',
+          ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
+          ExpressionAttributeValues: {
+            ':status': decision.status,
+            ':by': decision.decidedBy,
+            ':at': decision.decidedAt,
+            ':comment': decision.comment ?? '',
+            ':pending': 'pending',
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+      `Approval ${approvalId} is no longer pending`,
+    );
+    return stripKeys<ApprovalRecord>(Attributes ?? {});
+  }
+
+  async listApprovals(service: string, limit = 50): Promise<ApprovalRecord[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: LEDGER_KEYS.gsi1.indexName,
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': `APPROVALS#${service}` },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => stripKeys<ApprovalRecord>(item));
+  }
+
+  async linkDeployment(link: DeploymentLink): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...deploymentKey(link.deploymentId), ...link } }));
+  }
+
+  async findDeployment(deploymentId: string): Promise<DeploymentLink | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: deploymentKey(deploymentId), ConsistentRead: true }),
+    );
+    return Item ? stripKeys<DeploymentLink>(Item) : undefined;
+  }
+}

@@ -1,0 +1,111 @@
+import type { Catalog, ServiceConfig } from '../../lib/catalog/types';
+
+/** Where a release was started from. */
+export interface ReleaseTrigger {
+  readonly source: 'manual' | 'codecommit' | 'github' | 'local-git' | 'demo';
+  /** Who or what started it (an email, a pusher's login). */
+  readonly actor?: string;
+}
+
+/**
+ * The input of one execution of the release state machine. The execution name equals `releaseId`, so a
+ * duplicate event can never start a duplicate release.
+ */
+export interface ReleaseRequest {
+  readonly releaseId: string;
+  readonly service: string;
+  /** Commit to release; the head of the tracked branch when absent. */
+  readonly commit?: string;
+  readonly trigger: ReleaseTrigger;
+}
+
+export interface CommitInfo {
+  readonly sha: string;
+  readonly author: string;
+  readonly message: string;
+  /** ISO 8601 */
+  readonly time: string;
+}
+
+export interface ReleaseInfo {
+  readonly releaseId: string;
+  readonly service: string;
+  readonly mode: ServiceConfig['mode'];
+  readonly commit: CommitInfo;
+  /** ISO 8601 */
+  readonly startedAt: string;
+  readonly trigger: ReleaseTrigger;
+}
+
+export interface BuildResult {
+  readonly artifactKey: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly durationMs: number;
+}
+
+export interface TestResult {
+  readonly passed: number;
+  readonly failed: number;
+  readonly durationMs: number;
+}
+
+export interface StageResult {
+  readonly version: string;
+  readonly smoke: { readonly status: number; readonly latencyMs: number };
+}
+
+export type ApprovalDecision = 'approved' | 'rejected';
+
+export interface ApprovalResult {
+  readonly approvalId: string;
+  readonly decision: ApprovalDecision;
+  readonly decidedBy: string;
+  readonly comment?: string;
+  /** ISO 8601 */
+  readonly decidedAt: string;
+}
+
+export interface DeployResult {
+  readonly deploymentId: string;
+  readonly fromVersion?: string;
+  readonly toVersion: string;
+  readonly strategy: string;
+}
+
+/** Step Functions' Catch output. */
+export interface CaughtError {
+  readonly Error: string;
+  readonly Cause?: string;
+}
+
+/** The state document as it flows through the release state machine (each stage adds its field). */
+export interface ReleaseDocument extends ReleaseRequest {
+  readonly release: ReleaseInfo;
+  readonly config: ServiceConfig;
+  readonly build?: BuildResult;
+  readonly test?: TestResult;
+  readonly stage?: StageResult;
+  readonly approval?: ApprovalResult;
+  readonly deploy?: DeployResult;
+  /** Set by a stage's Catch. */
+  readonly failure?: CaughtError;
+  /** Set by the Pass state after a stage's Catch: which stage failed. */
+  readonly failedStage?: { readonly stage: StageName };
+}
+
+export const STAGE_NAMES = ['LoadService', 'Build', 'Test', 'Stage', 'Approval', 'Deploy', 'Record'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export type ReleaseStatus = 'running' | 'succeeded' | 'failed' | 'rejected' | 'rolled_back';
+
+export interface ReleaseOutcome {
+  readonly status: ReleaseStatus;
+  /** The stage the release ended at. */
+  readonly stage: StageName;
+  readonly reason?: string;
+  /** ISO 8601 */
+  readonly endedAt: string;
+}
+
+export type { Catalog, ServiceConfig };

@@ -1,0 +1,110 @@
+/**
+ * Ports: what a release needs from the outside world. Each has an AWS adapter (lambdas/shared/aws/) and a
+ * local implementation (local/), and the handlers see only these interfaces.
+ */
+import type { ApprovalChannel, Catalog, ServiceConfig, SourceConfig } from '../../lib/catalog/types';
+import type { CommitInfo, ReleaseInfo } from './model';
+
+export interface CatalogStore {
+  load(): Promise<Catalog>;
+}
+
+export interface SourceRepository {
+  /** The commit `ref` names (a sha), or the head of the tracked branch when `ref` is absent. */
+  resolveCommit(source: SourceConfig, ref?: string): Promise<CommitInfo>;
+  /** Writes the tree of `sha` below `source.path` into `intoDir` (which exists and is empty). */
+  checkout(source: SourceConfig, sha: string, intoDir: string): Promise<void>;
+}
+
+export interface StoredArtifact {
+  readonly key: string;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+export interface ArtifactStore {
+  put(key: string, body: Uint8Array): Promise<StoredArtifact>;
+  get(key: string): Promise<Uint8Array>;
+}
+
+export interface HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body?: string;
+}
+
+export interface InvokeResult {
+  readonly statusCode: number;
+  readonly body: string;
+  readonly latencyMs: number;
+}
+
+export type DeploymentStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Stopped';
+
+export interface DeploymentDescription {
+  readonly deploymentId: string;
+  readonly status: DeploymentStatus;
+  readonly rolledBack: boolean;
+  /** Why it failed or stopped, in words a person can act on. */
+  readonly reason?: string;
+  /** The alarm that stopped it, when one did. */
+  readonly alarm?: string;
+}
+
+export interface StartDeploymentRequest {
+  readonly service: ServiceConfig;
+  readonly releaseId: string;
+  /** The version live now; absent for a service's first release (then traffic moves all at once). */
+  readonly fromVersion?: string;
+  readonly toVersion: string;
+}
+
+/** Where a service runs: Lambda + CodeDeploy in AWS, local processes behind a weighted router locally. */
+export interface DeployTarget {
+  /** Loads the artifact as a new immutable version (not yet serving live traffic). */
+  stageVersion(service: ServiceConfig, releaseId: string, artifactKey: string): Promise<{ version: string }>;
+  /** Sends one request straight to a version (smoke tests). */
+  invoke(service: ServiceConfig, version: string, request: HttpRequest): Promise<InvokeResult>;
+  /** The version the live alias serves now, or undefined before the first release. */
+  liveVersion(service: ServiceConfig): Promise<string | undefined>;
+  /**
+   * Starts moving live traffic to `toVersion` as `service.deploy.strategy` says, watched by the service's
+   * alarms. Returns at once; the end arrives as a CodeDeploy state-change event.
+   */
+  startDeployment(request: StartDeploymentRequest): Promise<{ deploymentId: string }>;
+  describeDeployment(deploymentId: string): Promise<DeploymentDescription>;
+}
+
+/** Resumes a paused execution: SendTaskSuccess / SendTaskFailure. */
+export interface TaskCallbacks {
+  succeed(taskToken: string, output: unknown): Promise<void>;
+  fail(taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+export interface ApprovalNotification {
+  readonly approvalId: string;
+  readonly approver: string;
+  readonly channel: ApprovalChannel;
+  /** Signed, approver-bound, expiring link to the approval page. */
+  readonly link: string;
+  readonly release: ReleaseInfo;
+  /** ISO 8601 */
+  readonly expiresAt: string;
+  /** Plain-text lines: tests, staging smoke result, changes. */
+  readonly details: readonly string[];
+}
+
+export interface Notifier {
+  notify(notification: ApprovalNotification): Promise<void>;
+}
+
+/** The HMAC key that signs approval links. */
+export interface SigningKeyProvider {
+  signingKey(): Promise<Uint8Array>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

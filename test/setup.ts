@@ -1,0 +1,7 @@
+import '../local/polyfills';
+
+// Tests never reach AWS: fail fast if an SDK client tries to resolve real credentials.
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID = 'test';
+process.env.AWS_SECRET_ACCESS_KEY = 'test';
+process.env.AWS_EC2_METADATA_DISABLED = 'true';

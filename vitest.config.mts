@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // End-to-end files start DynamoDB Local and child processes; two cores, so keep files few at once.
+    maxWorkers: 2,
+    setupFiles: ['test/setup.ts'],
+  },
+});
