@@ -23,7 +23,7 @@ export const LEDGER_KEYS = {
   partitionKey: 'PK',
   sortKey: 'SK',
   gsi1: { indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
-  ttlAttribute: 'expiresAt',
+  ttlAttribute: 'ttl',
 } as const;
 
 export type StageStatus = 'succeeded' | 'failed' | 'skipped';
@@ -76,6 +76,9 @@ export interface DeploymentLink {
   readonly deploymentId: string;
   readonly releaseId: string;
   readonly service: string;
+  readonly fromVersion?: string;
+  readonly toVersion: string;
+  readonly strategy: string;
 }
 
 export class ReleaseNotFoundError extends Error {
@@ -93,7 +96,7 @@ const approvalKey = (approvalId: string) => ({ PK: `APPROVAL#${approvalId}`, SK:
 const deploymentKey = (deploymentId: string) => ({ PK: `DEPLOYMENT#${deploymentId}`, SK: 'DEPLOYMENT' });
 
 function stripKeys<T>(item: Record<string, unknown>): T {
-  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, expiresAtEpoch: _ttl, ...rest } = item;
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, ttl: _ttl, ...rest } = item;
   return rest as T;
 }
 

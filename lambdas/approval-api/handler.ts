@@ -1,0 +1,40 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { SecretsManagerSigningKeys } from '../shared/aws/secrets-manager-signing-keys';
+import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
+import { ENV } from '../shared/env';
+import { Ledger } from '../shared/ledger';
+import { logger } from '../shared/observability';
+import { systemClock } from '../shared/ports';
+import { portsFor, requireEnv } from '../shared/wiring';
+import { handleApprovalHttp } from './approval-api';
+
+const ports = portsFor(() => ({
+  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  tasks: new SfnTaskCallbacks(new SFNClient({})),
+  signingKeys: new SecretsManagerSigningKeys(new SecretsManagerClient({}), requireEnv(ENV.signingSecretArn)),
+  clock: systemClock,
+}));
+
+/** The approval page behind a Lambda function URL (payload format 2.0). */
+export const handler = async (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> => {
+  logger.addContext(context);
+  const body = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  const response = await handleApprovalHttp(
+    {
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      query: new URLSearchParams(event.rawQueryString ?? ''),
+      body,
+      sourceIp: event.requestContext.http.sourceIp,
+      userAgent: event.requestContext.http.userAgent,
+    },
+    ports(),
+  );
+  // Path only: the query string carries the link's signature.
+  logger.info('approval page', { method: event.requestContext.http.method, path: event.rawPath, status: response.statusCode });
+  return response;
+};

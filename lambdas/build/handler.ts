@@ -1,0 +1,29 @@
+import { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { CodeCommitSource } from '../shared/aws/codecommit-source';
+import { S3ArtifactStore } from '../shared/aws/s3-artifact-store';
+import { ENV } from '../shared/env';
+import { Ledger } from '../shared/ledger';
+import type { BuildResult, ReleaseDocument } from '../shared/model';
+import { logger } from '../shared/observability';
+import { systemClock } from '../shared/ports';
+import { portsFor, requireEnv } from '../shared/wiring';
+import { buildRelease } from './build';
+
+const ports = portsFor(() => ({
+  source: new CodeCommitSource(new CodeCommitClient({})),
+  artifacts: new S3ArtifactStore(new S3Client({}), requireEnv(ENV.artifactBucket)),
+  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  clock: systemClock,
+  workDir: '/tmp',
+}));
+
+export const handler = async (event: ReleaseDocument, context: Context): Promise<BuildResult> => {
+  logger.addContext(context);
+  const result = await buildRelease(event, ports());
+  logger.info('built', { releaseId: event.releaseId, bytes: result.bytes, sha256: result.sha256 });
+  return result;
+};

@@ -1,0 +1,27 @@
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
+import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
+import { ENV } from '../shared/env';
+import { Ledger } from '../shared/ledger';
+import { logger } from '../shared/observability';
+import { portsFor, requireEnv } from '../shared/wiring';
+import { type CodeDeployStateChange, type DeploymentEventOutcome, onDeploymentStateChange } from './deployment-events';
+
+const ports = portsFor(() => ({
+  // Only describeDeployment is used here; no artifact bucket is needed.
+  deployTarget: new LambdaCodeDeployTarget(new LambdaClient({}), new CodeDeployClient({}), ''),
+  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  tasks: new SfnTaskCallbacks(new SFNClient({})),
+}));
+
+export const handler = async (event: CodeDeployStateChange, context: Context): Promise<DeploymentEventOutcome> => {
+  logger.addContext(context);
+  const outcome = await onDeploymentStateChange(event, ports());
+  logger.info('deployment event', { deploymentId: event.detail?.deploymentId, state: event.detail?.state, outcome });
+  return outcome;
+};

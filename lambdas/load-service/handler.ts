@@ -1,0 +1,28 @@
+import { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { CodeCommitSource } from '../shared/aws/codecommit-source';
+import { S3CatalogStore } from '../shared/aws/s3-catalog-store';
+import { ENV } from '../shared/env';
+import { Ledger } from '../shared/ledger';
+import type { ReleaseDocument } from '../shared/model';
+import { logger } from '../shared/observability';
+import { systemClock } from '../shared/ports';
+import { portsFor, requireEnv } from '../shared/wiring';
+import { loadService } from './load-service';
+
+const ports = portsFor(() => ({
+  catalog: new S3CatalogStore(new S3Client({}), requireEnv(ENV.catalogBucket), requireEnv(ENV.catalogKey)),
+  source: new CodeCommitSource(new CodeCommitClient({})),
+  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  clock: systemClock,
+}));
+
+export const handler = async (event: unknown, context: Context): Promise<ReleaseDocument> => {
+  logger.addContext(context);
+  const doc = await loadService(event, ports());
+  logger.info('release opened', { releaseId: doc.releaseId, commit: doc.release.commit.sha });
+  return doc;
+};

@@ -1,0 +1,52 @@
+import { findService } from '../../lib/catalog/validate';
+import { InvalidReleaseRequestError } from '../shared/errors';
+import type { ReleaseDocument, ReleaseInfo, ReleaseRequest } from '../shared/model';
+import { recordStageSucceeded } from '../shared/stage-record';
+import type { Ports } from '../shared/wiring';
+
+export type LoadServicePorts = Pick<Ports, 'catalog' | 'source' | 'ledger' | 'clock'>;
+
+const RELEASE_ID = /^[A-Za-z0-9_-]{1,80}$/;
+const TRIGGER_SOURCES = new Set(['manual', 'codecommit', 'github', 'local-git', 'demo']);
+
+/** Checks the execution input; the error says which field is wrong and what was received. */
+export function parseReleaseRequest(input: unknown): ReleaseRequest {
+  const request = (input ?? {}) as Partial<ReleaseRequest>;
+  const problems: string[] = [];
+  if (typeof request.releaseId !== 'string' || !RELEASE_ID.test(request.releaseId)) {
+    problems.push(`releaseId: received ${JSON.stringify(request.releaseId)}; use 1-80 letters, digits, '-' or '_'`);
+  }
+  if (typeof request.service !== 'string' || request.service.length === 0) {
+    problems.push(`service: received ${JSON.stringify(request.service)}; name a service from the catalog`);
+  }
+  if (request.commit !== undefined && (typeof request.commit !== 'string' || !/^[0-9a-f]{4,40}$/i.test(request.commit))) {
+    problems.push(`commit: received ${JSON.stringify(request.commit)}; use a commit sha (4-40 hex digits) or omit it`);
+  }
+  if (!request.trigger || !TRIGGER_SOURCES.has(request.trigger.source)) {
+    problems.push(
+      `trigger.source: received ${JSON.stringify(request.trigger?.source)}; use one of ${[...TRIGGER_SOURCES].join(', ')}`,
+    );
+  }
+  if (problems.length > 0) throw new InvalidReleaseRequestError(`Invalid release request: ${problems.join('; ')}`);
+  return request as ReleaseRequest;
+}
+
+/** First stage: find the service, pin the commit, open the release in the ledger. */
+export async function loadService(input: unknown, ports: LoadServicePorts): Promise<ReleaseDocument> {
+  const startedAt = ports.clock.now();
+  const request = parseReleaseRequest(input);
+  const catalog = await ports.catalog.load();
+  const config = findService(catalog, request.service);
+  const commit = await ports.source.resolveCommit(config.source, request.commit);
+  const release: ReleaseInfo = {
+    releaseId: request.releaseId,
+    service: config.name,
+    mode: config.mode,
+    commit,
+    startedAt: startedAt.toISOString(),
+    trigger: request.trigger,
+  };
+  await ports.ledger.startRelease(release);
+  await recordStageSucceeded(ports, release.releaseId, 'LoadService', startedAt, `commit ${commit.sha.slice(0, 12)}`);
+  return { ...request, release, config };
+}

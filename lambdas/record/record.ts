@@ -1,0 +1,93 @@
+import type { CaughtError, ReleaseDocument, ReleaseOutcome, StageName } from '../shared/model';
+import { stageRecord } from '../shared/stage-record';
+import type { Ports } from '../shared/wiring';
+
+export type RecordPorts = Pick<Ports, 'ledger' | 'clock'>;
+
+/** The Record state's input: a whole release document, or what is left of it after an early failure. */
+export type RecordInput = Partial<ReleaseDocument> & Pick<ReleaseDocument, 'releaseId' | 'service'>;
+
+/**
+ * Step Functions puts a Lambda error's JSON (`{"errorType","errorMessage"}`) in Cause, and a
+ * SendTaskFailure cause as it was sent: return the human message either way.
+ */
+export function failureReason(failure: CaughtError): string {
+  const cause = failure.Cause ?? '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: a plain cause
+  }
+  return cause || failure.Error;
+}
+
+export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome {
+  const at = endedAt.toISOString();
+  if (input.failure) {
+    const stage: StageName = input.failedStage?.stage ?? 'Record';
+    const reason = `${input.failure.Error}: ${failureReason(input.failure)}`;
+    const status = input.failure.Error === 'DeploymentRolledBack' ? 'rolled_back' : 'failed';
+    return { status, stage, reason, endedAt: at };
+  }
+  if (input.approval?.decision === 'rejected') {
+    const comment = input.approval.comment ? `: ${input.approval.comment}` : '';
+    return { status: 'rejected', stage: 'Approval', reason: `Rejected by ${input.approval.decidedBy}${comment}`, endedAt: at };
+  }
+  return { status: 'succeeded', stage: 'Deploy', endedAt: at };
+}
+
+/** Last stage: writes the outcome (every path ends here) and, on success, what is now live. */
+export async function recordRelease(input: RecordInput, ports: RecordPorts): Promise<ReleaseOutcome> {
+  const now = ports.clock.now();
+  const outcome = decideOutcome(input, now);
+  const releaseId = input.releaseId;
+  const existing = await ports.ledger.getRelease(releaseId);
+  if (existing) {
+    if (input.approval) {
+      const requested = input.approval.decidedAt;
+      await ports.ledger.recordStage(releaseId, 'Approval', {
+        status: input.approval.decision === 'approved' ? 'succeeded' : 'failed',
+        startedAt: existing.stages.Stage?.endedAt ?? requested,
+        endedAt: requested,
+        durationMs: Math.max(0, new Date(requested).getTime() - new Date(existing.stages.Stage?.endedAt ?? requested).getTime()),
+        detail: `${input.approval.decision} by ${input.approval.decidedBy}`,
+      });
+    }
+    if (outcome.status !== 'succeeded' && outcome.stage !== 'Approval' && outcome.stage !== 'Record') {
+      const started = previousStageEnd(existing.stages, outcome.stage) ?? existing.startedAt;
+      await ports.ledger.recordStage(releaseId, outcome.stage, {
+        ...stageRecord(ports.clock, new Date(started), 'failed', outcome.reason),
+      });
+    }
+    if (outcome.status === 'succeeded' && input.deploy) {
+      const started = previousStageEnd(existing.stages, 'Deploy') ?? existing.startedAt;
+      await ports.ledger.recordStage(
+        releaseId,
+        'Deploy',
+        stageRecord(ports.clock, new Date(started), 'succeeded', `${input.deploy.deploymentId}: ${input.deploy.fromVersion ?? '-'} → ${input.deploy.toVersion} (${input.deploy.strategy})`),
+      );
+    }
+  }
+  await ports.ledger.finishRelease(releaseId, input.service, outcome);
+  if (outcome.status === 'succeeded' && input.stage) {
+    await ports.ledger.setLive(input.service, {
+      liveVersion: input.stage.version,
+      liveReleaseId: releaseId,
+      ...(input.release ? { liveCommit: input.release.commit.sha } : {}),
+      updatedAt: outcome.endedAt,
+    });
+  }
+  return outcome;
+}
+
+const ORDER: readonly StageName[] = ['LoadService', 'Build', 'Test', 'Stage', 'Approval', 'Deploy'];
+
+/** When the stage before `stage` ended: the failed stage's start, for its duration. */
+function previousStageEnd(stages: Partial<Record<StageName, { endedAt: string }>>, stage: StageName): string | undefined {
+  for (let i = ORDER.indexOf(stage) - 1; i >= 0; i--) {
+    const ended = stages[ORDER[i]]?.endedAt;
+    if (ended) return ended;
+  }
+  return undefined;
+}

@@ -1,0 +1,26 @@
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
+import { ENV } from '../shared/env';
+import { Ledger } from '../shared/ledger';
+import type { ReleaseDocument, StageResult } from '../shared/model';
+import { logger } from '../shared/observability';
+import { systemClock } from '../shared/ports';
+import { portsFor, requireEnv } from '../shared/wiring';
+import { stageRelease } from './stage';
+
+const ports = portsFor(() => ({
+  deployTarget: new LambdaCodeDeployTarget(new LambdaClient({}), new CodeDeployClient({}), requireEnv(ENV.artifactBucket)),
+  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  clock: systemClock,
+}));
+
+export const handler = async (event: ReleaseDocument, context: Context): Promise<StageResult> => {
+  logger.addContext(context);
+  const result = await stageRelease(event, ports());
+  logger.info('staged', { releaseId: event.releaseId, version: result.version });
+  return result;
+};

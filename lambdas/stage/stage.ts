@@ -1,0 +1,39 @@
+import { SmokeTestFailedError } from '../shared/errors';
+import type { ReleaseDocument, StageResult } from '../shared/model';
+import { recordStageSucceeded } from '../shared/stage-record';
+import type { Ports } from '../shared/wiring';
+
+export type StagePorts = Pick<Ports, 'deployTarget' | 'ledger' | 'clock'>;
+
+/** Loads the artifact as a new version (not yet live) and smoke-tests it with one real request. */
+export async function stageRelease(doc: ReleaseDocument, ports: StagePorts): Promise<StageResult> {
+  const startedAt = ports.clock.now();
+  const { config, release } = doc;
+  if (!doc.build) throw new SmokeTestFailedError(`Release ${release.releaseId} reached Stage without a build`);
+  const { version } = await ports.deployTarget.stageVersion(config, release.releaseId, doc.build.artifactKey);
+  await ports.ledger.updateRelease(release.releaseId, { version });
+  const { method, path, expectStatus } = config.smoke;
+  let smoke: { statusCode: number; body: string; latencyMs: number };
+  try {
+    smoke = await ports.deployTarget.invoke(config, version, { method, path });
+  } catch (error) {
+    throw new SmokeTestFailedError(
+      `Smoke test ${method} ${path} on ${config.name} version ${version} did not answer: ${(error as Error).message}`,
+    );
+  }
+  if (smoke.statusCode !== expectStatus) {
+    throw new SmokeTestFailedError(
+      `Smoke test ${method} ${path} on ${config.name} version ${version} answered ${smoke.statusCode}, ` +
+        `expected ${expectStatus}: ${smoke.body.slice(0, 300)}`,
+    );
+  }
+  const result: StageResult = { version, smoke: { status: smoke.statusCode, latencyMs: smoke.latencyMs } };
+  await recordStageSucceeded(
+    ports,
+    release.releaseId,
+    'Stage',
+    startedAt,
+    `version ${version}; smoke ${method} ${path} → ${smoke.statusCode} in ${smoke.latencyMs} ms`,
+  );
+  return result;
+}

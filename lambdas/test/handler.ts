@@ -1,0 +1,28 @@
+import { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { CodeCommitSource } from '../shared/aws/codecommit-source';
+import { ENV } from '../shared/env';
+import { Ledger } from '../shared/ledger';
+import type { ReleaseDocument, TestResult } from '../shared/model';
+import { logger } from '../shared/observability';
+import { systemClock } from '../shared/ports';
+import { portsFor, requireEnv } from '../shared/wiring';
+import { testRelease } from './test';
+
+const ports = portsFor(() => ({
+  source: new CodeCommitSource(new CodeCommitClient({})),
+  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  clock: systemClock,
+  workDir: '/tmp',
+}));
+
+export const handler = async (event: ReleaseDocument, context: Context): Promise<TestResult> => {
+  logger.addContext(context);
+  // Leave a minute of the Lambda's time to report the result.
+  const timeoutMs = Math.max(10_000, context.getRemainingTimeInMillis() - 60_000);
+  const result = await testRelease(event, ports(), { timeoutMs });
+  logger.info('tested', { releaseId: event.releaseId, passed: result.passed });
+  return result;
+};

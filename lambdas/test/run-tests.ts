@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+
+export interface TestRun {
+  readonly passed: number;
+  readonly failed: number;
+  readonly failures: readonly string[];
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  readonly output: string;
+}
+
+/** Parses node:test's TAP summary (`# pass N`, `# fail N`) and the names of failed tests. */
+export function parseTap(output: string): Pick<TestRun, 'passed' | 'failed' | 'failures'> {
+  const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
+  const failures = [...output.matchAll(/^\s*not ok \d+ - (.+)$/gm)].map((m) => m[1].trim());
+  return { passed: count('pass'), failed: count('fail'), failures };
+}
+
+/**
+ * Runs bundled test files with `node --test` in a child process. The child gets a clean environment:
+ * in Lambda the parent's environment holds the pipeline role's credentials, which service tests must not see.
+ */
+export function runNodeTests(files: readonly string[], cwd: string, timeoutMs: number): Promise<TestRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', ...files], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, NODE_ENV: 'test', TZ: 'UTC' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const append = (chunk: Buffer) => {
+      // Keep the tail only: a chatty suite must not exhaust memory.
+      output = (output + chunk.toString()).slice(-200_000);
+    };
+    child.stdout.on('data', append);
+    child.stderr.on('data', append);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ ...parseTap(output), exitCode, timedOut, output });
+    });
+  });
+}

@@ -1,0 +1,142 @@
+/**
+ * `npm start`: real releases of the example services on this machine, both models end to end.
+ *   greeter  (delivery):   approved through the approval page → deployed; then a commit whose tests fail.
+ *   checkout (deployment): first release; a green canary; a bad commit → alarm → automatic rollback.
+ */
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ReleaseStatus, StageName } from '../../lambdas/shared/model';
+import { decideViaPage } from '../approve-via-page';
+import { LocalSluice, type ReleaseReport } from '../runtime';
+import { commitOverlay, seedRepository } from './git-fixtures';
+import { formatSummary, type SummaryRow } from './summary';
+
+export interface DemoOptions {
+  readonly catalogFile: string;
+  readonly stateDir: string;
+  /** @default 60 (a 5-minute canary bakes for 5 s) */
+  readonly timeScale?: number;
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** A person decides at the terminal; otherwise the demo approves through the page's form and says so. */
+  readonly interactive: boolean;
+  readonly out?: (line: string) => void;
+}
+
+interface Expectation {
+  readonly status: ReleaseStatus;
+  readonly stage: StageName;
+}
+
+const GREETER = 'greeter';
+const CHECKOUT = 'checkout';
+
+function expectationMet(report: ReleaseReport, expected: Expectation): boolean {
+  return report.status === expected.status && report.endedAt === expected.stage;
+}
+
+async function approveGreeter(sluice: LocalSluice, releaseId: string, options: DemoOptions): Promise<void> {
+  const out = options.out ?? console.log;
+  const { link, approver, file } = await sluice.waitForApprovalLink(releaseId, 120_000);
+  out('');
+  out(`  ✉  Approval requested for ${releaseId}. Email for ${approver} written to ${file}`);
+  out(`     Approval link (signed, single use, expiring): ${link}`);
+  if (options.interactive) {
+    out('     Open it in a browser and click Approve, or press Enter here to approve through the page for you.');
+    const approvalId = new URL(link).pathname.split('/').pop() ?? '';
+    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
+    const pressedEnter = new Promise<'enter'>((done) => rl.once('line', () => done('enter')));
+    const decided = (async () => {
+      for (;;) {
+        const approval = await sluice.ledger.getApproval(approvalId);
+        if (approval && approval.status !== 'pending') return 'decided' as const;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+    const first = await Promise.race([pressedEnter, decided]);
+    rl.close();
+    if (first === 'decided') {
+      out('     Decision received from the approval page.');
+      return;
+    }
+  } else {
+    out('     No terminal (CI or piped output): approving through that same page — GET the link, POST its form.');
+  }
+  const result = await decideViaPage(link, { decision: 'approve', comment: 'Approved by the local demo' });
+  if (result.status !== 200) throw new Error(`The approval page answered ${result.status}: ${result.body.slice(0, 300)}`);
+  out(`     Approved as ${approver} through the page's form (HTTP ${result.status}).`);
+}
+
+/** Runs the demo; resolves to the process exit code (0 only when every release ended as expected). */
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const out = options.out ?? console.log;
+  const started = Date.now();
+  const stateDir = resolve(options.stateDir);
+  await rm(stateDir, { recursive: true, force: true });
+  const reposDir = join(stateDir, 'repos');
+  out(`Sluice local demo — state in ${stateDir}`);
+  const greeterRepo = await seedRepository(reposDir, GREETER);
+  const checkoutRepo = await seedRepository(reposDir, CHECKOUT);
+  out(`Seeded local git repositories for ${GREETER} and ${CHECKOUT} in ${reposDir}`);
+
+  const sluice = await LocalSluice.start({
+    catalogFile: options.catalogFile,
+    stateDir,
+    reposDir,
+    timeScale: options.timeScale ?? 60,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    log: (line) => out(`  · ${line}`),
+  });
+  out(`Approval and status pages on ${sluice.web.url}  (time compressed ×${options.timeScale ?? 60})`);
+  const rows: SummaryRow[] = [];
+  const track = async (title: string, service: string, commit: string, expected: Expectation, during?: (id: string) => Promise<void>) => {
+    const run = await sluice.release({ service, commit, trigger: { source: 'demo', actor: 'dana@example.com' } });
+    out(`▶ ${title}: ${run.releaseId} started`);
+    const [report] = await Promise.all([run.done, during?.(run.releaseId)]);
+    const ok = expectationMet(report, expected);
+    out(`${ok ? '✔' : '✘'} ${title}: ${report.status} at ${report.endedAt}${report.reason ? ` — ${report.reason.split('\n')[0]}` : ''}`);
+    rows.push({ title, report, expected: `${expected.status} at ${expected.stage}`, ok });
+    return report;
+  };
+
+  try {
+    const delivery = (async () => {
+      await track('delivery, approved', GREETER, greeterRepo.sha, { status: 'succeeded', stage: 'Deploy' }, (id) =>
+        approveGreeter(sluice, id, options),
+      );
+      const failing = await commitOverlay(greeterRepo.repo, 'greeter-failing-tests');
+      await track('tests fail', GREETER, failing, { status: 'failed', stage: 'Test' });
+    })();
+    const deployment = (async () => {
+      await track('deployment, first release', CHECKOUT, checkoutRepo.sha, { status: 'succeeded', stage: 'Deploy' });
+      const green = await commitOverlay(checkoutRepo.repo, 'checkout-v2');
+      await track('deployment, green canary', CHECKOUT, green, { status: 'succeeded', stage: 'Deploy' });
+      const bad = await commitOverlay(checkoutRepo.repo, 'checkout-bad');
+      const report = await track('deployment, bad commit', CHECKOUT, bad, { status: 'rolled_back', stage: 'Deploy' });
+      const deploymentId = report.record?.deploymentId;
+      if (deploymentId) {
+        const canary = sluice.deployTarget.deploymentReport(deploymentId);
+        if (canary.detectToRollbackMs !== undefined) {
+          out(`  ↺ rollback: ${canary.detectToRollbackMs} ms from the first failing request to the previous version serving 100% again`);
+        }
+      }
+      const live = await sluice.deployTarget.liveVersion(sluice.catalog.services.find((s) => s.name === CHECKOUT)!);
+      const state = await sluice.ledger.getServiceState(CHECKOUT);
+      out(`  ↺ ${CHECKOUT} live version after rollback: ${live} (ledger says ${state?.liveVersion}, release ${state?.liveReleaseId})`);
+    })();
+    const results = await Promise.allSettled([delivery, deployment]);
+    for (const result of results) {
+      if (result.status === 'rejected') out(`✘ ${(result.reason as Error).message}`);
+    }
+    out('');
+    out(formatSummary(rows));
+    const allOk = rows.length === 5 && rows.every((r) => r.ok) && results.every((r) => r.status === 'fulfilled');
+    out('');
+    out(`${allOk ? '✔ Every release ended as expected' : '✘ Some releases did not end as expected'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    out(`Ledger, outbox (${join(stateDir, 'outbox')}) and artifacts stay in ${stateDir}.`);
+    return allOk ? 0 : 1;
+  } finally {
+    await sluice.close();
+  }
+}

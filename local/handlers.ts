@@ -1,0 +1,29 @@
+/**
+ * The handler modules the Lambda functions run, by the name in their `Sluice::Handler` metadata. The local
+ * runtime invokes exactly these modules; the type makes a missing one a compile error.
+ */
+import type { Context } from 'aws-lambda';
+import type { HandlerName } from '../lambdas/shared/env';
+import * as approvalApi from '../lambdas/approval-api';
+import * as build from '../lambdas/build';
+import * as deploy from '../lambdas/deploy';
+import * as deploymentEvents from '../lambdas/deployment-events';
+import * as loadService from '../lambdas/load-service';
+import * as record from '../lambdas/record';
+import * as requestApproval from '../lambdas/request-approval';
+import * as stage from '../lambdas/stage';
+import * as test from '../lambdas/test';
+
+export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
+
+export const HANDLER_MODULES: Record<HandlerName, { handler: LambdaHandler }> = {
+  'load-service': loadService,
+  build,
+  test,
+  stage,
+  'request-approval': requestApproval,
+  deploy,
+  record,
+  'deployment-events': deploymentEvents,
+  'approval-api': approvalApi,
+};

@@ -1,0 +1,299 @@
+/**
+ * The local runtime: the state machine CDK renders, run by aws-local-stepfunctions, every Task bound to the
+ * handler module its Lambda runs, the ledger in DynamoDB Local, and local implementations of the ports.
+ */
+import './polyfills';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { Catalog } from '../lib/catalog/types';
+import { Ledger, type ReleaseRecord } from '../lambdas/shared/ledger';
+import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/shared/model';
+import { systemClock } from '../lambdas/shared/ports';
+import { type Ports, useLocalPorts } from '../lambdas/shared/wiring';
+import { FileCatalogStore } from './adapters/file-catalog-store';
+import { FolderArtifactStore } from './adapters/folder-artifact-store';
+import { LocalGitSource } from './adapters/git-source';
+import { LocalSigningKeys } from './adapters/local-keys';
+import { OutboxNotifier } from './adapters/outbox-notifier';
+import { LocalTaskBroker } from './adapters/task-broker';
+import { type AslDefinition, extractLocalDefinition, LOCAL_ACCOUNT, LOCAL_REGION, type TaskBinding } from './definition';
+import { LocalDeployTarget } from './deploy-target';
+import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { HANDLER_MODULES } from './handlers';
+import { lambdaContext } from './lambda-context';
+import { synthPipelineTemplate } from './synth';
+import { LocalWebServer } from './web-server';
+
+export interface LocalSluiceOptions {
+  /** The service catalog. */
+  readonly catalogFile: string;
+  /** Where the runtime keeps artifacts, the outbox, scratch space and its signing key. */
+  readonly stateDir: string;
+  /** Where `<repository>` git repositories live for services without `source.localPath`. @default `<stateDir>/repos` */
+  readonly reposDir?: string;
+  /** Time compression: one minute of canary bake lasts 60 000 / timeScale ms. @default 60 */
+  readonly timeScale?: number;
+  /** Port of the approval and status web server on 127.0.0.1. @default 0 (any free port) */
+  readonly port?: number;
+  /** Load generator rate during deployments. @default 40 */
+  readonly trafficPerSecond?: number;
+  /** Progress lines. @default - silent */
+  readonly log?: (line: string) => void;
+}
+
+export interface StartReleaseRequest {
+  readonly service: string;
+  readonly commit?: string;
+  readonly trigger?: ReleaseTrigger;
+}
+
+export interface StageTiming {
+  readonly state: string;
+  readonly durationMs: number;
+}
+
+export interface ReleaseReport {
+  readonly releaseId: string;
+  readonly service: string;
+  readonly mode?: string;
+  readonly commit?: string;
+  readonly status: ReleaseStatus;
+  readonly endedAt: StageName | 'unknown';
+  readonly reason?: string;
+  /** States entered: what Step Functions bills as state transitions. */
+  readonly transitions: number;
+  /** Time spent in each Task state, in the order they ran. */
+  readonly stages: readonly StageTiming[];
+  readonly durationMs: number;
+  readonly record?: ReleaseRecord;
+}
+
+export interface ReleaseRun {
+  readonly releaseId: string;
+  /** True when an execution with this name already existed (a duplicate start is a no-op). */
+  readonly duplicate: boolean;
+  readonly done: Promise<ReleaseReport>;
+}
+
+const TABLE_NAME = 'sluice-ledger';
+
+export class LocalSluice {
+  private readonly runs = new Map<string, ReleaseRun>();
+  private closed = false;
+
+  private constructor(
+    readonly options: LocalSluiceOptions,
+    readonly catalog: Catalog,
+    readonly definition: AslDefinition,
+    private readonly bindings: readonly TaskBinding[],
+    private readonly dynamo: DynamoDbLocal,
+    readonly ledger: Ledger,
+    readonly source: LocalGitSource,
+    readonly outbox: OutboxNotifier,
+    readonly deployTarget: LocalDeployTarget,
+    readonly web: LocalWebServer,
+    private readonly broker: LocalTaskBroker,
+  ) {}
+
+  static async start(options: LocalSluiceOptions): Promise<LocalSluice> {
+    const log = options.log ?? (() => undefined);
+    const stateDir = resolve(options.stateDir);
+    await mkdir(stateDir, { recursive: true });
+    // Handlers log through Powertools; the local runtime prints its own progress instead.
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+    process.env.POWERTOOLS_DEV ??= 'true';
+
+    const catalogStore = new FileCatalogStore(options.catalogFile);
+    const catalog = await catalogStore.load();
+    log('Rendering the release state machine from the CDK construct…');
+    const template = synthPipelineTemplate(catalog, options.catalogFile);
+    const { definition, bindings, table } = extractLocalDefinition(template);
+
+    log('Starting DynamoDB Local on 127.0.0.1…');
+    const dynamo = await startDynamoDbLocal();
+    let web: LocalWebServer | undefined;
+    let deployTarget: LocalDeployTarget | undefined;
+    try {
+      await createTableFromTemplate(dynamo.client, TABLE_NAME, table);
+      const ledger = new Ledger(DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } }), TABLE_NAME);
+      const broker = new LocalTaskBroker();
+      const outbox = new OutboxNotifier(join(stateDir, 'outbox'));
+      const artifacts = new FolderArtifactStore(join(stateDir, 'artifacts'));
+      const source = new LocalGitSource(options.reposDir ?? join(stateDir, 'repos'));
+      web = await LocalWebServer.start({ port: options.port ?? 0, ledger, catalog });
+      deployTarget = new LocalDeployTarget({
+        artifacts,
+        workDir: join(stateDir, 'versions'),
+        timeScale: options.timeScale ?? 60,
+        trafficPerSecond: options.trafficPerSecond ?? 40,
+        log,
+        // The same handler the EventBridge rule invokes in AWS.
+        onEvent: async (event) => {
+          await HANDLER_MODULES['deployment-events'].handler(event as never, lambdaContext({ handler: 'deployment-events' }, 60_000));
+        },
+      });
+      const ports: Ports = {
+        catalog: catalogStore,
+        source,
+        artifacts,
+        deployTarget,
+        tasks: broker,
+        notifier: outbox,
+        signingKeys: new LocalSigningKeys(join(stateDir, 'signing.key')),
+        ledger,
+        clock: systemClock,
+        workDir: join(stateDir, 'work'),
+        approvalBaseUrl: web.url,
+      };
+      useLocalPorts(ports);
+      return new LocalSluice(options, catalog, definition, bindings, dynamo, ledger, source, outbox, deployTarget, web, broker);
+    } catch (error) {
+      await deployTarget?.close();
+      await web?.close();
+      await dynamo.stop();
+      throw error;
+    }
+  }
+
+  /** The deterministic execution name: service + commit, so the same push never releases twice. */
+  static releaseIdOf(service: string, sha: string): string {
+    return `${service}-${sha.slice(0, 12)}`;
+  }
+
+  /** Starts one execution (StartExecution). A second start of the same service and commit returns the first. */
+  async release(request: StartReleaseRequest): Promise<ReleaseRun> {
+    if (this.closed) throw new Error('The local runtime is closed');
+    const config = this.catalog.services.find((s) => s.name === request.service);
+    // An unknown service still runs (and is recorded as failed at LoadService), as it would in AWS.
+    const sha = config ? (await this.source.resolveCommit(config.source, request.commit)).sha : (request.commit ?? 'unknown');
+    const releaseId = LocalSluice.releaseIdOf(request.service, sha);
+    const existing = this.runs.get(releaseId);
+    if (existing) return { ...existing, duplicate: true };
+    const input: ReleaseRequest = {
+      releaseId,
+      service: request.service,
+      ...(config ? { commit: sha } : request.commit ? { commit: request.commit } : {}),
+      trigger: request.trigger ?? { source: 'manual' },
+    };
+    const run: ReleaseRun = { releaseId, duplicate: false, done: this.execute(input) };
+    this.runs.set(releaseId, run);
+    return run;
+  }
+
+  private taskOverrides(): Record<string, (input: unknown) => Promise<unknown>> {
+    const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
+    const states = this.definition.States;
+    for (const binding of this.bindings) {
+      const module = HANDLER_MODULES[binding.handler];
+      const timeoutMs = Number(states[binding.stateName].TimeoutSeconds ?? 60) * 1000;
+      overrides[binding.stateName] = async (input: unknown) => {
+        const context = lambdaContext(binding, Math.min(timeoutMs, 900_000));
+        if (!binding.waitForTaskToken) return module.handler(input as never, context);
+        // lambda:invoke.waitForTaskToken: invoke with the Payload, then stay paused until the token's callback.
+        const payload = (input as { Payload: { taskToken?: string } }).Payload;
+        const token = payload.taskToken;
+        if (!token) throw new Error(`${binding.stateName} was not given a task token`);
+        const resumed = this.broker.wait(token);
+        try {
+          await module.handler(payload as never, context);
+        } catch (error) {
+          this.broker.forget(token);
+          throw error;
+        }
+        return resumed;
+      };
+    }
+    return overrides;
+  }
+
+  private async execute(input: ReleaseRequest): Promise<ReleaseReport> {
+    const log = this.options.log ?? (() => undefined);
+    const started = Date.now();
+    const machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    const broker = this.broker;
+    const timeScale = this.options.timeScale ?? 60;
+    const retryIntervalOverrides = Object.fromEntries(this.bindings.map((b) => [b.stateName, 2000 / timeScale]));
+    const context = {
+      Execution: {
+        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:sluice-release:${input.releaseId}`,
+        Name: input.releaseId,
+        Input: input,
+        StartTime: new Date(started).toISOString(),
+        RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/sluice-local`,
+      },
+      StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:sluice-release`, Name: 'sluice-release' },
+      // Step Functions gives each task its own token; the interpreter reads this getter once per task.
+      get Task() {
+        return { Token: broker.mint() };
+      },
+    };
+    const execution = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.taskOverrides() as never, retryIntervalOverrides },
+      context: context as never,
+    });
+
+    let transitions = 0;
+    const entered = new Map<string, number>();
+    const stages: StageTiming[] = [];
+    const taskStates = new Set(this.bindings.map((b) => b.stateName));
+    const watch = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered') {
+          transitions++;
+          entered.set(event.state.name, event.timestamp);
+        } else if ((event.type === 'StateExited' || event.type === 'StateFailed') && taskStates.has(event.state.name)) {
+          const durationMs = event.timestamp - (entered.get(event.state.name) ?? event.timestamp);
+          stages.push({ state: event.state.name, durationMs });
+          const mark = event.type === 'StateExited' ? '✓' : '✗';
+          log(`${input.releaseId}: ${event.state.name} ${mark} ${(durationMs / 1000).toFixed(1)} s`);
+        }
+      }
+    })();
+    try {
+      await execution.result;
+    } catch {
+      // A failed release ends in the NotReleased Fail state; its outcome is read from the ledger below.
+    }
+    await watch.catch(() => undefined);
+    const record = await this.ledger.getRelease(input.releaseId);
+    return {
+      releaseId: input.releaseId,
+      service: input.service,
+      ...(record?.mode ? { mode: record.mode } : {}),
+      ...(record?.commit ? { commit: record.commit.sha } : {}),
+      status: record?.outcome?.status ?? 'failed',
+      endedAt: record?.outcome?.stage ?? 'unknown',
+      ...(record?.outcome?.reason ? { reason: record.outcome.reason } : {}),
+      transitions,
+      stages,
+      durationMs: Date.now() - started,
+      ...(record ? { record } : {}),
+    };
+  }
+
+  /** Pending approvals' links land in the outbox; this waits for the next one for a release. */
+  waitForApprovalLink(releaseId: string, timeoutMs = 60_000): Promise<{ link: string; approver: string; file: string }> {
+    const sent = this.outbox.sent.find((s) => s.notification.release.releaseId === releaseId);
+    if (sent) return Promise.resolve({ link: sent.notification.link, approver: sent.notification.approver, file: sent.file });
+    return new Promise((resolveLink, reject) => {
+      const timer = setTimeout(() => reject(new Error(`No approval request for ${releaseId} within ${timeoutMs} ms`)), timeoutMs);
+      this.outbox.onNotify((n, file) => {
+        if (n.release.releaseId === releaseId) {
+          clearTimeout(timer);
+          resolveLink({ link: n.link, approver: n.approver, file });
+        }
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    useLocalPorts(undefined);
+    await this.deployTarget.close();
+    await this.web.close();
+    await this.dynamo.stop();
+  }
+}

@@ -1,0 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { buildApp, PIPELINE_STACK_NAME } from '../lib/app';
+import type { Catalog } from '../lib/catalog/types';
+import type { CfnTemplate } from './definition';
+
+/**
+ * Synthesizes the pipeline stack in-process, without bundling the handlers (the local runtime runs their
+ * source), and returns its CloudFormation template: the same construct `cdk deploy` uses.
+ */
+export function synthPipelineTemplate(catalog: Catalog, catalogFile?: string): CfnTemplate {
+  const outdir = mkdtempSync(join(tmpdir(), 'sluice-synth-'));
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    buildApp({ app, catalog, ...(catalogFile ? { catalogFile } : {}), nag: false });
+    return app.synth().getStackByName(PIPELINE_STACK_NAME).template as CfnTemplate;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}

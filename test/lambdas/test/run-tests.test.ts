@@ -1,0 +1,41 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseTap, runNodeTests } from '../../../lambdas/test/run-tests';
+
+function writeTest(body: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-run-tests-'));
+  const file = join(dir, 'x.test.cjs');
+  writeFileSync(file, `const test = require('node:test'); const assert = require('node:assert/strict');\n${body}`);
+  return { dir, file };
+}
+
+describe('parseTap', () => {
+  it('reads the summary and the failed tests', () => {
+    const tap = 'ok 1 - a\nnot ok 2 - b is wrong\n  ---\n# tests 2\n# pass 1\n# fail 1\n';
+    expect(parseTap(tap)).toEqual({ passed: 1, failed: 1, failures: ['b is wrong'] });
+  });
+});
+
+describe('runNodeTests', () => {
+  it('counts passing and failing tests of a real node --test run', async () => {
+    const { dir, file } = writeTest("test('adds', () => assert.equal(1 + 1, 2));\ntest('breaks', () => assert.equal(1, 2));");
+    const run = await runNodeTests([file], dir, 20_000);
+    expect(run).toMatchObject({ passed: 1, failed: 1, failures: ['breaks'], timedOut: false });
+    expect(run.exitCode).not.toBe(0);
+  });
+
+  it('hides the parent environment (credentials) from the tests', async () => {
+    process.env.AWS_SECRET_ACCESS_KEY = 'must-not-leak';
+    const { dir, file } = writeTest("test('clean env', () => assert.equal(process.env.AWS_SECRET_ACCESS_KEY, undefined));");
+    const run = await runNodeTests([file], dir, 20_000);
+    expect(run).toMatchObject({ passed: 1, failed: 0, exitCode: 0 });
+  });
+
+  it('kills a suite that runs past its timeout', async () => {
+    const { dir, file } = writeTest("test('hangs', () => new Promise(() => setInterval(() => {}, 1000)));");
+    const run = await runNodeTests([file], dir, 1_500);
+    expect(run.timedOut).toBe(true);
+  });
+});
