@@ -1,8 +1,8 @@
 import { DeploymentFailedError } from '../shared/errors';
-import type { ReleaseInfo, ServiceConfig, StageResult } from '../shared/model';
+import type { DeployResult, ReleaseInfo, ServiceConfig, StageResult } from '../shared/model';
 import type { Ports } from '../shared/wiring';
 
-export type DeployPorts = Pick<Ports, 'deployTarget' | 'ledger'>;
+export type DeployPorts = Pick<Ports, 'deployTarget' | 'ledger' | 'tasks'>;
 
 /** The payload of the Deploy task (lambda:invoke.waitForTaskToken). */
 export interface DeployInput {
@@ -23,6 +23,12 @@ export async function startDeploy(input: DeployInput, ports: DeployPorts): Promi
   }
   const { config, stage, releaseId } = input;
   const fromVersion = await ports.deployTarget.liveVersion(config);
+  if (fromVersion === stage.version) {
+    // Lambda publishes no new version for unchanged code: the release is already live, nothing to shift.
+    const result: DeployResult = { deploymentId: 'none', fromVersion, toVersion: stage.version, strategy: 'Unchanged' };
+    await ports.tasks.succeed(input.taskToken, result);
+    return { deploymentId: result.deploymentId };
+  }
   // The token goes to the ledger before the deployment starts: its end event may arrive at once.
   await ports.ledger.updateRelease(releaseId, { deployTaskToken: input.taskToken });
   const { deploymentId } = await ports.deployTarget.startDeployment({

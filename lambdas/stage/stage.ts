@@ -1,4 +1,4 @@
-import { SmokeTestFailedError } from '../shared/errors';
+import { SmokeTestFailedError, TransientError } from '../shared/errors';
 import type { ReleaseDocument, StageResult } from '../shared/model';
 import { recordStageSucceeded } from '../shared/stage-record';
 import type { Ports } from '../shared/wiring';
@@ -17,6 +17,8 @@ export async function stageRelease(doc: ReleaseDocument, ports: StagePorts): Pro
   try {
     smoke = await ports.deployTarget.invoke(config, version, { method, path });
   } catch (error) {
+    // Throttling and the like: let the state machine's Retry have another go.
+    if (error instanceof TransientError) throw error;
     throw new SmokeTestFailedError(
       `Smoke test ${method} ${path} on ${config.name} version ${version} did not answer: ${(error as Error).message}`,
     );

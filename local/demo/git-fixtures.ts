@@ -11,6 +11,9 @@ export const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
 export const OVERLAYS_DIR = join(EXAMPLES_DIR, 'overlays');
 
 /** Commits are made as this demo author, whatever the machine's git config says. */
+/** Overlay files that describe the commit rather than belong to it. */
+const OVERLAY_META_FILES = ['COMMIT_MESSAGE', 'DELETE', 'SERVICE'];
+
 const AUTHOR = { name: 'Dana Developer', email: 'dana@example.com' };
 
 async function git(repo: string, args: string[]): Promise<string> {
@@ -49,7 +52,7 @@ export async function commitOverlay(repo: string, overlay: string): Promise<stri
   if (!existsSync(dir)) throw new Error(`No overlay ${overlay} in ${OVERLAYS_DIR}`);
   await cp(dir, repo, {
     recursive: true,
-    filter: (src) => !['COMMIT_MESSAGE', 'DELETE'].includes(src.slice(dir.length + 1)),
+    filter: (src) => !OVERLAY_META_FILES.includes(src.slice(dir.length + 1)),
   });
   const deleteList = join(dir, 'DELETE');
   if (existsSync(deleteList)) {

@@ -1,0 +1,12 @@
+/**
+ * The AWS adapters behind the ports in ../ports.ts. Handlers should import the one file they need
+ * (e.g. './aws/s3-artifact-store') so their bundle pulls only that adapter's SDK client.
+ */
+export * from './codecommit-source';
+export * from './errors';
+export * from './lambda-codedeploy-target';
+export * from './s3-artifact-store';
+export * from './s3-catalog-store';
+export * from './secrets-manager-signing-keys';
+export * from './sfn-task-callbacks';
+export * from './sns-notifier';

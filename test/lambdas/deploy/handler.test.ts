@@ -1,0 +1,89 @@
+import { CodeDeployClient, CreateDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseCatalog } from '../../../lib/catalog/validate';
+import { handler } from '../../../lambdas/deploy';
+import type { DeployInput } from '../../../lambdas/deploy/deploy';
+import { ENV } from '../../../lambdas/shared/env';
+
+process.env[ENV.tableName] = 'ledger-table';
+process.env[ENV.artifactBucket] = 'artifact-bucket';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const lambda = mockClient(LambdaClient);
+const codeDeploy = mockClient(CodeDeployClient);
+const sfn = mockClient(SFNClient);
+const context = { functionName: 'deploy', awsRequestId: 'r1' } as Context;
+
+const parsed = parseCatalog({
+  version: 1,
+  services: [{ name: 'checkout', mode: 'deployment', source: { repository: 'checkout' }, runtime: { entry: 'src/handler.ts' }, deploy: { strategy: 'Linear10PercentEvery1Minute' } }],
+});
+if (!parsed.ok) throw new Error('bad test catalog');
+const config = parsed.catalog.services[0];
+
+function input(version: string): DeployInput {
+  return {
+    taskToken: 'token-xyz',
+    releaseId: 'checkout-abc',
+    config,
+    release: {
+      releaseId: 'checkout-abc',
+      service: 'checkout',
+      mode: 'deployment',
+      commit: { sha: 'abc', author: 'Dana <dana@example.com>', message: 'm', time: '2026-01-01T00:00:00Z' },
+      startedAt: '2026-01-01T00:00:00Z',
+      trigger: { source: 'manual' },
+    },
+    stage: { version, smoke: { status: 200, latencyMs: 5 } },
+  };
+}
+
+describe('deploy handler', () => {
+  beforeEach(() => {
+    ddb.reset();
+    lambda.reset();
+    codeDeploy.reset();
+    sfn.reset();
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+  });
+
+  it('stores the task token first, starts a CodeDeploy deployment live 4 → 5, and links it to the release', async () => {
+    lambda.on(GetAliasCommand, { FunctionName: 'sluice-checkout', Name: 'live' }).resolves({ FunctionVersion: '4' });
+    codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-123456789' });
+    await expect(handler(input('5'), context)).resolves.toEqual({ deploymentId: 'd-123456789' });
+
+    const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(updates[0].ExpressionAttributeValues).toMatchObject({ ':v0': 'token-xyz' });
+    const [create] = codeDeploy.commandCalls(CreateDeploymentCommand);
+    expect(create.args[0].input).toMatchObject({
+      applicationName: 'sluice-checkout',
+      deploymentGroupName: 'sluice-checkout',
+      deploymentConfigName: 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+    });
+    const appSpec = JSON.parse(create.args[0].input.revision?.appSpecContent?.content ?? '{}');
+    expect(appSpec.Resources[0]['sluice-checkout'].Properties).toMatchObject({ Alias: 'live', CurrentVersion: '4', TargetVersion: '5' });
+    const link = ddb.commandCalls(PutCommand)[0].args[0].input.Item;
+    expect(link).toMatchObject({ PK: 'DEPLOYMENT#d-123456789', releaseId: 'checkout-abc', fromVersion: '4', toVersion: '5', strategy: 'Linear10PercentEvery1Minute' });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it('resumes at once without a deployment when the staged version is already live', async () => {
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '5' });
+    await handler(input('5'), context);
+    expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+    const [success] = sfn.commandCalls(SendTaskSuccessCommand);
+    expect(success.args[0].input.taskToken).toBe('token-xyz');
+    expect(JSON.parse(success.args[0].input.output ?? '{}')).toMatchObject({ strategy: 'Unchanged', toVersion: '5' });
+  });
+
+  it('refuses to run without a task token', async () => {
+    await expect(handler({ ...input('5'), taskToken: '' }, context)).rejects.toMatchObject({ name: 'DeploymentFailedError' });
+    expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+  });
+});

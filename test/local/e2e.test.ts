@@ -1,0 +1,183 @@
+/**
+ * End to end through the local runtime: the state machine CDK renders, run by the ASL interpreter, every task
+ * bound to its real handler module, the ledger in DynamoDB Local, the approval page over real HTTP, and the
+ * canary on real local processes with real traffic.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decideViaPage } from '../../local/approve-via-page';
+import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
+import { LocalSluice, type ReleaseReport } from '../../local/runtime';
+
+const run = promisify(execFile);
+const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
+
+let sluice: LocalSluice;
+let root: string;
+const repos: Record<string, { repo: string; sha: string }> = {};
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
+  const reposDir = join(root, 'repos');
+  repos.greeter = await seedRepository(reposDir, 'greeter');
+  repos.checkout = await seedRepository(reposDir, 'checkout');
+  sluice = await LocalSluice.start({ catalogFile: CATALOG, stateDir: join(root, 'state'), reposDir, timeScale: 60, trafficPerSecond: 60 });
+}, 120_000);
+
+afterAll(async () => {
+  await sluice?.close();
+});
+
+async function release(service: string, commit: string): Promise<ReleaseReport> {
+  const started = await sluice.release({ service, commit });
+  return started.done;
+}
+
+/** Commits a file straight into a service's repository (for cases no overlay covers). */
+async function commitFile(repo: string, path: string, content: string, message: string): Promise<string> {
+  writeFileSync(join(repo, path), content);
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'Eve', GIT_AUTHOR_EMAIL: 'eve@example.com', GIT_COMMITTER_NAME: 'Eve', GIT_COMMITTER_EMAIL: 'eve@example.com' };
+  await run('git', ['-C', repo, 'commit', '-qam', message], { env });
+  return (await run('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout.trim();
+}
+
+describe('continuous deployment (checkout)', () => {
+  let firstVersion: string | undefined;
+  let greenVersion: string | undefined;
+  let firstTransitions = 0;
+
+  it('ships the first release without a person', async () => {
+    const report = await release('checkout', repos.checkout.sha);
+    expect(report).toMatchObject({ status: 'succeeded', endedAt: 'Deploy', mode: 'deployment' });
+    expect(report.stages.map((s) => s.state)).toEqual(['LoadService', 'Build', 'Test', 'Stage', 'Deploy', 'Record']);
+    firstVersion = report.record?.version;
+    expect(firstVersion).toBeDefined();
+    expect(await sluice.deployTarget.liveVersion(sluice.catalog.services[1])).toBe(firstVersion);
+    firstTransitions = report.transitions;
+    expect(firstTransitions).toBeLessThanOrEqual(12);
+  });
+
+  it('ships a green commit through the canary, with as many transitions as an instant deploy', async () => {
+    const sha = await commitOverlay(repos.checkout.repo, 'checkout-v2');
+    const report = await release('checkout', sha);
+    expect(report).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
+    greenVersion = report.record?.version;
+    expect(greenVersion).not.toBe(firstVersion);
+    expect(report.record?.stages.Deploy?.detail).toContain('Canary10Percent5Minutes');
+    // The bake took seconds of real traffic, yet the execution waited on a task token: no extra transitions.
+    expect(report.transitions).toBe(firstTransitions);
+    const state = await sluice.ledger.getServiceState('checkout');
+    expect(state).toMatchObject({ liveVersion: greenVersion, liveReleaseId: report.releaseId });
+  });
+
+  it('rolls a bad commit back when its error-rate alarm fires under real traffic', async () => {
+    const sha = await commitOverlay(repos.checkout.repo, 'checkout-bad');
+    const report = await release('checkout', sha);
+    expect(report).toMatchObject({ status: 'rolled_back', endedAt: 'Deploy' });
+    expect(report.reason).toMatch(/sluice-checkout-error-rate/);
+    const deploymentId = report.record?.deploymentId;
+    expect(deploymentId).toBeDefined();
+    const canary = sluice.deployTarget.deploymentReport(deploymentId!);
+    expect(canary.detectToRollbackMs).toBeGreaterThanOrEqual(0);
+    // The previous version serves 100% again and the ledger still names it live.
+    expect(await sluice.deployTarget.liveVersion(sluice.catalog.services[1])).toBe(greenVersion);
+    expect((await sluice.ledger.getServiceState('checkout'))?.liveVersion).toBe(greenVersion);
+    const router = sluice.deployTarget.routerUrl('checkout');
+    const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${router}/`).then((r) => r.status)));
+    expect(answers.every((status) => status === 200)).toBe(true);
+  });
+});
+
+describe('continuous delivery (greeter)', () => {
+  it('waits at the gate until a person approves through the page, then deploys', async () => {
+    const started = await sluice.release({ service: 'greeter', commit: repos.greeter.sha });
+    const { link, approver } = await sluice.waitForApprovalLink(started.releaseId);
+    expect(link.startsWith(`${sluice.web.url}/approvals/`)).toBe(true);
+    expect(link).not.toMatch(/local-task-/); // the task token never appears in a link
+    // A scanner's GET changes nothing.
+    expect((await fetch(link)).status).toBe(200);
+    const approvalId = new URL(link).pathname.split('/').pop()!;
+    expect((await sluice.ledger.getApproval(approvalId))?.status).toBe('pending');
+
+    const decision = await decideViaPage(link, { decision: 'approve', comment: 'looks good' });
+    expect(decision.status).toBe(200);
+    const report = await started.done;
+    expect(report).toMatchObject({ status: 'succeeded', endedAt: 'Deploy', mode: 'delivery' });
+    expect(report.stages.map((s) => s.state)).toEqual(['LoadService', 'Build', 'Test', 'Stage', 'RequestApproval', 'Deploy', 'Record']);
+    expect(report.record?.stages.Approval?.detail).toBe(`approved by ${approver}`);
+    expect(await sluice.ledger.getApproval(approvalId)).toMatchObject({ status: 'approved', decidedBy: approver, comment: 'looks good' });
+    // A second use of the link is refused.
+    expect((await fetch(link)).status).toBe(200);
+    await expect(decideViaPage(link, { decision: 'reject' })).rejects.toThrow(/no form/);
+  });
+
+  it('ends a rejected release at Approval and deploys nothing', async () => {
+    const before = await sluice.ledger.getServiceState('greeter');
+    const sha = await commitOverlay(repos.greeter.repo, 'greeter-v2');
+    const started = await sluice.release({ service: 'greeter', commit: sha });
+    const { link } = await sluice.waitForApprovalLink(started.releaseId);
+    expect((await decideViaPage(link, { decision: 'reject', comment: 'not during the sale' })).status).toBe(200);
+    const report = await started.done;
+    expect(report).toMatchObject({ status: 'rejected', endedAt: 'Approval' });
+    expect(report.reason).toMatch(/not during the sale/);
+    expect(report.stages.map((s) => s.state)).not.toContain('Deploy');
+    expect((await sluice.ledger.getServiceState('greeter'))?.liveVersion).toBe(before?.liveVersion);
+  });
+
+  it('stops a commit whose tests fail at Test, and deploys nothing', async () => {
+    const before = await sluice.ledger.getServiceState('greeter');
+    const sha = await commitOverlay(repos.greeter.repo, 'greeter-failing-tests');
+    const report = await release('greeter', sha);
+    expect(report).toMatchObject({ status: 'failed', endedAt: 'Test' });
+    expect(report.reason).toMatch(/^TestsFailedError: 1 of \d+ tests failed/);
+    expect(report.record?.stages.Stage).toBeUndefined();
+    expect((await sluice.ledger.getServiceState('greeter'))?.liveVersion).toBe(before?.liveVersion);
+  });
+});
+
+describe('bad input ends in a clear, recorded outcome', () => {
+  it('records a build failure with the compiler message', async () => {
+    const sha = await commitOverlay(repos.greeter.repo, 'broken-build');
+    const report = await release('greeter', sha);
+    expect(report).toMatchObject({ status: 'failed', endedAt: 'Build' });
+    expect(report.reason).toMatch(/^BuildFailedError: Build of greeter failed:\n.*src\/handler\.ts:\d+:\d+/);
+    expect(report.record?.stages.Build?.status).toBe('failed');
+  });
+
+  it('records a repository without the declared entry point', async () => {
+    const sha = await commitOverlay(repos.greeter.repo, 'missing-entry');
+    const report = await release('greeter', sha);
+    expect(report).toMatchObject({ status: 'failed', endedAt: 'Build' });
+    expect(report.reason).toMatch(/EntryPointNotFoundError: Entry point src\/handler\.ts not found/);
+  });
+
+  it('records a handler that throws as a failed smoke test at Stage', async () => {
+    const sha = await commitFile(
+      repos.checkout.repo,
+      'src/handler.ts',
+      "export const handler = async () => { throw new Error('database unreachable'); };\n",
+      'Break the handler',
+    );
+    const report = await release('checkout', sha);
+    expect(report).toMatchObject({ status: 'failed', endedAt: 'Stage' });
+    expect(report.reason).toMatch(/SmokeTestFailedError: Smoke test GET \/ on checkout version \d+ answered 5\d\d/);
+  });
+
+  it('records an unknown service at LoadService, naming the services the catalog has', async () => {
+    const report = await release('no-such-service', 'abcdef123456');
+    expect(report).toMatchObject({ status: 'failed', endedAt: 'LoadService' });
+    expect(report.reason).toMatch(/UnknownServiceError: Unknown service "no-such-service".*greeter, checkout/);
+    expect(report.record?.outcome?.status).toBe('failed');
+  });
+
+  it('treats a second start of the same service and commit as the same release', async () => {
+    const first = await sluice.release({ service: 'no-such-service', commit: 'abcdef123456' });
+    expect(first.duplicate).toBe(true);
+    const again = await sluice.release({ service: 'no-such-service', commit: 'abcdef123456' });
+    expect(again.releaseId).toBe(first.releaseId);
+  });
+});
