@@ -16,10 +16,16 @@ export interface PageResult {
 /** The hidden fields of the approval form on a page. */
 export function readFormFields(html: string): Record<string, string> {
   const form = /<form[^>]*method="post"[^>]*>([\s\S]*?)<\/form>/i.exec(html)?.[1];
-  if (!form) throw new Error('The approval page has no form: the request is not pending (or the link is not valid)');
+  if (!form)
+    throw new Error('The approval page has no form: the request is not pending (or the link is not valid)');
   const fields: Record<string, string> = {};
   for (const match of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[match[1]] = match[2].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    fields[match[1]] = match[2]
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   }
   return fields;
 }
@@ -37,7 +43,11 @@ export async function decideViaPage(link: string, decision: PageDecision): Promi
   const response = await fetch(new URL(action, url.origin), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'sluice-local-demo' },
-    body: new URLSearchParams({ ...fields, decision: decision.decision, comment: decision.comment ?? '' }).toString(),
+    body: new URLSearchParams({
+      ...fields,
+      decision: decision.decision,
+      comment: decision.comment ?? '',
+    }).toString(),
   });
   return { status: response.status, body: await response.text() };
 }

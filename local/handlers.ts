@@ -3,7 +3,6 @@
  * runtime invokes exactly these modules; the type makes a missing one a compile error.
  */
 import type { Context } from 'aws-lambda';
-import type { HandlerName } from '../lambdas/shared/env';
 import * as approvalApi from '../lambdas/approval-api';
 import * as build from '../lambdas/build';
 import * as deploy from '../lambdas/deploy';
@@ -11,6 +10,7 @@ import * as deploymentEvents from '../lambdas/deployment-events';
 import * as loadService from '../lambdas/load-service';
 import * as record from '../lambdas/record';
 import * as requestApproval from '../lambdas/request-approval';
+import type { HandlerName } from '../lambdas/shared/env';
 import * as stage from '../lambdas/stage';
 import * as test from '../lambdas/test';
 

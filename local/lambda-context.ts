@@ -20,4 +20,3 @@ export function lambdaContext(binding: { readonly handler: string }, timeoutMs: 
     succeed: () => undefined,
   };
 }
-

@@ -7,18 +7,24 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { Catalog } from '../lib/catalog/types';
 import { Ledger, type ReleaseRecord } from '../lambdas/shared/ledger';
 import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/shared/model';
 import { systemClock } from '../lambdas/shared/ports';
 import { type Ports, useLocalPorts } from '../lambdas/shared/wiring';
+import type { Catalog } from '../lib/catalog/types';
 import { FileCatalogStore } from './adapters/file-catalog-store';
 import { FolderArtifactStore } from './adapters/folder-artifact-store';
 import { LocalGitSource } from './adapters/git-source';
 import { LocalSigningKeys } from './adapters/local-keys';
 import { OutboxNotifier } from './adapters/outbox-notifier';
 import { LocalTaskBroker } from './adapters/task-broker';
-import { type AslDefinition, extractLocalDefinition, LOCAL_ACCOUNT, LOCAL_REGION, type TaskBinding } from './definition';
+import {
+  type AslDefinition,
+  extractLocalDefinition,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  type TaskBinding,
+} from './definition';
 import { LocalDeployTarget } from './deploy-target';
 import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { HANDLER_MODULES } from './handlers';
@@ -117,7 +123,10 @@ export class LocalSluice {
     let deployTarget: LocalDeployTarget | undefined;
     try {
       await createTableFromTemplate(dynamo.client, TABLE_NAME, table);
-      const ledger = new Ledger(DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } }), TABLE_NAME);
+      const ledger = new Ledger(
+        DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } }),
+        TABLE_NAME,
+      );
       const broker = new LocalTaskBroker();
       const outbox = new OutboxNotifier(join(stateDir, 'outbox'));
       const artifacts = new FolderArtifactStore(join(stateDir, 'artifacts'));
@@ -131,7 +140,10 @@ export class LocalSluice {
         log,
         // The same handler the EventBridge rule invokes in AWS.
         onEvent: async (event) => {
-          await HANDLER_MODULES['deployment-events'].handler(event as never, lambdaContext({ handler: 'deployment-events' }, 60_000));
+          await HANDLER_MODULES['deployment-events'].handler(
+            event as never,
+            lambdaContext({ handler: 'deployment-events' }, 60_000),
+          );
         },
       });
       const ports: Ports = {
@@ -148,7 +160,19 @@ export class LocalSluice {
         approvalBaseUrl: web.url,
       };
       useLocalPorts(ports);
-      return new LocalSluice(options, catalog, definition, bindings, dynamo, ledger, source, outbox, deployTarget, web, broker);
+      return new LocalSluice(
+        options,
+        catalog,
+        definition,
+        bindings,
+        dynamo,
+        ledger,
+        source,
+        outbox,
+        deployTarget,
+        web,
+        broker,
+      );
     } catch (error) {
       await deployTarget?.close();
       await web?.close();
@@ -167,7 +191,9 @@ export class LocalSluice {
     if (this.closed) throw new Error('The local runtime is closed');
     const config = this.catalog.services.find((s) => s.name === request.service);
     // An unknown service still runs (and is recorded as failed at LoadService), as it would in AWS.
-    const sha = config ? (await this.source.resolveCommit(config.source, request.commit)).sha : (request.commit ?? 'unknown');
+    const sha = config
+      ? (await this.source.resolveCommit(config.source, request.commit)).sha
+      : (request.commit ?? 'unknown');
     const releaseId = LocalSluice.releaseIdOf(request.service, sha);
     const existing = this.runs.get(releaseId);
     if (existing) return { ...existing, duplicate: true };
@@ -211,10 +237,14 @@ export class LocalSluice {
   private async execute(input: ReleaseRequest): Promise<ReleaseReport> {
     const log = this.options.log ?? (() => undefined);
     const started = Date.now();
-    const machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    const machine = new StateMachine(this.definition as never, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
     const broker = this.broker;
     const timeScale = this.options.timeScale ?? 60;
-    const retryIntervalOverrides = Object.fromEntries(this.bindings.map((b) => [b.stateName, 2000 / timeScale]));
+    const retryIntervalOverrides = Object.fromEntries(
+      this.bindings.map((b) => [b.stateName, 2000 / timeScale]),
+    );
     const context = {
       Execution: {
         Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:sluice-release:${input.releaseId}`,
@@ -223,7 +253,10 @@ export class LocalSluice {
         StartTime: new Date(started).toISOString(),
         RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/sluice-local`,
       },
-      StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:sluice-release`, Name: 'sluice-release' },
+      StateMachine: {
+        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:sluice-release`,
+        Name: 'sluice-release',
+      },
       // Step Functions gives each task its own token; the interpreter reads this getter once per task.
       get Task() {
         return { Token: broker.mint() };
@@ -243,7 +276,10 @@ export class LocalSluice {
         if (event.type === 'StateEntered') {
           transitions++;
           entered.set(event.state.name, event.timestamp);
-        } else if ((event.type === 'StateExited' || event.type === 'StateFailed') && taskStates.has(event.state.name)) {
+        } else if (
+          (event.type === 'StateExited' || event.type === 'StateFailed') &&
+          taskStates.has(event.state.name)
+        ) {
           const durationMs = event.timestamp - (entered.get(event.state.name) ?? event.timestamp);
           stages.push({ state: event.state.name, durationMs });
           const mark = event.type === 'StateExited' ? '✓' : '✗';
@@ -274,11 +310,22 @@ export class LocalSluice {
   }
 
   /** Pending approvals' links land in the outbox; this waits for the next one for a release. */
-  waitForApprovalLink(releaseId: string, timeoutMs = 60_000): Promise<{ link: string; approver: string; file: string }> {
+  waitForApprovalLink(
+    releaseId: string,
+    timeoutMs = 60_000,
+  ): Promise<{ link: string; approver: string; file: string }> {
     const sent = this.outbox.sent.find((s) => s.notification.release.releaseId === releaseId);
-    if (sent) return Promise.resolve({ link: sent.notification.link, approver: sent.notification.approver, file: sent.file });
+    if (sent)
+      return Promise.resolve({
+        link: sent.notification.link,
+        approver: sent.notification.approver,
+        file: sent.file,
+      });
     return new Promise((resolveLink, reject) => {
-      const timer = setTimeout(() => reject(new Error(`No approval request for ${releaseId} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`No approval request for ${releaseId} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.outbox.onNotify((n, file) => {
         if (n.release.releaseId === releaseId) {
           clearTimeout(timer);

@@ -1,14 +1,20 @@
-import type { Catalog } from '../lib/catalog/types';
 import type { Ledger } from '../lambdas/shared/ledger';
+import type { Catalog } from '../lib/catalog/types';
 
 const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
 /** Each service's mode, what is live, and its recent releases, from the ledger. */
 export async function renderStatusPage(ledger: Ledger, catalog: Catalog): Promise<string> {
   const sections: string[] = [];
   for (const service of catalog.services) {
-    const [state, releases] = await Promise.all([ledger.getServiceState(service.name), ledger.listReleases(service.name, 10)]);
+    const [state, releases] = await Promise.all([
+      ledger.getServiceState(service.name),
+      ledger.listReleases(service.name, 10),
+    ]);
     const rows = releases
       .map(
         (r) =>

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import type { Catalog } from '../lib/catalog/types';
 import { MAX_BODY_BYTES } from '../lambdas/approval-api/approval-api';
 import type { Ledger } from '../lambdas/shared/ledger';
+import type { Catalog } from '../lib/catalog/types';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
 import { renderStatusPage } from './status-page';
@@ -93,7 +93,11 @@ export class LocalWebServer {
     return new LocalWebServer(server, `http://127.0.0.1:${port}`);
   }
 
-  private static async route(req: IncomingMessage, res: ServerResponse, options: LocalWebServerOptions): Promise<void> {
+  private static async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    options: LocalWebServerOptions,
+  ): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     if (path.startsWith('/approvals/')) {
       const body = await readBody(req, MAX_BODY_BYTES);

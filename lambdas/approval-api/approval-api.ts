@@ -30,10 +30,15 @@ const HEADERS = {
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
 };
 
-const respond = (statusCode: number, body: string): ApprovalHttpResponse => ({ statusCode, headers: { ...HEADERS }, body });
+const respond = (statusCode: number, body: string): ApprovalHttpResponse => ({
+  statusCode,
+  headers: { ...HEADERS },
+  body,
+});
 const refuse = (statusCode: number, title: string, message: string) =>
   respond(statusCode, renderMessagePage(title, message, 'error'));
 
@@ -50,16 +55,22 @@ function isExpired(approval: ApprovalRecord, now: Date): boolean {
 }
 
 /** GET shows the release and a form; POST (from that form) decides once. Every refusal changes nothing. */
-export async function handleApprovalHttp(req: ApprovalHttpRequest, ports: ApprovalApiPorts): Promise<ApprovalHttpResponse> {
+export async function handleApprovalHttp(
+  req: ApprovalHttpRequest,
+  ports: ApprovalApiPorts,
+): Promise<ApprovalHttpResponse> {
   const match = /^\/approvals\/([A-Za-z0-9_-]{10,64})$/.exec(req.path);
   if (!match) return refuse(404, 'Not found', 'There is no page here.');
-  if (req.method !== 'GET' && req.method !== 'POST') return refuse(405, 'Method not allowed', `${req.method} is not allowed.`);
-  if (Buffer.byteLength(req.body) > MAX_BODY_BYTES) return refuse(413, 'Too large', 'The request body is too large.');
+  if (req.method !== 'GET' && req.method !== 'POST')
+    return refuse(405, 'Method not allowed', `${req.method} is not allowed.`);
+  if (Buffer.byteLength(req.body) > MAX_BODY_BYTES)
+    return refuse(413, 'Too large', 'The request body is too large.');
 
   const approvalId = match[1];
   const fields = req.method === 'POST' ? new URLSearchParams(req.body) : req.query;
   const claims = readClaims(approvalId, fields);
-  if (!claims) return refuse(400, 'Invalid link', 'This link is incomplete. Open the link from your message again.');
+  if (!claims)
+    return refuse(400, 'Invalid link', 'This link is incomplete. Open the link from your message again.');
 
   const key = await ports.signingKeys.signingKey();
   const now = ports.clock.now();
@@ -71,10 +82,18 @@ export async function handleApprovalHttp(req: ApprovalHttpRequest, ports: Approv
   const approver = approval.approvers[claims.approverIndex];
   if (!approver) return refuse(403, 'Invalid link', 'This link is not valid.');
   if (linkCheck === 'expired' || isExpired(approval, now)) {
-    return respond(410, renderMessagePage('Link expired', `This approval request expired at ${approval.expiresAt}.`, 'error'));
+    return respond(
+      410,
+      renderMessagePage('Link expired', `This approval request expired at ${approval.expiresAt}.`, 'error'),
+    );
   }
 
-  const form = { a: String(claims.approverIndex), exp: String(claims.expiresAt), sig: fields.get('sig') ?? '', csrf: formToken(key, claims) };
+  const form = {
+    a: String(claims.approverIndex),
+    exp: String(claims.expiresAt),
+    sig: fields.get('sig') ?? '',
+    csrf: formToken(key, claims),
+  };
   if (req.method === 'GET') return respond(200, renderApprovalPage(approval, approver, form));
 
   if (!checkFormToken(key, claims, fields.get('csrf') ?? undefined)) {
@@ -86,7 +105,10 @@ export async function handleApprovalHttp(req: ApprovalHttpRequest, ports: Approv
   }
   const comment = (fields.get('comment') ?? '').trim().slice(0, 1000);
   if (approval.status !== 'pending') {
-    return respond(409, renderApprovalPage(approval, approver, undefined, 'This request was already decided; nothing changed.'));
+    return respond(
+      409,
+      renderApprovalPage(approval, approver, undefined, 'This request was already decided; nothing changed.'),
+    );
   }
   const result: ApprovalResult = {
     approvalId,
@@ -105,7 +127,15 @@ export async function handleApprovalHttp(req: ApprovalHttpRequest, ports: Approv
   } catch (error) {
     if (error instanceof LedgerConflictError) {
       const current = (await ports.ledger.getApproval(approvalId)) ?? approval;
-      return respond(409, renderApprovalPage(current, approver, undefined, 'This request was already decided; nothing changed.'));
+      return respond(
+        409,
+        renderApprovalPage(
+          current,
+          approver,
+          undefined,
+          'This request was already decided; nothing changed.',
+        ),
+      );
     }
     throw error;
   }

@@ -1,7 +1,10 @@
 import type { ApprovalRecord } from '../shared/ledger';
 
 const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 h1{font-size:1.4rem}ul{padding-left:1.2rem}.state{padding:.6rem .8rem;border-radius:6px;background:#f3f4f6}
@@ -22,13 +25,20 @@ export interface FormFields {
 }
 
 /** The page a link opens. It only shows; the form's POST decides (mail scanners fetch GETs). */
-export function renderApprovalPage(approval: ApprovalRecord, approver: string, form: FormFields | undefined, note?: string): string {
+export function renderApprovalPage(
+  approval: ApprovalRecord,
+  approver: string,
+  form: FormFields | undefined,
+  note?: string,
+): string {
   const details = approval.details.map((line) => `<li>${escapeHtml(line)}</li>`).join('');
   const state =
     approval.status === 'pending'
       ? `<p class="state">Waiting for ${approval.required} approval${approval.required > 1 ? 's' : ''}. Expires ${escapeHtml(approval.expiresAt)}.</p>`
       : `<p class="state ${escapeHtml(approval.status)}" id="status">This release was <strong>${escapeHtml(approval.status)}</strong>${
-          approval.decidedBy ? ` by ${escapeHtml(approval.decidedBy)} at ${escapeHtml(approval.decidedAt ?? '')}` : ''
+          approval.decidedBy
+            ? ` by ${escapeHtml(approval.decidedBy)} at ${escapeHtml(approval.decidedAt ?? '')}`
+            : ''
         }.</p>`;
   const formHtml =
     form && approval.status === 'pending'
@@ -47,6 +57,13 @@ ${note ? `<p class="state">${escapeHtml(note)}</p>` : ''}${state}<ul>${details}<
   );
 }
 
-export function renderMessagePage(title: string, message: string, kind: 'error' | 'approved' | 'rejected' | 'info'): string {
-  return layout(title, `<h1>${escapeHtml(title)}</h1><p class="state ${kind}" id="status">${escapeHtml(message)}</p>`);
+export function renderMessagePage(
+  title: string,
+  message: string,
+  kind: 'error' | 'approved' | 'rejected' | 'info',
+): string {
+  return layout(
+    title,
+    `<h1>${escapeHtml(title)}</h1><p class="state ${kind}" id="status">${escapeHtml(message)}</p>`,
+  );
 }

@@ -20,9 +20,16 @@ const ports = portsFor(() => ({
 }));
 
 /** The approval page behind a Lambda function URL (payload format 2.0). */
-export const handler = async (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> => {
+export const handler = async (
+  event: LambdaFunctionURLEvent,
+  context: Context,
+): Promise<LambdaFunctionURLResult> => {
   logger.addContext(context);
-  const body = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  const body = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body
+    : '';
   const response = await handleApprovalHttp(
     {
       method: event.requestContext.http.method,
@@ -35,6 +42,10 @@ export const handler = async (event: LambdaFunctionURLEvent, context: Context): 
     ports(),
   );
   // Path only: the query string carries the link's signature.
-  logger.info('approval page', { method: event.requestContext.http.method, path: event.rawPath, status: response.statusCode });
+  logger.info('approval page', {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    status: response.statusCode,
+  });
   return response;
 };

@@ -62,6 +62,12 @@ export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Pro
     bytes: stored.bytes,
     durationMs: ports.clock.now().getTime() - startedAt.getTime(),
   };
-  await recordStageSucceeded(ports, release.releaseId, 'Build', startedAt, `${result.bytes} bytes, sha256 ${result.sha256.slice(0, 12)}`);
+  await recordStageSucceeded(
+    ports,
+    release.releaseId,
+    'Build',
+    startedAt,
+    `${result.bytes} bytes, sha256 ${result.sha256.slice(0, 12)}`,
+  );
   return result;
 }

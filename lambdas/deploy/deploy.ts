@@ -19,13 +19,20 @@ export interface DeployInput {
  */
 export async function startDeploy(input: DeployInput, ports: DeployPorts): Promise<{ deploymentId: string }> {
   if (typeof input.taskToken !== 'string' || input.taskToken.length === 0) {
-    throw new DeploymentFailedError('Deploy was invoked without a task token; it must run as lambda:invoke.waitForTaskToken');
+    throw new DeploymentFailedError(
+      'Deploy was invoked without a task token; it must run as lambda:invoke.waitForTaskToken',
+    );
   }
   const { config, stage, releaseId } = input;
   const fromVersion = await ports.deployTarget.liveVersion(config);
   if (fromVersion === stage.version) {
     // Lambda publishes no new version for unchanged code: the release is already live, nothing to shift.
-    const result: DeployResult = { deploymentId: 'none', fromVersion, toVersion: stage.version, strategy: 'Unchanged' };
+    const result: DeployResult = {
+      deploymentId: 'none',
+      fromVersion,
+      toVersion: stage.version,
+      strategy: 'Unchanged',
+    };
     await ports.tasks.succeed(input.taskToken, result);
     return { deploymentId: result.deploymentId };
   }

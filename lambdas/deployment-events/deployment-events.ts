@@ -12,7 +12,10 @@ export interface CodeDeployStateDetail {
   readonly deploymentGroup?: string;
 }
 
-export type CodeDeployStateChange = EventBridgeEvent<'CodeDeploy Deployment State-change Notification', CodeDeployStateDetail>;
+export type CodeDeployStateChange = EventBridgeEvent<
+  'CodeDeploy Deployment State-change Notification',
+  CodeDeployStateDetail
+>;
 
 export type DeploymentEventOutcome = 'resumed-success' | 'resumed-failure' | 'ignored';
 
@@ -56,7 +59,10 @@ export async function onDeploymentStateChange(
   }
   const description = await ports.deployTarget.describeDeployment(deploymentId);
   const reason = description.reason ?? `Deployment ${deploymentId} ended in state ${state}`;
-  const error = description.rolledBack || description.alarm ? new DeploymentRolledBackError(reason) : new DeploymentFailedError(reason);
+  const error =
+    description.rolledBack || description.alarm
+      ? new DeploymentRolledBackError(reason)
+      : new DeploymentFailedError(reason);
   await ports.tasks.fail(token, error.name, error.message);
   return 'resumed-failure';
 }

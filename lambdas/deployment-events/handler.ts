@@ -10,7 +10,11 @@ import { ENV } from '../shared/env';
 import { Ledger } from '../shared/ledger';
 import { logger } from '../shared/observability';
 import { portsFor, requireEnv } from '../shared/wiring';
-import { type CodeDeployStateChange, type DeploymentEventOutcome, onDeploymentStateChange } from './deployment-events';
+import {
+  type CodeDeployStateChange,
+  type DeploymentEventOutcome,
+  onDeploymentStateChange,
+} from './deployment-events';
 
 const ports = portsFor(() => ({
   // Only describeDeployment is used here; no artifact bucket is needed.
@@ -19,9 +23,16 @@ const ports = portsFor(() => ({
   tasks: new SfnTaskCallbacks(new SFNClient({})),
 }));
 
-export const handler = async (event: CodeDeployStateChange, context: Context): Promise<DeploymentEventOutcome> => {
+export const handler = async (
+  event: CodeDeployStateChange,
+  context: Context,
+): Promise<DeploymentEventOutcome> => {
   logger.addContext(context);
   const outcome = await onDeploymentStateChange(event, ports());
-  logger.info('deployment event', { deploymentId: event.detail?.deploymentId, state: event.detail?.state, outcome });
+  logger.info('deployment event', {
+    deploymentId: event.detail?.deploymentId,
+    state: event.detail?.state,
+    outcome,
+  });
   return outcome;
 };

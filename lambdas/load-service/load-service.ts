@@ -14,20 +14,28 @@ export function parseReleaseRequest(input: unknown): ReleaseRequest {
   const request = (input ?? {}) as Partial<ReleaseRequest>;
   const problems: string[] = [];
   if (typeof request.releaseId !== 'string' || !RELEASE_ID.test(request.releaseId)) {
-    problems.push(`releaseId: received ${JSON.stringify(request.releaseId)}; use 1-80 letters, digits, '-' or '_'`);
+    problems.push(
+      `releaseId: received ${JSON.stringify(request.releaseId)}; use 1-80 letters, digits, '-' or '_'`,
+    );
   }
   if (typeof request.service !== 'string' || request.service.length === 0) {
     problems.push(`service: received ${JSON.stringify(request.service)}; name a service from the catalog`);
   }
-  if (request.commit !== undefined && (typeof request.commit !== 'string' || !/^[0-9a-f]{4,40}$/i.test(request.commit))) {
-    problems.push(`commit: received ${JSON.stringify(request.commit)}; use a commit sha (4-40 hex digits) or omit it`);
+  if (
+    request.commit !== undefined &&
+    (typeof request.commit !== 'string' || !/^[0-9a-f]{4,40}$/i.test(request.commit))
+  ) {
+    problems.push(
+      `commit: received ${JSON.stringify(request.commit)}; use a commit sha (4-40 hex digits) or omit it`,
+    );
   }
   if (!request.trigger || !TRIGGER_SOURCES.has(request.trigger.source)) {
     problems.push(
       `trigger.source: received ${JSON.stringify(request.trigger?.source)}; use one of ${[...TRIGGER_SOURCES].join(', ')}`,
     );
   }
-  if (problems.length > 0) throw new InvalidReleaseRequestError(`Invalid release request: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new InvalidReleaseRequestError(`Invalid release request: ${problems.join('; ')}`);
   return request as ReleaseRequest;
 }
 
@@ -47,6 +55,12 @@ export async function loadService(input: unknown, ports: LoadServicePorts): Prom
     trigger: request.trigger,
   };
   await ports.ledger.startRelease(release);
-  await recordStageSucceeded(ports, release.releaseId, 'LoadService', startedAt, `commit ${commit.sha.slice(0, 12)}`);
+  await recordStageSucceeded(
+    ports,
+    release.releaseId,
+    'LoadService',
+    startedAt,
+    `commit ${commit.sha.slice(0, 12)}`,
+  );
   return { ...request, release, config };
 }

@@ -32,7 +32,12 @@ export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome
   }
   if (input.approval?.decision === 'rejected') {
     const comment = input.approval.comment ? `: ${input.approval.comment}` : '';
-    return { status: 'rejected', stage: 'Approval', reason: `Rejected by ${input.approval.decidedBy}${comment}`, endedAt: at };
+    return {
+      status: 'rejected',
+      stage: 'Approval',
+      reason: `Rejected by ${input.approval.decidedBy}${comment}`,
+      endedAt: at,
+    };
   }
   return { status: 'succeeded', stage: 'Deploy', endedAt: at };
 }
@@ -50,7 +55,10 @@ export async function recordRelease(input: RecordInput, ports: RecordPorts): Pro
         status: input.approval.decision === 'approved' ? 'succeeded' : 'failed',
         startedAt: existing.stages.Stage?.endedAt ?? requested,
         endedAt: requested,
-        durationMs: Math.max(0, new Date(requested).getTime() - new Date(existing.stages.Stage?.endedAt ?? requested).getTime()),
+        durationMs: Math.max(
+          0,
+          new Date(requested).getTime() - new Date(existing.stages.Stage?.endedAt ?? requested).getTime(),
+        ),
         detail: `${input.approval.decision} by ${input.approval.decidedBy}`,
       });
     }
@@ -65,7 +73,12 @@ export async function recordRelease(input: RecordInput, ports: RecordPorts): Pro
       await ports.ledger.recordStage(
         releaseId,
         'Deploy',
-        stageRecord(ports.clock, new Date(started), 'succeeded', `${input.deploy.deploymentId}: ${input.deploy.fromVersion ?? '-'} → ${input.deploy.toVersion} (${input.deploy.strategy})`),
+        stageRecord(
+          ports.clock,
+          new Date(started),
+          'succeeded',
+          `${input.deploy.deploymentId}: ${input.deploy.fromVersion ?? '-'} → ${input.deploy.toVersion} (${input.deploy.strategy})`,
+        ),
       );
     }
   }
@@ -84,7 +97,10 @@ export async function recordRelease(input: RecordInput, ports: RecordPorts): Pro
 const ORDER: readonly StageName[] = ['LoadService', 'Build', 'Test', 'Stage', 'Approval', 'Deploy'];
 
 /** When the stage before `stage` ended: the failed stage's start, for its duration. */
-function previousStageEnd(stages: Partial<Record<StageName, { endedAt: string }>>, stage: StageName): string | undefined {
+function previousStageEnd(
+  stages: Partial<Record<StageName, { endedAt: string }>>,
+  stage: StageName,
+): string | undefined {
   for (let i = ORDER.indexOf(stage) - 1; i >= 0; i--) {
     const ended = stages[ORDER[i]]?.endedAt;
     if (ended) return ended;

@@ -20,7 +20,10 @@ const ports = portsFor(() => ({
   approvalBaseUrl: requireEnv(ENV.approvalBaseUrl),
 }));
 
-export const handler = async (event: RequestApprovalInput, context: Context): Promise<{ approvalId: string }> => {
+export const handler = async (
+  event: RequestApprovalInput,
+  context: Context,
+): Promise<{ approvalId: string }> => {
   logger.addContext(context);
   const result = await requestApproval(event, ports());
   // The task token stays in the ledger: never log it.

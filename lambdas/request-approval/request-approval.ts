@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { approvalLink } from '../shared/approval-links';
 import { ApprovalError } from '../shared/errors';
-import type { BuildResult, ReleaseInfo, StageResult, TestResult } from '../shared/model';
-import type { ServiceConfig } from '../shared/model';
+import type { BuildResult, ReleaseInfo, ServiceConfig, StageResult, TestResult } from '../shared/model';
 import type { Ports } from '../shared/wiring';
 
 export type RequestApprovalPorts = Pick<
@@ -38,7 +37,10 @@ export function approvalDetails(input: RequestApprovalInput): string[] {
  * Stores the task token under a random approval id and sends each approver a link of their own. The
  * execution stays paused (no polling) until the approval API resumes it with SendTaskSuccess.
  */
-export async function requestApproval(input: RequestApprovalInput, ports: RequestApprovalPorts): Promise<{ approvalId: string }> {
+export async function requestApproval(
+  input: RequestApprovalInput,
+  ports: RequestApprovalPorts,
+): Promise<{ approvalId: string }> {
   const policy = input.config.approval;
   if (!policy || policy.approvers.length === 0) {
     throw new ApprovalError(
@@ -46,7 +48,9 @@ export async function requestApproval(input: RequestApprovalInput, ports: Reques
     );
   }
   if (typeof input.taskToken !== 'string' || input.taskToken.length === 0) {
-    throw new ApprovalError('RequestApproval was invoked without a task token; it must run as lambda:invoke.waitForTaskToken');
+    throw new ApprovalError(
+      'RequestApproval was invoked without a task token; it must run as lambda:invoke.waitForTaskToken',
+    );
   }
   const now = ports.clock.now();
   const approvalId = randomBytes(18).toString('base64url');
@@ -67,7 +71,11 @@ export async function requestApproval(input: RequestApprovalInput, ports: Reques
   const key = await ports.signingKeys.signingKey();
   const expiresAtEpoch = Math.floor(expiresAt.getTime() / 1000);
   for (const [approverIndex, approver] of policy.approvers.entries()) {
-    const link = approvalLink(ports.approvalBaseUrl, key, { approvalId, approverIndex, expiresAt: expiresAtEpoch });
+    const link = approvalLink(ports.approvalBaseUrl, key, {
+      approvalId,
+      approverIndex,
+      expiresAt: expiresAtEpoch,
+    });
     for (const channel of policy.channels) {
       await ports.notifier.notify({
         approvalId,

@@ -45,7 +45,12 @@ export function approvalLink(baseUrl: string, key: Uint8Array, claims: LinkClaim
   return `${baseUrl.replace(/\/+$/, '')}/approvals/${encodeURIComponent(claims.approvalId)}?${query}`;
 }
 
-export function checkLink(key: Uint8Array, claims: LinkClaims, signature: string | undefined, now: Date): LinkCheck {
+export function checkLink(
+  key: Uint8Array,
+  claims: LinkClaims,
+  signature: string | undefined,
+  now: Date,
+): LinkCheck {
   // Verify before looking at expiry, so an attacker learns nothing from a forged link.
   if (!sameMac(mac(key, 'link', claims), signature)) return 'bad-signature';
   return claims.expiresAt * 1000 <= now.getTime() ? 'expired' : 'valid';

@@ -104,7 +104,10 @@ async function conditional<T>(write: Promise<T>, conflict: string): Promise<T> {
   try {
     return await write;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+    if (
+      error instanceof ConditionalCheckFailedException ||
+      (error as Error).name === 'ConditionalCheckFailedException'
+    ) {
       throw new LedgerConflictError(conflict);
     }
     throw error;
@@ -314,7 +317,9 @@ export class Ledger {
   }
 
   async linkDeployment(link: DeploymentLink): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...deploymentKey(link.deploymentId), ...link } }));
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...deploymentKey(link.deploymentId), ...link } }),
+    );
   }
 
   async findDeployment(deploymentId: string): Promise<DeploymentLink | undefined> {

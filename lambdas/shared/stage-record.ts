@@ -3,7 +3,12 @@ import type { StageName } from './model';
 import type { Clock } from './ports';
 
 /** Builds the ledger record of a stage that started at `startedAt` and ends now. */
-export function stageRecord(clock: Clock, startedAt: Date, status: StageStatus, detail?: string): StageRecord {
+export function stageRecord(
+  clock: Clock,
+  startedAt: Date,
+  status: StageStatus,
+  detail?: string,
+): StageRecord {
   const endedAt = clock.now();
   return {
     status,

@@ -2,6 +2,8 @@
  * How a handler gets its ports. In Lambda, each handler builds its AWS adapters once, lazily, at module
  * scope. The local runtime registers local implementations before it invokes the same handler modules.
  */
+
+import type { Ledger } from './ledger';
 import type {
   ArtifactStore,
   CatalogStore,
@@ -12,7 +14,6 @@ import type {
   SourceRepository,
   TaskCallbacks,
 } from './ports';
-import type { Ledger } from './ledger';
 
 export interface Ports {
   readonly catalog: CatalogStore;
@@ -53,6 +54,9 @@ export function portsFor<K extends keyof Ports>(awsDefaults: () => Pick<Ports, K
 /** Reads a required environment variable, naming it when missing. */
 export function requireEnv(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`Environment variable ${name} is not set; the Sluice construct sets it on every handler.`);
+  if (!value)
+    throw new Error(
+      `Environment variable ${name} is not set; the Sluice construct sets it on every handler.`,
+    );
   return value;
 }

@@ -26,7 +26,9 @@ export function formatEsbuildErrors(
 ): string {
   return errors
     .slice(0, 10)
-    .map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text))
+    .map((e) =>
+      e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text,
+    )
     .join('\n');
 }
 

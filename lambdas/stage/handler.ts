@@ -13,7 +13,11 @@ import { portsFor, requireEnv } from '../shared/wiring';
 import { stageRelease } from './stage';
 
 const ports = portsFor(() => ({
-  deployTarget: new LambdaCodeDeployTarget(new LambdaClient({}), new CodeDeployClient({}), requireEnv(ENV.artifactBucket)),
+  deployTarget: new LambdaCodeDeployTarget(
+    new LambdaClient({}),
+    new CodeDeployClient({}),
+    requireEnv(ENV.artifactBucket),
+  ),
   ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
   clock: systemClock,
 }));

@@ -9,7 +9,8 @@ export type StagePorts = Pick<Ports, 'deployTarget' | 'ledger' | 'clock'>;
 export async function stageRelease(doc: ReleaseDocument, ports: StagePorts): Promise<StageResult> {
   const startedAt = ports.clock.now();
   const { config, release } = doc;
-  if (!doc.build) throw new SmokeTestFailedError(`Release ${release.releaseId} reached Stage without a build`);
+  if (!doc.build)
+    throw new SmokeTestFailedError(`Release ${release.releaseId} reached Stage without a build`);
   const { version } = await ports.deployTarget.stageVersion(config, release.releaseId, doc.build.artifactKey);
   await ports.ledger.updateRelease(release.releaseId, { version });
   const { method, path, expectStatus } = config.smoke;

@@ -27,7 +27,11 @@ async function findTestFiles(dir: string): Promise<string[]> {
 }
 
 /** Runs the service's own tests (node:test) from the release's commit; any failure stops the release. */
-export async function testRelease(doc: ReleaseDocument, ports: TestPorts, options: TestOptions = {}): Promise<TestResult> {
+export async function testRelease(
+  doc: ReleaseDocument,
+  ports: TestPorts,
+  options: TestOptions = {},
+): Promise<TestResult> {
   const startedAt = ports.clock.now();
   const { config, release } = doc;
   const timeoutMs = options.timeoutMs ?? 300_000;
@@ -56,7 +60,9 @@ export async function testRelease(doc: ReleaseDocument, ports: TestPorts, option
       });
     } catch (error) {
       if (isEsbuildFailure(error)) {
-        throw new TestsFailedError(`Tests of ${config.name} do not compile:\n${formatEsbuildErrors(error.errors)}`);
+        throw new TestsFailedError(
+          `Tests of ${config.name} do not compile:\n${formatEsbuildErrors(error.errors)}`,
+        );
       }
       throw error;
     }
@@ -64,12 +70,16 @@ export async function testRelease(doc: ReleaseDocument, ports: TestPorts, option
     return runNodeTests(bundled, dir, timeoutMs);
   });
   if (run.timedOut) {
-    throw new TestsFailedError(`Tests of ${config.name} did not finish within ${Math.round(timeoutMs / 1000)} s`);
+    throw new TestsFailedError(
+      `Tests of ${config.name} did not finish within ${Math.round(timeoutMs / 1000)} s`,
+    );
   }
   if (run.exitCode !== 0 || run.failed > 0) {
     const names = run.failures.length > 0 ? `: ${run.failures.slice(0, 5).join('; ')}` : '';
     const tail = run.failures.length === 0 ? `\n${run.output.slice(-1500)}` : '';
-    throw new TestsFailedError(`${run.failed || 'some'} of ${run.passed + run.failed} tests failed${names}${tail}`);
+    throw new TestsFailedError(
+      `${run.failed || 'some'} of ${run.passed + run.failed} tests failed${names}${tail}`,
+    );
   }
   const result: TestResult = {
     passed: run.passed,

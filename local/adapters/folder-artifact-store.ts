@@ -9,7 +9,8 @@ export class FolderArtifactStore implements ArtifactStore {
 
   private pathOf(key: string): string {
     const relative = normalize(key);
-    if (relative.startsWith('..') || relative.startsWith('/')) throw new Error(`Artifact key ${key} leaves the artifact folder`);
+    if (relative.startsWith('..') || relative.startsWith('/'))
+      throw new Error(`Artifact key ${key} leaves the artifact folder`);
     return join(this.root, relative);
   }
 
@@ -24,7 +25,8 @@ export class FolderArtifactStore implements ArtifactStore {
     try {
       return await readFile(this.pathOf(key));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`Artifact ${key} is not in ${this.root}`);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new Error(`Artifact ${key} is not in ${this.root}`);
       throw error;
     }
   }

@@ -2,10 +2,10 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { SourceConfig } from '../../lib/catalog/types';
 import { SourceNotFoundError } from '../../lambdas/shared/errors';
 import type { CommitInfo } from '../../lambdas/shared/model';
 import type { SourceRepository } from '../../lambdas/shared/ports';
+import type { SourceConfig } from '../../lib/catalog/types';
 
 const run = promisify(execFile);
 
@@ -49,10 +49,13 @@ export class LocalGitSource implements SourceRepository {
 
   async checkout(source: SourceConfig, sha: string, intoDir: string): Promise<void> {
     const dir = this.repositoryDir(source);
-    const treeish = source.path === '.' || source.path === '' ? sha : `${sha}:${source.path.replace(/^\.\//, '')}`;
+    const treeish =
+      source.path === '.' || source.path === '' ? sha : `${sha}:${source.path.replace(/^\.\//, '')}`;
     await new Promise<void>((done, fail) => {
       // git archive | tar -x: the commit's tree only, never the working copy.
-      const archive = spawn('git', ['-C', dir, 'archive', '--format=tar', treeish], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const archive = spawn('git', ['-C', dir, 'archive', '--format=tar', treeish], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const untar = spawn('tar', ['-x', '-C', intoDir], { stdio: ['pipe', 'ignore', 'pipe'] });
       let errors = '';
       archive.stderr.on('data', (d: Buffer) => {

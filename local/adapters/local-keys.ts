@@ -14,9 +14,11 @@ export class LocalSigningKeys implements SigningKeyProvider {
     if (this.key) return this.key;
     if (!existsSync(this.file)) {
       await mkdir(dirname(this.file), { recursive: true });
-      await writeFile(this.file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' }).catch((error) => {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      });
+      await writeFile(this.file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' }).catch(
+        (error) => {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        },
+      );
     }
     this.key = Buffer.from((await readFile(this.file, 'utf8')).trim(), 'base64');
     return this.key;

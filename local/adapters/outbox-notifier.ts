@@ -16,7 +16,10 @@ export class OutboxNotifier implements Notifier {
   async notify(n: ApprovalNotification): Promise<void> {
     await mkdir(this.outboxDir, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const file = join(this.outboxDir, `${stamp}-${n.release.service}-${n.approver.replace(/[^a-z0-9]+/gi, '_')}.${n.channel}.txt`);
+    const file = join(
+      this.outboxDir,
+      `${stamp}-${n.release.service}-${n.approver.replace(/[^a-z0-9]+/gi, '_')}.${n.channel}.txt`,
+    );
     const text = [
       `To: ${n.approver}`,
       `Subject: Approve ${n.release.service} ${n.release.releaseId}?`,

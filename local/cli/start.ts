@@ -1,5 +1,4 @@
 /** `sluice start`: the local demo — real releases of the example services, both models, on this machine. */
-import { runDemo } from '../demo/demo';
 import { type Command, EXIT_USAGE, parseCommandArgs, UsageError } from './command';
 import { DEFAULT_CATALOG_FILE } from './validate';
 
@@ -32,18 +31,26 @@ Exit status: 0 when every release ended as expected, 1 otherwise.`,
     });
     const timeScale = Number(values['time-scale']);
     if (!Number.isFinite(timeScale) || timeScale < 1 || timeScale > 600) {
-      throw new UsageError(`--time-scale must be a number from 1 to 600, received ${JSON.stringify(values['time-scale'])}`);
+      throw new UsageError(
+        `--time-scale must be a number from 1 to 600, received ${JSON.stringify(values['time-scale'])}`,
+      );
     }
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UsageError(`--port must be 0-65535, received ${JSON.stringify(values.port)}`);
     }
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI;
-    return runDemo({ catalogFile: values.config, stateDir: values['state-dir'], timeScale, port, interactive }).catch(
-      (error: Error) => {
-        process.stderr.write(`✘ ${error.message}\n`);
-        return error.name === 'UsageError' ? EXIT_USAGE : 1;
-      },
-    );
+    // Loaded on demand so that `sluice validate` does not pay for the runtime's start-up.
+    const { runDemo } = await import('../demo/demo');
+    return runDemo({
+      catalogFile: values.config,
+      stateDir: values['state-dir'],
+      timeScale,
+      port,
+      interactive,
+    }).catch((error: Error) => {
+      process.stderr.write(`✘ ${error.message}\n`);
+      return error.name === 'UsageError' ? EXIT_USAGE : 1;
+    });
   },
 };

@@ -43,7 +43,9 @@ async function approveGreeter(sluice: LocalSluice, releaseId: string, options: D
   out(`  ✉  Approval requested for ${releaseId}. Email for ${approver} written to ${file}`);
   out(`     Approval link (signed, single use, expiring): ${link}`);
   if (options.interactive) {
-    out('     Open it in a browser and click Approve, or press Enter here to approve through the page for you.');
+    out(
+      '     Open it in a browser and click Approve, or press Enter here to approve through the page for you.',
+    );
     const approvalId = new URL(link).pathname.split('/').pop() ?? '';
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
     const pressedEnter = new Promise<'enter'>((done) => rl.once('line', () => done('enter')));
@@ -61,10 +63,13 @@ async function approveGreeter(sluice: LocalSluice, releaseId: string, options: D
       return;
     }
   } else {
-    out('     No terminal (CI or piped output): approving through that same page — GET the link, POST its form.');
+    out(
+      '     No terminal (CI or piped output): approving through that same page — GET the link, POST its form.',
+    );
   }
   const result = await decideViaPage(link, { decision: 'approve', comment: 'Approved by the local demo' });
-  if (result.status !== 200) throw new Error(`The approval page answered ${result.status}: ${result.body.slice(0, 300)}`);
+  if (result.status !== 200)
+    throw new Error(`The approval page answered ${result.status}: ${result.body.slice(0, 300)}`);
   out(`     Approved as ${approver} through the page's form (HTTP ${result.status}).`);
 }
 
@@ -90,40 +95,68 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   });
   out(`Approval and status pages on ${sluice.web.url}  (time compressed ×${options.timeScale ?? 60})`);
   const rows: SummaryRow[] = [];
-  const track = async (title: string, service: string, commit: string, expected: Expectation, during?: (id: string) => Promise<void>) => {
-    const run = await sluice.release({ service, commit, trigger: { source: 'demo', actor: 'dana@example.com' } });
+  const track = async (
+    title: string,
+    service: string,
+    commit: string,
+    expected: Expectation,
+    during?: (id: string) => Promise<void>,
+  ) => {
+    const run = await sluice.release({
+      service,
+      commit,
+      trigger: { source: 'demo', actor: 'dana@example.com' },
+    });
     out(`▶ ${title}: ${run.releaseId} started`);
     const [report] = await Promise.all([run.done, during?.(run.releaseId)]);
     const ok = expectationMet(report, expected);
-    out(`${ok ? '✔' : '✘'} ${title}: ${report.status} at ${report.endedAt}${report.reason ? ` — ${report.reason.split('\n')[0]}` : ''}`);
+    out(
+      `${ok ? '✔' : '✘'} ${title}: ${report.status} at ${report.endedAt}${report.reason ? ` — ${report.reason.split('\n')[0]}` : ''}`,
+    );
     rows.push({ title, report, expected: `${expected.status} at ${expected.stage}`, ok });
     return report;
   };
 
   try {
     const delivery = (async () => {
-      await track('delivery, approved', GREETER, greeterRepo.sha, { status: 'succeeded', stage: 'Deploy' }, (id) =>
-        approveGreeter(sluice, id, options),
+      await track(
+        'delivery, approved',
+        GREETER,
+        greeterRepo.sha,
+        { status: 'succeeded', stage: 'Deploy' },
+        (id) => approveGreeter(sluice, id, options),
       );
       const failing = await commitOverlay(greeterRepo.repo, 'greeter-failing-tests');
       await track('tests fail', GREETER, failing, { status: 'failed', stage: 'Test' });
     })();
     const deployment = (async () => {
-      await track('deployment, first release', CHECKOUT, checkoutRepo.sha, { status: 'succeeded', stage: 'Deploy' });
+      await track('deployment, first release', CHECKOUT, checkoutRepo.sha, {
+        status: 'succeeded',
+        stage: 'Deploy',
+      });
       const green = await commitOverlay(checkoutRepo.repo, 'checkout-v2');
       await track('deployment, green canary', CHECKOUT, green, { status: 'succeeded', stage: 'Deploy' });
       const bad = await commitOverlay(checkoutRepo.repo, 'checkout-bad');
-      const report = await track('deployment, bad commit', CHECKOUT, bad, { status: 'rolled_back', stage: 'Deploy' });
+      const report = await track('deployment, bad commit', CHECKOUT, bad, {
+        status: 'rolled_back',
+        stage: 'Deploy',
+      });
       const deploymentId = report.record?.deploymentId;
       if (deploymentId) {
         const canary = sluice.deployTarget.deploymentReport(deploymentId);
         if (canary.detectToRollbackMs !== undefined) {
-          out(`  ↺ rollback: ${canary.detectToRollbackMs} ms from the first failing request to the previous version serving 100% again`);
+          out(
+            `  ↺ rollback: ${canary.detectToRollbackMs} ms from the first failing request to the previous version serving 100% again`,
+          );
         }
       }
-      const live = await sluice.deployTarget.liveVersion(sluice.catalog.services.find((s) => s.name === CHECKOUT)!);
+      const live = await sluice.deployTarget.liveVersion(
+        sluice.catalog.services.find((s) => s.name === CHECKOUT)!,
+      );
       const state = await sluice.ledger.getServiceState(CHECKOUT);
-      out(`  ↺ ${CHECKOUT} live version after rollback: ${live} (ledger says ${state?.liveVersion}, release ${state?.liveReleaseId})`);
+      out(
+        `  ↺ ${CHECKOUT} live version after rollback: ${live} (ledger says ${state?.liveVersion}, release ${state?.liveReleaseId})`,
+      );
     })();
     const results = await Promise.allSettled([delivery, deployment]);
     for (const result of results) {
@@ -131,9 +164,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
     out('');
     out(formatSummary(rows));
-    const allOk = rows.length === 5 && rows.every((r) => r.ok) && results.every((r) => r.status === 'fulfilled');
+    const allOk =
+      rows.length === 5 && rows.every((r) => r.ok) && results.every((r) => r.status === 'fulfilled');
     out('');
-    out(`${allOk ? '✔ Every release ended as expected' : '✘ Some releases did not end as expected'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    out(
+      `${allOk ? '✔ Every release ended as expected' : '✘ Some releases did not end as expected'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+    );
     out(`Ledger, outbox (${join(stateDir, 'outbox')}) and artifacts stay in ${stateDir}.`);
     return allOk ? 0 : 1;
   } finally {

@@ -1,19 +1,13 @@
 /** Local git repositories for the example services, and new commits made from overlays. */
 import { execFile } from 'node:child_process';
-import { cp, mkdir, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join, normalize } from 'node:path';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { applyOverlay, EXAMPLES_DIR, OVERLAYS_DIR } from '../cli/overlays';
 
 const run = promisify(execFile);
 
-export const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
-export const OVERLAYS_DIR = join(EXAMPLES_DIR, 'overlays');
-
 /** Commits are made as this demo author, whatever the machine's git config says. */
-/** Overlay files that describe the commit rather than belong to it. */
-const OVERLAY_META_FILES = ['COMMIT_MESSAGE', 'DELETE', 'SERVICE'];
-
 const AUTHOR = { name: 'Dana Developer', email: 'dana@example.com' };
 
 async function git(repo: string, args: string[]): Promise<string> {
@@ -32,7 +26,10 @@ async function git(repo: string, args: string[]): Promise<string> {
 }
 
 /** Creates `<reposDir>/<service>` as a git repository holding examples/<service> in one commit on main. */
-export async function seedRepository(reposDir: string, service: string): Promise<{ repo: string; sha: string }> {
+export async function seedRepository(
+  reposDir: string,
+  service: string,
+): Promise<{ repo: string; sha: string }> {
   const repo = join(reposDir, service);
   await rm(repo, { recursive: true, force: true });
   await mkdir(repo, { recursive: true });
@@ -43,28 +40,10 @@ export async function seedRepository(reposDir: string, service: string): Promise
   return { repo, sha: await git(repo, ['rev-parse', 'HEAD']) };
 }
 
-/**
- * Applies examples/overlays/<overlay> to the repository and commits: its files are copied over, paths listed
- * in its DELETE file are removed, and its COMMIT_MESSAGE is the message. Returns the new commit.
- */
+/** Applies examples/overlays/<overlay> to the repository (see local/cli/overlays.ts) and commits it. */
 export async function commitOverlay(repo: string, overlay: string): Promise<string> {
-  const dir = join(OVERLAYS_DIR, overlay);
-  if (!existsSync(dir)) throw new Error(`No overlay ${overlay} in ${OVERLAYS_DIR}`);
-  await cp(dir, repo, {
-    recursive: true,
-    filter: (src) => !OVERLAY_META_FILES.includes(src.slice(dir.length + 1)),
-  });
-  const deleteList = join(dir, 'DELETE');
-  if (existsSync(deleteList)) {
-    for (const line of (await readFile(deleteList, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean)) {
-      const relative = normalize(line);
-      if (relative.startsWith('..')) throw new Error(`Overlay ${overlay} deletes a path outside the repository: ${line}`);
-      await rm(join(repo, relative), { recursive: true, force: true });
-    }
-  }
-  const messageFile = join(dir, 'COMMIT_MESSAGE');
-  const message = existsSync(messageFile) ? (await readFile(messageFile, 'utf8')).trim() : `Apply ${overlay}`;
+  const { overlay: applied } = await applyOverlay(join(OVERLAYS_DIR, overlay), repo);
   await git(repo, ['add', '-A']);
-  await git(repo, ['commit', '--quiet', '--allow-empty', '-m', message]);
+  await git(repo, ['commit', '--quiet', '--allow-empty', '-m', applied.commitMessage]);
   return git(repo, ['rev-parse', 'HEAD']);
 }

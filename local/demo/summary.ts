@@ -11,7 +11,11 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -35,7 +39,9 @@ export function formatSummary(rows: readonly SummaryRow[]): string {
     .map((r) => {
       const stages = r.report.stages.map((s) => `${s.state} ${seconds(s.durationMs)}`).join(' · ');
       const reason = r.report.reason ? `\n      reason: ${r.report.reason.split('\n')[0]}` : '';
-      const expectation = r.ok ? '' : `\n      expected ${r.expected}, got ${r.report.status} at ${r.report.endedAt}`;
+      const expectation = r.ok
+        ? ''
+        : `\n      expected ${r.expected}, got ${r.report.status} at ${r.report.endedAt}`;
       return `  ${r.title}: ${stages}${reason}${expectation}`;
     })
     .join('\n');

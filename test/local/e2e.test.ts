@@ -25,7 +25,13 @@ beforeAll(async () => {
   const reposDir = join(root, 'repos');
   repos.greeter = await seedRepository(reposDir, 'greeter');
   repos.checkout = await seedRepository(reposDir, 'checkout');
-  sluice = await LocalSluice.start({ catalogFile: CATALOG, stateDir: join(root, 'state'), reposDir, timeScale: 60, trafficPerSecond: 60 });
+  sluice = await LocalSluice.start({
+    catalogFile: CATALOG,
+    stateDir: join(root, 'state'),
+    reposDir,
+    timeScale: 60,
+    trafficPerSecond: 60,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -40,7 +46,13 @@ async function release(service: string, commit: string): Promise<ReleaseReport> 
 /** Commits a file straight into a service's repository (for cases no overlay covers). */
 async function commitFile(repo: string, path: string, content: string, message: string): Promise<string> {
   writeFileSync(join(repo, path), content);
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'Eve', GIT_AUTHOR_EMAIL: 'eve@example.com', GIT_COMMITTER_NAME: 'Eve', GIT_COMMITTER_EMAIL: 'eve@example.com' };
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'Eve',
+    GIT_AUTHOR_EMAIL: 'eve@example.com',
+    GIT_COMMITTER_NAME: 'Eve',
+    GIT_COMMITTER_EMAIL: 'eve@example.com',
+  };
   await run('git', ['-C', repo, 'commit', '-qam', message], { env });
   return (await run('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout.trim();
 }
@@ -53,7 +65,14 @@ describe('continuous deployment (checkout)', () => {
   it('ships the first release without a person', async () => {
     const report = await release('checkout', repos.checkout.sha);
     expect(report).toMatchObject({ status: 'succeeded', endedAt: 'Deploy', mode: 'deployment' });
-    expect(report.stages.map((s) => s.state)).toEqual(['LoadService', 'Build', 'Test', 'Stage', 'Deploy', 'Record']);
+    expect(report.stages.map((s) => s.state)).toEqual([
+      'LoadService',
+      'Build',
+      'Test',
+      'Stage',
+      'Deploy',
+      'Record',
+    ]);
     firstVersion = report.record?.version;
     expect(firstVersion).toBeDefined();
     expect(await sluice.deployTarget.liveVersion(sluice.catalog.services[1])).toBe(firstVersion);
@@ -87,7 +106,9 @@ describe('continuous deployment (checkout)', () => {
     expect(await sluice.deployTarget.liveVersion(sluice.catalog.services[1])).toBe(greenVersion);
     expect((await sluice.ledger.getServiceState('checkout'))?.liveVersion).toBe(greenVersion);
     const router = sluice.deployTarget.routerUrl('checkout');
-    const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${router}/`).then((r) => r.status)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => fetch(`${router}/`).then((r) => r.status)),
+    );
     expect(answers.every((status) => status === 200)).toBe(true);
   });
 });
@@ -107,9 +128,21 @@ describe('continuous delivery (greeter)', () => {
     expect(decision.status).toBe(200);
     const report = await started.done;
     expect(report).toMatchObject({ status: 'succeeded', endedAt: 'Deploy', mode: 'delivery' });
-    expect(report.stages.map((s) => s.state)).toEqual(['LoadService', 'Build', 'Test', 'Stage', 'RequestApproval', 'Deploy', 'Record']);
+    expect(report.stages.map((s) => s.state)).toEqual([
+      'LoadService',
+      'Build',
+      'Test',
+      'Stage',
+      'RequestApproval',
+      'Deploy',
+      'Record',
+    ]);
     expect(report.record?.stages.Approval?.detail).toBe(`approved by ${approver}`);
-    expect(await sluice.ledger.getApproval(approvalId)).toMatchObject({ status: 'approved', decidedBy: approver, comment: 'looks good' });
+    expect(await sluice.ledger.getApproval(approvalId)).toMatchObject({
+      status: 'approved',
+      decidedBy: approver,
+      comment: 'looks good',
+    });
     // A second use of the link is refused.
     expect((await fetch(link)).status).toBe(200);
     await expect(decideViaPage(link, { decision: 'reject' })).rejects.toThrow(/no form/);
@@ -120,7 +153,9 @@ describe('continuous delivery (greeter)', () => {
     const sha = await commitOverlay(repos.greeter.repo, 'greeter-v2');
     const started = await sluice.release({ service: 'greeter', commit: sha });
     const { link } = await sluice.waitForApprovalLink(started.releaseId);
-    expect((await decideViaPage(link, { decision: 'reject', comment: 'not during the sale' })).status).toBe(200);
+    expect((await decideViaPage(link, { decision: 'reject', comment: 'not during the sale' })).status).toBe(
+      200,
+    );
     const report = await started.done;
     expect(report).toMatchObject({ status: 'rejected', endedAt: 'Approval' });
     expect(report.reason).toMatch(/not during the sale/);
@@ -164,13 +199,17 @@ describe('bad input ends in a clear, recorded outcome', () => {
     );
     const report = await release('checkout', sha);
     expect(report).toMatchObject({ status: 'failed', endedAt: 'Stage' });
-    expect(report.reason).toMatch(/SmokeTestFailedError: Smoke test GET \/ on checkout version \d+ answered 5\d\d/);
+    expect(report.reason).toMatch(
+      /SmokeTestFailedError: Smoke test GET \/ on checkout version \d+ answered 5\d\d/,
+    );
   });
 
   it('records an unknown service at LoadService, naming the services the catalog has', async () => {
     const report = await release('no-such-service', 'abcdef123456');
     expect(report).toMatchObject({ status: 'failed', endedAt: 'LoadService' });
-    expect(report.reason).toMatch(/UnknownServiceError: Unknown service "no-such-service".*greeter, checkout/);
+    expect(report.reason).toMatch(
+      /UnknownServiceError: Unknown service "no-such-service".*greeter, checkout/,
+    );
     expect(report.record?.outcome?.status).toBe('failed');
   });
 

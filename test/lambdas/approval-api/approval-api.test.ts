@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApprovalApiPorts, handleApprovalHttp, MAX_BODY_BYTES } from '../../../lambdas/approval-api/approval-api';
+import {
+  type ApprovalApiPorts,
+  handleApprovalHttp,
+  MAX_BODY_BYTES,
+} from '../../../lambdas/approval-api/approval-api';
 import { approvalLink, formToken } from '../../../lambdas/shared/approval-links';
 import type { ApprovalRecord, Ledger } from '../../../lambdas/shared/ledger';
 import { LocalTaskBroker } from '../../../local/adapters/task-broker';
@@ -23,7 +27,9 @@ beforeAll(async () => {
 afterAll(async () => db?.stop());
 
 let counter = 0;
-async function pendingApproval(overrides: Partial<ApprovalRecord> = {}): Promise<{ approval: ApprovalRecord; token: string; resumed: Promise<unknown> }> {
+async function pendingApproval(
+  overrides: Partial<ApprovalRecord> = {},
+): Promise<{ approval: ApprovalRecord; token: string; resumed: Promise<unknown> }> {
   const token = broker.mint();
   const approval: ApprovalRecord = {
     approvalId: `approval-${String(++counter).padStart(6, '0')}`,
@@ -42,16 +48,35 @@ async function pendingApproval(overrides: Partial<ApprovalRecord> = {}): Promise
   return { approval, token, resumed: broker.wait(token) };
 }
 
-function linkFor(approval: ApprovalRecord, approverIndex: number, exp = Math.floor(expiresAt.getTime() / 1000)) {
-  const url = new URL(approvalLink('http://127.0.0.1:1', key, { approvalId: approval.approvalId, approverIndex, expiresAt: exp }));
+function linkFor(
+  approval: ApprovalRecord,
+  approverIndex: number,
+  exp = Math.floor(expiresAt.getTime() / 1000),
+) {
+  const url = new URL(
+    approvalLink('http://127.0.0.1:1', key, {
+      approvalId: approval.approvalId,
+      approverIndex,
+      expiresAt: exp,
+    }),
+  );
   return { path: url.pathname, query: url.searchParams };
 }
 
 const get = (link: { path: string; query: URLSearchParams }) =>
   handleApprovalHttp({ method: 'GET', path: link.path, query: link.query, body: '' }, ports);
 
-function formBody(link: { query: URLSearchParams }, approvalId: string, decision: string, extra: Record<string, string> = {}) {
-  const claims = { approvalId, approverIndex: Number(link.query.get('a')), expiresAt: Number(link.query.get('exp')) };
+function formBody(
+  link: { query: URLSearchParams },
+  approvalId: string,
+  decision: string,
+  extra: Record<string, string> = {},
+) {
+  const claims = {
+    approvalId,
+    approverIndex: Number(link.query.get('a')),
+    expiresAt: Number(link.query.get('exp')),
+  };
   return new URLSearchParams({
     a: link.query.get('a') ?? '',
     exp: link.query.get('exp') ?? '',
@@ -85,8 +110,15 @@ describe('approval API', () => {
     const link = linkFor(approval, 0);
     const response = await post(link, formBody(link, approval.approvalId, 'approve', { comment: 'ship it' }));
     expect(response.statusCode).toBe(200);
-    await expect(resumed).resolves.toMatchObject({ decision: 'approved', decidedBy: 'alice@example.com', comment: 'ship it' });
-    expect(await ledger.getApproval(approval.approvalId)).toMatchObject({ status: 'approved', decidedBy: 'alice@example.com' });
+    await expect(resumed).resolves.toMatchObject({
+      decision: 'approved',
+      decidedBy: 'alice@example.com',
+      comment: 'ship it',
+    });
+    expect(await ledger.getApproval(approval.approvalId)).toMatchObject({
+      status: 'approved',
+      decidedBy: 'alice@example.com',
+    });
 
     const replay = await post(link, formBody(link, approval.approvalId, 'reject'));
     expect(replay.statusCode).toBe(409);
@@ -96,7 +128,9 @@ describe('approval API', () => {
   it('POST reject resumes the execution with a rejection', async () => {
     const { approval, resumed } = await pendingApproval();
     const link = linkFor(approval, 1);
-    expect((await post(link, formBody(link, approval.approvalId, 'reject', { comment: 'no' }))).statusCode).toBe(200);
+    expect(
+      (await post(link, formBody(link, approval.approvalId, 'reject', { comment: 'no' }))).statusCode,
+    ).toBe(200);
     await expect(resumed).resolves.toMatchObject({ decision: 'rejected', decidedBy: 'bob@example.com' });
   });
 
@@ -106,19 +140,32 @@ describe('approval API', () => {
     const tampered = { path: link.path, query: new URLSearchParams(link.query) };
     tampered.query.set('a', '1'); // another approver's identity with this approver's signature
     expect((await get(tampered)).statusCode).toBe(403);
-    const missing = { path: link.path, query: new URLSearchParams({ a: '0', exp: link.query.get('exp') ?? '' }) };
+    const missing = {
+      path: link.path,
+      query: new URLSearchParams({ a: '0', exp: link.query.get('exp') ?? '' }),
+    };
     expect((await get(missing)).statusCode).toBe(403);
     expect((await get({ path: link.path, query: new URLSearchParams() })).statusCode).toBe(400);
 
     const forged = formBody(link, approval.approvalId, 'approve').replace(/csrf=[^&]+/, 'csrf=AAAA');
     expect((await post(link, forged)).statusCode).toBe(403);
     expect((await post(link, formBody(link, approval.approvalId, 'maybe'))).statusCode).toBe(400);
-    expect((await post(link, `${formBody(link, approval.approvalId, 'approve')}&pad=${'x'.repeat(MAX_BODY_BYTES)}`)).statusCode).toBe(413);
+    expect(
+      (
+        await post(
+          link,
+          `${formBody(link, approval.approvalId, 'approve')}&pad=${'x'.repeat(MAX_BODY_BYTES)}`,
+        )
+      ).statusCode,
+    ).toBe(413);
 
     const unknown = linkFor({ ...approval, approvalId: 'nosuchapproval00' }, 0);
     expect((await get(unknown)).statusCode).toBe(404);
     expect((await get({ path: '/elsewhere', query: new URLSearchParams() })).statusCode).toBe(404);
-    expect((await handleApprovalHttp({ method: 'PUT', path: link.path, query: link.query, body: '' }, ports)).statusCode).toBe(405);
+    expect(
+      (await handleApprovalHttp({ method: 'PUT', path: link.path, query: link.query, body: '' }, ports))
+        .statusCode,
+    ).toBe(405);
 
     const expiredLink = linkFor(approval, 0, Math.floor(now.getTime() / 1000) - 1);
     expect((await get(expiredLink)).statusCode).toBe(410);

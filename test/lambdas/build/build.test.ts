@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../../lib/catalog/validate';
-import type { ServiceConfig } from '../../../lib/catalog/types';
 import { artifactKey, buildRelease } from '../../../lambdas/build/build';
 import type { Ledger } from '../../../lambdas/shared/ledger';
 import type { ReleaseDocument } from '../../../lambdas/shared/model';
 import { systemClock } from '../../../lambdas/shared/ports';
+import type { ServiceConfig } from '../../../lib/catalog/types';
+import { parseCatalog } from '../../../lib/catalog/validate';
 import { FolderArtifactStore } from '../../../local/adapters/folder-artifact-store';
 import { LocalGitSource } from '../../../local/adapters/git-source';
 import { commitOverlay, seedRepository } from '../../../local/demo/git-fixtures';
@@ -45,7 +45,14 @@ afterAll(async () => db?.stop());
 async function documentFor(sha: string): Promise<ReleaseDocument> {
   const commit = await source.resolveCommit(config.source, sha);
   const releaseId = `greeter-${sha.slice(0, 12)}`;
-  const release = { releaseId, service: 'greeter', mode: config.mode, commit, startedAt: new Date().toISOString(), trigger: { source: 'manual' as const } };
+  const release = {
+    releaseId,
+    service: 'greeter',
+    mode: config.mode,
+    commit,
+    startedAt: new Date().toISOString(),
+    trigger: { source: 'manual' as const },
+  };
   await ledger.startRelease(release);
   return { releaseId, service: 'greeter', commit: sha, trigger: release.trigger, release, config };
 }
@@ -63,7 +70,11 @@ describe('buildRelease', () => {
     const files = unzipSync(zip);
     expect(Object.keys(files)).toEqual(['index.js']);
     const module = { exports: {} as Record<string, unknown> };
-    new Function('module', 'exports', 'require', Buffer.from(files['index.js']).toString())(module, module.exports, require);
+    new Function('module', 'exports', 'require', Buffer.from(files['index.js']).toString())(
+      module,
+      module.exports,
+      require,
+    );
     expect(typeof module.exports.handler).toBe('function');
     const record = await ledger.getRelease(doc.releaseId);
     expect(record?.stages.Build?.status).toBe('succeeded');

@@ -5,10 +5,10 @@ import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../../lib/catalog/validate';
 import { handler } from '../../../lambdas/deploy';
 import type { DeployInput } from '../../../lambdas/deploy/deploy';
 import { ENV } from '../../../lambdas/shared/env';
+import { parseCatalog } from '../../../lib/catalog/validate';
 
 process.env[ENV.tableName] = 'ledger-table';
 process.env[ENV.artifactBucket] = 'artifact-bucket';
@@ -21,7 +21,15 @@ const context = { functionName: 'deploy', awsRequestId: 'r1' } as Context;
 
 const parsed = parseCatalog({
   version: 1,
-  services: [{ name: 'checkout', mode: 'deployment', source: { repository: 'checkout' }, runtime: { entry: 'src/handler.ts' }, deploy: { strategy: 'Linear10PercentEvery1Minute' } }],
+  services: [
+    {
+      name: 'checkout',
+      mode: 'deployment',
+      source: { repository: 'checkout' },
+      runtime: { entry: 'src/handler.ts' },
+      deploy: { strategy: 'Linear10PercentEvery1Minute' },
+    },
+  ],
 });
 if (!parsed.ok) throw new Error('bad test catalog');
 const config = parsed.catalog.services[0];
@@ -54,7 +62,9 @@ describe('deploy handler', () => {
   });
 
   it('stores the task token first, starts a CodeDeploy deployment live 4 → 5, and links it to the release', async () => {
-    lambda.on(GetAliasCommand, { FunctionName: 'sluice-checkout', Name: 'live' }).resolves({ FunctionVersion: '4' });
+    lambda
+      .on(GetAliasCommand, { FunctionName: 'sluice-checkout', Name: 'live' })
+      .resolves({ FunctionVersion: '4' });
     codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-123456789' });
     await expect(handler(input('5'), context)).resolves.toEqual({ deploymentId: 'd-123456789' });
 
@@ -67,9 +77,19 @@ describe('deploy handler', () => {
       deploymentConfigName: 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
     });
     const appSpec = JSON.parse(create.args[0].input.revision?.appSpecContent?.content ?? '{}');
-    expect(appSpec.Resources[0]['sluice-checkout'].Properties).toMatchObject({ Alias: 'live', CurrentVersion: '4', TargetVersion: '5' });
+    expect(appSpec.Resources[0]['sluice-checkout'].Properties).toMatchObject({
+      Alias: 'live',
+      CurrentVersion: '4',
+      TargetVersion: '5',
+    });
     const link = ddb.commandCalls(PutCommand)[0].args[0].input.Item;
-    expect(link).toMatchObject({ PK: 'DEPLOYMENT#d-123456789', releaseId: 'checkout-abc', fromVersion: '4', toVersion: '5', strategy: 'Linear10PercentEvery1Minute' });
+    expect(link).toMatchObject({
+      PK: 'DEPLOYMENT#d-123456789',
+      releaseId: 'checkout-abc',
+      fromVersion: '4',
+      toVersion: '5',
+      strategy: 'Linear10PercentEvery1Minute',
+    });
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
@@ -79,11 +99,16 @@ describe('deploy handler', () => {
     expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
     const [success] = sfn.commandCalls(SendTaskSuccessCommand);
     expect(success.args[0].input.taskToken).toBe('token-xyz');
-    expect(JSON.parse(success.args[0].input.output ?? '{}')).toMatchObject({ strategy: 'Unchanged', toVersion: '5' });
+    expect(JSON.parse(success.args[0].input.output ?? '{}')).toMatchObject({
+      strategy: 'Unchanged',
+      toVersion: '5',
+    });
   });
 
   it('refuses to run without a task token', async () => {
-    await expect(handler({ ...input('5'), taskToken: '' }, context)).rejects.toMatchObject({ name: 'DeploymentFailedError' });
+    await expect(handler({ ...input('5'), taskToken: '' }, context)).rejects.toMatchObject({
+      name: 'DeploymentFailedError',
+    });
     expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
   });
 });

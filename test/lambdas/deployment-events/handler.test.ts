@@ -5,11 +5,14 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type CodeDeployStateChange, onDeploymentStateChange } from '../../../lambdas/deployment-events/deployment-events';
+import {
+  type CodeDeployStateChange,
+  onDeploymentStateChange,
+} from '../../../lambdas/deployment-events/deployment-events';
 import { SfnTaskCallbacks } from '../../../lambdas/shared/aws/sfn-task-callbacks';
+import { ENV } from '../../../lambdas/shared/env';
 import { Ledger } from '../../../lambdas/shared/ledger';
 import type { DeployTarget } from '../../../lambdas/shared/ports';
-import { ENV } from '../../../lambdas/shared/env';
 
 process.env[ENV.tableName] = 'ledger-table';
 
@@ -33,13 +36,28 @@ function event(state: string, deploymentId = 'd-ABCDEFGHI'): CodeDeployStateChan
 }
 
 function ledgerHas(options: { token?: string; linked?: boolean }) {
-  ddb.on(GetCommand, { Key: { PK: 'DEPLOYMENT#d-ABCDEFGHI', SK: 'DEPLOYMENT' } }).resolves(
-    options.linked === false
-      ? {}
-      : { Item: { deploymentId: 'd-ABCDEFGHI', releaseId: 'checkout-abc', service: 'checkout', fromVersion: '2', toVersion: '3', strategy: 'Canary10Percent5Minutes' } },
-  );
+  ddb
+    .on(GetCommand, { Key: { PK: 'DEPLOYMENT#d-ABCDEFGHI', SK: 'DEPLOYMENT' } })
+    .resolves(
+      options.linked === false
+        ? {}
+        : {
+            Item: {
+              deploymentId: 'd-ABCDEFGHI',
+              releaseId: 'checkout-abc',
+              service: 'checkout',
+              fromVersion: '2',
+              toVersion: '3',
+              strategy: 'Canary10Percent5Minutes',
+            },
+          },
+    );
   ddb.on(GetCommand, { Key: { PK: 'RELEASE#checkout-abc', SK: 'RELEASE' } }).resolves({
-    Item: { releaseId: 'checkout-abc', service: 'checkout', ...(options.token ? { deployTaskToken: options.token } : {}) },
+    Item: {
+      releaseId: 'checkout-abc',
+      service: 'checkout',
+      ...(options.token ? { deployTaskToken: options.token } : {}),
+    },
   });
 }
 
@@ -77,7 +95,8 @@ describe('deployment-events handler', () => {
         status: 'Failed',
         errorInformation: {
           code: 'ALARM_ACTIVE',
-          message: 'One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <sluice-checkout-error-rate>',
+          message:
+            'One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <sluice-checkout-error-rate>',
         },
         rollbackInfo: { rollbackDeploymentId: 'd-ROLLBACK1' },
       },
@@ -97,8 +116,14 @@ describe('deployment-events handler', () => {
     ddb.reset();
     ledgerHas({ linked: false, token: 'x' });
     const ledger = new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'ledger-table');
-    const ports = { ledger, tasks: new SfnTaskCallbacks(new SFNClient({})), deployTarget: {} as DeployTarget };
-    await expect(onDeploymentStateChange(event('SUCCESS'), ports, { linkAttempts: 2, linkDelayMs: 1 })).resolves.toBe('ignored');
+    const ports = {
+      ledger,
+      tasks: new SfnTaskCallbacks(new SFNClient({})),
+      deployTarget: {} as DeployTarget,
+    };
+    await expect(
+      onDeploymentStateChange(event('SUCCESS'), ports, { linkAttempts: 2, linkDelayMs: 1 }),
+    ).resolves.toBe('ignored');
     expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
     expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);

@@ -6,38 +6,67 @@ const base: RecordInput = { releaseId: 'svc-abc', service: 'svc', trigger: { sou
 
 describe('decideOutcome', () => {
   it('is succeeded at Deploy when nothing failed and nobody rejected', () => {
-    expect(decideOutcome(base, at)).toEqual({ status: 'succeeded', stage: 'Deploy', endedAt: at.toISOString() });
+    expect(decideOutcome(base, at)).toEqual({
+      status: 'succeeded',
+      stage: 'Deploy',
+      endedAt: at.toISOString(),
+    });
   });
 
   it('names the failed stage and the reason from a Lambda error cause', () => {
     const outcome = decideOutcome(
       {
         ...base,
-        failure: { Error: 'TestsFailedError', Cause: JSON.stringify({ errorType: 'TestsFailedError', errorMessage: '1 of 3 tests failed: adds' }) },
+        failure: {
+          Error: 'TestsFailedError',
+          Cause: JSON.stringify({ errorType: 'TestsFailedError', errorMessage: '1 of 3 tests failed: adds' }),
+        },
         failedStage: { stage: 'Test' },
       },
       at,
     );
-    expect(outcome).toMatchObject({ status: 'failed', stage: 'Test', reason: 'TestsFailedError: 1 of 3 tests failed: adds' });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      stage: 'Test',
+      reason: 'TestsFailedError: 1 of 3 tests failed: adds',
+    });
   });
 
   it('is rolled back when the deployment failed with DeploymentRolledBack', () => {
     const outcome = decideOutcome(
-      { ...base, failure: { Error: 'DeploymentRolledBack', Cause: 'Alarm sluice-svc-error-rate fired' }, failedStage: { stage: 'Deploy' } },
+      {
+        ...base,
+        failure: { Error: 'DeploymentRolledBack', Cause: 'Alarm sluice-svc-error-rate fired' },
+        failedStage: { stage: 'Deploy' },
+      },
       at,
     );
-    expect(outcome).toMatchObject({ status: 'rolled_back', stage: 'Deploy', reason: 'DeploymentRolledBack: Alarm sluice-svc-error-rate fired' });
+    expect(outcome).toMatchObject({
+      status: 'rolled_back',
+      stage: 'Deploy',
+      reason: 'DeploymentRolledBack: Alarm sluice-svc-error-rate fired',
+    });
   });
 
   it('is rejected at Approval with who and why', () => {
     const outcome = decideOutcome(
       {
         ...base,
-        approval: { approvalId: 'a', decision: 'rejected', decidedBy: 'bob@example.com', comment: 'not today', decidedAt: at.toISOString() },
+        approval: {
+          approvalId: 'a',
+          decision: 'rejected',
+          decidedBy: 'bob@example.com',
+          comment: 'not today',
+          decidedAt: at.toISOString(),
+        },
       },
       at,
     );
-    expect(outcome).toMatchObject({ status: 'rejected', stage: 'Approval', reason: 'Rejected by bob@example.com: not today' });
+    expect(outcome).toMatchObject({
+      status: 'rejected',
+      stage: 'Approval',
+      reason: 'Rejected by bob@example.com: not today',
+    });
   });
 });
 

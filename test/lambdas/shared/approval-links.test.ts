@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { approvalLink, checkFormToken, checkLink, formToken, signLink } from '../../../lambdas/shared/approval-links';
+import {
+  approvalLink,
+  checkFormToken,
+  checkLink,
+  formToken,
+  signLink,
+} from '../../../lambdas/shared/approval-links';
 
 const key = Buffer.from('k'.repeat(32));
 const otherKey = Buffer.from('x'.repeat(32));
@@ -23,7 +29,14 @@ describe('approval links', () => {
     expect(checkLink(otherKey, claims, sig, now)).toBe('bad-signature');
     expect(checkLink(key, claims, undefined, now)).toBe('bad-signature');
     expect(checkLink(key, claims, `${sig}A`, now)).toBe('bad-signature');
-    expect(checkLink(key, claims, sig.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')), now)).toBe('bad-signature');
+    expect(
+      checkLink(
+        key,
+        claims,
+        sig.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
+        now,
+      ),
+    ).toBe('bad-signature');
   });
 
   it('says expired only for a genuine link past its expiry', () => {

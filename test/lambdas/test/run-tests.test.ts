@@ -7,7 +7,10 @@ import { parseTap, runNodeTests } from '../../../lambdas/test/run-tests';
 function writeTest(body: string): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-run-tests-'));
   const file = join(dir, 'x.test.cjs');
-  writeFileSync(file, `const test = require('node:test'); const assert = require('node:assert/strict');\n${body}`);
+  writeFileSync(
+    file,
+    `const test = require('node:test'); const assert = require('node:assert/strict');\n${body}`,
+  );
   return { dir, file };
 }
 
@@ -20,7 +23,9 @@ describe('parseTap', () => {
 
 describe('runNodeTests', () => {
   it('counts passing and failing tests of a real node --test run', async () => {
-    const { dir, file } = writeTest("test('adds', () => assert.equal(1 + 1, 2));\ntest('breaks', () => assert.equal(1, 2));");
+    const { dir, file } = writeTest(
+      "test('adds', () => assert.equal(1 + 1, 2));\ntest('breaks', () => assert.equal(1, 2));",
+    );
     const run = await runNodeTests([file], dir, 20_000);
     expect(run).toMatchObject({ passed: 1, failed: 1, failures: ['breaks'], timedOut: false });
     expect(run.exitCode).not.toBe(0);
@@ -28,7 +33,9 @@ describe('runNodeTests', () => {
 
   it('hides the parent environment (credentials) from the tests', async () => {
     process.env.AWS_SECRET_ACCESS_KEY = 'must-not-leak';
-    const { dir, file } = writeTest("test('clean env', () => assert.equal(process.env.AWS_SECRET_ACCESS_KEY, undefined));");
+    const { dir, file } = writeTest(
+      "test('clean env', () => assert.equal(process.env.AWS_SECRET_ACCESS_KEY, undefined));",
+    );
     const run = await runNodeTests([file], dir, 20_000);
     expect(run).toMatchObject({ passed: 1, failed: 0, exitCode: 0 });
   });

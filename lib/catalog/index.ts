@@ -1,0 +1,3 @@
+export * from './load';
+export * from './types';
+export * from './validate';

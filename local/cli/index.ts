@@ -1,0 +1,5 @@
+export * from './command';
+export * from './dispatch';
+export * from './overlays';
+export * from './registry';
+export * from './validate';

@@ -1,0 +1,170 @@
+/** The real CLI as a user runs it: `node bin/sluice.js ...` in a child process. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+const BIN = join(REPO_ROOT, 'bin', 'sluice.js');
+const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function sluice(args: string[], cwd = REPO_ROOT): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 20_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+function write(name: string, content: unknown): string {
+  const file = join(dir, name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return file;
+}
+
+const service = {
+  name: 'greeter',
+  mode: 'deployment',
+  source: { repository: 'greeter' },
+  runtime: { entry: 'src/handler.ts' },
+};
+
+describe('sluice validate', () => {
+  it('accepts a valid catalog and names its services', async () => {
+    const file = write('valid.json', { version: 1, services: [service, { ...service, name: 'checkout' }] });
+    const run = await sluice(['validate', '--config', file]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toBe(`✔ ${file}: 2 services valid (greeter, checkout)\n`);
+  });
+
+  it("validates the repository's sluice.catalog.json by default", async () => {
+    const run = await sluice(['validate']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('✔ sluice.catalog.json: 2 services valid (greeter, checkout)\n');
+  });
+
+  it('prints the catalog with defaults filled in with --print', async () => {
+    const file = write('print.json', { version: 1, services: [service] });
+    const run = await sluice(['validate', '-c', file, '--print']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).services[0].deploy.strategy).toBe('Canary10Percent5Minutes');
+  });
+
+  it('lists every problem with its path and the value received, and exits 1', async () => {
+    const file = write('invalid.json', {
+      version: 1,
+      services: [
+        { ...service, mode: 'delivery' },
+        { ...service, name: 'Checkout', deploy: { strategy: 'Fast' } },
+      ],
+    });
+    const run = await sluice(['validate', '--config', file]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(`✖ ${file}: 3 problems`);
+    expect(lines[1]).toMatch(
+      /^ {2}services\[0\]\.approval: received undefined; delivery services need an approval block/,
+    );
+    expect(lines[2]).toMatch(/^ {2}services\[1\]\.name: received "Checkout"; use 2-40 lowercase letters/);
+    expect(lines[3]).toMatch(/^ {2}services\[1\]\.deploy\.strategy: received "Fast"; use one of AllAtOnce, /);
+  });
+
+  it('reports a JSON syntax error with its line and column', async () => {
+    const file = write('syntax.json', '{\n  "version": 1\n  "services": []\n}\n');
+    const run = await sluice(['validate', '--config', file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `(file): received "\\"services\\": []"; invalid JSON at line 3, column 3 (${file}:3:3)`,
+    );
+  });
+
+  it('reports a missing file', async () => {
+    const file = join(dir, 'missing.json');
+    const run = await sluice(['validate', '--config', file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`(file): received ${JSON.stringify(file)}; no such file`);
+  });
+
+  it('looks for sluice.catalog.json in the current folder', async () => {
+    const run = await sluice(['validate'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('✖ sluice.catalog.json: 1 problem');
+  });
+
+  it('refuses an unknown option with exit 2, naming it and suggesting the right one', async () => {
+    const run = await sluice(['validate', '--conifg', 'x.json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^sluice validate: unknown option --conifg; did you mean --config\?\n\nUsage: sluice validate/,
+    );
+  });
+
+  it('refuses --config without a value and stray arguments', async () => {
+    expect((await sluice(['validate', '--config'])).stderr).toMatch(
+      /^sluice validate: option --config needs a value/,
+    );
+    const stray = await sluice(['validate', 'extra']);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toMatch(/^sluice validate: unexpected argument extra/);
+  });
+
+  it('prints its help with --help', async () => {
+    const run = await sluice(['validate', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: sluice validate \[--config FILE\]/);
+    expect(run.stdout).toContain('--config FILE');
+  });
+});
+
+describe('sluice', () => {
+  it('prints the usage and its commands with --help', async () => {
+    const run = await sluice(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: sluice <command> \[options\]/);
+    expect(run.stdout).toMatch(/^ {2}validate {2}Check the service catalog/m);
+  });
+
+  it('answers `help <command>` like `<command> --help`', async () => {
+    const run = await sluice(['help', 'validate']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: sluice validate/);
+  });
+
+  it('refuses an unknown command with exit 2, naming it, with the usage', async () => {
+    const run = await sluice(['deplyo']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^sluice: unknown command deplyo\n\nUsage: sluice <command>/);
+  });
+
+  it('suggests the command a typo meant', async () => {
+    expect((await sluice(['valdate'])).stderr).toMatch(
+      /^sluice: unknown command valdate; did you mean validate\?/,
+    );
+  });
+
+  it('refuses an unknown top-level option and a missing command with exit 2', async () => {
+    const option = await sluice(['--verbose']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toMatch(/^sluice: unknown option --verbose\n/);
+    const none = await sluice([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^sluice: missing command\n\nUsage:/);
+  });
+
+  it('prints its version', async () => {
+    const run = await sluice(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
