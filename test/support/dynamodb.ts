@@ -15,7 +15,9 @@ let tables = 0;
 /** A real DynamoDB Local on 127.0.0.1 with tables of the ledger's key schema. */
 export async function startTestLedger(): Promise<TestLedger> {
   const dynamo = await startDynamoDbLocal();
-  const doc = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } });
+  const doc = DynamoDBDocumentClient.from(dynamo.client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   const { partitionKey, sortKey, gsi1 } = LEDGER_KEYS;
   return {
     dynamo,

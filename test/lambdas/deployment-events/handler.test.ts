@@ -36,22 +36,20 @@ function event(state: string, deploymentId = 'd-ABCDEFGHI'): CodeDeployStateChan
 }
 
 function ledgerHas(options: { token?: string; linked?: boolean }) {
-  ddb
-    .on(GetCommand, { Key: { PK: 'DEPLOYMENT#d-ABCDEFGHI', SK: 'DEPLOYMENT' } })
-    .resolves(
-      options.linked === false
-        ? {}
-        : {
-            Item: {
-              deploymentId: 'd-ABCDEFGHI',
-              releaseId: 'checkout-abc',
-              service: 'checkout',
-              fromVersion: '2',
-              toVersion: '3',
-              strategy: 'Canary10Percent5Minutes',
-            },
+  ddb.on(GetCommand, { Key: { PK: 'DEPLOYMENT#d-ABCDEFGHI', SK: 'DEPLOYMENT' } }).resolves(
+    options.linked === false
+      ? {}
+      : {
+          Item: {
+            deploymentId: 'd-ABCDEFGHI',
+            releaseId: 'checkout-abc',
+            service: 'checkout',
+            fromVersion: '2',
+            toVersion: '3',
+            strategy: 'Canary10Percent5Minutes',
           },
-    );
+        },
+  );
   ddb.on(GetCommand, { Key: { PK: 'RELEASE#checkout-abc', SK: 'RELEASE' } }).resolves({
     Item: {
       releaseId: 'checkout-abc',
