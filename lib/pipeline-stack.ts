@@ -1,0 +1,453 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  ArnFormat,
+  Aws,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Size,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { ENV, type HandlerName } from '../lambdas/shared/env';
+import type { Catalog } from './catalog/types';
+import { EsbuildLayer } from './esbuild-layer';
+import { LedgerTable } from './ledger-table';
+import { acknowledgeWildcardResources } from './nag';
+import { ReleaseStateMachine } from './release-state-machine';
+import { SluiceFunction, type SluiceFunctionProps } from './sluice-function';
+
+/** Every AWS resource of a service is named `sluice-<service>` (serviceResourceName in lib/catalog/types.ts). */
+const SERVICE_NAME_PATTERN = 'sluice-*';
+
+export interface SluicePipelineStackProps extends StackProps {
+  /** The validated catalog. Its services are data: the stack's resources do not grow with their number. */
+  readonly catalog: Catalog;
+  /**
+   * Path of the catalog JSON file to ship to the load-service handler.
+   * @default - `catalog`, written as JSON to a temporary folder at synth time
+   */
+  readonly catalogFile?: string;
+  /**
+   * Physical name of the release state machine (a fixed name lets grants use its ARN without a reference).
+   * @default - `<stack name>-Release`
+   */
+  readonly stateMachineName?: string;
+  /**
+   * Days after which an artifact's current version expires from the artifact bucket.
+   * @default 90
+   */
+  readonly artifactRetentionDays?: number;
+}
+
+/**
+ * The Sluice pipeline: the release state machine, its handlers, the ledger, artifacts, approvals and the
+ * CodeDeploy event wiring. One stack for any number of services: per-service resources (function, alias,
+ * deployment group, alarms) live in each service's own stack (SluiceService).
+ */
+export class SluicePipelineStack extends Stack {
+  readonly ledger: LedgerTable;
+  readonly artifactBucket: s3.Bucket;
+  readonly releases: ReleaseStateMachine;
+  readonly approvalUrl: lambda.FunctionUrl;
+  readonly signingSecret: secretsmanager.Secret;
+  readonly approvalTopic: sns.Topic;
+  readonly key: kms.Key;
+  readonly catalogAsset: s3assets.Asset;
+  /** The catalog file shipped in `catalogAsset`: `catalogFile`, or the one written at synth. */
+  readonly catalogSource: string;
+  /** The handler functions, by handler name. */
+  readonly functions: Readonly<Record<HandlerName, SluiceFunction>>;
+
+  constructor(scope: Construct, id: string, props: SluicePipelineStackProps) {
+    super(scope, id, props);
+    validateProps(props);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Sluice: execution logs, handler logs and approval notifications',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch Logs encrypts with the key itself; it may use it only for this account's log groups.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+
+    this.ledger = new LedgerTable(this, 'Ledger');
+
+    this.artifactBucket = new s3.Bucket(this, 'Artifacts', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'expire-old-artifacts',
+          expiration: Duration.days(props.artifactRetentionDays ?? 90),
+          noncurrentVersionExpiration: Duration.days(7),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.artifactBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only Sluice handler roles (build writes, stage reads) touch this bucket, and the ledger records which ' +
+        'artifact (key and sha256) each release used; enable S3 data events in CloudTrail if per-request audit is needed.',
+    });
+
+    this.catalogSource = props.catalogFile ? path.resolve(props.catalogFile) : writeCatalog(props.catalog);
+    this.catalogAsset = new s3assets.Asset(this, 'Catalog', {
+      path: this.catalogSource,
+      displayName: 'Sluice catalog',
+    });
+
+    this.signingSecret = new secretsmanager.Secret(this, 'SigningSecret', {
+      description: 'Sluice: HMAC key that signs approval links',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(this.signingSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A symmetric HMAC key read only by Sluice: rotating it invalidates every pending approval link, so it is ' +
+        'rotated by hand between approvals (put-secret-value) rather than on a schedule.',
+    });
+
+    this.approvalTopic = new sns.Topic(this, 'ApprovalTopic', {
+      displayName: 'Sluice approvals',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+
+    const stateMachineName = props.stateMachineName ?? `${this.stackName}-Release`;
+    const layer = new EsbuildLayer(this, 'EsbuildLayer').layer;
+    const fn = (handler: HandlerName, options: Omit<SluiceFunctionProps, 'handler'> = {}) =>
+      new SluiceFunction(this, pascal(handler), {
+        handler,
+        logEncryptionKey: this.key,
+        ...options,
+        environment: { [ENV.tableName]: this.ledger.tableName, ...options.environment },
+      });
+    const heavy: Omit<SluiceFunctionProps, 'handler'> = {
+      memorySize: 1769, // one full vCPU
+      timeout: Duration.minutes(15),
+      ephemeralStorageSize: Size.mebibytes(2048),
+      layers: [layer],
+      externalModules: ['esbuild'],
+    };
+    const artifactEnv = { [ENV.artifactBucket]: this.artifactBucket.bucketName };
+    const functions: Record<HandlerName, SluiceFunction> = {
+      'load-service': fn('load-service', {
+        description: 'Sluice LoadService: reads the catalog entry and resolves the commit',
+        timeout: Duration.seconds(60),
+        environment: {
+          [ENV.catalogBucket]: this.catalogAsset.s3BucketName,
+          [ENV.catalogKey]: this.catalogAsset.s3ObjectKey,
+        },
+      }),
+      build: fn('build', {
+        description: 'Sluice Build: checks out the commit and bundles the service',
+        environment: artifactEnv,
+        ...heavy,
+      }),
+      test: fn('test', {
+        description: "Sluice Test: runs the service's tests on a fresh checkout",
+        ...heavy,
+      }),
+      stage: fn('stage', {
+        description: 'Sluice Stage: publishes a version and smoke-tests it',
+        timeout: Duration.seconds(60),
+        environment: artifactEnv,
+      }),
+      'request-approval': fn('request-approval', {
+        description: 'Sluice RequestApproval: stores the task token and sends signed links',
+        environment: {
+          [ENV.signingSecretArn]: this.signingSecret.secretArn,
+          [ENV.approvalTopicArn]: this.approvalTopic.topicArn,
+        },
+      }),
+      deploy: fn('deploy', {
+        description: 'Sluice Deploy: starts the CodeDeploy deployment and parks the task token',
+        timeout: Duration.seconds(60),
+        // LambdaCodeDeployTarget takes the bucket name; Deploy itself reads no artifact.
+        environment: artifactEnv,
+      }),
+      record: fn('record', { description: 'Sluice Record: writes the outcome to the ledger' }),
+      'deployment-events': fn('deployment-events', {
+        description: 'Sluice: resumes the release when its CodeDeploy deployment ends',
+      }),
+      'approval-api': fn('approval-api', {
+        description: 'Sluice approval page: shows the release, takes the decision (POST only)',
+        timeout: Duration.seconds(10),
+        environment: { [ENV.signingSecretArn]: this.signingSecret.secretArn },
+      }),
+    };
+    this.functions = functions;
+
+    this.releases = new ReleaseStateMachine(this, 'Releases', {
+      stateMachineName,
+      loadService: functions['load-service'].function,
+      build: functions.build.function,
+      test: functions.test.function,
+      stage: functions.stage.function,
+      requestApproval: functions['request-approval'].function,
+      deploy: functions.deploy.function,
+      record: functions.record.function,
+      encryptionKey: this.key,
+    });
+
+    // The links carry their own HMAC signature, expiry and single use, so the URL itself is public.
+    this.approvalUrl = functions['approval-api'].function.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE,
+    });
+    // Fn::GetAtt to the URL: request-approval -> URL -> approval-api, whose task-response grant names the
+    // state machine by its formatted ARN, so no cycle back through the state machine.
+    functions['request-approval'].addEnvironment(ENV.approvalBaseUrl, this.approvalUrl.url);
+
+    new events.Rule(this, 'DeploymentStateChange', {
+      description: 'Sluice: a CodeDeploy deployment of a sluice-* service ended; resume its release',
+      eventPattern: {
+        source: ['aws.codedeploy'],
+        detailType: ['CodeDeploy Deployment State-change Notification'],
+        detail: {
+          state: ['SUCCESS', 'FAILURE', 'STOP'],
+          application: events.Match.prefix('sluice-'),
+        },
+      },
+      targets: [new targets.LambdaFunction(functions['deployment-events'].function)],
+    });
+
+    this.grantLeastPrivilege(functions);
+
+    new CfnOutput(this, 'StateMachineArn', {
+      description: 'Release state machine',
+      value: this.releases.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'LedgerTableName', { description: 'Release ledger', value: this.ledger.tableName });
+    new CfnOutput(this, 'ApprovalUrl', {
+      description: 'Approval page base URL',
+      value: this.approvalUrl.url,
+    });
+    new CfnOutput(this, 'ArtifactBucketName', {
+      description: 'Build artifacts',
+      value: this.artifactBucket.bucketName,
+    });
+  }
+
+  /**
+   * Each handler gets exactly the calls its AWS adapters make (lambdas/<name>/handler.ts and
+   * lambdas/shared/aws/), nothing shared by default.
+   */
+  private grantLeastPrivilege(f: Record<HandlerName, SluiceFunction>): void {
+    for (const handler of Object.values(f)) this.ledger.grantReadWriteData(handler);
+
+    // The catalog object itself, not the whole staging bucket.
+    f['load-service'].role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.catalogAsset.bucket.arnForObjects(this.catalogAsset.s3ObjectKey)],
+      }),
+    );
+
+    // CodeCommitSource: resolveCommit (GetBranch, GetCommit), checkout (GetFolder, GetBlob).
+    this.grantSourceRead(f['load-service'], ['codecommit:GetBranch', 'codecommit:GetCommit']);
+    const checkout = [
+      'codecommit:GetBranch',
+      'codecommit:GetCommit',
+      'codecommit:GetFolder',
+      'codecommit:GetBlob',
+    ];
+    this.grantSourceRead(f.build, checkout);
+    this.grantSourceRead(f.test, checkout);
+
+    this.grantArtifacts(f.build, ['s3:PutObject', 's3:GetObject']);
+    // UpdateFunctionCode from S3 reads the artifact with the caller's permissions.
+    this.grantArtifacts(f.stage, ['s3:GetObject', 's3:GetObjectVersion']);
+
+    // Stage: update code, wait for it (GetFunction), publish, point the staging alias, smoke-invoke.
+    this.grantServiceFunctions(f.stage, [
+      'lambda:UpdateFunctionCode',
+      'lambda:GetFunction',
+      'lambda:PublishVersion',
+      'lambda:UpdateAlias',
+      'lambda:CreateAlias',
+      'lambda:InvokeFunction',
+    ]);
+    // Deploy reads the live alias; CodeDeploy itself shifts it, with the deployment group's role.
+    this.grantServiceFunctions(f.deploy, ['lambda:GetAlias']);
+    this.grantCodeDeploy(f.deploy, 'deploy');
+    this.grantCodeDeploy(f['deployment-events'], 'events');
+
+    this.signingSecret.grantRead(f['request-approval']);
+    this.signingSecret.grantRead(f['approval-api']);
+    f['request-approval'].role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.approvalTopic.topicArn] }),
+    );
+    // Publishing to a KMS-encrypted topic: SNS asks for a data key on the publisher's behalf.
+    f['request-approval'].role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.key.keyArn],
+      }),
+    );
+
+    // Resuming executions: the approval page (decisions), the CodeDeploy event handler (deployment ends), and
+    // Deploy itself when the staged version is already live and there is nothing to shift.
+    this.releases.grantTaskResponse(f['approval-api']);
+    this.releases.grantTaskResponse(f['deployment-events']);
+    this.releases.grantTaskResponse(f.deploy);
+  }
+
+  private grantSourceRead(handler: SluiceFunction, actions: string[]): void {
+    const repositories = this.formatArn({ service: 'codecommit', resource: '*' });
+    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [repositories] }));
+    acknowledgeWildcardResources(
+      handler.role,
+      [repositories],
+      "Read-only access to this account's CodeCommit repositories in this region: which repositories hold " +
+        'services is catalog data, changed without a deploy; listing them would grow the policy with the catalog.',
+    );
+  }
+
+  private grantArtifacts(handler: SluiceFunction, actions: string[]): void {
+    const objects = this.artifactBucket.arnForObjects('*');
+    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [objects] }));
+    // ListBucket turns a missing artifact into NoSuchKey instead of AccessDenied.
+    handler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.artifactBucket.bucketArn] }),
+    );
+    acknowledgeWildcardResources(
+      handler.role,
+      [objects],
+      'Artifact keys are per release and unknown at deploy time; the bucket holds nothing but Sluice artifacts.',
+    );
+  }
+
+  private grantServiceFunctions(handler: SluiceFunction, actions: string[]): void {
+    const functionArn = (name: string) =>
+      this.formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const resources = [functionArn(SERVICE_NAME_PATTERN), functionArn(`${SERVICE_NAME_PATTERN}:*`)];
+    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+    acknowledgeWildcardResources(
+      handler.role,
+      resources,
+      'Services are catalog data, not stack resources: every service function is named sluice-<service> ' +
+        '(and its versions/aliases sluice-<service>:<qualifier>), so the name prefix is the narrowest stable scope.',
+    );
+  }
+
+  private grantCodeDeploy(handler: SluiceFunction, use: 'deploy' | 'events'): void {
+    const arn = (resource: string, resourceName: string) =>
+      this.formatArn({
+        service: 'codedeploy',
+        resource,
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const groups = arn('deploymentgroup', `${SERVICE_NAME_PATTERN}/${SERVICE_NAME_PATTERN}`);
+    const applications = arn('application', SERVICE_NAME_PATTERN);
+    const configs = arn('deploymentconfig', 'CodeDeployDefault.Lambda*');
+    // CreateDeployment with a config name and an AppSpec revision also checks the config and the revision.
+    const statements =
+      use === 'deploy'
+        ? [
+            new iam.PolicyStatement({ actions: ['codedeploy:CreateDeployment'], resources: [groups] }),
+            new iam.PolicyStatement({
+              actions: ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'],
+              resources: [applications],
+            }),
+            new iam.PolicyStatement({ actions: ['codedeploy:GetDeploymentConfig'], resources: [configs] }),
+          ]
+        : [new iam.PolicyStatement({ actions: ['codedeploy:GetDeployment'], resources: [groups] })];
+    for (const statement of statements) handler.role.addToPrincipalPolicy(statement);
+    acknowledgeWildcardResources(
+      handler.role,
+      use === 'deploy' ? [groups, applications, configs] : [groups],
+      'Services are catalog data, not stack resources: each service has a CodeDeploy application and deployment ' +
+        "group named sluice-<service> (in the service's own stack), and uses CodeDeploy's predefined Lambda configs.",
+    );
+  }
+}
+
+function validateProps(props: SluicePipelineStackProps): void {
+  const { catalog } = props;
+  if (catalog?.version !== 1 || !Array.isArray(catalog.services)) {
+    throw new Error(
+      `SluicePipelineStack: catalog must be a validated catalog ({ version: 1, services: [...] }); received ${JSON.stringify(catalog)?.slice(0, 200)}. ` +
+        'Load it with loadCatalogFile() from lib/catalog/load.ts.',
+    );
+  }
+  if (props.catalogFile !== undefined && !fs.existsSync(props.catalogFile)) {
+    throw new Error(
+      `SluicePipelineStack: catalogFile ${JSON.stringify(props.catalogFile)} does not exist. ` +
+        'Pass the path of the catalog you validated, or leave catalogFile out to ship `catalog` as JSON.',
+    );
+  }
+  const days = props.artifactRetentionDays;
+  if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
+    throw new Error(
+      `SluicePipelineStack: artifactRetentionDays must be a whole number of days >= 1; received ${JSON.stringify(days)}.`,
+    );
+  }
+}
+
+/** Writes the catalog to a folder named by its content, so repeated synths reuse one file. */
+function writeCatalog(catalog: Catalog): string {
+  // localPath is for the local runtime only, and an absolute path of this machine would change the asset hash.
+  const services = catalog.services.map(({ source: { localPath: _local, ...source }, ...service }) => ({
+    ...service,
+    source,
+  }));
+  const text = `${JSON.stringify({ ...catalog, services }, null, 2)}\n`;
+  const hash = crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const dir = path.join(os.tmpdir(), `sluice-catalog-${hash}`);
+  const file = path.join(dir, 'sluice.catalog.json');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    // Written aside and renamed, so a concurrent synth never ships half a file.
+    const partial = `${file}.${process.pid}.partial`;
+    fs.writeFileSync(partial, text);
+    fs.renameSync(partial, file);
+  }
+  return file;
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,30 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import type { ServiceConfig } from './catalog/types';
+import { SluiceService } from './sluice-service';
+
+export interface SluiceServiceStackProps extends StackProps {
+  readonly service: ServiceConfig;
+  /** @default - a placeholder answering 503 until the first release */
+  readonly code?: lambda.Code;
+  /** @default - none: the alarms only stop and roll back deployments */
+  readonly alarmActions?: cloudwatch.IAlarmAction[];
+}
+
+/** One service's own stack: its function, live alias, deployment group and canary alarms. */
+export class SluiceServiceStack extends Stack {
+  readonly service: SluiceService;
+
+  constructor(scope: Construct, id: string, props: SluiceServiceStackProps) {
+    super(scope, id, props);
+    this.service = new SluiceService(this, 'Service', {
+      service: props.service,
+      code: props.code,
+      alarmActions: props.alarmActions,
+    });
+    new CfnOutput(this, 'FunctionName', { value: this.service.function.functionName });
+    new CfnOutput(this, 'DeploymentGroupName', { value: this.service.deploymentGroup.deploymentGroupName });
+  }
+}

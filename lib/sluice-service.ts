@@ -1,0 +1,216 @@
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  DEPLOY_STRATEGIES,
+  type DeployStrategy,
+  type ServiceConfig,
+  serviceResourceName,
+} from './catalog/types';
+import { ServiceMetricFactory } from './service-metrics';
+
+/** CodeDeploy's predefined configuration for each catalog strategy. */
+const DEPLOYMENT_CONFIGS: Record<DeployStrategy, codedeploy.ILambdaDeploymentConfig> = {
+  AllAtOnce: codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE,
+  Canary10Percent5Minutes: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+  Canary10Percent10Minutes: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_10MINUTES,
+  Canary10Percent15Minutes: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_15MINUTES,
+  Canary10Percent30Minutes: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_30MINUTES,
+  Linear10PercentEvery1Minute: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_1MINUTE,
+  Linear10PercentEvery2Minutes: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_2MINUTES,
+  Linear10PercentEvery3Minutes: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_3MINUTES,
+  Linear10PercentEvery10Minutes: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_10MINUTES,
+};
+
+/** The CodeDeploy configuration for a catalog strategy; throws naming the value and the allowed ones. */
+export function deploymentConfigFor(strategy: string): codedeploy.ILambdaDeploymentConfig {
+  const config = (DEPLOYMENT_CONFIGS as Record<string, codedeploy.ILambdaDeploymentConfig | undefined>)[
+    strategy
+  ];
+  if (!Object.hasOwn(DEPLOYMENT_CONFIGS, strategy) || !config) {
+    throw new Error(
+      `deploy.strategy ${JSON.stringify(strategy)} is not a CodeDeploy Lambda configuration; use one of: ${DEPLOY_STRATEGIES.join(', ')}.`,
+    );
+  }
+  return config;
+}
+
+/** Name of the alias that takes live traffic; CodeDeploy shifts it, Sluice reads and deploys to it. */
+export const LIVE_ALIAS = 'live';
+
+export interface SluiceServiceProps {
+  /** The service's catalog entry (validated). */
+  readonly service: ServiceConfig;
+  /**
+   * Initial code. Sluice replaces it on the first release (UpdateFunctionCode + CodeDeploy).
+   * @default - a small inline placeholder that answers 503 until the first release
+   */
+  readonly code?: lambda.Code;
+  /**
+   * Where the canary alarms notify, besides rolling the deployment back.
+   * @default - no actions: the alarms only stop and roll back deployments
+   */
+  readonly alarmActions?: cloudwatch.IAlarmAction[];
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default - no variables */
+  readonly environment?: Record<string, string>;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * What one service needs in its own stack to be released by Sluice: the function `sluice-<name>` with a
+ * `live` alias, a CodeDeploy application and deployment group that shift the alias as the catalog's strategy
+ * says, and the canary alarms (error rate, p99 latency) that stop and roll back a bad deployment.
+ */
+export class SluiceService extends Construct {
+  readonly function: lambda.Function;
+  readonly alias: lambda.Alias;
+  readonly application: codedeploy.LambdaApplication;
+  readonly deploymentGroup: codedeploy.LambdaDeploymentGroup;
+  readonly metrics: ServiceMetricFactory;
+  readonly errorRateAlarm: cloudwatch.Alarm;
+  readonly latencyAlarm: cloudwatch.Alarm;
+  /** The canary alarms, as attached to the deployment group. */
+  readonly alarms: readonly cloudwatch.IAlarm[];
+
+  constructor(scope: Construct, id: string, props: SluiceServiceProps) {
+    super(scope, id);
+    const { service } = props;
+    validateService(service);
+    const deploymentConfig = deploymentConfigFor(service.deploy.strategy);
+    const name = serviceResourceName(service.name);
+
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Own role instead of AWSLambdaBasicExecutionRole: it writes only to this function's log group.
+    const role = new iam.Role(this, 'ServiceRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Sluice service ${service.name}`,
+    });
+    logGroup.grantWrite(role);
+
+    this.function = new lambda.Function(this, 'Resource', {
+      functionName: name,
+      description: `Sluice service ${service.name} (${service.mode}); code is released by Sluice`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.X86_64,
+      handler: `index.${service.runtime.handler}`,
+      code: props.code ?? lambda.Code.fromInline(placeholder(service)),
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      environment: props.environment,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        "Node.js 22 is the runtime Sluice's build bundles services for (esbuild target node22) and the local " +
+        'runtime runs them on; runtime and bundling target move together.',
+    });
+
+    this.alias = new lambda.Alias(this, 'Live', {
+      aliasName: LIVE_ALIAS,
+      version: this.function.currentVersion,
+      description: 'Live traffic; shifted by CodeDeploy',
+    });
+
+    this.metrics = new ServiceMetricFactory({ alias: this.alias });
+    const { alarms } = service.deploy;
+    this.errorRateAlarm = new cloudwatch.Alarm(this, 'ErrorRateAlarm', {
+      alarmName: `${name}-error-rate`,
+      alarmDescription: `${service.name}: more than ${alarms.errorRatePercent}% of invocations failed in a minute`,
+      metric: this.metrics.metricErrorRatePercent(),
+      threshold: alarms.errorRatePercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.latencyAlarm = new cloudwatch.Alarm(this, 'LatencyAlarm', {
+      alarmName: `${name}-p99-latency`,
+      alarmDescription: `${service.name}: p99 latency above ${alarms.p99LatencyMs} ms in a minute`,
+      metric: this.metrics.metricLatencyP99(),
+      threshold: alarms.p99LatencyMs,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarms = [this.errorRateAlarm, this.latencyAlarm];
+    for (const alarm of [this.errorRateAlarm, this.latencyAlarm]) {
+      if (props.alarmActions?.length) alarm.addAlarmAction(...props.alarmActions);
+    }
+
+    this.application = new codedeploy.LambdaApplication(this, 'Application', { applicationName: name });
+    this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
+      application: this.application,
+      deploymentGroupName: name,
+      alias: this.alias,
+      deploymentConfig,
+      alarms: [...this.alarms],
+      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+    });
+    Validations.of(this.deploymentGroup).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+      reason:
+        "CodeDeploy's service role for Lambda: the AWS-maintained least-privilege policy for shifting aliases and " +
+        'reading alarms during a deployment; AWS updates it as CodeDeploy changes.',
+    });
+  }
+}
+
+function validateService(service: ServiceConfig): void {
+  const where = `SluiceService ${JSON.stringify(service?.name)}`;
+  if (
+    !service ||
+    typeof service.name !== 'string' ||
+    !/^[a-z0-9](?:[a-z0-9-]{0,55}[a-z0-9])?$/.test(service.name)
+  ) {
+    throw new Error(
+      `SluiceService: service.name must be 1-57 lowercase letters, digits and dashes (it names sluice-<name>); ` +
+        `received ${JSON.stringify(service?.name)}. Rename the service in the catalog.`,
+    );
+  }
+  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(service.runtime?.handler ?? '')) {
+    throw new Error(
+      `${where}: runtime.handler must be the name of an exported function, e.g. "handler"; received ${JSON.stringify(service.runtime?.handler)}.`,
+    );
+  }
+  const alarms = service.deploy?.alarms;
+  for (const [key, value] of [
+    ['errorRatePercent', alarms?.errorRatePercent],
+    ['p99LatencyMs', alarms?.p99LatencyMs],
+  ] as const) {
+    if (typeof value !== 'number' || Token.isUnresolved(value) || !(value > 0)) {
+      throw new Error(
+        `${where}: deploy.alarms.${key} must be a number above 0; received ${JSON.stringify(value)}.`,
+      );
+    }
+  }
+  if (alarms.errorRatePercent > 100) {
+    throw new Error(
+      `${where}: deploy.alarms.errorRatePercent is a percentage (0-100]; received ${alarms.errorRatePercent}.`,
+    );
+  }
+}
+
+function placeholder(service: ServiceConfig): string {
+  const body = JSON.stringify(`${service.name} has not been released by Sluice yet.\n`);
+  return [
+    '// Placeholder until Sluice releases the first version of this service.',
+    `exports.${service.runtime.handler} = async () => ({`,
+    "  statusCode: 503, headers: { 'content-type': 'text/plain' },",
+    `  body: ${body},`,
+    '});',
+  ].join('\n');
+}

@@ -1,0 +1,37 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { EsbuildLayer } from '../../lib/esbuild-layer';
+import { testApp } from './fixtures';
+
+describe('EsbuildLayer', () => {
+  it('holds esbuild and its linux-x64 binary under nodejs/node_modules, at one version', () => {
+    const app = testApp();
+    const layer = new EsbuildLayer(new Stack(app, 'S'), 'Layer');
+    const assembly = app.synth();
+    const assets = fs.readdirSync(assembly.directory).filter((f) => f.startsWith('asset.'));
+    const dir = assets
+      .map((a) => path.join(assembly.directory, a))
+      .find((d) => fs.existsSync(path.join(d, 'nodejs')));
+    expect(dir).toBeDefined();
+    const modules = path.join(dir!, 'nodejs', 'node_modules');
+    const version = (pkg: string) =>
+      JSON.parse(fs.readFileSync(path.join(modules, pkg, 'package.json'), 'utf8')).version;
+    expect(version('esbuild')).toBe(layer.esbuildVersion);
+    expect(version('@esbuild/linux-x64')).toBe(layer.esbuildVersion);
+    expect(fs.statSync(path.join(modules, '@esbuild', 'linux-x64', 'bin', 'esbuild')).mode & 0o111).not.toBe(
+      0,
+    );
+  });
+
+  it('explains what to install when the linux-x64 package is missing', () => {
+    const fake = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-nm-'));
+    fs.mkdirSync(path.join(fake, 'esbuild'));
+    fs.writeFileSync(path.join(fake, 'esbuild', 'package.json'), '{"version":"0.1.0"}');
+    expect(() => new EsbuildLayer(new Stack(testApp(), 'S'), 'Layer', { nodeModulesDir: fake })).toThrow(
+      /@esbuild\/linux-x64 is not installed .*npm install/,
+    );
+  });
+});

@@ -1,0 +1,411 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ENV, HANDLER_NAMES, type HandlerName } from '../../lambdas/shared/env';
+import { LEDGER_KEYS } from '../../lambdas/shared/ledger';
+import type { Catalog } from '../../lib/catalog/types';
+import { SluicePipelineStack, type SluicePipelineStackProps } from '../../lib/pipeline-stack';
+import { type CfnResource, catalogOf, nagFindings, propsOf, resourcesOf, testApp } from './fixtures';
+
+function synth(catalog: Catalog = catalogOf(2), extra: Partial<SluicePipelineStackProps> = {}) {
+  const stack = new SluicePipelineStack(testApp(), 'SluicePipeline', { catalog, ...extra });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+const { stack, template } = synth();
+const resources = resourcesOf(template);
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+/** Logical id of each handler's function, found by its Sluice::Handler metadata. */
+const functionOf = Object.fromEntries(
+  Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).map(([id, r]) => [
+    r.Metadata?.['Sluice::Handler'],
+    id,
+  ]),
+) as Record<HandlerName, string>;
+
+/** Every Allow statement in the policies attached to the handler's role. */
+function statementsOf(handler: HandlerName): Statement[] {
+  const fn = resources[functionOf[handler]];
+  const roleId = propsOf(fn).Role as { 'Fn::GetAtt': [string] };
+  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: roleId['Fn::GetAtt'][0] }]))
+    .flatMap((p) => (propsOf(p).PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+function envOf(handler: HandlerName): Record<string, unknown> {
+  return (propsOf(resources[functionOf[handler]]).Environment as { Variables: Record<string, unknown> })
+    .Variables;
+}
+
+function actionsOf(handler: HandlerName): string[] {
+  return statementsOf(handler).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+}
+
+function holders(action: string): HandlerName[] {
+  return HANDLER_NAMES.filter((h) => actionsOf(h).includes(action));
+}
+
+const stateMachineArn = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':states:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      ':stateMachine:SluicePipeline-Release',
+    ],
+  ],
+};
+
+describe('SluicePipelineStack ledger', () => {
+  it('is one plain DynamoDB table with the ledger keys, GSI1, TTL, PITR and encryption, retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: LEDGER_KEYS.partitionKey, KeyType: 'HASH' },
+          { AttributeName: LEDGER_KEYS.sortKey, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'PK', AttributeType: 'S' },
+          { AttributeName: 'SK', AttributeType: 'S' },
+          { AttributeName: 'GSI1PK', AttributeType: 'S' },
+          { AttributeName: 'GSI1SK', AttributeType: 'S' },
+        ]),
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'GSI1',
+            KeySchema: [
+              { AttributeName: 'GSI1PK', KeyType: 'HASH' },
+              { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        TimeToLiveSpecification: { AttributeName: LEDGER_KEYS.ttlAttribute, Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+  });
+});
+
+describe('SluicePipelineStack artifact bucket', () => {
+  it('is encrypted, private, versioned, expires old artifacts and is retained', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        LifecycleConfiguration: {
+          Rules: [
+            Match.objectLike({
+              ExpirationInDays: 90,
+              NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+              Status: 'Enabled',
+            }),
+          ],
+        },
+      },
+    });
+  });
+
+  it('denies requests without TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('SluicePipelineStack handlers', () => {
+  it('has one function per handler, each tagged with its Sluice::Handler metadata', () => {
+    template.resourceCountIs('AWS::Lambda::Function', HANDLER_NAMES.length);
+    expect(Object.keys(functionOf).sort()).toEqual([...HANDLER_NAMES].sort());
+    for (const handler of HANDLER_NAMES) {
+      template.hasResource('AWS::Lambda::Function', {
+        Metadata: Match.objectLike({ 'Sluice::Handler': handler }),
+        Properties: Match.objectLike({
+          Runtime: 'nodejs22.x',
+          Architectures: ['x86_64'],
+          Handler: 'index.handler',
+        }),
+      });
+    }
+  });
+
+  it('gives every function its own log group with retention, X-Ray, and the ledger table name', () => {
+    for (const handler of HANDLER_NAMES) {
+      const props = resources[functionOf[handler]].Properties ?? {};
+      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(props.LoggingConfig).toMatchObject({ LogGroup: { Ref: expect.stringMatching(/LogGroup/) } });
+      expect(envOf(handler)[ENV.tableName]).toEqual({
+        Ref: expect.stringMatching(/^Ledger/),
+      });
+    }
+    for (const group of Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'))) {
+      expect(group.Properties?.RetentionInDays).toBeGreaterThan(0);
+      expect(group.Properties?.KmsKeyId).toBeDefined();
+    }
+  });
+
+  it('sizes build and test for esbuild (1769 MB, 15 min, 2 GB /tmp, esbuild layer), the rest small', () => {
+    const layer = Object.keys(resourcesOf(template, 'AWS::Lambda::LayerVersion'));
+    expect(layer).toHaveLength(1);
+    for (const handler of ['build', 'test'] as const) {
+      expect(resources[functionOf[handler]].Properties).toMatchObject({
+        MemorySize: 1769,
+        Timeout: 900,
+        EphemeralStorage: { Size: 2048 },
+        Layers: [{ Ref: layer[0] }],
+      });
+    }
+    const expected: Partial<Record<HandlerName, number>> = {
+      'load-service': 60,
+      stage: 60,
+      'request-approval': 30,
+      deploy: 60,
+      record: 30,
+      'deployment-events': 30,
+      'approval-api': 10,
+    };
+    for (const [handler, timeout] of Object.entries(expected)) {
+      expect(resources[functionOf[handler as HandlerName]].Properties).toMatchObject({
+        MemorySize: 256,
+        Timeout: timeout,
+      });
+      expect(resources[functionOf[handler as HandlerName]].Properties).not.toHaveProperty('Layers');
+    }
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+      CompatibleRuntimes: ['nodejs22.x'],
+      CompatibleArchitectures: ['x86_64'],
+    });
+  });
+
+  it('ships the catalog as an asset read by load-service only', () => {
+    const env = envOf('load-service');
+    expect(env[ENV.catalogBucket]).toEqual({ 'Fn::Sub': expect.stringContaining('cdk-hnb659fds-assets') });
+    expect(env[ENV.catalogKey]).toMatch(/^[0-9a-f]{64}\.json$/);
+    expect(holders('s3:GetObject')).toEqual(expect.arrayContaining(['load-service']));
+    const catalogRead = statementsOf('load-service').find((s) =>
+      JSON.stringify(s.Resource).includes(String(env[ENV.catalogKey])),
+    );
+    expect(catalogRead?.Action).toBe('s3:GetObject');
+  });
+
+  it('gives request-approval the approval page URL, the secret and the topic', () => {
+    const env = envOf('request-approval');
+    expect(env[ENV.approvalBaseUrl]).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^ApprovalApiFunctionUrl/), 'FunctionUrl'],
+    });
+    expect(env[ENV.signingSecretArn]).toEqual({ Ref: expect.stringMatching(/^SigningSecret/) });
+    expect(env[ENV.approvalTopicArn]).toEqual({ Ref: expect.stringMatching(/^ApprovalTopic/) });
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [functionOf['approval-api'], 'Arn'] },
+    });
+  });
+
+  it('routes CodeDeploy end states of sluice-* applications to deployment-events', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.codedeploy'],
+        'detail-type': ['CodeDeploy Deployment State-change Notification'],
+        detail: { state: ['SUCCESS', 'FAILURE', 'STOP'], application: [{ prefix: 'sluice-' }] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionOf['deployment-events'], 'Arn'] } })],
+    });
+  });
+
+  it('encrypts the approval topic with KMS and requires TLS to publish', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+    });
+  });
+});
+
+describe('SluicePipelineStack least privilege', () => {
+  it('lets only approval-api, deployment-events and deploy resume executions, and only that', () => {
+    for (const handler of ['approval-api', 'deployment-events', 'deploy'] as const) {
+      const states = statementsOf(handler).filter((s) => JSON.stringify(s.Action).includes('states:'));
+      expect(states).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          Resource: stateMachineArn,
+        },
+      ]);
+    }
+    expect(holders('states:SendTaskSuccess').sort()).toEqual(['approval-api', 'deploy', 'deployment-events']);
+    expect(HANDLER_NAMES.flatMap((h) => actionsOf(h)).filter((a) => a === 'states:StartExecution')).toEqual(
+      [],
+    );
+  });
+
+  it('gives approval-api nothing beyond its logs, tracing, ledger, secret and task responses', () => {
+    const services = new Set(actionsOf('approval-api').map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager', 'states', 'xray']);
+  });
+
+  it('scopes each AWS capability to the handlers that use it', () => {
+    expect(holders('secretsmanager:GetSecretValue').sort()).toEqual(['approval-api', 'request-approval']);
+    expect(holders('sns:Publish')).toEqual(['request-approval']);
+    expect(holders('lambda:UpdateFunctionCode')).toEqual(['stage']);
+    expect(holders('lambda:InvokeFunction')).toEqual(['stage']);
+    expect(holders('lambda:GetAlias')).toEqual(['deploy']);
+    expect(holders('codedeploy:CreateDeployment')).toEqual(['deploy']);
+    expect(holders('codedeploy:GetDeploymentConfig')).toEqual(['deploy']);
+    expect(holders('codedeploy:GetDeployment')).toEqual(['deployment-events']);
+    expect(holders('s3:PutObject')).toEqual(['build']);
+    expect(holders('s3:GetObjectVersion')).toEqual(['stage']);
+    expect(holders('codecommit:GetBlob').sort()).toEqual(['build', 'test']);
+    expect(holders('codecommit:GetBranch').sort()).toEqual(['build', 'load-service', 'test']);
+    expect(holders('kms:GenerateDataKey')).toEqual(['request-approval']);
+    expect(holders('dynamodb:UpdateItem').sort()).toEqual([...HANDLER_NAMES].sort());
+    expect(HANDLER_NAMES.flatMap((h) => actionsOf(h)).filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it('names the service resources by the sluice-* prefix', () => {
+    const lambdaStatement = statementsOf('stage').find((s) =>
+      JSON.stringify(s.Action).includes('lambda:UpdateAlias'),
+    );
+    expect(JSON.stringify(lambdaStatement?.Resource)).toContain(':function:sluice-*"');
+    expect(JSON.stringify(lambdaStatement?.Resource)).toContain(':function:sluice-*:*"');
+    const group = statementsOf('deployment-events').find((s) => s.Action === 'codedeploy:GetDeployment');
+    expect(JSON.stringify(group?.Resource)).toContain(':deploymentgroup:sluice-*/sluice-*');
+  });
+
+  it('grants the ledger on the table and GSI1 by name, never index/*', () => {
+    const ledger = statementsOf('record').find((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+    expect(JSON.stringify(ledger?.Resource)).toContain('/index/GSI1');
+    expect(JSON.stringify(template.toJSON())).not.toContain('/index/*');
+  });
+});
+
+describe('SluicePipelineStack scale and shape', () => {
+  it('does not grow with the number of services (1 vs 1000)', () => {
+    const count = (n: number) => Object.keys(resourcesOf(synth(catalogOf(n)).template)).length;
+    const one = count(1);
+    expect(count(1000)).toBe(one);
+    expect(one).toBeLessThan(100);
+  });
+
+  it('has no dependency cycle (the approval URL is wired without one)', () => {
+    const refs = (value: unknown, out = new Set<string>()): Set<string> => {
+      if (Array.isArray(value)) for (const v of value) refs(v, out);
+      else if (value && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) {
+          if (k === 'Ref' && typeof v === 'string' && resources[v]) out.add(v);
+          else if (k === 'Fn::GetAtt' && Array.isArray(v) && resources[v[0] as string])
+            out.add(v[0] as string);
+          else refs(v, out);
+        }
+      }
+      return out;
+    };
+    const json = template.toJSON().Resources as Record<string, CfnResource & { DependsOn?: string[] }>;
+    const edges = Object.fromEntries(
+      Object.entries(json).map(([id, r]) => [id, new Set([...refs(r.Properties), ...(r.DependsOn ?? [])])]),
+    );
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (id: string, trail: string[]): void => {
+      if (state.get(id) === 'done') return;
+      if (state.get(id) === 'visiting') throw new Error(`cycle: ${[...trail, id].join(' -> ')}`);
+      state.set(id, 'visiting');
+      for (const next of edges[id] ?? []) visit(next, [...trail, id]);
+      state.set(id, 'done');
+    };
+    for (const id of Object.keys(edges)) visit(id, []);
+  });
+
+  it('outputs the state machine ARN, table name, approval URL and artifact bucket', () => {
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs).sort()).toEqual([
+      'ApprovalUrl',
+      'ArtifactBucketName',
+      'LedgerTableName',
+      'StateMachineArn',
+    ]);
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions findings', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('ships a given catalog file as is, else the catalog without local paths', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-test-'));
+    const file = path.join(dir, 'sluice.catalog.json');
+    fs.writeFileSync(file, JSON.stringify(catalogOf(1)));
+    expect(synth(catalogOf(1), { catalogFile: file }).stack.catalogSource).toBe(file);
+
+    const local = catalogOf(1);
+    const withLocalPath = {
+      ...local,
+      services: [
+        { ...local.services[0], source: { ...local.services[0].source, localPath: '/home/me/repo' } },
+      ],
+    };
+    const written = synth(withLocalPath).stack.catalogSource;
+    expect(JSON.parse(fs.readFileSync(written, 'utf8'))).toEqual(local);
+  });
+});
+
+describe('SluicePipelineStack validation', () => {
+  it('rejects a catalog that is not a validated one, showing it', () => {
+    expect(() => synth({ version: 2, services: [] } as unknown as Catalog)).toThrow(
+      /catalog must be .*received \{"version":2/,
+    );
+  });
+
+  it('rejects a missing catalog file, naming it', () => {
+    expect(() => synth(catalogOf(1), { catalogFile: '/nope/sluice.catalog.json' })).toThrow(
+      /catalogFile "\/nope\/sluice.catalog.json" does not exist/,
+    );
+  });
+
+  it('rejects a non-positive artifact retention', () => {
+    expect(() => synth(catalogOf(1), { artifactRetentionDays: 0 })).toThrow(
+      /artifactRetentionDays .*received 0/,
+    );
+  });
+});

@@ -1,0 +1,31 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { SluiceServiceStack } from '../../lib/service-stack';
+import { nagFindings, service } from './fixtures';
+
+describe('SluiceServiceStack', () => {
+  const stack = new SluiceServiceStack(new App(), 'SluiceService-hello', {
+    service: service('hello', { mode: 'delivery', deploy: { strategy: 'AllAtOnce' } }),
+  });
+  const template = Template.fromStack(stack);
+
+  it('hosts one service: function, alias, application, deployment group, two alarms', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::Lambda::Alias', 1);
+    template.resourceCountIs('AWS::CodeDeploy::Application', 1);
+    template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 1);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      DeploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce',
+    });
+  });
+
+  it('outputs the function and deployment group names', () => {
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['DeploymentGroupName', 'FunctionName']);
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions findings', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});

@@ -1,0 +1,195 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { DEPLOY_STRATEGIES, type ServiceConfig } from '../../lib/catalog/types';
+import {
+  deploymentConfigFor,
+  LIVE_ALIAS,
+  SluiceService,
+  type SluiceServiceProps,
+} from '../../lib/sluice-service';
+import { nagFindings, service } from './fixtures';
+
+function synth(config: ServiceConfig = service('hello'), extra: Partial<SluiceServiceProps> = {}) {
+  const stack = new Stack(new App(), 'Svc');
+  const construct = new SluiceService(stack, 'Service', { service: config, ...extra });
+  return { stack, construct, template: Template.fromStack(stack) };
+}
+
+describe('SluiceService', () => {
+  const { template, construct, stack } = synth(
+    service('orders', {
+      runtime: { handler: 'main' },
+      deploy: {
+        strategy: 'Linear10PercentEvery3Minutes',
+        alarms: { errorRatePercent: 2.5, p99LatencyMs: 750 },
+      },
+    }),
+  );
+
+  it('creates sluice-<name> with the catalog handler and a 503 placeholder until the first release', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'sluice-orders',
+      Runtime: 'nodejs22.x',
+      Handler: 'index.main',
+      Code: { ZipFile: Match.stringLikeRegexp('exports\\.main = async [\\s\\S]*statusCode: 503') },
+    });
+  });
+
+  it('serves live traffic through a live alias on the current version', () => {
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: LIVE_ALIAS,
+      FunctionVersion: { 'Fn::GetAtt': [Match.stringLikeRegexp('CurrentVersion'), 'Version'] },
+    });
+    template.resourceCountIs('AWS::Lambda::Version', 1);
+    expect(construct.alias.aliasName).toBe('live');
+  });
+
+  it('shifts the alias with CodeDeploy as the catalog strategy says, rolling back on failure, stop or alarm', () => {
+    template.hasResourceProperties('AWS::CodeDeploy::Application', {
+      ApplicationName: 'sluice-orders',
+      ComputePlatform: 'Lambda',
+    });
+    template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      DeploymentGroupName: 'sluice-orders',
+      DeploymentConfigName: 'CodeDeployDefault.LambdaLinear10PercentEvery3Minutes',
+      DeploymentStyle: { DeploymentOption: 'WITH_TRAFFIC_CONTROL', DeploymentType: 'BLUE_GREEN' },
+      AutoRollbackConfiguration: {
+        Enabled: true,
+        Events: Match.arrayEquals([
+          'DEPLOYMENT_FAILURE',
+          'DEPLOYMENT_STOP_ON_REQUEST',
+          'DEPLOYMENT_STOP_ON_ALARM',
+        ]),
+      },
+      AlarmConfiguration: {
+        Enabled: true,
+        Alarms: [
+          { Name: { Ref: Match.stringLikeRegexp('ErrorRateAlarm') } },
+          { Name: { Ref: Match.stringLikeRegexp('LatencyAlarm') } },
+        ],
+      },
+    });
+    template.hasResource('AWS::Lambda::Alias', {
+      UpdatePolicy: {
+        CodeDeployLambdaAliasUpdate: Match.objectLike({ DeploymentGroupName: Match.anyValue() }),
+      },
+    });
+  });
+
+  it('alarms on the error rate of the alias: 100 * errors / invocations over one minute', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'sluice-orders-error-rate',
+      Threshold: 2.5,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: '100 * errors / invocations', ReturnData: true }),
+        Match.objectLike({
+          Id: 'errors',
+          MetricStat: Match.objectLike({
+            Period: 60,
+            Stat: 'Sum',
+            Metric: Match.objectLike({
+              MetricName: 'Errors',
+              Namespace: 'AWS/Lambda',
+              Dimensions: Match.arrayWith([
+                { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: Match.anyValue() }, ':live']] } },
+              ]),
+            }),
+          }),
+        }),
+        Match.objectLike({ Id: 'invocations', MetricStat: Match.objectLike({ Period: 60, Stat: 'Sum' }) }),
+      ]),
+    });
+  });
+
+  it('alarms on the p99 latency of the alias', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'sluice-orders-p99-latency',
+      Threshold: 750,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      Metrics: [
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Period: 60,
+            Stat: 'p99',
+            Metric: Match.objectLike({ MetricName: 'Duration', Namespace: 'AWS/Lambda' }),
+          }),
+        }),
+      ],
+    });
+    expect(construct.alarms).toHaveLength(2);
+  });
+
+  it('has no unacknowledged cdk-nag findings', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('adds the alarm actions it is given', () => {
+    const s = new Stack(new App(), 'WithActions');
+    const ops = new sns.Topic(s, 'Ops');
+    new SluiceService(s, 'Service', {
+      service: service('pay'),
+      alarmActions: [new cwActions.SnsAction(ops)],
+    });
+    const alarms = Template.fromStack(s).findResources('AWS::CloudWatch::Alarm', {
+      Properties: { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Ops') }] },
+    });
+    expect(Object.keys(alarms)).toHaveLength(2);
+  });
+
+  it('takes the initial code it is given', () => {
+    const { template: t } = synth(service('pay'), {
+      code: lambda.Code.fromInline('exports.handler = () => 1'),
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', { Code: { ZipFile: 'exports.handler = () => 1' } });
+  });
+});
+
+describe('SluiceService validation', () => {
+  it('maps every catalog strategy to its CodeDeploy configuration', () => {
+    for (const strategy of DEPLOY_STRATEGIES) {
+      expect(deploymentConfigFor(strategy).deploymentConfigName).toBe(`CodeDeployDefault.Lambda${strategy}`);
+    }
+  });
+
+  it('rejects an unknown strategy, naming it and the allowed list', () => {
+    const bad = service('hello', { deploy: { strategy: 'Canary50Percent' as never } });
+    expect(() => synth(bad)).toThrow(
+      /deploy.strategy "Canary50Percent" is not a CodeDeploy Lambda configuration; use one of: AllAtOnce, Canary10Percent5Minutes/,
+    );
+    expect(() => deploymentConfigFor('toString')).toThrow(/"toString"/);
+  });
+
+  it('rejects a bad service name, handler or thresholds, showing the value', () => {
+    expect(() => synth(service('Bad_Name'))).toThrow(/service.name .*received "Bad_Name"/);
+    expect(() => synth(service('hello', { runtime: { handler: 'not-an-identifier' } }))).toThrow(
+      /runtime.handler .*received "not-an-identifier"/,
+    );
+    expect(() => synth(service('hello', { deploy: { alarms: { errorRatePercent: 0 } } }))).toThrow(
+      /deploy.alarms.errorRatePercent must be a number above 0; received 0/,
+    );
+    expect(() => synth(service('hello', { deploy: { alarms: { errorRatePercent: 150 } } }))).toThrow(
+      /errorRatePercent is a percentage .*received 150/,
+    );
+    expect(() => synth(service('hello', { deploy: { alarms: { p99LatencyMs: -1 } } }))).toThrow(
+      /p99LatencyMs .*received -1/,
+    );
+  });
+});
+
+describe('ServiceMetricFactory (via SluiceService)', () => {
+  it('exposes the metrics the alarms use, for dashboards', () => {
+    const { construct } = synth();
+    const rate = construct.metrics.metricErrorRatePercent();
+    expect(rate).toBeInstanceOf(cloudwatch.MathExpression);
+    expect((rate as cloudwatch.MathExpression).expression).toBe('100 * errors / invocations');
+  });
+});
