@@ -117,8 +117,9 @@ export class ReleaseStateMachine extends Construct {
       }).next(record);
 
     const loadService = this.invoke(RELEASE_STATES.loadService, props.loadService, {
-      // The handler echoes the input fields, so its output can replace the document.
-      resultPath: '$',
+      // No ResultPath: the output replaces the document (the handler echoes the input fields). Not an
+      // explicit '$': aws-local-stepfunctions 3 stores that under a key named '$' instead of replacing.
+      resultPath: undefined,
       timeout: RELEASE_TIMEOUTS.loadService,
     });
     const build = this.invoke(RELEASE_STATES.build, props.build, {
@@ -269,7 +270,7 @@ export class ReleaseStateMachine extends Construct {
   private invoke(
     name: string,
     fn: lambda.IFunction,
-    options: { resultPath: string; timeout: number; waitForTaskToken?: Record<string, string> },
+    options: { resultPath: string | undefined; timeout: number; waitForTaskToken?: Record<string, string> },
   ): tasks.LambdaInvoke {
     const callback = options.waitForTaskToken;
     const task = new tasks.LambdaInvoke(this, name, {
@@ -287,7 +288,7 @@ export class ReleaseStateMachine extends Construct {
           }
         : // Resource is the function ARN and the whole state is the input: what the local runtime binds to.
           { payloadResponseOnly: true }),
-      resultPath: options.resultPath,
+      ...(options.resultPath ? { resultPath: options.resultPath } : {}),
       taskTimeout: sfn.Timeout.duration(Duration.seconds(options.timeout)),
       // Our one retrier below covers Lambda's transient errors; the default one would add a second.
       retryOnServiceExceptions: false,

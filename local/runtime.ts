@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { Ledger, type ReleaseRecord } from '../lambdas/shared/ledger';
 import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/shared/model';
+import { logger } from '../lambdas/shared/observability';
 import { systemClock } from '../lambdas/shared/ports';
 import { type Ports, useLocalPorts } from '../lambdas/shared/wiring';
 import type { Catalog } from '../lib/catalog/types';
@@ -107,9 +108,9 @@ export class LocalSluice {
     const log = options.log ?? (() => undefined);
     const stateDir = resolve(options.stateDir);
     await mkdir(stateDir, { recursive: true });
-    // Handlers log through Powertools; the local runtime prints its own progress instead.
-    process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-    process.env.POWERTOOLS_DEV ??= 'true';
+    // Handlers log through Powertools; the local runtime prints its own progress instead
+    // (POWERTOOLS_LOG_LEVEL=INFO shows the handlers' JSON logs too).
+    if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel('SILENT');
 
     const catalogStore = new FileCatalogStore(options.catalogFile);
     const catalog = await catalogStore.load();
@@ -280,7 +281,10 @@ export class LocalSluice {
           (event.type === 'StateExited' || event.type === 'StateFailed') &&
           taskStates.has(event.state.name)
         ) {
+          // A caught failure is followed by StateExited: count the state once, as failed.
+          if (!entered.has(event.state.name)) continue;
           const durationMs = event.timestamp - (entered.get(event.state.name) ?? event.timestamp);
+          entered.delete(event.state.name);
           stages.push({ state: event.state.name, durationMs });
           const mark = event.type === 'StateExited' ? '✓' : '✗';
           log(`${input.releaseId}: ${event.state.name} ${mark} ${(durationMs / 1000).toFixed(1)} s`);

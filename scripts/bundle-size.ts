@@ -1,22 +1,20 @@
 /**
  * Bundles every handler the way the pipeline stack's NodejsFunction does (esbuild, minified, CommonJS,
- * node22, SDK v3 clients bundled and tree-shaken) and reports the sizes. Exits 1 when one exceeds the budget.
- *   npm run bundle-size [-- --budget-kb 400]
+ * node22, SDK v3 clients bundled and tree-shaken from their ESM builds) and reports the sizes.
+ *   npm run bundle-size [-- --budget-kb 650]     exits 1 when a bundle exceeds the budget
  */
-
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { HANDLER_NAMES } from '../lambdas/shared/env';
+import { HANDLER_NAMES, type HandlerName } from '../lambdas/shared/env';
 
-const { values } = parseArgs({ options: { 'budget-kb': { type: 'string', default: '650' } } });
-const budgetKb = Number(values['budget-kb']);
+export const DEFAULT_BUDGET_KB = 650;
 
-async function main(): Promise<number> {
-  const rows: { name: string; kb: number }[] = [];
-  for (const name of HANDLER_NAMES) {
+export async function measureBundles(): Promise<{ handler: HandlerName; bytes: number }[]> {
+  const sizes: { handler: HandlerName; bytes: number }[] = [];
+  for (const handler of HANDLER_NAMES) {
     const result = await build({
-      entryPoints: [join(__dirname, '..', 'lambdas', name, 'index.ts')],
+      entryPoints: [join(__dirname, '..', 'lambdas', handler, 'index.ts')],
       bundle: true,
       minify: true,
       platform: 'node',
@@ -25,24 +23,36 @@ async function main(): Promise<number> {
       write: false,
       // Build and Test run esbuild itself; it comes from a layer, as in the stack.
       external: ['esbuild'],
-      // ESM builds of the SDK tree-shake far better (the stack sets the same).
+      // The stack sets the same: the SDK's ESM builds tree-shake far better.
       mainFields: ['module', 'main'],
       logLevel: 'silent',
     });
-    rows.push({ name, kb: result.outputFiles[0].contents.byteLength / 1024 });
+    sizes.push({ handler, bytes: result.outputFiles[0].contents.byteLength });
   }
+  return sizes;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { 'budget-kb': { type: 'string', default: String(DEFAULT_BUDGET_KB) } },
+  });
+  const budgetKb = Number(values['budget-kb']);
+  const sizes = await measureBundles();
   let over = 0;
-  for (const row of rows) {
-    const flag = row.kb > budgetKb ? '  ✘ over budget' : '';
+  for (const { handler, bytes } of sizes) {
+    const kb = bytes / 1024;
+    const flag = kb > budgetKb ? '  ✘ over budget' : '';
     if (flag) over++;
-    console.log(`${row.name.padEnd(18)} ${row.kb.toFixed(0).padStart(5)} KB${flag}`);
+    console.log(`${handler.padEnd(18)} ${kb.toFixed(0).padStart(5)} KB${flag}`);
   }
   console.log(
-    `budget ${budgetKb} KB per handler; largest ${Math.max(...rows.map((r) => r.kb)).toFixed(0)} KB`,
+    `budget ${budgetKb} KB per handler; largest ${(Math.max(...sizes.map((s) => s.bytes)) / 1024).toFixed(0)} KB`,
   );
   return over === 0 ? 0 : 1;
 }
 
-main().then((code) => {
-  process.exitCode = code;
-});
+if (require.main === module) {
+  main().then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,4 +1,5 @@
 import type { Command } from './command';
+import { releaseCommand } from './release';
 import { startCommand } from './start';
 import { validateCommand } from './validate';
 
@@ -6,4 +7,4 @@ import { validateCommand } from './validate';
  * Every command the CLI knows, in the order `sluice --help` lists them.
  * To add one: write `local/cli/<name>.ts` exporting a Command, then add it here.
  */
-export const commands: readonly Command[] = [startCommand, validateCommand];
+export const commands: readonly Command[] = [startCommand, releaseCommand, validateCommand];

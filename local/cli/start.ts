@@ -40,8 +40,9 @@ Exit status: 0 when every release ended as expected, 1 otherwise.`,
       throw new UsageError(`--port must be 0-65535, received ${JSON.stringify(values.port)}`);
     }
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI;
-    // Loaded on demand so that `sluice validate` does not pay for the runtime's start-up.
-    const { runDemo } = await import('../demo/demo');
+    // Loaded on demand so that `sluice validate` does not pay for the runtime's start-up; require, not
+    // import(): the CLI runs under tsx's CommonJS hook, which import() bypasses.
+    const { runDemo } = require('../demo/demo') as typeof import('../demo/demo');
     return runDemo({
       catalogFile: values.config,
       stateDir: values['state-dir'],

@@ -132,12 +132,14 @@ describe('ReleaseStateMachine definition', () => {
 
   it('invokes the plain steps with the whole state as payload (Resource is the function ARN)', () => {
     const expected = {
-      LoadService: { ResultPath: '$', TimeoutSeconds: 60 },
+      LoadService: { TimeoutSeconds: 60 },
       Build: { ResultPath: '$.build', TimeoutSeconds: 900 },
       Test: { ResultPath: '$.test', TimeoutSeconds: 900 },
       Stage: { ResultPath: '$.stage', TimeoutSeconds: 300 },
       Record: { ResultPath: '$.outcome', TimeoutSeconds: 60 },
     };
+    // LoadService's output replaces the document: no ResultPath (the default), never an explicit '$'.
+    expect(states.LoadService).not.toHaveProperty('ResultPath');
     for (const [name, props] of Object.entries(expected)) {
       expect(states[name]).toMatchObject(props);
       expect(states[name].Resource).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:/);

@@ -1,0 +1,73 @@
+/** `sluice release SERVICE`: one release of a catalog service in the local runtime, start to finish. */
+import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
+import { DEFAULT_CATALOG_FILE } from './validate';
+
+export const releaseCommand: Command = {
+  name: 'release',
+  summary: 'Release one service locally (your own git repository too) and report the outcome',
+  usage: `Usage: sluice release SERVICE [--commit SHA] [--config FILE] [--state-dir DIR] [--time-scale N]
+
+Runs one release of SERVICE through the local runtime: the state machine CDK renders, the same handlers,
+DynamoDB Local, the local deploy target. The source is the service's source.localPath in the catalog, or
+<state-dir>/repos/<repository>. A delivery release prints its approval link and waits for a decision.
+
+Options:
+      --commit SHA      the commit to release (default: the head of the tracked branch)
+  -c, --config FILE     the catalog (default: ${DEFAULT_CATALOG_FILE})
+      --state-dir DIR   where the runtime keeps artifacts, the outbox and scratch space (default: .sluice/local)
+      --time-scale N    compress canary time N times (default: 60)
+  -h, --help            show this help
+
+The ledger lives in memory for this run, so the first release of a service deploys all at once.
+Exit status: 0 when the release reached production, 1 when it did not, 2 wrong command line.`,
+
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        commit: { type: 'string' },
+        config: { type: 'string', short: 'c', default: DEFAULT_CATALOG_FILE },
+        'state-dir': { type: 'string', default: '.sluice/local' },
+        'time-scale': { type: 'string', default: '60' },
+      },
+      { allowPositionals: true },
+    );
+    if (positionals.length !== 1)
+      throw new UsageError(`name exactly one service, received ${positionals.length}`);
+    const timeScale = Number(values['time-scale']);
+    if (!Number.isFinite(timeScale) || timeScale < 1 || timeScale > 600) {
+      throw new UsageError(
+        `--time-scale must be a number from 1 to 600, received ${JSON.stringify(values['time-scale'])}`,
+      );
+    }
+    // Loaded on demand so that other commands do not pay for the runtime's start-up.
+    // require, not import(): the CLI runs under tsx's CommonJS hook, which import() bypasses.
+    const { LocalSluice } = require('../runtime') as typeof import('../runtime');
+    const { formatSummary } = require('../demo/summary') as typeof import('../demo/summary');
+    const sluice = await LocalSluice.start({
+      catalogFile: values.config,
+      stateDir: values['state-dir'],
+      timeScale,
+      log: (line) => process.stdout.write(`  · ${line}\n`),
+    });
+    try {
+      const run = await sluice.release({
+        service: positionals[0],
+        ...(values.commit ? { commit: values.commit } : {}),
+        trigger: { source: 'manual', actor: process.env.USER ?? 'local' },
+      });
+      process.stdout.write(`▶ ${run.releaseId} started; approval and status pages on ${sluice.web.url}\n`);
+      sluice.outbox.onNotify((n, file) => {
+        process.stdout.write(`  ✉  approval request for ${n.approver} (${file}):\n     ${n.link}\n`);
+      });
+      const report = await run.done;
+      const ok = report.status === 'succeeded';
+      process.stdout.write(
+        `\n${formatSummary([{ title: 'release', report, expected: 'succeeded at Deploy', ok }])}\n`,
+      );
+      return ok ? EXIT_OK : EXIT_FAILURE;
+    } finally {
+      await sluice.close();
+    }
+  },
+};

@@ -1,0 +1,122 @@
+/**
+ * Local stand-ins for the CloudWatch alarms CodeDeploy watches during a deployment: the new version's error
+ * rate and p99 latency, evaluated over the last (compressed) one-minute period.
+ */
+import type { AlarmConfig } from '../../lib/catalog/types';
+import { serviceResourceName } from '../../lib/catalog/types';
+
+/** One request the router forwarded to a version. */
+export interface RequestSample {
+  /** Epoch ms when the answer came back. */
+  readonly at: number;
+  readonly version: string;
+  readonly status: number;
+  readonly latencyMs: number;
+  /** An invocation error, a 5xx or no answer at all. */
+  readonly failed: boolean;
+  /** What went wrong, when the version did not answer or the handler threw. */
+  readonly error?: string;
+}
+
+/** Fewer requests than this in the window is CloudWatch's INSUFFICIENT_DATA: no alarm on 1 failure out of 2. */
+export const ALARM_MIN_REQUESTS = 10;
+
+export type AlarmMetric = 'error-rate' | 'p99-latency';
+
+export interface AlarmBreach {
+  readonly alarm: string;
+  readonly metric: AlarmMetric;
+  /** The measured figure: percent for error-rate, ms for p99-latency. */
+  readonly value: number;
+  readonly threshold: number;
+  /** Requests in the evaluated window. */
+  readonly requests: number;
+  readonly reason: string;
+}
+
+export function alarmName(service: string, metric: AlarmMetric): string {
+  return `${serviceResourceName(service)}-${metric}`;
+}
+
+/** Nearest-rank percentile (what CloudWatch reports for small samples); 0 for no values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+/** Whether one request breaches a threshold on its own (for the report's "first failing request"). */
+export function isFailingSample(sample: RequestSample, alarms: AlarmConfig): boolean {
+  return sample.failed || sample.latencyMs > alarms.p99LatencyMs;
+}
+
+export interface AlarmWindow {
+  readonly now: number;
+  /** One CodeDeploy minute in real ms (60 000 / timeScale). */
+  readonly periodMs: number;
+  readonly minRequests?: number;
+}
+
+/**
+ * The requests the alarms judge: those of the last period. Time compression shrinks the sample a period
+ * holds (a minute of 40 req/s at 10% is 240 requests; compressed 60× it is 4), so a period with fewer than
+ * `minRequests` reaches back to the last `minRequests` requests instead of judging on a handful.
+ */
+export function alarmWindow(
+  samples: readonly RequestSample[],
+  window: AlarmWindow,
+): readonly RequestSample[] {
+  const min = window.minRequests ?? ALARM_MIN_REQUESTS;
+  const since = window.now - window.periodMs;
+  let start = samples.length;
+  while (start > 0 && samples[start - 1].at >= since) start--;
+  if (samples.length - start < min) start = Math.max(0, samples.length - min);
+  return samples.slice(start);
+}
+
+/**
+ * Evaluates both alarms on the new version's samples (in arrival order). Returns the first breach, error rate
+ * before latency, or undefined while both are OK or there is not enough data.
+ */
+export function evaluateAlarms(
+  service: string,
+  samples: readonly RequestSample[],
+  alarms: AlarmConfig,
+  window: AlarmWindow,
+): AlarmBreach | undefined {
+  const inWindow = alarmWindow(samples, window);
+  const requests = inWindow.length;
+  if (requests < (window.minRequests ?? ALARM_MIN_REQUESTS)) return undefined;
+  const failed = inWindow.filter((s) => s.failed).length;
+  const errorRate = (failed / requests) * 100;
+  if (errorRate > alarms.errorRatePercent) {
+    const alarm = alarmName(service, 'error-rate');
+    return {
+      alarm,
+      metric: 'error-rate',
+      value: errorRate,
+      threshold: alarms.errorRatePercent,
+      requests,
+      reason:
+        `Alarm ${alarm} fired: ${errorRate.toFixed(1)}% of ${requests} requests failed ` +
+        `(threshold ${alarms.errorRatePercent}%)`,
+    };
+  }
+  const p99 = percentile(
+    inWindow.map((s) => s.latencyMs),
+    99,
+  );
+  if (p99 > alarms.p99LatencyMs) {
+    const alarm = alarmName(service, 'p99-latency');
+    return {
+      alarm,
+      metric: 'p99-latency',
+      value: p99,
+      threshold: alarms.p99LatencyMs,
+      requests,
+      reason: `Alarm ${alarm} fired: p99 latency ${Math.round(p99)} ms over ${requests} requests (threshold ${alarms.p99LatencyMs} ms)`,
+    };
+  }
+  return undefined;
+}

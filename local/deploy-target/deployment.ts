@@ -1,0 +1,395 @@
+/**
+ * One local deployment: CodeDeploy's traffic shifting between two running versions, watched by the local
+ * alarms under real traffic, with automatic rollback. Runs on its own once started; its end is an event.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock, DeploymentDescription, DeploymentStatus } from '../../lambdas/shared/ports';
+import type { ServiceConfig } from '../../lib/catalog/types';
+import { type AlarmBreach, evaluateAlarms, isFailingSample, percentile, type RequestSample } from './alarms';
+import { type CodeDeployState, type CodeDeployStateChangeEvent, codeDeployStateChange } from './events';
+import { LoadGenerator } from './load-generator';
+import type { ServiceRouter } from './router';
+import { planMinutes, type TrafficPlan } from './strategy';
+
+/** What a deployment needs from the deploy target that runs it. */
+export interface DeploymentHost {
+  readonly router: ServiceRouter;
+  readonly clock: Clock;
+  /** Real ms that one CodeDeploy minute lasts. */
+  readonly minuteMs: number;
+  readonly trafficPerSecond: number;
+  readonly requestTimeoutMs: number;
+  /** Starts the version's process again if it is not running. */
+  ensureRunning(version: string): Promise<void>;
+  stopVersion(version: string): Promise<void>;
+  /** The live alias now points at `version`. */
+  setLive(version: string): void;
+  emit(event: CodeDeployStateChangeEvent): Promise<void>;
+  log(line: string): void;
+}
+
+export interface VersionFigures {
+  readonly requests: number;
+  readonly failed: number;
+  readonly errorRatePercent: number;
+  readonly p99LatencyMs: number;
+}
+
+/** One change of the new version's share of live traffic. */
+export interface TrafficShift {
+  /** ISO 8601 */
+  readonly at: string;
+  /** Real ms since the deployment started. */
+  readonly elapsedMs: number;
+  /** The new version's share. */
+  readonly percent: number;
+  readonly version: string;
+}
+
+export interface DeploymentReport {
+  readonly deploymentId: string;
+  readonly service: string;
+  readonly releaseId: string;
+  readonly strategy: string;
+  readonly fromVersion?: string;
+  readonly toVersion: string;
+  readonly status: DeploymentStatus;
+  readonly rolledBack: boolean;
+  readonly reason?: string;
+  readonly alarm?: string;
+  /** The measured figure that fired the alarm. */
+  readonly breach?: AlarmBreach;
+  /** Real ms one CodeDeploy minute lasted. */
+  readonly minuteMs: number;
+  /** ISO 8601 */
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+  /** Requests the router forwarded during the deployment, per version. */
+  readonly versions: Readonly<Record<string, VersionFigures>>;
+  readonly steps: readonly TrafficShift[];
+  /** Requests the load generator sent. */
+  readonly trafficSent: number;
+  /** When the first request of the new version failed or breached the latency threshold. */
+  readonly firstFailureAt?: string;
+  /** When the previous version served 100% again. */
+  readonly rolledBackAt?: string;
+  readonly detectToRollbackMs?: number;
+}
+
+export interface DeploymentRequest {
+  readonly service: ServiceConfig;
+  readonly releaseId: string;
+  readonly fromVersion?: string;
+  readonly toVersion: string;
+  readonly plan: TrafficPlan;
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** CodeDeploy's deployment id shape: `d-` and 9 uppercase letters or digits. */
+export function newDeploymentId(): string {
+  const bytes = randomBytes(9);
+  return `d-${Array.from(bytes, (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('')}`;
+}
+
+/** Latencies kept per version for the report's p99; counts stay exact beyond it. */
+const MAX_LATENCIES = 100_000;
+/** Samples of the new version kept for the alarms, which only look at the recent ones. */
+const MAX_TARGET_SAMPLES = 20_000;
+
+class Figures {
+  requests = 0;
+  failed = 0;
+  readonly latencies: number[] = [];
+
+  add(sample: RequestSample): void {
+    this.requests++;
+    if (sample.failed) this.failed++;
+    if (this.latencies.length < MAX_LATENCIES) this.latencies.push(sample.latencyMs);
+  }
+
+  summary(): VersionFigures {
+    return {
+      requests: this.requests,
+      failed: this.failed,
+      errorRatePercent: this.requests ? Math.round((this.failed / this.requests) * 1000) / 10 : 0,
+      p99LatencyMs: Math.round(percentile(this.latencies, 99) * 10) / 10,
+    };
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class LocalDeployment {
+  readonly id = newDeploymentId();
+  private status: DeploymentStatus = 'InProgress';
+  private rolledBack = false;
+  private reason: string | undefined;
+  private breach: AlarmBreach | undefined;
+  private readonly startedAt: Date;
+  private readonly startedMs = Date.now();
+  private endedAt: Date | undefined;
+  private endedMs: number | undefined;
+  private readonly figures = new Map<string, Figures>();
+  private targetSamples: RequestSample[] = [];
+  private readonly steps: TrafficShift[] = [];
+  private firstFailureMs: number | undefined;
+  private rolledBackMs: number | undefined;
+  private load: LoadGenerator | undefined;
+  private aborted = false;
+  private events: Promise<void> = Promise.resolve();
+  private finished!: () => void;
+  /** Resolves when the deployment has ended and its last event was delivered. */
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly request: DeploymentRequest,
+    private readonly host: DeploymentHost,
+  ) {
+    this.startedAt = host.clock.now();
+    this.done = new Promise((resolve) => {
+      this.finished = resolve;
+    });
+  }
+
+  get service(): string {
+    return this.request.service.name;
+  }
+
+  get inProgress(): boolean {
+    return this.status === 'InProgress';
+  }
+
+  describe(): DeploymentDescription {
+    return {
+      deploymentId: this.id,
+      status: this.status,
+      rolledBack: this.rolledBack,
+      ...(this.reason ? { reason: this.reason } : {}),
+      ...(this.breach ? { alarm: this.breach.alarm } : {}),
+    };
+  }
+
+  report(): DeploymentReport {
+    const { request } = this;
+    const stamp = (ms: number) => new Date(this.startedAt.getTime() + (ms - this.startedMs)).toISOString();
+    const versions: Record<string, VersionFigures> = {};
+    for (const [version, figures] of this.figures) versions[version] = figures.summary();
+    return {
+      ...this.describe(),
+      service: this.service,
+      releaseId: request.releaseId,
+      strategy: request.plan.strategy,
+      ...(request.fromVersion ? { fromVersion: request.fromVersion } : {}),
+      toVersion: request.toVersion,
+      ...(this.breach ? { breach: this.breach } : {}),
+      minuteMs: this.host.minuteMs,
+      startedAt: this.startedAt.toISOString(),
+      ...(this.endedAt && this.endedMs !== undefined
+        ? { endedAt: this.endedAt.toISOString(), durationMs: this.endedMs - this.startedMs }
+        : {}),
+      versions,
+      steps: [...this.steps],
+      trafficSent: this.load?.figures.sent ?? 0,
+      ...(this.firstFailureMs !== undefined ? { firstFailureAt: stamp(this.firstFailureMs) } : {}),
+      ...(this.rolledBackMs !== undefined ? { rolledBackAt: stamp(this.rolledBackMs) } : {}),
+      ...(this.firstFailureMs !== undefined && this.rolledBackMs !== undefined
+        ? { detectToRollbackMs: Math.max(0, this.rolledBackMs - this.firstFailureMs) }
+        : {}),
+    };
+  }
+
+  /** Ends a running deployment early (the deploy target is closing): traffic goes back, no event. */
+  abort(): void {
+    this.aborted = true;
+  }
+
+  private emit(state: CodeDeployState): void {
+    const event = codeDeployStateChange(this.service, this.id, state, this.host.clock.now());
+    // In order, and never blocking the traffic shifting on the receiver.
+    this.events = this.events.then(() => this.host.emit(event));
+  }
+
+  private record(sample: RequestSample): void {
+    if (this.status !== 'InProgress') return;
+    let figures = this.figures.get(sample.version);
+    if (!figures) {
+      figures = new Figures();
+      this.figures.set(sample.version, figures);
+    }
+    figures.add(sample);
+    if (sample.version !== this.request.toVersion) return;
+    if (this.firstFailureMs === undefined && isFailingSample(sample, this.request.service.deploy.alarms)) {
+      this.firstFailureMs = sample.at;
+    }
+    this.targetSamples.push(sample);
+    if (this.targetSamples.length > MAX_TARGET_SAMPLES)
+      this.targetSamples = this.targetSamples.slice(-MAX_TARGET_SAMPLES / 2);
+  }
+
+  private shift(percent: number): void {
+    const { fromVersion, toVersion, plan } = this.request;
+    this.host.router.route({
+      ...(fromVersion ? { live: fromVersion } : {}),
+      target: { version: toVersion, percent },
+    });
+    if (percent >= 100) this.host.setLive(toVersion);
+    this.steps.push({
+      at: this.host.clock.now().toISOString(),
+      elapsedMs: Date.now() - this.startedMs,
+      percent,
+      version: toVersion,
+    });
+    const label =
+      percent >= 100 ? '' : plan.kind === 'canary' ? 'canary ' : plan.kind === 'linear' ? 'linear ' : '';
+    this.host.log(`${this.service}: ${label}${percent}% → v${toVersion}`);
+  }
+
+  private evaluate(): AlarmBreach | undefined {
+    return evaluateAlarms(this.service, this.targetSamples, this.request.service.deploy.alarms, {
+      now: Date.now(),
+      periodMs: this.host.minuteMs,
+    });
+  }
+
+  /** Holds the current weights for `ms`, evaluating the alarms all along. */
+  private async bake(ms: number): Promise<AlarmBreach | undefined> {
+    const end = Date.now() + ms;
+    // A few evaluations per compressed minute, however compressed: CloudWatch evaluates every minute.
+    const every = Math.max(20, Math.min(100, this.host.minuteMs / 10));
+    for (;;) {
+      const breach = this.evaluate();
+      if (breach || this.aborted) return breach;
+      const left = end - Date.now();
+      if (left <= 0) return undefined;
+      await sleep(Math.min(every, left));
+    }
+  }
+
+  private end(status: DeploymentStatus, reason?: string): void {
+    this.status = status;
+    if (reason) this.reason = reason;
+    this.endedAt = this.host.clock.now();
+    this.endedMs = Date.now();
+  }
+
+  /** Drives the deployment to its end. Never rejects. */
+  async run(): Promise<void> {
+    const { host, request } = this;
+    const { fromVersion, toVersion, plan } = request;
+    const unsubscribe = host.router.onSample((sample) => this.record(sample));
+    this.emit('START');
+    const shape =
+      fromVersion && plan.kind !== 'all-at-once'
+        ? `${plan.strategy}, 1 min = ${Math.round(host.minuteMs)} ms`
+        : 'AllAtOnce';
+    host.log(
+      `${this.service}: deployment ${this.id} ${fromVersion ? `v${fromVersion} → ` : ''}v${toVersion} (${shape})`,
+    );
+    try {
+      await host.ensureRunning(toVersion);
+      if (!fromVersion || plan.kind === 'all-at-once') {
+        this.shift(100);
+        this.end('Succeeded');
+        if (fromVersion) await this.retire(fromVersion);
+      } else {
+        await host.ensureRunning(fromVersion);
+        const bakeMs = planMinutes(plan) * host.minuteMs;
+        this.load = new LoadGenerator({
+          port: host.router.port,
+          method: request.service.smoke.method,
+          path: request.service.smoke.path,
+          perSecond: host.trafficPerSecond,
+          // Bounded even if the deployment never ended: the bake, plus as long again.
+          maxDurationMs: bakeMs * 2 + 5000,
+          requestTimeoutMs: host.requestTimeoutMs * 2,
+        });
+        for (const step of plan.steps) {
+          if (step.percent >= 100) break;
+          this.shift(step.percent);
+          const breach = await this.bake(step.bakeMinutes * host.minuteMs);
+          if (breach) return await this.rollBack(breach);
+          if (this.aborted) return await this.stopEarly();
+        }
+        this.load.stop();
+        this.shift(100);
+        this.end('Succeeded');
+        await this.retire(fromVersion);
+      }
+      host.log(`${this.service}: v${toVersion} is live (${this.id} succeeded)`);
+      this.emit('SUCCESS');
+    } catch (error) {
+      if (!this.inProgress) {
+        host.log(`${this.service}: after deployment ${this.id} ended: ${(error as Error).message}`);
+      } else if (this.aborted) {
+        // A version that could not start because the target is closing is a stop, not a failed release.
+        await this.stopEarly();
+      } else {
+        await this.failed(error as Error);
+      }
+    } finally {
+      this.load?.stop();
+      unsubscribe();
+      await this.events;
+      this.finished();
+    }
+  }
+
+  /** Stops the process of a version that no longer gets traffic, once its last requests are answered. */
+  private async retire(version: string): Promise<void> {
+    await this.host.router.idle(version, Math.min(this.host.requestTimeoutMs, 2000));
+    await this.host
+      .stopVersion(version)
+      .catch((error: Error) => this.host.log(`${this.service}: stopping v${version}: ${error.message}`));
+  }
+
+  private async rollBack(breach: AlarmBreach): Promise<void> {
+    const { fromVersion, toVersion } = this.request;
+    const from = fromVersion!;
+    // Traffic first: every moment here is customer requests on a bad version.
+    this.host.router.route({ live: from });
+    this.rolledBackMs = Date.now();
+    this.load?.stop();
+    this.breach = breach;
+    this.rolledBack = true;
+    this.steps.push({
+      at: this.host.clock.now().toISOString(),
+      elapsedMs: this.rolledBackMs - this.startedMs,
+      percent: 0,
+      version: toVersion,
+    });
+    this.end('Failed', breach.reason);
+    this.host.log(`${this.service}: ${breach.reason.replace(/^Alarm /, 'alarm ')}`);
+    await this.retire(toVersion);
+    const detect =
+      this.firstFailureMs !== undefined
+        ? ` ${this.rolledBackMs - this.firstFailureMs} ms after the first failing request`
+        : '';
+    this.host.log(`${this.service}: rolled back to v${from}${detect}`);
+    this.emit('FAILURE');
+  }
+
+  private async stopEarly(): Promise<void> {
+    const { fromVersion, toVersion } = this.request;
+    const shifted = this.steps.length > 0 && this.status === 'InProgress';
+    if (fromVersion && shifted) this.host.router.route({ live: fromVersion });
+    this.rolledBack = fromVersion !== undefined && shifted;
+    this.end(
+      'Stopped',
+      `The local deploy target closed during the deployment${this.rolledBack ? `; traffic went back to v${fromVersion}` : ''}`,
+    );
+    await this.host.stopVersion(toVersion);
+    this.host.log(`${this.service}: deployment ${this.id} stopped`);
+  }
+
+  private async failed(error: Error): Promise<void> {
+    const { fromVersion, toVersion } = this.request;
+    if (fromVersion) this.host.router.route({ live: fromVersion });
+    this.rolledBack = fromVersion !== undefined && this.steps.length > 0;
+    this.end('Failed', `Deployment of ${this.service} version ${toVersion} failed: ${error.message}`);
+    this.host.log(`${this.service}: deployment ${this.id} failed: ${error.message}`);
+    await this.host.stopVersion(toVersion).catch(() => undefined);
+    this.emit('FAILURE');
+  }
+}

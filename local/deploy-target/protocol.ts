@@ -1,0 +1,20 @@
+/** What the parent and a version host process tell each other. Node built-ins only: the host is bundled alone. */
+
+/** argv[2] of the host, as JSON. */
+export interface VersionHostConfig {
+  /** Folder holding the unpacked artifact (index.js). */
+  readonly dir: string;
+  /** Name of the exported handler function. */
+  readonly handler: string;
+  readonly service: string;
+  readonly version: string;
+}
+
+export type VersionHostMessage =
+  | { readonly type: 'ready'; readonly port: number }
+  | { readonly type: 'failed'; readonly message: string };
+
+/** Response header naming the version that answered (the router passes it through). */
+export const VERSION_HEADER = 'x-sluice-version';
+/** Response header set when the handler threw or rejected (a Lambda invocation error), URI-encoded. */
+export const INVOCATION_ERROR_HEADER = 'x-sluice-invocation-error';

@@ -1,0 +1,198 @@
+/**
+ * The local `live` alias: one HTTP server per service that sends each request to the live version or, during a
+ * deployment, to the new version by weight, and reports every request's outcome.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RequestSample } from './alarms';
+import { httpCall, NoAnswerError } from './http-call';
+import { INVOCATION_ERROR_HEADER, VERSION_HEADER } from './protocol';
+
+export interface RouterOptions {
+  readonly service: string;
+  /** The port of a running version, or undefined when its process is not running. */
+  readonly portOf: (version: string) => number | undefined;
+  /** @default 5000 */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface RouterWeights {
+  readonly live?: string;
+  /** The version receiving `percent`% of requests during a deployment. */
+  readonly target?: { readonly version: string; readonly percent: number };
+}
+
+export interface VersionCounts {
+  readonly requests: number;
+  readonly failed: number;
+}
+
+export class ServiceRouter {
+  private weights: RouterWeights = {};
+  /** Deterministic interleave: exactly `percent` of every 100 requests go to the target, evenly spread. */
+  private credit = 0;
+  private readonly counts = new Map<string, { requests: number; failed: number }>();
+  private readonly listeners = new Set<(sample: RequestSample) => void>();
+  private readonly inFlight = new Map<string, number>();
+
+  private constructor(
+    private readonly options: RouterOptions,
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(options: RouterOptions): Promise<ServiceRouter> {
+    let router: ServiceRouter | undefined;
+    const server = createServer((req, res) => {
+      router?.handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    router = new ServiceRouter(options, server, (server.address() as AddressInfo).port);
+    return router;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get current(): RouterWeights {
+    return this.weights;
+  }
+
+  /** Moves traffic; takes effect for the next request. */
+  route(weights: RouterWeights): void {
+    const target =
+      weights.target && weights.target.percent > 0 && weights.target.percent < 100
+        ? weights.target
+        : undefined;
+    const live = weights.target && weights.target.percent >= 100 ? weights.target.version : weights.live;
+    this.weights = { ...(live ? { live } : {}), ...(target ? { target } : {}) };
+    this.credit = 0;
+  }
+
+  /** Requests and failures per version since the router started. */
+  countsOf(version: string): VersionCounts {
+    return { ...(this.counts.get(version) ?? { requests: 0, failed: 0 }) };
+  }
+
+  onSample(listener: (sample: RequestSample) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private pick(): string | undefined {
+    const { live, target } = this.weights;
+    if (!target) return live;
+    this.credit += target.percent;
+    if (this.credit >= 100 || !live) {
+      this.credit -= 100;
+      return target.version;
+    }
+    return live;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const version = this.pick();
+    if (!version) {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: `${this.options.service} has no live version yet` }));
+      return;
+    }
+    this.inFlight.set(version, (this.inFlight.get(version) ?? 0) + 1);
+    try {
+      this.record(await this.forward(version, req, res, Buffer.concat(chunks)));
+    } finally {
+      this.inFlight.set(version, (this.inFlight.get(version) ?? 1) - 1);
+    }
+  }
+
+  private async forward(
+    version: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+  ): Promise<RequestSample> {
+    const port = this.options.portOf(version);
+    let sample: RequestSample;
+    if (port === undefined) {
+      sample = {
+        at: Date.now(),
+        version,
+        status: 502,
+        latencyMs: 0,
+        failed: true,
+        error: `version ${version} is not running`,
+      };
+      res.writeHead(502, { 'content-type': 'application/json', [VERSION_HEADER]: version });
+      res.end(JSON.stringify({ message: sample.error }));
+    } else {
+      try {
+        const answer = await httpCall({
+          port,
+          method: req.method ?? 'GET',
+          path: req.url ?? '/',
+          headers: req.headers,
+          body,
+          timeoutMs: this.options.requestTimeoutMs ?? 5000,
+        });
+        const invocationError = answer.headers[INVOCATION_ERROR_HEADER];
+        sample = {
+          at: Date.now(),
+          version,
+          status: answer.status,
+          latencyMs: answer.latencyMs,
+          failed: answer.status >= 500 || invocationError !== undefined,
+          ...(typeof invocationError === 'string' ? { error: decodeURIComponent(invocationError) } : {}),
+        };
+        const headers = { ...answer.headers };
+        delete headers[INVOCATION_ERROR_HEADER];
+        delete headers['transfer-encoding'];
+        delete headers.connection;
+        res.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) });
+        res.end(answer.body);
+      } catch (error) {
+        const noAnswer = error instanceof NoAnswerError ? error : undefined;
+        const status = noAnswer?.timedOut ? 504 : 502;
+        sample = {
+          at: Date.now(),
+          version,
+          status,
+          latencyMs: noAnswer?.latencyMs ?? 0,
+          failed: true,
+          error: `version ${version}: ${(error as Error).message}`,
+        };
+        res.writeHead(status, { 'content-type': 'application/json', [VERSION_HEADER]: version });
+        res.end(JSON.stringify({ message: sample.error }));
+      }
+    }
+    return sample;
+  }
+
+  private record(sample: RequestSample): void {
+    const counts = this.counts.get(sample.version) ?? { requests: 0, failed: 0 };
+    counts.requests++;
+    if (sample.failed) counts.failed++;
+    this.counts.set(sample.version, counts);
+    for (const listener of this.listeners) listener(sample);
+  }
+
+  /** Resolves once no request to `version` is waiting for its answer, or after `timeoutMs`. */
+  async idle(version: string, timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while ((this.inFlight.get(version) ?? 0) > 0 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 10));
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..', '..');
+
+describe('sluice start (npm start)', () => {
+  it('runs both models end to end without a terminal, approving through the page, and exits 0', async () => {
+    const stateDir = join(mkdtempSync(join(tmpdir(), 'sluice-start-')), 'demo');
+    const { stdout } = await run(process.execPath, ['bin/sluice.js', 'start', '--state-dir', stateDir], {
+      cwd: ROOT,
+      env: { ...process.env, CI: 'true' },
+      timeout: 170_000,
+    });
+    expect(stdout).toMatch(
+      /Approval link \(signed, single use, expiring\): http:\/\/127\.0\.0\.1:\d+\/approvals\//,
+    );
+    expect(stdout).toContain('approving through that same page');
+    expect(stdout).toMatch(/alarm sluice-checkout-error-rate fired/);
+    expect(stdout).toMatch(/rollback: \d+ ms from the first failing request/);
+    for (const scenario of [
+      /✔\s+deployment, first release\s+checkout\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+9\s/,
+      /✔\s+delivery, approved\s+greeter\s+delivery\s+\w{8}\s+succeeded\s+Deploy\s+11\s/,
+      /✔\s+tests fail\s+greeter\s+delivery\s+\w{8}\s+failed\s+Test\s/,
+      /✔\s+deployment, green canary\s+checkout\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+9\s/,
+      /✔\s+deployment, bad commit\s+checkout\s+deployment\s+\w{8}\s+rolled_back\s+Deploy\s/,
+    ]) {
+      expect(stdout).toMatch(scenario);
+    }
+    expect(stdout).toContain('Time per stage:');
+    expect(stdout).toContain('✔ Every release ended as expected');
+  }, 180_000);
+});
