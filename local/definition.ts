@@ -93,6 +93,16 @@ function functionLogicalIdOf(state: AslState): { logicalId: string; waitForTaskT
   return undefined;
 }
 
+/** The state machine's definition as CDK rendered it, its intrinsics resolved to local placeholders. */
+export function renderDefinition(template: CfnTemplate): AslDefinition {
+  const machines = Object.values(template.Resources).filter(
+    (r) => r.Type === 'AWS::StepFunctions::StateMachine',
+  );
+  if (machines.length !== 1)
+    throw new Error(`Expected one state machine in the pipeline template, found ${machines.length}`);
+  return JSON.parse(resolve(machines[0].Properties?.DefinitionString, template)) as AslDefinition;
+}
+
 export function extractLocalDefinition(template: CfnTemplate): LocalDefinition {
   const machines = Object.entries(template.Resources).filter(
     ([, r]) => r.Type === 'AWS::StepFunctions::StateMachine',
@@ -103,8 +113,7 @@ export function extractLocalDefinition(template: CfnTemplate): LocalDefinition {
   if (tables.length !== 1)
     throw new Error(`Expected one DynamoDB table in the pipeline template, found ${tables.length}`);
 
-  const rendered = machines[0][1].Properties?.DefinitionString;
-  const definition = JSON.parse(resolve(rendered, template)) as AslDefinition;
+  const definition = renderDefinition(template);
 
   const handlerOf = new Map<string, HandlerName>();
   for (const [logicalId, resource] of Object.entries(template.Resources)) {

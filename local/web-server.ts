@@ -2,12 +2,12 @@
  * The local web server on 127.0.0.1: the approval pages (served by the same approval-api handler module
  * as the Lambda function URL) and a status page.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../lambdas/approval-api/approval-api';
 import type { Ledger } from '../lambdas/shared/ledger';
 import type { Catalog } from '../lib/catalog/types';
+import { functionUrlEvent } from './deploy-target/function-url-event';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
 import { renderStatusPage } from './status-page';
@@ -32,43 +32,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
-}
-
-/** The event a Lambda function URL delivers for this request (payload format 2.0). */
-export function toFunctionUrlEvent(req: IncomingMessage, body: string): LambdaFunctionURLEvent {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const headers = Object.fromEntries(
-    Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
-  );
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    headers,
-    ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'local',
-      domainName: headers.host ?? '127.0.0.1',
-      domainPrefix: 'local',
-      http: {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        protocol: 'HTTP/1.1',
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey: '$default',
-      stage: '$default',
-      time: new Date(now).toUTCString(),
-      timeEpoch: now,
-    },
-    body,
-    isBase64Encoded: false,
-  };
 }
 
 export class LocalWebServer {
@@ -102,7 +65,7 @@ export class LocalWebServer {
     if (path.startsWith('/approvals/')) {
       const body = await readBody(req, MAX_BODY_BYTES);
       const result = (await HANDLER_MODULES['approval-api'].handler(
-        toFunctionUrlEvent(req, body) as never,
+        functionUrlEvent(req, Buffer.from(body)) as never,
         lambdaContext({ handler: 'approval-api' }, 10_000),
       )) as LambdaFunctionURLResult;
       const response = typeof result === 'string' ? { statusCode: 200, body: result, headers: {} } : result;

@@ -3,9 +3,9 @@
  * Function URL handler over HTTP on 127.0.0.1 and reports its port to the parent over IPC. The parent bundles
  * this file with esbuild and forks it with plain node, so it may import only Node built-ins and protocol.ts.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { functionUrlEvent } from './function-url-event';
 import {
   INVOCATION_ERROR_HEADER,
   VERSION_HEADER,
@@ -71,50 +71,6 @@ function loadHandler(): Handler | undefined {
   return handler as Handler;
 }
 
-function functionUrlEvent(req: IncomingMessage, body: Buffer): Record<string, unknown> {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    // Function URLs do not pass the hop's connection header on.
-    if (value !== undefined && name !== 'connection')
-      headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams)
-    query[name] = name in query ? `${query[name]},${value}` : value;
-  const now = Date.now();
-  const requestId = randomUUID();
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    ...(url.search ? { queryStringParameters: query } : {}),
-    ...(headers.cookie ? { cookies: headers.cookie.split(/;\s*/) } : {}),
-    headers,
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'local',
-      domainName: headers.host ?? '127.0.0.1',
-      domainPrefix: 'local',
-      http: {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId,
-      routeKey: '$default',
-      stage: '$default',
-      time: new Date(now).toUTCString(),
-      timeEpoch: now,
-    },
-    ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
-    isBase64Encoded: false,
-  };
-}
-
 function lambdaContext(requestId: string): Record<string, unknown> {
   const deadline = Date.now() + 30_000;
   return {
@@ -174,7 +130,7 @@ async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const event = functionUrlEvent(req, Buffer.concat(chunks));
-  const requestId = (event.requestContext as { requestId: string }).requestId;
+  const requestId = event.requestContext.requestId;
   let response: FunctionUrlResult;
   try {
     response = toResponse(await handler(event, lambdaContext(requestId)));

@@ -1,9 +1,15 @@
 /** Shared fixtures for the CDK tests: catalogs, synth without bundling, rendered ASL, cdk-nag findings. */
+
 import { App, type Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { Catalog, ServiceConfig } from '../../lib/catalog/types';
+import {
+  type AslDefinition,
+  type CfnTemplate,
+  renderDefinition as renderLocalDefinition,
+} from '../../local/definition';
 
 /** An app that skips asset bundling (NodejsFunction would run esbuild for each handler). */
 export function testApp(): App {
@@ -75,45 +81,9 @@ export function resourcesOf(template: Template, type?: string): Record<string, C
   return Object.fromEntries(Object.entries(all).filter(([, r]) => type === undefined || r.Type === type));
 }
 
-/** Turns CloudFormation intrinsics into fixed strings: a Lambda's ARN names its logical id. */
-function resolveIntrinsics(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const node = value as Record<string, unknown>;
-  if (Array.isArray(node['Fn::Join'])) {
-    const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
-    return parts.map(resolveIntrinsics).join(separator);
-  }
-  if (Array.isArray(node['Fn::GetAtt'])) {
-    const [logicalId] = node['Fn::GetAtt'] as [string, string];
-    return `arn:aws:lambda:us-east-1:123456789012:function:${logicalId}`;
-  }
-  const pseudo: Record<string, string> = {
-    'AWS::Partition': 'aws',
-    'AWS::Region': 'us-east-1',
-    'AWS::AccountId': '123456789012',
-    'AWS::URLSuffix': 'amazonaws.com',
-  };
-  if (typeof node.Ref === 'string') return pseudo[node.Ref] ?? `ref-${node.Ref}`;
-  throw new Error(`Unexpected intrinsic in the definition: ${JSON.stringify(value)}`);
-}
-
-export interface AslState {
-  readonly Type: string;
-  readonly Resource?: string;
-  readonly Parameters?: Record<string, unknown>;
-  readonly [key: string]: unknown;
-}
-export interface AslDefinition {
-  readonly StartAt: string;
-  readonly States: Record<string, AslState>;
-  readonly [key: string]: unknown;
-}
-
-/** The one state machine's definition, parsed. */
+/** The one state machine's definition, parsed, as the local runtime renders it (Lambda ARNs name logical ids). */
 export function renderDefinition(template: Template): AslDefinition {
-  const machines = Object.values(resourcesOf(template, 'AWS::StepFunctions::StateMachine'));
-  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
-  return JSON.parse(resolveIntrinsics(machines[0].Properties?.DefinitionString)) as AslDefinition;
+  return renderLocalDefinition(template.toJSON() as CfnTemplate);
 }
 
 /** Unacknowledged AwsSolutions findings (errors and warnings) under `scope`, as `<rule> at <path>`. */
@@ -123,3 +93,5 @@ export function nagFindings(scope: IConstruct | Stack): string[] {
     v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
   );
 }
+
+export type { AslDefinition, AslState } from '../../local/definition';

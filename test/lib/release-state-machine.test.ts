@@ -142,7 +142,7 @@ describe('ReleaseStateMachine definition', () => {
     expect(states.LoadService).not.toHaveProperty('ResultPath');
     for (const [name, props] of Object.entries(expected)) {
       expect(states[name]).toMatchObject(props);
-      expect(states[name].Resource).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:/);
+      expect(states[name].Resource).toMatch(/^arn:aws:lambda:local:000000000000:function:/);
       expect(states[name]).not.toHaveProperty('Parameters');
       expect(states[name]).not.toHaveProperty('OutputPath');
     }
