@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ReleaseStatus, StageName } from '../../lambdas/shared/model';
+import { requireCatalogFile } from '../../lib/catalog/load';
 import { decideViaPage } from '../approve-via-page';
 import { LocalSluice, type ReleaseReport } from '../runtime';
 import { commitOverlay, seedRepository } from './git-fixtures';
@@ -78,6 +79,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const out = options.out ?? console.log;
   const started = Date.now();
   const stateDir = resolve(options.stateDir);
+  // A bad catalog is reported before anything is touched.
+  requireCatalogFile(options.catalogFile);
   await rm(stateDir, { recursive: true, force: true });
   const reposDir = join(stateDir, 'repos');
   out(`Sluice local demo — state in ${stateDir}`);
