@@ -32,6 +32,11 @@ export interface ReleaseInfo {
   readonly service: string;
   readonly mode: ServiceConfig['mode'];
   readonly commit: CommitInfo;
+  /**
+   * Every commit this release includes since the service's last production release, newest first (the
+   * approval page shows them; lead time is measured from them). Absent before LoadService computes it.
+   */
+  readonly commits?: readonly CommitInfo[];
   /** ISO 8601 */
   readonly startedAt: string;
   readonly trigger: ReleaseTrigger;
@@ -97,7 +102,19 @@ export interface ReleaseDocument extends ReleaseRequest {
 export const STAGE_NAMES = ['LoadService', 'Build', 'Test', 'Stage', 'Approval', 'Deploy', 'Record'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
-export type ReleaseStatus = 'running' | 'succeeded' | 'failed' | 'rejected' | 'rolled_back';
+/**
+ * `expired`: no decision before the approval expired. `superseded`: a newer release of the service replaced it
+ * at the gate. `blocked`: preflight found the service's alarms already in ALARM, so nothing was deployed.
+ */
+export type ReleaseStatus =
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'rejected'
+  | 'rolled_back'
+  | 'expired'
+  | 'superseded'
+  | 'blocked';
 
 export interface ReleaseOutcome {
   readonly status: ReleaseStatus;
