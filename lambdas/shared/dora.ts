@@ -178,3 +178,27 @@ export function parseDuration(text: string): number {
   const unit = { m: 60_000, h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS }[match[2] as 'm' | 'h' | 'd' | 'w'];
   return Number(match[1]) * unit;
 }
+
+export interface DoraBucket {
+  /** ISO 8601: the bucket's start (inclusive). */
+  readonly start: string;
+  readonly metrics: DoraMetrics;
+}
+
+/** The period cut into `buckets` equal slices, each with its metrics: what the status page charts. */
+export function doraSeries(
+  records: readonly ReleaseRecord[],
+  period: MetricsPeriod,
+  buckets: number,
+): DoraBucket[] {
+  if (!Number.isInteger(buckets) || buckets < 1 || buckets > 366) {
+    throw new RangeError(`A metrics series needs 1 to 366 buckets; received ${buckets}`);
+  }
+  const since = period.since.getTime();
+  const width = (period.until.getTime() - since) / buckets;
+  return Array.from({ length: buckets }, (_, i) => {
+    const start = new Date(since + i * width);
+    const until = new Date(since + (i + 1) * width);
+    return { start: start.toISOString(), metrics: computeDora(records, { since: start, until }).overall };
+  });
+}

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { computeDora, parseDuration, restoreDuration, summarize } from '../../../lambdas/shared/dora';
+import {
+  computeDora,
+  doraSeries,
+  parseDuration,
+  restoreDuration,
+  summarize,
+} from '../../../lambdas/shared/dora';
 import type { ReleaseRecord, StageRecord } from '../../../lambdas/shared/ledger';
 
 const MIN = 60_000;
@@ -221,6 +227,32 @@ describe('parseDuration', () => {
   it('says how to write a duration it cannot read', () => {
     expect(() => parseDuration('30 days')).toThrow(
       /Cannot read the duration "30 days": write a whole number and a unit, e.g. 30d/,
+    );
+  });
+});
+
+describe('doraSeries', () => {
+  it('cuts the period into buckets whose counts add up to the whole', () => {
+    const series = doraSeries(LEDGER, PERIOD, 5); // 2-day buckets
+    expect(series.map((b) => b.start)).toEqual([
+      '2026-11-01T00:00:00.000Z',
+      '2026-11-03T00:00:00.000Z',
+      '2026-11-05T00:00:00.000Z',
+      '2026-11-07T00:00:00.000Z',
+      '2026-11-09T00:00:00.000Z',
+    ]);
+    // g1, g2, c1 end on day 1–2; g3 (49 h), c2 (50 h), c3 (72.5 h) on days 3–4.
+    expect(series.map((b) => b.metrics.deployments)).toEqual([3, 1, 0, 0, 0]);
+    expect(series.map((b) => b.metrics.releases)).toEqual([3, 3, 0, 0, 0]);
+    expect(series[1].metrics.changeFailureRate).toBeCloseTo(1 / 2);
+    expect(series.reduce((n, b) => n + b.metrics.deployments, 0)).toBe(
+      computeDora(LEDGER, PERIOD).overall.deployments,
+    );
+  });
+
+  it('refuses a bucket count it cannot draw', () => {
+    expect(() => doraSeries(LEDGER, PERIOD, 0)).toThrow(
+      'A metrics series needs 1 to 366 buckets; received 0',
     );
   });
 });
