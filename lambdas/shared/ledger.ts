@@ -14,8 +14,10 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { ReleaseMode } from '../../lib/catalog/types';
 import type { ApprovalDecision, ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName } from './model';
 
 /** The table's key schema; lib/ledger-table.ts renders the same names in CloudFormation. */
@@ -51,6 +53,24 @@ export interface ServiceState {
   readonly liveReleaseId?: string;
   readonly liveCommit?: string;
   readonly updatedAt: string;
+}
+
+/** The mode an `auto` service runs in now, and why: kept apart from ServiceState, which Record rewrites. */
+export interface ServiceMode {
+  readonly service: string;
+  readonly mode: ReleaseMode;
+  /** ISO 8601: when it switched to this mode. */
+  readonly since: string;
+  readonly reason: string;
+  /** The release whose end triggered the switch. */
+  readonly releaseId: string;
+}
+
+/** One switch of an `auto` service's mode, with the evidence it rested on. */
+export interface ModeSwitch extends ServiceMode {
+  readonly from: ReleaseMode;
+  /** The readiness assessment (JSON) the switch rested on. */
+  readonly evidence: unknown;
 }
 
 export type ApprovalStatus = 'pending' | ApprovalDecision | 'expired' | 'superseded';
@@ -93,6 +113,7 @@ export class LedgerConflictError extends Error {
 const releaseKey = (releaseId: string) => ({ PK: `RELEASE#${releaseId}`, SK: 'RELEASE' });
 const serviceKey = (service: string) => ({ PK: `SERVICE#${service}`, SK: 'STATE' });
 const approvalKey = (approvalId: string) => ({ PK: `APPROVAL#${approvalId}`, SK: 'APPROVAL' });
+const modeKey = (service: string) => ({ PK: `SERVICE#${service}`, SK: 'MODE' });
 const deploymentKey = (deploymentId: string) => ({ PK: `DEPLOYMENT#${deploymentId}`, SK: 'DEPLOYMENT' });
 
 function stripKeys<T>(item: Record<string, unknown>): T {
@@ -236,6 +257,31 @@ export class Ledger {
     return Items.map((item) => stripKeys<ReleaseRecord>(item));
   }
 
+  /** Every release of `service` started at or after `since` (ISO 8601), newest first, across pages. */
+  async listReleasesSince(service: string, since: string): Promise<ReleaseRecord[]> {
+    const releases: ReleaseRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: LEDGER_KEYS.gsi1.indexName,
+          KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': `SERVICE#${service}`,
+            ':from': `RELEASE#${since}`,
+            ':to': 'RELEASE#~',
+          },
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      releases.push(...(page.Items ?? []).map((item) => stripKeys<ReleaseRecord>(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return releases;
+  }
+
   async getServiceState(service: string): Promise<ServiceState | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: serviceKey(service), ConsistentRead: true }),
@@ -327,5 +373,72 @@ export class Ledger {
       new GetCommand({ TableName: this.tableName, Key: deploymentKey(deploymentId), ConsistentRead: true }),
     );
     return Item ? stripKeys<DeploymentLink>(Item) : undefined;
+  }
+
+  async getServiceMode(service: string): Promise<ServiceMode | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: modeKey(service), ConsistentRead: true }),
+    );
+    return Item ? stripKeys<ServiceMode>(Item) : undefined;
+  }
+
+  /**
+   * Switches an `auto` service's mode and keeps the switch with its evidence, in one transaction that
+   * holds only while the mode is still `from` (a retried Record cannot switch twice).
+   */
+  async switchServiceMode(change: ModeSwitch): Promise<void> {
+    const current: ServiceMode = {
+      service: change.service,
+      mode: change.mode,
+      since: change.since,
+      reason: change.reason,
+      releaseId: change.releaseId,
+    };
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...modeKey(change.service), ...current },
+                ConditionExpression: 'attribute_not_exists(PK) OR #mode = :from',
+                ExpressionAttributeNames: { '#mode': 'mode' },
+                ExpressionAttributeValues: { ':from': change.from },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  PK: `SERVICE#${change.service}`,
+                  SK: `MODESWITCH#${change.since}#${change.releaseId}`,
+                  ...change,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'TransactionCanceledException') {
+        throw new LedgerConflictError(`The mode of ${change.service} is no longer ${change.from}`);
+      }
+      throw error;
+    }
+  }
+
+  /** Every mode switch of `service`, newest first. */
+  async listModeSwitches(service: string): Promise<ModeSwitch[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': `SERVICE#${service}`, ':prefix': 'MODESWITCH#' },
+        ScanIndexForward: false,
+      }),
+    );
+    return Items.map((item) => stripKeys<ModeSwitch>(item));
   }
 }
