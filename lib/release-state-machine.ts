@@ -169,7 +169,7 @@ export class ReleaseStateMachine extends Construct {
     deploy.next(record);
     const mode = new sfn.Choice(this, RELEASE_STATES.mode, { stateName: RELEASE_STATES.mode })
       .when(
-        sfn.Condition.stringEquals('$.config.mode', 'delivery'),
+        sfn.Condition.stringEquals('$.release.mode', 'delivery'),
         requestApproval.next(
           new sfn.Choice(this, RELEASE_STATES.approvalDecision, {
             stateName: RELEASE_STATES.approvalDecision,

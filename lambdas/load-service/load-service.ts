@@ -46,10 +46,15 @@ export async function loadService(input: unknown, ports: LoadServicePorts): Prom
   const catalog = await ports.catalog.load();
   const config = findService(catalog, request.service);
   const commit = await ports.source.resolveCommit(config.source, request.commit);
+  // An `auto` service runs in the mode it has earned; it starts in delivery.
+  const mode =
+    config.mode === 'auto'
+      ? ((await ports.ledger.getServiceMode(config.name))?.mode ?? 'delivery')
+      : config.mode;
   const release: ReleaseInfo = {
     releaseId: request.releaseId,
     service: config.name,
-    mode: config.mode,
+    mode,
     commit,
     startedAt: startedAt.toISOString(),
     trigger: request.trigger,

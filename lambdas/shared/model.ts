@@ -1,4 +1,4 @@
-import type { Catalog, ServiceConfig } from '../../lib/catalog/types';
+import type { Catalog, ReleaseMode, ServiceConfig } from '../../lib/catalog/types';
 
 /** Where a release was started from. */
 export interface ReleaseTrigger {
@@ -30,7 +30,8 @@ export interface CommitInfo {
 export interface ReleaseInfo {
   readonly releaseId: string;
   readonly service: string;
-  readonly mode: ServiceConfig['mode'];
+  /** The mode this release runs in: the catalog's, or for an `auto` service the one it has earned. */
+  readonly mode: ReleaseMode;
   readonly commit: CommitInfo;
   /**
    * Every commit this release includes since the service's last production release, newest first (the

@@ -2,7 +2,7 @@
  * Readiness of a delivery service for continuous deployment, and the `auto` mode's switching rule: a pure
  * core over the ledger's records. The evidence is kept with every verdict so a person can check it.
  */
-import type { ReleaseMode } from '../../lib/catalog/types';
+import type { ReadinessConfig, ReleaseMode } from '../../lib/catalog/types';
 import { computeDora, isProductionRelease } from './dora';
 import type { ReleaseRecord } from './ledger';
 
@@ -83,6 +83,21 @@ export const DEFAULT_READINESS_POLICY: ReadinessPolicy = {
   window: 20,
   rubberStampSeconds: 120,
 };
+
+/** The catalog's thresholds over the defaults. */
+export function readinessPolicyOf(config: { readonly readiness?: ReadinessConfig }): ReadinessPolicy {
+  const r = config.readiness ?? {};
+  const d = DEFAULT_READINESS_POLICY;
+  return {
+    minCleanReleases: r.minCleanReleases ?? d.minCleanReleases,
+    maxChangeFailureRate: r.maxChangeFailureRate ?? d.maxChangeFailureRate,
+    maxTimeToRestoreMs:
+      r.maxTimeToRestoreMinutes !== undefined ? r.maxTimeToRestoreMinutes * 60_000 : d.maxTimeToRestoreMs,
+    minShadowAgreement: r.minShadowAgreement ?? d.minShadowAgreement,
+    window: r.window ?? d.window,
+    rubberStampSeconds: r.rubberStampSeconds ?? d.rubberStampSeconds,
+  };
+}
 
 /** One approval request as readiness reads it (from the ledger's approval items). */
 export interface ApprovalSample {

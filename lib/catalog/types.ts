@@ -3,8 +3,14 @@
  * Pure types and defaults, no CDK imports, so the Lambda handlers can bundle it.
  */
 
-/** How a service reaches production: a person approves (delivery) or alarms decide (deployment). */
+/** How a release reaches production: a person approves (delivery) or alarms decide (deployment). */
 export type ReleaseMode = 'delivery' | 'deployment';
+
+/**
+ * A service's mode in the catalog. `auto`: Sluice moves the service from delivery to deployment when its
+ * readiness checks pass, and back after a rolled-back production release (it starts in delivery).
+ */
+export type CatalogMode = ReleaseMode | 'auto';
 
 export type SourceProvider = 'codecommit' | 'github';
 
@@ -86,13 +92,18 @@ export interface DeployConfig {
 export interface ServiceConfig {
   /** Lowercase letters, digits and dashes; also names the AWS resources (`sluice-<name>`). */
   readonly name: string;
-  readonly mode: ReleaseMode;
+  readonly mode: CatalogMode;
   readonly source: SourceConfig;
   readonly runtime: RuntimeConfig;
   readonly smoke: SmokeConfig;
-  /** Required for `delivery` services. */
+  /** Required for `delivery` and `auto` services. */
   readonly approval?: ApprovalPolicy;
   readonly deploy: DeployConfig;
+  /**
+   * Readiness thresholds for `auto` switching and for the recommendation delivery services get.
+   * @default - the defaults of each field
+   */
+  readonly readiness?: ReadinessConfig;
 }
 
 export interface Catalog {
@@ -112,4 +123,23 @@ export interface CatalogProblem {
 /** The AWS name of everything that belongs to one service (function, alias target, deployment group). */
 export function serviceResourceName(service: string): string {
   return `sluice-${service}`;
+}
+
+/**
+ * When a delivery service counts as ready for continuous deployment: an `auto` service switches on it; a
+ * `delivery` service gets it as a recommendation.
+ */
+export interface ReadinessConfig {
+  /** Production releases in a row without a rollback or rejection. @default 5 */
+  readonly minCleanReleases?: number;
+  /** Highest change failure rate, 0..1. @default 0.15 */
+  readonly maxChangeFailureRate?: number;
+  /** Highest median time to restore, in minutes. @default 60 */
+  readonly maxTimeToRestoreMinutes?: number;
+  /** Lowest share (0..1) of decided releases where people agreed with the shadow verdict. @default 0.8 */
+  readonly minShadowAgreement?: number;
+  /** How many of the newest releases are evidence. @default 20 */
+  readonly window?: number;
+  /** An approval within this many seconds, with no comment, counts as a rubber stamp. @default 120 */
+  readonly rubberStampSeconds?: number;
 }

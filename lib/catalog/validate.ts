@@ -8,11 +8,12 @@ import {
   type ApprovalChannel,
   type ApprovalPolicy,
   type Catalog,
+  type CatalogMode,
   type CatalogProblem,
   DEPLOY_STRATEGIES,
   type DeployConfig,
   type DeployStrategy,
-  type ReleaseMode,
+  type ReadinessConfig,
   type RuntimeConfig,
   type ServiceConfig,
   type SmokeConfig,
@@ -22,7 +23,7 @@ import {
 
 export type CatalogResult = { ok: true; catalog: Catalog } | { ok: false; problems: CatalogProblem[] };
 
-export const RELEASE_MODES: readonly ReleaseMode[] = ['delivery', 'deployment'];
+export const RELEASE_MODES: readonly CatalogMode[] = ['delivery', 'deployment', 'auto'];
 export const SOURCE_PROVIDERS: readonly SourceProvider[] = ['codecommit', 'github'];
 export const APPROVAL_CHANNELS: readonly ApprovalChannel[] = ['email', 'slack'];
 export const SMOKE_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'] as const;
@@ -278,7 +279,51 @@ function relativePathProblem(value: string): string | undefined {
 // Sections
 
 const CATALOG_KEYS = ['$schema', 'version', 'services'] as const;
-const SERVICE_KEYS = ['name', 'mode', 'source', 'runtime', 'smoke', 'approval', 'deploy'] as const;
+const SERVICE_KEYS = [
+  'name',
+  'mode',
+  'source',
+  'runtime',
+  'smoke',
+  'approval',
+  'deploy',
+  'readiness',
+] as const;
+
+const READINESS_KEYS = [
+  'minCleanReleases',
+  'maxChangeFailureRate',
+  'maxTimeToRestoreMinutes',
+  'minShadowAgreement',
+  'window',
+  'rubberStampSeconds',
+] as const;
+
+function checkReadiness(c: Checker, value: unknown, path: string): ReadinessConfig | undefined {
+  const o = c.object(value, path, READINESS_KEYS, undefined);
+  if (!o) return undefined;
+  const count = (key: (typeof READINESS_KEYS)[number], min: number, max: number, fallback: number) =>
+    c.number(o, key, path, {
+      default: fallback,
+      integer: true,
+      accept: (n) => n >= min && n <= max,
+      fix: `use a whole number from ${min} to ${max}`,
+    });
+  const ratio = (key: (typeof READINESS_KEYS)[number], fallback: number) =>
+    c.number(o, key, path, {
+      default: fallback,
+      accept: (n) => n >= 0 && n <= 1,
+      fix: 'use a fraction from 0 to 1, e.g. 0.15 for 15%',
+    });
+  return {
+    minCleanReleases: count('minCleanReleases', 1, 1000, 5),
+    maxChangeFailureRate: ratio('maxChangeFailureRate', 0.15),
+    maxTimeToRestoreMinutes: count('maxTimeToRestoreMinutes', 1, 10_080, 60),
+    minShadowAgreement: ratio('minShadowAgreement', 0.8),
+    window: count('window', 1, 1000, 20),
+    rubberStampSeconds: count('rubberStampSeconds', 1, 86_400, 120),
+  };
+}
 const SOURCE_KEYS = ['repository', 'provider', 'branch', 'path', 'localPath'] as const;
 const RUNTIME_KEYS = ['entry', 'handler', 'tests'] as const;
 const SMOKE_KEYS = ['path', 'method', 'expectStatus'] as const;
@@ -508,7 +553,7 @@ function checkService(
     path,
     RELEASE_MODES,
     undefined,
-    'add "mode": "delivery" (a person approves each release) or "deployment" (alarms decide)',
+    'add "mode": "delivery" (a person approves each release), "deployment" (alarms decide) or "auto" (Sluice moves it between the two on evidence)',
   );
   const source = checkSource(c, o.source, childPath(path, 'source'));
   const runtime = checkRuntime(c, o.runtime, childPath(path, 'runtime'));
@@ -516,15 +561,26 @@ function checkService(
   let approval: ApprovalPolicy | undefined;
   if (o.approval !== undefined) {
     approval = checkApproval(c, o.approval, childPath(path, 'approval'));
-  } else if (o.mode === 'delivery') {
+  } else if (o.mode === 'delivery' || o.mode === 'auto') {
     c.add(
       childPath(path, 'approval'),
       undefined,
-      'delivery services need an approval block with at least one approver, e.g. { "approvers": ["alice@example.com"] }; or use "mode": "deployment"',
+      `${o.mode} services need an approval block with at least one approver, e.g. { "approvers": ["alice@example.com"] }; or use "mode": "deployment"`,
     );
   }
   const deploy = checkDeploy(c, o.deploy, childPath(path, 'deploy'));
-  return { name, mode, source, runtime, smoke, ...(approval !== undefined ? { approval } : {}), deploy };
+  const readiness =
+    o.readiness !== undefined ? checkReadiness(c, o.readiness, childPath(path, 'readiness')) : undefined;
+  return {
+    name,
+    mode,
+    source,
+    runtime,
+    smoke,
+    ...(approval !== undefined ? { approval } : {}),
+    deploy,
+    ...(readiness !== undefined ? { readiness } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -115,13 +115,13 @@ describe('ReleaseStateMachine definition', () => {
     );
   });
 
-  it('splits delivery from deployment at exactly one Choice, on $.config.mode', () => {
+  it('splits delivery from deployment at exactly one Choice, on $.release.mode', () => {
     const onMode = Object.entries(states).filter(
-      ([, s]) => s.Type === 'Choice' && JSON.stringify(s.Choices).includes('$.config.mode'),
+      ([, s]) => s.Type === 'Choice' && JSON.stringify(s.Choices).includes('$.release.mode'),
     );
     expect(onMode.map(([name]) => name)).toEqual(['Mode']);
     expect(states.Mode.Choices).toEqual([
-      { Variable: '$.config.mode', StringEquals: 'delivery', Next: 'RequestApproval' },
+      { Variable: '$.release.mode', StringEquals: 'delivery', Next: 'RequestApproval' },
     ]);
     expect(states.Mode.Default).toBe('Deploy');
     expect(states.ApprovalDecision.Choices).toEqual([
@@ -228,7 +228,7 @@ describe('ReleaseStateMachine definition', () => {
 
   it('passes 9 states on a green deployment-mode release and 11 on an approved delivery', () => {
     const succeeded = { outcome: { status: 'succeeded' } };
-    expect(walk(definition, { config: { mode: 'deployment' }, ...succeeded })).toEqual([
+    expect(walk(definition, { release: { mode: 'deployment' }, ...succeeded })).toEqual([
       'LoadService',
       'Build',
       'Test',
@@ -240,11 +240,11 @@ describe('ReleaseStateMachine definition', () => {
       'Released',
     ]);
     expect(
-      walk(definition, { config: { mode: 'delivery' }, approval: { decision: 'approved' }, ...succeeded }),
+      walk(definition, { release: { mode: 'delivery' }, approval: { decision: 'approved' }, ...succeeded }),
     ).toHaveLength(11);
     expect(
       walk(definition, {
-        config: { mode: 'delivery' },
+        release: { mode: 'delivery' },
         approval: { decision: 'rejected' },
         outcome: { status: 'rejected' },
       }),

@@ -48,7 +48,7 @@ async function documentFor(sha: string): Promise<ReleaseDocument> {
   const release = {
     releaseId,
     service: 'greeter',
-    mode: config.mode,
+    mode: 'delivery' as const,
     commit,
     startedAt: new Date().toISOString(),
     trigger: { source: 'manual' as const },

@@ -93,7 +93,7 @@ describe('loadCatalogFile', () => {
     const result = loadCatalogFile(file);
     if (result.ok) throw new Error('expected a problem');
     expect(formatProblems(result.problems)).toEqual([
-      'services[0].mode: received "fast"; use one of delivery, deployment',
+      'services[0].mode: received "fast"; use one of delivery, deployment, auto',
     ]);
   });
 

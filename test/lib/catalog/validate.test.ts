@@ -216,7 +216,7 @@ describe('parseCatalog: service rules', () => {
     expect(problemAt(catalog(deploymentService({ mode: 'delivry' })), 'services[0].mode')).toEqual({
       path: 'services[0].mode',
       received: '"delivry"',
-      fix: 'use one of delivery, deployment; did you mean `delivery`?',
+      fix: 'use one of delivery, deployment, auto; did you mean `delivery`?',
     });
     expect(problemAt(catalog(deploymentService({ mode: undefined })), 'services[0].mode').received).toBe(
       'undefined',
@@ -475,7 +475,7 @@ describe('parseCatalog: unknown keys', () => {
 
   it('lists the allowed keys when nothing is close', () => {
     expect(problemAt(catalog(deploymentService({ owner: 'team-a' })), 'services[0].owner').fix).toBe(
-      'unknown key; remove it (allowed here: name, mode, source, runtime, smoke, approval, deploy)',
+      'unknown key; remove it (allowed here: name, mode, source, runtime, smoke, approval, deploy, readiness)',
     );
   });
 
@@ -564,5 +564,46 @@ describe('suggestions', () => {
     expect(closestMatch('stratgy', ['strategy', 'alarms'])).toBe('strategy');
     expect(closestMatch('xyz', ['strategy', 'alarms'])).toBeUndefined();
     expect(closestMatch('GET', ['get'])).toBe('get');
+  });
+});
+
+describe('validateCatalog: auto mode and readiness', () => {
+  it('accepts mode auto with readiness thresholds, filling the defaults', () => {
+    const result = parseCatalog(
+      catalog(
+        deliveryService({ mode: 'auto', readiness: { minCleanReleases: 3, maxChangeFailureRate: 0.1 } }),
+      ),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.catalog.services[0].mode).toBe('auto');
+    expect(result.catalog.services[0].readiness).toEqual({
+      minCleanReleases: 3,
+      maxChangeFailureRate: 0.1,
+      maxTimeToRestoreMinutes: 60,
+      minShadowAgreement: 0.8,
+      window: 20,
+      rubberStampSeconds: 120,
+    });
+  });
+
+  it('needs approvers for an auto service, which starts in delivery', () => {
+    expect(problemAt(catalog(deploymentService({ mode: 'auto' })), 'services[0].approval').fix).toMatch(
+      /^auto services need an approval block/,
+    );
+  });
+
+  it('names each bad threshold with the value and the range', () => {
+    const c = catalog(
+      deliveryService({ readiness: { minCleanReleases: 0, maxChangeFailureRate: 15, windw: 3 } }),
+    );
+    expect(problemAt(c, 'services[0].readiness.minCleanReleases')).toEqual({
+      path: 'services[0].readiness.minCleanReleases',
+      received: '0',
+      fix: 'use a whole number from 1 to 1000',
+    });
+    expect(problemAt(c, 'services[0].readiness.maxChangeFailureRate').fix).toBe(
+      'use a fraction from 0 to 1, e.g. 0.15 for 15%',
+    );
+    expect(problemAt(c, 'services[0].readiness.windw').fix).toBe('unknown key; did you mean `window`?');
   });
 });
