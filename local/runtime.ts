@@ -14,6 +14,7 @@ import { systemClock } from '../lambdas/shared/ports';
 import { type Ports, useLocalPorts } from '../lambdas/shared/wiring';
 import type { Catalog } from '../lib/catalog/types';
 import { FileCatalogStore } from './adapters/file-catalog-store';
+import { FileReleaseMetrics } from './adapters/file-release-metrics';
 import { FolderArtifactStore } from './adapters/folder-artifact-store';
 import { LocalGitSource } from './adapters/git-source';
 import { LocalSigningKeys } from './adapters/local-keys';
@@ -156,6 +157,7 @@ export class LocalSluice {
         notifier: outbox,
         signingKeys: new LocalSigningKeys(join(stateDir, 'signing.key')),
         ledger,
+        releaseMetrics: new FileReleaseMetrics(join(stateDir, 'metrics', 'releases.jsonl')),
         clock: systemClock,
         workDir: join(stateDir, 'work'),
         approvalBaseUrl: web.url,

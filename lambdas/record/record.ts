@@ -1,8 +1,15 @@
 import type { CaughtError, ReleaseDocument, ReleaseOutcome, StageName } from '../shared/model';
+import { type ModeDecision, shadowVerdictOf } from '../shared/readiness';
 import { stageRecord } from '../shared/stage-record';
 import type { Ports } from '../shared/wiring';
+import { evolveAutoMode } from './auto-mode';
 
-export type RecordPorts = Pick<Ports, 'ledger' | 'clock'>;
+export type RecordPorts = Pick<Ports, 'ledger' | 'clock' | 'releaseMetrics'>;
+
+/** What Record returns: the outcome, and for an `auto` service the mode decision it took. */
+export interface RecordResult extends ReleaseOutcome {
+  readonly modeDecision?: ModeDecision;
+}
 
 /** The Record state's input: a whole release document, or what is left of it after an early failure. */
 export type RecordInput = Partial<ReleaseDocument> & Pick<ReleaseDocument, 'releaseId' | 'service'>;
@@ -43,7 +50,7 @@ export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome
 }
 
 /** Last stage: writes the outcome (every path ends here) and, on success, what is now live. */
-export async function recordRelease(input: RecordInput, ports: RecordPorts): Promise<ReleaseOutcome> {
+export async function recordRelease(input: RecordInput, ports: RecordPorts): Promise<RecordResult> {
   const now = ports.clock.now();
   const outcome = decideOutcome(input, now);
   const releaseId = input.releaseId;
@@ -90,6 +97,15 @@ export async function recordRelease(input: RecordInput, ports: RecordPorts): Pro
       ...(input.release ? { liveCommit: input.release.commit.sha } : {}),
       updatedAt: outcome.endedAt,
     });
+  }
+  const finished = await ports.ledger.getRelease(releaseId);
+  // A release that failed before LoadService opened it (e.g. an unknown service) has no commit to measure.
+  if (!finished?.commit) return outcome;
+  const shadow = shadowVerdictOf(finished);
+  if (shadow) await ports.ledger.updateRelease(releaseId, { shadow });
+  await ports.releaseMetrics.publish(shadow ? { ...finished, shadow } : finished);
+  if (input.config?.mode === 'auto') {
+    return { ...outcome, modeDecision: await evolveAutoMode(finished, input.config, ports.ledger) };
   }
   return outcome;
 }

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ReleaseMode } from '../../lib/catalog/types';
 import type { ApprovalDecision, ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName } from './model';
+import type { ShadowRecord } from './readiness';
 
 /** The table's key schema; lib/ledger-table.ts renders the same names in CloudFormation. */
 export const LEDGER_KEYS = {
@@ -45,6 +46,8 @@ export interface ReleaseRecord extends ReleaseInfo {
   readonly version?: string;
   readonly deploymentId?: string;
   readonly deployTaskToken?: string;
+  /** Delivery releases: what deployment mode would have decided (lambdas/shared/readiness.ts). */
+  readonly shadow?: ShadowRecord;
 }
 
 export interface ServiceState {
@@ -182,7 +185,7 @@ export class Ledger {
   /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken). */
   async updateRelease(
     releaseId: string,
-    fields: Partial<Pick<ReleaseRecord, 'version' | 'deploymentId' | 'deployTaskToken'>>,
+    fields: Partial<Pick<ReleaseRecord, 'version' | 'deploymentId' | 'deployTaskToken' | 'shadow'>>,
   ): Promise<void> {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return;

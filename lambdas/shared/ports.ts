@@ -3,6 +3,7 @@
  * local implementation (local/), and the handlers see only these interfaces.
  */
 import type { ApprovalChannel, Catalog, ServiceConfig, SourceConfig } from '../../lib/catalog/types';
+import type { ReleaseRecord } from './ledger';
 import type { CommitInfo, ReleaseInfo } from './model';
 
 export interface CatalogStore {
@@ -101,6 +102,11 @@ export interface Notifier {
 /** The HMAC key that signs approval links. */
 export interface SigningKeyProvider {
   signingKey(): Promise<Uint8Array>;
+}
+
+/** Where a finished release's DORA datapoints go: CloudWatch (EMF) in AWS, a file locally. */
+export interface ReleaseMetricsSink {
+  publish(release: ReleaseRecord): Promise<void>;
 }
 
 export interface Clock {

@@ -10,6 +10,7 @@ import type {
   Clock,
   DeployTarget,
   Notifier,
+  ReleaseMetricsSink,
   SigningKeyProvider,
   SourceRepository,
   TaskCallbacks,
@@ -24,6 +25,7 @@ export interface Ports {
   readonly notifier: Notifier;
   readonly signingKeys: SigningKeyProvider;
   readonly ledger: Ledger;
+  readonly releaseMetrics: ReleaseMetricsSink;
   readonly clock: Clock;
   /** Scratch space for checkouts and bundles (/tmp in Lambda). */
   readonly workDir: string;

@@ -3,6 +3,7 @@
  * (e.g. './aws/s3-artifact-store') so their bundle pulls only that adapter's SDK client.
  */
 export * from './codecommit-source';
+export * from './emf-release-metrics';
 export * from './errors';
 export * from './lambda-codedeploy-target';
 export * from './s3-artifact-store';
