@@ -1,16 +1,18 @@
 /**
  * The local web server on 127.0.0.1: the approval pages (served by the same approval-api handler module
- * as the Lambda function URL) and a status page.
+ * as the Lambda function URL), the status page (`/`) and its data as JSON (`/api/status`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../lambdas/approval-api/approval-api';
+import { parseDuration } from '../lambdas/shared/dora';
 import type { Ledger } from '../lambdas/shared/ledger';
 import type { Catalog } from '../lib/catalog/types';
 import { functionUrlEvent } from './deploy-target/function-url-event';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
-import { renderStatusPage } from './status-page';
+import { renderStatusPage } from './status/page';
+import { collectStatus, type StatusReport } from './status/status';
 
 export interface LocalWebServerOptions {
   readonly port: number;
@@ -73,9 +75,30 @@ export class LocalWebServer {
       res.end(response.body ?? '');
       return;
     }
-    if (path === '/' && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(await renderStatusPage(options.ledger, options.catalog));
+    if ((path === '/' || path === '/api/status') && req.method === 'GET') {
+      let report: StatusReport;
+      try {
+        report = await LocalWebServer.status(
+          new URL(req.url ?? '/', 'http://127.0.0.1').searchParams,
+          options,
+        );
+      } catch (error) {
+        if (!(error instanceof RangeError) && (error as Error).name !== 'UnknownServiceError') throw error;
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end((error as Error).message);
+        return;
+      }
+      if (path === '/api/status') {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(report));
+      } else {
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        });
+        res.end(renderStatusPage(report));
+      }
       return;
     }
     if (path === '/healthz') {
@@ -85,6 +108,18 @@ export class LocalWebServer {
     }
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('Not found');
+  }
+
+  /** `?since=30d&service=S&buckets=10`: the status the page and `sluice status`/`metrics` show. */
+  private static status(query: URLSearchParams, options: LocalWebServerOptions): Promise<StatusReport> {
+    const buckets = Number(query.get('buckets') ?? '10');
+    const service = query.get('service') ?? undefined;
+    return collectStatus(options.ledger, options.catalog, {
+      now: new Date(),
+      periodMs: parseDuration(query.get('since') ?? '30d'),
+      buckets,
+      ...(service ? { service } : {}),
+    });
   }
 
   close(): Promise<void> {

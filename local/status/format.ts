@@ -1,0 +1,101 @@
+/** Plain-text views of a StatusReport for `sluice status` and `sluice metrics`. */
+import type { DoraMetrics } from '../../lambdas/shared/dora';
+import { formatSeconds } from './charts';
+import type { StatusReport } from './status';
+
+const percent = (ratio: number | undefined) =>
+  ratio === undefined ? '–' : `${Math.round(ratio * 1000) / 10}%`;
+const duration = (ms: number | undefined) => (ms === undefined ? '–' : formatSeconds(ms / 1000));
+
+function pad(cells: readonly string[], widths: readonly number[]): string {
+  return cells
+    .map((c, i) => c.padEnd(widths[i]))
+    .join('  ')
+    .trimEnd();
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [
+    pad(header, widths),
+    pad(
+      widths.map((w) => '-'.repeat(w)),
+      widths,
+    ),
+    ...rows.map((r) => pad(r, widths)),
+  ];
+}
+
+const METRIC_HEADER = [
+  '',
+  'mode',
+  'releases',
+  'deploys',
+  'per day',
+  'lead time p50',
+  'approval wait p50',
+  'change fail',
+  'restore p50',
+] as const;
+
+function metricCells(name: string, mode: string, m: DoraMetrics): string[] {
+  return [
+    name,
+    mode,
+    String(m.releases),
+    String(m.deployments),
+    (Math.round(m.deploymentsPerDay * 100) / 100).toString(),
+    duration(m.leadTime.medianMs),
+    duration(m.approvalWait.medianMs),
+    `${percent(m.changeFailureRate)} (${m.failedProductionReleases}/${m.productionReleases})`,
+    duration(m.timeToRestore.medianMs),
+  ];
+}
+
+/** DORA metrics per service and per mode. */
+export function formatMetrics(report: StatusReport): string {
+  const { dora } = report;
+  const rows: string[][] = [];
+  for (const [name, m] of Object.entries(dora.byService)) rows.push(metricCells(name, m.mode, m));
+  for (const mode of ['delivery', 'deployment'] as const) {
+    const m = dora.byMode[mode];
+    if (m) rows.push(metricCells(`all ${mode}`, mode, m));
+  }
+  rows.push(metricCells('all', '', dora.overall));
+  return [
+    `DORA metrics, ${dora.period.since.slice(0, 16).replace('T', ' ')} to ${dora.period.until.slice(0, 16).replace('T', ' ')} UTC (${Math.round(dora.period.days * 10) / 10} days)`,
+    '',
+    ...table(METRIC_HEADER, rows),
+    '',
+    'lead time: commit → production; approval wait: time at the gate (part of lead time); change fail: rolled-back production releases.',
+  ].join('\n');
+}
+
+/** Each service: mode, what is live, readiness, pending approvals, recent releases. */
+export function formatStatus(report: StatusReport): string {
+  const lines: string[] = [];
+  for (const s of report.services) {
+    const mode = s.configuredMode === 'auto' ? `auto (${s.mode} now)` : s.mode;
+    lines.push(
+      `${s.name}  [${mode}]  live: ${s.live?.version ? `version ${s.live.version} (${s.live.releaseId})` : 'nothing yet'}`,
+    );
+    if (s.readiness) {
+      lines.push(`  readiness ${s.readiness.score}/100${s.readiness.ready ? ' — ready' : ''}`);
+      for (const c of s.readiness.checks) lines.push(`    ${c.passed ? '✔' : '✘'} ${c.detail}`);
+      if (s.readiness.approvals.rubberStamp) lines.push('    ! approvals look like a rubber stamp');
+    }
+    if (s.recommendation) lines.push(`  ${s.recommendation}`);
+    for (const a of s.pendingApprovals)
+      lines.push(`  waiting for approval: ${a.releaseId} (id ${a.approvalId}, expires ${a.expiresAt})`);
+    for (const sw of s.modeSwitches.slice(0, 3))
+      lines.push(`  switched ${sw.from} → ${sw.mode} at ${sw.since}: ${sw.reason}`);
+    for (const r of s.recentReleases.slice(0, 5)) {
+      lines.push(
+        `  ${r.releaseId.padEnd(28)} ${r.status.padEnd(11)} ${(r.outcome?.stage ?? '').padEnd(11)} ${r.shadow ? `shadow: ${r.shadow.verdict}` : ''}`.trimEnd(),
+      );
+    }
+    lines.push('');
+  }
+  lines.push(formatMetrics(report));
+  return lines.join('\n');
+}
