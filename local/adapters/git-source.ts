@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { SourceNotFoundError } from '../../lambdas/shared/errors';
 import type { CommitInfo } from '../../lambdas/shared/model';
-import type { SourceRepository } from '../../lambdas/shared/ports';
+import { MAX_RELEASE_COMMITS, type SourceRepository } from '../../lambdas/shared/ports';
 import type { SourceConfig } from '../../lib/catalog/types';
 
 const run = promisify(execFile);
@@ -45,6 +45,51 @@ export class LocalGitSource implements SourceRepository {
     const log = await this.git(source, ['log', '-1', '--format=%H%x00%an <%ae>%x00%aI%x00%B', sha]);
     const [hash, author, time, message] = log.split('\0');
     return { sha: hash, author, time: new Date(time).toISOString(), message: message.trim() };
+  }
+
+  async listCommits(
+    source: SourceConfig,
+    untilSha: string,
+    sinceSha?: string,
+    limit = MAX_RELEASE_COMMITS,
+  ): Promise<CommitInfo[]> {
+    const folder = source.path.replace(/^\.\/?/, '').replace(/\/+$/, '');
+    const range = sinceSha && sinceSha !== untilSha ? [untilSha, `^${sinceSha}`] : [untilSha];
+    const args = ['log', `--max-count=${limit}`, '--format=%H%x00%an <%ae>%x00%aI%x00%B%x1e'];
+    const pathspec = folder === '' ? [] : ['--', folder];
+    let out: string;
+    try {
+      out = sinceSha === untilSha ? '' : await this.git(source, [...args, ...range, ...pathspec]);
+    } catch (error) {
+      if (error instanceof SourceNotFoundError || !sinceSha) throw error;
+      // The last release's commit is gone from this history (rewritten): list the newest commits instead.
+      out = await this.git(source, [...args, untilSha, ...pathspec]);
+    }
+    const commits = out
+      .split('\x1e')
+      .map((record) => record.replace(/^\n/, ''))
+      .filter((record) => record.includes('\0'))
+      .map((record) => {
+        const [sha, author, time, message] = record.split('\0');
+        return { sha, author, time: new Date(time).toISOString(), message: message.trim() };
+      });
+    if (commits[0]?.sha !== untilSha) commits.unshift(await this.resolveCommit(source, untilSha));
+    return commits.slice(0, limit);
+  }
+
+  async changedPaths(
+    source: SourceConfig,
+    fromSha: string | undefined,
+    toSha: string,
+  ): Promise<string[] | undefined> {
+    if (!fromSha) return undefined;
+    try {
+      const out = await this.git(source, ['diff', '--name-only', '--no-renames', fromSha, toSha]);
+      return out.split('\n').filter((line) => line !== '');
+    } catch (error) {
+      if (error instanceof SourceNotFoundError) throw error;
+      return undefined;
+    }
   }
 
   async checkout(source: SourceConfig, sha: string, intoDir: string): Promise<void> {
