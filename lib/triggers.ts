@@ -132,7 +132,8 @@ export class SluiceTriggers extends Construct {
       targets: [target],
     });
     this.pushRule = new events.Rule(this, 'NormalizedPush', {
-      description: 'Sluice: a normalized push (GitHub webhook, local git); route it to the services it releases',
+      description:
+        'Sluice: a normalized push (GitHub webhook, local git); route it to the services it releases',
       eventBus: this.eventBus,
       eventPattern: {
         source: [PUSH_EVENT_SOURCES.github, PUSH_EVENT_SOURCES.localGit],
@@ -146,9 +147,13 @@ export class SluiceTriggers extends Construct {
       value: this.webhookUrl.url,
     });
     new CfnOutput(this, 'WebhookSecretArn', {
-      description: "GitHub webhook secret: aws secretsmanager get-secret-value --secret-id <this>, paste into GitHub",
+      description:
+        'GitHub webhook secret: aws secretsmanager get-secret-value --secret-id <this>, paste into GitHub',
       value: this.webhookSecret.secretArn,
     });
-    new CfnOutput(this, 'EventBusName', { description: 'Sluice event bus', value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'EventBusName', {
+      description: 'Sluice event bus',
+      value: this.eventBus.eventBusName,
+    });
   }
 }

@@ -49,13 +49,16 @@ export class LocalGitWatcher {
   static async start(options: LocalGitWatcherOptions): Promise<LocalGitWatcher> {
     const intervalMs = options.intervalMs ?? 1000;
     if (!Number.isFinite(intervalMs) || intervalMs < 50) {
-      throw new Error(`LocalGitWatcher: intervalMs must be at least 50; received ${JSON.stringify(intervalMs)}.`);
+      throw new Error(
+        `LocalGitWatcher: intervalMs must be at least 50; received ${JSON.stringify(intervalMs)}.`,
+      );
     }
     const byKey = new Map<string, Tracked>();
     for (const service of options.catalog.services) {
       const dir = options.source.repositoryDir(service.source);
       const key = `${dir}\0${service.source.branch}`;
-      if (!byKey.has(key)) byKey.set(key, { dir, repository: service.source.repository, branch: service.source.branch });
+      if (!byKey.has(key))
+        byKey.set(key, { dir, repository: service.source.repository, branch: service.source.branch });
     }
     const watcher = new LocalGitWatcher(options, [...byKey.values()]);
     for (const t of watcher.tracked) t.head = await watcher.headOf(t);
@@ -74,7 +77,14 @@ export class LocalGitWatcher {
 
   private async headOf(t: Tracked): Promise<string | undefined> {
     try {
-      const { stdout } = await run('git', ['-C', t.dir, 'rev-parse', '--verify', '--quiet', `refs/heads/${t.branch}`]);
+      const { stdout } = await run('git', [
+        '-C',
+        t.dir,
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        `refs/heads/${t.branch}`,
+      ]);
       t.missingReported = false;
       return stdout.trim() || undefined;
     } catch {
@@ -92,8 +102,16 @@ export class LocalGitWatcher {
       if (!head || head === t.head) continue;
       const before = t.head;
       t.head = head;
-      const source = { repository: t.repository, provider: 'codecommit' as const, branch: t.branch, path: '.', localPath: t.dir };
-      const changedPaths = await this.options.source.changedPaths(source, before, head).catch(() => undefined);
+      const source = {
+        repository: t.repository,
+        provider: 'codecommit' as const,
+        branch: t.branch,
+        path: '.',
+        localPath: t.dir,
+      };
+      const changedPaths = await this.options.source
+        .changedPaths(source, before, head)
+        .catch(() => undefined);
       const author = await this.options.source
         .resolveCommit(source, head)
         .then((c) => c.author)
@@ -107,7 +125,9 @@ export class LocalGitWatcher {
         ...(changedPaths ? { changedPaths } : {}),
         ...(author ? { pusher: author } : {}),
       };
-      this.options.log?.(`push to ${t.repository} ${t.branch}: ${before?.slice(0, 12) ?? '(new)'} → ${head.slice(0, 12)}`);
+      this.options.log?.(
+        `push to ${t.repository} ${t.branch}: ${before?.slice(0, 12) ?? '(new)'} → ${head.slice(0, 12)}`,
+      );
       try {
         const outcome = await this.options.bus.route(push);
         if (outcome.ignored) this.options.log?.(`ignored: ${outcome.ignored}`);
@@ -115,7 +135,9 @@ export class LocalGitWatcher {
       } catch (error) {
         // Like EventBridge's retry: look at this push again on the next poll.
         t.head = before;
-        this.options.log?.(`routing failed, retrying: ${error instanceof Error ? error.message : String(error)}`);
+        this.options.log?.(
+          `routing failed, retrying: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }

@@ -89,11 +89,14 @@ export async function handleGitHubWebhook(
   let payload: GitHubPushPayload;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(request.body).toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not an object');
     payload = parsed as GitHubPushPayload;
   } catch {
     log('webhook refused: malformed JSON', { delivery });
-    return reply(400, { message: 'body is not a JSON object; set the webhook content type to application/json' });
+    return reply(400, {
+      message: 'body is not a JSON object; set the webhook content type to application/json',
+    });
   }
   const push = pushFromGitHub(payload);
   if (isIgnored(push)) {
@@ -101,6 +104,16 @@ export async function handleGitHubWebhook(
     return reply(202, { message: push.ignored });
   }
   await ports.pushes.publish(push);
-  log('webhook push accepted', { delivery, repository: push.repository, branch: push.branch, after: push.after });
-  return reply(202, { message: 'push accepted', repository: push.repository, branch: push.branch, after: push.after });
+  log('webhook push accepted', {
+    delivery,
+    repository: push.repository,
+    branch: push.branch,
+    after: push.after,
+  });
+  return reply(202, {
+    message: 'push accepted',
+    repository: push.repository,
+    branch: push.branch,
+    after: push.after,
+  });
 }

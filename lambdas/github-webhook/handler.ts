@@ -9,7 +9,10 @@ import { portsFor, requireEnv } from '../shared/wiring';
 import { handleGitHubWebhook } from './github-webhook';
 
 const ports = portsFor(() => ({
-  webhookSecret: new SecretsManagerSigningKeys(new SecretsManagerClient({}), requireEnv(ENV.webhookSecretArn)),
+  webhookSecret: new SecretsManagerSigningKeys(
+    new SecretsManagerClient({}),
+    requireEnv(ENV.webhookSecretArn),
+  ),
   pushes: new EventBridgePushPublisher(new EventBridgeClient({}), requireEnv(ENV.eventBusName)),
 }));
 

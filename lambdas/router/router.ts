@@ -4,13 +4,13 @@
  * named `<service>-<sha12>`, so a repeated delivery of the same push starts nothing new.
  */
 import {
+  candidateServices,
   isIgnored,
   pathFiltersOf,
   pushFromEvent,
   type RouterEvent,
   releaseRequestOf,
   routePush,
-  candidateServices,
 } from '../shared/triggers';
 import type { Ports } from '../shared/wiring';
 
@@ -58,7 +58,10 @@ export async function routeEvent(event: RouterEvent, ports: RouterPorts): Promis
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ i, reason: r.reason }] : []));
   if (failed.length > 0) {
     const detail = failed
-      .map(({ i, reason }) => `${route.services[i].name}: ${reason instanceof Error ? reason.message : String(reason)}`)
+      .map(
+        ({ i, reason }) =>
+          `${route.services[i].name}: ${reason instanceof Error ? reason.message : String(reason)}`,
+      )
       .join('; ');
     throw new StartExecutionFailedError(
       `Could not start ${failed.length} of ${results.length} releases for ${push.repository} ${push.branch}@${push.after.slice(0, 12)} (${detail}); ` +

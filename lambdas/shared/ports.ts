@@ -19,12 +19,21 @@ export interface SourceRepository {
    * The commits reachable from `untilSha` and not from `sinceSha` that touch `source.path`, newest first, at
    * most `limit` (a release's changes since the last production release). `untilSha` itself is always first.
    */
-  listCommits(source: SourceConfig, untilSha: string, sinceSha?: string, limit?: number): Promise<CommitInfo[]>;
+  listCommits(
+    source: SourceConfig,
+    untilSha: string,
+    sinceSha?: string,
+    limit?: number,
+  ): Promise<CommitInfo[]>;
   /**
    * Files changed between two commits, relative to the repository root; undefined when they cannot be
    * compared (`fromSha` absent or unknown), which the router treats as "everything changed".
    */
-  changedPaths(source: SourceConfig, fromSha: string | undefined, toSha: string): Promise<string[] | undefined>;
+  changedPaths(
+    source: SourceConfig,
+    fromSha: string | undefined,
+    toSha: string,
+  ): Promise<string[] | undefined>;
 }
 
 /** How many commits a release lists at most. */
@@ -129,7 +138,9 @@ export interface ExecutionStarter {
    * Starts an execution named `request.releaseId`. `duplicate` when one with that name exists already: a
    * repeated delivery of the same push, which counts as success.
    */
-  start(request: ReleaseRequest): Promise<{ readonly status: 'started' | 'duplicate'; readonly executionArn?: string }>;
+  start(
+    request: ReleaseRequest,
+  ): Promise<{ readonly status: 'started' | 'duplicate'; readonly executionArn?: string }>;
 }
 
 /** Puts a normalized push event on the Sluice event bus (the GitHub webhook; local git watchers). */

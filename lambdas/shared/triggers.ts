@@ -73,7 +73,9 @@ export interface CodeCommitStateChangeDetail {
 export function pushFromCodeCommit(detail: CodeCommitStateChangeDetail): PushEvent | Ignored {
   const what = `${detail.repositoryName ?? '?'} ${detail.referenceFullName ?? detail.referenceName ?? '?'}`;
   if (detail.event !== 'referenceCreated' && detail.event !== 'referenceUpdated') {
-    return { ignored: `CodeCommit ${detail.event ?? 'event'} on ${what}: only created or updated branches release` };
+    return {
+      ignored: `CodeCommit ${detail.event ?? 'event'} on ${what}: only created or updated branches release`,
+    };
   }
   if (detail.referenceType !== 'branch') {
     return { ignored: `CodeCommit ${detail.referenceType ?? 'reference'} ${what}: only branches release` };
@@ -116,7 +118,8 @@ const GITHUB_MAX_COMMITS = 2048;
 export function pushFromGitHub(payload: GitHubPushPayload): PushEvent | Ignored {
   const ref = payload.ref ?? '';
   const repository = payload.repository?.full_name;
-  if (!ref.startsWith('refs/heads/')) return { ignored: `GitHub push to ${ref || '?'}: only branches release` };
+  if (!ref.startsWith('refs/heads/'))
+    return { ignored: `GitHub push to ${ref || '?'}: only branches release` };
   if (payload.deleted || (payload.after && ZERO_SHA.test(payload.after))) {
     return { ignored: `GitHub push deleted ${repository ?? '?'} ${ref}: nothing to release` };
   }
@@ -125,7 +128,8 @@ export function pushFromGitHub(payload: GitHubPushPayload): PushEvent | Ignored 
   }
   const commits = payload.commits ?? [];
   // A new branch or a forced push lists only some of the changes; so does a push beyond GitHub's limit.
-  const complete = !payload.created && !payload.forced && commits.length > 0 && commits.length < GITHUB_MAX_COMMITS;
+  const complete =
+    !payload.created && !payload.forced && commits.length > 0 && commits.length < GITHUB_MAX_COMMITS;
   const changed = new Set<string>();
   for (const commit of commits) {
     for (const path of [...(commit.added ?? []), ...(commit.removed ?? []), ...(commit.modified ?? [])]) {
@@ -160,7 +164,11 @@ export function pushFromEvent(event: RouterEvent): PushEvent | Ignored {
     return pushFromCodeCommit((event.detail ?? {}) as CodeCommitStateChangeDetail);
   }
   const sources: readonly string[] = Object.values(PUSH_EVENT_SOURCES);
-  if (event.source !== undefined && sources.includes(event.source) && event['detail-type'] === PUSH_DETAIL_TYPE) {
+  if (
+    event.source !== undefined &&
+    sources.includes(event.source) &&
+    event['detail-type'] === PUSH_DETAIL_TYPE
+  ) {
     return parsePushEvent(event.detail);
   }
   return { ignored: `event ${event.source ?? '?'} / ${event['detail-type'] ?? '?'} is not a push` };
@@ -255,5 +263,10 @@ export function routePush(
 /** The execution input for one service released by a push. */
 export function releaseRequestOf(service: ServiceConfig, push: PushEvent): ReleaseRequest {
   const trigger: ReleaseTrigger = { source: push.source, ...(push.pusher ? { actor: push.pusher } : {}) };
-  return { releaseId: releaseIdOf(service.name, push.after), service: service.name, commit: push.after, trigger };
+  return {
+    releaseId: releaseIdOf(service.name, push.after),
+    service: service.name,
+    commit: push.after,
+    trigger,
+  };
 }

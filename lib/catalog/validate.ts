@@ -334,7 +334,11 @@ function checkSource(c: Checker, value: unknown, path: string): SourceConfig {
 /** `source.paths`: a non-empty list of relative globs. */
 function checkPathGlobs(c: Checker, value: unknown, path: string): string[] | undefined {
   if (!Array.isArray(value) || value.length === 0) {
-    c.add(path, value, 'use a non-empty array of globs relative to the repository root, e.g. ["services/api/**"]');
+    c.add(
+      path,
+      value,
+      'use a non-empty array of globs relative to the repository root, e.g. ["services/api/**"]',
+    );
     return undefined;
   }
   const globs: string[] = [];

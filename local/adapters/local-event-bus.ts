@@ -1,6 +1,11 @@
-import type { PushPublisher } from '../../lambdas/shared/ports';
 import type { RouteOutcome } from '../../lambdas/router/router';
-import { PUSH_DETAIL_TYPE, PUSH_EVENT_SOURCES, type PushEvent, type RouterEvent } from '../../lambdas/shared/triggers';
+import type { PushPublisher } from '../../lambdas/shared/ports';
+import {
+  PUSH_DETAIL_TYPE,
+  PUSH_EVENT_SOURCES,
+  type PushEvent,
+  type RouterEvent,
+} from '../../lambdas/shared/triggers';
 import { HANDLER_MODULES } from '../handlers';
 import { lambdaContext } from '../lambda-context';
 

@@ -2,9 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, posix, resolve, sep } from 'node:path';
 import {
   type CodeCommitClient,
+  type File as CodeCommitFile,
   type Commit,
   type Difference,
-  type File as CodeCommitFile,
   GetBlobCommand,
   GetBranchCommand,
   GetCommitCommand,
@@ -78,7 +78,11 @@ export class CodeCommitSource implements SourceRepository {
     const folder = folderPathOf(source.path);
     const commits: CommitInfo[] = [];
     let next: string | undefined = untilSha;
-    for (let visited = 0; next && next !== sinceSha && commits.length < limit && visited < 4 * limit; visited++) {
+    for (
+      let visited = 0;
+      next && next !== sinceSha && commits.length < limit && visited < 4 * limit;
+      visited++
+    ) {
       const commitId: string = next;
       let out: { commit?: Commit };
       try {
@@ -90,7 +94,11 @@ export class CodeCommitSource implements SourceRepository {
       }
       const parent = out.commit?.parents?.[0];
       const info = commitInfoOf(out.commit, commitId);
-      if (commitId === untilSha || folder === '/' || (await this.touchesFolder(repositoryName, parent, commitId, folder))) {
+      if (
+        commitId === untilSha ||
+        folder === '/' ||
+        (await this.touchesFolder(repositoryName, parent, commitId, folder))
+      ) {
         commits.push(info);
       }
       next = parent;
@@ -146,8 +154,13 @@ export class CodeCommitSource implements SourceRepository {
           }),
         );
       } catch (error) {
-        throw mapAwsError(error, `CodeCommit GetDifferences ${repositoryName} ${fromSha}..${toSha}`, (name) =>
-          name === 'CommitDoesNotExistException' ? new SourceNotFoundError(`${fromSha}..${toSha}`) : undefined,
+        throw mapAwsError(
+          error,
+          `CodeCommit GetDifferences ${repositoryName} ${fromSha}..${toSha}`,
+          (name) =>
+            name === 'CommitDoesNotExistException'
+              ? new SourceNotFoundError(`${fromSha}..${toSha}`)
+              : undefined,
         );
       }
       for (const d of out.differences ?? []) {

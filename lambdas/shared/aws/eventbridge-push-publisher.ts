@@ -1,8 +1,8 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { TransientError } from '../errors';
 import type { PushPublisher } from '../ports';
 import { PUSH_DETAIL_TYPE, PUSH_EVENT_SOURCES, type PushEvent } from '../triggers';
 import { mapAwsError } from './errors';
-import { TransientError } from '../errors';
 
 /** Puts a normalized push event on the Sluice event bus, where a rule hands it to the router. */
 export class EventBridgePushPublisher implements PushPublisher {
@@ -18,7 +18,12 @@ export class EventBridgePushPublisher implements PushPublisher {
       const out = await this.eventBridge.send(
         new PutEventsCommand({
           Entries: [
-            { EventBusName: this.eventBusName, Source: source, DetailType: PUSH_DETAIL_TYPE, Detail: JSON.stringify(push) },
+            {
+              EventBusName: this.eventBusName,
+              Source: source,
+              DetailType: PUSH_DETAIL_TYPE,
+              Detail: JSON.stringify(push),
+            },
           ],
         }),
       );
