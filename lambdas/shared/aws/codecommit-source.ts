@@ -80,7 +80,7 @@ export class CodeCommitSource implements SourceRepository {
     let next: string | undefined = untilSha;
     for (
       let visited = 0;
-      next && next !== sinceSha && commits.length < limit && visited < 4 * limit;
+      next && (next !== sinceSha || visited === 0) && commits.length < limit && visited < 4 * limit;
       visited++
     ) {
       const commitId: string = next;
@@ -101,7 +101,7 @@ export class CodeCommitSource implements SourceRepository {
       ) {
         commits.push(info);
       }
-      next = parent;
+      next = commitId === sinceSha ? undefined : parent;
     }
     return commits;
   }

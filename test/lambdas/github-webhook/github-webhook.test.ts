@@ -55,10 +55,12 @@ describe('X-Hub-Signature-256', () => {
     expect(verifySignature(enc("It's a Secret to Everybody"), enc('Hello, World!'), expected)).toBe(true);
     expect(verifySignature(enc("It's a Secret to Everybody"), enc('Hello, World?'), expected)).toBe(false);
     expect(verifySignature(enc('another secret'), enc('Hello, World!'), expected)).toBe(false);
-    expect(verifySignature(enc("It's a Secret to Everybody"), enc('Hello, World!'), expected.slice(0, -2))).toBe(false);
-    expect(verifySignature(enc("It's a Secret to Everybody"), enc('Hello, World!'), `sha1=${'0'.repeat(40)}`)).toBe(
-      false,
-    );
+    expect(
+      verifySignature(enc("It's a Secret to Everybody"), enc('Hello, World!'), expected.slice(0, -2)),
+    ).toBe(false);
+    expect(
+      verifySignature(enc("It's a Secret to Everybody"), enc('Hello, World!'), `sha1=${'0'.repeat(40)}`),
+    ).toBe(false);
   });
 });
 
@@ -67,7 +69,11 @@ describe('handleGitHubWebhook', () => {
     const p = ports();
     const res = await handleGitHubWebhook(request('push', pushBody), p);
     expect(res.statusCode).toBe(202);
-    expect(JSON.parse(res.body)).toMatchObject({ message: 'push accepted', repository: 'acme/greeter', after: B });
+    expect(JSON.parse(res.body)).toMatchObject({
+      message: 'push accepted',
+      repository: 'acme/greeter',
+      after: B,
+    });
     expect(p.published).toEqual([
       {
         source: 'github',
@@ -83,11 +89,14 @@ describe('handleGitHubWebhook', () => {
 
   it('refuses a tampered body, a wrong secret and a missing header with 401, publishing nothing', async () => {
     const p = ports();
-    const tampered = { ...request('push', pushBody), body: new TextEncoder().encode(pushBody.replace('main', 'prod')) };
+    const tampered = {
+      ...request('push', pushBody),
+      body: new TextEncoder().encode(pushBody.replace('main', 'prod')),
+    };
     expect((await handleGitHubWebhook(tampered, p)).statusCode).toBe(401);
-    expect((await handleGitHubWebhook(request('push', pushBody, signatureOf('wrong', pushBody)), p)).statusCode).toBe(
-      401,
-    );
+    expect(
+      (await handleGitHubWebhook(request('push', pushBody, signatureOf('wrong', pushBody)), p)).statusCode,
+    ).toBe(401);
     expect((await handleGitHubWebhook(request('push', pushBody, null), p)).statusCode).toBe(401);
     expect((await handleGitHubWebhook(request('push', pushBody, 'sha256=zz'), p)).statusCode).toBe(401);
     expect(p.published).toEqual([]);
@@ -99,7 +108,10 @@ describe('handleGitHubWebhook', () => {
   });
 
   it('answers ping with 200', async () => {
-    const res = await handleGitHubWebhook(request('ping', JSON.stringify({ zen: 'Keep it logically awesome.' })), ports());
+    const res = await handleGitHubWebhook(
+      request('ping', JSON.stringify({ zen: 'Keep it logically awesome.' })),
+      ports(),
+    );
     expect(res).toMatchObject({ statusCode: 200, body: JSON.stringify({ message: 'pong' }) });
   });
 
@@ -117,7 +129,9 @@ describe('handleGitHubWebhook', () => {
 
   it('refuses an oversize body with 413 and a malformed one with 400', async () => {
     const big = JSON.stringify({ pad: 'x'.repeat(2048) });
-    expect((await handleGitHubWebhook(request('push', big), ports(), { maxBodyBytes: 1024 })).statusCode).toBe(413);
+    expect(
+      (await handleGitHubWebhook(request('push', big), ports(), { maxBodyBytes: 1024 })).statusCode,
+    ).toBe(413);
     const sixMb = 'x'.repeat(6 * 1024 * 1024);
     expect((await handleGitHubWebhook(request('push', sixMb), ports())).statusCode).toBe(413);
     expect((await handleGitHubWebhook(request('push', '{"ref": '), ports())).statusCode).toBe(400);
@@ -128,7 +142,12 @@ describe('handleGitHubWebhook', () => {
     const p = ports();
     const tag = JSON.stringify({ ref: 'refs/tags/v1', after: B, repository: { full_name: 'acme/greeter' } });
     expect((await handleGitHubWebhook(request('push', tag), p)).statusCode).toBe(202);
-    const deleted = JSON.stringify({ ref: 'refs/heads/x', deleted: true, after: '0'.repeat(40), repository: { full_name: 'acme/greeter' } });
+    const deleted = JSON.stringify({
+      ref: 'refs/heads/x',
+      deleted: true,
+      after: '0'.repeat(40),
+      repository: { full_name: 'acme/greeter' },
+    });
     expect((await handleGitHubWebhook(request('push', deleted), p)).statusCode).toBe(202);
     expect(p.published).toEqual([]);
   });
@@ -137,7 +156,8 @@ describe('handleGitHubWebhook', () => {
 describe('the github-webhook Lambda handler (Secrets Manager + EventBridge)', () => {
   const sm = mockClient(SecretsManagerClient);
   const eb = mockClient(EventBridgeClient);
-  process.env.SLUICE_WEBHOOK_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-AbCdEf';
+  process.env.SLUICE_WEBHOOK_SECRET_ARN =
+    'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-AbCdEf';
   process.env.SLUICE_EVENT_BUS_NAME = 'SluicePipeline-events';
   beforeEach(() => {
     sm.reset();
@@ -175,13 +195,19 @@ describe('the github-webhook Lambda handler (Secrets Manager + EventBridge)', ()
       DetailType: 'Sluice Push',
     });
     expect(JSON.parse(entries[0].Detail ?? '{}')).toMatchObject({ repository: 'acme/greeter', after: B });
-    const bad = await handler(urlEvent(pushBody, { ...headers, 'x-hub-signature-256': signatureOf('x', pushBody) }), {} as Context);
+    const bad = await handler(
+      urlEvent(pushBody, { ...headers, 'x-hub-signature-256': signatureOf('x', pushBody) }),
+      {} as Context,
+    );
     expect(bad).toMatchObject({ statusCode: 401 });
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
 
   it('fails when EventBridge refuses the entry, so GitHub records a failed delivery', async () => {
-    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }] });
+    eb.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }],
+    });
     const publisher = new EventBridgePushPublisher(new EventBridgeClient({}), 'bus');
     await expect(
       publisher.publish({ source: 'github', repository: 'acme/greeter', branch: 'main', after: B }),

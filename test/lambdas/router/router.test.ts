@@ -102,9 +102,13 @@ describe('routeEvent', () => {
 
   it('fails (so EventBridge retries) when a start fails, after starting the others', async () => {
     const f = fakePorts(undefined, ['api']);
-    await expect(routeEvent(codeCommit({ event: 'referenceCreated', oldCommitId: undefined }), f.ports)).rejects.toMatchObject({
+    await expect(
+      routeEvent(codeCommit({ event: 'referenceCreated', oldCommitId: undefined }), f.ports),
+    ).rejects.toMatchObject({
       name: 'StartExecutionFailedError',
-      message: expect.stringMatching(/Could not start 1 of 2 releases for shop main@bbbbbbbbbbbb \(api: ThrottlingException/),
+      message: expect.stringMatching(
+        /Could not start 1 of 2 releases for shop main@bbbbbbbbbbbb \(api: ThrottlingException/,
+      ),
     });
     expect(f.started.map((r) => r.service)).toEqual(['web']);
   });
@@ -114,10 +118,17 @@ describe('SfnExecutionStarter', () => {
   const sfn = mockClient(SFNClient);
   beforeEach(() => sfn.reset());
   afterAll(() => sfn.restore());
-  const request: ReleaseRequest = { releaseId: 'api-bbbbbbbbbbbb', service: 'api', commit: B, trigger: { source: 'github' } };
+  const request: ReleaseRequest = {
+    releaseId: 'api-bbbbbbbbbbbb',
+    service: 'api',
+    commit: B,
+    trigger: { source: 'github' },
+  };
 
   it('starts an execution named by the release id with the request as input', async () => {
-    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:api-bbbbbbbbbbbb`, startDate: new Date() });
+    sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: `${ARN}:api-bbbbbbbbbbbb`, startDate: new Date() });
     const out = await new SfnExecutionStarter(new SFNClient({}), ARN).start(request);
     expect(out).toEqual({ status: 'started', executionArn: `${ARN}:api-bbbbbbbbbbbb` });
     expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({
@@ -129,7 +140,9 @@ describe('SfnExecutionStarter', () => {
 
   it('counts ExecutionAlreadyExists as a duplicate, not a failure', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-    expect(await new SfnExecutionStarter(new SFNClient({}), ARN).start(request)).toEqual({ status: 'duplicate' });
+    expect(await new SfnExecutionStarter(new SFNClient({}), ARN).start(request)).toEqual({
+      status: 'duplicate',
+    });
   });
 
   it('turns throttling into a TransientError and passes other errors through', async () => {

@@ -46,7 +46,9 @@ const monorepo: Catalog = {
   version: 1,
   services: [
     service('api', { source: { repository: 'shop', path: 'services/api' } }),
-    service('web', { source: { repository: 'shop', path: 'services/web', paths: ['services/web/**', 'shared/**'] } }),
+    service('web', {
+      source: { repository: 'shop', path: 'services/web', paths: ['services/web/**', 'shared/**'] },
+    }),
     service('greeter', { source: { repository: 'greeter' } }),
     service('octo', { source: { repository: 'acme/Octo', provider: 'github', branch: 'release' } }),
   ],
@@ -82,7 +84,9 @@ describe('CodeCommit state-change events', () => {
   });
 
   it('routes an untracked branch to nothing, saying why', () => {
-    const p = pushFromEvent(codeCommitEvent({ referenceName: 'feature/x', referenceFullName: 'refs/heads/feature/x' }));
+    const p = pushFromEvent(
+      codeCommitEvent({ referenceName: 'feature/x', referenceFullName: 'refs/heads/feature/x' }),
+    );
     const route = routePush(monorepo, p as PushEvent);
     expect(route.services).toEqual([]);
     expect(route.reason).toBe('branch feature/x of greeter is not tracked by any service');
@@ -90,7 +94,12 @@ describe('CodeCommit state-change events', () => {
 
   it('ignores a tag', () => {
     const p = pushFromEvent(
-      codeCommitEvent({ event: 'referenceCreated', referenceType: 'tag', referenceName: 'v1', referenceFullName: 'refs/tags/v1' }),
+      codeCommitEvent({
+        event: 'referenceCreated',
+        referenceType: 'tag',
+        referenceName: 'v1',
+        referenceFullName: 'refs/tags/v1',
+      }),
     );
     expect(isIgnored(p) && p.ignored).toMatch(/tag greeter refs\/tags\/v1: only branches release/);
   });
@@ -173,7 +182,9 @@ describe('path globs (monorepos)', () => {
   });
 
   it('honours negated globs and dot files', () => {
-    const svc = service('api', { source: { repository: 'shop', paths: ['services/api/**', '!services/api/docs/**'] } });
+    const svc = service('api', {
+      source: { repository: 'shop', paths: ['services/api/**', '!services/api/docs/**'] },
+    });
     expect(touches(svc, ['services/api/docs/a.md'])).toBe(false);
     expect(touches(svc, ['services/api/.env.example'])).toBe(true);
   });
