@@ -1,5 +1,6 @@
 /** `sluice release SERVICE`: one release of a catalog service in the local runtime, start to finish. */
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
+import { startRemoteRelease } from './remote-release';
 import { DEFAULT_CATALOG_FILE } from './validate';
 
 export const releaseCommand: Command = {
@@ -45,7 +46,6 @@ Exit status: 0 when the release reached production, 1 when it did not, 2 wrong c
     if (positionals.length !== 1)
       throw new UsageError(`name exactly one service, received ${positionals.length}`);
     if (values['state-machine-arn'] !== undefined) {
-      const { startRemoteRelease } = require('./remote-release') as typeof import('./remote-release');
       const started = await startRemoteRelease({
         catalogFile: values.config,
         service: positionals[0],
