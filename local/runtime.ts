@@ -230,13 +230,36 @@ export class LocalSluice {
     if (existing) return { ...existing, duplicate: true };
     const run: ReleaseRun = { releaseId: input.releaseId, duplicate: false, done: this.execute(input) };
     this.runs.set(input.releaseId, run);
-    for (const listener of this.releaseListeners) listener(run, input);
+    for (const listener of [...this.releaseListeners]) listener(run, input);
     return run;
   }
 
   /** Calls `listener` for every execution started from now on (by the router, the CLI, the API). */
   onRelease(listener: (run: ReleaseRun, request: ReleaseRequest) => void): void {
     this.releaseListeners.push(listener);
+  }
+
+  /** The execution named `releaseId`, as soon as something (the router, the CLI) starts it. */
+  waitForExecution(releaseId: string, timeoutMs = 60_000): Promise<ReleaseRun> {
+    const existing = this.runs.get(releaseId);
+    if (existing) return Promise.resolve(existing);
+    return new Promise((resolveRun, reject) => {
+      const remove = () => {
+        const at = this.releaseListeners.indexOf(listener);
+        if (at >= 0) this.releaseListeners.splice(at, 1);
+      };
+      const timer = setTimeout(() => {
+        remove();
+        reject(new Error(`No execution ${releaseId} started within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (run: ReleaseRun) => {
+        if (run.releaseId !== releaseId) return;
+        clearTimeout(timer);
+        remove();
+        resolveRun(run);
+      };
+      this.releaseListeners.push(listener);
+    });
   }
 
   /** Every execution started so far, by release id. */

@@ -50,7 +50,9 @@ function actionsOf(handler: HandlerName): string[] {
 }
 
 /** The handlers inside the release (the trigger handlers, github-webhook and router, never touch the ledger). */
-const STEP_HANDLERS = HANDLER_NAMES.filter((h) => h !== 'github-webhook' && h !== 'router');
+const STEP_HANDLERS: readonly HandlerName[] = HANDLER_NAMES.filter(
+  (h) => h !== 'github-webhook' && h !== 'router',
+);
 
 function holders(action: string): HandlerName[] {
   return HANDLER_NAMES.filter((h) => actionsOf(h).includes(action));
