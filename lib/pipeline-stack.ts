@@ -296,8 +296,13 @@ export class SluicePipelineStack extends Stack {
       }),
     );
 
-    // CodeCommitSource: resolveCommit (GetBranch, GetCommit), checkout (GetFolder, GetBlob).
-    this.grantSourceRead(f['load-service'], ['codecommit:GetBranch', 'codecommit:GetCommit']);
+    // CodeCommitSource: resolveCommit (GetBranch, GetCommit), listCommits (GetCommit, GetDifferences),
+    // checkout (GetFolder, GetBlob).
+    this.grantSourceRead(f['load-service'], [
+      'codecommit:GetBranch',
+      'codecommit:GetCommit',
+      'codecommit:GetDifferences',
+    ]);
     const checkout = [
       'codecommit:GetBranch',
       'codecommit:GetCommit',

@@ -301,7 +301,7 @@ describe('SluicePipelineStack least privilege', () => {
       'request-approval',
     ]);
     expect(holders('events:PutEvents')).toEqual(['github-webhook']);
-    expect(holders('codecommit:GetDifferences')).toEqual(['router']);
+    expect(holders('codecommit:GetDifferences').sort()).toEqual(['load-service', 'router']);
     expect(holders('sns:Publish')).toEqual(['request-approval']);
     expect(holders('lambda:UpdateFunctionCode')).toEqual(['stage']);
     expect(holders('lambda:InvokeFunction')).toEqual(['stage']);
