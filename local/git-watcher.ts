@@ -56,7 +56,7 @@ export class LocalGitWatcher {
     const byKey = new Map<string, Tracked>();
     for (const service of options.catalog.services) {
       const dir = options.source.repositoryDir(service.source);
-      const key = `${dir}\0${service.source.branch}`;
+      const key = `${dir}\0${service.source.branch}\0${service.source.repository}`;
       if (!byKey.has(key))
         byKey.set(key, { dir, repository: service.source.repository, branch: service.source.branch });
     }

@@ -174,7 +174,7 @@ export class LocalSluice {
           },
         },
         pushes: new LocalEventBus(),
-        webhookSecret: new LocalSigningKeys(join(stateDir, 'webhook.key')),
+        webhookSecret: new LocalSigningKeys(join(stateDir, 'webhook-secret'), 'text'),
       };
       useLocalPorts(ports);
       self = new LocalSluice(

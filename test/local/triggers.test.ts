@@ -2,10 +2,11 @@
  * Triggers against the real local runtime: pushes go through the local event bus to the same router handler
  * that runs in AWS, which starts executions of the CDK-rendered state machine; releases land in DynamoDB Local.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signatureOf } from '../../lambdas/github-webhook/github-webhook';
 import type { RouteOutcome } from '../../lambdas/router/router';
 import type { PushEvent } from '../../lambdas/shared/triggers';
 import { EXAMPLES_DIR } from '../../local/cli/overlays';
@@ -46,6 +47,12 @@ beforeAll(async () => {
         deployment('api', 'shop', shop, 'services/api'),
         deployment('web', 'shop', shop, 'services/web'),
         { ...deployment('burst', 'burst', burst, '.'), runtime: { entry: 'src/missing.ts' } },
+        // A GitHub-hosted service; locally its source is the burst repository, so it ends at Build too.
+        {
+          ...deployment('octo', 'acme/octo', burst, '.'),
+          source: { repository: 'acme/octo', provider: 'github', branch: 'main', localPath: burst },
+          runtime: { entry: 'src/missing.ts' },
+        },
       ],
     }),
   );
@@ -192,4 +199,45 @@ describe('routing through the real router and runtime', () => {
       expect(record?.commits).toHaveLength(i + 2); // its push, the ones before it, and the initial commit
     }
   }, 180_000);
+});
+
+describe('the GitHub webhook over real HTTP', () => {
+  it('verifies the signature, and a signed push reaches the router and starts the release', async () => {
+    const head = await commitFiles(burst, { 'src/octo.ts': 'export const o = 1;\n' }, 'Octo change');
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      before: burstBase,
+      after: head,
+      repository: { full_name: 'acme/octo' },
+      pusher: { name: 'octocat' },
+      commits: [{ added: ['src/octo.ts'] }],
+    });
+    const url = `${sluice.web.url}/webhooks/github`;
+    const post = (headers: Record<string, string>) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+    const unsigned = await post({ 'x-github-event': 'push' });
+    expect(unsigned.status).toBe(401);
+    expect(
+      await post({ 'x-github-event': 'push', 'x-hub-signature-256': signatureOf('guess', body) }),
+    ).toMatchObject({ status: 401 });
+    expect(sluice.executions().has(`octo-${head.slice(0, 12)}`)).toBe(false);
+
+    const secret = readFileSync(join(root, 'state', 'webhook-secret'), 'utf8').trim();
+    const signed = { 'x-github-event': 'push', 'x-hub-signature-256': signatureOf(secret, body) };
+    const accepted = await post(signed);
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toMatchObject({
+      message: 'push accepted',
+      repository: 'acme/octo',
+      after: head,
+    });
+    const again = await post(signed); // GitHub's redelivery
+    expect(again.status).toBe(202);
+
+    const run = await sluice.waitForExecution(`octo-${head.slice(0, 12)}`, 10_000);
+    const report = await run.done;
+    expect(report.record?.trigger).toEqual({ source: 'github', actor: 'octocat' });
+    expect([...sluice.executions().keys()].filter((id) => id.startsWith('octo-'))).toEqual([run.releaseId]);
+  }, 60_000);
 });
