@@ -110,16 +110,15 @@ export class LocalGitSource implements SourceRepository {
         errors += d.toString();
       });
       archive.stdout.pipe(untar.stdin);
-      let archiveCode: number | null = null;
-      archive.on('close', (code) => {
-        archiveCode = code;
-      });
-      untar.on('close', (code) => {
-        if (archiveCode === 0 && code === 0) done();
+      // Both processes must have ended: under load either may close first.
+      const exited = (child: typeof archive | typeof untar) =>
+        new Promise<number | null>((settle) => child.on('close', (code) => settle(code)));
+      Promise.all([exited(archive), exited(untar)]).then(([archiveCode, untarCode]) => {
+        if (archiveCode === 0 && untarCode === 0) done();
         else
           fail(
             new SourceNotFoundError(
-              `Could not check out ${source.path} at ${sha.slice(0, 12)} from ${dir}: ${errors.trim() || `exit ${archiveCode}/${code}`}`,
+              `Could not check out ${source.path} at ${sha.slice(0, 12)} from ${dir}: ${errors.trim() || `exit ${archiveCode}/${untarCode}`}`,
             ),
           );
       });
