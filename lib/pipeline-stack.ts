@@ -30,6 +30,10 @@ import { LedgerTable } from './ledger-table';
 import { acknowledgeWildcardResources } from './nag';
 import { ReleaseStateMachine } from './release-state-machine';
 import { SluiceFunction, type SluiceFunctionProps } from './sluice-function';
+import { SluiceTriggers } from './triggers';
+
+/** Handlers of the pipeline itself; the trigger handlers live in SluiceTriggers. */
+type StepHandlerName = Exclude<HandlerName, 'github-webhook' | 'router'>;
 
 /** Every AWS resource of a service is named `sluice-<service>` (serviceResourceName in lib/catalog/types.ts). */
 const SERVICE_NAME_PATTERN = 'sluice-*';
@@ -72,6 +76,8 @@ export class SluicePipelineStack extends Stack {
   readonly catalogSource: string;
   /** The handler functions, by handler name. */
   readonly functions: Readonly<Record<HandlerName, SluiceFunction>>;
+  /** CodeCommit rule, GitHub webhook, event bus and router. */
+  readonly triggers: SluiceTriggers;
 
   constructor(scope: Construct, id: string, props: SluicePipelineStackProps) {
     super(scope, id, props);
@@ -167,7 +173,7 @@ export class SluicePipelineStack extends Stack {
       externalModules: ['esbuild'],
     };
     const artifactEnv = { [ENV.artifactBucket]: this.artifactBucket.bucketName };
-    const functions: Record<HandlerName, SluiceFunction> = {
+    const functions: Record<StepHandlerName, SluiceFunction> = {
       'load-service': fn('load-service', {
         description: 'Sluice LoadService: reads the catalog entry and resolves the commit',
         timeout: Duration.seconds(60),
@@ -213,7 +219,6 @@ export class SluicePipelineStack extends Stack {
         environment: { [ENV.signingSecretArn]: this.signingSecret.secretArn },
       }),
     };
-    this.functions = functions;
 
     this.releases = new ReleaseStateMachine(this, 'Releases', {
       stateMachineName,
@@ -250,6 +255,17 @@ export class SluicePipelineStack extends Stack {
 
     this.grantLeastPrivilege(functions);
 
+    this.triggers = new SluiceTriggers(this, 'Triggers', {
+      releases: this.releases,
+      catalogAsset: this.catalogAsset,
+      logEncryptionKey: this.key,
+    });
+    this.functions = {
+      ...functions,
+      'github-webhook': this.triggers.webhook,
+      router: this.triggers.router,
+    };
+
     new CfnOutput(this, 'StateMachineArn', {
       description: 'Release state machine',
       value: this.releases.stateMachine.stateMachineArn,
@@ -269,7 +285,7 @@ export class SluicePipelineStack extends Stack {
    * Each handler gets exactly the calls its AWS adapters make (lambdas/<name>/handler.ts and
    * lambdas/shared/aws/), nothing shared by default.
    */
-  private grantLeastPrivilege(f: Record<HandlerName, SluiceFunction>): void {
+  private grantLeastPrivilege(f: Record<StepHandlerName, SluiceFunction>): void {
     for (const handler of Object.values(f)) this.ledger.grantReadWriteData(handler);
 
     // The catalog object itself, not the whole staging bucket.
@@ -280,8 +296,13 @@ export class SluicePipelineStack extends Stack {
       }),
     );
 
-    // CodeCommitSource: resolveCommit (GetBranch, GetCommit), checkout (GetFolder, GetBlob).
-    this.grantSourceRead(f['load-service'], ['codecommit:GetBranch', 'codecommit:GetCommit']);
+    // CodeCommitSource: resolveCommit (GetBranch, GetCommit), listCommits (GetCommit, GetDifferences),
+    // checkout (GetFolder, GetBlob).
+    this.grantSourceRead(f['load-service'], [
+      'codecommit:GetBranch',
+      'codecommit:GetCommit',
+      'codecommit:GetDifferences',
+    ]);
     const checkout = [
       'codecommit:GetBranch',
       'codecommit:GetCommit',

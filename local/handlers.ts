@@ -7,9 +7,11 @@ import * as approvalApi from '../lambdas/approval-api';
 import * as build from '../lambdas/build';
 import * as deploy from '../lambdas/deploy';
 import * as deploymentEvents from '../lambdas/deployment-events';
+import * as githubWebhook from '../lambdas/github-webhook';
 import * as loadService from '../lambdas/load-service';
 import * as record from '../lambdas/record';
 import * as requestApproval from '../lambdas/request-approval';
+import * as router from '../lambdas/router';
 import type { HandlerName } from '../lambdas/shared/env';
 import * as stage from '../lambdas/stage';
 import * as test from '../lambdas/test';
@@ -26,4 +28,6 @@ export const HANDLER_MODULES: Record<HandlerName, { handler: LambdaHandler }> = 
   record,
   'deployment-events': deploymentEvents,
   'approval-api': approvalApi,
+  'github-webhook': githubWebhook,
+  router,
 };

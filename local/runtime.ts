@@ -11,12 +11,14 @@ import { Ledger, type ReleaseRecord } from '../lambdas/shared/ledger';
 import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/shared/model';
 import { logger } from '../lambdas/shared/observability';
 import { systemClock } from '../lambdas/shared/ports';
+import { releaseIdOf } from '../lambdas/shared/triggers';
 import { type Ports, useLocalPorts } from '../lambdas/shared/wiring';
 import type { Catalog } from '../lib/catalog/types';
 import { FileCatalogStore } from './adapters/file-catalog-store';
 import { FileReleaseMetrics } from './adapters/file-release-metrics';
 import { FolderArtifactStore } from './adapters/folder-artifact-store';
 import { LocalGitSource } from './adapters/git-source';
+import { LocalEventBus } from './adapters/local-event-bus';
 import { LocalSigningKeys } from './adapters/local-keys';
 import { OutboxNotifier } from './adapters/outbox-notifier';
 import { LocalTaskBroker } from './adapters/task-broker';
@@ -89,7 +91,10 @@ const TABLE_NAME = 'sluice-ledger';
 
 export class LocalSluice {
   private readonly runs = new Map<string, ReleaseRun>();
+  private readonly releaseListeners: ((run: ReleaseRun, request: ReleaseRequest) => void)[] = [];
   private closed = false;
+  /** The local event bus: push events delivered to the router handler, which starts releases here. */
+  readonly bus = new LocalEventBus();
 
   private constructor(
     readonly options: LocalSluiceOptions,
@@ -148,6 +153,8 @@ export class LocalSluice {
           );
         },
       });
+      // StartExecution: the router reaches this runtime through the ExecutionStarter port.
+      let self: LocalSluice | undefined;
       const ports: Ports = {
         catalog: catalogStore,
         source,
@@ -161,9 +168,18 @@ export class LocalSluice {
         clock: systemClock,
         workDir: join(stateDir, 'work'),
         approvalBaseUrl: web.url,
+        executions: {
+          start: async (request) => {
+            if (!self) throw new Error('The local runtime is not started yet');
+            const run = self.startExecution(request);
+            return { status: run.duplicate ? 'duplicate' : 'started' };
+          },
+        },
+        pushes: new LocalEventBus(),
+        webhookSecret: new LocalSigningKeys(join(stateDir, 'webhook-secret'), 'text'),
       };
       useLocalPorts(ports);
-      return new LocalSluice(
+      self = new LocalSluice(
         options,
         catalog,
         definition,
@@ -176,6 +192,7 @@ export class LocalSluice {
         web,
         broker,
       );
+      return self;
     } catch (error) {
       await deployTarget?.close();
       await web?.close();
@@ -186,7 +203,7 @@ export class LocalSluice {
 
   /** The deterministic execution name: service + commit, so the same push never releases twice. */
   static releaseIdOf(service: string, sha: string): string {
-    return `${service}-${sha.slice(0, 12)}`;
+    return releaseIdOf(service, sha);
   }
 
   /** Starts one execution (StartExecution). A second start of the same service and commit returns the first. */
@@ -197,18 +214,59 @@ export class LocalSluice {
     const sha = config
       ? (await this.source.resolveCommit(config.source, request.commit)).sha
       : (request.commit ?? 'unknown');
-    const releaseId = LocalSluice.releaseIdOf(request.service, sha);
-    const existing = this.runs.get(releaseId);
-    if (existing) return { ...existing, duplicate: true };
-    const input: ReleaseRequest = {
-      releaseId,
+    return this.startExecution({
+      releaseId: releaseIdOf(request.service, sha),
       service: request.service,
       ...(config ? { commit: sha } : request.commit ? { commit: request.commit } : {}),
       trigger: request.trigger ?? { source: 'manual' },
-    };
-    const run: ReleaseRun = { releaseId, duplicate: false, done: this.execute(input) };
-    this.runs.set(releaseId, run);
+    });
+  }
+
+  /**
+   * StartExecution with the execution name `input.releaseId`: like Step Functions, a second start of the same
+   * name starts nothing and returns the first run (marked duplicate).
+   */
+  startExecution(input: ReleaseRequest): ReleaseRun {
+    if (this.closed) throw new Error('The local runtime is closed');
+    const existing = this.runs.get(input.releaseId);
+    if (existing) return { ...existing, duplicate: true };
+    const run: ReleaseRun = { releaseId: input.releaseId, duplicate: false, done: this.execute(input) };
+    this.runs.set(input.releaseId, run);
+    for (const listener of [...this.releaseListeners]) listener(run, input);
     return run;
+  }
+
+  /** Calls `listener` for every execution started from now on (by the router, the CLI, the API). */
+  onRelease(listener: (run: ReleaseRun, request: ReleaseRequest) => void): void {
+    this.releaseListeners.push(listener);
+  }
+
+  /** The execution named `releaseId`, as soon as something (the router, the CLI) starts it. */
+  waitForExecution(releaseId: string, timeoutMs = 60_000): Promise<ReleaseRun> {
+    const existing = this.runs.get(releaseId);
+    if (existing) return Promise.resolve(existing);
+    return new Promise((resolveRun, reject) => {
+      const remove = () => {
+        const at = this.releaseListeners.indexOf(listener);
+        if (at >= 0) this.releaseListeners.splice(at, 1);
+      };
+      const timer = setTimeout(() => {
+        remove();
+        reject(new Error(`No execution ${releaseId} started within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (run: ReleaseRun) => {
+        if (run.releaseId !== releaseId) return;
+        clearTimeout(timer);
+        remove();
+        resolveRun(run);
+      };
+      this.releaseListeners.push(listener);
+    });
+  }
+
+  /** Every execution started so far, by release id. */
+  executions(): ReadonlyMap<string, ReleaseRun> {
+    return this.runs;
   }
 
   private taskOverrides(): Record<string, (input: unknown) => Promise<unknown>> {

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../lambdas/approval-api/approval-api';
+import { DEFAULT_MAX_BODY_BYTES } from '../lambdas/github-webhook/github-webhook';
 import { parseDuration } from '../lambdas/shared/dora';
 import type { Ledger } from '../lambdas/shared/ledger';
 import type { Catalog } from '../lib/catalog/types';
@@ -58,6 +59,23 @@ export class LocalWebServer {
     return new LocalWebServer(server, `http://127.0.0.1:${port}`);
   }
 
+  /** Serves the request through a handler module as its Lambda function URL would. */
+  private static async functionUrl(
+    handler: 'approval-api' | 'github-webhook',
+    limit: number,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const body = await readBody(req, limit);
+    const result = (await HANDLER_MODULES[handler].handler(
+      functionUrlEvent(req, Buffer.from(body)) as never,
+      lambdaContext({ handler }, 10_000),
+    )) as LambdaFunctionURLResult;
+    const response = typeof result === 'string' ? { statusCode: 200, body: result, headers: {} } : result;
+    res.writeHead(response.statusCode ?? 200, response.headers as Record<string, string>);
+    res.end(response.body ?? '');
+  }
+
   private static async route(
     req: IncomingMessage,
     res: ServerResponse,
@@ -65,14 +83,12 @@ export class LocalWebServer {
   ): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     if (path.startsWith('/approvals/')) {
-      const body = await readBody(req, MAX_BODY_BYTES);
-      const result = (await HANDLER_MODULES['approval-api'].handler(
-        functionUrlEvent(req, Buffer.from(body)) as never,
-        lambdaContext({ handler: 'approval-api' }, 10_000),
-      )) as LambdaFunctionURLResult;
-      const response = typeof result === 'string' ? { statusCode: 200, body: result, headers: {} } : result;
-      res.writeHead(response.statusCode ?? 200, response.headers as Record<string, string>);
-      res.end(response.body ?? '');
+      await LocalWebServer.functionUrl('approval-api', MAX_BODY_BYTES, req, res);
+      return;
+    }
+    // The GitHub webhook, as its function URL serves it in AWS (pushes go to the local event bus).
+    if (path === '/webhooks/github') {
+      await LocalWebServer.functionUrl('github-webhook', DEFAULT_MAX_BODY_BYTES, req, res);
       return;
     }
     if ((path === '/' || path === '/api/status') && req.method === 'GET') {

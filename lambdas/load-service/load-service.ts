@@ -1,6 +1,7 @@
 import { findService } from '../../lib/catalog/validate';
 import { InvalidReleaseRequestError } from '../shared/errors';
 import type { ReleaseDocument, ReleaseInfo, ReleaseRequest } from '../shared/model';
+import { MAX_RELEASE_COMMITS } from '../shared/ports';
 import { recordStageSucceeded } from '../shared/stage-record';
 import type { Ports } from '../shared/wiring';
 
@@ -51,11 +52,20 @@ export async function loadService(input: unknown, ports: LoadServicePorts): Prom
     config.mode === 'auto'
       ? ((await ports.ledger.getServiceMode(config.name))?.mode ?? 'delivery')
       : config.mode;
+  // Every commit since what production runs now (the ledger's SERVICE#<svc>/STATE), newest first.
+  const live = await ports.ledger.getServiceState(config.name);
+  const commits = await ports.source.listCommits(
+    config.source,
+    commit.sha,
+    live?.liveCommit,
+    MAX_RELEASE_COMMITS,
+  );
   const release: ReleaseInfo = {
     releaseId: request.releaseId,
     service: config.name,
     mode,
     commit,
+    commits,
     startedAt: startedAt.toISOString(),
     trigger: request.trigger,
   };
@@ -65,7 +75,7 @@ export async function loadService(input: unknown, ports: LoadServicePorts): Prom
     release.releaseId,
     'LoadService',
     startedAt,
-    `commit ${commit.sha.slice(0, 12)}`,
+    `commit ${commit.sha.slice(0, 12)}, ${commits.length} commit${commits.length === 1 ? '' : 's'} since the live release`,
   );
   return { ...request, release, config };
 }

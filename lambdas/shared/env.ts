@@ -8,6 +8,8 @@ export const ENV = {
   approvalBaseUrl: 'SLUICE_APPROVAL_BASE_URL',
   approvalTopicArn: 'SLUICE_APPROVAL_TOPIC_ARN',
   stateMachineArn: 'SLUICE_STATE_MACHINE_ARN',
+  webhookSecretArn: 'SLUICE_WEBHOOK_SECRET_ARN',
+  eventBusName: 'SLUICE_EVENT_BUS_NAME',
 } as const;
 
 /** Handler folders under lambdas/; each has index.ts exporting `handler`. Also the `Sluice::Handler` metadata value. */
@@ -21,5 +23,7 @@ export const HANDLER_NAMES = [
   'record',
   'deployment-events',
   'approval-api',
+  'github-webhook',
+  'router',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];

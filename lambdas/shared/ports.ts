@@ -4,7 +4,8 @@
  */
 import type { ApprovalChannel, Catalog, ServiceConfig, SourceConfig } from '../../lib/catalog/types';
 import type { ReleaseRecord } from './ledger';
-import type { CommitInfo, ReleaseInfo } from './model';
+import type { CommitInfo, ReleaseInfo, ReleaseRequest } from './model';
+import type { PushEvent } from './triggers';
 
 export interface CatalogStore {
   load(): Promise<Catalog>;
@@ -15,7 +16,29 @@ export interface SourceRepository {
   resolveCommit(source: SourceConfig, ref?: string): Promise<CommitInfo>;
   /** Writes the tree of `sha` below `source.path` into `intoDir` (which exists and is empty). */
   checkout(source: SourceConfig, sha: string, intoDir: string): Promise<void>;
+  /**
+   * The commits reachable from `untilSha` and not from `sinceSha` that touch `source.path`, newest first, at
+   * most `limit` (a release's changes since the last production release). `untilSha` itself is always first.
+   */
+  listCommits(
+    source: SourceConfig,
+    untilSha: string,
+    sinceSha?: string,
+    limit?: number,
+  ): Promise<CommitInfo[]>;
+  /**
+   * Files changed between two commits, relative to the repository root; undefined when they cannot be
+   * compared (`fromSha` absent or unknown), which the router treats as "everything changed".
+   */
+  changedPaths(
+    source: SourceConfig,
+    fromSha: string | undefined,
+    toSha: string,
+  ): Promise<string[] | undefined>;
 }
+
+/** How many commits a release lists at most. */
+export const MAX_RELEASE_COMMITS = 50;
 
 export interface StoredArtifact {
   readonly key: string;
@@ -114,3 +137,19 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** StartExecution of the release state machine. */
+export interface ExecutionStarter {
+  /**
+   * Starts an execution named `request.releaseId`. `duplicate` when one with that name exists already: a
+   * repeated delivery of the same push, which counts as success.
+   */
+  start(
+    request: ReleaseRequest,
+  ): Promise<{ readonly status: 'started' | 'duplicate'; readonly executionArn?: string }>;
+}
+
+/** Puts a normalized push event on the Sluice event bus (the GitHub webhook; local git watchers). */
+export interface PushPublisher {
+  publish(push: PushEvent): Promise<void>;
+}

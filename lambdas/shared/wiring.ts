@@ -9,7 +9,9 @@ import type {
   CatalogStore,
   Clock,
   DeployTarget,
+  ExecutionStarter,
   Notifier,
+  PushPublisher,
   ReleaseMetricsSink,
   SigningKeyProvider,
   SourceRepository,
@@ -31,6 +33,12 @@ export interface Ports {
   readonly workDir: string;
   /** Base URL of the approval page, e.g. https://abc.lambda-url.us-east-1.on.aws */
   readonly approvalBaseUrl: string;
+  /** StartExecution of the release state machine (the router). */
+  readonly executions: ExecutionStarter;
+  /** The Sluice event bus (the GitHub webhook puts pushes on it). */
+  readonly pushes: PushPublisher;
+  /** The GitHub webhook's shared secret. */
+  readonly webhookSecret: SigningKeyProvider;
 }
 
 let localPorts: Ports | undefined;

@@ -45,6 +45,12 @@ export interface SourceConfig {
    * @default - `<reposDir>/<repository>` of the local runtime
    */
   readonly localPath?: string;
+  /**
+   * Globs (picomatch, relative to the repository root) of the files whose change releases this service; a push
+   * touching none of them starts no release of it (monorepos with several services).
+   * @default - `<path>/**` when `path` is a folder, every file when it is `.`
+   */
+  readonly paths?: readonly string[];
 }
 
 export interface RuntimeConfig {

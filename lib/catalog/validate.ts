@@ -324,7 +324,7 @@ function checkReadiness(c: Checker, value: unknown, path: string): ReadinessConf
     rubberStampSeconds: count('rubberStampSeconds', 1, 86_400, 120),
   };
 }
-const SOURCE_KEYS = ['repository', 'provider', 'branch', 'path', 'localPath'] as const;
+const SOURCE_KEYS = ['repository', 'provider', 'branch', 'path', 'localPath', 'paths'] as const;
 const RUNTIME_KEYS = ['entry', 'handler', 'tests'] as const;
 const SMOKE_KEYS = ['path', 'method', 'expectStatus'] as const;
 const APPROVAL_KEYS = ['approvers', 'required', 'expiresAfterHours', 'channels'] as const;
@@ -365,13 +365,37 @@ function checkSource(c: Checker, value: unknown, path: string): SourceConfig {
     problem: relativePathProblem,
   });
   const localPath = o.localPath === undefined ? undefined : c.string(o, 'localPath', path, {});
+  const paths = o.paths === undefined ? undefined : checkPathGlobs(c, o.paths, childPath(path, 'paths'));
   return {
     repository,
     provider,
     branch,
     path: servicePath,
     ...(localPath !== undefined ? { localPath } : {}),
+    ...(paths !== undefined ? { paths } : {}),
   };
+}
+
+/** `source.paths`: a non-empty list of relative globs. */
+function checkPathGlobs(c: Checker, value: unknown, path: string): string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) {
+    c.add(
+      path,
+      value,
+      'use a non-empty array of globs relative to the repository root, e.g. ["services/api/**"]',
+    );
+    return undefined;
+  }
+  const globs: string[] = [];
+  value.forEach((glob, i) => {
+    const problem =
+      typeof glob !== 'string' || glob.trim() === ''
+        ? 'use a glob string, e.g. "services/api/**"'
+        : relativePathProblem(glob.replace(/^!/, ''));
+    if (problem !== undefined) c.add(`${path}[${i}]`, glob, problem);
+    else globs.push(glob as string);
+  });
+  return globs.length === value.length ? globs : undefined;
 }
 
 function checkRuntime(c: Checker, value: unknown, path: string): RuntimeConfig {

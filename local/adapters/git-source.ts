@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { SourceNotFoundError } from '../../lambdas/shared/errors';
 import type { CommitInfo } from '../../lambdas/shared/model';
-import type { SourceRepository } from '../../lambdas/shared/ports';
+import { MAX_RELEASE_COMMITS, type SourceRepository } from '../../lambdas/shared/ports';
 import type { SourceConfig } from '../../lib/catalog/types';
 
 const run = promisify(execFile);
@@ -47,6 +47,51 @@ export class LocalGitSource implements SourceRepository {
     return { sha: hash, author, time: new Date(time).toISOString(), message: message.trim() };
   }
 
+  async listCommits(
+    source: SourceConfig,
+    untilSha: string,
+    sinceSha?: string,
+    limit = MAX_RELEASE_COMMITS,
+  ): Promise<CommitInfo[]> {
+    const folder = source.path.replace(/^\.\/?/, '').replace(/\/+$/, '');
+    const range = sinceSha && sinceSha !== untilSha ? [untilSha, `^${sinceSha}`] : [untilSha];
+    const args = ['log', `--max-count=${limit}`, '--format=%H%x00%an <%ae>%x00%aI%x00%B%x1e'];
+    const pathspec = folder === '' ? [] : ['--', folder];
+    let out: string;
+    try {
+      out = sinceSha === untilSha ? '' : await this.git(source, [...args, ...range, ...pathspec]);
+    } catch (error) {
+      if (error instanceof SourceNotFoundError || !sinceSha) throw error;
+      // The last release's commit is gone from this history (rewritten): list the newest commits instead.
+      out = await this.git(source, [...args, untilSha, ...pathspec]);
+    }
+    const commits = out
+      .split('\x1e')
+      .map((record) => record.replace(/^\n/, ''))
+      .filter((record) => record.includes('\0'))
+      .map((record) => {
+        const [sha, author, time, message] = record.split('\0');
+        return { sha, author, time: new Date(time).toISOString(), message: message.trim() };
+      });
+    if (commits[0]?.sha !== untilSha) commits.unshift(await this.resolveCommit(source, untilSha));
+    return commits.slice(0, limit);
+  }
+
+  async changedPaths(
+    source: SourceConfig,
+    fromSha: string | undefined,
+    toSha: string,
+  ): Promise<string[] | undefined> {
+    if (!fromSha) return undefined;
+    try {
+      const out = await this.git(source, ['diff', '--name-only', '--no-renames', fromSha, toSha]);
+      return out.split('\n').filter((line) => line !== '');
+    } catch (error) {
+      if (error instanceof SourceNotFoundError) throw error;
+      return undefined;
+    }
+  }
+
   async checkout(source: SourceConfig, sha: string, intoDir: string): Promise<void> {
     const dir = this.repositoryDir(source);
     const treeish =
@@ -65,16 +110,15 @@ export class LocalGitSource implements SourceRepository {
         errors += d.toString();
       });
       archive.stdout.pipe(untar.stdin);
-      let archiveCode: number | null = null;
-      archive.on('close', (code) => {
-        archiveCode = code;
-      });
-      untar.on('close', (code) => {
-        if (archiveCode === 0 && code === 0) done();
+      // Both processes must have ended: under load either may close first.
+      const exited = (child: typeof archive | typeof untar) =>
+        new Promise<number | null>((settle) => child.on('close', (code) => settle(code)));
+      Promise.all([exited(archive), exited(untar)]).then(([archiveCode, untarCode]) => {
+        if (archiveCode === 0 && untarCode === 0) done();
         else
           fail(
             new SourceNotFoundError(
-              `Could not check out ${source.path} at ${sha.slice(0, 12)} from ${dir}: ${errors.trim() || `exit ${archiveCode}/${code}`}`,
+              `Could not check out ${source.path} at ${sha.slice(0, 12)} from ${dir}: ${errors.trim() || `exit ${archiveCode}/${untarCode}`}`,
             ),
           );
       });

@@ -1,11 +1,13 @@
 /** `sluice release SERVICE`: one release of a catalog service in the local runtime, start to finish. */
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
+import { startRemoteRelease } from './remote-release';
 import { DEFAULT_CATALOG_FILE } from './validate';
 
 export const releaseCommand: Command = {
   name: 'release',
   summary: 'Release one service locally (your own git repository too) and report the outcome',
   usage: `Usage: sluice release SERVICE [--commit SHA] [--config FILE] [--state-dir DIR] [--time-scale N]
+       sluice release SERVICE --state-machine-arn ARN [--commit SHA] [--region REGION] [--config FILE]
 
 Runs one release of SERVICE through the local runtime: the state machine CDK renders, the same handlers,
 DynamoDB Local, the local deploy target. The source is the service's source.localPath in the catalog, or
@@ -16,7 +18,14 @@ Options:
   -c, --config FILE     the catalog (default: ${DEFAULT_CATALOG_FILE})
       --state-dir DIR   where the runtime keeps artifacts, the outbox and scratch space (default: .sluice/local)
       --time-scale N    compress canary time N times (default: 60)
+      --state-machine-arn ARN
+                        start the release on a deployed Sluice stack instead (StartExecution with your AWS
+                        credentials; the StateMachineArn output). Prints the execution ARN and returns.
+      --region REGION   the stack's region (default: the one in the ARN)
   -h, --help            show this help
+
+The execution is named <service>-<sha12>, as the router names a push of the same commit: starting a commit
+that is already released or releasing does nothing new.
 
 The ledger lives in memory for this run, so the first release of a service deploys all at once.
 Exit status: 0 when the release reached production, 1 when it did not, 2 wrong command line.`,
@@ -29,11 +38,30 @@ Exit status: 0 when the release reached production, 1 when it did not, 2 wrong c
         config: { type: 'string', short: 'c', default: DEFAULT_CATALOG_FILE },
         'state-dir': { type: 'string', default: '.sluice/local' },
         'time-scale': { type: 'string', default: '60' },
+        'state-machine-arn': { type: 'string' },
+        region: { type: 'string' },
       },
       { allowPositionals: true },
     );
     if (positionals.length !== 1)
       throw new UsageError(`name exactly one service, received ${positionals.length}`);
+    if (values['state-machine-arn'] !== undefined) {
+      const started = await startRemoteRelease({
+        catalogFile: values.config,
+        service: positionals[0],
+        stateMachineArn: values['state-machine-arn'],
+        ...(values.commit ? { commit: values.commit } : {}),
+        ...(values.region ? { region: values.region } : {}),
+        actor: process.env.USER ?? 'cli',
+      });
+      process.stdout.write(
+        started.status === 'started'
+          ? `▶ ${started.releaseId} started: ${started.executionArn ?? ''}\n`
+          : `▶ ${started.releaseId} was already started (a release of this commit exists); nothing new started\n`,
+      );
+      return EXIT_OK;
+    }
+    if (values.region !== undefined) throw new UsageError('--region goes with --state-machine-arn');
     const timeScale = Number(values['time-scale']);
     if (!Number.isFinite(timeScale) || timeScale < 1 || timeScale > 600) {
       throw new UsageError(

@@ -2,14 +2,18 @@
  * `npm start`: real releases of the example services on this machine, both models end to end.
  *   greeter  (delivery):   approved through the approval page → deployed; then a commit whose tests fail.
  *   checkout (deployment): first release; a green canary; a bad commit → alarm → automatic rollback.
+ * The first release of each service is started by hand (as `sluice release` does); every later one starts the
+ * way it does in AWS: the demo commits, the git watcher sees the push, and the router handler starts it.
  */
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ReleaseStatus, StageName } from '../../lambdas/shared/model';
+import { releaseIdOf } from '../../lambdas/shared/triggers';
 import { requireCatalogFile } from '../../lib/catalog/load';
 import { decideViaPage } from '../approve-via-page';
-import { LocalSluice, type ReleaseReport } from '../runtime';
+import { LocalGitWatcher } from '../git-watcher';
+import { LocalSluice, type ReleaseReport, type ReleaseRun } from '../runtime';
 import { commitOverlay, seedRepository } from './git-fixtures';
 import { formatSummary, type SummaryRow } from './summary';
 
@@ -97,19 +101,31 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     log: (line) => out(`  · ${line}`),
   });
   out(`Approval and status pages on ${sluice.web.url}  (time compressed ×${options.timeScale ?? 60})`);
+  // Pushes to the tracked branches go to the same router handler the EventBridge rules invoke in AWS.
+  const watcher = await LocalGitWatcher.start({
+    catalog: sluice.catalog,
+    source: sluice.source,
+    bus: sluice.bus,
+    intervalMs: 250,
+    log: (line) => out(`  · ${line}`),
+  });
   const rows: SummaryRow[] = [];
+  /** Starts the release by hand (the first release of a service). */
+  const byHand = (service: string, commit: string) => () =>
+    sluice.release({ service, commit, trigger: { source: 'demo', actor: 'dana@example.com' } });
+  /** Commits an overlay and waits for the router to start the release the push causes. */
+  const byPush = (service: string, repo: string, overlay: string) => async () => {
+    const sha = await commitOverlay(repo, overlay);
+    out(`  ⇡ committed ${overlay} to ${service} (${sha.slice(0, 12)}); waiting for the watcher and router`);
+    return sluice.waitForExecution(releaseIdOf(service, sha), 60_000);
+  };
   const track = async (
     title: string,
-    service: string,
-    commit: string,
+    start: () => Promise<ReleaseRun>,
     expected: Expectation,
     during?: (id: string) => Promise<void>,
   ) => {
-    const run = await sluice.release({
-      service,
-      commit,
-      trigger: { source: 'demo', actor: 'dana@example.com' },
-    });
+    const run = await start();
     out(`▶ ${title}: ${run.releaseId} started`);
     const [report] = await Promise.all([run.done, during?.(run.releaseId)]);
     const ok = expectationMet(report, expected);
@@ -124,26 +140,29 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const delivery = (async () => {
       await track(
         'delivery, approved',
-        GREETER,
-        greeterRepo.sha,
+        byHand(GREETER, greeterRepo.sha),
         { status: 'succeeded', stage: 'Deploy' },
         (id) => approveGreeter(sluice, id, options),
       );
-      const failing = await commitOverlay(greeterRepo.repo, 'greeter-failing-tests');
-      await track('tests fail', GREETER, failing, { status: 'failed', stage: 'Test' });
+      await track('tests fail', byPush(GREETER, greeterRepo.repo, 'greeter-failing-tests'), {
+        status: 'failed',
+        stage: 'Test',
+      });
     })();
     const deployment = (async () => {
-      await track('deployment, first release', CHECKOUT, checkoutRepo.sha, {
+      await track('deployment, first release', byHand(CHECKOUT, checkoutRepo.sha), {
         status: 'succeeded',
         stage: 'Deploy',
       });
-      const green = await commitOverlay(checkoutRepo.repo, 'checkout-v2');
-      await track('deployment, green canary', CHECKOUT, green, { status: 'succeeded', stage: 'Deploy' });
-      const bad = await commitOverlay(checkoutRepo.repo, 'checkout-bad');
-      const report = await track('deployment, bad commit', CHECKOUT, bad, {
-        status: 'rolled_back',
+      await track('deployment, green canary', byPush(CHECKOUT, checkoutRepo.repo, 'checkout-v2'), {
+        status: 'succeeded',
         stage: 'Deploy',
       });
+      const report = await track(
+        'deployment, bad commit',
+        byPush(CHECKOUT, checkoutRepo.repo, 'checkout-bad'),
+        { status: 'rolled_back', stage: 'Deploy' },
+      );
       const deploymentId = report.record?.deploymentId;
       if (deploymentId) {
         const canary = sluice.deployTarget.deploymentReport(deploymentId);
@@ -176,6 +195,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out(`Ledger, outbox (${join(stateDir, 'outbox')}) and artifacts stay in ${stateDir}.`);
     return allOk ? 0 : 1;
   } finally {
+    await watcher.close();
     await sluice.close();
   }
 }

@@ -49,6 +49,11 @@ function actionsOf(handler: HandlerName): string[] {
   return statementsOf(handler).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 }
 
+/** The handlers inside the release (the trigger handlers, github-webhook and router, never touch the ledger). */
+const STEP_HANDLERS: readonly HandlerName[] = HANDLER_NAMES.filter(
+  (h) => h !== 'github-webhook' && h !== 'router',
+);
+
 function holders(action: string): HandlerName[] {
   return HANDLER_NAMES.filter((h) => actionsOf(h).includes(action));
 }
@@ -170,9 +175,13 @@ describe('SluicePipelineStack handlers', () => {
       const props = resources[functionOf[handler]].Properties ?? {};
       expect(props.TracingConfig).toEqual({ Mode: 'Active' });
       expect(props.LoggingConfig).toMatchObject({ LogGroup: { Ref: expect.stringMatching(/LogGroup/) } });
-      expect(envOf(handler)[ENV.tableName]).toEqual({
-        Ref: expect.stringMatching(/^Ledger/),
-      });
+      if (STEP_HANDLERS.includes(handler)) {
+        expect(envOf(handler)[ENV.tableName]).toEqual({
+          Ref: expect.stringMatching(/^Ledger/),
+        });
+      } else {
+        expect(envOf(handler)).not.toHaveProperty(ENV.tableName);
+      }
     }
     for (const group of Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'))) {
       expect(group.Properties?.RetentionInDays).toBeGreaterThan(0);
@@ -277,9 +286,7 @@ describe('SluicePipelineStack least privilege', () => {
       ]);
     }
     expect(holders('states:SendTaskSuccess').sort()).toEqual(['approval-api', 'deploy', 'deployment-events']);
-    expect(HANDLER_NAMES.flatMap((h) => actionsOf(h)).filter((a) => a === 'states:StartExecution')).toEqual(
-      [],
-    );
+    expect(holders('states:StartExecution')).toEqual(['router']);
   });
 
   it('gives approval-api nothing beyond its logs, tracing, ledger, secret and task responses', () => {
@@ -288,7 +295,13 @@ describe('SluicePipelineStack least privilege', () => {
   });
 
   it('scopes each AWS capability to the handlers that use it', () => {
-    expect(holders('secretsmanager:GetSecretValue').sort()).toEqual(['approval-api', 'request-approval']);
+    expect(holders('secretsmanager:GetSecretValue').sort()).toEqual([
+      'approval-api',
+      'github-webhook',
+      'request-approval',
+    ]);
+    expect(holders('events:PutEvents')).toEqual(['github-webhook']);
+    expect(holders('codecommit:GetDifferences').sort()).toEqual(['load-service', 'router']);
     expect(holders('sns:Publish')).toEqual(['request-approval']);
     expect(holders('lambda:UpdateFunctionCode')).toEqual(['stage']);
     expect(holders('lambda:InvokeFunction')).toEqual(['stage']);
@@ -301,7 +314,7 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('codecommit:GetBlob').sort()).toEqual(['build', 'test']);
     expect(holders('codecommit:GetBranch').sort()).toEqual(['build', 'load-service', 'test']);
     expect(holders('kms:GenerateDataKey')).toEqual(['request-approval']);
-    expect(holders('dynamodb:UpdateItem').sort()).toEqual([...HANDLER_NAMES].sort());
+    expect(holders('dynamodb:UpdateItem').sort()).toEqual([...STEP_HANDLERS].sort());
     expect(HANDLER_NAMES.flatMap((h) => actionsOf(h)).filter((a) => a.includes('*'))).toEqual([]);
   });
 
@@ -365,6 +378,9 @@ describe('SluicePipelineStack scale and shape', () => {
       'ArtifactBucketName',
       'LedgerTableName',
       'StateMachineArn',
+      expect.stringMatching(/^TriggersEventBusName/),
+      expect.stringMatching(/^TriggersWebhookSecretArn/),
+      expect.stringMatching(/^TriggersWebhookUrl/),
     ]);
   });
 

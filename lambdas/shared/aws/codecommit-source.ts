@@ -3,15 +3,19 @@ import { dirname, posix, resolve, sep } from 'node:path';
 import {
   type CodeCommitClient,
   type File as CodeCommitFile,
+  type Commit,
+  type Difference,
   GetBlobCommand,
   GetBranchCommand,
   GetCommitCommand,
+  GetDifferencesCommand,
   GetFolderCommand,
 } from '@aws-sdk/client-codecommit';
 import type { SourceConfig } from '../../../lib/catalog/types';
 import { SourceNotFoundError } from '../errors';
 import type { CommitInfo } from '../model';
-import type { SourceRepository } from '../ports';
+import { MAX_RELEASE_COMMITS, type SourceRepository } from '../ports';
+import { MAX_CHANGED_PATHS } from '../triggers';
 import { mapAwsError } from './errors';
 
 /** CodeCommit API calls in flight at once during a checkout (its per-account rate limits are modest). */
@@ -51,19 +55,122 @@ export class CodeCommitSource implements SourceRepository {
     }
     try {
       const out = await this.codeCommit.send(new GetCommitCommand({ repositoryName, commitId }));
-      const commit = out.commit;
-      const author = commit?.author ?? commit?.committer;
-      return {
-        sha: commit?.commitId ?? commitId,
-        author: formatAuthor(author?.name, author?.email),
-        message: (commit?.message ?? '').trimEnd(),
-        time: codeCommitDateToIso(commit?.author?.date) ?? codeCommitDateToIso(commit?.committer?.date) ?? '',
-      };
+      return commitInfoOf(out.commit, commitId);
     } catch (error) {
       throw mapAwsError(error, `CodeCommit GetCommit ${repositoryName}@${commitId}`, (name) =>
         notFound(name, { repository: repositoryName, commit: commitId, byRef: ref !== undefined }),
       );
     }
+  }
+
+  /**
+   * Walks first parents from `untilSha` (GetCommit per commit) until `sinceSha`, keeping the commits that
+   * change `source.path` (GetDifferences against the parent, one page). Bounded: at most `limit` commits kept
+   * and `4 × limit` visited.
+   */
+  async listCommits(
+    source: SourceConfig,
+    untilSha: string,
+    sinceSha?: string,
+    limit = MAX_RELEASE_COMMITS,
+  ): Promise<CommitInfo[]> {
+    const repositoryName = source.repository;
+    const folder = folderPathOf(source.path);
+    const commits: CommitInfo[] = [];
+    let next: string | undefined = untilSha;
+    for (
+      let visited = 0;
+      next && (next !== sinceSha || visited === 0) && commits.length < limit && visited < 4 * limit;
+      visited++
+    ) {
+      const commitId: string = next;
+      let out: { commit?: Commit };
+      try {
+        out = await this.codeCommit.send(new GetCommitCommand({ repositoryName, commitId }));
+      } catch (error) {
+        throw mapAwsError(error, `CodeCommit GetCommit ${repositoryName}@${commitId}`, (name) =>
+          notFound(name, { repository: repositoryName, commit: commitId, byRef: true }),
+        );
+      }
+      const parent = out.commit?.parents?.[0];
+      const info = commitInfoOf(out.commit, commitId);
+      if (
+        commitId === untilSha ||
+        folder === '/' ||
+        (await this.touchesFolder(repositoryName, parent, commitId, folder))
+      ) {
+        commits.push(info);
+      }
+      next = commitId === sinceSha ? undefined : parent;
+    }
+    return commits;
+  }
+
+  private async touchesFolder(
+    repositoryName: string,
+    parent: string | undefined,
+    commitId: string,
+    folder: string,
+  ): Promise<boolean> {
+    const afterPath = folder.slice(1);
+    try {
+      const out = await this.codeCommit.send(
+        new GetDifferencesCommand({
+          repositoryName,
+          ...(parent ? { beforeCommitSpecifier: parent } : {}),
+          afterCommitSpecifier: commitId,
+          beforePath: afterPath,
+          afterPath,
+          MaxResults: 1,
+        }),
+      );
+      return (out.differences ?? []).length > 0;
+    } catch (error) {
+      // The folder did not exist on one side: the commit created or removed it, so it touches it.
+      if ((error as Error).name === 'PathDoesNotExistException') return true;
+      throw mapAwsError(error, `CodeCommit GetDifferences ${repositoryName}@${commitId}`, () => undefined);
+    }
+  }
+
+  /** GetDifferences between two commits, every page; undefined beyond MAX_CHANGED_PATHS or without `fromSha`. */
+  async changedPaths(
+    source: SourceConfig,
+    fromSha: string | undefined,
+    toSha: string,
+  ): Promise<string[] | undefined> {
+    if (!fromSha) return undefined;
+    const repositoryName = source.repository;
+    const paths = new Set<string>();
+    let NextToken: string | undefined;
+    do {
+      let out: { differences?: Difference[]; NextToken?: string };
+      try {
+        out = await this.codeCommit.send(
+          new GetDifferencesCommand({
+            repositoryName,
+            beforeCommitSpecifier: fromSha,
+            afterCommitSpecifier: toSha,
+            ...(NextToken ? { NextToken } : {}),
+          }),
+        );
+      } catch (error) {
+        throw mapAwsError(
+          error,
+          `CodeCommit GetDifferences ${repositoryName} ${fromSha}..${toSha}`,
+          (name) =>
+            name === 'CommitDoesNotExistException'
+              ? new SourceNotFoundError(`${fromSha}..${toSha}`)
+              : undefined,
+        );
+      }
+      for (const d of out.differences ?? []) {
+        if (d.beforeBlob?.path) paths.add(d.beforeBlob.path);
+        if (d.afterBlob?.path) paths.add(d.afterBlob.path);
+      }
+      if (paths.size > MAX_CHANGED_PATHS) return undefined;
+      NextToken = out.NextToken;
+    } while (NextToken);
+    return [...paths].sort();
   }
 
   async checkout(source: SourceConfig, sha: string, intoDir: string): Promise<void> {
@@ -144,6 +251,16 @@ export function codeCommitDateToIso(date: string | undefined): string | undefine
   if (match) return new Date(Number(match[1]) * 1000).toISOString();
   const parsed = Date.parse(date);
   return Number.isNaN(parsed) ? undefined : new Date(parsed).toISOString();
+}
+
+function commitInfoOf(commit: Commit | undefined, commitId: string): CommitInfo {
+  const author = commit?.author ?? commit?.committer;
+  return {
+    sha: commit?.commitId ?? commitId,
+    author: formatAuthor(author?.name, author?.email),
+    message: (commit?.message ?? '').trimEnd(),
+    time: codeCommitDateToIso(commit?.author?.date) ?? codeCommitDateToIso(commit?.committer?.date) ?? '',
+  };
 }
 
 function formatAuthor(name: string | undefined, email: string | undefined): string {

@@ -352,6 +352,28 @@ describe('parseCatalog: source rules', () => {
     ).toMatch(/e\.g\. "main"$/);
   });
 
+  it('accepts source.paths globs (monorepos) and refuses an empty list, absolute or escaping globs', () => {
+    const ok = parseCatalog(
+      withSource({ repository: 'shop', paths: ['services/api/**', '!services/api/docs/**'] }),
+    );
+    expect(ok.ok && ok.catalog.services[0].source.paths).toEqual([
+      'services/api/**',
+      '!services/api/docs/**',
+    ]);
+    expect(problemAt(withSource({ repository: 'r', paths: [] }), 'services[0].source.paths').fix).toMatch(
+      /non-empty array of globs/,
+    );
+    expect(
+      problemAt(withSource({ repository: 'r', paths: ['ok/**', '/etc/**'] }), 'services[0].source.paths[1]'),
+    ).toMatchObject({ received: '"/etc/**"', fix: expect.stringMatching(/relative to the repository root/) });
+    expect(
+      problemAt(withSource({ repository: 'r', paths: ['../x/**'] }), 'services[0].source.paths[0]').fix,
+    ).toMatch(/remove `..`/);
+    expect(
+      problemAt(withSource({ repository: 'r', paths: [3] }), 'services[0].source.paths[0]').received,
+    ).toBe('3');
+  });
+
   it.each(['/abs', '../up', 'a/../../b', 'C:\\x', ''])('refuses the path %j', (path) => {
     expect(problemAt(withSource({ repository: 'r', path }), 'services[0].source.path').received).toBe(
       JSON.stringify(path),

@@ -20,6 +20,12 @@ describe('sluice start (npm start)', () => {
       /Approval link \(signed, single use, expiring\): http:\/\/127\.0\.0\.1:\d+\/approvals\//,
     );
     expect(stdout).toContain('approving through that same page');
+    // Later releases start from a commit: the git watcher sees the push and the router starts the release.
+    expect(stdout).toMatch(
+      /⇡ committed checkout-v2 to checkout \(\w{12}\); waiting for the watcher and router/,
+    );
+    expect(stdout).toMatch(/push to checkout main: \w{12} → \w{12}/);
+    expect(stdout).toMatch(/▶ deployment, green canary: checkout-\w{12} started/);
     expect(stdout).toMatch(/alarm sluice-checkout-error-rate fired/);
     expect(stdout).toMatch(/rollback: \d+ ms from the first failing request/);
     for (const scenario of [

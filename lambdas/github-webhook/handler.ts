@@ -1,0 +1,29 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { EventBridgePushPublisher } from '../shared/aws/eventbridge-push-publisher';
+import { SecretsManagerSigningKeys } from '../shared/aws/secrets-manager-signing-keys';
+import { ENV } from '../shared/env';
+import { logger } from '../shared/observability';
+import { portsFor, requireEnv } from '../shared/wiring';
+import { handleGitHubWebhook } from './github-webhook';
+
+const ports = portsFor(() => ({
+  webhookSecret: new SecretsManagerSigningKeys(
+    new SecretsManagerClient({}),
+    requireEnv(ENV.webhookSecretArn),
+  ),
+  pushes: new EventBridgePushPublisher(new EventBridgeClient({}), requireEnv(ENV.eventBusName)),
+}));
+
+/** The GitHub webhook behind a Lambda function URL (payload format 2.0). */
+export const handler = async (
+  event: LambdaFunctionURLEvent,
+  context: Context,
+): Promise<LambdaFunctionURLResult> => {
+  logger.addContext(context);
+  const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  return handleGitHubWebhook({ headers: event.headers ?? {}, body }, ports(), {
+    log: (message, detail) => logger.info(message, detail),
+  });
+};

@@ -1,0 +1,27 @@
+import { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { Context } from 'aws-lambda';
+import { CodeCommitSource } from '../shared/aws/codecommit-source';
+import { S3CatalogStore } from '../shared/aws/s3-catalog-store';
+import { SfnExecutionStarter } from '../shared/aws/sfn-execution-starter';
+import { ENV } from '../shared/env';
+import { logger } from '../shared/observability';
+import type { RouterEvent } from '../shared/triggers';
+import { portsFor, requireEnv } from '../shared/wiring';
+import { type RouteOutcome, routeEvent } from './router';
+
+const ports = portsFor(() => ({
+  catalog: new S3CatalogStore(new S3Client({}), requireEnv(ENV.catalogBucket), requireEnv(ENV.catalogKey)),
+  source: new CodeCommitSource(new CodeCommitClient({})),
+  executions: new SfnExecutionStarter(new SFNClient({}), requireEnv(ENV.stateMachineArn)),
+}));
+
+/** EventBridge target: CodeCommit state changes and Sluice push events. Throws (so EventBridge retries) only when a start failed. */
+export const handler = async (event: RouterEvent, context: Context): Promise<RouteOutcome> => {
+  logger.addContext(context);
+  const outcome = await routeEvent(event, ports());
+  if (outcome.ignored) logger.info('push ignored', { reason: outcome.ignored, source: event.source });
+  for (const release of outcome.releases) logger.info('release routed', { ...release });
+  return outcome;
+};

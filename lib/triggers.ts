@@ -1,0 +1,159 @@
+import { Aws, CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/env';
+import { CODECOMMIT_DETAIL_TYPE, PUSH_DETAIL_TYPE, PUSH_EVENT_SOURCES } from '../lambdas/shared/triggers';
+import { acknowledgeWildcardResources } from './nag';
+import type { ReleaseStateMachine } from './release-state-machine';
+import { SluiceFunction } from './sluice-function';
+
+export interface SluiceTriggersProps {
+  /** The release state machine the router starts executions of. */
+  readonly releases: Pick<ReleaseStateMachine, 'stateMachineArn' | 'grantStartExecution'>;
+  /** The catalog the router maps repositories and branches to services with. */
+  readonly catalogAsset: s3assets.Asset;
+  /** @default - CloudWatch Logs' own encryption at rest */
+  readonly logEncryptionKey?: kms.IKey;
+  /**
+   * Name of the Sluice event bus that carries normalized push events.
+   * @default - `<stack name>-events`
+   */
+  readonly eventBusName?: string;
+}
+
+/**
+ * What starts releases: an EventBridge rule on CodeCommit's `Repository State Change` events (created or updated
+ * branches), the GitHub webhook (a function URL that checks the signature and puts a normalized push on the
+ * Sluice event bus), a rule on that bus, and the router both rules invoke. Nothing here grows with the catalog.
+ */
+export class SluiceTriggers extends Construct {
+  readonly eventBus: events.EventBus;
+  readonly webhookSecret: secretsmanager.Secret;
+  readonly webhook: SluiceFunction;
+  readonly webhookUrl: lambda.FunctionUrl;
+  readonly router: SluiceFunction;
+  readonly codeCommitRule: events.Rule;
+  readonly pushRule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: SluiceTriggersProps) {
+    super(scope, id);
+    if (!props.releases || !props.catalogAsset) {
+      throw new Error(
+        `SluiceTriggers: releases and catalogAsset are required; received ${JSON.stringify(Object.keys(props ?? {}))}. ` +
+          'Pass the ReleaseStateMachine and the catalog asset of the pipeline stack.',
+      );
+    }
+    if (props.eventBusName !== undefined && !/^[A-Za-z0-9._-]{1,256}$/.test(props.eventBusName)) {
+      throw new Error(
+        `SluiceTriggers: eventBusName must be 1-256 letters, digits, '.', '_' or '-'; received ${JSON.stringify(props.eventBusName)}.`,
+      );
+    }
+
+    // EventBridge encrypts events at rest with an AWS owned key; a customer key would require every publisher to
+    // hold kms:GenerateDataKey as well, and the events carry no secret (repository, branch, commit, paths).
+    this.eventBus = new events.EventBus(this, 'Bus', {
+      eventBusName: props.eventBusName ?? `${Aws.STACK_NAME}-events`,
+      description: 'Sluice: normalized push events (GitHub webhook, local git watchers)',
+    });
+
+    this.webhookSecret = new secretsmanager.Secret(this, 'WebhookSecret', {
+      description: "Sluice: the GitHub webhook's shared secret (paste it into the webhook's Secret field)",
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(this.webhookSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret is shared with GitHub, which cannot read it from Secrets Manager: rotating it means pasting the ' +
+        'new value into each webhook, so it is rotated by hand (put-secret-value, then update GitHub).',
+    });
+
+    this.webhook = new SluiceFunction(this, 'GithubWebhook', {
+      handler: 'github-webhook',
+      description: 'Sluice GitHub webhook: verifies X-Hub-Signature-256, puts pushes on the Sluice event bus',
+      timeout: Duration.seconds(10),
+      logEncryptionKey: props.logEncryptionKey,
+      environment: {
+        [ENV.webhookSecretArn]: this.webhookSecret.secretArn,
+        [ENV.eventBusName]: this.eventBus.eventBusName,
+      },
+    });
+    // GitHub cannot sign AWS requests: the HMAC signature on every delivery is the credential.
+    this.webhookUrl = this.webhook.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    this.eventBus.grantPutEventsTo(this.webhook);
+    this.webhookSecret.grantRead(this.webhook);
+
+    this.router = new SluiceFunction(this, 'Router', {
+      handler: 'router',
+      description: 'Sluice router: maps a push to services and starts one release each (deterministic names)',
+      timeout: Duration.seconds(30),
+      logEncryptionKey: props.logEncryptionKey,
+      environment: {
+        [ENV.stateMachineArn]: props.releases.stateMachineArn,
+        [ENV.catalogBucket]: props.catalogAsset.s3BucketName,
+        [ENV.catalogKey]: props.catalogAsset.s3ObjectKey,
+      },
+    });
+    props.releases.grantStartExecution(this.router);
+    this.router.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.catalogAsset.bucket.arnForObjects(props.catalogAsset.s3ObjectKey)],
+      }),
+    );
+    // CodeCommit events carry no file list; the router asks for it when a service filters by paths.
+    const repositories = this.router.role.stack.formatArn({ service: 'codecommit', resource: '*' });
+    this.router.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['codecommit:GetDifferences'], resources: [repositories] }),
+    );
+    acknowledgeWildcardResources(
+      this.router.role,
+      [repositories],
+      "Read-only GetDifferences on this account's CodeCommit repositories in this region: which repositories hold " +
+        'services is catalog data, changed without a deploy; listing them would grow the policy with the catalog.',
+    );
+
+    const target = new targets.LambdaFunction(this.router.function, {
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(2),
+    });
+    this.codeCommitRule = new events.Rule(this, 'CodeCommitPush', {
+      description: 'Sluice: a CodeCommit branch was created or updated; route it to the services it releases',
+      eventPattern: {
+        source: ['aws.codecommit'],
+        detailType: [CODECOMMIT_DETAIL_TYPE],
+        detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'] },
+      },
+      targets: [target],
+    });
+    this.pushRule = new events.Rule(this, 'NormalizedPush', {
+      description:
+        'Sluice: a normalized push (GitHub webhook, local git); route it to the services it releases',
+      eventBus: this.eventBus,
+      eventPattern: {
+        source: [PUSH_EVENT_SOURCES.github, PUSH_EVENT_SOURCES.localGit],
+        detailType: [PUSH_DETAIL_TYPE],
+      },
+      targets: [target],
+    });
+
+    new CfnOutput(this, 'WebhookUrl', {
+      description: 'GitHub webhook Payload URL (content type application/json, push events)',
+      value: this.webhookUrl.url,
+    });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      description:
+        'GitHub webhook secret: aws secretsmanager get-secret-value --secret-id <this>, paste into GitHub',
+      value: this.webhookSecret.secretArn,
+    });
+    new CfnOutput(this, 'EventBusName', {
+      description: 'Sluice event bus',
+      value: this.eventBus.eventBusName,
+    });
+  }
+}

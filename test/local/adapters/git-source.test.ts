@@ -1,0 +1,64 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SourceConfig } from '../../../lib/catalog/types';
+import { LocalGitSource } from '../../../local/adapters/git-source';
+import { commitFiles, git } from '../../support/git';
+
+let repo: string;
+const shas: string[] = [];
+const source = (path: string): SourceConfig => ({
+  repository: 'mono',
+  provider: 'codecommit',
+  branch: 'main',
+  path,
+});
+const gitSource = new LocalGitSource(join(tmpdir(), 'unused'));
+
+beforeAll(async () => {
+  repo = join(mkdtempSync(join(tmpdir(), 'sluice-git-')), 'mono');
+  mkdirSync(repo);
+  await git(repo, ['init', '--quiet', '--initial-branch=main']);
+  shas.push(await commitFiles(repo, { 'api/a.ts': '1', 'web/w.ts': '1' }, 'Initial'));
+  shas.push(await commitFiles(repo, { 'web/w.ts': '2' }, 'Web change'));
+  shas.push(await commitFiles(repo, { 'api/a.ts': '2' }, 'Api change\n\nWith a body.'));
+  shas.push(await commitFiles(repo, { 'docs/d.md': '1' }, 'Docs'));
+});
+
+const at = (path: string) => ({ ...source(path), localPath: repo });
+
+describe('LocalGitSource.listCommits', () => {
+  it('lists the commits since the live one that touch the service folder, newest first, release commit first', async () => {
+    const commits = await gitSource.listCommits(at('api'), shas[3], shas[0]);
+    expect(commits.map((c) => c.message)).toEqual(['Docs', 'Api change\n\nWith a body.']);
+    expect(commits[1]).toMatchObject({ sha: shas[2], author: 'Eve <eve@example.com>' });
+    expect(Number.isNaN(Date.parse(commits[1].time))).toBe(false);
+  });
+
+  it('lists every commit for path ".", bounded by the limit, and the release commit alone when it is live', async () => {
+    expect((await gitSource.listCommits(at('.'), shas[3])).map((c) => c.sha)).toEqual([...shas].reverse());
+    expect((await gitSource.listCommits(at('.'), shas[3], undefined, 2)).map((c) => c.sha)).toEqual([
+      shas[3],
+      shas[2],
+    ]);
+    expect((await gitSource.listCommits(at('api'), shas[2], shas[2])).map((c) => c.sha)).toEqual([shas[2]]);
+  });
+
+  it('falls back to the newest commits when the live commit is not in the history', async () => {
+    const commits = await gitSource.listCommits(at('web'), shas[2], 'f'.repeat(40));
+    expect(commits.map((c) => c.message)).toEqual(['Api change\n\nWith a body.', 'Web change', 'Initial']);
+  });
+});
+
+describe('LocalGitSource.changedPaths', () => {
+  it('names the files between two commits, and answers unknown without a previous head', async () => {
+    expect(await gitSource.changedPaths(at('.'), shas[0], shas[3])).toEqual([
+      'api/a.ts',
+      'docs/d.md',
+      'web/w.ts',
+    ]);
+    expect(await gitSource.changedPaths(at('.'), undefined, shas[3])).toBeUndefined();
+    expect(await gitSource.changedPaths(at('.'), 'f'.repeat(40), shas[3])).toBeUndefined();
+  });
+});
