@@ -4,6 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import * as approvalApi from '../lambdas/approval-api';
+import * as approvalExpiry from '../lambdas/approval-expiry';
 import * as build from '../lambdas/build';
 import * as deploy from '../lambdas/deploy';
 import * as deploymentEvents from '../lambdas/deployment-events';
@@ -26,4 +27,5 @@ export const HANDLER_MODULES: Record<HandlerName, { handler: LambdaHandler }> = 
   record,
   'deployment-events': deploymentEvents,
   'approval-api': approvalApi,
+  'approval-expiry': approvalExpiry,
 };

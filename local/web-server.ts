@@ -6,7 +6,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../lambdas/approval-api/approval-api';
 import type { Ledger } from '../lambdas/shared/ledger';
+import type { Ports } from '../lambdas/shared/wiring';
 import type { Catalog } from '../lib/catalog/types';
+import { handleApprovalsApi } from './approval-gate';
 import { functionUrlEvent } from './deploy-target/function-url-event';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
@@ -16,6 +18,8 @@ export interface LocalWebServerOptions {
   readonly port: number;
   readonly ledger: Ledger;
   readonly catalog: Catalog;
+  /** Enables the CLI's JSON API under /api/ (bearer token from runtime.json). @default - no API */
+  readonly api?: { readonly token: string; readonly ports: () => Pick<Ports, 'tasks' | 'clock'> };
 }
 
 /** Reads at most `limit` + 1 bytes, so an oversize body is detected without buffering all of it. */
@@ -62,7 +66,16 @@ export class LocalWebServer {
     options: LocalWebServerOptions,
   ): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    if (path.startsWith('/approvals/')) {
+    if (path.startsWith('/api/') && options.api) {
+      const body = await readBody(req, MAX_BODY_BYTES);
+      await handleApprovalsApi(req, res, body, {
+        ...options.api,
+        ledger: options.ledger,
+        catalog: options.catalog,
+      });
+      return;
+    }
+    if (path.startsWith('/approvals/') || path === '/slack/interactions') {
       const body = await readBody(req, MAX_BODY_BYTES);
       const result = (await HANDLER_MODULES['approval-api'].handler(
         functionUrlEvent(req, Buffer.from(body)) as never,

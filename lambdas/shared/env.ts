@@ -8,6 +8,10 @@ export const ENV = {
   approvalBaseUrl: 'SLUICE_APPROVAL_BASE_URL',
   approvalTopicArn: 'SLUICE_APPROVAL_TOPIC_ARN',
   stateMachineArn: 'SLUICE_STATE_MACHINE_ARN',
+  slackSecretArn: 'SLUICE_SLACK_SECRET_ARN',
+  expiryFunctionArn: 'SLUICE_EXPIRY_FUNCTION_ARN',
+  schedulerRoleArn: 'SLUICE_SCHEDULER_ROLE_ARN',
+  scheduleGroup: 'SLUICE_SCHEDULE_GROUP',
 } as const;
 
 /** Handler folders under lambdas/; each has index.ts exporting `handler`. Also the `Sluice::Handler` metadata value. */
@@ -21,5 +25,6 @@ export const HANDLER_NAMES = [
   'record',
   'deployment-events',
   'approval-api',
+  'approval-expiry',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];

@@ -9,8 +9,10 @@ import type {
   CatalogStore,
   Clock,
   DeployTarget,
+  ExpiryScheduler,
   Notifier,
   SigningKeyProvider,
+  SlackChannel,
   SourceRepository,
   TaskCallbacks,
 } from './ports';
@@ -29,6 +31,13 @@ export interface Ports {
   readonly workDir: string;
   /** Base URL of the approval page, e.g. https://abc.lambda-url.us-east-1.on.aws */
   readonly approvalBaseUrl: string;
+  /** Schedules each approval request's expiry. */
+  readonly expiryScheduler: ExpiryScheduler;
+  readonly slack: SlackChannel;
+  /**
+   * Time compression of approval expiry: 1 in AWS; the local runtime's timeScale, so 72 h last 72 min at 60.
+   */
+  readonly timeScale: number;
 }
 
 let localPorts: Ports | undefined;

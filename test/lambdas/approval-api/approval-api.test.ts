@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApprovalApiPorts,
@@ -7,6 +10,7 @@ import {
 import { approvalLink, formToken } from '../../../lambdas/shared/approval-links';
 import type { ApprovalRecord, Ledger } from '../../../lambdas/shared/ledger';
 import { LocalTaskBroker } from '../../../local/adapters/task-broker';
+import { localSlack } from '../../../local/approval-gate';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef');
@@ -22,7 +26,13 @@ beforeAll(async () => {
   db = await startTestLedger();
   ledger = await db.newLedger();
   broker = new LocalTaskBroker();
-  ports = { ledger, tasks: broker, signingKeys: { signingKey: async () => key }, clock: { now: () => now } };
+  ports = {
+    ledger,
+    tasks: broker,
+    signingKeys: { signingKey: async () => key },
+    clock: { now: () => now },
+    slack: localSlack(mkdtempSync(join(tmpdir(), 'sluice-slack-')), undefined),
+  };
 });
 afterAll(async () => db?.stop());
 
