@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -43,9 +43,10 @@ export class ApprovalGate extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const groupName = props.scheduleGroupName ?? `${stack.stackName}-approvals`;
-    if (!/^[0-9a-zA-Z-_.]{1,64}$/.test(groupName) && !groupName.includes('${Token')) {
+    if (!Token.isUnresolved(groupName) && !/^[0-9a-zA-Z-_.]{1,64}$/.test(groupName)) {
       throw new Error(
-        `ApprovalGate: scheduleGroupName must be 1-64 letters, digits, '-', '_' or '.'; received ${JSON.stringify(groupName)}.`,
+        `ApprovalGate: scheduleGroupName must be 1-64 letters, digits, '-', '_' or '.'; received ${JSON.stringify(groupName)}. ` +
+          'Pass a shorter scheduleGroupName (the default is `<stack name>-approvals`).',
       );
     }
 
@@ -119,11 +120,11 @@ export class ApprovalGate extends Construct {
     props.releases.grantTaskResponse(props.approvalExpiry);
     props.releases.grantTaskResponse(request);
 
-    new CfnOutput(this, 'SlackInteractionsUrl', {
+    new CfnOutput(stack, 'SlackInteractionsUrl', {
       description: 'Slack app → Interactivity & Shortcuts → Request URL',
       value: Fn.join('', [props.approvalBaseUrl, 'slack/interactions']),
     });
-    new CfnOutput(this, 'SlackSecretArn', {
+    new CfnOutput(stack, 'SlackSecretArn', {
       description: 'Put {"signingSecret": "...", "webhookUrl": "https://hooks.slack.com/services/..."} here',
       value: this.slackSecret.secretArn,
     });

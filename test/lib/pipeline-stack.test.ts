@@ -265,18 +265,27 @@ describe('SluicePipelineStack handlers', () => {
 });
 
 describe('SluicePipelineStack least privilege', () => {
-  it('lets only approval-api, deployment-events and deploy resume executions, and only that', () => {
-    for (const handler of ['approval-api', 'deployment-events', 'deploy'] as const) {
+  it('lets only the approval handlers, deployment-events and deploy resume executions, and only that', () => {
+    const resumers = [
+      'approval-api',
+      'approval-expiry',
+      'request-approval',
+      'deployment-events',
+      'deploy',
+    ] as const;
+    for (const handler of resumers) {
       const states = statementsOf(handler).filter((s) => JSON.stringify(s.Action).includes('states:'));
+      // Only success and failure (no heartbeats are used), only on this state machine.
       expect(states).toEqual([
         {
           Effect: 'Allow',
-          Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
           Resource: stateMachineArn,
         },
       ]);
     }
-    expect(holders('states:SendTaskSuccess').sort()).toEqual(['approval-api', 'deploy', 'deployment-events']);
+    expect(holders('states:SendTaskSuccess').sort()).toEqual([...resumers].sort());
+    expect(holders('states:SendTaskHeartbeat')).toEqual([]);
     expect(HANDLER_NAMES.flatMap((h) => actionsOf(h)).filter((a) => a === 'states:StartExecution')).toEqual(
       [],
     );
@@ -289,6 +298,8 @@ describe('SluicePipelineStack least privilege', () => {
 
   it('scopes each AWS capability to the handlers that use it', () => {
     expect(holders('secretsmanager:GetSecretValue').sort()).toEqual(['approval-api', 'request-approval']);
+    expect(holders('scheduler:CreateSchedule')).toEqual(['request-approval']);
+    expect(holders('iam:PassRole')).toEqual(['request-approval']);
     expect(holders('sns:Publish')).toEqual(['request-approval']);
     expect(holders('lambda:UpdateFunctionCode')).toEqual(['stage']);
     expect(holders('lambda:InvokeFunction')).toEqual(['stage']);
@@ -364,6 +375,8 @@ describe('SluicePipelineStack scale and shape', () => {
       'ApprovalUrl',
       'ArtifactBucketName',
       'LedgerTableName',
+      'SlackInteractionsUrl',
+      'SlackSecretArn',
       'StateMachineArn',
     ]);
   });
