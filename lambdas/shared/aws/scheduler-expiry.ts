@@ -11,9 +11,12 @@ export interface SchedulerExpiryOptions {
   readonly groupName?: string;
 }
 
-/** `at()` takes a UTC wall-clock time without zone or fractions: yyyy-mm-ddThh:mm:ss. */
+/**
+ * `at()` takes a UTC wall-clock time without zone or fractions: yyyy-mm-ddThh:mm:ss. Rounded up, so the
+ * schedule never fires before the expiry (the handler would find the request not yet due).
+ */
 export function atExpression(at: Date): string {
-  return `at(${at.toISOString().slice(0, 19)})`;
+  return `at(${new Date(Math.ceil(at.getTime() / 1000) * 1000).toISOString().slice(0, 19)})`;
 }
 
 /**
