@@ -86,7 +86,10 @@ export async function recordRelease(input: RecordInput, ports: RecordPorts): Pro
       });
     }
     if (outcome.status === 'succeeded' && input.deploy) {
-      const started = previousStageEnd(existing.stages, 'Deploy') ?? existing.startedAt;
+      const previous = previousStageEnd(existing.stages, 'Deploy') ?? existing.startedAt;
+      // A scheduled release waited in ScheduledRelease: Deploy started at its release time, not at the decision.
+      const held = input.approval?.releaseAt;
+      const started = held && held > previous ? held : previous;
       await ports.ledger.recordStage(
         releaseId,
         'Deploy',

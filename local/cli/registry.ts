@@ -1,3 +1,4 @@
+import { approvalsCommand, approveCommand, rejectCommand } from './approvals';
 import type { Command } from './command';
 import { releaseCommand } from './release';
 import { startCommand } from './start';
@@ -7,4 +8,11 @@ import { validateCommand } from './validate';
  * Every command the CLI knows, in the order `sluice --help` lists them.
  * To add one: write `local/cli/<name>.ts` exporting a Command, then add it here.
  */
-export const commands: readonly Command[] = [startCommand, releaseCommand, validateCommand];
+export const commands: readonly Command[] = [
+  startCommand,
+  releaseCommand,
+  validateCommand,
+  approvalsCommand,
+  approveCommand,
+  rejectCommand,
+];
