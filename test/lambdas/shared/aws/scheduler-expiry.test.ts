@@ -37,7 +37,9 @@ describe('SchedulerExpiry', () => {
   });
 
   it('treats an existing schedule of the same name (a retried request) as done', async () => {
-    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
     await expect(expiry().schedule('id-1234567890', new Date())).resolves.toBeUndefined();
   });
 
