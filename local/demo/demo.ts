@@ -3,7 +3,7 @@
  *   greeter  (delivery):   approved through the approval page → deployed; then a commit whose tests fail.
  *   checkout (deployment): first release; a green canary; a bad commit → alarm → automatic rollback.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ReleaseStatus, StageName } from '../../lambdas/shared/model';
@@ -11,6 +11,7 @@ import { requireCatalogFile } from '../../lib/catalog/load';
 import { decideViaPage } from '../approve-via-page';
 import { LocalSluice, type ReleaseReport } from '../runtime';
 import { commitOverlay, seedRepository } from './git-fixtures';
+import { SlackReceiver } from './slack-receiver';
 import { formatSummary, type SummaryRow } from './summary';
 
 export interface DemoOptions {
@@ -41,8 +42,9 @@ async function approveGreeter(sluice: LocalSluice, releaseId: string, options: D
   const out = options.out ?? console.log;
   const { link, approver, file } = await sluice.waitForApprovalLink(releaseId, 120_000);
   out('');
-  out(`  ✉  Approval requested for ${releaseId}. Email for ${approver} written to ${file}`);
-  out(`     Approval link (signed, single use, expiring): ${link}`);
+  out(`  ✉  Approval requested for ${releaseId}. Email for ${approver} written to ${file}:`);
+  for (const line of (await readFile(file, 'utf8')).trimEnd().split('\n')) out(`     │ ${line}`);
+  out(`     Approval page (signed, single use, expiring link): ${link}`);
   if (options.interactive) {
     out(
       '     Open it in a browser and click Approve, or press Enter here to approve through the page for you.',
@@ -88,10 +90,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const checkoutRepo = await seedRepository(reposDir, CHECKOUT);
   out(`Seeded local git repositories for ${GREETER} and ${CHECKOUT} in ${reposDir}`);
 
+  // Slack's incoming webhook, played by a receiver on 127.0.0.1 that prints each post.
+  const slack = await SlackReceiver.start();
+  slack.onPost((post) => {
+    out(`  💬 Slack ${post.path === '/hook' ? 'post' : 'update'}: ${post.text}`);
+    if (post.buttons.length) out(`     buttons: ${post.buttons.map((b) => `[${b}]`).join(' ')}`);
+  });
   const sluice = await LocalSluice.start({
     catalogFile: options.catalogFile,
     stateDir,
     reposDir,
+    slackWebhookUrl: `${slack.url}/hook`,
     timeScale: options.timeScale ?? 60,
     ...(options.port !== undefined ? { port: options.port } : {}),
     log: (line) => out(`  · ${line}`),
@@ -177,5 +186,6 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     return allOk ? 0 : 1;
   } finally {
     await sluice.close();
+    await slack.close();
   }
 }
