@@ -153,9 +153,11 @@ export class LedgerConflictError extends Error {
 const releaseKey = (releaseId: string) => ({ PK: `RELEASE#${releaseId}`, SK: 'RELEASE' });
 const serviceKey = (service: string) => ({ PK: `SERVICE#${service}`, SK: 'STATE' });
 const approvalKey = (approvalId: string) => ({ PK: `APPROVAL#${approvalId}`, SK: 'APPROVAL' });
+/** Orders audit lines written by one process within the same millisecond; the random part keeps keys unique. */
+let auditSequence = 0;
 const auditKey = (approvalId: string, at: string) => ({
   PK: `APPROVAL#${approvalId}`,
-  SK: `AUDIT#${at}#${Math.random().toString(36).slice(2, 10)}`,
+  SK: `AUDIT#${at}#${String(++auditSequence % 1e6).padStart(6, '0')}${Math.random().toString(36).slice(2, 8)}`,
 });
 const deploymentKey = (deploymentId: string) => ({ PK: `DEPLOYMENT#${deploymentId}`, SK: 'DEPLOYMENT' });
 
