@@ -71,9 +71,10 @@ export async function requestApproval(
   const details = approvalDetails(input);
   const commits = input.release.commits?.length ? input.release.commits : [input.release.commit];
 
-  // Supersede: a newer release of the same service replaces any request still pending at the gate.
+  // Supersede: a newer release of the same service replaces any request still pending at the gate (also an
+  // earlier attempt of this very task, whose token died when the task was retried).
   for (const older of await ports.ledger.listApprovals(input.config.name)) {
-    if (older.status !== 'pending' || older.releaseId === input.releaseId) continue;
+    if (older.status !== 'pending') continue;
     await endPending(
       older,
       {

@@ -81,8 +81,11 @@ export function describeWindow(w: ReleaseWindow): string {
 }
 
 const MINUTE = 60_000;
-/** A year of minutes: a valid window opens within a week, so this only stops a configuration that never opens. */
-const MAX_STEPS = 366 * 24 * 60;
+/**
+ * Minute steps outside freezes: a weekly window opens within a week (8 days leave room for daylight-saving
+ * shifts), so more steps mean a configuration that never opens.
+ */
+const MAX_STEPS = 8 * 24 * 60;
 
 /**
  * The earliest time at or after `from` inside some window (any time when there are none) and outside every
@@ -112,6 +115,6 @@ export function nextReleaseTime(
     t = (Math.floor(t / MINUTE) + 1) * MINUTE;
   }
   throw new RangeError(
-    `No release window opens within a year of ${from.toISOString()}; check the catalog's approval.windows and approval.freezes`,
+    `No release window opens within 8 days of ${new Date(t).toISOString()}; check the catalog's approval.windows and approval.freezes`,
   );
 }

@@ -65,11 +65,10 @@ export class LocalGitSource implements SourceRepository {
         errors += d.toString();
       });
       archive.stdout.pipe(untar.stdin);
-      let archiveCode: number | null = null;
-      archive.on('close', (code) => {
-        archiveCode = code;
-      });
-      untar.on('close', (code) => {
+      // Both must have exited: tar can close before git's 'close' event arrives.
+      const exited = (child: typeof archive | typeof untar) =>
+        new Promise<number | null>((resolveExit) => child.on('close', resolveExit));
+      Promise.all([exited(archive), exited(untar)]).then(([archiveCode, code]) => {
         if (archiveCode === 0 && code === 0) done();
         else
           fail(

@@ -147,6 +147,16 @@ describe('requestApproval', () => {
     );
   });
 
+  it('closes the request of an earlier attempt of the same task (retried), whose token is dead', async () => {
+    const first = input('greeter-eeeeeeeeeeee');
+    const { approvalId: firstId } = await requestApproval(first, ports); // no waiter: the token is dead
+    const retry = { ...input('greeter-eeeeeeeeeeee'), taskToken: broker.mint() };
+    broker.wait(retry.taskToken).catch(() => undefined);
+    const { approvalId } = await requestApproval(retry, ports);
+    expect((await ledger.getApproval(firstId))?.status).toBe('superseded');
+    expect((await ledger.getApproval(approvalId))?.status).toBe('pending');
+  });
+
   it('compresses expiry by the time scale (the local runtime)', async () => {
     const { approvalId } = await requestApproval(input('greeter-dddddddddddd'), {
       ...ports,
