@@ -39,7 +39,10 @@ export const RELEASE_TIMEOUTS = {
   build: 900,
   test: 900,
   stage: 300,
-  /** The approval handler enforces each service's own, shorter expiry; this is the outer bound. */
+  /**
+   * The outer bound of an approval: each service's own expiry (expiresAfterHours, at most 168 by the catalog
+   * validator) ends it first, through the approval-expiry schedule.
+   */
   requestApproval: 7 * 24 * 3600,
   /** The slowest linear deployment config (Linear10PercentEvery10Minutes) takes 100 minutes, plus bake time. */
   deploy: 3 * 3600,

@@ -57,7 +57,8 @@ export const CATALOG_DEFAULTS = {
   deploy: DeployConfig;
 };
 
-const MAX_EXPIRY_HOURS = 720;
+/** The RequestApproval task's own timeout (RELEASE_TIMEOUTS.requestApproval, 7 days) bounds an approval's life. */
+const MAX_EXPIRY_HOURS = 168;
 
 // ---------------------------------------------------------------------------------------------------------
 // Suggestions
@@ -521,7 +522,7 @@ function checkApproval(c: Checker, value: unknown, path: string): ApprovalPolicy
     default: CATALOG_DEFAULTS.approval.expiresAfterHours,
     integer: true,
     accept: (n) => n >= 1 && n <= MAX_EXPIRY_HOURS,
-    fix: `use a whole number of hours from 1 to ${MAX_EXPIRY_HOURS} (30 days)`,
+    fix: `use a whole number of hours from 1 to ${MAX_EXPIRY_HOURS} (7 days, the approval task's timeout)`,
   });
   const channelsPath = childPath(path, 'channels');
   let channels: ApprovalChannel[] = [...CATALOG_DEFAULTS.approval.channels];

@@ -281,8 +281,8 @@ describe('parseCatalog: approval rules', () => {
     ).toBe('"1"');
   });
 
-  it('keeps expiresAfterHours between 1 and 720', () => {
-    for (const hours of [0, 721, -5]) {
+  it('keeps expiresAfterHours between 1 and 168 (the approval task times out after 7 days)', () => {
+    for (const hours of [0, 169, 720, -5]) {
       expect(
         problemAt(
           withApproval({ approvers: ['a@x.io'], expiresAfterHours: hours }),
@@ -291,10 +291,10 @@ describe('parseCatalog: approval rules', () => {
       ).toEqual({
         path: 'services[0].approval.expiresAfterHours',
         received: String(hours),
-        fix: 'use a whole number of hours from 1 to 720 (30 days)',
+        fix: "use a whole number of hours from 1 to 168 (7 days, the approval task's timeout)",
       });
     }
-    expect(parseCatalog(withApproval({ approvers: ['a@x.io'], expiresAfterHours: 720 })).ok).toBe(true);
+    expect(parseCatalog(withApproval({ approvers: ['a@x.io'], expiresAfterHours: 168 })).ok).toBe(true);
   });
 
   it('accepts only email and slack channels, at least one, no duplicates', () => {
