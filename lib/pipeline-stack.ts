@@ -24,6 +24,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ENV, type HandlerName } from '../lambdas/shared/env';
+import { ApprovalGate } from './approval-gate';
 import type { Catalog } from './catalog/types';
 import { EsbuildLayer } from './esbuild-layer';
 import { LedgerTable } from './ledger-table';
@@ -70,6 +71,7 @@ export class SluicePipelineStack extends Stack {
   readonly approvalUrl: lambda.FunctionUrl;
   readonly signingSecret: secretsmanager.Secret;
   readonly approvalTopic: sns.Topic;
+  readonly approvalGate: ApprovalGate;
   readonly key: kms.Key;
   readonly catalogAsset: s3assets.Asset;
   /** The catalog file shipped in `catalogAsset`: `catalogFile`, or the one written at synth. */
@@ -218,6 +220,10 @@ export class SluicePipelineStack extends Stack {
         timeout: Duration.seconds(10),
         environment: { [ENV.signingSecretArn]: this.signingSecret.secretArn },
       }),
+      'approval-expiry': fn('approval-expiry', {
+        description: 'Sluice: ends an approval request left undecided at its expiry',
+        timeout: Duration.seconds(30),
+      }),
     };
 
     this.releases = new ReleaseStateMachine(this, 'Releases', {
@@ -254,6 +260,13 @@ export class SluicePipelineStack extends Stack {
     });
 
     this.grantLeastPrivilege(functions);
+    this.approvalGate = new ApprovalGate(this, 'ApprovalGate', {
+      requestApproval: functions['request-approval'],
+      approvalApi: functions['approval-api'],
+      approvalExpiry: functions['approval-expiry'],
+      releases: this.releases,
+      approvalBaseUrl: this.approvalUrl.url,
+    });
 
     this.triggers = new SluiceTriggers(this, 'Triggers', {
       releases: this.releases,
@@ -343,9 +356,8 @@ export class SluicePipelineStack extends Stack {
       }),
     );
 
-    // Resuming executions: the approval page (decisions), the CodeDeploy event handler (deployment ends), and
-    // Deploy itself when the staged version is already live and there is nothing to shift.
-    this.releases.grantTaskResponse(f['approval-api']);
+    // Resuming executions: the CodeDeploy event handler (deployment ends), and Deploy itself when the staged
+    // version is already live and there is nothing to shift. The approval handlers' grants are in ApprovalGate.
     this.releases.grantTaskResponse(f['deployment-events']);
     this.releases.grantTaskResponse(f.deploy);
   }

@@ -22,6 +22,7 @@ export const RELEASE_STATES = {
   mode: 'Mode',
   requestApproval: 'RequestApproval',
   approvalDecision: 'ApprovalDecision',
+  scheduledRelease: 'ScheduledRelease',
   deploy: 'Deploy',
   record: 'Record',
   outcome: 'Outcome',
@@ -38,7 +39,10 @@ export const RELEASE_TIMEOUTS = {
   build: 900,
   test: 900,
   stage: 300,
-  /** The approval handler enforces each service's own, shorter expiry; this is the outer bound. */
+  /**
+   * The outer bound of an approval: each service's own expiry (expiresAfterHours, at most 168 by the catalog
+   * validator) ends it first, through the approval-expiry schedule.
+   */
   requestApproval: 7 * 24 * 3600,
   /** The slowest linear deployment config (Linear10PercentEvery10Minutes) takes 100 minutes, plus bake time. */
   deploy: 3 * 3600,
@@ -87,8 +91,8 @@ export interface ReleaseStateMachineProps {
 }
 
 /**
- * The release workflow: LoadService -> Build -> Test -> Stage -> Mode -> [RequestApproval -> ApprovalDecision]
- * -> Deploy -> Record -> Outcome. Delivery and deployment differ at exactly one Choice (`Mode`). Long waits
+ * The release workflow: LoadService -> Build -> Test -> Stage -> Mode -> [RequestApproval -> ApprovalDecision
+ * -> ScheduledRelease (Wait)] -> Deploy -> Record -> Outcome. Delivery and deployment differ at exactly one Choice (`Mode`). Long waits
  * (approval, CodeDeploy bake time) are task tokens, never poll loops, so a green release passes ~9 states
  * whatever its bake time.
  */
@@ -174,7 +178,16 @@ export class ReleaseStateMachine extends Construct {
           new sfn.Choice(this, RELEASE_STATES.approvalDecision, {
             stateName: RELEASE_STATES.approvalDecision,
           })
-            .when(sfn.Condition.stringEquals('$.approval.decision', 'approved'), deploy)
+            .when(
+              sfn.Condition.stringEquals('$.approval.decision', 'approved'),
+              // Waits until the approved release time (the approvers' choice, moved into the next open
+              // release window outside any freeze); a time already past continues at once. One state, no loop.
+              new sfn.Wait(this, RELEASE_STATES.scheduledRelease, {
+                stateName: RELEASE_STATES.scheduledRelease,
+                comment: 'Holds an approved release until its release time (approval.releaseAt)',
+                time: sfn.WaitTime.timestampPath('$.approval.releaseAt'),
+              }).next(deploy),
+            )
             .otherwise(record),
         ),
       )
@@ -249,11 +262,11 @@ export class ReleaseStateMachine extends Construct {
       : machine.stateMachineArn;
   }
 
-  /** Lets `grantee` resume or fail a paused task (SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat). */
+  /** Lets `grantee` resume or fail a paused task (SendTaskSuccess, SendTaskFailure; no heartbeats are used). */
   grantTaskResponse(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
       resourceArns: [this.stateMachineArn],
     });
   }

@@ -4,6 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import * as approvalApi from '../lambdas/approval-api';
+import * as approvalExpiry from '../lambdas/approval-expiry';
 import * as build from '../lambdas/build';
 import * as deploy from '../lambdas/deploy';
 import * as deploymentEvents from '../lambdas/deployment-events';
@@ -30,4 +31,5 @@ export const HANDLER_MODULES: Record<HandlerName, { handler: LambdaHandler }> = 
   'approval-api': approvalApi,
   'github-webhook': githubWebhook,
   router,
+  'approval-expiry': approvalExpiry,
 };

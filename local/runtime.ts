@@ -3,7 +3,7 @@
  * handler module its Lambda runs, the ledger in DynamoDB Local, and local implementations of the ports.
  */
 import './polyfills';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -22,6 +22,7 @@ import { LocalEventBus } from './adapters/local-event-bus';
 import { LocalSigningKeys } from './adapters/local-keys';
 import { OutboxNotifier } from './adapters/outbox-notifier';
 import { LocalTaskBroker } from './adapters/task-broker';
+import { LocalExpiryTimers, localSlack, newApiToken, type RuntimeInfo } from './approval-gate';
 import {
   type AslDefinition,
   extractLocalDefinition,
@@ -51,6 +52,12 @@ export interface LocalSluiceOptions {
   readonly trafficPerSecond?: number;
   /** Progress lines. @default - silent */
   readonly log?: (line: string) => void;
+  /**
+   * Time compression of approval expiry (72 h last 72 min at 60). @default timeScale
+   */
+  readonly approvalTimeScale?: number;
+  /** Slack incoming webhook on 127.0.0.1 for services with the `slack` channel. @default - Slack not posted */
+  readonly slackWebhookUrl?: string;
 }
 
 export interface StartReleaseRequest {
@@ -108,6 +115,8 @@ export class LocalSluice {
     readonly deployTarget: LocalDeployTarget,
     readonly web: LocalWebServer,
     private readonly broker: LocalTaskBroker,
+    readonly expiry: LocalExpiryTimers,
+    readonly ports: Ports,
   ) {}
 
   static async start(options: LocalSluiceOptions): Promise<LocalSluice> {
@@ -128,6 +137,7 @@ export class LocalSluice {
     const dynamo = await startDynamoDbLocal();
     let web: LocalWebServer | undefined;
     let deployTarget: LocalDeployTarget | undefined;
+    let expiryTimers: LocalExpiryTimers | undefined;
     try {
       await createTableFromTemplate(dynamo.client, TABLE_NAME, table);
       const ledger = new Ledger(
@@ -138,7 +148,22 @@ export class LocalSluice {
       const outbox = new OutboxNotifier(join(stateDir, 'outbox'));
       const artifacts = new FolderArtifactStore(join(stateDir, 'artifacts'));
       const source = new LocalGitSource(options.reposDir ?? join(stateDir, 'repos'));
-      web = await LocalWebServer.start({ port: options.port ?? 0, ledger, catalog });
+      const apiToken = newApiToken();
+      let portsRef: Ports | undefined;
+      web = await LocalWebServer.start({
+        port: options.port ?? 0,
+        ledger,
+        catalog,
+        api: {
+          token: apiToken,
+          ports: () => {
+            if (!portsRef) throw new Error('The local runtime is still starting');
+            return portsRef;
+          },
+        },
+      });
+      const expiry = new LocalExpiryTimers();
+      expiryTimers = expiry;
       deployTarget = new LocalDeployTarget({
         artifacts,
         workDir: join(stateDir, 'versions'),
@@ -177,8 +202,14 @@ export class LocalSluice {
         },
         pushes: new LocalEventBus(),
         webhookSecret: new LocalSigningKeys(join(stateDir, 'webhook-secret'), 'text'),
+        expiryScheduler: expiry,
+        slack: localSlack(stateDir, options.slackWebhookUrl),
+        timeScale: options.approvalTimeScale ?? options.timeScale ?? 60,
       };
+      portsRef = ports;
       useLocalPorts(ports);
+      const info: RuntimeInfo = { url: web.url, token: apiToken, pid: process.pid };
+      await writeFile(join(stateDir, 'runtime.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
       self = new LocalSluice(
         options,
         catalog,
@@ -191,9 +222,12 @@ export class LocalSluice {
         deployTarget,
         web,
         broker,
+        expiry,
+        ports,
       );
       return self;
     } catch (error) {
+      expiryTimers?.close();
       await deployTarget?.close();
       await web?.close();
       await dynamo.stop();
@@ -403,6 +437,8 @@ export class LocalSluice {
     if (this.closed) return;
     this.closed = true;
     useLocalPorts(undefined);
+    this.expiry.close();
+    await rm(join(resolve(this.options.stateDir), 'runtime.json'), { force: true });
     await this.deployTarget.close();
     await this.web.close();
     await this.dynamo.stop();

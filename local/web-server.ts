@@ -8,7 +8,9 @@ import { MAX_BODY_BYTES } from '../lambdas/approval-api/approval-api';
 import { DEFAULT_MAX_BODY_BYTES } from '../lambdas/github-webhook/github-webhook';
 import { parseDuration } from '../lambdas/shared/dora';
 import type { Ledger } from '../lambdas/shared/ledger';
+import type { Ports } from '../lambdas/shared/wiring';
 import type { Catalog } from '../lib/catalog/types';
+import { handleApprovalsApi } from './approval-gate';
 import { functionUrlEvent } from './deploy-target/function-url-event';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
@@ -19,6 +21,8 @@ export interface LocalWebServerOptions {
   readonly port: number;
   readonly ledger: Ledger;
   readonly catalog: Catalog;
+  /** Enables the CLI's JSON API under /api/ (bearer token from runtime.json). @default - no API */
+  readonly api?: { readonly token: string; readonly ports: () => Pick<Ports, 'tasks' | 'clock'> };
 }
 
 /** Reads at most `limit` + 1 bytes, so an oversize body is detected without buffering all of it. */
@@ -82,7 +86,17 @@ export class LocalWebServer {
     options: LocalWebServerOptions,
   ): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    if (path.startsWith('/approvals/')) {
+    // `/api/status` is the read-only status (below); the rest of `/api/` is the token-guarded approvals API.
+    if (path.startsWith('/api/') && path !== '/api/status' && options.api) {
+      const body = await readBody(req, MAX_BODY_BYTES);
+      await handleApprovalsApi(req, res, body, {
+        ...options.api,
+        ledger: options.ledger,
+        catalog: options.catalog,
+      });
+      return;
+    }
+    if (path.startsWith('/approvals/') || path === '/slack/interactions') {
       await LocalWebServer.functionUrl('approval-api', MAX_BODY_BYTES, req, res);
       return;
     }

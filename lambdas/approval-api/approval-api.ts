@@ -1,16 +1,24 @@
+import {
+  approvalsSoFar,
+  closedMessage,
+  decide,
+  REFUSAL_STATUS,
+  type Refusal,
+} from '../shared/approval-decision';
 import { checkFormToken, checkLink, formToken, type LinkClaims } from '../shared/approval-links';
-import { type ApprovalRecord, LedgerConflictError } from '../shared/ledger';
-import type { ApprovalResult } from '../shared/model';
 import type { Ports } from '../shared/wiring';
 import { renderApprovalPage, renderMessagePage } from './approval-page';
+import { handleSlackInteraction } from './slack-interactions';
 
-export type ApprovalApiPorts = Pick<Ports, 'ledger' | 'tasks' | 'signingKeys' | 'clock'>;
+export type ApprovalApiPorts = Pick<Ports, 'ledger' | 'tasks' | 'signingKeys' | 'clock' | 'slack'>;
 
 export interface ApprovalHttpRequest {
   readonly method: string;
   readonly path: string;
   readonly query: URLSearchParams;
   readonly body: string;
+  /** Lowercase names. */
+  readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly sourceIp?: string;
   readonly userAgent?: string;
 }
@@ -34,7 +42,7 @@ const HEADERS = {
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
 };
 
-const respond = (statusCode: number, body: string): ApprovalHttpResponse => ({
+export const respond = (statusCode: number, body: string): ApprovalHttpResponse => ({
   statusCode,
   headers: { ...HEADERS },
   body,
@@ -50,21 +58,32 @@ function readClaims(approvalId: string, fields: URLSearchParams): LinkClaims | u
   return { approvalId, approverIndex: Number(a), expiresAt: Number(exp) };
 }
 
-function isExpired(approval: ApprovalRecord, now: Date): boolean {
-  return approval.status === 'pending' && new Date(approval.expiresAt).getTime() <= now.getTime();
-}
+const TITLES: Record<Refusal['code'], string> = {
+  unknown: 'Unknown approval',
+  'not-approver': 'Not an approver',
+  'self-approval': 'You cannot approve your own change',
+  'already-voted': 'Already decided',
+  decided: 'Already decided',
+  expired: 'Link expired',
+  superseded: 'Superseded',
+  'invalid-release-time': 'Invalid release time',
+};
 
-/** GET shows the release and a form; POST (from that form) decides once. Every refusal changes nothing. */
+/**
+ * GET shows the release and a form; POST (from that form) decides, under the policy in approval-decision.
+ * Every refusal changes nothing. `/slack/interactions` takes Slack's button presses.
+ */
 export async function handleApprovalHttp(
   req: ApprovalHttpRequest,
   ports: ApprovalApiPorts,
 ): Promise<ApprovalHttpResponse> {
+  if (Buffer.byteLength(req.body) > MAX_BODY_BYTES)
+    return refuse(413, 'Too large', 'The request body is too large.');
+  if (req.path === '/slack/interactions') return handleSlackInteraction(req, ports);
   const match = /^\/approvals\/([A-Za-z0-9_-]{10,64})$/.exec(req.path);
   if (!match) return refuse(404, 'Not found', 'There is no page here.');
   if (req.method !== 'GET' && req.method !== 'POST')
     return refuse(405, 'Method not allowed', `${req.method} is not allowed.`);
-  if (Buffer.byteLength(req.body) > MAX_BODY_BYTES)
-    return refuse(413, 'Too large', 'The request body is too large.');
 
   const approvalId = match[1];
   const fields = req.method === 'POST' ? new URLSearchParams(req.body) : req.query;
@@ -81,10 +100,20 @@ export async function handleApprovalHttp(
   if (!approval) return refuse(404, 'Unknown approval', 'There is no approval request with this id.');
   const approver = approval.approvers[claims.approverIndex];
   if (!approver) return refuse(403, 'Invalid link', 'This link is not valid.');
-  if (linkCheck === 'expired' || isExpired(approval, now)) {
+  if (approval.status === 'expired' || approval.status === 'superseded') {
+    const closed = closedMessage(approval);
+    return respond(410, renderApprovalPage(approval, approver, undefined, closed.message));
+  }
+  const expired = linkCheck === 'expired' || new Date(approval.expiresAt).getTime() <= now.getTime();
+  if (expired && approval.status === 'pending') {
     return respond(
       410,
-      renderMessagePage('Link expired', `This approval request expired at ${approval.expiresAt}.`, 'error'),
+      renderApprovalPage(
+        approval,
+        approver,
+        undefined,
+        `This approval request expired at ${approval.expiresAt}.`,
+      ),
     );
   }
 
@@ -94,7 +123,27 @@ export async function handleApprovalHttp(
     sig: fields.get('sig') ?? '',
     csrf: formToken(key, claims),
   };
-  if (req.method === 'GET') return respond(200, renderApprovalPage(approval, approver, form));
+  if (req.method === 'GET') {
+    await ports.ledger.audit({
+      approvalId,
+      kind: 'viewed',
+      at: now.toISOString(),
+      actor: approver,
+      channel: 'email',
+      ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
+      ...(req.userAgent ? { userAgent: req.userAgent.slice(0, 300) } : {}),
+    });
+    const voted = approval.votes?.[approver];
+    return respond(
+      200,
+      renderApprovalPage(
+        approval,
+        approver,
+        voted ? undefined : form,
+        voted ? `You voted: ${voted.decision} at ${voted.at}.` : undefined,
+      ),
+    );
+  }
 
   if (!checkFormToken(key, claims, fields.get('csrf') ?? undefined)) {
     return refuse(403, 'Invalid form', 'This form did not come from the approval page. Open the link again.');
@@ -103,50 +152,38 @@ export async function handleApprovalHttp(
   if (decision !== 'approve' && decision !== 'reject') {
     return refuse(400, 'Invalid decision', 'Choose Approve or Reject.');
   }
-  const comment = (fields.get('comment') ?? '').trim().slice(0, 1000);
-  if (approval.status !== 'pending') {
+  const outcome = await decide(
+    {
+      approvalId,
+      approver,
+      decision,
+      channel: 'email',
+      comment: fields.get('comment') ?? '',
+      releaseAt: fields.get('releaseAt') ?? '',
+      ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
+      ...(req.userAgent ? { userAgent: req.userAgent } : {}),
+    },
+    ports,
+  );
+  if (!outcome.ok) {
+    const page = outcome.approval
+      ? renderApprovalPage(outcome.approval, approver, undefined, outcome.message)
+      : renderMessagePage(TITLES[outcome.code], outcome.message, 'error');
+    return respond(REFUSAL_STATUS[outcome.code], page);
+  }
+  if (outcome.outcome === 'waiting') {
+    const so = approvalsSoFar(outcome.approval);
     return respond(
-      409,
-      renderApprovalPage(approval, approver, undefined, 'This request was already decided; nothing changed.'),
+      200,
+      renderMessagePage('Approval recorded', `${outcome.message} (${so.join(', ')})`, 'info'),
     );
   }
-  const result: ApprovalResult = {
-    approvalId,
-    decision: decision === 'approve' ? 'approved' : 'rejected',
-    decidedBy: approver,
-    decidedAt: now.toISOString(),
-    ...(comment ? { comment } : {}),
-  };
-  try {
-    await ports.ledger.decideApproval(approvalId, {
-      status: result.decision,
-      decidedBy: approver,
-      decidedAt: result.decidedAt,
-      comment,
-    });
-  } catch (error) {
-    if (error instanceof LedgerConflictError) {
-      const current = (await ports.ledger.getApproval(approvalId)) ?? approval;
-      return respond(
-        409,
-        renderApprovalPage(
-          current,
-          approver,
-          undefined,
-          'This request was already decided; nothing changed.',
-        ),
-      );
-    }
-    throw error;
-  }
-  await ports.tasks.succeed(approval.taskToken, result);
-  const verb = result.decision === 'approved' ? 'Approved' : 'Rejected';
   return respond(
     200,
     renderMessagePage(
-      verb,
-      `${verb} by ${approver}. ${result.decision === 'approved' ? 'The release continues to production.' : 'The release is stopped.'}`,
-      result.decision,
+      outcome.outcome === 'approved' ? 'Approved' : 'Rejected',
+      outcome.message,
+      outcome.outcome,
     ),
   );
 }

@@ -1,4 +1,4 @@
-import type { CaughtError, ReleaseDocument, ReleaseOutcome, StageName } from '../shared/model';
+import type { CaughtError, ReleaseDocument, ReleaseOutcome, ReleaseStatus, StageName } from '../shared/model';
 import { type ModeDecision, shadowVerdictOf } from '../shared/readiness';
 import { stageRecord } from '../shared/stage-record';
 import type { Ports } from '../shared/wiring';
@@ -29,13 +29,22 @@ export function failureReason(failure: CaughtError): string {
   return cause || failure.Error;
 }
 
+/** Named task failures that are outcomes of their own (the rest are `failed`). */
+const FAILURE_STATUS: Readonly<Record<string, ReleaseStatus>> = {
+  DeploymentRolledBack: 'rolled_back',
+  ApprovalExpired: 'expired',
+  ApprovalSuperseded: 'superseded',
+};
+
 export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome {
   const at = endedAt.toISOString();
   if (input.failure) {
     const stage: StageName = input.failedStage?.stage ?? 'Record';
     const reason = `${input.failure.Error}: ${failureReason(input.failure)}`;
-    const status = input.failure.Error === 'DeploymentRolledBack' ? 'rolled_back' : 'failed';
-    return { status, stage, reason, endedAt: at };
+    const status = FAILURE_STATUS[input.failure.Error] ?? 'failed';
+    // Expiry and supersede are outcomes of the gate, not errors: their cause says it in words.
+    const gate = status === 'expired' || status === 'superseded';
+    return { status, stage, reason: gate ? failureReason(input.failure) : reason, endedAt: at };
   }
   if (input.approval?.decision === 'rejected') {
     const comment = input.approval.comment ? `: ${input.approval.comment}` : '';
@@ -66,17 +75,28 @@ export async function recordRelease(input: RecordInput, ports: RecordPorts): Pro
           0,
           new Date(requested).getTime() - new Date(existing.stages.Stage?.endedAt ?? requested).getTime(),
         ),
-        detail: `${input.approval.decision} by ${input.approval.decidedBy}`,
+        detail: `${input.approval.decision} by ${input.approval.decidedBy}${
+          input.approval.holdReason
+            ? `; deploy held until ${input.approval.releaseAt}: ${input.approval.holdReason}`
+            : ''
+        }`,
       });
     }
-    if (outcome.status !== 'succeeded' && outcome.stage !== 'Approval' && outcome.stage !== 'Record') {
+    if (
+      outcome.status !== 'succeeded' &&
+      !(outcome.stage === 'Approval' && input.approval) &&
+      outcome.stage !== 'Record'
+    ) {
       const started = previousStageEnd(existing.stages, outcome.stage) ?? existing.startedAt;
       await ports.ledger.recordStage(releaseId, outcome.stage, {
         ...stageRecord(ports.clock, new Date(started), 'failed', outcome.reason),
       });
     }
     if (outcome.status === 'succeeded' && input.deploy) {
-      const started = previousStageEnd(existing.stages, 'Deploy') ?? existing.startedAt;
+      const previous = previousStageEnd(existing.stages, 'Deploy') ?? existing.startedAt;
+      // A scheduled release waited in ScheduledRelease: Deploy started at its release time, not at the decision.
+      const held = input.approval?.releaseAt;
+      const started = held && held > previous ? held : previous;
       await ports.ledger.recordStage(
         releaseId,
         'Deploy',

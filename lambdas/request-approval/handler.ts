@@ -1,24 +1,46 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { SchedulerExpiry } from '../shared/aws/scheduler-expiry';
 import { SecretsManagerSigningKeys } from '../shared/aws/secrets-manager-signing-keys';
+import { SecretsManagerSlackSecret } from '../shared/aws/secrets-manager-slack';
+import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
 import { SnsNotifier } from '../shared/aws/sns-notifier';
 import { ENV } from '../shared/env';
 import { Ledger } from '../shared/ledger';
 import { logger } from '../shared/observability';
 import { systemClock } from '../shared/ports';
+import { SLACK_URL_PREFIX, WebhookSlackChannel } from '../shared/slack';
 import { portsFor, requireEnv } from '../shared/wiring';
 import { type RequestApprovalInput, requestApproval } from './request-approval';
 
-const ports = portsFor(() => ({
-  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
-  notifier: new SnsNotifier(new SNSClient({}), requireEnv(ENV.approvalTopicArn)),
-  signingKeys: new SecretsManagerSigningKeys(new SecretsManagerClient({}), requireEnv(ENV.signingSecretArn)),
-  clock: systemClock,
-  approvalBaseUrl: requireEnv(ENV.approvalBaseUrl),
-}));
+const ports = portsFor(() => {
+  const secretsManager = new SecretsManagerClient({});
+  const slackSecret = new SecretsManagerSlackSecret(secretsManager, requireEnv(ENV.slackSecretArn));
+  return {
+    ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+    notifier: new SnsNotifier(new SNSClient({}), requireEnv(ENV.approvalTopicArn)),
+    signingKeys: new SecretsManagerSigningKeys(secretsManager, requireEnv(ENV.signingSecretArn)),
+    tasks: new SfnTaskCallbacks(new SFNClient({})),
+    expiryScheduler: new SchedulerExpiry(new SchedulerClient({}), {
+      functionArn: requireEnv(ENV.expiryFunctionArn),
+      roleArn: requireEnv(ENV.schedulerRoleArn),
+      groupName: requireEnv(ENV.scheduleGroup),
+    }),
+    slack: new WebhookSlackChannel({
+      webhookUrl: async () => (await slackSecret.value()).webhookUrl,
+      signingSecret: async () => new TextEncoder().encode((await slackSecret.value()).signingSecret),
+      allowedUrlPrefixes: [SLACK_URL_PREFIX],
+    }),
+    clock: systemClock,
+    timeScale: 1,
+    approvalBaseUrl: requireEnv(ENV.approvalBaseUrl),
+  };
+});
 
 export const handler = async (
   event: RequestApprovalInput,

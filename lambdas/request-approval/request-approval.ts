@@ -1,12 +1,22 @@
 import { randomBytes } from 'node:crypto';
+import { emailOf, endPending } from '../shared/approval-decision';
 import { approvalLink } from '../shared/approval-links';
-import { ApprovalError } from '../shared/errors';
+import { ApprovalError, ApprovalSupersededError } from '../shared/errors';
 import type { BuildResult, ReleaseInfo, ServiceConfig, StageResult, TestResult } from '../shared/model';
+import { slackApprovalMessage } from '../shared/slack';
 import type { Ports } from '../shared/wiring';
 
 export type RequestApprovalPorts = Pick<
   Ports,
-  'ledger' | 'notifier' | 'signingKeys' | 'clock' | 'approvalBaseUrl'
+  | 'ledger'
+  | 'notifier'
+  | 'signingKeys'
+  | 'clock'
+  | 'approvalBaseUrl'
+  | 'tasks'
+  | 'expiryScheduler'
+  | 'slack'
+  | 'timeScale'
 >;
 
 /** The payload of the RequestApproval task (lambda:invoke.waitForTaskToken). */
@@ -23,10 +33,12 @@ export interface RequestApprovalInput {
 /** What an approver is shown wherever a decision is asked for. */
 export function approvalDetails(input: RequestApprovalInput): string[] {
   const { release, build, test, stage, config } = input;
+  const commits = release.commits?.length ? release.commits : [release.commit];
   return [
     `Service: ${config.name} (${config.mode})`,
     `Release: ${release.releaseId}`,
-    `Commit: ${release.commit.sha.slice(0, 12)} by ${release.commit.author}: ${release.commit.message.split('\n')[0]}`,
+    `Changes since the last production release: ${commits.length} commit${commits.length === 1 ? '' : 's'}`,
+    ...commits.map((c) => `Commit: ${c.sha.slice(0, 12)} by ${c.author}: ${c.message.split('\n')[0]}`),
     `Tests: ${test.passed} passed, ${test.failed} failed`,
     `Staging: version ${stage.version}, smoke ${config.smoke.method} ${config.smoke.path} → ${stage.smoke.status} in ${stage.smoke.latencyMs} ms`,
     `Artifact: ${build.bytes} bytes, sha256 ${build.sha256.slice(0, 16)}`,
@@ -54,8 +66,30 @@ export async function requestApproval(
   }
   const now = ports.clock.now();
   const approvalId = randomBytes(18).toString('base64url');
-  const expiresAt = new Date(now.getTime() + policy.expiresAfterHours * 3_600_000);
+  // Locally time is compressed (72 h last 72 min at timeScale 60); in AWS timeScale is 1.
+  const expiresAt = new Date(now.getTime() + (policy.expiresAfterHours * 3_600_000) / ports.timeScale);
   const details = approvalDetails(input);
+  const commits = input.release.commits?.length ? input.release.commits : [input.release.commit];
+
+  // Supersede: a newer release of the same service replaces any request still pending at the gate (also an
+  // earlier attempt of this very task, whose token died when the task was retried).
+  for (const older of await ports.ledger.listApprovals(input.config.name)) {
+    if (older.status !== 'pending') continue;
+    await endPending(
+      older,
+      {
+        status: 'superseded',
+        error: new ApprovalSupersededError('').name,
+        reason: `Superseded by release ${input.releaseId}, which includes its changes`,
+        supersededBy: input.releaseId,
+      },
+      ports,
+    );
+  }
+
+  const slackUsers = Object.fromEntries(
+    Object.entries(policy.slackUserIds ?? {}).map(([email, id]) => [id, email]),
+  );
   await ports.ledger.putApproval({
     approvalId,
     releaseId: input.releaseId,
@@ -67,7 +101,20 @@ export async function requestApproval(
     expiresAt: expiresAt.toISOString(),
     taskToken: input.taskToken,
     details,
+    authors: [...new Set(commits.map((c) => emailOf(c.author)))],
+    ...(Object.keys(slackUsers).length ? { slackUsers } : {}),
+    ...(policy.windows ? { windows: policy.windows } : {}),
+    ...(policy.freezes ? { freezes: policy.freezes } : {}),
   });
+  await ports.ledger.audit({
+    approvalId,
+    kind: 'requested',
+    at: now.toISOString(),
+    actor: 'sluice',
+    channel: 'system',
+    detail: `${input.releaseId}: ${policy.required} of ${policy.approvers.join(', ')}; expires ${expiresAt.toISOString()}`,
+  });
+  await ports.expiryScheduler.schedule(approvalId, expiresAt);
   const key = await ports.signingKeys.signingKey();
   const expiresAtEpoch = Math.floor(expiresAt.getTime() / 1000);
   for (const [approverIndex, approver] of policy.approvers.entries()) {
@@ -76,17 +123,46 @@ export async function requestApproval(
       approverIndex,
       expiresAt: expiresAtEpoch,
     });
-    for (const channel of policy.channels) {
+    // Email: one message per approver (their own link). Slack: one message for all, below.
+    if (policy.channels.includes('email')) {
       await ports.notifier.notify({
         approvalId,
         approver,
-        channel,
+        channel: 'email',
         link,
         release: input.release,
         expiresAt: expiresAt.toISOString(),
         details,
       });
+      await ports.ledger.audit({
+        approvalId,
+        kind: 'notified',
+        at: ports.clock.now().toISOString(),
+        actor: approver,
+        channel: 'email',
+      });
     }
+  }
+  if (policy.channels.includes('slack')) {
+    const posted = await ports.slack.post(
+      slackApprovalMessage({
+        approvalId,
+        service: input.config.name,
+        releaseId: input.releaseId,
+        details,
+        approvers: policy.approvers,
+        required: policy.required,
+        expiresAt: expiresAt.toISOString(),
+      }),
+    );
+    await ports.ledger.audit({
+      approvalId,
+      kind: 'notified',
+      at: ports.clock.now().toISOString(),
+      actor: 'slack channel',
+      channel: 'slack',
+      detail: posted ? 'posted to the Slack webhook' : 'Slack is not configured (no webhook URL); not posted',
+    });
   }
   return { approvalId };
 }

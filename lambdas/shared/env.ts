@@ -10,6 +10,10 @@ export const ENV = {
   stateMachineArn: 'SLUICE_STATE_MACHINE_ARN',
   webhookSecretArn: 'SLUICE_WEBHOOK_SECRET_ARN',
   eventBusName: 'SLUICE_EVENT_BUS_NAME',
+  slackSecretArn: 'SLUICE_SLACK_SECRET_ARN',
+  expiryFunctionArn: 'SLUICE_EXPIRY_FUNCTION_ARN',
+  schedulerRoleArn: 'SLUICE_SCHEDULER_ROLE_ARN',
+  scheduleGroup: 'SLUICE_SCHEDULE_GROUP',
 } as const;
 
 /** Handler folders under lambdas/; each has index.ts exporting `handler`. Also the `Sluice::Handler` metadata value. */
@@ -25,5 +29,6 @@ export const HANDLER_NAMES = [
   'approval-api',
   'github-webhook',
   'router',
+  'approval-expiry',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];

@@ -52,6 +52,16 @@ export class ApprovalError extends SluiceError {
   override readonly name = 'ApprovalError';
 }
 
+/** SendTaskFailure name when an approval request expired undecided: the release is recorded as expired. */
+export class ApprovalExpiredError extends SluiceError {
+  override readonly name = 'ApprovalExpired';
+}
+
+/** SendTaskFailure name when a newer release of the service reached the gate: recorded as superseded. */
+export class ApprovalSupersededError extends SluiceError {
+  override readonly name = 'ApprovalSuperseded';
+}
+
 /** Error names the state machine retries with backoff (Lambda's own transient errors plus ours). */
 export const RETRYABLE_ERRORS = [
   'Lambda.ServiceException',

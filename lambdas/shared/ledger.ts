@@ -5,7 +5,8 @@
  * Items:
  *   RELEASE#<id>     / RELEASE      a release, its stages and outcome   (GSI1: SERVICE#<svc> / RELEASE#<startedAt>)
  *   SERVICE#<svc>    / STATE        what is live for a service
- *   APPROVAL#<id>    / APPROVAL     an approval request and its decision (GSI1: APPROVALS#<svc> / <requestedAt>)
+ *   APPROVAL#<id>    / APPROVAL     an approval request, its votes and decision (GSI1: APPROVALS#<svc> / <requestedAt>)
+ *   APPROVAL#<id>    / AUDIT#<at>#n  its audit trail: request, notifications, views, votes, decision, expiry
  *   DEPLOYMENT#<id>  / DEPLOYMENT   deployment id -> release, for the CodeDeploy event handler
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -78,6 +79,52 @@ export interface ModeSwitch extends ServiceMode {
 
 export type ApprovalStatus = 'pending' | ApprovalDecision | 'expired' | 'superseded';
 
+/** Where a decision or a view came from: the emailed link's page, a Slack button, the CLI. */
+export type ApprovalChannelUsed = 'email' | 'slack' | 'cli';
+
+/** One approver's vote, stored on the approval item under `votes.<approver>` (written once, conditionally). */
+export interface ApprovalVote {
+  readonly decision: ApprovalDecision;
+  /** ISO 8601 */
+  readonly at: string;
+  readonly channel: ApprovalChannelUsed;
+  readonly comment?: string;
+  /** The release time the approver asked for (ISO 8601), if any. */
+  readonly releaseAt?: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+}
+
+/** A release window: deploys happen only on these days between `start` and `end` in `timeZone`. */
+export interface ReleaseWindowRecord {
+  readonly days: readonly string[];
+  readonly start: string;
+  readonly end: string;
+  readonly timeZone: string;
+}
+
+export interface FreezeRecord {
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+}
+
+export type AuditKind = 'requested' | 'notified' | 'viewed' | 'voted' | 'decided' | 'expired' | 'superseded';
+
+/** One line of an approval's audit trail (item `APPROVAL#<id>` / `AUDIT#<at>#<n>`). */
+export interface AuditEvent {
+  readonly approvalId: string;
+  readonly kind: AuditKind;
+  /** ISO 8601 */
+  readonly at: string;
+  /** Who: an approver's email, `sluice` for the system. */
+  readonly actor: string;
+  readonly channel?: ApprovalChannelUsed | 'system';
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly detail?: string;
+}
+
 export interface ApprovalRecord {
   readonly approvalId: string;
   readonly releaseId: string;
@@ -93,6 +140,19 @@ export interface ApprovalRecord {
   readonly comment?: string;
   /** Lines shown on the approval page: tests, smoke result, commit. */
   readonly details: readonly string[];
+  /** Votes so far, by approver. */
+  readonly votes?: Readonly<Record<string, ApprovalVote>>;
+  /** Emails of the authors of the included commits (lowercase): they may not approve. */
+  readonly authors?: readonly string[];
+  /** The newer release that replaced this one at the gate. */
+  readonly supersededBy?: string;
+  /** When approved: when the deploy may start (ISO 8601), and why it waits, if it does. */
+  readonly releaseAt?: string;
+  readonly holdReason?: string;
+  /** Slack user id → approver, from the catalog. */
+  readonly slackUsers?: Readonly<Record<string, string>>;
+  readonly windows?: readonly ReleaseWindowRecord[];
+  readonly freezes?: readonly FreezeRecord[];
 }
 
 export interface DeploymentLink {
@@ -117,6 +177,12 @@ const releaseKey = (releaseId: string) => ({ PK: `RELEASE#${releaseId}`, SK: 'RE
 const serviceKey = (service: string) => ({ PK: `SERVICE#${service}`, SK: 'STATE' });
 const approvalKey = (approvalId: string) => ({ PK: `APPROVAL#${approvalId}`, SK: 'APPROVAL' });
 const modeKey = (service: string) => ({ PK: `SERVICE#${service}`, SK: 'MODE' });
+/** Orders audit lines written by one process within the same millisecond; the random part keeps keys unique. */
+let auditSequence = 0;
+const auditKey = (approvalId: string, at: string) => ({
+  PK: `APPROVAL#${approvalId}`,
+  SK: `AUDIT#${at}#${String(++auditSequence % 1e6).padStart(6, '0')}${Math.random().toString(36).slice(2, 8)}`,
+});
 const deploymentKey = (deploymentId: string) => ({ PK: `DEPLOYMENT#${deploymentId}`, SK: 'DEPLOYMENT' });
 
 function stripKeys<T>(item: Record<string, unknown>): T {
@@ -307,6 +373,7 @@ export class Ledger {
             ...approvalKey(approval.approvalId),
             GSI1PK: `APPROVALS#${approval.service}`,
             GSI1SK: `${approval.requestedAt}#${approval.approvalId}`,
+            votes: {},
             ...approval,
           },
           ConditionExpression: 'attribute_not_exists(PK)',
@@ -323,25 +390,37 @@ export class Ledger {
     return Item ? stripKeys<ApprovalRecord>(Item) : undefined;
   }
 
-  /** Decides a pending approval exactly once; a second decision throws LedgerConflictError. */
+  /**
+   * Closes a pending approval exactly once (decided, expired or superseded); a second close throws
+   * LedgerConflictError, so only one caller ever resumes the execution.
+   */
   async decideApproval(
     approvalId: string,
-    decision: { status: ApprovalStatus; decidedBy: string; decidedAt: string; comment?: string },
+    decision: {
+      status: Exclude<ApprovalStatus, 'pending'>;
+      decidedBy: string;
+      decidedAt: string;
+      comment?: string;
+      supersededBy?: string;
+      releaseAt?: string;
+      holdReason?: string;
+    },
   ): Promise<ApprovalRecord> {
+    const entries = Object.entries({ comment: '', ...decision }).filter(([, v]) => v !== undefined);
     const { Attributes } = await conditional(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: approvalKey(approvalId),
-          UpdateExpression: 'SET #status = :status, decidedBy = :by, decidedAt = :at, #comment = :comment',
-          ConditionExpression: 'attribute_exists(PK) AND #status = :pending',
-          ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
+          UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK) AND #s = :pending',
+          ExpressionAttributeNames: {
+            '#s': 'status',
+            ...Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+          },
           ExpressionAttributeValues: {
-            ':status': decision.status,
-            ':by': decision.decidedBy,
-            ':at': decision.decidedAt,
-            ':comment': decision.comment ?? '',
             ':pending': 'pending',
+            ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -349,6 +428,52 @@ export class Ledger {
       `Approval ${approvalId} is no longer pending`,
     );
     return stripKeys<ApprovalRecord>(Attributes ?? {});
+  }
+
+  /**
+   * Records one approver's vote, once: the write is conditional on the approval being pending and the
+   * approver not having voted, so a replayed request changes nothing (LedgerConflictError).
+   */
+  async castVote(approvalId: string, approver: string, vote: ApprovalVote): Promise<ApprovalRecord> {
+    const { Attributes } = await conditional(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(approvalId),
+          UpdateExpression: 'SET votes.#approver = :vote',
+          ConditionExpression:
+            'attribute_exists(PK) AND #status = :pending AND attribute_not_exists(votes.#approver)',
+          ExpressionAttributeNames: { '#status': 'status', '#approver': approver },
+          ExpressionAttributeValues: { ':vote': vote, ':pending': 'pending' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+      `Approval ${approvalId} is no longer pending, or ${approver} has voted already`,
+    );
+    return stripKeys<ApprovalRecord>(Attributes ?? {});
+  }
+
+  /** Appends to an approval's audit trail. */
+  async audit(event: AuditEvent): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...auditKey(event.approvalId, event.at), ...event },
+      }),
+    );
+  }
+
+  /** An approval's audit trail, oldest first. */
+  async listAudit(approvalId: string): Promise<AuditEvent[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': `APPROVAL#${approvalId}`, ':prefix': 'AUDIT#' },
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map((item) => stripKeys<AuditEvent>(item));
   }
 
   async listApprovals(service: string, limit = 50): Promise<ApprovalRecord[]> {

@@ -70,6 +70,13 @@ export interface ApprovalResult {
   readonly comment?: string;
   /** ISO 8601 */
   readonly decidedAt: string;
+  /**
+   * When approved: when Deploy may start (ISO 8601; the ScheduledRelease Wait state waits until then). The
+   * approvers' requested release time, moved to the next open release window outside any freeze.
+   */
+  readonly releaseAt?: string;
+  /** Why the deploy waits past the decision (a requested time, a closed window, a freeze). */
+  readonly holdReason?: string;
 }
 
 export interface DeployResult {

@@ -153,3 +153,26 @@ export interface ExecutionStarter {
 export interface PushPublisher {
   publish(push: PushEvent): Promise<void>;
 }
+
+/** Ends an approval request at its expiry: EventBridge Scheduler in AWS, a timer in the local runtime. */
+export interface ExpiryScheduler {
+  /** Invokes the approval-expiry handler with `{ approvalId }` at `at`. */
+  schedule(approvalId: string, at: Date): Promise<void>;
+}
+
+/** A Slack message (Block Kit), posted to the incoming webhook or sent to an interaction's response_url. */
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks?: readonly unknown[];
+  readonly replace_original?: boolean;
+}
+
+/** Slack: the incoming webhook for requests, the signing secret for interactions. */
+export interface SlackChannel {
+  /** Posts to the configured incoming webhook; false when none is configured. */
+  post(message: SlackMessage): Promise<boolean>;
+  /** Updates the message an interaction came from (its response_url). */
+  respond(responseUrl: string, message: SlackMessage): Promise<void>;
+  /** The Slack app's signing secret (HMAC key for X-Slack-Signature). */
+  signingSecret(): Promise<Uint8Array>;
+}

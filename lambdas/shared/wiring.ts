@@ -10,10 +10,12 @@ import type {
   Clock,
   DeployTarget,
   ExecutionStarter,
+  ExpiryScheduler,
   Notifier,
   PushPublisher,
   ReleaseMetricsSink,
   SigningKeyProvider,
+  SlackChannel,
   SourceRepository,
   TaskCallbacks,
 } from './ports';
@@ -39,6 +41,13 @@ export interface Ports {
   readonly pushes: PushPublisher;
   /** The GitHub webhook's shared secret. */
   readonly webhookSecret: SigningKeyProvider;
+  /** Schedules each approval request's expiry. */
+  readonly expiryScheduler: ExpiryScheduler;
+  readonly slack: SlackChannel;
+  /**
+   * Time compression of approval expiry: 1 in AWS; the local runtime's timeScale, so 72 h last 72 min at 60.
+   */
+  readonly timeScale: number;
 }
 
 let localPorts: Ports | undefined;

@@ -3,6 +3,10 @@
  * Pure types and defaults, no CDK imports, so the Lambda handlers can bundle it.
  */
 
+import type { FreezePeriod, ReleaseWindow } from '../../lambdas/shared/release-windows';
+
+export type { FreezePeriod, ReleaseWindow };
+
 /** How a release reaches production: a person approves (delivery) or alarms decide (deployment). */
 export type ReleaseMode = 'delivery' | 'deployment';
 
@@ -80,6 +84,12 @@ export interface ApprovalPolicy {
   readonly expiresAfterHours: number;
   /** @default ['email'] */
   readonly channels: readonly ApprovalChannel[];
+  /** Approver email → Slack user id (U…): who a Slack button press decides as. @default - no Slack decisions */
+  readonly slackUserIds?: Readonly<Record<string, string>>;
+  /** Weekly windows in which an approved release may deploy. @default - any time */
+  readonly windows?: readonly ReleaseWindow[];
+  /** Periods in which no approved release deploys. @default - none */
+  readonly freezes?: readonly FreezePeriod[];
 }
 
 export interface AlarmConfig {

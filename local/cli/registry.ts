@@ -1,3 +1,4 @@
+import { approvalsCommand, approveCommand, rejectCommand } from './approvals';
 import type { Command } from './command';
 import { localCommand } from './local';
 import { releaseCommand } from './release';
@@ -8,4 +9,12 @@ import { validateCommand } from './validate';
  * Every command the CLI knows, in the order `sluice --help` lists them.
  * To add one: write `local/cli/<name>.ts` exporting a Command, then add it here.
  */
-export const commands: readonly Command[] = [startCommand, releaseCommand, validateCommand, localCommand];
+export const commands: readonly Command[] = [
+  startCommand,
+  releaseCommand,
+  validateCommand,
+  approvalsCommand,
+  approveCommand,
+  rejectCommand,
+  localCommand,
+];

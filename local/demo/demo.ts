@@ -5,7 +5,7 @@
  * The first release of each service is started by hand (as `sluice release` does); every later one starts the
  * way it does in AWS: the demo commits, the git watcher sees the push, and the router handler starts it.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ReleaseStatus, StageName } from '../../lambdas/shared/model';
@@ -15,6 +15,7 @@ import { decideViaPage } from '../approve-via-page';
 import { LocalGitWatcher } from '../git-watcher';
 import { LocalSluice, type ReleaseReport, type ReleaseRun } from '../runtime';
 import { commitOverlay, seedRepository } from './git-fixtures';
+import { SlackReceiver } from './slack-receiver';
 import { formatSummary, type SummaryRow } from './summary';
 
 export interface DemoOptions {
@@ -45,8 +46,9 @@ async function approveGreeter(sluice: LocalSluice, releaseId: string, options: D
   const out = options.out ?? console.log;
   const { link, approver, file } = await sluice.waitForApprovalLink(releaseId, 120_000);
   out('');
-  out(`  ✉  Approval requested for ${releaseId}. Email for ${approver} written to ${file}`);
-  out(`     Approval link (signed, single use, expiring): ${link}`);
+  out(`  ✉  Approval requested for ${releaseId}. Email for ${approver} written to ${file}:`);
+  for (const line of (await readFile(file, 'utf8')).trimEnd().split('\n')) out(`     │ ${line}`);
+  out(`     Approval page (signed, single use, expiring link): ${link}`);
   if (options.interactive) {
     out(
       '     Open it in a browser and click Approve, or press Enter here to approve through the page for you.',
@@ -92,10 +94,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const checkoutRepo = await seedRepository(reposDir, CHECKOUT);
   out(`Seeded local git repositories for ${GREETER} and ${CHECKOUT} in ${reposDir}`);
 
+  // Slack's incoming webhook, played by a receiver on 127.0.0.1 that prints each post.
+  const slack = await SlackReceiver.start();
+  slack.onPost((post) => {
+    out(`  💬 Slack ${post.path === '/hook' ? 'post' : 'update'}: ${post.text}`);
+    if (post.buttons.length) out(`     buttons: ${post.buttons.map((b) => `[${b}]`).join(' ')}`);
+  });
   const sluice = await LocalSluice.start({
     catalogFile: options.catalogFile,
     stateDir,
     reposDir,
+    slackWebhookUrl: `${slack.url}/hook`,
     timeScale: options.timeScale ?? 60,
     ...(options.port !== undefined ? { port: options.port } : {}),
     log: (line) => out(`  · ${line}`),
@@ -197,5 +206,6 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   } finally {
     await watcher.close();
     await sluice.close();
+    await slack.close();
   }
 }

@@ -274,18 +274,27 @@ describe('SluicePipelineStack handlers', () => {
 });
 
 describe('SluicePipelineStack least privilege', () => {
-  it('lets only approval-api, deployment-events and deploy resume executions, and only that', () => {
-    for (const handler of ['approval-api', 'deployment-events', 'deploy'] as const) {
+  it('lets only the approval handlers, deployment-events and deploy resume executions, and only that', () => {
+    const resumers = [
+      'approval-api',
+      'approval-expiry',
+      'request-approval',
+      'deployment-events',
+      'deploy',
+    ] as const;
+    for (const handler of resumers) {
       const states = statementsOf(handler).filter((s) => JSON.stringify(s.Action).includes('states:'));
+      // Only success and failure (no heartbeats are used), only on this state machine.
       expect(states).toEqual([
         {
           Effect: 'Allow',
-          Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
           Resource: stateMachineArn,
         },
       ]);
     }
-    expect(holders('states:SendTaskSuccess').sort()).toEqual(['approval-api', 'deploy', 'deployment-events']);
+    expect(holders('states:SendTaskSuccess').sort()).toEqual([...resumers].sort());
+    expect(holders('states:SendTaskHeartbeat')).toEqual([]);
     expect(holders('states:StartExecution')).toEqual(['router']);
   });
 
@@ -302,6 +311,8 @@ describe('SluicePipelineStack least privilege', () => {
     ]);
     expect(holders('events:PutEvents')).toEqual(['github-webhook']);
     expect(holders('codecommit:GetDifferences').sort()).toEqual(['load-service', 'router']);
+    expect(holders('scheduler:CreateSchedule')).toEqual(['request-approval']);
+    expect(holders('iam:PassRole')).toEqual(['request-approval']);
     expect(holders('sns:Publish')).toEqual(['request-approval']);
     expect(holders('lambda:UpdateFunctionCode')).toEqual(['stage']);
     expect(holders('lambda:InvokeFunction')).toEqual(['stage']);
@@ -377,6 +388,8 @@ describe('SluicePipelineStack scale and shape', () => {
       'ApprovalUrl',
       'ArtifactBucketName',
       'LedgerTableName',
+      'SlackInteractionsUrl',
+      'SlackSecretArn',
       'StateMachineArn',
       expect.stringMatching(/^TriggersEventBusName/),
       expect.stringMatching(/^TriggersWebhookSecretArn/),

@@ -100,6 +100,7 @@ describe('ReleaseStateMachine definition', () => {
         'Mode',
         'RequestApproval',
         'ApprovalDecision',
+        'ScheduledRelease',
         'Deploy',
         'Record',
         'Outcome',
@@ -125,9 +126,15 @@ describe('ReleaseStateMachine definition', () => {
     ]);
     expect(states.Mode.Default).toBe('Deploy');
     expect(states.ApprovalDecision.Choices).toEqual([
-      { Variable: '$.approval.decision', StringEquals: 'approved', Next: 'Deploy' },
+      { Variable: '$.approval.decision', StringEquals: 'approved', Next: 'ScheduledRelease' },
     ]);
     expect(states.ApprovalDecision.Default).toBe('Record');
+    // The approved release waits until its release time (requested, or the next open window), then deploys.
+    expect(states.ScheduledRelease).toMatchObject({
+      Type: 'Wait',
+      TimestampPath: '$.approval.releaseAt',
+      Next: 'Deploy',
+    });
   });
 
   it('invokes the plain steps with the whole state as payload (Resource is the function ARN)', () => {
@@ -173,7 +180,10 @@ describe('ReleaseStateMachine definition', () => {
       'stage.$': '$.stage',
     });
     expect(states.Deploy).toMatchObject({ ResultPath: '$.deploy', TimeoutSeconds: 10800, Next: 'Record' });
-    expect(Object.values(states).filter((s) => s.Type === 'Wait')).toEqual([]);
+    // The one Wait is the scheduled release time: entered once, never a polling loop.
+    const waits = Object.entries(states).filter(([, s]) => s.Type === 'Wait');
+    expect(waits.map(([name]) => name)).toEqual(['ScheduledRelease']);
+    expect(waits[0][1]).not.toHaveProperty('Seconds');
   });
 
   it('gives every Task a timeout', () => {
@@ -226,7 +236,7 @@ describe('ReleaseStateMachine definition', () => {
     expect(NOT_RELEASED_ERROR).toBe('ReleaseNotDeployed');
   });
 
-  it('passes 9 states on a green deployment-mode release and 11 on an approved delivery', () => {
+  it('passes 9 states on a green deployment-mode release and 12 on an approved delivery', () => {
     const succeeded = { outcome: { status: 'succeeded' } };
     expect(walk(definition, { release: { mode: 'deployment' }, ...succeeded })).toEqual([
       'LoadService',
@@ -241,7 +251,20 @@ describe('ReleaseStateMachine definition', () => {
     ]);
     expect(
       walk(definition, { release: { mode: 'delivery' }, approval: { decision: 'approved' }, ...succeeded }),
-    ).toHaveLength(11);
+    ).toEqual([
+      'LoadService',
+      'Build',
+      'Test',
+      'Stage',
+      'Mode',
+      'RequestApproval',
+      'ApprovalDecision',
+      'ScheduledRelease',
+      'Deploy',
+      'Record',
+      'Outcome',
+      'Released',
+    ]);
     expect(
       walk(definition, {
         release: { mode: 'delivery' },
@@ -325,7 +348,7 @@ describe('ReleaseStateMachine resource', () => {
         Statement: [
           {
             Effect: 'Allow',
-            Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+            Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
             Resource: arn,
           },
           { Effect: 'Allow', Action: 'states:StartExecution', Resource: arn },

@@ -128,6 +128,9 @@ describe('continuous delivery (greeter)', () => {
     expect(decision.status).toBe(200);
     const report = await started.done;
     expect(report).toMatchObject({ status: 'succeeded', endedAt: 'Deploy', mode: 'delivery' });
+    // The deployment path's states plus RequestApproval, ApprovalDecision and ScheduledRelease (which passes at
+    // once without a release time): 12, however long the person took.
+    expect(report.transitions).toBe(12);
     expect(report.stages.map((s) => s.state)).toEqual([
       'LoadService',
       'Build',

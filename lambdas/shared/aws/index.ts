@@ -8,6 +8,8 @@ export * from './errors';
 export * from './lambda-codedeploy-target';
 export * from './s3-artifact-store';
 export * from './s3-catalog-store';
+export * from './scheduler-expiry';
 export * from './secrets-manager-signing-keys';
+export * from './secrets-manager-slack';
 export * from './sfn-task-callbacks';
 export * from './sns-notifier';

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApprovalApiPorts,
@@ -6,7 +9,9 @@ import {
 } from '../../../lambdas/approval-api/approval-api';
 import { approvalLink, formToken } from '../../../lambdas/shared/approval-links';
 import type { ApprovalRecord, Ledger } from '../../../lambdas/shared/ledger';
+import { slackSignature } from '../../../lambdas/shared/slack';
 import { LocalTaskBroker } from '../../../local/adapters/task-broker';
+import { localSlack } from '../../../local/approval-gate';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef');
@@ -22,7 +27,13 @@ beforeAll(async () => {
   db = await startTestLedger();
   ledger = await db.newLedger();
   broker = new LocalTaskBroker();
-  ports = { ledger, tasks: broker, signingKeys: { signingKey: async () => key }, clock: { now: () => now } };
+  ports = {
+    ledger,
+    tasks: broker,
+    signingKeys: { signingKey: async () => key },
+    clock: { now: () => now },
+    slack: localSlack(mkdtempSync(join(tmpdir(), 'sluice-slack-')), undefined),
+  };
 });
 afterAll(async () => db?.stop());
 
@@ -178,5 +189,134 @@ describe('approval API', () => {
     expect((await get(link)).statusCode).toBe(410);
     expect((await post(link, formBody(link, approval.approvalId, 'approve'))).statusCode).toBe(410);
     expect((await ledger.getApproval(approval.approvalId))?.status).toBe('pending');
+  });
+
+  it('refuses self-approval on the page, records each view with address and agent, and shows votes', async () => {
+    const { approval } = await pendingApproval({ authors: ['alice@example.com'], required: 2 });
+    const alice = linkFor(approval, 0);
+    const refused = await post(alice, formBody(alice, approval.approvalId, 'approve'));
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('authored a commit');
+    expect((await ledger.getApproval(approval.approvalId))?.votes).toEqual({});
+
+    const bob = linkFor(approval, 1);
+    const view = await handleApprovalHttp(
+      { method: 'GET', path: bob.path, query: bob.query, body: '', sourceIp: '10.1.2.3', userAgent: 'UA/1' },
+      ports,
+    );
+    expect(view.statusCode).toBe(200);
+    const waiting = await handleApprovalHttp(
+      {
+        method: 'POST',
+        path: bob.path,
+        query: new URLSearchParams(),
+        body: formBody(bob, approval.approvalId, 'approve'),
+        sourceIp: '10.1.2.3',
+        userAgent: 'UA/1',
+      },
+      ports,
+    );
+    expect(waiting.statusCode).toBe(200);
+    expect(waiting.body).toContain('1 of 2 approvals');
+    const again = await get(bob);
+    expect(again.body).toContain('You voted: approved');
+    expect(again.body).not.toContain('<form');
+    expect(again.body).toMatch(/bob@example.com: approved at .* \(email\)/);
+    const audit = await ledger.listAudit(approval.approvalId);
+    expect(audit.filter((a) => a.kind === 'viewed')[0]).toMatchObject({
+      actor: 'bob@example.com',
+      channel: 'email',
+      sourceIp: '10.1.2.3',
+      userAgent: 'UA/1',
+    });
+    expect(audit.find((a) => a.kind === 'voted')).toMatchObject({ sourceIp: '10.1.2.3', userAgent: 'UA/1' });
+  });
+
+  it('shows a superseded request as superseded by the newer release, and refuses its POST', async () => {
+    const { approval, resumed } = await pendingApproval();
+    resumed.catch(() => undefined);
+    await ledger.decideApproval(approval.approvalId, {
+      status: 'superseded',
+      decidedBy: 'sluice',
+      decidedAt: now.toISOString(),
+      supersededBy: 'greeter-newer123',
+    });
+    const link = linkFor(approval, 0);
+    const page = await get(link);
+    expect(page.statusCode).toBe(410);
+    expect(page.body).toContain('superseded');
+    expect(page.body).toContain('greeter-newer123');
+    expect((await post(link, formBody(link, approval.approvalId, 'approve'))).statusCode).toBe(410);
+    expect((await ledger.getApproval(approval.approvalId))?.status).toBe('superseded');
+  });
+});
+
+describe('Slack interactions', () => {
+  const slackKey = async () => ports.slack.signingSecret();
+  async function slackPost(
+    payload: unknown,
+    options: { timestamp?: number; sign?: boolean; tamper?: boolean; raw?: string } = {},
+  ) {
+    const body = options.raw ?? new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const timestamp = String(options.timestamp ?? Math.floor(now.getTime() / 1000));
+    const signature = slackSignature(await slackKey(), timestamp, body);
+    const headers: Record<string, string> =
+      options.sign === false
+        ? {}
+        : {
+            'x-slack-request-timestamp': timestamp,
+            'x-slack-signature': options.tamper
+              ? signature.replace(/.$/, (c) => (c === '0' ? '1' : '0'))
+              : signature,
+          };
+    return handleApprovalHttp(
+      { method: 'POST', path: '/slack/interactions', query: new URLSearchParams(), body, headers },
+      ports,
+    );
+  }
+  const press = (approvalId: string, user: string, action = 'approve') => ({
+    type: 'block_actions',
+    user: { id: user },
+    actions: [{ action_id: action, value: approvalId }],
+  });
+
+  it('decides as the approver the Slack user maps to', async () => {
+    const { approval, resumed } = await pendingApproval({ slackUsers: { U0BOB: 'bob@example.com' } });
+    const response = await slackPost(press(approval.approvalId, 'U0BOB'));
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body).text).toContain('Approved by bob@example.com');
+    await expect(resumed).resolves.toMatchObject({ decision: 'approved', decidedBy: 'bob@example.com' });
+    const audit = await ledger.listAudit(approval.approvalId);
+    expect(audit.find((a) => a.kind === 'voted')).toMatchObject({
+      channel: 'slack',
+      actor: 'bob@example.com',
+    });
+  });
+
+  it('refuses bad signatures, stale timestamps, malformed payloads and unmapped users, changing nothing', async () => {
+    const { approval } = await pendingApproval({ slackUsers: { U0BOB: 'bob@example.com' } });
+    const good = press(approval.approvalId, 'U0BOB');
+    const cases: [string, Promise<{ statusCode: number; body: string }>, number, RegExp][] = [
+      ['tampered', slackPost(good, { tamper: true }), 401, /Invalid Slack signature/],
+      ['unsigned', slackPost(good, { sign: false }), 401, /Missing Slack signature/],
+      [
+        'stale',
+        slackPost(good, { timestamp: Math.floor(now.getTime() / 1000) - 301 }),
+        401,
+        /more than 5 minutes/,
+      ],
+      ['malformed', slackPost(undefined, { raw: 'payload=%7Bnot-json' }), 400, /Malformed Slack interaction/],
+      ['wrong type', slackPost({ ...good, type: 'view_submission' }), 400, /Malformed/],
+      ['unmapped user', slackPost(press(approval.approvalId, 'U0MALLORY')), 403, /not mapped to an approver/],
+      ['unknown id', slackPost(press('nosuchapproval00', 'U0BOB')), 404, /no approval request/],
+    ];
+    for (const [name, pending, status, message] of cases) {
+      const response = await pending;
+      expect({ name, status: response.statusCode }).toEqual({ name, status });
+      expect(JSON.parse(response.body).text).toMatch(message);
+    }
+    const stored = await ledger.getApproval(approval.approvalId);
+    expect(stored?.status).toBe('pending');
+    expect(stored?.votes).toEqual({});
   });
 });

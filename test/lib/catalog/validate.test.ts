@@ -281,8 +281,8 @@ describe('parseCatalog: approval rules', () => {
     ).toBe('"1"');
   });
 
-  it('keeps expiresAfterHours between 1 and 720', () => {
-    for (const hours of [0, 721, -5]) {
+  it('keeps expiresAfterHours between 1 and 168 (the approval task times out after 7 days)', () => {
+    for (const hours of [0, 169, 720, -5]) {
       expect(
         problemAt(
           withApproval({ approvers: ['a@x.io'], expiresAfterHours: hours }),
@@ -291,10 +291,10 @@ describe('parseCatalog: approval rules', () => {
       ).toEqual({
         path: 'services[0].approval.expiresAfterHours',
         received: String(hours),
-        fix: 'use a whole number of hours from 1 to 720 (30 days)',
+        fix: "use a whole number of hours from 1 to 168 (7 days, the approval task's timeout)",
       });
     }
-    expect(parseCatalog(withApproval({ approvers: ['a@x.io'], expiresAfterHours: 720 })).ok).toBe(true);
+    expect(parseCatalog(withApproval({ approvers: ['a@x.io'], expiresAfterHours: 168 })).ok).toBe(true);
   });
 
   it('accepts only email and slack channels, at least one, no duplicates', () => {
@@ -313,6 +313,71 @@ describe('parseCatalog: approval rules', () => {
       problemAt(withApproval({ ...base, channels: ['slack', 'slack'] }), 'services[0].approval.channels[1]')
         .fix,
     ).toBe('already listed as channels[0]; remove the duplicate');
+  });
+
+  it('accepts weekly release windows, freezes and Slack user ids, and names each mistake', () => {
+    const base = { approvers: ['a@x.io', 'b@x.io'] };
+    const window = { days: ['Mon', 'Tue'], start: '09:00', end: '16:00', timeZone: 'Europe/Berlin' };
+    const freeze = { from: '2026-12-20T00:00Z', to: '2027-01-04T00:00Z', reason: 'year-end freeze' };
+    const ok = parseCatalog(
+      withApproval({
+        ...base,
+        windows: [window],
+        freezes: [freeze],
+        slackUserIds: { 'a@x.io': 'U012AB3CD' },
+      }),
+    );
+    expect(ok.ok && ok.catalog.services[0].approval).toMatchObject({
+      windows: [window],
+      freezes: [freeze],
+      slackUserIds: { 'a@x.io': 'U012AB3CD' },
+    });
+    const at = 'services[0].approval';
+    expect(
+      problemAt(withApproval({ ...base, windows: [{ ...window, days: ['Mo'] }] }), `${at}.windows[0].days[0]`)
+        .fix,
+    ).toMatch(/^use one of Mon, Tue, Wed, Thu, Fri, Sat, Sun/);
+    expect(
+      problemAt(withApproval({ ...base, windows: [{ ...window, start: '9am' }] }), `${at}.windows[0].start`)
+        .fix,
+    ).toBe('use HH:MM on a 24-hour clock, e.g. "09:00"');
+    expect(
+      problemAt(withApproval({ ...base, windows: [{ ...window, end: '08:00' }] }), `${at}.windows[0].end`)
+        .fix,
+    ).toBe('use a time after start (09:00)');
+    expect(
+      problemAt(
+        withApproval({ ...base, windows: [{ ...window, timeZone: 'Mars/Olympus' }] }),
+        `${at}.windows[0].timeZone`,
+      ),
+    ).toMatchObject({
+      received: '"Mars/Olympus"',
+      fix: 'use an IANA time zone name, e.g. "Europe/Berlin" or "UTC"',
+    });
+    expect(
+      problemAt(
+        withApproval({ ...base, freezes: [{ ...freeze, to: '2026-12-01T00:00Z' }] }),
+        `${at}.freezes[0].to`,
+      ).fix,
+    ).toBe('use a time after from (2026-12-20T00:00Z)');
+    expect(
+      problemAt(
+        withApproval({ ...base, freezes: [{ ...freeze, from: 'Christmas' }] }),
+        `${at}.freezes[0].from`,
+      ).fix,
+    ).toMatch(/ISO 8601 time with a zone/);
+    expect(
+      problemAt(
+        withApproval({ ...base, slackUserIds: { 'z@x.io': 'U012AB3CD' } }),
+        `${at}.slackUserIds["z@x.io"]`,
+      ).fix,
+    ).toBe('map only approvers (a@x.io, b@x.io) to Slack user ids');
+    expect(
+      problemAt(
+        withApproval({ ...base, slackUserIds: { 'a@x.io': 'alice' } }),
+        `${at}.slackUserIds["a@x.io"]`,
+      ).fix,
+    ).toMatch(/Slack user id such as "U012AB3CD"/);
   });
 });
 

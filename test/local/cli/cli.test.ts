@@ -131,7 +131,9 @@ describe('sluice', () => {
     const run = await sluice(['--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: sluice <command> \[options\]/);
-    expect(run.stdout).toMatch(/^ {2}validate {2}Check the service catalog/m);
+    expect(run.stdout).toMatch(/^ {2}validate {2,}Check the service catalog/m);
+    expect(run.stdout).toMatch(/^ {2}approvals {2,}List approval requests/m);
+    expect(run.stdout).toMatch(/^ {2}approve {2,}Approve an approval request/m);
   });
 
   it('answers `help <command>` like `<command> --help`', async () => {

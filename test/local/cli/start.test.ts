@@ -17,7 +17,7 @@ describe('sluice start (npm start)', () => {
       timeout: 170_000,
     });
     expect(stdout).toMatch(
-      /Approval link \(signed, single use, expiring\): http:\/\/127\.0\.0\.1:\d+\/approvals\//,
+      /Approval page \(signed, single use, expiring link\): http:\/\/127\.0\.0\.1:\d+\/approvals\//,
     );
     expect(stdout).toContain('approving through that same page');
     // Later releases start from a commit: the git watcher sees the push and the router starts the release.
@@ -26,11 +26,16 @@ describe('sluice start (npm start)', () => {
     );
     expect(stdout).toMatch(/push to checkout main: \w{12} → \w{12}/);
     expect(stdout).toMatch(/▶ deployment, green canary: checkout-\w{12} started/);
+    // The email from the outbox and the Slack post with its buttons.
+    expect(stdout).toMatch(/│ Subject: Approve greeter greeter-[0-9a-f]{12}\?/);
+    expect(stdout).toMatch(
+      /Slack post: Approve greeter release greeter-[0-9a-f]{12}\?\n\s+buttons: \[Approve\] \[Reject\]/,
+    );
     expect(stdout).toMatch(/alarm sluice-checkout-error-rate fired/);
     expect(stdout).toMatch(/rollback: \d+ ms from the first failing request/);
     for (const scenario of [
       /✔\s+deployment, first release\s+checkout\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+9\s/,
-      /✔\s+delivery, approved\s+greeter\s+delivery\s+\w{8}\s+succeeded\s+Deploy\s+11\s/,
+      /✔\s+delivery, approved\s+greeter\s+delivery\s+\w{8}\s+succeeded\s+Deploy\s+12\s/,
       /✔\s+tests fail\s+greeter\s+delivery\s+\w{8}\s+failed\s+Test\s/,
       /✔\s+deployment, green canary\s+checkout\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+9\s/,
       /✔\s+deployment, bad commit\s+checkout\s+deployment\s+\w{8}\s+rolled_back\s+Deploy\s/,

@@ -1,0 +1,28 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
+import { ENV } from '../shared/env';
+import { Ledger } from '../shared/ledger';
+import { logger } from '../shared/observability';
+import { systemClock } from '../shared/ports';
+import { portsFor, requireEnv } from '../shared/wiring';
+import { type ApprovalExpiryEvent, type ExpiryResult, expireApproval } from './approval-expiry';
+
+const ports = portsFor(() => ({
+  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  tasks: new SfnTaskCallbacks(new SFNClient({})),
+  clock: systemClock,
+}));
+
+/** Invoked by the one-time EventBridge Scheduler schedule RequestApproval creates (a timer locally). */
+export const handler = async (
+  event: ApprovalExpiryEvent,
+  context: Context,
+): Promise<{ result: ExpiryResult }> => {
+  logger.addContext(context);
+  const result = await expireApproval(event, ports());
+  logger.info('approval expiry', { approvalId: event?.approvalId, result });
+  return { result };
+};

@@ -1,0 +1,146 @@
+/**
+ * The approval gate's local pieces: expiry timers (EventBridge Scheduler's part), the Slack channel pointed at
+ * a webhook on 127.0.0.1, and the small JSON API the `sluice approvals|approve|reject` commands use.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { decide } from '../lambdas/shared/approval-decision';
+import type { Ledger } from '../lambdas/shared/ledger';
+import type { ExpiryScheduler } from '../lambdas/shared/ports';
+import { WebhookSlackChannel } from '../lambdas/shared/slack';
+import type { Ports } from '../lambdas/shared/wiring';
+import type { Catalog } from '../lib/catalog/types';
+import { LocalSigningKeys } from './adapters/local-keys';
+import { HANDLER_MODULES } from './handlers';
+import { lambdaContext } from './lambda-context';
+
+/** A timer per approval request that invokes the same approval-expiry handler the schedule invokes in AWS. */
+export class LocalExpiryTimers implements ExpiryScheduler {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Settles when the expiry handler ran; tests await it. */
+  readonly fired: Promise<unknown>[] = [];
+
+  async schedule(approvalId: string, at: Date): Promise<void> {
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.fired.push(
+          HANDLER_MODULES['approval-expiry']
+            .handler({ approvalId } as never, lambdaContext({ handler: 'approval-expiry' }, 30_000))
+            .catch(() => undefined),
+        );
+      },
+      Math.max(0, at.getTime() - Date.now()),
+    );
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
+
+/** Slack locally: posts go to `webhookUrl` (a receiver on 127.0.0.1); the signing secret is generated. */
+export function localSlack(stateDir: string, webhookUrl: string | undefined): WebhookSlackChannel {
+  if (webhookUrl !== undefined) {
+    const host = new URL(webhookUrl).hostname;
+    if (host !== '127.0.0.1' && host !== 'localhost') {
+      throw new Error(
+        `slackWebhookUrl must be on 127.0.0.1 (the local runtime talks to no outside host); received ${webhookUrl}`,
+      );
+    }
+  }
+  const keys = new LocalSigningKeys(join(stateDir, 'slack-signing.key'));
+  return new WebhookSlackChannel({
+    webhookUrl: async () => webhookUrl,
+    signingSecret: () => keys.signingKey(),
+    allowedUrlPrefixes: ['http://127.0.0.1:', 'http://localhost:'],
+  });
+}
+
+/** What `<state-dir>/runtime.json` holds: where the CLI finds the running local runtime. */
+export interface RuntimeInfo {
+  readonly url: string;
+  /** Bearer token for /api/*: only who can read the state folder (mode 600) can decide through the CLI. */
+  readonly token: string;
+  readonly pid: number;
+}
+
+export const newApiToken = () => randomBytes(24).toString('base64url');
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`${JSON.stringify(body, null, 2)}\n`);
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * GET /api/approvals[?service=S] lists approvals (pending and past, newest first) with their votes and audit
+ * trail; POST /api/approvals/<id>/decision {as, decision, comment?, releaseAt?} decides under the same policy
+ * as the page and Slack, channel `cli`.
+ */
+export async function handleApprovalsApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+  deps: { token: string; ledger: Ledger; catalog: Catalog; ports: () => Pick<Ports, 'tasks' | 'clock'> },
+): Promise<void> {
+  if (!authorized(req, deps.token)) return sendJson(res, 401, { error: 'missing or wrong bearer token' });
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname === '/api/approvals' && req.method === 'GET') {
+    const only = url.searchParams.get('service');
+    const services = deps.catalog.services.map((s) => s.name).filter((s) => !only || s === only);
+    if (only && services.length === 0) return sendJson(res, 404, { error: `unknown service ${only}` });
+    const approvals = [];
+    for (const service of services) {
+      for (const a of await deps.ledger.listApprovals(service)) {
+        const { taskToken: _token, ...shown } = a;
+        approvals.push({ ...shown, audit: await deps.ledger.listAudit(a.approvalId) });
+      }
+    }
+    approvals.sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
+    return sendJson(res, 200, { approvals });
+  }
+  const match = /^\/api\/approvals\/([A-Za-z0-9_-]{10,64})\/decision$/.exec(url.pathname);
+  if (match && req.method === 'POST') {
+    let input: { as?: unknown; decision?: unknown; comment?: unknown; releaseAt?: unknown };
+    try {
+      input = JSON.parse(body) as typeof input;
+    } catch {
+      return sendJson(res, 400, { error: 'body must be JSON {as, decision, comment?, releaseAt?}' });
+    }
+    if (typeof input.as !== 'string' || (input.decision !== 'approve' && input.decision !== 'reject')) {
+      return sendJson(res, 400, {
+        error: 'need "as" (an approver email) and "decision": "approve" | "reject"',
+      });
+    }
+    const outcome = await decide(
+      {
+        approvalId: match[1],
+        approver: input.as,
+        decision: input.decision,
+        channel: 'cli',
+        ...(typeof input.comment === 'string' ? { comment: input.comment } : {}),
+        ...(typeof input.releaseAt === 'string' ? { releaseAt: input.releaseAt } : {}),
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? 'sluice-cli',
+      },
+      { ledger: deps.ledger, ...deps.ports() },
+    );
+    return outcome.ok
+      ? sendJson(res, 200, { outcome: outcome.outcome, message: outcome.message })
+      : sendJson(res, outcome.code === 'unknown' ? 404 : 409, {
+          refused: outcome.code,
+          message: outcome.message,
+        });
+  }
+  return sendJson(res, 404, { error: 'no such API' });
+}

@@ -1,0 +1,168 @@
+/** RequestApproval against a real ledger: links, notifications, expiry schedule, supersede, batch of commits. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type RequestApprovalInput,
+  type RequestApprovalPorts,
+  requestApproval,
+} from '../../../lambdas/request-approval/request-approval';
+import type { Ledger } from '../../../lambdas/shared/ledger';
+import type { CommitInfo } from '../../../lambdas/shared/model';
+import type { ApprovalNotification, SlackMessage } from '../../../lambdas/shared/ports';
+import { LocalTaskBroker } from '../../../local/adapters/task-broker';
+import { service } from '../../lib/fixtures';
+import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+
+const now = new Date('2026-03-02T10:00:00Z');
+let db: TestLedger;
+let ledger: Ledger;
+const broker = new LocalTaskBroker();
+const mails: ApprovalNotification[] = [];
+const slackPosts: SlackMessage[] = [];
+const schedules: { approvalId: string; at: Date }[] = [];
+let ports: RequestApprovalPorts;
+
+beforeAll(async () => {
+  db = await startTestLedger();
+  ledger = await db.newLedger();
+  ports = {
+    ledger,
+    tasks: broker,
+    clock: { now: () => now },
+    notifier: { notify: async (n) => void mails.push(n) },
+    signingKeys: { signingKey: async () => Buffer.alloc(32, 7) },
+    approvalBaseUrl: 'https://approve.example.com/',
+    expiryScheduler: { schedule: async (approvalId, at) => void schedules.push({ approvalId, at }) },
+    slack: {
+      post: async (m) => {
+        slackPosts.push(m);
+        return true;
+      },
+      respond: async () => undefined,
+      signingSecret: async () => Buffer.alloc(8),
+    },
+    timeScale: 1,
+  };
+});
+afterAll(async () => db?.stop());
+
+const commit = (sha: string, author: string, message: string): CommitInfo => ({
+  sha: sha.repeat(40).slice(0, 40),
+  author,
+  message,
+  time: now.toISOString(),
+});
+
+function input(releaseId: string, commits?: CommitInfo[]): RequestApprovalInput & { taskToken: string } {
+  const config = service('greeter', {
+    mode: 'delivery',
+    approval: {
+      approvers: ['alice@example.com', 'bob@example.com'],
+      required: 2,
+      expiresAfterHours: 72,
+      channels: ['email', 'slack'],
+      slackUserIds: { 'bob@example.com': 'U0BOB' },
+    },
+  });
+  const head = commits?.[0] ?? commit('a', 'Dana <dana@example.com>', 'Change');
+  return {
+    taskToken: broker.mint(),
+    releaseId,
+    config,
+    release: {
+      releaseId,
+      service: 'greeter',
+      mode: 'delivery',
+      commit: head,
+      ...(commits ? { commits } : {}),
+      startedAt: now.toISOString(),
+      trigger: { source: 'manual' },
+    },
+    build: { artifactKey: 'k', sha256: 'f'.repeat(64), bytes: 1000, durationMs: 1 },
+    test: { passed: 3, failed: 0, durationMs: 1 },
+    stage: { version: '7', smoke: { status: 200, latencyMs: 12 } },
+  };
+}
+
+describe('requestApproval', () => {
+  it('stores the token under a random id, mails each approver their own link, posts once to Slack, schedules the expiry', async () => {
+    const first = input('greeter-aaaaaaaaaaaa');
+    const waiting = broker.wait(first.taskToken);
+    waiting.catch(() => undefined);
+    const { approvalId } = await requestApproval(first, ports);
+    const stored = await ledger.getApproval(approvalId);
+    expect(stored).toMatchObject({
+      status: 'pending',
+      required: 2,
+      taskToken: first.taskToken,
+      expiresAt: '2026-03-05T10:00:00.000Z',
+      authors: ['dana@example.com'],
+      slackUsers: { U0BOB: 'bob@example.com' },
+    });
+    expect(mails.map((m) => m.approver)).toEqual(['alice@example.com', 'bob@example.com']);
+    expect(new Set(mails.map((m) => m.link)).size).toBe(2);
+    for (const mail of mails) expect(mail.link).not.toContain(first.taskToken);
+    expect(slackPosts).toHaveLength(1);
+    expect(JSON.stringify(slackPosts[0])).toContain(approvalId);
+    expect(JSON.stringify(slackPosts[0])).not.toContain(first.taskToken);
+    expect(schedules).toEqual([{ approvalId, at: new Date('2026-03-05T10:00:00.000Z') }]);
+    const audit = await ledger.listAudit(approvalId);
+    expect(audit.map((a) => `${a.kind}:${a.channel}`)).toEqual([
+      'requested:system',
+      'notified:email',
+      'notified:email',
+      'notified:slack',
+    ]);
+  });
+
+  it('supersedes the pending request of an older release and lists every commit since the last release', async () => {
+    const older = input('greeter-bbbbbbbbbbbb');
+    const olderResumed = broker.wait(older.taskToken);
+    olderResumed.catch(() => undefined);
+    const { approvalId: olderId } = await requestApproval(older, ports);
+
+    const commits = [
+      commit('c', 'Eve <eve@example.com>', 'Second change\n\nbody'),
+      commit('b', 'Dana <dana@example.com>', 'First change'),
+    ];
+    const newer = input('greeter-cccccccccccc', commits);
+    broker.wait(newer.taskToken).catch(() => undefined);
+    const { approvalId } = await requestApproval(newer, ports);
+
+    await expect(olderResumed).rejects.toMatchObject({
+      name: 'ApprovalSuperseded',
+      message: 'Superseded by release greeter-cccccccccccc, which includes its changes',
+    });
+    expect(await ledger.getApproval(olderId)).toMatchObject({
+      status: 'superseded',
+      supersededBy: 'greeter-cccccccccccc',
+    });
+    const stored = await ledger.getApproval(approvalId);
+    expect(stored?.authors).toEqual(['eve@example.com', 'dana@example.com']);
+    expect(stored?.details).toEqual(
+      expect.arrayContaining([
+        'Changes since the last production release: 2 commits',
+        `Commit: ${'c'.repeat(12)} by Eve <eve@example.com>: Second change`,
+        `Commit: ${'b'.repeat(12)} by Dana <dana@example.com>: First change`,
+      ]),
+    );
+  });
+
+  it('closes the request of an earlier attempt of the same task (retried), whose token is dead', async () => {
+    const first = input('greeter-eeeeeeeeeeee');
+    const { approvalId: firstId } = await requestApproval(first, ports); // no waiter: the token is dead
+    const retry = { ...input('greeter-eeeeeeeeeeee'), taskToken: broker.mint() };
+    broker.wait(retry.taskToken).catch(() => undefined);
+    const { approvalId } = await requestApproval(retry, ports);
+    expect((await ledger.getApproval(firstId))?.status).toBe('superseded');
+    expect((await ledger.getApproval(approvalId))?.status).toBe('pending');
+  });
+
+  it('compresses expiry by the time scale (the local runtime)', async () => {
+    const { approvalId } = await requestApproval(input('greeter-dddddddddddd'), {
+      ...ports,
+      timeScale: 3600,
+    });
+    // 72 h / 3600 = 72 s
+    expect((await ledger.getApproval(approvalId))?.expiresAt).toBe('2026-03-02T10:01:12.000Z');
+  });
+});

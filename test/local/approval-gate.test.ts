@@ -1,0 +1,323 @@
+/**
+ * The approval gate end to end through the local runtime: quorum across the page, Slack and the CLI; rejection;
+ * supersede; expiry; a scheduled release time; the audit trail. Real DynamoDB Local, the CDK-rendered state
+ * machine, real HTTP, a Slack receiver on 127.0.0.1 and the real `sluice` CLI in a child process.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slackSignature } from '../../lambdas/shared/slack';
+import { decideViaPage } from '../../local/approve-via-page';
+import { seedRepository } from '../../local/demo/git-fixtures';
+import { LocalSluice } from '../../local/runtime';
+
+const run = promisify(execFile);
+const REPO_ROOT = resolve(__dirname, '..', '..');
+
+let sluice: LocalSluice;
+let root: string;
+let repo: string;
+let slack: Server;
+let slackUrl = '';
+const slackPosts: {
+  path: string;
+  body: { text: string; blocks?: { type: string; elements?: { value?: string }[] }[] };
+}[] = [];
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'sluice-gate-'));
+  const reposDir = join(root, 'repos');
+  repo = (await seedRepository(reposDir, 'greeter')).repo;
+  slack = createServer((req, res) => {
+    let data = '';
+    req.on('data', (c) => {
+      data += c;
+    });
+    req.on('end', () => {
+      slackPosts.push({ path: req.url ?? '', body: JSON.parse(data) });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
+  const address = slack.address();
+  slackUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const base = {
+    mode: 'delivery',
+    runtime: { entry: 'src/handler.ts' },
+    deploy: { strategy: 'AllAtOnce' },
+  };
+  const catalogFile = join(root, 'sluice.catalog.json');
+  writeFileSync(
+    catalogFile,
+    JSON.stringify({
+      version: 1,
+      services: [
+        {
+          ...base,
+          name: 'greeter',
+          source: { repository: 'greeter' },
+          approval: {
+            // dana@example.com authors the seeded commits.
+            approvers: ['alice@example.com', 'bob@example.com', 'dana@example.com'],
+            required: 2,
+            channels: ['email', 'slack'],
+            slackUserIds: { 'bob@example.com': 'U0BOB' },
+          },
+        },
+        {
+          ...base,
+          name: 'hello',
+          source: { repository: 'greeter' },
+          approval: { approvers: ['alice@example.com'], expiresAfterHours: 1 },
+        },
+      ],
+    }),
+  );
+  sluice = await LocalSluice.start({
+    catalogFile,
+    stateDir: join(root, 'state'),
+    reposDir,
+    timeScale: 60,
+    // 72 h last 216 s, 1 h lasts 3 s.
+    approvalTimeScale: 1200,
+    slackWebhookUrl: `${slackUrl}/hook`,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await sluice?.close();
+  await new Promise((r) => slack?.close(r));
+});
+
+async function commit(message: string): Promise<string> {
+  writeFileSync(join(repo, 'NOTES.md'), `${message}\n${Date.now()}\n`);
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'Eve',
+    GIT_AUTHOR_EMAIL: 'eve@example.com',
+    GIT_COMMITTER_NAME: 'Eve',
+    GIT_COMMITTER_EMAIL: 'eve@example.com',
+  };
+  await run('git', ['-C', repo, 'add', '-A'], { env });
+  await run('git', ['-C', repo, 'commit', '-qm', message], { env });
+  return (await run('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout.trim();
+}
+
+/** Every approver's link for a release, once its request has been sent. */
+async function linksOf(releaseId: string, count = 0): Promise<Record<string, string>> {
+  await sluice.waitForApprovalLink(releaseId);
+  const service = releaseId.startsWith('hello') ? 'hello' : 'greeter';
+  const expected =
+    count || (sluice.catalog.services.find((s) => s.name === service)?.approval?.approvers.length ?? 1);
+  // The request mails approvers one after another: wait for all of them.
+  for (let i = 0; i < 250; i++) {
+    if (sluice.outbox.sent.filter((s) => s.notification.release.releaseId === releaseId).length >= expected)
+      break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Object.fromEntries(
+    sluice.outbox.sent
+      .filter((s) => s.notification.release.releaseId === releaseId)
+      .map((s) => [s.notification.approver, s.notification.link]),
+  );
+}
+/** Resolves with the first truthy value of `probe` (checked every 20 ms, up to 5 s). */
+async function eventually<T>(probe: () => T | undefined): Promise<T | undefined> {
+  for (let i = 0; i < 250; i++) {
+    const value = probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return undefined;
+}
+const idOf = (link: string) => new URL(link).pathname.split('/').pop() as string;
+
+function cli(args: string[]) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'sluice.js'), ...args, '--state-dir', join(root, 'state')],
+      { cwd: REPO_ROOT, timeout: 30_000 },
+      (error, stdout, stderr) =>
+        done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+    );
+  });
+}
+
+async function slackPress(approvalId: string, user: string, action: 'approve' | 'reject') {
+  const payload = {
+    type: 'block_actions',
+    user: { id: user },
+    actions: [{ action_id: action, value: approvalId }],
+    response_url: `${slackUrl}/response/${approvalId}`,
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const secret = await sluice.ports.slack.signingSecret();
+  return fetch(`${sluice.web.url}/slack/interactions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': slackSignature(secret, timestamp, body),
+    },
+    body,
+  });
+}
+
+describe('the approval gate, end to end', () => {
+  it('needs two approvals (page + Slack), refuses the author, and audits every step', async () => {
+    const sha = (await run('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout.trim();
+    const started = await sluice.release({ service: 'greeter', commit: sha });
+    const links = await linksOf(started.releaseId);
+    expect(Object.keys(links).sort()).toEqual(['alice@example.com', 'bob@example.com', 'dana@example.com']);
+    const approvalId = idOf(links['alice@example.com']);
+    // Each email is readable in the outbox and names what is being approved.
+    const mail = readFileSync(
+      sluice.outbox.sent.find((s) => s.notification.approver === 'alice@example.com')!.file,
+      'utf8',
+    );
+    expect(mail).toContain(`Release: ${started.releaseId}`);
+    expect(mail).toMatch(/Commit: [0-9a-f]{12} by Dana Developer <dana@example.com>/);
+    // One Slack post with Approve / Reject buttons for this approval id.
+    const post = await eventually(() =>
+      slackPosts.find((p) => p.path === '/hook' && p.body.text.includes(started.releaseId)),
+    );
+    const buttons = post?.body.blocks?.find((b) => b.type === 'actions')?.elements;
+    expect(buttons?.map((b) => b.value)).toEqual([approvalId, approvalId]);
+
+    // The author may not approve their own change.
+    const self = await decideViaPage(links['dana@example.com'], { decision: 'approve' });
+    expect(self.status).toBe(403);
+    // One approval of two: still waiting.
+    const first = await decideViaPage(links['alice@example.com'], { decision: 'approve', comment: 'lgtm' });
+    expect(first.status).toBe(200);
+    expect(first.body).toContain('1 of 2 approvals');
+    expect((await sluice.ledger.getApproval(approvalId))?.status).toBe('pending');
+    // The second, from Slack, releases it; the Slack message is updated with the outcome.
+    const pressed = await slackPress(approvalId, 'U0BOB', 'approve');
+    expect(pressed.status).toBe(200);
+    const report = await started.done;
+    expect(report).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
+    // LoadService … Mode, RequestApproval, ApprovalDecision, ScheduledRelease, Deploy, Record, Outcome, Released.
+    expect(report.transitions).toBe(12);
+    expect(report.record?.stages.Approval?.detail).toBe('approved by alice@example.com, bob@example.com');
+    const update = await eventually(() => slackPosts.find((p) => p.path === `/response/${approvalId}`));
+    expect(update?.body.text).toMatch(/APPROVED\. Approved by alice@example.com, bob@example.com/);
+
+    const audit = await sluice.ledger.listAudit(approvalId);
+    const kinds = audit.map((a) => `${a.kind}:${a.channel}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'requested:system',
+        'notified:email',
+        'notified:slack',
+        'viewed:email',
+        'voted:email',
+        'voted:slack',
+        'decided:slack',
+      ]),
+    );
+    expect(audit.filter((a) => a.kind === 'notified' && a.channel === 'email')).toHaveLength(3);
+    const webVote = audit.find((a) => a.kind === 'voted' && a.channel === 'email');
+    expect(webVote).toMatchObject({
+      actor: 'alice@example.com',
+      sourceIp: '127.0.0.1',
+      userAgent: 'sluice-local-demo',
+    });
+
+    // The CLI lists it with both votes.
+    const listed = await cli(['approvals', '--service', 'greeter']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(
+      new RegExp(
+        `${approvalId}  greeter  ${started.releaseId}  approved by alice@example.com, bob@example.com  \\[2/2\\]`,
+      ),
+    );
+  });
+
+  it('ends the release when one approver rejects from the CLI; the CLI refuses outsiders and unknown ids', async () => {
+    const sha = await commit('Reword the greeting');
+    const started = await sluice.release({ service: 'greeter', commit: sha });
+    const approvalId = idOf((await linksOf(started.releaseId))['alice@example.com']);
+    const outsider = await cli(['approve', approvalId, '--as', 'mallory@example.com']);
+    expect(outsider.code).toBe(1);
+    expect(outsider.stderr).toContain('refused (not-approver)');
+    const unknown = await cli(['approve', 'nosuchapproval00', '--as', 'alice@example.com']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('refused (unknown)');
+    expect((await sluice.ledger.getApproval(approvalId))?.votes).toEqual({});
+
+    const approved = await cli(['approve', approvalId, '--as', 'alice@example.com']);
+    expect(approved.stdout).toContain('1 of 2 approvals');
+    const rejected = await cli([
+      'reject',
+      approvalId,
+      '--as',
+      'bob@example.com',
+      '--comment',
+      'not during the sale',
+    ]);
+    expect(rejected.code).toBe(0);
+    const report = await started.done;
+    expect(report).toMatchObject({ status: 'rejected', endedAt: 'Approval' });
+    expect(report.reason).toBe('Rejected by bob@example.com: not during the sale');
+    const audit = await sluice.ledger.listAudit(approvalId);
+    expect(audit.find((a) => a.kind === 'voted' && a.actor === 'bob@example.com')).toMatchObject({
+      channel: 'cli',
+      userAgent: 'sluice-cli',
+    });
+  });
+
+  it('supersedes a pending request when a newer release of the service reaches the gate', async () => {
+    const older = await sluice.release({ service: 'greeter', commit: await commit('Older change') });
+    const olderLink = (await linksOf(older.releaseId))['alice@example.com'];
+    const newer = await sluice.release({ service: 'greeter', commit: await commit('Newer change') });
+    const newerLinks = await linksOf(newer.releaseId);
+    const olderReport = await older.done;
+    expect(olderReport).toMatchObject({ status: 'superseded', endedAt: 'Approval' });
+    expect(olderReport.reason).toBe(`Superseded by release ${newer.releaseId}, which includes its changes`);
+    const page = await fetch(olderLink);
+    expect(page.status).toBe(410);
+    expect(await page.text()).toContain(newer.releaseId);
+    expect((await decideViaPage(newerLinks['bob@example.com'], { decision: 'reject' })).status).toBe(200);
+    expect((await newer.done).status).toBe('rejected');
+  });
+
+  it('expires an undecided request: the release is recorded as expired and the link says so', async () => {
+    const sha = await commit('Nobody looks at this one');
+    const started = await sluice.release({ service: 'hello', commit: sha });
+    const link = (await linksOf(started.releaseId))['alice@example.com'];
+    const report = await started.done;
+    expect(report).toMatchObject({ status: 'expired', endedAt: 'Approval' });
+    expect(report.reason).toMatch(/^No decision before .*: 0 of 1 approvals$/);
+    expect(report.record?.stages.Approval).toMatchObject({ status: 'failed' });
+    const page = await fetch(link);
+    expect(page.status).toBe(410);
+    expect(await page.text()).toContain('expired');
+    expect((await sluice.ledger.listAudit(idOf(link))).map((a) => a.kind)).toContain('expired');
+  });
+
+  it('holds an approved release until the release time the approvers set', async () => {
+    const started = await sluice.release({
+      service: 'greeter',
+      commit: await commit('Ship it at a set time'),
+    });
+    const approvalId = idOf((await linksOf(started.releaseId))['alice@example.com']);
+    const releaseAt = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3000).toISOString();
+    await cli(['approve', approvalId, '--as', 'alice@example.com', '--release-at', releaseAt]);
+    expect((await cli(['approve', approvalId, '--as', 'bob@example.com'])).code).toBe(0);
+    const report = await started.done;
+    expect(report.status).toBe('succeeded');
+    expect(report.record?.stages.Approval?.detail).toContain(
+      `deploy held until ${releaseAt}: release time ${releaseAt} requested`,
+    );
+    expect(Date.parse(report.record?.stages.Deploy?.startedAt ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(releaseAt),
+    );
+  });
+});
