@@ -24,8 +24,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ENV, type HandlerName } from '../lambdas/shared/env';
+import { DORA_NAMESPACE } from '../lambdas/shared/release-metrics';
 import { ApprovalGate } from './approval-gate';
 import type { Catalog } from './catalog/types';
+import { DoraDashboard } from './dora-dashboard';
 import { EsbuildLayer } from './esbuild-layer';
 import { LedgerTable } from './ledger-table';
 import { acknowledgeWildcardResources } from './nag';
@@ -80,6 +82,8 @@ export class SluicePipelineStack extends Stack {
   readonly functions: Readonly<Record<HandlerName, SluiceFunction>>;
   /** CodeCommit rule, GitHub webhook, event bus and router. */
   readonly triggers: SluiceTriggers;
+  /** DORA metrics per mode and per service. */
+  readonly dora: DoraDashboard;
 
   constructor(scope: Construct, id: string, props: SluicePipelineStackProps) {
     super(scope, id, props);
@@ -278,6 +282,10 @@ export class SluicePipelineStack extends Stack {
       'github-webhook': this.triggers.webhook,
       router: this.triggers.router,
     };
+
+    // Record publishes the DORA datapoints as EMF on its log stream: no PutMetricData grant needed.
+    functions.record.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', DORA_NAMESPACE);
+    this.dora = new DoraDashboard(this, 'Dora', { dashboardName: `${this.stackName}-dora` });
 
     new CfnOutput(this, 'StateMachineArn', {
       description: 'Release state machine',

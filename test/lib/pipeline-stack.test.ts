@@ -419,6 +419,27 @@ describe('SluicePipelineStack scale and shape', () => {
   });
 });
 
+describe('SluicePipelineStack DORA metrics', () => {
+  it('has one DORA dashboard, the same size for any number of services', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'SluicePipeline-dora' });
+    const oneService = Template.fromStack(synth(catalogOf(1)).stack).findResources(
+      'AWS::CloudWatch::Dashboard',
+    );
+    const manyServices = Template.fromStack(synth(catalogOf(50)).stack).findResources(
+      'AWS::CloudWatch::Dashboard',
+    );
+    expect(JSON.stringify(Object.values(manyServices)[0])).toBe(JSON.stringify(Object.values(oneService)[0]));
+  });
+
+  it('lets Record publish the metrics as EMF in its own log group, with no PutMetricData anywhere', () => {
+    expect(envOf('record').POWERTOOLS_METRICS_NAMESPACE).toBe('Sluice');
+    expect(HANDLER_NAMES.flatMap((h) => actionsOf(h)).filter((a) => a.startsWith('cloudwatch:'))).toEqual([]);
+    const logging = propsOf(resources[functionOf.record]).LoggingConfig as { LogGroup?: unknown };
+    expect(logging?.LogGroup).toBeDefined();
+  });
+});
+
 describe('SluicePipelineStack validation', () => {
   it('rejects a catalog that is not a validated one, showing it', () => {
     expect(() => synth({ version: 2, services: [] } as unknown as Catalog)).toThrow(
