@@ -3,49 +3,8 @@
  * local runtime, under the same policy as the page and Slack (channel `cli`). The runtime is found through
  * `<state-dir>/runtime.json` (its URL and a bearer token, mode 600); the approval id is the handle.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { RuntimeInfo } from '../approval-gate';
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
-
-const DEFAULT_STATE_DIR = '.sluice/demo';
-
-function runtimeInfo(stateDir: string): RuntimeInfo {
-  const file = join(stateDir, 'runtime.json');
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
-  } catch {
-    throw new UsageError(
-      `no running local runtime: ${file} is missing. Start one (npx sluice start) or pass --state-dir of a running one.`,
-    );
-  }
-}
-
-async function api(
-  info: RuntimeInfo,
-  path: string,
-  init: RequestInit = {},
-): Promise<{ status: number; body: unknown }> {
-  const url = new URL(path, info.url);
-  if (url.hostname !== '127.0.0.1')
-    throw new Error(`runtime.json points at ${url.origin}; expected 127.0.0.1`);
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      ...init,
-      headers: {
-        authorization: `Bearer ${info.token}`,
-        'content-type': 'application/json',
-        'user-agent': 'sluice-cli',
-      },
-    });
-  } catch (error) {
-    throw new Error(
-      `the local runtime at ${info.url} does not answer (${(error as Error).message}); is it still running?`,
-    );
-  }
-  return { status: response.status, body: await response.json() };
-}
+import { api, runtimeInfo, STATE_DIR_HELP } from './runtime-client';
 
 interface ListedApproval {
   approvalId: string;
@@ -69,13 +28,13 @@ Lists approval requests, newest first: id, service, release, status, votes so fa
 
 Options:
       --service S      only this service
-      --state-dir DIR  the running runtime's state folder (default: ${DEFAULT_STATE_DIR})
+      --state-dir DIR  ${STATE_DIR_HELP}
       --json           print the full records with their audit trail as JSON
   -h, --help           show this help`,
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       service: { type: 'string' },
-      'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
+      'state-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     const info = runtimeInfo(values['state-dir']);
@@ -122,7 +81,7 @@ quorum, expiry. The vote is recorded with channel cli.
 Options:
       --as EMAIL         the approver deciding
       --comment TEXT     recorded with the vote${decision === 'approve' ? '\n      --release-at TIME  deploy no earlier than TIME (ISO 8601, e.g. 2026-03-02T14:00Z)' : ''}
-      --state-dir DIR    the running runtime's state folder (default: ${DEFAULT_STATE_DIR})
+      --state-dir DIR    ${STATE_DIR_HELP}
   -h, --help             show this help
 
 Exit status: 0 recorded, 1 refused, 2 wrong command line.`,
@@ -132,7 +91,7 @@ Exit status: 0 recorded, 1 refused, 2 wrong command line.`,
         {
           as: { type: 'string' },
           comment: { type: 'string' },
-          'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
+          'state-dir': { type: 'string' },
           ...(decision === 'approve' ? { 'release-at': { type: 'string' as const } } : {}),
         },
         { allowPositionals: true },

@@ -3,6 +3,7 @@ import type { Command } from './command';
 import { localCommand } from './local';
 import { releaseCommand } from './release';
 import { startCommand } from './start';
+import { metricsCommand, statusCommand } from './status';
 import { validateCommand } from './validate';
 
 /**
@@ -17,4 +18,6 @@ export const commands: readonly Command[] = [
   approveCommand,
   rejectCommand,
   localCommand,
+  statusCommand,
+  metricsCommand,
 ];

@@ -1,0 +1,28 @@
+/** `sluice status|metrics --aws`: the same report, read from a deployed stack's ledger with the caller's credentials. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Ledger } from '../../lambdas/shared/ledger';
+import { requireCatalogFile } from '../../lib/catalog/load';
+import { collectStatus, type StatusReport } from '../status/status';
+
+export interface AwsStatusOptions {
+  readonly tableName: string;
+  readonly catalogFile: string;
+  readonly periodMs: number;
+  readonly service?: string;
+  /** @default - a DynamoDB client from the usual AWS environment */
+  readonly client?: DynamoDBDocumentClient;
+  /** @default new Date() */
+  readonly now?: Date;
+}
+
+export async function awsStatusReport(options: AwsStatusOptions): Promise<StatusReport> {
+  const client =
+    options.client ??
+    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  return collectStatus(new Ledger(client, options.tableName), requireCatalogFile(options.catalogFile), {
+    now: options.now ?? new Date(),
+    periodMs: options.periodMs,
+    ...(options.service ? { service: options.service } : {}),
+  });
+}

@@ -1,0 +1,212 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { requireCatalogFile } from '../../../lib/catalog/load';
+import { runCli } from '../../../local/cli/dispatch';
+import { awsStatusReport } from '../../../local/cli/status-aws';
+import { LocalWebServer } from '../../../local/web-server';
+import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+
+const root = mkdtempSync(join(tmpdir(), 'sluice-status-cli-'));
+const catalogFile = join(root, 'sluice.catalog.json');
+writeFileSync(
+  catalogFile,
+  JSON.stringify({
+    version: 1,
+    services: [
+      {
+        name: 'greeter',
+        mode: 'auto',
+        source: { repository: 'greeter' },
+        runtime: { entry: 'src/handler.ts' },
+        approval: { approvers: ['alice@example.com'] },
+      },
+      {
+        name: 'checkout',
+        mode: 'deployment',
+        source: { repository: 'checkout' },
+        runtime: { entry: 'src/handler.ts' },
+      },
+    ],
+  }),
+);
+
+const HOUR = 3_600_000;
+const now = Date.now();
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A checkout release that went live an hour after its commit, or was rolled back after 6 minutes. */
+const checkoutRelease = (n: number, status: 'succeeded' | 'rolled_back', endMs: number) => ({
+  releaseId: `checkout-${n}`,
+  service: 'checkout',
+  mode: 'deployment' as const,
+  commit: {
+    sha: `${n}`.padEnd(40, 'a'),
+    author: 'dev@example.com',
+    message: `c${n}`,
+    time: iso(endMs - HOUR),
+  },
+  startedAt: iso(endMs - 30 * 60_000),
+  trigger: { source: 'manual' as const },
+  status,
+  stages: {
+    Deploy: {
+      status: status === 'succeeded' ? 'succeeded' : 'failed',
+      startedAt: iso(endMs - 6 * 60_000),
+      endedAt: iso(endMs),
+      durationMs: 6 * 60_000,
+    },
+  },
+  outcome: { status, stage: 'Deploy', endedAt: iso(endMs) },
+});
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await runCli(args);
+    return {
+      code,
+      out: out.mock.calls.map((c) => String(c[0])).join(''),
+      err: err.mock.calls.map((c) => String(c[0])).join(''),
+    };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('sluice status / metrics against a running local runtime', () => {
+  let dynamo: TestLedger;
+  let web: LocalWebServer;
+  const stateDir = join(root, 'state');
+
+  beforeAll(async () => {
+    dynamo = await startTestLedger();
+    const ledger = await dynamo.newLedger();
+    for (const [n, status, daysAgo] of [
+      [1, 'succeeded', 3],
+      [2, 'rolled_back', 2],
+      [3, 'succeeded', 1],
+    ] as const) {
+      const r = checkoutRelease(n, status, now - daysAgo * 24 * HOUR);
+      await ledger.startRelease(r);
+      await ledger.recordStage(r.releaseId, 'Deploy', r.stages.Deploy as never);
+      await ledger.finishRelease(r.releaseId, 'checkout', r.outcome as never);
+    }
+    web = await LocalWebServer.start({ port: 0, ledger, catalog: requireCatalogFile(catalogFile) });
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(
+      join(stateDir, 'runtime.json'),
+      JSON.stringify({ url: web.url, token: 't', pid: process.pid }),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await web?.close();
+    await dynamo?.stop();
+  });
+
+  it('prints DORA metrics per service and per mode', async () => {
+    const { code, out, err } = await cli(['metrics', '--since', '7d', '--state-dir', stateDir]);
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(out).toMatch(/^DORA metrics, .* \(7 days\)/);
+    // checkout: 3 releases, 2 deploys, 2/7 per day, lead time 1 h, 1 of 3 rolled back, restore 6 min.
+    expect(out).toMatch(/checkout\s+deployment\s+3\s+2\s+0\.29\s+1 h\s+–\s+33\.3% \(1\/3\)\s+6 min/);
+    expect(out).toMatch(/all deployment\s+deployment\s+3\s+2/);
+  });
+
+  it('prints each service with its mode and readiness, and the same as JSON', async () => {
+    const { code, out } = await cli(['status', '--state-dir', stateDir]);
+    expect(code).toBe(0);
+    expect(out).toContain('greeter  [auto (delivery now)]  live: nothing yet');
+    expect(out).toContain('readiness 25/100');
+    expect(out).toContain('checkout  [deployment]');
+    expect(out).toMatch(/checkout-3\s+succeeded\s+Deploy/);
+    const json = await cli(['status', '--json', '--service', 'checkout', '--state-dir', stateDir]);
+    expect(JSON.parse(json.out).services.map((s: { name: string }) => s.name)).toEqual(['checkout']);
+  });
+
+  it('says what is wrong: a bad period, an unknown service, no runtime', async () => {
+    const bad = await cli(['metrics', '--since', 'forever', '--state-dir', stateDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--since: Cannot read the duration "forever"');
+    const unknown = await cli(['status', '--service', 'nope', '--state-dir', stateDir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('No service "nope" in the catalog; known services: greeter, checkout');
+    const none = await cli(['status', '--state-dir', join(root, 'nowhere')]);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/no running local runtime: .*runtime.json is missing/);
+  });
+});
+
+describe('sluice status --aws', () => {
+  // Mocks every DocumentClient while it lasts, so only inside this block.
+  let ddb: ReturnType<typeof mockClient>;
+  beforeAll(() => {
+    ddb = mockClient(DynamoDBDocumentClient);
+  });
+  afterAll(() => ddb.restore());
+
+  it('reads the deployed ledger with the exact queries, and reports from it', async () => {
+    ddb.reset();
+    ddb.on(GetCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb
+      .on(
+        QueryCommand,
+        { IndexName: 'GSI1', ExpressionAttributeValues: { ':pk': 'SERVICE#checkout' } },
+        false,
+      )
+      .resolves({
+        Items: [
+          checkoutRelease(1, 'succeeded', now - HOUR),
+          checkoutRelease(2, 'rolled_back', now - 2 * HOUR),
+        ],
+      });
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+    const report = await awsStatusReport({
+      tableName: 'SluiceLedger',
+      catalogFile,
+      periodMs: 24 * HOUR,
+      service: 'checkout',
+      client,
+      now: new Date(now),
+    });
+    expect(report.dora.byService.checkout).toMatchObject({
+      releases: 2,
+      deployments: 1,
+      failedProductionReleases: 1,
+    });
+    const queries = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queries).toContainEqual(
+      expect.objectContaining({
+        TableName: 'SluiceLedger',
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': 'SERVICE#checkout',
+          ':from': `RELEASE#${iso(now - 24 * HOUR)}`,
+          ':to': 'RELEASE#~',
+        },
+      }),
+    );
+    expect(ddb.commandCalls(GetCommand).map((c) => c.args[0].input.Key)).toEqual(
+      expect.arrayContaining([
+        { PK: 'SERVICE#checkout', SK: 'STATE' },
+        { PK: 'SERVICE#checkout', SK: 'MODE' },
+      ]),
+    );
+  });
+
+  it('needs --table with --aws', async () => {
+    const { code, err } = await cli(['metrics', '--aws']);
+    expect(code).toBe(2);
+    expect(err).toContain('--aws needs --table NAME');
+  });
+});
