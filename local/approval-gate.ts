@@ -83,6 +83,23 @@ function authorized(req: IncomingMessage, token: string): boolean {
 }
 
 /**
+ * Approval requests of every service (or only `service`), newest first, with their audit trails and without
+ * their task tokens; undefined for a service the catalog does not know. The local API and `--aws` share it.
+ */
+export async function listApprovalsWithAudit(ledger: Ledger, catalog: Catalog, service?: string) {
+  const services = catalog.services.map((s) => s.name).filter((s) => !service || s === service);
+  if (service && services.length === 0) return undefined;
+  const approvals = [];
+  for (const name of services) {
+    for (const a of await ledger.listApprovals(name)) {
+      const { taskToken: _token, ...shown } = a;
+      approvals.push({ ...shown, audit: await ledger.listAudit(a.approvalId) });
+    }
+  }
+  return approvals.sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
+}
+
+/**
  * GET /api/approvals[?service=S] lists approvals (pending and past, newest first) with their votes and audit
  * trail; POST /api/approvals/<id>/decision {as, decision, comment?, releaseAt?} decides under the same policy
  * as the page and Slack, channel `cli`.
@@ -97,16 +114,8 @@ export async function handleApprovalsApi(
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (url.pathname === '/api/approvals' && req.method === 'GET') {
     const only = url.searchParams.get('service');
-    const services = deps.catalog.services.map((s) => s.name).filter((s) => !only || s === only);
-    if (only && services.length === 0) return sendJson(res, 404, { error: `unknown service ${only}` });
-    const approvals = [];
-    for (const service of services) {
-      for (const a of await deps.ledger.listApprovals(service)) {
-        const { taskToken: _token, ...shown } = a;
-        approvals.push({ ...shown, audit: await deps.ledger.listAudit(a.approvalId) });
-      }
-    }
-    approvals.sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
+    const approvals = await listApprovalsWithAudit(deps.ledger, deps.catalog, only ?? undefined);
+    if (!approvals) return sendJson(res, 404, { error: `unknown service ${only}` });
     return sendJson(res, 200, { approvals });
   }
   const match = /^\/api\/approvals\/([A-Za-z0-9_-]{10,64})\/decision$/.exec(url.pathname);

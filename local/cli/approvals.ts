@@ -1,12 +1,14 @@
 /**
- * `sluice approvals`, `sluice approve ID`, `sluice reject ID`: list and decide approval requests of a running
- * local runtime, under the same policy as the page and Slack (channel `cli`). The runtime is found through
- * `<state-dir>/runtime.json` (its URL and a bearer token, mode 600); the approval id is the handle.
+ * `sluice approvals`, `sluice approve ID`, `sluice reject ID`: list and decide approval requests under the same
+ * policy as the page and Slack (channel `cli`). Locally through the running runtime's token-guarded API
+ * (`<state-dir>/runtime.json`); with --aws against a deployed stack, with the caller's own AWS credentials.
+ * The approval id is the handle.
  */
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
 import { api, runtimeInfo, STATE_DIR_HELP } from './runtime-client';
+import { DEFAULT_CATALOG_FILE } from './validate';
 
-interface ListedApproval {
+export interface ListedApproval {
   approvalId: string;
   service: string;
   releaseId: string;
@@ -19,32 +21,100 @@ interface ListedApproval {
   votes?: Record<string, { decision: string; channel: string }>;
 }
 
+export interface DecisionInput {
+  readonly as: string;
+  readonly decision: 'approve' | 'reject';
+  readonly comment?: string;
+  readonly releaseAt?: string;
+}
+
+export type DecisionReply =
+  | { readonly ok: true; readonly message: string }
+  | { readonly ok: false; readonly refused: string; readonly message: string };
+
+/** Where approvals live: the running local runtime, or a deployed stack. */
+export interface ApprovalsBackend {
+  /** Newest first; throws UsageError for an unknown service. */
+  list(service?: string): Promise<ListedApproval[]>;
+  decide(approvalId: string, input: DecisionInput): Promise<DecisionReply>;
+}
+
+function localBackend(stateDir: string | undefined): ApprovalsBackend {
+  const info = runtimeInfo(stateDir);
+  return {
+    async list(service) {
+      const query = service ? `?service=${encodeURIComponent(service)}` : '';
+      const { status, body } = await api(info, `/api/approvals${query}`);
+      if (status === 404) throw new UsageError((body as { error?: string }).error ?? 'unknown service');
+      if (status !== 200) throw new Error((body as { error?: string }).error ?? `status ${status}`);
+      return (body as { approvals: ListedApproval[] }).approvals;
+    },
+    async decide(approvalId, input) {
+      const { body } = await api(info, `/api/approvals/${encodeURIComponent(approvalId)}/decision`, {
+        method: 'POST',
+        body: JSON.stringify(input),
+      });
+      const result = body as { outcome?: string; message?: string; refused?: string; error?: string };
+      return result.outcome
+        ? { ok: true, message: result.message ?? '' }
+        : { ok: false, refused: result.refused ?? 'error', message: result.message ?? result.error ?? '' };
+    },
+  };
+}
+
+const AWS_OPTIONS_HELP = `      --aws              use a deployed stack (credentials and region from the usual AWS environment; IAM
+                         decides who may: the ledger table and states:SendTaskSuccess/Failure)
+      --table NAME       the ledger table (the SluicePipeline stack's LedgerTableName output), with --aws
+  -c, --config FILE      the catalog, with --aws (default: ${DEFAULT_CATALOG_FILE})`;
+
+const BACKEND_OPTIONS = {
+  'state-dir': { type: 'string' },
+  aws: { type: 'boolean', default: false },
+  table: { type: 'string' },
+  config: { type: 'string', short: 'c', default: DEFAULT_CATALOG_FILE },
+} as const;
+
+function backendOf(values: {
+  'state-dir'?: string;
+  aws?: boolean;
+  table?: string;
+  config?: string;
+}): ApprovalsBackend {
+  if (!values.aws) return localBackend(values['state-dir']);
+  if (!values.table) throw new UsageError('--aws needs --table NAME (the LedgerTableName stack output)');
+  // require, not import(): the CLI runs under tsx's CommonJS hook.
+  const { awsApprovalsBackend } = require('./approvals-aws') as typeof import('./approvals-aws');
+  return awsApprovalsBackend({ tableName: values.table, catalogFile: values.config ?? DEFAULT_CATALOG_FILE });
+}
+
 export const approvalsCommand: Command = {
   name: 'approvals',
-  summary: 'List approval requests of the running local runtime, pending and past',
-  usage: `Usage: sluice approvals [--service S] [--state-dir DIR] [--json]
+  summary: 'List approval requests, pending and past (local runtime, or a deployed stack with --aws)',
+  usage: `Usage: sluice approvals [--service S] [--json] [--state-dir DIR]
+       sluice approvals [--service S] [--json] --aws --table NAME [--config FILE]
 
 Lists approval requests, newest first: id, service, release, status, votes so far, expiry.
 
 Options:
-      --service S      only this service
-      --state-dir DIR  ${STATE_DIR_HELP}
-      --json           print the full records with their audit trail as JSON
-  -h, --help           show this help`,
+      --service S        only this service
+      --json             print the full records with their audit trail as JSON
+      --state-dir DIR    ${STATE_DIR_HELP}
+${AWS_OPTIONS_HELP}
+  -h, --help             show this help`,
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       service: { type: 'string' },
-      'state-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
+      ...BACKEND_OPTIONS,
     });
-    const info = runtimeInfo(values['state-dir']);
-    const query = values.service ? `?service=${encodeURIComponent(values.service)}` : '';
-    const { status, body } = await api(info, `/api/approvals${query}`);
-    if (status !== 200) {
-      process.stderr.write(`✘ ${(body as { error?: string }).error ?? `status ${status}`}\n`);
+    let approvals: ListedApproval[];
+    try {
+      approvals = await backendOf(values).list(values.service);
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      process.stderr.write(`✘ ${(error as Error).message}\n`);
       return EXIT_FAILURE;
     }
-    const approvals = (body as { approvals: ListedApproval[] }).approvals;
     if (values.json) {
       process.stdout.write(`${JSON.stringify(approvals, null, 2)}\n`);
       return EXIT_OK;
@@ -73,6 +143,7 @@ function decisionCommand(decision: 'approve' | 'reject'): Command {
     name: decision,
     summary: `${decision === 'approve' ? 'Approve' : 'Reject'} an approval request as an approver (same policy as the page)`,
     usage: `Usage: sluice ${decision} ID --as EMAIL [--comment TEXT]${decision === 'approve' ? ' [--release-at TIME]' : ''} [--state-dir DIR]
+       sluice ${decision} ID --as EMAIL [--comment TEXT]${decision === 'approve' ? ' [--release-at TIME]' : ''} --aws --table NAME [--config FILE]
 
 ${decision === 'approve' ? 'Approves' : 'Rejects'} approval request ID (from \`sluice approvals\`) as EMAIL, one of the service's approvers.
 The catalog's policy applies as on the page and in Slack: allow-list, no self-approval, one vote per approver,
@@ -82,6 +153,7 @@ Options:
       --as EMAIL         the approver deciding
       --comment TEXT     recorded with the vote${decision === 'approve' ? '\n      --release-at TIME  deploy no earlier than TIME (ISO 8601, e.g. 2026-03-02T14:00Z)' : ''}
       --state-dir DIR    ${STATE_DIR_HELP}
+${AWS_OPTIONS_HELP}
   -h, --help             show this help
 
 Exit status: 0 recorded, 1 refused, 2 wrong command line.`,
@@ -91,7 +163,7 @@ Exit status: 0 recorded, 1 refused, 2 wrong command line.`,
         {
           as: { type: 'string' },
           comment: { type: 'string' },
-          'state-dir': { type: 'string' },
+          ...BACKEND_OPTIONS,
           ...(decision === 'approve' ? { 'release-at': { type: 'string' as const } } : {}),
         },
         { allowPositionals: true },
@@ -99,23 +171,25 @@ Exit status: 0 recorded, 1 refused, 2 wrong command line.`,
       if (positionals.length !== 1)
         throw new UsageError('give exactly one approval ID (see sluice approvals)');
       if (!values.as) throw new UsageError('--as EMAIL is required: who is deciding');
-      const info = runtimeInfo(values['state-dir']);
       const releaseAt = (values as { 'release-at'?: string })['release-at'];
-      const { body } = await api(info, `/api/approvals/${encodeURIComponent(positionals[0])}/decision`, {
-        method: 'POST',
-        body: JSON.stringify({
+      let reply: DecisionReply;
+      try {
+        reply = await backendOf(values).decide(positionals[0], {
           as: values.as,
           decision,
           ...(values.comment ? { comment: values.comment } : {}),
           ...(releaseAt ? { releaseAt } : {}),
-        }),
-      });
-      const result = body as { outcome?: string; message?: string; refused?: string; error?: string };
-      if (result.outcome) {
-        process.stdout.write(`✔ ${result.message}\n`);
+        });
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        process.stderr.write(`✘ ${(error as Error).message}\n`);
+        return EXIT_FAILURE;
+      }
+      if (reply.ok) {
+        process.stdout.write(`✔ ${reply.message}\n`);
         return EXIT_OK;
       }
-      process.stderr.write(`✘ refused (${result.refused ?? 'error'}): ${result.message ?? result.error}\n`);
+      process.stderr.write(`✘ refused (${reply.refused}): ${reply.message}\n`);
       return EXIT_FAILURE;
     },
   };

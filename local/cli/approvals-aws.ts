@@ -1,0 +1,63 @@
+/**
+ * `sluice approvals|approve|reject --aws`: the same policy core as the page and Slack, run on the caller's
+ * machine against the deployed ledger, resuming the execution with the caller's own credentials.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { decide } from '../../lambdas/shared/approval-decision';
+import { SfnTaskCallbacks } from '../../lambdas/shared/aws/sfn-task-callbacks';
+import { Ledger } from '../../lambdas/shared/ledger';
+import { type Clock, systemClock } from '../../lambdas/shared/ports';
+import { requireCatalogFile } from '../../lib/catalog/load';
+import { listApprovalsWithAudit } from '../approval-gate';
+import type { ApprovalsBackend, ListedApproval } from './approvals';
+import { UsageError } from './command';
+
+export interface AwsApprovalsOptions {
+  readonly tableName: string;
+  readonly catalogFile: string;
+  /** @default - clients from the usual AWS environment */
+  readonly dynamo?: DynamoDBDocumentClient;
+  readonly sfn?: SFNClient;
+  readonly clock?: Clock;
+}
+
+export function awsApprovalsBackend(options: AwsApprovalsOptions): ApprovalsBackend {
+  const ledger = new Ledger(
+    options.dynamo ??
+      DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+    options.tableName,
+  );
+  const tasks = new SfnTaskCallbacks(options.sfn ?? new SFNClient({}));
+  return {
+    async list(service) {
+      const approvals = await listApprovalsWithAudit(
+        ledger,
+        requireCatalogFile(options.catalogFile),
+        service,
+      );
+      if (!approvals) throw new UsageError(`unknown service ${service}`);
+      return approvals as ListedApproval[];
+    },
+    async decide(approvalId, input) {
+      const result = await decide(
+        {
+          approvalId,
+          approver: input.as,
+          decision: input.decision,
+          channel: 'cli',
+          ...(input.comment ? { comment: input.comment } : {}),
+          ...(input.releaseAt ? { releaseAt: input.releaseAt } : {}),
+          userAgent: 'sluice-cli (aws)',
+        },
+        { ledger, tasks, clock: options.clock ?? systemClock },
+      );
+      return result.ok
+        ? { ok: true, message: result.message }
+        : { ok: false, refused: result.code, message: result.message };
+    },
+  };
+}

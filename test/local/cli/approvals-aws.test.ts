@@ -1,0 +1,142 @@
+/**
+ * `sluice approve|reject|approvals --aws`: the policy core against a ledger table (DynamoDB Local standing in
+ * for the deployed one, through a real DocumentClient) and the exact Step Functions commands it sends.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Ledger } from '../../../lambdas/shared/ledger';
+import { awsApprovalsBackend } from '../../../local/cli/approvals-aws';
+import { runCli } from '../../../local/cli/dispatch';
+import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+
+const catalogFile = join(mkdtempSync(join(tmpdir(), 'sluice-approvals-aws-')), 'sluice.catalog.json');
+writeFileSync(
+  catalogFile,
+  JSON.stringify({
+    version: 1,
+    services: [
+      {
+        name: 'greeter',
+        mode: 'delivery',
+        source: { repository: 'greeter' },
+        runtime: { entry: 'src/handler.ts' },
+        approval: { approvers: ['alice@example.com', 'bob@example.com'] },
+      },
+    ],
+  }),
+);
+
+const sfn = mockClient(SFNClient);
+let dynamo: TestLedger;
+let ledger: Ledger;
+let tableName: string;
+let doc: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  dynamo = await startTestLedger();
+  doc = DynamoDBDocumentClient.from(dynamo.dynamo.client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}, 60_000);
+afterAll(async () => {
+  sfn.restore();
+  await dynamo?.stop();
+});
+
+beforeEach(async () => {
+  sfn.reset();
+  sfn.on(SendTaskSuccessCommand).resolves({});
+  sfn.on(SendTaskFailureCommand).resolves({});
+  ledger = await dynamo.newLedger();
+  tableName = (ledger as unknown as { tableName: string }).tableName;
+  await ledger.putApproval({
+    approvalId: 'Appr0val-Id-0001',
+    releaseId: 'greeter-0123456789ab',
+    service: 'greeter',
+    approvers: ['alice@example.com', 'bob@example.com'],
+    required: 1,
+    status: 'pending',
+    requestedAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    taskToken: 'task-token-1',
+    details: [],
+    authors: ['dana@example.com'],
+  });
+});
+
+const backend = () =>
+  awsApprovalsBackend({ tableName, catalogFile, dynamo: doc, sfn: new SFNClient({ region: 'eu-west-1' }) });
+
+describe('approvals --aws', () => {
+  it('approves under the policy, resuming the execution with SendTaskSuccess on its token', async () => {
+    const reply = await backend().decide('Appr0val-Id-0001', {
+      as: 'Bob@example.com',
+      decision: 'approve',
+      comment: 'ok',
+    });
+    expect(reply).toMatchObject({ ok: true });
+    const sent = sfn.commandCalls(SendTaskSuccessCommand)[0].args[0].input;
+    expect(sent.taskToken).toBe('task-token-1');
+    expect(JSON.parse(sent.output ?? '{}')).toMatchObject({
+      decision: 'approved',
+      decidedBy: 'bob@example.com',
+    });
+    const stored = await ledger.getApproval('Appr0val-Id-0001');
+    expect(stored?.votes?.['bob@example.com']).toMatchObject({
+      decision: 'approved',
+      channel: 'cli',
+      comment: 'ok',
+    });
+    const listed = await backend().list('greeter');
+    expect(listed[0]).toMatchObject({ approvalId: 'Appr0val-Id-0001', status: 'approved' });
+    expect(JSON.stringify(listed)).not.toContain('task-token-1');
+  });
+
+  it('refuses what the page refuses, and changes nothing', async () => {
+    expect(
+      await backend().decide('Appr0val-Id-0001', { as: 'mallory@example.com', decision: 'approve' }),
+    ).toMatchObject({
+      ok: false,
+      refused: 'not-approver',
+    });
+    expect(
+      await backend().decide('Nope-0000000000', { as: 'bob@example.com', decision: 'approve' }),
+    ).toMatchObject({
+      ok: false,
+      refused: 'unknown',
+    });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect((await ledger.getApproval('Appr0val-Id-0001'))?.status).toBe('pending');
+  });
+
+  it('records a rejection and resumes the execution with the decision, naming who and why', async () => {
+    const reply = await backend().decide('Appr0val-Id-0001', {
+      as: 'alice@example.com',
+      decision: 'reject',
+      comment: 'not today',
+    });
+    expect(reply).toMatchObject({ ok: true });
+    const output = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0].args[0].input.output ?? '{}');
+    expect(output).toMatchObject({
+      decision: 'rejected',
+      decidedBy: 'alice@example.com',
+      comment: 'not today',
+    });
+  });
+
+  it('needs --table with --aws, and an unknown service is a usage error', async () => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await runCli(['approve', 'Appr0val-Id-0001', '--as', 'bob@example.com', '--aws'])).toBe(2);
+      expect(err.mock.calls.map((c) => String(c[0])).join('')).toContain('--aws needs --table NAME');
+    } finally {
+      err.mockRestore();
+    }
+    await expect(backend().list('nope')).rejects.toThrow('unknown service nope');
+  });
+});
