@@ -25,6 +25,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ENV, type HandlerName } from '../lambdas/shared/env';
 import type { Catalog } from './catalog/types';
+import { ContinuousDeployment } from './continuous-deployment';
 import { EsbuildLayer } from './esbuild-layer';
 import { LedgerTable } from './ledger-table';
 import { acknowledgeWildcardResources } from './nag';
@@ -70,6 +71,8 @@ export class SluicePipelineStack extends Stack {
   readonly catalogAsset: s3assets.Asset;
   /** The catalog file shipped in `catalogAsset`: `catalogFile`, or the one written at synth. */
   readonly catalogSource: string;
+  /** The alarm state-change rule and the preflight / stop-deployment grants. */
+  readonly continuousDeployment: ContinuousDeployment;
   /** The handler functions, by handler name. */
   readonly functions: Readonly<Record<HandlerName, SluiceFunction>>;
 
@@ -212,6 +215,10 @@ export class SluicePipelineStack extends Stack {
         timeout: Duration.seconds(10),
         environment: { [ENV.signingSecretArn]: this.signingSecret.secretArn },
       }),
+      'alarm-events': fn('alarm-events', {
+        description: "Sluice: a service alarm fired; stop that service's deployment with rollback at once",
+        timeout: Duration.seconds(30),
+      }),
     };
     this.functions = functions;
 
@@ -248,6 +255,9 @@ export class SluicePipelineStack extends Stack {
       targets: [new targets.LambdaFunction(functions['deployment-events'].function)],
     });
 
+    this.continuousDeployment = new ContinuousDeployment(this, 'ContinuousDeployment', {
+      alarmEvents: functions['alarm-events'].function,
+    });
     this.grantLeastPrivilege(functions);
 
     new CfnOutput(this, 'StateMachineArn', {
@@ -327,6 +337,19 @@ export class SluicePipelineStack extends Stack {
     this.releases.grantTaskResponse(f['approval-api']);
     this.releases.grantTaskResponse(f['deployment-events']);
     this.releases.grantTaskResponse(f.deploy);
+
+    // The production lock: Deploy starts a deployment; Record (after a release) and deployment-events (after a
+    // rollback) hand the lock to the next queued release and start its deployment, after preflight.
+    const cd = this.continuousDeployment;
+    for (const starter of [f.deploy, f.record, f['deployment-events']]) cd.grantDescribeAlarms(starter);
+    for (const handover of [f.record, f['deployment-events']]) {
+      this.grantServiceFunctions(handover, ['lambda:GetAlias']);
+      this.grantCodeDeploy(handover, 'deploy');
+      this.releases.grantTaskResponse(handover);
+    }
+    // Record asks GetDeployment after a Deploy timeout and stops a deployment still running.
+    cd.grantStopDeployment(f.record);
+    cd.grantStopDeployment(f['alarm-events']);
   }
 
   private grantSourceRead(handler: SluiceFunction, actions: string[]): void {

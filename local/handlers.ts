@@ -3,6 +3,7 @@
  * runtime invokes exactly these modules; the type makes a missing one a compile error.
  */
 import type { Context } from 'aws-lambda';
+import * as alarmEvents from '../lambdas/alarm-events';
 import * as approvalApi from '../lambdas/approval-api';
 import * as build from '../lambdas/build';
 import * as deploy from '../lambdas/deploy';
@@ -26,4 +27,5 @@ export const HANDLER_MODULES: Record<HandlerName, { handler: LambdaHandler }> = 
   record,
   'deployment-events': deploymentEvents,
   'approval-api': approvalApi,
+  'alarm-events': alarmEvents,
 };

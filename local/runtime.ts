@@ -146,12 +146,20 @@ export class LocalSluice {
             lambdaContext({ handler: 'deployment-events' }, 60_000),
           );
         },
+        // The same handler the alarm state-change rule invokes in AWS: it stops the deployment with rollback.
+        onAlarm: async (event) => {
+          await HANDLER_MODULES['alarm-events'].handler(
+            event as never,
+            lambdaContext({ handler: 'alarm-events' }, 30_000),
+          );
+        },
       });
       const ports: Ports = {
         catalog: catalogStore,
         source,
         artifacts,
         deployTarget,
+        alarms: deployTarget,
         tasks: broker,
         notifier: outbox,
         signingKeys: new LocalSigningKeys(join(stateDir, 'signing.key')),

@@ -1,6 +1,13 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { CloudWatchServiceAlarms } from '../shared/aws/cloudwatch-service-alarms';
+import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
+import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
 import { ENV } from '../shared/env';
 import { Ledger } from '../shared/ledger';
 import type { ReleaseOutcome } from '../shared/model';
@@ -15,6 +22,10 @@ const ports = portsFor(() => ({
     requireEnv(ENV.tableName),
   ),
   clock: systemClock,
+  // Record hands the production lock to the next waiting release and starts its deployment.
+  deployTarget: new LambdaCodeDeployTarget(new LambdaClient({}), new CodeDeployClient({}), ''),
+  alarms: new CloudWatchServiceAlarms(new CloudWatchClient({})),
+  tasks: new SfnTaskCallbacks(new SFNClient({})),
 }));
 
 export const handler = async (event: RecordInput, context: Context): Promise<ReleaseOutcome> => {

@@ -1,8 +1,8 @@
-import type { CaughtError, ReleaseDocument, ReleaseOutcome, StageName } from '../shared/model';
+import type { CaughtError, DeployResult, ReleaseDocument, ReleaseOutcome, StageName } from '../shared/model';
+import { handOverDeployLock, type ProductionDeployPorts } from '../shared/production-deploy';
 import { stageRecord } from '../shared/stage-record';
-import type { Ports } from '../shared/wiring';
 
-export type RecordPorts = Pick<Ports, 'ledger' | 'clock'>;
+export type RecordPorts = ProductionDeployPorts;
 
 /** The Record state's input: a whole release document, or what is left of it after an early failure. */
 export type RecordInput = Partial<ReleaseDocument> & Pick<ReleaseDocument, 'releaseId' | 'service'>;
@@ -22,13 +22,30 @@ export function failureReason(failure: CaughtError): string {
   return cause || failure.Error;
 }
 
+/** The alarm a failure names: sent by deployment-events as `{"alarm": ...}` in the cause, or in its text. */
+export function failureAlarm(failure: CaughtError): string | undefined {
+  try {
+    const parsed = JSON.parse(failure.Cause ?? '') as { alarm?: unknown; errorMessage?: unknown };
+    if (typeof parsed.alarm === 'string') return parsed.alarm;
+  } catch {
+    // not JSON
+  }
+  return /\b(sluice-[a-z0-9-]+-(?:error-rate|p99-latency|business))\b/.exec(failure.Cause ?? '')?.[1];
+}
+
 export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome {
   const at = endedAt.toISOString();
   if (input.failure) {
     const stage: StageName = input.failedStage?.stage ?? 'Record';
     const reason = `${input.failure.Error}: ${failureReason(input.failure)}`;
-    const status = input.failure.Error === 'DeploymentRolledBack' ? 'rolled_back' : 'failed';
-    return { status, stage, reason, endedAt: at };
+    const status =
+      input.failure.Error === 'DeploymentRolledBack'
+        ? 'rolled_back'
+        : input.failure.Error === 'PreflightBlocked'
+          ? 'blocked'
+          : 'failed';
+    const alarm = status === 'failed' ? undefined : failureAlarm(input.failure);
+    return { status, stage, reason, ...(alarm ? { alarm } : {}), endedAt: at };
   }
   if (input.approval?.decision === 'rejected') {
     const comment = input.approval.comment ? `: ${input.approval.comment}` : '';
@@ -43,11 +60,12 @@ export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome
 }
 
 /** Last stage: writes the outcome (every path ends here) and, on success, what is now live. */
-export async function recordRelease(input: RecordInput, ports: RecordPorts): Promise<ReleaseOutcome> {
+export async function recordRelease(given: RecordInput, ports: RecordPorts): Promise<ReleaseOutcome> {
   const now = ports.clock.now();
-  const outcome = decideOutcome(input, now);
-  const releaseId = input.releaseId;
+  const releaseId = given.releaseId;
   const existing = await ports.ledger.getRelease(releaseId);
+  const input = await settleTimedOutDeploy(given, existing?.deploymentId, ports);
+  const outcome = decideOutcome(input, now);
   if (existing) {
     if (input.approval) {
       const requested = input.approval.decidedAt;
@@ -91,7 +109,55 @@ export async function recordRelease(input: RecordInput, ports: RecordPorts): Pro
       updatedAt: outcome.endedAt,
     });
   }
+  // The production lock goes to the oldest waiting release of the service, whose deployment starts now.
+  await handOverDeployLock(input.service, releaseId, ports);
   return outcome;
+}
+
+/**
+ * Deploy's timeout fired (a state-change event was missed): ask the deploy target how the deployment really
+ * ended before deciding. Succeeded → a success; still running → stopped and rolled back; ended otherwise →
+ * the failure it reports.
+ */
+async function settleTimedOutDeploy(
+  input: RecordInput,
+  deploymentId: string | undefined,
+  ports: RecordPorts,
+): Promise<RecordInput> {
+  if (input.failure?.Error !== 'States.Timeout' || input.failedStage?.stage !== 'Deploy' || !deploymentId)
+    return input;
+  const description = await ports.deployTarget.describeDeployment(deploymentId);
+  if (description.status === 'Succeeded') {
+    const link = await ports.ledger.findDeployment(deploymentId);
+    const deploy: DeployResult = {
+      deploymentId,
+      ...(link?.fromVersion ? { fromVersion: link.fromVersion } : {}),
+      toVersion: link?.toVersion ?? input.stage?.version ?? '?',
+      strategy: link?.strategy ?? 'unknown',
+    };
+    const { failure: _f, failedStage: _s, ...rest } = input;
+    return { ...rest, deploy };
+  }
+  if (description.status === 'InProgress') {
+    await ports.deployTarget.stopDeployment(deploymentId, 'the Deploy task timed out');
+    return {
+      ...input,
+      failure: {
+        Error: 'DeploymentRolledBack',
+        Cause: `Deployment ${deploymentId} was still running when the Deploy task timed out; it was stopped and rolled back`,
+      },
+    };
+  }
+  return {
+    ...input,
+    failure: {
+      Error: description.rolledBack || description.alarm ? 'DeploymentRolledBack' : 'DeploymentFailedError',
+      Cause: JSON.stringify({
+        errorMessage: `${description.reason ?? `Deployment ${deploymentId} ended ${description.status}`} (found by GetDeployment after the Deploy task timed out)`,
+        ...(description.alarm ? { alarm: description.alarm } : {}),
+      }),
+    },
+  };
 }
 
 const ORDER: readonly StageName[] = ['LoadService', 'Build', 'Test', 'Stage', 'Approval', 'Deploy'];

@@ -21,5 +21,6 @@ export const HANDLER_NAMES = [
   'record',
   'deployment-events',
   'approval-api',
+  'alarm-events',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];

@@ -4,7 +4,7 @@
  *
  * Items:
  *   RELEASE#<id>     / RELEASE      a release, its stages and outcome   (GSI1: SERVICE#<svc> / RELEASE#<startedAt>)
- *   SERVICE#<svc>    / STATE        what is live for a service
+ *   SERVICE#<svc>    / STATE        what is live for a service; its production deployment lock and queue
  *   APPROVAL#<id>    / APPROVAL     an approval request and its decision (GSI1: APPROVALS#<svc> / <requestedAt>)
  *   DEPLOYMENT#<id>  / DEPLOYMENT   deployment id -> release, for the CodeDeploy event handler
  */
@@ -16,7 +16,14 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ApprovalDecision, ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName } from './model';
+import type {
+  ApprovalDecision,
+  ReleaseInfo,
+  ReleaseOutcome,
+  ReleaseStatus,
+  ServiceConfig,
+  StageName,
+} from './model';
 
 /** The table's key schema; lib/ledger-table.ts renders the same names in CloudFormation. */
 export const LEDGER_KEYS = {
@@ -43,6 +50,29 @@ export interface ReleaseRecord extends ReleaseInfo {
   readonly version?: string;
   readonly deploymentId?: string;
   readonly deployTaskToken?: string;
+  /** The alarm whose state change stopped this release's deployment (alarm-events). */
+  readonly stoppedByAlarm?: string;
+  /** Set on a rollback (`sluice rollback`): who asked for it and why. */
+  readonly rollback?: RollbackInfo;
+}
+
+export interface RollbackInfo {
+  readonly requestedBy: string;
+  readonly reason: string;
+  /** The release whose version is redeployed. */
+  readonly toReleaseId: string;
+  readonly fromVersion?: string;
+  readonly toVersion: string;
+}
+
+/** A release waiting for the service's production deployment lock, with what it needs to start its deployment. */
+export interface QueuedDeployment {
+  readonly releaseId: string;
+  readonly taskToken: string;
+  readonly config: ServiceConfig;
+  readonly version: string;
+  /** ISO 8601 */
+  readonly queuedAt: string;
 }
 
 export interface ServiceState {
@@ -51,6 +81,11 @@ export interface ServiceState {
   readonly liveReleaseId?: string;
   readonly liveCommit?: string;
   readonly updatedAt: string;
+  /** The release that holds the production deployment lock (one deployment per service at a time). */
+  readonly lockHolder?: string;
+  readonly lockedAt?: string;
+  /** Releases waiting for the lock, oldest first. */
+  readonly deployQueue?: readonly QueuedDeployment[];
 }
 
 export type ApprovalStatus = 'pending' | ApprovalDecision | 'expired' | 'superseded';
@@ -161,7 +196,9 @@ export class Ledger {
   /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken). */
   async updateRelease(
     releaseId: string,
-    fields: Partial<Pick<ReleaseRecord, 'version' | 'deploymentId' | 'deployTaskToken'>>,
+    fields: Partial<
+      Pick<ReleaseRecord, 'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback'>
+    >,
   ): Promise<void> {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return;
@@ -243,10 +280,103 @@ export class Ledger {
     return Item ? stripKeys<ServiceState>(Item) : undefined;
   }
 
-  async setLive(service: string, live: Omit<ServiceState, 'service'>): Promise<void> {
+  /** Records what is live; leaves the lock and its queue (on the same item) as they are. */
+  async setLive(
+    service: string,
+    live: Pick<ServiceState, 'liveVersion' | 'liveReleaseId' | 'liveCommit' | 'updatedAt'>,
+  ): Promise<void> {
+    const fields = Object.entries({ service, ...live }).filter(([, v]) => v !== undefined);
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...serviceKey(service), service, ...live } }),
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: serviceKey(service),
+        UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(fields.map(([k], i) => [`#f${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(fields.map(([, v], i) => [`:v${i}`, v])),
+      }),
     );
+  }
+
+  /**
+   * Takes the service's production deployment lock for `waiter.releaseId` (a conditional write on the
+   * SERVICE#<svc> item), or queues the waiter behind the holder. Safe to retry: the holder taking it again,
+   * or a waiter already queued, changes nothing.
+   */
+  async acquireDeployLock(service: string, waiter: QueuedDeployment): Promise<'acquired' | 'queued'> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: serviceKey(service),
+            UpdateExpression: 'SET lockHolder = :rid, lockedAt = :at, service = :svc',
+            ConditionExpression: 'attribute_not_exists(lockHolder) OR lockHolder = :rid',
+            ExpressionAttributeValues: { ':rid': waiter.releaseId, ':at': waiter.queuedAt, ':svc': service },
+          }),
+        );
+        return 'acquired';
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+      const state = await this.getServiceState(service);
+      if (state?.deployQueue?.some((q) => q.releaseId === waiter.releaseId)) return 'queued';
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: serviceKey(service),
+            UpdateExpression: 'SET deployQueue = list_append(if_not_exists(deployQueue, :empty), :entry)',
+            ConditionExpression: 'attribute_exists(lockHolder) AND lockHolder <> :rid',
+            ExpressionAttributeValues: { ':empty': [], ':entry': [waiter], ':rid': waiter.releaseId },
+          }),
+        );
+        return 'queued';
+      } catch (error) {
+        // The lock was released between our two writes: try to take it again.
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    throw new LedgerConflictError(`Could not take or queue for the deployment lock of ${service}`);
+  }
+
+  /**
+   * Releases the lock `releaseId` holds and hands it to the oldest waiter, which it returns (the caller starts
+   * that waiter's deployment). Returns undefined when `releaseId` does not hold the lock or nobody waits.
+   */
+  async releaseDeployLock(service: string, releaseId: string, at: string): Promise<QueuedDeployment | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const state = await this.getServiceState(service);
+      if (state?.lockHolder !== releaseId) return undefined;
+      const next = state.deployQueue?.[0];
+      try {
+        if (next) {
+          await this.client.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: serviceKey(service),
+              UpdateExpression: 'SET lockHolder = :next, lockedAt = :at REMOVE deployQueue[0]',
+              ConditionExpression: 'lockHolder = :rid AND deployQueue[0].releaseId = :next',
+              ExpressionAttributeValues: { ':rid': releaseId, ':next': next.releaseId, ':at': at },
+            }),
+          );
+          return next;
+        }
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: serviceKey(service),
+            UpdateExpression: 'REMOVE lockHolder, lockedAt',
+            ConditionExpression: 'lockHolder = :rid AND (attribute_not_exists(deployQueue) OR size(deployQueue) = :zero)',
+            ExpressionAttributeValues: { ':rid': releaseId, ':zero': 0 },
+          }),
+        );
+        return undefined;
+      } catch (error) {
+        // A waiter queued meanwhile: read again and hand it over.
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    throw new LedgerConflictError(`Could not release the deployment lock of ${service} held by ${releaseId}`);
   }
 
   async putApproval(approval: ApprovalRecord): Promise<void> {

@@ -73,6 +73,17 @@ export interface DeployTarget {
    */
   startDeployment(request: StartDeploymentRequest): Promise<{ deploymentId: string }>;
   describeDeployment(deploymentId: string): Promise<DeploymentDescription>;
+  /**
+   * Stops a deployment in progress and rolls live traffic back to the version it replaced (CodeDeploy
+   * StopDeployment with autoRollbackEnabled). Its end still arrives as a state-change event.
+   */
+  stopDeployment(deploymentId: string, reason: string): Promise<void>;
+}
+
+/** The service's alarms: CloudWatch in AWS, the local alarms locally. */
+export interface ServiceAlarms {
+  /** Names of the service's alarms in ALARM now (preflight refuses to deploy into them). */
+  inAlarm(service: ServiceConfig): Promise<string[]>;
 }
 
 /** Resumes a paused execution: SendTaskSuccess / SendTaskFailure. */

@@ -10,6 +10,7 @@ import type {
   Clock,
   DeployTarget,
   Notifier,
+  ServiceAlarms,
   SigningKeyProvider,
   SourceRepository,
   TaskCallbacks,
@@ -20,6 +21,7 @@ export interface Ports {
   readonly source: SourceRepository;
   readonly artifacts: ArtifactStore;
   readonly deployTarget: DeployTarget;
+  readonly alarms: ServiceAlarms;
   readonly tasks: TaskCallbacks;
   readonly notifier: Notifier;
   readonly signingKeys: SigningKeyProvider;

@@ -6,8 +6,8 @@ import { httpCall } from './http-call';
 
 export interface LoadGeneratorOptions {
   readonly port: number;
-  readonly method: string;
-  readonly path: string;
+  /** Sent in turn, one after another. */
+  readonly requests: readonly { readonly method: string; readonly path: string; readonly body?: string }[];
   readonly perSecond: number;
   /** Stops after this long even if nobody calls stop(). */
   readonly maxDurationMs: number;
@@ -70,12 +70,16 @@ export class LoadGenerator {
   }
 
   private send(): void {
+    const request = this.options.requests[this.sent % this.options.requests.length];
     this.sent++;
     this.inFlight++;
     httpCall({
       port: this.options.port,
-      method: this.options.method,
-      path: this.options.path,
+      method: request.method,
+      path: request.path,
+      ...(request.body !== undefined
+        ? { body: request.body, headers: { 'content-type': 'application/json' } }
+        : {}),
       timeoutMs: this.options.requestTimeoutMs ?? 10_000,
     })
       .then(
