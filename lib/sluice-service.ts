@@ -9,6 +9,7 @@ import {
   DEPLOY_STRATEGIES,
   type DeployStrategy,
   type ServiceConfig,
+  serviceAlarmName,
   serviceResourceName,
 } from './catalog/types';
 import { ServiceMetricFactory } from './service-metrics';
@@ -78,6 +79,8 @@ export class SluiceService extends Construct {
   readonly metrics: ServiceMetricFactory;
   readonly errorRateAlarm: cloudwatch.Alarm;
   readonly latencyAlarm: cloudwatch.Alarm;
+  /** The catalog's `deploy.alarms.business` alarm, when it names one. */
+  readonly businessAlarm?: cloudwatch.Alarm;
   /** The canary alarms, as attached to the deployment group. */
   readonly alarms: readonly cloudwatch.IAlarm[];
 
@@ -146,9 +149,34 @@ export class SluiceService extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.alarms = [this.errorRateAlarm, this.latencyAlarm];
-    for (const alarm of [this.errorRateAlarm, this.latencyAlarm]) {
-      if (props.alarmActions?.length) alarm.addAlarmAction(...props.alarmActions);
+    const business = alarms.business;
+    if (business) {
+      const below = business.direction === 'below';
+      this.businessAlarm = new cloudwatch.Alarm(this, 'BusinessAlarm', {
+        alarmName: serviceAlarmName(service.name, 'business'),
+        alarmDescription:
+          `${service.name}: ${business.statistic} of ${business.namespace}/${business.metricName} ` +
+          `${below ? 'below' : 'above'} ${business.threshold} for ${business.periods} minute(s)`,
+        metric: new cloudwatch.Metric({
+          namespace: business.namespace,
+          metricName: business.metricName,
+          dimensionsMap: { ...business.dimensions },
+          statistic: business.statistic,
+          period: Duration.minutes(1),
+        }),
+        threshold: business.threshold,
+        comparisonOperator: below
+          ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+          : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: business.periods,
+        datapointsToAlarm: business.periods,
+        // A metric that stops arriving is what a "below" alarm watches for (e.g. sign-ups stop).
+        treatMissingData: below ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    this.alarms = [this.errorRateAlarm, this.latencyAlarm, ...(this.businessAlarm ? [this.businessAlarm] : [])];
+    for (const alarm of this.alarms) {
+      if (props.alarmActions?.length) (alarm as cloudwatch.Alarm).addAlarmAction(...props.alarmActions);
     }
 
     this.application = new codedeploy.LambdaApplication(this, 'Application', { applicationName: name });

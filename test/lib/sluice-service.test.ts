@@ -132,6 +132,54 @@ describe('SluiceService', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
+  it('alarms on a business metric in the direction the catalog says and puts it on the deployment group', () => {
+    const business = {
+      namespace: 'Shop',
+      metricName: 'SignUps',
+      dimensions: { Service: 'orders' },
+      statistic: 'Sum' as const,
+      threshold: 3,
+      direction: 'below' as const,
+      periods: 2,
+    };
+    const built = synth(
+      service('orders', { deploy: { strategy: 'AllAtOnce', alarms: { errorRatePercent: 5, p99LatencyMs: 1000, business } } }),
+    );
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'sluice-orders-business',
+      Namespace: 'Shop',
+      MetricName: 'SignUps',
+      Dimensions: [{ Name: 'Service', Value: 'orders' }],
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 3,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+    });
+    expect(built.construct.alarms).toHaveLength(3);
+    const group = built.template.findResources('AWS::CodeDeploy::DeploymentGroup');
+    const alarms = Object.values(group)[0].Properties.AlarmConfiguration;
+    expect(alarms).toMatchObject({ Enabled: true });
+    expect(alarms.Alarms).toHaveLength(3);
+    expect(nagFindings(built.stack)).toEqual([]);
+
+    const above = synth(
+      service('orders', {
+        deploy: {
+          strategy: 'AllAtOnce',
+          alarms: { errorRatePercent: 5, p99LatencyMs: 1000, business: { ...business, direction: 'above' } },
+        },
+      }),
+    );
+    above.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'sluice-orders-business',
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('adds the alarm actions it is given', () => {
     const s = new Stack(new App(), 'WithActions');
     const ops = new sns.Topic(s, 'Ops');
