@@ -53,7 +53,11 @@ export class ContinuousDeployment extends Construct {
       resourceName: `${this.prefix}*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['cloudwatch:DescribeAlarms'], resourceArns: [alarms] });
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudwatch:DescribeAlarms'],
+      resourceArns: [alarms],
+    });
     this.acknowledge(grantee, [alarms], 'alarms named sluice-<service>-<kind>');
     return grant;
   }

@@ -171,10 +171,16 @@ export class SluiceService extends Construct {
         evaluationPeriods: business.periods,
         datapointsToAlarm: business.periods,
         // A metric that stops arriving is what a "below" alarm watches for (e.g. sign-ups stop).
-        treatMissingData: below ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData: below
+          ? cloudwatch.TreatMissingData.BREACHING
+          : cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-    this.alarms = [this.errorRateAlarm, this.latencyAlarm, ...(this.businessAlarm ? [this.businessAlarm] : [])];
+    this.alarms = [
+      this.errorRateAlarm,
+      this.latencyAlarm,
+      ...(this.businessAlarm ? [this.businessAlarm] : []),
+    ];
     for (const alarm of this.alarms) {
       if (props.alarmActions?.length) (alarm as cloudwatch.Alarm).addAlarmAction(...props.alarmActions);
     }

@@ -3,7 +3,7 @@
  * handler module its Lambda runs, the ledger in DynamoDB Local, and local implementations of the ports.
  */
 import './polyfills';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -11,6 +11,7 @@ import { Ledger, type ReleaseRecord } from '../lambdas/shared/ledger';
 import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/shared/model';
 import { logger } from '../lambdas/shared/observability';
 import { systemClock } from '../lambdas/shared/ports';
+import { type RollbackRequest, type RollbackStarted, startRollback } from '../lambdas/shared/rollback';
 import { type Ports, useLocalPorts } from '../lambdas/shared/wiring';
 import type { Catalog } from '../lib/catalog/types';
 import { FileCatalogStore } from './adapters/file-catalog-store';
@@ -30,6 +31,7 @@ import { LocalDeployTarget } from './deploy-target';
 import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
+import { type RollbackRunner, RUNTIME_FILE, type RuntimeFile } from './rollback-api';
 import { synthPipelineTemplate } from './synth';
 import { LocalWebServer } from './web-server';
 
@@ -102,6 +104,7 @@ export class LocalSluice {
     readonly deployTarget: LocalDeployTarget,
     readonly web: LocalWebServer,
     private readonly broker: LocalTaskBroker,
+    private readonly ports: Ports,
   ) {}
 
   static async start(options: LocalSluiceOptions): Promise<LocalSluice> {
@@ -132,7 +135,13 @@ export class LocalSluice {
       const outbox = new OutboxNotifier(join(stateDir, 'outbox'));
       const artifacts = new FolderArtifactStore(join(stateDir, 'artifacts'));
       const source = new LocalGitSource(options.reposDir ?? join(stateDir, 'repos'));
-      web = await LocalWebServer.start({ port: options.port ?? 0, ledger, catalog });
+      let rollbackRunner: RollbackRunner | undefined;
+      web = await LocalWebServer.start({
+        port: options.port ?? 0,
+        ledger,
+        catalog,
+        rollback: () => rollbackRunner,
+      });
       deployTarget = new LocalDeployTarget({
         artifacts,
         workDir: join(stateDir, 'versions'),
@@ -169,7 +178,15 @@ export class LocalSluice {
         approvalBaseUrl: web.url,
       };
       useLocalPorts(ports);
-      return new LocalSluice(
+      const runtimeFile: RuntimeFile = {
+        url: web.url,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+      };
+      await writeFile(join(stateDir, RUNTIME_FILE), `${JSON.stringify(runtimeFile, null, 2)}\n`, {
+        mode: 0o600,
+      });
+      const sluice = new LocalSluice(
         options,
         catalog,
         definition,
@@ -181,7 +198,10 @@ export class LocalSluice {
         deployTarget,
         web,
         broker,
+        ports,
       );
+      rollbackRunner = (request) => sluice.rollback(request);
+      return sluice;
     } catch (error) {
       await deployTarget?.close();
       await web?.close();
@@ -347,9 +367,25 @@ export class LocalSluice {
     });
   }
 
+  /**
+   * `sluice rollback`: redeploys the last known-good (or the named) release's version through the same lock and
+   * deploy target, and resolves with the rollback's ledger record once the deployment has ended.
+   */
+  async rollback(request: RollbackRequest): Promise<ReleaseRecord> {
+    if (this.closed) throw new Error('The local runtime is closed');
+    const started: RollbackStarted = await startRollback(request, this.ports);
+    this.options.log?.(
+      `${started.service}: rollback ${started.releaseId} by ${request.requestedBy}: v${started.fromVersion ?? '-'} → v${started.toVersion} (${started.toReleaseId})`,
+    );
+    // The deployment-events handler records the end before the deployment's last event is acknowledged.
+    await this.deployTarget.waitForDeployment(started.deploymentId);
+    return this.ledger.requireRelease(started.releaseId);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await rm(join(resolve(this.options.stateDir), RUNTIME_FILE), { force: true });
     useLocalPorts(undefined);
     await this.deployTarget.close();
     await this.web.close();

@@ -10,12 +10,15 @@ import type { Catalog } from '../lib/catalog/types';
 import { functionUrlEvent } from './deploy-target/function-url-event';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
+import { handleRollbackApi, ROLLBACK_API_PATH, type RollbackRunner } from './rollback-api';
 import { renderStatusPage } from './status-page';
 
 export interface LocalWebServerOptions {
   readonly port: number;
   readonly ledger: Ledger;
   readonly catalog: Catalog;
+  /** Serves POST /api/rollback when given. @default - no rollback endpoint */
+  readonly rollback?: () => RollbackRunner | undefined;
 }
 
 /** Reads at most `limit` + 1 bytes, so an oversize body is detected without buffering all of it. */
@@ -78,6 +81,8 @@ export class LocalWebServer {
       res.end(await renderStatusPage(options.ledger, options.catalog));
       return;
     }
+    const rollback = path === ROLLBACK_API_PATH ? options.rollback?.() : undefined;
+    if (rollback) return handleRollbackApi(req, res, rollback);
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('ok');

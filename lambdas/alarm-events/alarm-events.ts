@@ -13,7 +13,12 @@ export interface AlarmStateChangeDetail {
 export type AlarmStateChange = EventBridgeEvent<'CloudWatch Alarm State Change', AlarmStateChangeDetail>;
 
 export type AlarmEventOutcome =
-  | { readonly action: 'stopped'; readonly releaseId: string; readonly deploymentId: string; readonly alarm: string }
+  | {
+      readonly action: 'stopped';
+      readonly releaseId: string;
+      readonly deploymentId: string;
+      readonly alarm: string;
+    }
   | { readonly action: 'ignored'; readonly why: string };
 
 /**
@@ -21,14 +26,18 @@ export type AlarmEventOutcome =
  * production deployment in progress, stop that deployment with rollback at once (StopDeployment,
  * autoRollbackEnabled) and note the alarm on the release, so its outcome names it.
  */
-export async function onAlarmStateChange(event: AlarmStateChange, ports: AlarmEventsPorts): Promise<AlarmEventOutcome> {
+export async function onAlarmStateChange(
+  event: AlarmStateChange,
+  ports: AlarmEventsPorts,
+): Promise<AlarmEventOutcome> {
   const alarm = event.detail?.alarmName ?? '';
   if (event.detail?.state?.value !== 'ALARM') return { action: 'ignored', why: 'not an ALARM state' };
   const parsed = parseServiceAlarmName(alarm);
   if (!parsed) return { action: 'ignored', why: `${alarm} is not a Sluice service alarm` };
   const state = await ports.ledger.getServiceState(parsed.service);
   const holder = state?.lockHolder;
-  if (!holder) return { action: 'ignored', why: `${parsed.service} has no production deployment in progress` };
+  if (!holder)
+    return { action: 'ignored', why: `${parsed.service} has no production deployment in progress` };
   const release = await ports.ledger.getRelease(holder);
   const deploymentId = release?.deploymentId;
   if (!release || !deploymentId || release.status !== 'running' || deploymentId === 'none') {

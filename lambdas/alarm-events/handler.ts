@@ -22,6 +22,10 @@ const ports = portsFor(() => ({
 export const handler = async (event: AlarmStateChange, context: Context): Promise<AlarmEventOutcome> => {
   logger.addContext(context);
   const outcome = await onAlarmStateChange(event, ports());
-  logger.info('alarm event', { alarm: event.detail?.alarmName, state: event.detail?.state?.value, ...outcome });
+  logger.info('alarm event', {
+    alarm: event.detail?.alarmName,
+    state: event.detail?.state?.value,
+    ...outcome,
+  });
   return outcome;
 };

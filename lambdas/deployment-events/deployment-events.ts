@@ -72,7 +72,9 @@ export async function onDeploymentStateChange(
       ? `Alarm ${release.stoppedByAlarm} fired; the deployment was stopped and rolled back`
       : (description.reason ?? `Deployment ${deploymentId} ended in state ${state}`);
   const error =
-    description.rolledBack || alarm ? new DeploymentRolledBackError(reason) : new DeploymentFailedError(reason);
+    description.rolledBack || alarm
+      ? new DeploymentRolledBackError(reason)
+      : new DeploymentFailedError(reason);
   // Record reads the human message and the alarm from this JSON cause.
   await ports.tasks.fail(
     token,

@@ -339,11 +339,34 @@ export class Ledger {
     throw new LedgerConflictError(`Could not take or queue for the deployment lock of ${service}`);
   }
 
+  /** Takes the lock only if it is free (no queueing); returns who holds it afterwards. */
+  async tryDeployLock(service: string, releaseId: string, at: string): Promise<{ holder: string }> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: serviceKey(service),
+          UpdateExpression: 'SET lockHolder = :rid, lockedAt = :at, service = :svc',
+          ConditionExpression: 'attribute_not_exists(lockHolder)',
+          ExpressionAttributeValues: { ':rid': releaseId, ':at': at, ':svc': service },
+        }),
+      );
+      return { holder: releaseId };
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      return { holder: (await this.getServiceState(service))?.lockHolder ?? 'unknown' };
+    }
+  }
+
   /**
    * Releases the lock `releaseId` holds and hands it to the oldest waiter, which it returns (the caller starts
    * that waiter's deployment). Returns undefined when `releaseId` does not hold the lock or nobody waits.
    */
-  async releaseDeployLock(service: string, releaseId: string, at: string): Promise<QueuedDeployment | undefined> {
+  async releaseDeployLock(
+    service: string,
+    releaseId: string,
+    at: string,
+  ): Promise<QueuedDeployment | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const state = await this.getServiceState(service);
       if (state?.lockHolder !== releaseId) return undefined;
@@ -366,7 +389,8 @@ export class Ledger {
             TableName: this.tableName,
             Key: serviceKey(service),
             UpdateExpression: 'REMOVE lockHolder, lockedAt',
-            ConditionExpression: 'lockHolder = :rid AND (attribute_not_exists(deployQueue) OR size(deployQueue) = :zero)',
+            ConditionExpression:
+              'lockHolder = :rid AND (attribute_not_exists(deployQueue) OR size(deployQueue) = :zero)',
             ExpressionAttributeValues: { ':rid': releaseId, ':zero': 0 },
           }),
         );

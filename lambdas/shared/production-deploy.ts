@@ -47,7 +47,12 @@ export async function beginDeployment(
   const fromVersion = await ports.deployTarget.liveVersion(config);
   if (fromVersion === version) {
     // Lambda publishes no new version for unchanged code: the release is already live, nothing to shift.
-    const result: DeployResult = { deploymentId: 'none', fromVersion, toVersion: version, strategy: 'Unchanged' };
+    const result: DeployResult = {
+      deploymentId: 'none',
+      fromVersion,
+      toVersion: version,
+      strategy: 'Unchanged',
+    };
     await ports.tasks.succeed(taskToken, result);
     return { deploymentId: result.deploymentId };
   }

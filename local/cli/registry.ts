@@ -1,5 +1,6 @@
 import type { Command } from './command';
 import { releaseCommand } from './release';
+import { rollbackCommand } from './rollback';
 import { startCommand } from './start';
 import { validateCommand } from './validate';
 
@@ -7,4 +8,4 @@ import { validateCommand } from './validate';
  * Every command the CLI knows, in the order `sluice --help` lists them.
  * To add one: write `local/cli/<name>.ts` exporting a Command, then add it here.
  */
-export const commands: readonly Command[] = [startCommand, releaseCommand, validateCommand];
+export const commands: readonly Command[] = [startCommand, releaseCommand, validateCommand, rollbackCommand];

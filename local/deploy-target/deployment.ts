@@ -278,7 +278,10 @@ export class LocalDeployment {
     if (breach || !alarms.business) return breach;
     // The business metric over the same window, stretched to the alarm's periods.
     const business = alarms.business;
-    const inWindow = alarmWindow(this.targetSamples, { ...window, periodMs: window.periodMs * business.periods });
+    const inWindow = alarmWindow(this.targetSamples, {
+      ...window,
+      periodMs: window.periodMs * business.periods,
+    });
     if (inWindow.length < ALARM_MIN_REQUESTS) return undefined;
     // EMF lines arrive on stdout just before the router sees the answer: a little slack at the start.
     const since = inWindow[0].at - 50;

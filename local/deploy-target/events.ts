@@ -80,7 +80,11 @@ export interface AlarmStateChangeEvent {
   readonly detail: {
     readonly alarmName: string;
     readonly state: { readonly value: AlarmStateValue; readonly reason: string; readonly timestamp: string };
-    readonly previousState: { readonly value: AlarmStateValue; readonly reason: string; readonly timestamp: string };
+    readonly previousState: {
+      readonly value: AlarmStateValue;
+      readonly reason: string;
+      readonly timestamp: string;
+    };
   };
 }
 

@@ -27,8 +27,8 @@ import {
   alarmStateChange,
   type CodeDeployStateChangeEvent,
 } from './events';
-import { type MetricPoint, parseEmfLine } from './metrics';
 import { httpCall, NoAnswerError } from './http-call';
+import { type MetricPoint, parseEmfLine } from './metrics';
 import { ServiceRouter } from './router';
 import { ALL_AT_ONCE, parseDeployStrategy } from './strategy';
 import { compileVersionHost, VersionProcess } from './version-process';
@@ -293,7 +293,9 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
     const live = state?.live;
     if (live && !state.deployment?.inProgress) {
       const since = Date.now() - this.minuteMs;
-      const recent = (this.liveSamples.get(service.name) ?? []).filter((s) => s.version === live && s.at >= since);
+      const recent = (this.liveSamples.get(service.name) ?? []).filter(
+        (s) => s.version === live && s.at >= since,
+      );
       // Only this minute's requests (fewer than the minimum is no data, never ALARM).
       const breach = evaluateAlarms(service.name, recent, service.deploy.alarms, {
         now: Date.now(),
@@ -530,7 +532,9 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
             new Promise((resolve) => setTimeout(resolve, 2000).unref()),
           ]);
         } catch (error) {
-          this.log(`${service}: the alarm event for ${deploymentId} was not handled: ${(error as Error).message}`);
+          this.log(
+            `${service}: the alarm event for ${deploymentId} was not handled: ${(error as Error).message}`,
+          );
         }
       },
       log: this.log,

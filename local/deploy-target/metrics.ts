@@ -63,7 +63,10 @@ export function matchesMetric(point: MetricPoint, alarm: BusinessAlarmConfig): b
 }
 
 /** CloudWatch's statistic over the values; undefined for no data (Sum and SampleCount of nothing are 0). */
-export function statistic(values: readonly number[], stat: BusinessAlarmConfig['statistic']): number | undefined {
+export function statistic(
+  values: readonly number[],
+  stat: BusinessAlarmConfig['statistic'],
+): number | undefined {
   if (stat === 'SampleCount') return values.length;
   if (stat === 'Sum') return values.reduce((a, b) => a + b, 0);
   if (values.length === 0) return undefined;

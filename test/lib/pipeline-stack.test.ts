@@ -257,7 +257,9 @@ describe('SluicePipelineStack handlers', () => {
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionOf['alarm-events'], 'Arn'] } })],
     });
-    const stop = statementsOf('alarm-events').find((s) => JSON.stringify(s.Action).includes('StopDeployment'));
+    const stop = statementsOf('alarm-events').find((s) =>
+      JSON.stringify(s.Action).includes('StopDeployment'),
+    );
     expect(stop?.Action).toEqual(['codedeploy:StopDeployment', 'codedeploy:GetDeployment']);
     expect(JSON.stringify(stop?.Resource)).toContain(':deploymentgroup:sluice-*/sluice-*');
     const services = new Set(actionsOf('alarm-events').map((a) => a.split(':')[0]));
@@ -321,7 +323,11 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('codedeploy:CreateDeployment').sort()).toEqual(starters);
     expect(holders('codedeploy:GetDeploymentConfig').sort()).toEqual(starters);
     expect(holders('cloudwatch:DescribeAlarms').sort()).toEqual(starters);
-    expect(holders('codedeploy:GetDeployment').sort()).toEqual(['alarm-events', 'deployment-events', 'record']);
+    expect(holders('codedeploy:GetDeployment').sort()).toEqual([
+      'alarm-events',
+      'deployment-events',
+      'record',
+    ]);
     expect(holders('codedeploy:StopDeployment').sort()).toEqual(['alarm-events', 'record']);
     expect(holders('s3:PutObject')).toEqual(['build']);
     expect(holders('s3:GetObjectVersion')).toEqual(['stage']);

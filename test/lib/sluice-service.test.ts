@@ -143,7 +143,9 @@ describe('SluiceService', () => {
       periods: 2,
     };
     const built = synth(
-      service('orders', { deploy: { strategy: 'AllAtOnce', alarms: { errorRatePercent: 5, p99LatencyMs: 1000, business } } }),
+      service('orders', {
+        deploy: { strategy: 'AllAtOnce', alarms: { errorRatePercent: 5, p99LatencyMs: 1000, business } },
+      }),
     );
     built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'sluice-orders-business',

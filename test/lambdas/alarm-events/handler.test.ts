@@ -32,7 +32,13 @@ function ledger(lockHolder: string | undefined, release: Record<string, unknown>
     Item: { service: 'checkout', ...(lockHolder ? { lockHolder } : {}) },
   });
   ddb.on(GetCommand, { Key: { PK: 'RELEASE#checkout-abc', SK: 'RELEASE' } }).resolves({
-    Item: { releaseId: 'checkout-abc', service: 'checkout', status: 'running', deploymentId: 'd-RUNNING1', ...release },
+    Item: {
+      releaseId: 'checkout-abc',
+      service: 'checkout',
+      status: 'running',
+      deploymentId: 'd-RUNNING1',
+      ...release,
+    },
   });
 }
 

@@ -98,7 +98,9 @@ describe('deploy handler', () => {
     ddb
       .on(UpdateCommand, { ConditionExpression: 'attribute_not_exists(lockHolder) OR lockHolder = :rid' })
       .rejects(conflict);
-    ddb.on(GetCommand).resolves({ Item: { PK: 'SERVICE#checkout', SK: 'STATE', lockHolder: 'checkout-first' } });
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { PK: 'SERVICE#checkout', SK: 'STATE', lockHolder: 'checkout-first' } });
     await expect(handler(input('5'), context)).resolves.toEqual({ queuedBehind: 'checkout-first' });
     const queued = ddb
       .commandCalls(UpdateCommand)

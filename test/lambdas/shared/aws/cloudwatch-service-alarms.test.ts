@@ -16,7 +16,10 @@ describe('CloudWatchServiceAlarms', () => {
       .on(DescribeAlarmsCommand)
       .resolvesOnce({ MetricAlarms: [{ AlarmName: 'sluice-orders-p99-latency' }], NextToken: 'page-2' })
       .resolvesOnce({ MetricAlarms: [{ AlarmName: 'sluice-orders-business' }] });
-    await expect(alarms().inAlarm(service)).resolves.toEqual(['sluice-orders-business', 'sluice-orders-p99-latency']);
+    await expect(alarms().inAlarm(service)).resolves.toEqual([
+      'sluice-orders-business',
+      'sluice-orders-p99-latency',
+    ]);
     const calls = cloudWatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input);
     expect(calls[0]).toEqual({
       AlarmNamePrefix: 'sluice-orders-',
