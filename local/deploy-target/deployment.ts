@@ -292,6 +292,8 @@ export class LocalDeployment {
       inWindow.length,
     );
     if (!found) return undefined;
+    // No single request fails a business metric: the first request of the window that judged it stands in.
+    this.firstFailureMs ??= inWindow[0].at;
     return {
       alarm: found.alarm,
       metric: 'business',
