@@ -424,8 +424,8 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
   }
 
   private keepLiveSample(service: string, sample: RequestSample): void {
-    let samples = this.liveSamples.get(service);
-    if (!samples) this.liveSamples.set(service, (samples = []));
+    const samples = this.liveSamples.get(service) ?? [];
+    this.liveSamples.set(service, samples);
     samples.push(sample);
     if (samples.length > MAX_LIVE_SAMPLES) samples.splice(0, samples.length - MAX_LIVE_SAMPLES / 2);
   }
@@ -433,8 +433,8 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
   private keepMetricLine(service: string, version: string, line: string): void {
     const points = parseEmfLine(line, version, Date.now());
     if (points.length === 0) return;
-    let kept = this.metricPoints.get(service);
-    if (!kept) this.metricPoints.set(service, (kept = []));
+    const kept = this.metricPoints.get(service) ?? [];
+    this.metricPoints.set(service, kept);
     kept.push(...points);
     if (kept.length > MAX_METRIC_POINTS) kept.splice(0, kept.length - MAX_METRIC_POINTS / 2);
   }
