@@ -12,6 +12,8 @@ import {
   serviceAlarmName,
   serviceResourceName,
 } from './catalog/types';
+import { acknowledgeWildcardResources } from './nag';
+import { PostTrafficSmoke } from './post-traffic-smoke';
 import { ServiceMetricFactory } from './service-metrics';
 
 /** CodeDeploy's predefined configuration for each catalog strategy. */
@@ -64,6 +66,12 @@ export interface SluiceServiceProps {
   readonly environment?: Record<string, string>;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Run the catalog's smoke request against the live alias after all traffic has moved (a CodeDeploy
+   * post-traffic hook); a wrong answer fails the deployment and rolls it back.
+   * @default false
+   */
+  readonly postTrafficSmoke?: boolean;
 }
 
 /**
@@ -81,6 +89,8 @@ export class SluiceService extends Construct {
   readonly latencyAlarm: cloudwatch.Alarm;
   /** The catalog's `deploy.alarms.business` alarm, when it names one. */
   readonly businessAlarm?: cloudwatch.Alarm;
+  /** The post-traffic smoke hook, when `postTrafficSmoke` is set. */
+  readonly postTrafficHook?: PostTrafficSmoke;
   /** The canary alarms, as attached to the deployment group. */
   readonly alarms: readonly cloudwatch.IAlarm[];
 
@@ -186,6 +196,9 @@ export class SluiceService extends Construct {
     }
 
     this.application = new codedeploy.LambdaApplication(this, 'Application', { applicationName: name });
+    if (props.postTrafficSmoke) {
+      this.postTrafficHook = new PostTrafficSmoke(this, 'PostTrafficSmoke', { service, alias: this.alias });
+    }
     this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
       application: this.application,
       deploymentGroupName: name,
@@ -193,7 +206,15 @@ export class SluiceService extends Construct {
       deploymentConfig,
       alarms: [...this.alarms],
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+      ...(this.postTrafficHook ? { postHook: this.postTrafficHook.function } : {}),
     });
+    if (this.postTrafficHook) {
+      acknowledgeWildcardResources(
+        this.deploymentGroup.role,
+        [`${this.postTrafficHook.function.functionArn}:*`],
+        "CodeDeploy's invoke grant on its post-traffic hook: that one function and its versions, nothing else.",
+      );
+    }
     Validations.of(this.deploymentGroup).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
       reason:

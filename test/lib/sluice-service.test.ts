@@ -182,6 +182,23 @@ describe('SluiceService', () => {
     });
   });
 
+  it('adds a post-traffic smoke hook when asked: CodeDeployHook_ name, PostHook, least privilege, nag clean', () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Hooked');
+    const built = new SluiceService(stack, 'Service', { service: service('orders'), postTrafficSmoke: true });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'CodeDeployHook_sluice-orders-smoke',
+      Environment: { Variables: { SLUICE_SMOKE_SERVICE: 'orders', SLUICE_SMOKE_REQUEST: Match.anyValue() } },
+    });
+    const alias = Object.values(t.findResources('AWS::Lambda::Alias'))[0];
+    expect(JSON.stringify(alias.UpdatePolicy)).toContain('AfterAllowTrafficHook');
+    const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('codedeploy:PutLifecycleEventHookExecutionStatus');
+    expect(policies).toContain(':deploymentgroup:sluice-orders/sluice-orders');
+    expect(built.postTrafficHook).toBeDefined();
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
   it('adds the alarm actions it is given', () => {
     const s = new Stack(new App(), 'WithActions');
     const ops = new sns.Topic(s, 'Ops');
