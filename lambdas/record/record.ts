@@ -109,8 +109,10 @@ export async function recordRelease(given: RecordInput, ports: RecordPorts): Pro
       updatedAt: outcome.endedAt,
     });
   }
-  // The production lock goes to the oldest waiting release of the service, whose deployment starts now.
+  // The production lock goes to the oldest waiting release of the service, whose deployment starts now. A
+  // release whose Deploy ended while it still waited in the queue (a timeout) leaves the queue instead.
   await handOverDeployLock(input.service, releaseId, ports);
+  if (input.failedStage?.stage === 'Deploy') await ports.ledger.leaveDeployQueue(input.service, releaseId);
   return outcome;
 }
 

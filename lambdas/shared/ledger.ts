@@ -339,6 +339,29 @@ export class Ledger {
     throw new LedgerConflictError(`Could not take or queue for the deployment lock of ${service}`);
   }
 
+  /** Takes a release out of the lock's queue (its Deploy task ended while it waited, e.g. a timeout). */
+  async leaveDeployQueue(service: string, releaseId: string): Promise<boolean> {
+    const state = await this.getServiceState(service);
+    const index = state?.deployQueue?.findIndex((q) => q.releaseId === releaseId) ?? -1;
+    if (index < 0) return false;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: serviceKey(service),
+          UpdateExpression: `REMOVE deployQueue[${index}]`,
+          ConditionExpression: `deployQueue[${index}].releaseId = :rid`,
+          ExpressionAttributeValues: { ':rid': releaseId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      // The queue moved meanwhile: look again.
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      return this.leaveDeployQueue(service, releaseId);
+    }
+  }
+
   /** Takes the lock only if it is free (no queueing); returns who holds it afterwards. */
   async tryDeployLock(service: string, releaseId: string, at: string): Promise<{ holder: string }> {
     try {

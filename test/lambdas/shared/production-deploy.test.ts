@@ -104,6 +104,9 @@ describe('the production deployment lock', () => {
     expect(state?.deployQueue?.map((q) => q.releaseId)).toEqual(['b', 'c']);
 
     expect(await ledger.releaseDeployLock('svc', 'b', 'now')).toBeUndefined(); // not the holder
+    await ledger.acquireDeployLock('svc', waiter('d', '5'));
+    expect(await ledger.leaveDeployQueue('svc', 'd')).toBe(true); // its Deploy timed out while waiting
+    expect(await ledger.leaveDeployQueue('svc', 'd')).toBe(false);
     expect((await ledger.releaseDeployLock('svc', 'a', 'now'))?.releaseId).toBe('b');
     expect((await ledger.releaseDeployLock('svc', 'b', 'now'))?.releaseId).toBe('c');
     expect(await ledger.releaseDeployLock('svc', 'c', 'now')).toBeUndefined();
