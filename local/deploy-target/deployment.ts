@@ -319,8 +319,9 @@ export class LocalDeployment {
       if (this.stopRequest) return this.stopAsBreach(this.stopRequest);
       const breach = this.evaluate();
       if (breach) {
+        // alarm-events may StopDeployment meanwhile; the rollback below is the same either way.
         await this.host.alarmFired(breach, this.id);
-        return this.stopRequest ? { ...breach, reason: breach.reason } : breach;
+        return breach;
       }
       if (this.aborted) return undefined;
       const left = end - Date.now();

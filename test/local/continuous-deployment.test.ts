@@ -117,7 +117,7 @@ describe('continuous deployment of checkout', () => {
     it(`rolls ${overlay} back when ${alarm} fires, stopped through alarm-events`, async () => {
       const sha = await commitOn(greenSha, overlay);
       const report = await release(sha);
-      expect(report).toMatchObject({ status: 'rolled_back', endedAt: 'Deploy' });
+      expect(report, report.reason).toMatchObject({ status: 'rolled_back', endedAt: 'Deploy' });
       // However long the bake: only the DeployFailed Pass state on the failure path adds one.
       expect(report.transitions).toBe(transitions + 1);
       expect(report.record?.outcome?.alarm).toBe(alarm);
