@@ -43,6 +43,7 @@ export async function onAlarmStateChange(
   if (!release || !deploymentId || release.status !== 'running' || deploymentId === 'none') {
     return { action: 'ignored', why: `${holder} has no running deployment` };
   }
+  if (release.rollback) return { action: 'ignored', why: `${holder} is a rollback; alarms do not stop it` };
   const description = await ports.deployTarget.describeDeployment(deploymentId);
   if (description.status !== 'InProgress') return { action: 'ignored', why: `${deploymentId} already ended` };
   await ports.ledger.updateRelease(holder, { stoppedByAlarm: alarm });

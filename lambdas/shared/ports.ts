@@ -57,6 +57,11 @@ export interface StartDeploymentRequest {
   /** The version live now; absent for a service's first release (then traffic moves all at once). */
   readonly fromVersion?: string;
   readonly toVersion: string;
+  /**
+   * Do not let the service's alarms stop this deployment (a rollback: it goes back to a known-good version
+   * while the alarms are still firing about the bad one). @default false
+   */
+  readonly ignoreAlarms?: boolean;
 }
 
 /** Where a service runs: Lambda + CodeDeploy in AWS, local processes behind a weighted router locally. */

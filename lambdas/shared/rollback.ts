@@ -136,6 +136,7 @@ export async function startRollback(
       releaseId,
       ...(live ? { fromVersion: live } : {}),
       toVersion,
+      ignoreAlarms: true,
     });
     await ports.ledger.linkDeployment({
       deploymentId,

@@ -181,6 +181,8 @@ export class LambdaCodeDeployTarget implements DeployTarget {
           deploymentConfigName: `CodeDeployDefault.Lambda${service.deploy.strategy}`,
           description: releaseId,
           revision: { revisionType: 'AppSpecContent', appSpecContent: appSpec },
+          // A rollback must not be stopped by the alarms the bad version set off (needs UpdateDeploymentGroup).
+          ...(request.ignoreAlarms ? { overrideAlarmConfiguration: { enabled: false } } : {}),
         }),
       );
       if (!out.deploymentId)

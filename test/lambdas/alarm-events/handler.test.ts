@@ -84,6 +84,13 @@ describe('alarm-events handler', () => {
     await expect(handler(alarmEvent('sluice-checkout-business'), context)).resolves.toMatchObject({
       action: 'ignored',
     });
+    ddb.reset();
+    ledger('checkout-abc', { rollback: { requestedBy: 'oncall@example.com' } });
+    codeDeploy.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: 'InProgress' } });
+    await expect(handler(alarmEvent('sluice-checkout-error-rate'), context)).resolves.toMatchObject({
+      action: 'ignored',
+      why: 'checkout-abc is a rollback; alarms do not stop it',
+    });
     expect(codeDeploy.commandCalls(StopDeploymentCommand)).toHaveLength(0);
   });
 });

@@ -135,6 +135,7 @@ describe('sluice rollback --aws', () => {
       applicationName: 'sluice-checkout',
       deploymentGroupName: 'sluice-checkout',
       deploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce',
+      overrideAlarmConfiguration: { enabled: false },
     });
     const appSpec = JSON.parse(create.args[0].input.revision?.appSpecContent?.content ?? '{}');
     expect(appSpec.Resources[0]['sluice-checkout'].Properties).toMatchObject({
