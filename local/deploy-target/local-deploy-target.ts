@@ -524,7 +524,9 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
         this.metrics(service).filter((p) => p.version === version && p.at >= since),
       alarmFired: async (breach: AlarmBreach, deploymentId: string) => {
         if (!this.options.onAlarm) return;
-        const event = alarmStateChange(breach.alarm, 'ALARM', 'OK', breach.reason, this.clock.now());
+        // CloudWatch's state reason is the figure, not "Alarm X fired" (alarm-events adds that).
+        const reason = breach.reason.replace(/^Alarm \S+ fired: /, '');
+        const event = alarmStateChange(breach.alarm, 'ALARM', 'OK', reason, this.clock.now());
         try {
           // Bounded: a slow receiver must not keep customers on a bad version.
           await Promise.race([
