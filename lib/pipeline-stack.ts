@@ -27,6 +27,7 @@ import { ENV, type HandlerName } from '../lambdas/shared/env';
 import { DORA_NAMESPACE } from '../lambdas/shared/release-metrics';
 import { ApprovalGate } from './approval-gate';
 import type { Catalog } from './catalog/types';
+import { ContinuousDeployment } from './continuous-deployment';
 import { DoraDashboard } from './dora-dashboard';
 import { EsbuildLayer } from './esbuild-layer';
 import { LedgerTable } from './ledger-table';
@@ -78,6 +79,8 @@ export class SluicePipelineStack extends Stack {
   readonly catalogAsset: s3assets.Asset;
   /** The catalog file shipped in `catalogAsset`: `catalogFile`, or the one written at synth. */
   readonly catalogSource: string;
+  /** The alarm state-change rule and the preflight / stop-deployment grants. */
+  readonly continuousDeployment: ContinuousDeployment;
   /** The handler functions, by handler name. */
   readonly functions: Readonly<Record<HandlerName, SluiceFunction>>;
   /** CodeCommit rule, GitHub webhook, event bus and router. */
@@ -228,6 +231,10 @@ export class SluicePipelineStack extends Stack {
         description: 'Sluice: ends an approval request left undecided at its expiry',
         timeout: Duration.seconds(30),
       }),
+      'alarm-events': fn('alarm-events', {
+        description: "Sluice: a service alarm fired; stop that service's deployment with rollback at once",
+        timeout: Duration.seconds(30),
+      }),
     };
 
     this.releases = new ReleaseStateMachine(this, 'Releases', {
@@ -263,6 +270,9 @@ export class SluicePipelineStack extends Stack {
       targets: [new targets.LambdaFunction(functions['deployment-events'].function)],
     });
 
+    this.continuousDeployment = new ContinuousDeployment(this, 'ContinuousDeployment', {
+      alarmEvents: functions['alarm-events'].function,
+    });
     this.grantLeastPrivilege(functions);
     this.approvalGate = new ApprovalGate(this, 'ApprovalGate', {
       requestApproval: functions['request-approval'],
@@ -368,6 +378,19 @@ export class SluicePipelineStack extends Stack {
     // version is already live and there is nothing to shift. The approval handlers' grants are in ApprovalGate.
     this.releases.grantTaskResponse(f['deployment-events']);
     this.releases.grantTaskResponse(f.deploy);
+
+    // The production lock: Deploy starts a deployment; Record (after a release) and deployment-events (after a
+    // rollback) hand the lock to the next queued release and start its deployment, after preflight.
+    const cd = this.continuousDeployment;
+    for (const starter of [f.deploy, f.record, f['deployment-events']]) cd.grantDescribeAlarms(starter);
+    for (const handover of [f.record, f['deployment-events']]) {
+      this.grantServiceFunctions(handover, ['lambda:GetAlias']);
+      this.grantCodeDeploy(handover, 'deploy');
+      this.releases.grantTaskResponse(handover);
+    }
+    // Record asks GetDeployment after a Deploy timeout and stops a deployment still running.
+    cd.grantStopDeployment(f.record);
+    cd.grantStopDeployment(f['alarm-events']);
   }
 
   private grantSourceRead(handler: SluiceFunction, actions: string[]): void {

@@ -9,8 +9,11 @@ import {
   DEPLOY_STRATEGIES,
   type DeployStrategy,
   type ServiceConfig,
+  serviceAlarmName,
   serviceResourceName,
 } from './catalog/types';
+import { acknowledgeWildcardResources } from './nag';
+import { PostTrafficSmoke } from './post-traffic-smoke';
 import { ServiceMetricFactory } from './service-metrics';
 
 /** CodeDeploy's predefined configuration for each catalog strategy. */
@@ -63,6 +66,12 @@ export interface SluiceServiceProps {
   readonly environment?: Record<string, string>;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Run the catalog's smoke request against the live alias after all traffic has moved (a CodeDeploy
+   * post-traffic hook); a wrong answer fails the deployment and rolls it back.
+   * @default false
+   */
+  readonly postTrafficSmoke?: boolean;
 }
 
 /**
@@ -78,6 +87,10 @@ export class SluiceService extends Construct {
   readonly metrics: ServiceMetricFactory;
   readonly errorRateAlarm: cloudwatch.Alarm;
   readonly latencyAlarm: cloudwatch.Alarm;
+  /** The catalog's `deploy.alarms.business` alarm, when it names one. */
+  readonly businessAlarm?: cloudwatch.Alarm;
+  /** The post-traffic smoke hook, when `postTrafficSmoke` is set. */
+  readonly postTrafficHook?: PostTrafficSmoke;
   /** The canary alarms, as attached to the deployment group. */
   readonly alarms: readonly cloudwatch.IAlarm[];
 
@@ -146,12 +159,46 @@ export class SluiceService extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.alarms = [this.errorRateAlarm, this.latencyAlarm];
-    for (const alarm of [this.errorRateAlarm, this.latencyAlarm]) {
-      if (props.alarmActions?.length) alarm.addAlarmAction(...props.alarmActions);
+    const business = alarms.business;
+    if (business) {
+      const below = business.direction === 'below';
+      this.businessAlarm = new cloudwatch.Alarm(this, 'BusinessAlarm', {
+        alarmName: serviceAlarmName(service.name, 'business'),
+        alarmDescription:
+          `${service.name}: ${business.statistic} of ${business.namespace}/${business.metricName} ` +
+          `${below ? 'below' : 'above'} ${business.threshold} for ${business.periods} minute(s)`,
+        metric: new cloudwatch.Metric({
+          namespace: business.namespace,
+          metricName: business.metricName,
+          dimensionsMap: { ...business.dimensions },
+          statistic: business.statistic,
+          period: Duration.minutes(1),
+        }),
+        threshold: business.threshold,
+        comparisonOperator: below
+          ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+          : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: business.periods,
+        datapointsToAlarm: business.periods,
+        // A metric that stops arriving is what a "below" alarm watches for (e.g. sign-ups stop).
+        treatMissingData: below
+          ? cloudwatch.TreatMissingData.BREACHING
+          : cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    this.alarms = [
+      this.errorRateAlarm,
+      this.latencyAlarm,
+      ...(this.businessAlarm ? [this.businessAlarm] : []),
+    ];
+    for (const alarm of this.alarms) {
+      if (props.alarmActions?.length) (alarm as cloudwatch.Alarm).addAlarmAction(...props.alarmActions);
     }
 
     this.application = new codedeploy.LambdaApplication(this, 'Application', { applicationName: name });
+    if (props.postTrafficSmoke) {
+      this.postTrafficHook = new PostTrafficSmoke(this, 'PostTrafficSmoke', { service, alias: this.alias });
+    }
     this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
       application: this.application,
       deploymentGroupName: name,
@@ -159,7 +206,15 @@ export class SluiceService extends Construct {
       deploymentConfig,
       alarms: [...this.alarms],
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+      ...(this.postTrafficHook ? { postHook: this.postTrafficHook.function } : {}),
     });
+    if (this.postTrafficHook) {
+      acknowledgeWildcardResources(
+        this.deploymentGroup.role,
+        [`${this.postTrafficHook.function.functionArn}:*`],
+        "CodeDeploy's invoke grant on its post-traffic hook: that one function and its versions, nothing else.",
+      );
+    }
     Validations.of(this.deploymentGroup).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
       reason:

@@ -76,7 +76,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(`${JSON.stringify(body, null, 2)}\n`);
 }
 
-function authorized(req: IncomingMessage, token: string): boolean {
+/** The CLI's bearer token, compared in constant time. */
+export function authorizedApiCall(req: IncomingMessage, token: string): boolean {
   const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
@@ -110,7 +111,8 @@ export async function handleApprovalsApi(
   body: string,
   deps: { token: string; ledger: Ledger; catalog: Catalog; ports: () => Pick<Ports, 'tasks' | 'clock'> },
 ): Promise<void> {
-  if (!authorized(req, deps.token)) return sendJson(res, 401, { error: 'missing or wrong bearer token' });
+  if (!authorizedApiCall(req, deps.token))
+    return sendJson(res, 401, { error: 'missing or wrong bearer token' });
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (url.pathname === '/api/approvals' && req.method === 'GET') {
     const only = url.searchParams.get('service');

@@ -3,6 +3,7 @@
  * runtime invokes exactly these modules; the type makes a missing one a compile error.
  */
 import type { Context } from 'aws-lambda';
+import * as alarmEvents from '../lambdas/alarm-events';
 import * as approvalApi from '../lambdas/approval-api';
 import * as approvalExpiry from '../lambdas/approval-expiry';
 import * as build from '../lambdas/build';
@@ -32,4 +33,5 @@ export const HANDLER_MODULES: Record<HandlerName, { handler: LambdaHandler }> = 
   'github-webhook': githubWebhook,
   router,
   'approval-expiry': approvalExpiry,
+  'alarm-events': alarmEvents,
 };

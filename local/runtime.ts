@@ -3,7 +3,7 @@
  * handler module its Lambda runs, the ledger in DynamoDB Local, and local implementations of the ports.
  */
 import './polyfills';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -11,6 +11,7 @@ import { Ledger, type ReleaseRecord } from '../lambdas/shared/ledger';
 import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/shared/model';
 import { logger } from '../lambdas/shared/observability';
 import { systemClock } from '../lambdas/shared/ports';
+import { type RollbackRequest, type RollbackStarted, startRollback } from '../lambdas/shared/rollback';
 import { releaseIdOf } from '../lambdas/shared/triggers';
 import { type Ports, useLocalPorts } from '../lambdas/shared/wiring';
 import type { Catalog } from '../lib/catalog/types';
@@ -34,6 +35,7 @@ import { LocalDeployTarget } from './deploy-target';
 import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
+import type { RollbackRunner } from './rollback-api';
 import { synthPipelineTemplate } from './synth';
 import { LocalWebServer } from './web-server';
 
@@ -150,6 +152,7 @@ export class LocalSluice {
       const source = new LocalGitSource(options.reposDir ?? join(stateDir, 'repos'));
       const apiToken = newApiToken();
       let portsRef: Ports | undefined;
+      let rollbackRunner: RollbackRunner | undefined;
       web = await LocalWebServer.start({
         port: options.port ?? 0,
         ledger,
@@ -161,6 +164,7 @@ export class LocalSluice {
             return portsRef;
           },
         },
+        rollback: () => rollbackRunner,
       });
       const expiry = new LocalExpiryTimers();
       expiryTimers = expiry;
@@ -177,6 +181,13 @@ export class LocalSluice {
             lambdaContext({ handler: 'deployment-events' }, 60_000),
           );
         },
+        // The same handler the alarm state-change rule invokes in AWS: it stops the deployment with rollback.
+        onAlarm: async (event) => {
+          await HANDLER_MODULES['alarm-events'].handler(
+            event as never,
+            lambdaContext({ handler: 'alarm-events' }, 30_000),
+          );
+        },
       });
       // StartExecution: the router reaches this runtime through the ExecutionStarter port.
       let self: LocalSluice | undefined;
@@ -185,6 +196,7 @@ export class LocalSluice {
         source,
         artifacts,
         deployTarget,
+        alarms: deployTarget,
         tasks: broker,
         notifier: outbox,
         signingKeys: new LocalSigningKeys(join(stateDir, 'signing.key')),
@@ -225,7 +237,9 @@ export class LocalSluice {
         expiry,
         ports,
       );
-      return self;
+      const sluice = self;
+      rollbackRunner = (request) => sluice.rollback(request);
+      return sluice;
     } catch (error) {
       expiryTimers?.close();
       await deployTarget?.close();
@@ -433,12 +447,34 @@ export class LocalSluice {
     });
   }
 
+  /**
+   * `sluice rollback`: redeploys the last known-good (or the named) release's version through the same lock and
+   * deploy target, and resolves with the rollback's ledger record once the deployment has ended.
+   */
+  async rollback(request: RollbackRequest): Promise<ReleaseRecord> {
+    if (this.closed) throw new Error('The local runtime is closed');
+    const started: RollbackStarted = await startRollback(request, this.ports);
+    this.options.log?.(
+      `${started.service}: rollback ${started.releaseId} by ${request.requestedBy}: v${started.fromVersion ?? '-'} → v${started.toVersion} (${started.toReleaseId})`,
+    );
+    // The deployment-events handler records the end before the deployment's last event is acknowledged.
+    await this.deployTarget.waitForDeployment(started.deploymentId);
+    return this.ledger.requireRelease(started.releaseId);
+  }
+
+  /** What `<stateDir>/runtime.json` says: where the CLI reaches this runtime, and its API token. */
+  async runtimeInfo(): Promise<RuntimeInfo> {
+    return JSON.parse(
+      await readFile(join(resolve(this.options.stateDir), 'runtime.json'), 'utf8'),
+    ) as RuntimeInfo;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await rm(join(resolve(this.options.stateDir), 'runtime.json'), { force: true });
     useLocalPorts(undefined);
     this.expiry.close();
-    await rm(join(resolve(this.options.stateDir), 'runtime.json'), { force: true });
     await this.deployTarget.close();
     await this.web.close();
     await this.dynamo.stop();

@@ -10,10 +10,11 @@ import { parseDuration } from '../lambdas/shared/dora';
 import type { Ledger } from '../lambdas/shared/ledger';
 import type { Ports } from '../lambdas/shared/wiring';
 import type { Catalog } from '../lib/catalog/types';
-import { handleApprovalsApi } from './approval-gate';
+import { authorizedApiCall, handleApprovalsApi } from './approval-gate';
 import { functionUrlEvent } from './deploy-target/function-url-event';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
+import { handleRollbackApi, ROLLBACK_API_PATH, type RollbackRunner } from './rollback-api';
 import { renderStatusPage } from './status/page';
 import { collectStatus, type StatusReport } from './status/status';
 
@@ -23,6 +24,8 @@ export interface LocalWebServerOptions {
   readonly catalog: Catalog;
   /** Enables the CLI's JSON API under /api/ (bearer token from runtime.json). @default - no API */
   readonly api?: { readonly token: string; readonly ports: () => Pick<Ports, 'tasks' | 'clock'> };
+  /** Serves POST /api/rollback when given. @default - no rollback endpoint */
+  readonly rollback?: () => RollbackRunner | undefined;
 }
 
 /** Reads at most `limit` + 1 bytes, so an oversize body is detected without buffering all of it. */
@@ -86,6 +89,16 @@ export class LocalWebServer {
     options: LocalWebServerOptions,
   ): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    // The CLI's rollback: the same bearer token as the approvals API (from runtime.json, mode 600).
+    const rollback = path === ROLLBACK_API_PATH ? options.rollback?.() : undefined;
+    if (rollback) {
+      if (!options.api || !authorizedApiCall(req, options.api.token)) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'missing or wrong bearer token' }));
+        return;
+      }
+      return handleRollbackApi(req, res, rollback);
+    }
     // `/api/status` is the read-only status (below); the rest of `/api/` is the token-guarded approvals API.
     if (path.startsWith('/api/') && path !== '/api/status' && options.api) {
       const body = await readBody(req, MAX_BODY_BYTES);

@@ -1,8 +1,8 @@
 import { DeploymentFailedError } from '../shared/errors';
-import type { DeployResult, ReleaseInfo, ServiceConfig, StageResult } from '../shared/model';
-import type { Ports } from '../shared/wiring';
+import type { ReleaseInfo, ServiceConfig, StageResult } from '../shared/model';
+import { beginDeployment, type ProductionDeployPorts } from '../shared/production-deploy';
 
-export type DeployPorts = Pick<Ports, 'deployTarget' | 'ledger' | 'tasks'>;
+export type DeployPorts = ProductionDeployPorts;
 
 /** The payload of the Deploy task (lambda:invoke.waitForTaskToken). */
 export interface DeployInput {
@@ -13,45 +13,32 @@ export interface DeployInput {
   readonly stage: StageResult;
 }
 
+/** `queued`: another release of the service holds the production lock; this one starts when it is handed over. */
+export type DeployStart = { readonly deploymentId: string } | { readonly queuedBehind: string };
+
 /**
- * Starts the production deployment and returns. The execution stays paused on its task token until the
- * deployment's state-change event arrives (lambdas/deployment-events), however long the bake takes.
+ * Takes the service's production deployment lock, runs preflight and starts the deployment, then returns. The
+ * execution stays paused on its task token until the deployment's state-change event arrives
+ * (lambdas/deployment-events), however long the bake takes. When another release holds the lock, the token
+ * waits in the lock's queue instead and the holder's Record starts this deployment (lambdas/shared/production-deploy.ts).
  */
-export async function startDeploy(input: DeployInput, ports: DeployPorts): Promise<{ deploymentId: string }> {
+export async function startDeploy(input: DeployInput, ports: DeployPorts): Promise<DeployStart> {
   if (typeof input.taskToken !== 'string' || input.taskToken.length === 0) {
     throw new DeploymentFailedError(
       'Deploy was invoked without a task token; it must run as lambda:invoke.waitForTaskToken',
     );
   }
-  const { config, stage, releaseId } = input;
-  const fromVersion = await ports.deployTarget.liveVersion(config);
-  if (fromVersion === stage.version) {
-    // Lambda publishes no new version for unchanged code: the release is already live, nothing to shift.
-    const result: DeployResult = {
-      deploymentId: 'none',
-      fromVersion,
-      toVersion: stage.version,
-      strategy: 'Unchanged',
-    };
-    await ports.tasks.succeed(input.taskToken, result);
-    return { deploymentId: result.deploymentId };
+  const { config, stage, releaseId, taskToken } = input;
+  const lock = await ports.ledger.acquireDeployLock(config.name, {
+    releaseId,
+    taskToken,
+    config,
+    version: stage.version,
+    queuedAt: ports.clock.now().toISOString(),
+  });
+  if (lock === 'queued') {
+    const state = await ports.ledger.getServiceState(config.name);
+    return { queuedBehind: state?.lockHolder ?? 'another release' };
   }
-  // The token goes to the ledger before the deployment starts: its end event may arrive at once.
-  await ports.ledger.updateRelease(releaseId, { deployTaskToken: input.taskToken });
-  const { deploymentId } = await ports.deployTarget.startDeployment({
-    service: config,
-    releaseId,
-    ...(fromVersion ? { fromVersion } : {}),
-    toVersion: stage.version,
-  });
-  await ports.ledger.linkDeployment({
-    deploymentId,
-    releaseId,
-    service: config.name,
-    ...(fromVersion ? { fromVersion } : {}),
-    toVersion: stage.version,
-    strategy: fromVersion ? config.deploy.strategy : 'AllAtOnce',
-  });
-  await ports.ledger.updateRelease(releaseId, { deploymentId });
-  return { deploymentId };
+  return beginDeployment({ releaseId, taskToken, config, version: stage.version }, ports);
 }

@@ -1,16 +1,19 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { CloudWatchServiceAlarms } from '../shared/aws/cloudwatch-service-alarms';
 import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
 import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
 import { ENV } from '../shared/env';
 import { Ledger } from '../shared/ledger';
 import { logger } from '../shared/observability';
+import { systemClock } from '../shared/ports';
 import { portsFor, requireEnv } from '../shared/wiring';
-import { type DeployInput, startDeploy } from './deploy';
+import { type DeployInput, type DeployStart, startDeploy } from './deploy';
 
 const ports = portsFor(() => ({
   deployTarget: new LambdaCodeDeployTarget(
@@ -18,13 +21,18 @@ const ports = portsFor(() => ({
     new CodeDeployClient({}),
     requireEnv(ENV.artifactBucket),
   ),
-  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  alarms: new CloudWatchServiceAlarms(new CloudWatchClient({})),
+  ledger: new Ledger(
+    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+    requireEnv(ENV.tableName),
+  ),
   tasks: new SfnTaskCallbacks(new SFNClient({})),
+  clock: systemClock,
 }));
 
-export const handler = async (event: DeployInput, context: Context): Promise<{ deploymentId: string }> => {
+export const handler = async (event: DeployInput, context: Context): Promise<DeployStart> => {
   logger.addContext(context);
   const result = await startDeploy(event, ports());
-  logger.info('deployment started', { releaseId: event.releaseId, deploymentId: result.deploymentId });
+  logger.info('deployment started or queued', { releaseId: event.releaseId, ...result });
   return result;
 };

@@ -1,9 +1,10 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DeploymentFailedError, DeploymentRolledBackError } from '../shared/errors';
+import type { DeploymentLink, ReleaseRecord } from '../shared/ledger';
 import type { DeployResult } from '../shared/model';
-import type { Ports } from '../shared/wiring';
+import { handOverDeployLock, type ProductionDeployPorts } from '../shared/production-deploy';
 
-export type DeploymentEventsPorts = Pick<Ports, 'deployTarget' | 'ledger' | 'tasks'>;
+export type DeploymentEventsPorts = ProductionDeployPorts;
 
 export interface CodeDeployStateDetail {
   readonly deploymentId: string;
@@ -17,7 +18,12 @@ export type CodeDeployStateChange = EventBridgeEvent<
   CodeDeployStateDetail
 >;
 
-export type DeploymentEventOutcome = 'resumed-success' | 'resumed-failure' | 'ignored';
+export type DeploymentEventOutcome =
+  | 'resumed-success'
+  | 'resumed-failure'
+  | 'rollback-succeeded'
+  | 'rollback-failed'
+  | 'ignored';
 
 const FINAL_STATES = new Set(['SUCCESS', 'FAILURE', 'STOP']);
 
@@ -45,6 +51,7 @@ export async function onDeploymentStateChange(
   }
   if (!link) return 'ignored'; // not started by Sluice (e.g. a deployment made by hand)
   const release = await ports.ledger.getRelease(link.releaseId);
+  if (release?.rollback) return finishRollback(release, link, state, ports);
   const token = release?.deployTaskToken;
   if (!token) return 'ignored'; // already resumed: events arrive at least once
   if (state === 'SUCCESS') {
@@ -58,11 +65,56 @@ export async function onDeploymentStateChange(
     return 'resumed-success';
   }
   const description = await ports.deployTarget.describeDeployment(deploymentId);
-  const reason = description.reason ?? `Deployment ${deploymentId} ended in state ${state}`;
+  // An alarm that stopped the deployment through alarm-events is in the ledger; CodeDeploy's own in its error.
+  const alarm = release?.stoppedByAlarm ?? description.alarm;
+  const reason =
+    release?.stoppedByAlarm && !description.alarm
+      ? `Alarm ${release.stoppedByAlarm} fired; the deployment was stopped and rolled back`
+      : (description.reason ?? `Deployment ${deploymentId} ended in state ${state}`);
   const error =
-    description.rolledBack || description.alarm
+    description.rolledBack || alarm
       ? new DeploymentRolledBackError(reason)
       : new DeploymentFailedError(reason);
-  await ports.tasks.fail(token, error.name, error.message);
+  // Record reads the human message and the alarm from this JSON cause.
+  await ports.tasks.fail(
+    token,
+    error.name,
+    JSON.stringify({ errorMessage: error.message, ...(alarm ? { alarm } : {}) }),
+  );
   return 'resumed-failure';
+}
+
+/** A rollback (`sluice rollback`) has no execution to resume: its end is recorded here, and the lock moves on. */
+async function finishRollback(
+  release: ReleaseRecord,
+  link: DeploymentLink,
+  state: string,
+  ports: DeploymentEventsPorts,
+): Promise<DeploymentEventOutcome> {
+  if (release.status !== 'running') return 'ignored';
+  const endedAt = ports.clock.now().toISOString();
+  if (state === 'SUCCESS') {
+    await ports.ledger.finishRelease(release.releaseId, release.service, {
+      status: 'succeeded',
+      stage: 'Deploy',
+      reason: `Rolled back to ${release.rollback?.toReleaseId} by ${release.rollback?.requestedBy}: ${release.rollback?.reason}`,
+      endedAt,
+    });
+    await ports.ledger.setLive(release.service, {
+      liveVersion: link.toVersion,
+      liveReleaseId: release.rollback?.toReleaseId ?? release.releaseId,
+      liveCommit: release.commit.sha,
+      updatedAt: endedAt,
+    });
+  } else {
+    const description = await ports.deployTarget.describeDeployment(link.deploymentId);
+    await ports.ledger.finishRelease(release.releaseId, release.service, {
+      status: 'failed',
+      stage: 'Deploy',
+      reason: `Rollback deployment ${link.deploymentId} ended ${state}: ${description.reason ?? 'no reason given'}`,
+      endedAt,
+    });
+  }
+  await handOverDeployLock(release.service, release.releaseId, ports);
+  return state === 'SUCCESS' ? 'rollback-succeeded' : 'rollback-failed';
 }

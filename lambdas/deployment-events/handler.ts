@@ -1,14 +1,17 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { CloudWatchServiceAlarms } from '../shared/aws/cloudwatch-service-alarms';
 import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
 import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
 import { ENV } from '../shared/env';
 import { Ledger } from '../shared/ledger';
 import { logger } from '../shared/observability';
+import { systemClock } from '../shared/ports';
 import { portsFor, requireEnv } from '../shared/wiring';
 import {
   type CodeDeployStateChange,
@@ -17,10 +20,15 @@ import {
 } from './deployment-events';
 
 const ports = portsFor(() => ({
-  // Only describeDeployment is used here; no artifact bucket is needed.
+  // No artifact is read here: describeDeployment, and starting the next queued deployment after a rollback.
   deployTarget: new LambdaCodeDeployTarget(new LambdaClient({}), new CodeDeployClient({}), ''),
-  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  alarms: new CloudWatchServiceAlarms(new CloudWatchClient({})),
+  ledger: new Ledger(
+    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+    requireEnv(ENV.tableName),
+  ),
   tasks: new SfnTaskCallbacks(new SFNClient({})),
+  clock: systemClock,
 }));
 
 export const handler = async (

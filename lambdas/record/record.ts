@@ -1,10 +1,18 @@
-import type { CaughtError, ReleaseDocument, ReleaseOutcome, ReleaseStatus, StageName } from '../shared/model';
+import type {
+  CaughtError,
+  DeployResult,
+  ReleaseDocument,
+  ReleaseOutcome,
+  ReleaseStatus,
+  StageName,
+} from '../shared/model';
+import { handOverDeployLock, type ProductionDeployPorts } from '../shared/production-deploy';
 import { type ModeDecision, shadowVerdictOf } from '../shared/readiness';
 import { stageRecord } from '../shared/stage-record';
 import type { Ports } from '../shared/wiring';
 import { evolveAutoMode } from './auto-mode';
 
-export type RecordPorts = Pick<Ports, 'ledger' | 'clock' | 'releaseMetrics'>;
+export type RecordPorts = ProductionDeployPorts & Pick<Ports, 'releaseMetrics'>;
 
 /** What Record returns: the outcome, and for an `auto` service the mode decision it took. */
 export interface RecordResult extends ReleaseOutcome {
@@ -34,7 +42,19 @@ const FAILURE_STATUS: Readonly<Record<string, ReleaseStatus>> = {
   DeploymentRolledBack: 'rolled_back',
   ApprovalExpired: 'expired',
   ApprovalSuperseded: 'superseded',
+  PreflightBlocked: 'blocked',
 };
+
+/** The alarm a failure names: sent by deployment-events as `{"alarm": ...}` in the cause, or in its text. */
+export function failureAlarm(failure: CaughtError): string | undefined {
+  try {
+    const parsed = JSON.parse(failure.Cause ?? '') as { alarm?: unknown; errorMessage?: unknown };
+    if (typeof parsed.alarm === 'string') return parsed.alarm;
+  } catch {
+    // not JSON
+  }
+  return /\b(sluice-[a-z0-9-]+-(?:error-rate|p99-latency|business))\b/.exec(failure.Cause ?? '')?.[1];
+}
 
 export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome {
   const at = endedAt.toISOString();
@@ -44,7 +64,14 @@ export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome
     const status = FAILURE_STATUS[input.failure.Error] ?? 'failed';
     // Expiry and supersede are outcomes of the gate, not errors: their cause says it in words.
     const gate = status === 'expired' || status === 'superseded';
-    return { status, stage, reason: gate ? failureReason(input.failure) : reason, endedAt: at };
+    const alarm = status === 'rolled_back' || status === 'blocked' ? failureAlarm(input.failure) : undefined;
+    return {
+      status,
+      stage,
+      reason: gate ? failureReason(input.failure) : reason,
+      ...(alarm ? { alarm } : {}),
+      endedAt: at,
+    };
   }
   if (input.approval?.decision === 'rejected') {
     const comment = input.approval.comment ? `: ${input.approval.comment}` : '';
@@ -59,11 +86,12 @@ export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome
 }
 
 /** Last stage: writes the outcome (every path ends here) and, on success, what is now live. */
-export async function recordRelease(input: RecordInput, ports: RecordPorts): Promise<RecordResult> {
+export async function recordRelease(given: RecordInput, ports: RecordPorts): Promise<RecordResult> {
   const now = ports.clock.now();
-  const outcome = decideOutcome(input, now);
-  const releaseId = input.releaseId;
+  const releaseId = given.releaseId;
   const existing = await ports.ledger.getRelease(releaseId);
+  const input = await settleTimedOutDeploy(given, existing?.deploymentId, ports);
+  const outcome = decideOutcome(input, now);
   if (existing) {
     if (input.approval) {
       const requested = input.approval.decidedAt;
@@ -118,6 +146,10 @@ export async function recordRelease(input: RecordInput, ports: RecordPorts): Pro
       updatedAt: outcome.endedAt,
     });
   }
+  // The production lock goes to the oldest waiting release of the service, whose deployment starts now. A
+  // release whose Deploy ended while it still waited in the queue (a timeout) leaves the queue instead.
+  await handOverDeployLock(input.service, releaseId, ports);
+  if (input.failedStage?.stage === 'Deploy') await ports.ledger.leaveDeployQueue(input.service, releaseId);
   const finished = await ports.ledger.getRelease(releaseId);
   // A release that failed before LoadService opened it (e.g. an unknown service) has no commit to measure.
   if (!finished?.commit) return outcome;
@@ -128,6 +160,52 @@ export async function recordRelease(input: RecordInput, ports: RecordPorts): Pro
     return { ...outcome, modeDecision: await evolveAutoMode(finished, input.config, ports.ledger) };
   }
   return outcome;
+}
+
+/**
+ * Deploy's timeout fired (a state-change event was missed): ask the deploy target how the deployment really
+ * ended before deciding. Succeeded → a success; still running → stopped and rolled back; ended otherwise →
+ * the failure it reports.
+ */
+async function settleTimedOutDeploy(
+  input: RecordInput,
+  deploymentId: string | undefined,
+  ports: RecordPorts,
+): Promise<RecordInput> {
+  if (input.failure?.Error !== 'States.Timeout' || input.failedStage?.stage !== 'Deploy' || !deploymentId)
+    return input;
+  const description = await ports.deployTarget.describeDeployment(deploymentId);
+  if (description.status === 'Succeeded') {
+    const link = await ports.ledger.findDeployment(deploymentId);
+    const deploy: DeployResult = {
+      deploymentId,
+      ...(link?.fromVersion ? { fromVersion: link.fromVersion } : {}),
+      toVersion: link?.toVersion ?? input.stage?.version ?? '?',
+      strategy: link?.strategy ?? 'unknown',
+    };
+    const { failure: _f, failedStage: _s, ...rest } = input;
+    return { ...rest, deploy };
+  }
+  if (description.status === 'InProgress') {
+    await ports.deployTarget.stopDeployment(deploymentId, 'the Deploy task timed out');
+    return {
+      ...input,
+      failure: {
+        Error: 'DeploymentRolledBack',
+        Cause: `Deployment ${deploymentId} was still running when the Deploy task timed out; it was stopped and rolled back`,
+      },
+    };
+  }
+  return {
+    ...input,
+    failure: {
+      Error: description.rolledBack || description.alarm ? 'DeploymentRolledBack' : 'DeploymentFailedError',
+      Cause: JSON.stringify({
+        errorMessage: `${description.reason ?? `Deployment ${deploymentId} ended ${description.status}`} (found by GetDeployment after the Deploy task timed out)`,
+        ...(description.alarm ? { alarm: description.alarm } : {}),
+      }),
+    },
+  };
 }
 
 const ORDER: readonly StageName[] = ['LoadService', 'Build', 'Test', 'Stage', 'Approval', 'Deploy'];

@@ -7,9 +7,11 @@
  *   - deployment frequency: succeeded production releases per day over the period;
  *   - lead time for changes: for every commit a succeeded release shipped, production time minus commit
  *     time; the approval wait (time at the gate) is reported on its own and also subtracted out;
- *   - change failure rate: production releases that were rolled back, over all production releases;
+ *   - change failure rate: production releases that were rolled back by their alarms, or later needed a
+ *     manual rollback (`sluice rollback` away from their version), over all production releases;
  *   - time to restore: failure detected (the deployment began failing) to the previous version serving
- *     again (the rollback's end).
+ *     again (the rollback's end); for a manual rollback, from the bad release going live (the bound we know).
+ * A manual rollback is a ledger record of its own (`rollback` set): it is not a deployment of new changes.
  */
 
 import type { ReleaseMode } from '../../lib/catalog/types';
@@ -83,8 +85,33 @@ function endTime(record: ReleaseRecord): number | undefined {
   return ms(record.outcome?.endedAt);
 }
 
+/** A release of new changes that reached live traffic (a manual rollback is not one). */
 export function isProductionRelease(record: ReleaseRecord): boolean {
-  return record.status === 'succeeded' || record.status === 'rolled_back';
+  return !record.rollback && (record.status === 'succeeded' || record.status === 'rolled_back');
+}
+
+/**
+ * Succeeded releases that a later manual rollback took away from: the newest succeeded release of the
+ * service serving the rollback's `fromVersion` before the rollback started. Returns release id → the rollback.
+ */
+export function revertedReleases(records: readonly ReleaseRecord[]): Map<string, ReleaseRecord> {
+  const reverted = new Map<string, ReleaseRecord>();
+  for (const rollback of records) {
+    if (!rollback.rollback?.fromVersion || rollback.status !== 'succeeded') continue;
+    const started = Date.parse(rollback.startedAt);
+    const culprit = records
+      .filter(
+        (r) =>
+          !r.rollback &&
+          r.service === rollback.service &&
+          r.status === 'succeeded' &&
+          r.version === rollback.rollback?.fromVersion &&
+          (productionTime(r) ?? Number.POSITIVE_INFINITY) <= started,
+      )
+      .sort((a, b) => (productionTime(b) ?? 0) - (productionTime(a) ?? 0))[0];
+    if (culprit) reverted.set(culprit.releaseId, rollback);
+  }
+  return reverted;
 }
 
 /**
@@ -101,9 +128,10 @@ export function restoreDuration(record: ReleaseRecord): number | undefined {
 }
 
 function metricsOf(records: readonly ReleaseRecord[], days: number): DoraMetrics {
-  const succeeded = records.filter((r) => r.status === 'succeeded');
+  const succeeded = records.filter((r) => r.status === 'succeeded' && !r.rollback);
   const production = records.filter(isProductionRelease);
-  const rolledBack = production.filter((r) => r.status === 'rolled_back');
+  const reverted = revertedReleases(records);
+  const rolledBack = production.filter((r) => r.status === 'rolled_back' || reverted.has(r.releaseId));
   const leadTimes: number[] = [];
   const leadTimesWithoutApproval: number[] = [];
   const approvalWaits: number[] = [];
@@ -118,7 +146,15 @@ function metricsOf(records: readonly ReleaseRecord[], days: number): DoraMetrics
       leadTimesWithoutApproval.push(Math.max(0, lead - wait));
     }
   }
-  const restores = rolledBack.map(restoreDuration).filter((d): d is number => d !== undefined);
+  const restores = rolledBack
+    .map((r) => {
+      const rollback = reverted.get(r.releaseId);
+      if (!rollback) return restoreDuration(r);
+      const restored = ms(rollback.outcome?.endedAt);
+      const live = productionTime(r);
+      return restored !== undefined && live !== undefined ? Math.max(0, restored - live) : undefined;
+    })
+    .filter((d): d is number => d !== undefined);
   return {
     releases: records.length,
     deployments: succeeded.length,

@@ -30,5 +30,6 @@ export const HANDLER_NAMES = [
   'github-webhook',
   'router',
   'approval-expiry',
+  'alarm-events',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];

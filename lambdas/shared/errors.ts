@@ -48,6 +48,16 @@ export class DeploymentRolledBackError extends SluiceError {
   override readonly name = 'DeploymentRolledBack';
 }
 
+/** Preflight found the service's alarms already in ALARM: nothing was deployed (recorded as `blocked`). */
+export class PreflightBlockedError extends SluiceError {
+  override readonly name = 'PreflightBlocked';
+}
+
+/** A rollback that cannot run: unknown service, a target never deployed, another deployment holding the lock. */
+export class RollbackRefusedError extends SluiceError {
+  override readonly name = 'RollbackRefusedError';
+}
+
 export class ApprovalError extends SluiceError {
   override readonly name = 'ApprovalError';
 }

@@ -4,7 +4,8 @@
  *
  * Items:
  *   RELEASE#<id>     / RELEASE      a release, its stages and outcome   (GSI1: SERVICE#<svc> / RELEASE#<startedAt>)
- *   SERVICE#<svc>    / STATE        what is live for a service
+ *   SERVICE#<svc>    / STATE        what is live for a service; its production deployment lock and queue
+ *   SERVICE#<svc>    / MODE         an auto service's mode (and MODESWITCH#<at>#<release>: each switch, with evidence)
  *   APPROVAL#<id>    / APPROVAL     an approval request, its votes and decision (GSI1: APPROVALS#<svc> / <requestedAt>)
  *   APPROVAL#<id>    / AUDIT#<at>#n  its audit trail: request, notifications, views, votes, decision, expiry
  *   DEPLOYMENT#<id>  / DEPLOYMENT   deployment id -> release, for the CodeDeploy event handler
@@ -19,7 +20,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ReleaseMode } from '../../lib/catalog/types';
-import type { ApprovalDecision, ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName } from './model';
+import type {
+  ApprovalDecision,
+  ReleaseInfo,
+  ReleaseOutcome,
+  ReleaseStatus,
+  ServiceConfig,
+  StageName,
+} from './model';
 import type { ShadowRecord } from './readiness';
 
 /** The table's key schema; lib/ledger-table.ts renders the same names in CloudFormation. */
@@ -49,6 +57,29 @@ export interface ReleaseRecord extends ReleaseInfo {
   readonly deployTaskToken?: string;
   /** Delivery releases: what deployment mode would have decided (lambdas/shared/readiness.ts). */
   readonly shadow?: ShadowRecord;
+  /** The alarm whose state change stopped this release's deployment (alarm-events). */
+  readonly stoppedByAlarm?: string;
+  /** Set on a rollback (`sluice rollback`): who asked for it and why. */
+  readonly rollback?: RollbackInfo;
+}
+
+export interface RollbackInfo {
+  readonly requestedBy: string;
+  readonly reason: string;
+  /** The release whose version is redeployed. */
+  readonly toReleaseId: string;
+  readonly fromVersion?: string;
+  readonly toVersion: string;
+}
+
+/** A release waiting for the service's production deployment lock, with what it needs to start its deployment. */
+export interface QueuedDeployment {
+  readonly releaseId: string;
+  readonly taskToken: string;
+  readonly config: ServiceConfig;
+  readonly version: string;
+  /** ISO 8601 */
+  readonly queuedAt: string;
 }
 
 export interface ServiceState {
@@ -57,6 +88,11 @@ export interface ServiceState {
   readonly liveReleaseId?: string;
   readonly liveCommit?: string;
   readonly updatedAt: string;
+  /** The release that holds the production deployment lock (one deployment per service at a time). */
+  readonly lockHolder?: string;
+  readonly lockedAt?: string;
+  /** Releases waiting for the lock, oldest first. */
+  readonly deployQueue?: readonly QueuedDeployment[];
 }
 
 /** The mode an `auto` service runs in now, and why: kept apart from ServiceState, which Record rewrites. */
@@ -251,7 +287,12 @@ export class Ledger {
   /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken). */
   async updateRelease(
     releaseId: string,
-    fields: Partial<Pick<ReleaseRecord, 'version' | 'deploymentId' | 'deployTaskToken' | 'shadow'>>,
+    fields: Partial<
+      Pick<
+        ReleaseRecord,
+        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow'
+      >
+    >,
   ): Promise<void> {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return;
@@ -358,10 +399,150 @@ export class Ledger {
     return Item ? stripKeys<ServiceState>(Item) : undefined;
   }
 
-  async setLive(service: string, live: Omit<ServiceState, 'service'>): Promise<void> {
+  /** Records what is live; leaves the lock and its queue (on the same item) as they are. */
+  async setLive(
+    service: string,
+    live: Pick<ServiceState, 'liveVersion' | 'liveReleaseId' | 'liveCommit' | 'updatedAt'>,
+  ): Promise<void> {
+    const fields = Object.entries({ service, ...live }).filter(([, v]) => v !== undefined);
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...serviceKey(service), service, ...live } }),
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: serviceKey(service),
+        UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(fields.map(([k], i) => [`#f${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(fields.map(([, v], i) => [`:v${i}`, v])),
+      }),
     );
+  }
+
+  /**
+   * Takes the service's production deployment lock for `waiter.releaseId` (a conditional write on the
+   * SERVICE#<svc> item), or queues the waiter behind the holder. Safe to retry: the holder taking it again,
+   * or a waiter already queued, changes nothing.
+   */
+  async acquireDeployLock(service: string, waiter: QueuedDeployment): Promise<'acquired' | 'queued'> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: serviceKey(service),
+            UpdateExpression: 'SET lockHolder = :rid, lockedAt = :at, service = :svc',
+            ConditionExpression: 'attribute_not_exists(lockHolder) OR lockHolder = :rid',
+            ExpressionAttributeValues: { ':rid': waiter.releaseId, ':at': waiter.queuedAt, ':svc': service },
+          }),
+        );
+        return 'acquired';
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+      const state = await this.getServiceState(service);
+      if (state?.deployQueue?.some((q) => q.releaseId === waiter.releaseId)) return 'queued';
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: serviceKey(service),
+            UpdateExpression: 'SET deployQueue = list_append(if_not_exists(deployQueue, :empty), :entry)',
+            ConditionExpression: 'attribute_exists(lockHolder) AND lockHolder <> :rid',
+            ExpressionAttributeValues: { ':empty': [], ':entry': [waiter], ':rid': waiter.releaseId },
+          }),
+        );
+        return 'queued';
+      } catch (error) {
+        // The lock was released between our two writes: try to take it again.
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    throw new LedgerConflictError(`Could not take or queue for the deployment lock of ${service}`);
+  }
+
+  /** Takes a release out of the lock's queue (its Deploy task ended while it waited, e.g. a timeout). */
+  async leaveDeployQueue(service: string, releaseId: string): Promise<boolean> {
+    const state = await this.getServiceState(service);
+    const index = state?.deployQueue?.findIndex((q) => q.releaseId === releaseId) ?? -1;
+    if (index < 0) return false;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: serviceKey(service),
+          UpdateExpression: `REMOVE deployQueue[${index}]`,
+          ConditionExpression: `deployQueue[${index}].releaseId = :rid`,
+          ExpressionAttributeValues: { ':rid': releaseId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      // The queue moved meanwhile: look again.
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      return this.leaveDeployQueue(service, releaseId);
+    }
+  }
+
+  /** Takes the lock only if it is free (no queueing); returns who holds it afterwards. */
+  async tryDeployLock(service: string, releaseId: string, at: string): Promise<{ holder: string }> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: serviceKey(service),
+          UpdateExpression: 'SET lockHolder = :rid, lockedAt = :at, service = :svc',
+          ConditionExpression: 'attribute_not_exists(lockHolder)',
+          ExpressionAttributeValues: { ':rid': releaseId, ':at': at, ':svc': service },
+        }),
+      );
+      return { holder: releaseId };
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      return { holder: (await this.getServiceState(service))?.lockHolder ?? 'unknown' };
+    }
+  }
+
+  /**
+   * Releases the lock `releaseId` holds and hands it to the oldest waiter, which it returns (the caller starts
+   * that waiter's deployment). Returns undefined when `releaseId` does not hold the lock or nobody waits.
+   */
+  async releaseDeployLock(
+    service: string,
+    releaseId: string,
+    at: string,
+  ): Promise<QueuedDeployment | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const state = await this.getServiceState(service);
+      if (state?.lockHolder !== releaseId) return undefined;
+      const next = state.deployQueue?.[0];
+      try {
+        if (next) {
+          await this.client.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: serviceKey(service),
+              UpdateExpression: 'SET lockHolder = :next, lockedAt = :at REMOVE deployQueue[0]',
+              ConditionExpression: 'lockHolder = :rid AND deployQueue[0].releaseId = :next',
+              ExpressionAttributeValues: { ':rid': releaseId, ':next': next.releaseId, ':at': at },
+            }),
+          );
+          return next;
+        }
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: serviceKey(service),
+            UpdateExpression: 'REMOVE lockHolder, lockedAt',
+            ConditionExpression:
+              'lockHolder = :rid AND (attribute_not_exists(deployQueue) OR size(deployQueue) = :zero)',
+            ExpressionAttributeValues: { ':rid': releaseId, ':zero': 0 },
+          }),
+        );
+        return undefined;
+      } catch (error) {
+        // A waiter queued meanwhile: read again and hand it over.
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    throw new LedgerConflictError(`Could not release the deployment lock of ${service} held by ${releaseId}`);
   }
 
   async putApproval(approval: ApprovalRecord): Promise<void> {

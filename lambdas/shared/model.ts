@@ -129,6 +129,8 @@ export interface ReleaseOutcome {
   /** The stage the release ended at. */
   readonly stage: StageName;
   readonly reason?: string;
+  /** The alarm that stopped the deployment or blocked it at preflight. */
+  readonly alarm?: string;
   /** ISO 8601 */
   readonly endedAt: string;
 }

@@ -81,6 +81,11 @@ export interface StartDeploymentRequest {
   /** The version live now; absent for a service's first release (then traffic moves all at once). */
   readonly fromVersion?: string;
   readonly toVersion: string;
+  /**
+   * Do not let the service's alarms stop this deployment (a rollback: it goes back to a known-good version
+   * while the alarms are still firing about the bad one). @default false
+   */
+  readonly ignoreAlarms?: boolean;
 }
 
 /** Where a service runs: Lambda + CodeDeploy in AWS, local processes behind a weighted router locally. */
@@ -97,6 +102,17 @@ export interface DeployTarget {
    */
   startDeployment(request: StartDeploymentRequest): Promise<{ deploymentId: string }>;
   describeDeployment(deploymentId: string): Promise<DeploymentDescription>;
+  /**
+   * Stops a deployment in progress and rolls live traffic back to the version it replaced (CodeDeploy
+   * StopDeployment with autoRollbackEnabled). Its end still arrives as a state-change event.
+   */
+  stopDeployment(deploymentId: string, reason: string): Promise<void>;
+}
+
+/** The service's alarms: CloudWatch in AWS, the local alarms locally. */
+export interface ServiceAlarms {
+  /** Names of the service's alarms in ALARM now (preflight refuses to deploy into them). */
+  inAlarm(service: ServiceConfig): Promise<string[]>;
 }
 
 /** Resumes a paused execution: SendTaskSuccess / SendTaskFailure. */

@@ -27,7 +27,7 @@ export interface ShadowRecord {
 
 /** The shadow verdict of a delivery release that reached a decision; undefined for any other release. */
 export function shadowVerdictOf(record: ReleaseRecord): ShadowRecord | undefined {
-  if (record.mode !== 'delivery') return undefined;
+  if (record.mode !== 'delivery' || record.rollback) return undefined;
   if (record.status === 'rejected') {
     return {
       verdict: 'would_ship',
@@ -141,11 +141,11 @@ export interface Readiness {
   readonly summary: string;
 }
 
-/** Production releases in a row, newest first, that were not rolled back and not rejected. */
+/** Production releases in a row, newest first, that were not rolled back (by alarm or by hand) and not rejected. */
 export function consecutiveCleanReleases(newestFirst: readonly ReleaseRecord[]): number {
   let clean = 0;
   for (const record of newestFirst) {
-    if (record.status === 'rolled_back' || record.status === 'rejected') break;
+    if (record.rollback || record.status === 'rolled_back' || record.status === 'rejected') break;
     if (record.status === 'succeeded') clean++;
   }
   return clean;
@@ -299,6 +299,13 @@ export function decideAutoMode(
         mode: 'delivery',
         switched: true,
         reason: `release ${ended.releaseId} was rolled back in production (${ended.outcome?.reason ?? 'no reason recorded'}): back to delivery until it earns readiness again`,
+      };
+    }
+    if (ended.rollback) {
+      return {
+        mode: 'delivery',
+        switched: true,
+        reason: `${ended.rollback.requestedBy} rolled production back by hand (${ended.rollback.reason}): back to delivery until it earns readiness again`,
       };
     }
     return { mode: 'deployment', switched: false, reason: 'no failed production release' };

@@ -33,6 +33,13 @@ export interface ReleaseDatapoint {
 /** The datapoints of one ended release; lead time is one datapoint per commit it shipped. */
 export function releaseDatapoints(record: ReleaseRecord): ReleaseDatapoint[] {
   const points: ReleaseDatapoint[] = [{ name: DORA_METRICS.releases, unit: 'Count', value: 1 }];
+  if (record.rollback) {
+    // A manual rollback says the release it took away from failed (that release was counted when it shipped).
+    if (record.status === 'succeeded') {
+      points.push({ name: DORA_METRICS.failedProductionReleases, unit: 'Count', value: 1 });
+    }
+    return points;
+  }
   if (isProductionRelease(record)) {
     points.push({ name: DORA_METRICS.productionReleases, unit: 'Count', value: 1 });
     points.push({

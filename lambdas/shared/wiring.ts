@@ -14,6 +14,7 @@ import type {
   Notifier,
   PushPublisher,
   ReleaseMetricsSink,
+  ServiceAlarms,
   SigningKeyProvider,
   SlackChannel,
   SourceRepository,
@@ -25,6 +26,7 @@ export interface Ports {
   readonly source: SourceRepository;
   readonly artifacts: ArtifactStore;
   readonly deployTarget: DeployTarget;
+  readonly alarms: ServiceAlarms;
   readonly tasks: TaskCallbacks;
   readonly notifier: Notifier;
   readonly signingKeys: SigningKeyProvider;

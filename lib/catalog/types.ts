@@ -97,12 +97,46 @@ export interface AlarmConfig {
   readonly errorRatePercent: number;
   /** Canary alarm: p99 latency in milliseconds over one minute. @default 1000 */
   readonly p99LatencyMs: number;
+  /** A business metric that must not cross its threshold (e.g. completed orders dropping). @default - none */
+  readonly business?: BusinessAlarmConfig;
+}
+
+/** CloudWatch statistics a business alarm may use. */
+export const METRIC_STATISTICS = ['Sum', 'Average', 'Minimum', 'Maximum', 'SampleCount'] as const;
+export type MetricStatistic = (typeof METRIC_STATISTICS)[number];
+
+/** `below`: alarm when the statistic drops under the threshold (sign-ups stop); `above`: when it exceeds it. */
+export const ALARM_DIRECTIONS = ['below', 'above'] as const;
+export type AlarmDirection = (typeof ALARM_DIRECTIONS)[number];
+
+/** Any CloudWatch metric with a threshold and a direction; the service emits it (e.g. as an EMF log line). */
+export interface BusinessAlarmConfig {
+  readonly namespace: string;
+  readonly metricName: string;
+  /** @default {} */
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** @default 'Sum' */
+  readonly statistic: MetricStatistic;
+  readonly threshold: number;
+  readonly direction: AlarmDirection;
+  /** One-minute periods that must breach before the alarm fires. @default 1 */
+  readonly periods: number;
+}
+
+/** One request the local load generator sends during a deployment (it cycles through `deploy.traffic`). */
+export interface TrafficRequest {
+  readonly method: string;
+  readonly path: string;
+  /** JSON request body. @default - none */
+  readonly body?: string;
 }
 
 export interface DeployConfig {
   /** @default 'Canary10Percent5Minutes' */
   readonly strategy: DeployStrategy;
   readonly alarms: AlarmConfig;
+  /** Requests the local load generator cycles through during a bake. @default - the smoke request */
+  readonly traffic?: readonly TrafficRequest[];
 }
 
 export interface ServiceConfig {
@@ -158,4 +192,21 @@ export interface ReadinessConfig {
   readonly window?: number;
   /** An approval within this many seconds, with no comment, counts as a rubber stamp. @default 120 */
   readonly rubberStampSeconds?: number;
+}
+
+/** The alarms Sluice creates for a service (CloudWatch in AWS, the local alarms locally). */
+export const SERVICE_ALARMS = ['error-rate', 'p99-latency', 'business'] as const;
+export type ServiceAlarmKind = (typeof SERVICE_ALARMS)[number];
+
+/** `sluice-<service>-<kind>`: the alarm-events handler reads the service back from the name. */
+export function serviceAlarmName(service: string, kind: ServiceAlarmKind): string {
+  return `${serviceResourceName(service)}-${kind}`;
+}
+
+/** The service and alarm kind of a Sluice alarm name, or undefined for any other alarm. */
+export function parseServiceAlarmName(
+  alarmName: string,
+): { service: string; kind: ServiceAlarmKind } | undefined {
+  const match = /^sluice-([a-z][a-z0-9-]*[a-z0-9])-(error-rate|p99-latency|business)$/.exec(alarmName);
+  return match ? { service: match[1], kind: match[2] as ServiceAlarmKind } : undefined;
 }

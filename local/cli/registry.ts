@@ -2,6 +2,7 @@ import { approvalsCommand, approveCommand, rejectCommand } from './approvals';
 import type { Command } from './command';
 import { localCommand } from './local';
 import { releaseCommand } from './release';
+import { rollbackCommand } from './rollback';
 import { startCommand } from './start';
 import { metricsCommand, statusCommand } from './status';
 import { validateCommand } from './validate';
@@ -20,4 +21,5 @@ export const commands: readonly Command[] = [
   localCommand,
   statusCommand,
   metricsCommand,
+  rollbackCommand,
 ];

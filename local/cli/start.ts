@@ -16,6 +16,7 @@ Options:
       --state-dir DIR   where the demo keeps its repositories, ledger outbox and artifacts (default: .sluice/demo)
       --time-scale N    compress canary time N times (default: 60, so a 5-minute canary bakes 5 s)
       --port N          port of the approval/status pages on 127.0.0.1 (default: any free port)
+      --stay            keep the runtime up after the demo (until Ctrl-C), for \`sluice rollback\`
   -h, --help            show this help
 
 With a terminal, you approve from the printed link (or press Enter to approve through the page).
@@ -28,6 +29,7 @@ Exit status: 0 when every release ended as expected, 1 otherwise.`,
       'state-dir': { type: 'string', default: '.sluice/demo' },
       'time-scale': { type: 'string', default: '60' },
       port: { type: 'string', default: '0' },
+      stay: { type: 'boolean', default: false },
     });
     const timeScale = Number(values['time-scale']);
     if (!Number.isFinite(timeScale) || timeScale < 1 || timeScale > 600) {
@@ -49,6 +51,15 @@ Exit status: 0 when every release ended as expected, 1 otherwise.`,
       timeScale,
       port,
       interactive,
+      ...(values.stay
+        ? {
+            stayUntil: () =>
+              new Promise<void>((done) => {
+                process.once('SIGINT', () => done());
+                process.once('SIGTERM', () => done());
+              }),
+          }
+        : {}),
     }).catch((error: Error) => {
       process.stderr.write(`✘ ${error.message}\n`);
       return error.name === 'UsageError' ? EXIT_USAGE : 1;

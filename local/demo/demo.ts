@@ -28,6 +28,11 @@ export interface DemoOptions {
   /** A person decides at the terminal; otherwise the demo approves through the page's form and says so. */
   readonly interactive: boolean;
   readonly out?: (line: string) => void;
+  /**
+   * After the demo, keep the runtime up (ledger, deploy target, pages) until this resolves, so that
+   * `npx sluice rollback` can talk to it. @default - close at once
+   */
+  readonly stayUntil?: () => Promise<void>;
 }
 
 interface Expectation {
@@ -202,6 +207,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       `${allOk ? '✔ Every release ended as expected' : '✘ Some releases did not end as expected'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
     );
     out(`Ledger, outbox (${join(stateDir, 'outbox')}) and artifacts stay in ${stateDir}.`);
+    if (options.stayUntil) {
+      out('');
+      out(
+        `The runtime stays up: status page ${sluice.web.url}, ${CHECKOUT} live at ${sluice.deployTarget.routerUrl(CHECKOUT)}.`,
+      );
+      out(
+        `Roll back with: npx sluice rollback ${CHECKOUT} --reason "..." [--to RELEASE]   (Ctrl-C stops the runtime)`,
+      );
+      await options.stayUntil();
+    }
     return allOk ? 0 : 1;
   } finally {
     await watcher.close();

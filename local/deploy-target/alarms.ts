@@ -21,12 +21,12 @@ export interface RequestSample {
 /** Fewer requests than this in the window is CloudWatch's INSUFFICIENT_DATA: no alarm on 1 failure out of 2. */
 export const ALARM_MIN_REQUESTS = 10;
 
-export type AlarmMetric = 'error-rate' | 'p99-latency';
+export type AlarmMetric = 'error-rate' | 'p99-latency' | 'business';
 
 export interface AlarmBreach {
   readonly alarm: string;
   readonly metric: AlarmMetric;
-  /** The measured figure: percent for error-rate, ms for p99-latency. */
+  /** The measured figure: percent for error-rate, ms for p99-latency, the statistic (NaN: no data) for business. */
   readonly value: number;
   readonly threshold: number;
   /** Requests in the evaluated window. */

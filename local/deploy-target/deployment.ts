@@ -5,9 +5,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock, DeploymentDescription, DeploymentStatus } from '../../lambdas/shared/ports';
 import type { ServiceConfig } from '../../lib/catalog/types';
-import { type AlarmBreach, evaluateAlarms, isFailingSample, percentile, type RequestSample } from './alarms';
+import {
+  ALARM_MIN_REQUESTS,
+  type AlarmBreach,
+  alarmWindow,
+  evaluateAlarms,
+  isFailingSample,
+  percentile,
+  type RequestSample,
+} from './alarms';
 import { type CodeDeployState, type CodeDeployStateChangeEvent, codeDeployStateChange } from './events';
 import { LoadGenerator } from './load-generator';
+import { evaluateBusinessAlarm, type MetricPoint } from './metrics';
 import type { ServiceRouter } from './router';
 import { planMinutes, type TrafficPlan } from './strategy';
 
@@ -25,6 +34,13 @@ export interface DeploymentHost {
   /** The live alias now points at `version`. */
   setLive(version: string): void;
   emit(event: CodeDeployStateChangeEvent): Promise<void>;
+  /** The metric points `version` emitted since `since` (epoch ms). */
+  metricsOf(version: string, since: number): readonly MetricPoint[];
+  /**
+   * An alarm went to ALARM: publish the CloudWatch alarm state change (the runtime sends it to alarm-events,
+   * which may stop this deployment). The rollback follows either way, as CodeDeploy's own alarm check would.
+   */
+  alarmFired(breach: AlarmBreach, deploymentId: string): Promise<void>;
   log(line: string): void;
 }
 
@@ -75,6 +91,8 @@ export interface DeploymentReport {
   /** When the previous version served 100% again. */
   readonly rolledBackAt?: string;
   readonly detectToRollbackMs?: number;
+  /** Who stopped it: StopDeployment (alarm-events, a timeout) or the deploy target's own alarm check. */
+  readonly stoppedBy?: 'stop-deployment' | 'alarm-check';
 }
 
 export interface DeploymentRequest {
@@ -138,6 +156,7 @@ export class LocalDeployment {
   private rolledBackMs: number | undefined;
   private load: LoadGenerator | undefined;
   private aborted = false;
+  private stopRequest: string | undefined;
   private events: Promise<void> = Promise.resolve();
   private finished!: () => void;
   /** Resolves when the deployment has ended and its last event was delivered. */
@@ -197,7 +216,13 @@ export class LocalDeployment {
       ...(this.firstFailureMs !== undefined && this.rolledBackMs !== undefined
         ? { detectToRollbackMs: Math.max(0, this.rolledBackMs - this.firstFailureMs) }
         : {}),
+      ...(this.rolledBack ? { stoppedBy: this.stopRequest ? 'stop-deployment' : 'alarm-check' } : {}),
     };
+  }
+
+  /** StopDeployment with rollback: the bake ends at its next check and traffic goes back. */
+  requestStop(reason: string): void {
+    if (this.inProgress) this.stopRequest ??= reason;
   }
 
   /** Ends a running deployment early (the deploy target is closing): traffic goes back, no event. */
@@ -247,10 +272,42 @@ export class LocalDeployment {
   }
 
   private evaluate(): AlarmBreach | undefined {
-    return evaluateAlarms(this.service, this.targetSamples, this.request.service.deploy.alarms, {
-      now: Date.now(),
-      periodMs: this.host.minuteMs,
+    const alarms = this.request.service.deploy.alarms;
+    const window = { now: Date.now(), periodMs: this.host.minuteMs };
+    const breach = evaluateAlarms(this.service, this.targetSamples, alarms, window);
+    if (breach || !alarms.business) return breach;
+    // The business metric over the same window, stretched to the alarm's periods.
+    const business = alarms.business;
+    const inWindow = alarmWindow(this.targetSamples, {
+      ...window,
+      periodMs: window.periodMs * business.periods,
     });
+    if (inWindow.length < ALARM_MIN_REQUESTS) return undefined;
+    // EMF lines arrive on stdout just before the router sees the answer: a little slack at the start.
+    const since = inWindow[0].at - 50;
+    const found = evaluateBusinessAlarm(
+      this.service,
+      this.host.metricsOf(this.request.toVersion, since),
+      business,
+      inWindow.length,
+    );
+    if (!found) return undefined;
+    // No single request fails a business metric: the first request of the window that judged it stands in.
+    this.firstFailureMs ??= inWindow[0].at;
+    return {
+      alarm: found.alarm,
+      metric: 'business',
+      value: found.value ?? Number.NaN,
+      threshold: business.threshold,
+      requests: inWindow.length,
+      reason: found.reason,
+    };
+  }
+
+  /** A StopDeployment as a breach: what the rollback records. */
+  private stopAsBreach(reason: string): AlarmBreach {
+    const alarm = /Alarm (\S+) fired/.exec(reason)?.[1] ?? 'StopDeployment';
+    return { alarm, metric: 'business', value: Number.NaN, threshold: Number.NaN, requests: 0, reason };
   }
 
   /** Holds the current weights for `ms`, evaluating the alarms all along. */
@@ -259,8 +316,14 @@ export class LocalDeployment {
     // A few evaluations per compressed minute, however compressed: CloudWatch evaluates every minute.
     const every = Math.max(20, Math.min(100, this.host.minuteMs / 10));
     for (;;) {
+      if (this.stopRequest) return this.stopAsBreach(this.stopRequest);
       const breach = this.evaluate();
-      if (breach || this.aborted) return breach;
+      if (breach) {
+        // alarm-events may StopDeployment meanwhile; the rollback below is the same either way.
+        await this.host.alarmFired(breach, this.id);
+        return breach;
+      }
+      if (this.aborted) return undefined;
       const left = end - Date.now();
       if (left <= 0) return undefined;
       await sleep(Math.min(every, left));
@@ -298,8 +361,7 @@ export class LocalDeployment {
         const bakeMs = planMinutes(plan) * host.minuteMs;
         this.load = new LoadGenerator({
           port: host.router.port,
-          method: request.service.smoke.method,
-          path: request.service.smoke.path,
+          requests: request.service.deploy.traffic ?? [request.service.smoke],
           perSecond: host.trafficPerSecond,
           // Bounded even if the deployment never ended: the bake, plus as long again.
           maxDurationMs: bakeMs * 2 + 5000,

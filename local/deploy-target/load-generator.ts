@@ -6,8 +6,8 @@ import { httpCall } from './http-call';
 
 export interface LoadGeneratorOptions {
   readonly port: number;
-  readonly method: string;
-  readonly path: string;
+  /** Sent in turn, ten of each at a time. */
+  readonly requests: readonly { readonly method: string; readonly path: string; readonly body?: string }[];
   readonly perSecond: number;
   /** Stops after this long even if nobody calls stop(). */
   readonly maxDurationMs: number;
@@ -70,12 +70,19 @@ export class LoadGenerator {
   }
 
   private send(): void {
+    // Changes every 10 requests, not every one: the router sends every 10th request to a 10% canary, so a
+    // plain rotation would give the canary the same kind of request every time.
+    const requests = this.options.requests;
+    const request = requests[Math.floor(this.sent / 10) % requests.length];
     this.sent++;
     this.inFlight++;
     httpCall({
       port: this.options.port,
-      method: this.options.method,
-      path: this.options.path,
+      method: request.method,
+      path: request.path,
+      ...(request.body !== undefined
+        ? { body: request.body, headers: { 'content-type': 'application/json' } }
+        : {}),
       timeoutMs: this.options.requestTimeoutMs ?? 10_000,
     })
       .then(

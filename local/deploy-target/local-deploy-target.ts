@@ -14,13 +14,21 @@ import {
   type DeployTarget,
   type HttpRequest,
   type InvokeResult,
+  type ServiceAlarms,
   type StartDeploymentRequest,
   systemClock,
 } from '../../lambdas/shared/ports';
-import type { ServiceConfig } from '../../lib/catalog/types';
+import { type ServiceConfig, serviceResourceName } from '../../lib/catalog/types';
+import { ALARM_MIN_REQUESTS, type AlarmBreach, evaluateAlarms, type RequestSample } from './alarms';
 import { type DeploymentHost, type DeploymentReport, LocalDeployment } from './deployment';
-import type { CodeDeployStateChangeEvent } from './events';
+import {
+  type AlarmStateChangeEvent,
+  type AlarmStateValue,
+  alarmStateChange,
+  type CodeDeployStateChangeEvent,
+} from './events';
 import { httpCall, NoAnswerError } from './http-call';
+import { type MetricPoint, parseEmfLine } from './metrics';
 import { ServiceRouter } from './router';
 import { ALL_AT_ONCE, parseDeployStrategy } from './strategy';
 import { compileVersionHost, VersionProcess } from './version-process';
@@ -34,6 +42,11 @@ export interface LocalDeployTargetOptions {
   readonly timeScale?: number;
   /** Receives every CodeDeploy state-change event (the runtime forwards it to the deployment-events handler). */
   readonly onEvent: (event: CodeDeployStateChangeEvent) => Promise<void>;
+  /**
+   * Receives every local alarm's change to ALARM (the runtime forwards it to the alarm-events handler, as the
+   * EventBridge rule does in AWS). @default - none: the deployment rolls back on its own alarm check
+   */
+  readonly onAlarm?: (event: AlarmStateChangeEvent) => Promise<void>;
   /** Load generator rate during a deployment. @default 40 */
   readonly trafficPerSecond?: number;
   /** Stamps events and reports; durations are always measured in real time. @default systemClock */
@@ -84,7 +97,17 @@ function safeEntryPath(name: string): string {
   return path;
 }
 
-export class LocalDeployTarget implements DeployTarget {
+/** Metric points kept per service (the business alarm looks at the last minutes only). */
+const MAX_METRIC_POINTS = 20_000;
+/** Live-version samples kept per service for preflight's view of the alarms. */
+const MAX_LIVE_SAMPLES = 2_000;
+
+export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
+  private readonly metricPoints = new Map<string, MetricPoint[]>();
+  private readonly liveSamples = new Map<string, RequestSample[]>();
+  /** Alarm states set by SetAlarmState, as CloudWatch keeps them until the next evaluation. */
+  private readonly alarmStates = new Map<string, { value: AlarmStateValue; reason: string }>();
+
   private readonly services = new Map<string, Promise<ServiceState>>();
   private readonly deployments = new Map<string, LocalDeployment>();
   private readonly runs = new Set<Promise<void>>();
@@ -250,6 +273,54 @@ export class LocalDeployTarget implements DeployTarget {
     return this.deployment(deploymentId).describe();
   }
 
+  async stopDeployment(deploymentId: string, reason: string): Promise<void> {
+    const deployment = this.deployment(deploymentId);
+    this.log(`${deployment.service}: StopDeployment ${deploymentId} with rollback (${reason})`);
+    deployment.requestStop(reason);
+  }
+
+  /**
+   * Preflight's question: which of the service's alarms are in ALARM now. An alarm set by setAlarmState
+   * stays so until set back; the error-rate and p99 alarms are also judged on the live version's traffic of
+   * the last (compressed) minute.
+   */
+  async inAlarm(service: ServiceConfig): Promise<string[]> {
+    const prefix = `${serviceResourceName(service.name)}-`;
+    const firing = new Set(
+      [...this.alarmStates].filter(([n, s]) => n.startsWith(prefix) && s.value === 'ALARM').map(([n]) => n),
+    );
+    const state = await this.services.get(service.name);
+    const live = state?.live;
+    if (live && !state.deployment?.inProgress) {
+      const since = Date.now() - this.minuteMs;
+      const recent = (this.liveSamples.get(service.name) ?? []).filter(
+        (s) => s.version === live && s.at >= since,
+      );
+      // Only this minute's requests (fewer than the minimum is no data, never ALARM).
+      const breach = evaluateAlarms(service.name, recent, service.deploy.alarms, {
+        now: Date.now(),
+        periodMs: this.minuteMs,
+      });
+      if (breach && recent.length >= ALARM_MIN_REQUESTS) firing.add(breach.alarm);
+    }
+    return [...firing].sort();
+  }
+
+  /** CloudWatch SetAlarmState: sets one of a service's alarms (to test preflight, or as an operator's hold). */
+  async setAlarmState(alarmName: string, value: AlarmStateValue, reason: string): Promise<void> {
+    const previous = this.alarmStates.get(alarmName)?.value ?? 'OK';
+    if (value === 'OK') this.alarmStates.delete(alarmName);
+    else this.alarmStates.set(alarmName, { value, reason });
+    if (value === 'ALARM' && previous !== 'ALARM') {
+      await this.options.onAlarm?.(alarmStateChange(alarmName, value, previous, reason, this.clock.now()));
+    }
+  }
+
+  /** The metric points a service's versions emitted (EMF lines on stdout), oldest first. */
+  metrics(service: string): readonly MetricPoint[] {
+    return this.metricPoints.get(service) ?? [];
+  }
+
   /** Resolves when the deployment has ended and its final event was delivered. */
   async waitForDeployment(deploymentId: string): Promise<DeploymentDescription> {
     const deployment = this.deployment(deploymentId);
@@ -341,6 +412,7 @@ export class LocalDeployTarget implements DeployTarget {
         },
         requestTimeoutMs: this.requestTimeoutMs,
       }).then((router) => {
+        router.onSample((sample) => this.keepLiveSample(name, sample));
         this.routers.set(name, router);
         this.versionsByService.set(name, versions);
         return { name, router, versions, next: 1 };
@@ -349,6 +421,22 @@ export class LocalDeployTarget implements DeployTarget {
       this.services.set(name, state);
     }
     return state;
+  }
+
+  private keepLiveSample(service: string, sample: RequestSample): void {
+    const samples = this.liveSamples.get(service) ?? [];
+    this.liveSamples.set(service, samples);
+    samples.push(sample);
+    if (samples.length > MAX_LIVE_SAMPLES) samples.splice(0, samples.length - MAX_LIVE_SAMPLES / 2);
+  }
+
+  private keepMetricLine(service: string, version: string, line: string): void {
+    const points = parseEmfLine(line, version, Date.now());
+    if (points.length === 0) return;
+    const kept = this.metricPoints.get(service) ?? [];
+    this.metricPoints.set(service, kept);
+    kept.push(...points);
+    if (kept.length > MAX_METRIC_POINTS) kept.splice(0, kept.length - MAX_METRIC_POINTS / 2);
   }
 
   private ensureRunning(state: ServiceState, entry: VersionEntry): Promise<VersionProcess> {
@@ -360,6 +448,7 @@ export class LocalDeployTarget implements DeployTarget {
           hostFile,
           config: { dir: entry.dir, handler: entry.handler, service: state.name, version: entry.version },
           ...(this.options.startTimeoutMs ? { startTimeoutMs: this.options.startTimeoutMs } : {}),
+          onStdoutLine: (line) => this.keepMetricLine(state.name, entry.version, line),
           onUnexpectedExit: (code, signal, stderr) => {
             const last = stderr.trim().split('\n').pop();
             this.log(
@@ -428,6 +517,25 @@ export class LocalDeployTarget implements DeployTarget {
         } catch (error) {
           this.log(
             `${service}: the ${event.detail.state} event of ${event.detail.deploymentId} was not handled: ${(error as Error).message}`,
+          );
+        }
+      },
+      metricsOf: (version, since) =>
+        this.metrics(service).filter((p) => p.version === version && p.at >= since),
+      alarmFired: async (breach: AlarmBreach, deploymentId: string) => {
+        if (!this.options.onAlarm) return;
+        // CloudWatch's state reason is the figure, not "Alarm X fired" (alarm-events adds that).
+        const reason = breach.reason.replace(/^Alarm \S+ fired: /, '');
+        const event = alarmStateChange(breach.alarm, 'ALARM', 'OK', reason, this.clock.now());
+        try {
+          // Bounded: a slow receiver must not keep customers on a bad version.
+          await Promise.race([
+            this.options.onAlarm(event),
+            new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+          ]);
+        } catch (error) {
+          this.log(
+            `${service}: the alarm event for ${deploymentId} was not handled: ${(error as Error).message}`,
           );
         }
       },

@@ -52,6 +52,8 @@ export interface VersionProcessOptions {
   readonly startTimeoutMs?: number;
   /** Called when the process ends without being asked to (a crash). */
   readonly onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null, stderr: string) => void;
+  /** Each line the version writes to stdout (EMF metric lines among them). @default - discarded */
+  readonly onStdoutLine?: (line: string) => void;
 }
 
 /** Lines of the child's stderr kept for error messages. */
@@ -106,8 +108,14 @@ export class VersionProcess {
       stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
     };
     child.stderr?.on('data', keep);
-    // Drained so a chatty service never blocks on a full pipe.
-    child.stdout?.on('data', () => undefined);
+    // Drained so a chatty service never blocks on a full pipe; lines go to onStdoutLine.
+    let partial = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (!options.onStdoutLine) return;
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = (lines.pop() ?? '').slice(-65_536);
+      for (const line of lines) options.onStdoutLine(line);
+    });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const label = `${config.service} version ${config.version}`;
     const timeoutMs = options.startTimeoutMs ?? 10_000;

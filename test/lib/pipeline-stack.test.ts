@@ -257,6 +257,26 @@ describe('SluicePipelineStack handlers', () => {
     });
   });
 
+  it('routes every sluice-* alarm going to ALARM to alarm-events, which may stop and roll back, nothing more', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: [{ prefix: 'sluice-' }], state: { value: ['ALARM'] } },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionOf['alarm-events'], 'Arn'] } })],
+    });
+    const stop = statementsOf('alarm-events').find((s) =>
+      JSON.stringify(s.Action).includes('StopDeployment'),
+    );
+    expect(stop?.Action).toEqual(['codedeploy:StopDeployment', 'codedeploy:GetDeployment']);
+    expect(JSON.stringify(stop?.Resource)).toContain(':deploymentgroup:sluice-*/sluice-*');
+    const services = new Set(actionsOf('alarm-events').map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['codedeploy', 'dynamodb', 'logs', 'xray']);
+    const describe = statementsOf('deploy').find((s) => s.Action === 'cloudwatch:DescribeAlarms');
+    expect(JSON.stringify(describe?.Resource)).toContain(':alarm:sluice-*');
+  });
+
   it('encrypts the approval topic with KMS and requires TLS to publish', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
@@ -274,13 +294,14 @@ describe('SluicePipelineStack handlers', () => {
 });
 
 describe('SluicePipelineStack least privilege', () => {
-  it('lets only the approval handlers, deployment-events and deploy resume executions, and only that', () => {
+  it('lets only the approval handlers, deployment-events, deploy and record resume executions, and only that', () => {
     const resumers = [
       'approval-api',
       'approval-expiry',
       'request-approval',
       'deployment-events',
       'deploy',
+      'record',
     ] as const;
     for (const handler of resumers) {
       const states = statementsOf(handler).filter((s) => JSON.stringify(s.Action).includes('states:'));
@@ -316,10 +337,18 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('sns:Publish')).toEqual(['request-approval']);
     expect(holders('lambda:UpdateFunctionCode')).toEqual(['stage']);
     expect(holders('lambda:InvokeFunction')).toEqual(['stage']);
-    expect(holders('lambda:GetAlias')).toEqual(['deploy']);
-    expect(holders('codedeploy:CreateDeployment')).toEqual(['deploy']);
-    expect(holders('codedeploy:GetDeploymentConfig')).toEqual(['deploy']);
-    expect(holders('codedeploy:GetDeployment')).toEqual(['deployment-events']);
+    // Deploy starts a deployment; Record and deployment-events hand the lock on and start the next one.
+    const starters = ['deploy', 'deployment-events', 'record'];
+    expect(holders('lambda:GetAlias').sort()).toEqual(starters);
+    expect(holders('codedeploy:CreateDeployment').sort()).toEqual(starters);
+    expect(holders('codedeploy:GetDeploymentConfig').sort()).toEqual(starters);
+    expect(holders('cloudwatch:DescribeAlarms').sort()).toEqual(starters);
+    expect(holders('codedeploy:GetDeployment').sort()).toEqual([
+      'alarm-events',
+      'deployment-events',
+      'record',
+    ]);
+    expect(holders('codedeploy:StopDeployment').sort()).toEqual(['alarm-events', 'record']);
     expect(holders('s3:PutObject')).toEqual(['build']);
     expect(holders('s3:GetObjectVersion')).toEqual(['stage']);
     expect(holders('codecommit:GetBlob').sort()).toEqual(['build', 'test']);

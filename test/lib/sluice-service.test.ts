@@ -132,6 +132,73 @@ describe('SluiceService', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
+  it('alarms on a business metric in the direction the catalog says and puts it on the deployment group', () => {
+    const business = {
+      namespace: 'Shop',
+      metricName: 'SignUps',
+      dimensions: { Service: 'orders' },
+      statistic: 'Sum' as const,
+      threshold: 3,
+      direction: 'below' as const,
+      periods: 2,
+    };
+    const built = synth(
+      service('orders', {
+        deploy: { strategy: 'AllAtOnce', alarms: { errorRatePercent: 5, p99LatencyMs: 1000, business } },
+      }),
+    );
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'sluice-orders-business',
+      Namespace: 'Shop',
+      MetricName: 'SignUps',
+      Dimensions: [{ Name: 'Service', Value: 'orders' }],
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 3,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+    });
+    expect(built.construct.alarms).toHaveLength(3);
+    const group = built.template.findResources('AWS::CodeDeploy::DeploymentGroup');
+    const alarms = Object.values(group)[0].Properties.AlarmConfiguration;
+    expect(alarms).toMatchObject({ Enabled: true });
+    expect(alarms.Alarms).toHaveLength(3);
+    expect(nagFindings(built.stack)).toEqual([]);
+
+    const above = synth(
+      service('orders', {
+        deploy: {
+          strategy: 'AllAtOnce',
+          alarms: { errorRatePercent: 5, p99LatencyMs: 1000, business: { ...business, direction: 'above' } },
+        },
+      }),
+    );
+    above.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'sluice-orders-business',
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('adds a post-traffic smoke hook when asked: CodeDeployHook_ name, PostHook, least privilege, nag clean', () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Hooked');
+    const built = new SluiceService(stack, 'Service', { service: service('orders'), postTrafficSmoke: true });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'CodeDeployHook_sluice-orders-smoke',
+      Environment: { Variables: { SLUICE_SMOKE_SERVICE: 'orders', SLUICE_SMOKE_REQUEST: Match.anyValue() } },
+    });
+    const alias = Object.values(t.findResources('AWS::Lambda::Alias'))[0];
+    expect(JSON.stringify(alias.UpdatePolicy)).toContain('AfterAllowTrafficHook');
+    const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('codedeploy:PutLifecycleEventHookExecutionStatus');
+    expect(policies).toContain(':deploymentgroup:sluice-orders/sluice-orders');
+    expect(built.postTrafficHook).toBeDefined();
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
   it('adds the alarm actions it is given', () => {
     const s = new Stack(new App(), 'WithActions');
     const ops = new sns.Topic(s, 'Ops');

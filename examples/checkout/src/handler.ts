@@ -3,6 +3,7 @@
  * POST /checkout prices an order; GET / is the health check the pipeline's smoke test calls.
  */
 import { randomUUID } from 'node:crypto';
+import { emitOrderCompleted } from './metrics';
 import { InvalidOrderError, parseOrder, priceOrder } from './order';
 
 export interface FunctionUrlEvent {
@@ -41,6 +42,7 @@ function readBody(event: FunctionUrlEvent): unknown {
 function checkout(event: FunctionUrlEvent): FunctionUrlResult {
   try {
     const priced = priceOrder(parseOrder(readBody(event)));
+    emitOrderCompleted();
     return json(200, { orderId: randomUUID(), ...priced });
   } catch (error) {
     if (error instanceof InvalidOrderError) return json(400, { error: error.message });

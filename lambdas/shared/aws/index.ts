@@ -2,6 +2,7 @@
  * The AWS adapters behind the ports in ../ports.ts. Handlers should import the one file they need
  * (e.g. './aws/s3-artifact-store') so their bundle pulls only that adapter's SDK client.
  */
+export * from './cloudwatch-service-alarms';
 export * from './codecommit-source';
 export * from './emf-release-metrics';
 export * from './errors';

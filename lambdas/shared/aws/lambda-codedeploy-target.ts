@@ -5,6 +5,7 @@ import {
   CreateDeploymentCommand,
   type DeploymentInfo,
   GetDeploymentCommand,
+  StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import {
   CreateAliasCommand,
@@ -180,6 +181,8 @@ export class LambdaCodeDeployTarget implements DeployTarget {
           deploymentConfigName: `CodeDeployDefault.Lambda${service.deploy.strategy}`,
           description: releaseId,
           revision: { revisionType: 'AppSpecContent', appSpecContent: appSpec },
+          // A rollback must not be stopped by the alarms the bad version set off (needs UpdateDeploymentGroup).
+          ...(request.ignoreAlarms ? { overrideAlarmConfiguration: { enabled: false } } : {}),
         }),
       );
       if (!out.deploymentId)
@@ -221,6 +224,26 @@ export class LambdaCodeDeployTarget implements DeployTarget {
       );
     }
     return describe(deploymentId, info);
+  }
+
+  /**
+   * StopDeployment with autoRollbackEnabled: CodeDeploy moves the alias back to the version it replaced at
+   * once, rather than at its next alarm poll. A deployment that already ended is left as it is.
+   */
+  async stopDeployment(deploymentId: string, reason: string): Promise<void> {
+    try {
+      await this.codeDeploy.send(new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true }));
+    } catch (error) {
+      const name = awsErrorName(error);
+      if (name === 'DeploymentAlreadyCompletedException') return;
+      throw mapAwsError(error, `CodeDeploy StopDeployment ${deploymentId} (${reason})`, (errorName) =>
+        errorName === 'DeploymentDoesNotExistException' || errorName === 'InvalidDeploymentIdException'
+          ? new MissingResourceError(
+              `CodeDeploy deployment ${deploymentId} does not exist in this account and region.`,
+            )
+          : undefined,
+      );
+    }
   }
 
   private async waitForUpdate(FunctionName: string): Promise<void> {

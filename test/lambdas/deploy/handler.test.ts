@@ -1,7 +1,8 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient, CreateDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const lambda = mockClient(LambdaClient);
 const codeDeploy = mockClient(CodeDeployClient);
 const sfn = mockClient(SFNClient);
+const cloudWatch = mockClient(CloudWatchClient);
 const context = { functionName: 'deploy', awsRequestId: 'r1' } as Context;
 
 const parsed = parseCatalog({
@@ -57,8 +59,58 @@ describe('deploy handler', () => {
     lambda.reset();
     codeDeploy.reset();
     sfn.reset();
+    cloudWatch.reset();
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
     ddb.on(UpdateCommand).resolves({});
     ddb.on(PutCommand).resolves({});
+  });
+
+  it('takes the production lock with a conditional write on the service item before anything else', async () => {
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '4' });
+    codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-1' });
+    await handler(input('5'), context);
+    const [lock] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(lock).toMatchObject({
+      Key: { PK: 'SERVICE#checkout', SK: 'STATE' },
+      ConditionExpression: 'attribute_not_exists(lockHolder) OR lockHolder = :rid',
+      ExpressionAttributeValues: { ':rid': 'checkout-abc' },
+    });
+  });
+
+  it('asks CloudWatch for the service alarms in ALARM and deploys nothing when one is (preflight)', async () => {
+    cloudWatch
+      .on(DescribeAlarmsCommand)
+      .resolves({ MetricAlarms: [{ AlarmName: 'sluice-checkout-p99-latency', StateValue: 'ALARM' }] });
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '4' });
+    await expect(handler(input('5'), context)).rejects.toMatchObject({
+      name: 'PreflightBlocked',
+      message: expect.stringContaining('sluice-checkout-p99-latency is in ALARM'),
+    });
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toMatchObject({
+      AlarmNamePrefix: 'sluice-checkout-',
+      StateValue: 'ALARM',
+    });
+    expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+  });
+
+  it('queues its task token behind the release holding the lock, and deploys nothing yet', async () => {
+    const conflict = Object.assign(new Error('held'), { name: 'ConditionalCheckFailedException' });
+    ddb
+      .on(UpdateCommand, { ConditionExpression: 'attribute_not_exists(lockHolder) OR lockHolder = :rid' })
+      .rejects(conflict);
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { PK: 'SERVICE#checkout', SK: 'STATE', lockHolder: 'checkout-first' } });
+    await expect(handler(input('5'), context)).resolves.toEqual({ queuedBehind: 'checkout-first' });
+    const queued = ddb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .find((i) => String(i.UpdateExpression).includes('deployQueue'));
+    expect(queued?.ExpressionAttributeValues?.[':entry']).toEqual([
+      expect.objectContaining({ releaseId: 'checkout-abc', taskToken: 'token-xyz', version: '5' }),
+    ]);
+    expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
   });
 
   it('stores the task token first, starts a CodeDeploy deployment live 4 → 5, and links it to the release', async () => {
@@ -69,7 +121,8 @@ describe('deploy handler', () => {
     await expect(handler(input('5'), context)).resolves.toEqual({ deploymentId: 'd-123456789' });
 
     const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(updates[0].ExpressionAttributeValues).toMatchObject({ ':v0': 'token-xyz' });
+    // [0] is the lock; then the token, before CreateDeployment.
+    expect(updates[1].ExpressionAttributeValues).toMatchObject({ ':v0': 'token-xyz' });
     const [create] = codeDeploy.commandCalls(CreateDeploymentCommand);
     expect(create.args[0].input).toMatchObject({
       applicationName: 'sluice-checkout',

@@ -118,6 +118,8 @@ describe('deployment-events handler', () => {
       ledger,
       tasks: new SfnTaskCallbacks(new SFNClient({})),
       deployTarget: {} as DeployTarget,
+      alarms: { inAlarm: async () => [] },
+      clock: { now: () => new Date() },
     };
     await expect(
       onDeploymentStateChange(event('SUCCESS'), ports, { linkAttempts: 2, linkDelayMs: 1 }),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RecordInput, recordRelease } from '../../../lambdas/record/record';
 import type { Ledger, ReleaseRecord } from '../../../lambdas/shared/ledger';
 import type { ReleaseInfo, ServiceConfig } from '../../../lambdas/shared/model';
-import type { Clock } from '../../../lambdas/shared/ports';
+import type { Clock, DeployTarget } from '../../../lambdas/shared/ports';
 import { parseCatalog } from '../../../lib/catalog/validate';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 
@@ -37,6 +37,19 @@ class CapturingMetrics {
     this.published.push(release);
   }
 }
+
+/** No release here waits for the production lock or times out at Deploy, so these are never called. */
+const unexpected = (what: string) => () => {
+  throw new Error(`${what} was not expected in this test`);
+};
+const NO_DEPLOYMENTS = {
+  deployTarget: new Proxy(
+    {},
+    { get: (_t, name) => unexpected(`deployTarget.${String(name)}`) },
+  ) as DeployTarget,
+  alarms: { inAlarm: unexpected('alarms.inAlarm') },
+  tasks: { succeed: unexpected('tasks.succeed'), fail: unexpected('tasks.fail') },
+};
 
 let minute = 0;
 const clock: Clock = { now: () => new Date(Date.parse('2026-11-01T00:00:00Z') + minute * 60_000) };
@@ -91,7 +104,7 @@ async function release(
       : { deploy: { deploymentId: `d${n}`, toVersion: `${n}`, strategy: 'Canary10Percent5Minutes' } }),
   };
   minute += 5;
-  return recordRelease(input, { ledger, clock, releaseMetrics: metrics });
+  return recordRelease(input, { ledger, clock, releaseMetrics: metrics, ...NO_DEPLOYMENTS });
 }
 
 describe('recordRelease: shadow verdicts and metrics', () => {

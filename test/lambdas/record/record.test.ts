@@ -77,3 +77,42 @@ describe('failureReason', () => {
     expect(failureReason({ Error: 'States.Timeout' })).toBe('States.Timeout');
   });
 });
+
+describe('decideOutcome for continuous deployment', () => {
+  it('is blocked when preflight refused, naming the alarm', () => {
+    const outcome = decideOutcome(
+      {
+        ...base,
+        failure: {
+          Error: 'PreflightBlocked',
+          Cause: JSON.stringify({
+            errorType: 'PreflightBlocked',
+            errorMessage: 'Preflight: sluice-svc-business is in ALARM for svc; nothing was deployed.',
+          }),
+        },
+        failedStage: { stage: 'Deploy' },
+      },
+      at,
+    );
+    expect(outcome).toMatchObject({ status: 'blocked', stage: 'Deploy', alarm: 'sluice-svc-business' });
+  });
+
+  it('records the alarm deployment-events names in its JSON cause', () => {
+    const outcome = decideOutcome(
+      {
+        ...base,
+        failure: {
+          Error: 'DeploymentRolledBack',
+          Cause: JSON.stringify({ errorMessage: 'stopped and rolled back', alarm: 'sluice-svc-p99-latency' }),
+        },
+        failedStage: { stage: 'Deploy' },
+      },
+      at,
+    );
+    expect(outcome).toMatchObject({
+      status: 'rolled_back',
+      reason: 'DeploymentRolledBack: stopped and rolled back',
+      alarm: 'sluice-svc-p99-latency',
+    });
+  });
+});

@@ -4,6 +4,7 @@ import {
   doraSeries,
   parseDuration,
   restoreDuration,
+  revertedReleases,
   summarize,
 } from '../../../lambdas/shared/dora';
 import type { ReleaseRecord, StageRecord } from '../../../lambdas/shared/ledger';
@@ -254,5 +255,42 @@ describe('doraSeries', () => {
     expect(() => doraSeries(LEDGER, PERIOD, 0)).toThrow(
       'A metrics series needs 1 to 366 buckets; received 0',
     );
+  });
+});
+
+describe('manual rollbacks', () => {
+  // checkout c3 went live at 72.5 h as version "c3"; someone rolled it back by hand at 80 h (done 80.1 h).
+  const c3 = { ...LEDGER[5], version: 'c3' };
+  const rollback: ReleaseRecord = {
+    ...release({
+      id: 'rb',
+      service: 'checkout',
+      mode: 'deployment',
+      status: 'succeeded',
+      commits: [0],
+      end: 80.1 * HOUR,
+    }),
+    startedAt: at(80 * HOUR),
+    rollback: {
+      requestedBy: 'oncall@example.com',
+      reason: 'prices wrong',
+      toReleaseId: 'c1',
+      fromVersion: 'c3',
+      toVersion: 'c1',
+    },
+  };
+  const ledger = [...LEDGER.slice(0, 5), c3, rollback];
+
+  it('counts the reverted release as a failed change, restored when the rollback ended, and not as a deployment', () => {
+    const checkout = computeDora(ledger, PERIOD).byService.checkout;
+    expect(checkout.deployments).toBe(2); // c1, c3; the rollback itself is no deployment
+    expect(checkout.productionReleases).toBe(3);
+    expect(checkout.failedProductionReleases).toBe(2); // c2 by its alarm, c3 by hand
+    // c2: 6 min; c3: live 72.5 h → restored 80.1 h = 7.6 h
+    expect(checkout.timeToRestore).toMatchObject({ samples: 2, maxMs: 7.6 * HOUR });
+  });
+
+  it('finds the reverted release by the version the rollback took away from', () => {
+    expect([...revertedReleases(ledger).keys()]).toEqual(['c3']);
   });
 });

@@ -694,3 +694,67 @@ describe('validateCatalog: auto mode and readiness', () => {
     expect(problemAt(c, 'services[0].readiness.windw').fix).toBe('unknown key; did you mean `window`?');
   });
 });
+
+describe('parseCatalog: business alarm and traffic', () => {
+  const withDeploy = (deploy: unknown) => catalog(deploymentService({ deploy }));
+  const business = {
+    namespace: 'Shop',
+    metricName: 'SignUps',
+    threshold: 1,
+    direction: 'below',
+  };
+
+  it('fills the business alarm defaults and turns a traffic body into JSON', () => {
+    const result = parseCatalog(
+      withDeploy({
+        alarms: { business },
+        traffic: [{ method: 'POST', path: '/signup', body: { email: 'a@example.com' } }],
+      }),
+    );
+    if (!result.ok) throw new Error(formatProblems(result.problems).join('\n'));
+    const deploy = result.catalog.services[0].deploy;
+    expect(deploy.alarms.business).toEqual({ ...business, dimensions: {}, statistic: 'Sum', periods: 1 });
+    expect(deploy.traffic).toEqual([{ method: 'POST', path: '/signup', body: '{"email":"a@example.com"}' }]);
+  });
+
+  it('names the path, the value and the allowed values for a bad business alarm', () => {
+    const problems = problemsOf(
+      withDeploy({
+        alarms: {
+          business: {
+            namespace: 'AWS/Lambda',
+            metricName: 'x',
+            threshold: 'low',
+            direction: 'down',
+            statistic: 'p99',
+          },
+        },
+      }),
+    );
+    const at = (path: string) => problems.find((p) => p.path === path);
+    expect(at('services[0].deploy.alarms.business.namespace')?.fix).toMatch(/your own namespace.*not AWS/);
+    expect(at('services[0].deploy.alarms.business.direction')).toMatchObject({
+      received: '"down"',
+      fix: 'use one of below, above',
+    });
+    expect(at('services[0].deploy.alarms.business.statistic')?.fix).toBe(
+      'use one of Sum, Average, Minimum, Maximum, SampleCount',
+    );
+    expect(at('services[0].deploy.alarms.business.threshold')?.received).toBe('"low"');
+    expect(
+      problemAt(
+        withDeploy({ alarms: { business: { namespace: 'Shop', direction: 'above', threshold: 1 } } }),
+        'services[0].deploy.alarms.business.metricName',
+      ).fix,
+    ).toMatch(/add the name of the metric/);
+  });
+
+  it('requires traffic to be a non-empty list of requests with absolute paths', () => {
+    expect(problemAt(withDeploy({ traffic: [] }), 'services[0].deploy.traffic').fix).toMatch(
+      /list of 1-20 requests/,
+    );
+    expect(
+      problemAt(withDeploy({ traffic: [{ path: 'checkout' }] }), 'services[0].deploy.traffic[0].path').fix,
+    ).toMatch(/start the path with "\/"/);
+  });
+});

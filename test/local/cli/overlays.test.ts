@@ -98,6 +98,8 @@ describe('overlay files', () => {
     expect(overlays.map((o) => o.name)).toEqual([
       'broken-build',
       'checkout-bad',
+      'checkout-no-orders-metric',
+      'checkout-slow',
       'checkout-v2',
       'greeter-failing-tests',
       'greeter-v2',

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { recordHealthCheck } from './health';
+import { emitOrderCompleted } from './metrics';
 import { InvalidOrderError, parseOrder, priceOrder } from './order';
 
 export interface FunctionUrlEvent {
@@ -42,6 +43,7 @@ function readBody(event: FunctionUrlEvent): unknown {
 function checkout(event: FunctionUrlEvent): FunctionUrlResult {
   try {
     const priced = priceOrder(parseOrder(readBody(event)));
+    emitOrderCompleted();
     return json(200, { orderId: randomUUID(), ...priced });
   } catch (error) {
     if (error instanceof InvalidOrderError) return json(400, { error: error.message });

@@ -6,6 +6,7 @@ import {
   DeploymentGroupDoesNotExistException,
   DeploymentLimitExceededException,
   GetDeploymentCommand,
+  StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import {
   CreateAliasCommand,
@@ -422,5 +423,23 @@ describe('describeDeployment', () => {
     ).toBe('sluice-c-latency');
     expect(parseAlarmName('HOOK_EXECUTION_FAILURE', 'hook failed')).toBeUndefined();
     expect(parseAlarmName('ALARM_ACTIVE', undefined)).toBeUndefined();
+  });
+});
+
+describe('stopDeployment', () => {
+  it('stops with autoRollbackEnabled so CodeDeploy moves the alias back at once', async () => {
+    codeDeploy.on(StopDeploymentCommand).resolves({ status: 'Pending' });
+    await target().stopDeployment('d-STOPME123', 'Alarm sluice-orders-error-rate fired');
+    expect(codeDeploy.commandCalls(StopDeploymentCommand)[0]!.args[0].input).toEqual({
+      deploymentId: 'd-STOPME123',
+      autoRollbackEnabled: true,
+    });
+  });
+
+  it('leaves a deployment that already ended as it is, and names a missing one', async () => {
+    codeDeploy.on(StopDeploymentCommand).rejectsOnce(awsError('DeploymentAlreadyCompletedException'));
+    await expect(target().stopDeployment('d-DONE', 'why')).resolves.toBeUndefined();
+    codeDeploy.on(StopDeploymentCommand).rejects(awsError('DeploymentDoesNotExistException'));
+    await expect(target().stopDeployment('d-GONE', 'why')).rejects.toThrow(MissingResourceError);
   });
 });

@@ -1,0 +1,31 @@
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
+import { ENV } from '../shared/env';
+import { Ledger } from '../shared/ledger';
+import { logger } from '../shared/observability';
+import { portsFor, requireEnv } from '../shared/wiring';
+import { type AlarmEventOutcome, type AlarmStateChange, onAlarmStateChange } from './alarm-events';
+
+const ports = portsFor(() => ({
+  // Only describeDeployment and stopDeployment are used: no artifact bucket.
+  deployTarget: new LambdaCodeDeployTarget(new LambdaClient({}), new CodeDeployClient({}), ''),
+  ledger: new Ledger(
+    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+    requireEnv(ENV.tableName),
+  ),
+}));
+
+export const handler = async (event: AlarmStateChange, context: Context): Promise<AlarmEventOutcome> => {
+  logger.addContext(context);
+  const outcome = await onAlarmStateChange(event, ports());
+  logger.info('alarm event', {
+    alarm: event.detail?.alarmName,
+    state: event.detail?.state?.value,
+    ...outcome,
+  });
+  return outcome;
+};

@@ -1,0 +1,73 @@
+import * as path from 'node:path';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { SMOKE_ENV } from '../lambdas/smoke-hook/smoke-hook';
+import { type ServiceConfig, serviceResourceName } from './catalog/types';
+
+export interface PostTrafficSmokeProps {
+  readonly service: ServiceConfig;
+  /** The alias the smoke request goes to (the live alias: after the shift it serves the new version). */
+  readonly alias: lambda.IAlias;
+}
+
+/**
+ * A CodeDeploy post-traffic hook for a service: sends the catalog's smoke request to the live alias once all
+ * traffic is on the new version and reports the result with PutLifecycleEventHookExecutionStatus, so a
+ * failing answer fails the deployment and rolls it back. Named `CodeDeployHook_*`, the prefix CodeDeploy's
+ * managed Lambda role may invoke.
+ */
+export class PostTrafficSmoke extends Construct {
+  readonly function: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: PostTrafficSmokeProps) {
+    super(scope, id);
+    const name = serviceResourceName(props.service.name);
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, 'ServiceRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Sluice post-traffic smoke hook of ${props.service.name}`,
+    });
+    logGroup.grantWrite(role);
+    const root = path.resolve(__dirname, '..');
+    this.function = new nodejs.NodejsFunction(this, 'Resource', {
+      functionName: `CodeDeployHook_${name}-smoke`,
+      entry: path.join(root, 'lambdas', 'smoke-hook', 'index.ts'),
+      handler: 'handler',
+      projectRoot: root,
+      depsLockFilePath: path.join(root, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      timeout: Duration.seconds(30),
+      role,
+      logGroup,
+      environment: {
+        [SMOKE_ENV.service]: props.service.name,
+        [SMOKE_ENV.request]: JSON.stringify(props.service.smoke),
+      },
+      bundling: { minify: true, target: 'node22', mainFields: ['module', 'main'] },
+    });
+    props.alias.grantInvoke(role);
+    const groups = Stack.of(this).formatArn({
+      service: 'codedeploy',
+      resource: 'deploymentgroup',
+      resourceName: `${name}/${name}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
+        resources: [groups],
+      }),
+    );
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Pinned to Node.js 22 like every Sluice handler (bundled for target node22).',
+    });
+  }
+}

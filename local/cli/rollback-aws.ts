@@ -1,0 +1,57 @@
+/** `sluice rollback --aws`: the rollback core with the AWS adapters (Lambda + CodeDeploy, DynamoDB ledger). */
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LambdaCodeDeployTarget } from '../../lambdas/shared/aws/lambda-codedeploy-target';
+import { Ledger, type ReleaseRecord } from '../../lambdas/shared/ledger';
+import { type Clock, systemClock } from '../../lambdas/shared/ports';
+import { type RollbackRequest, startRollback } from '../../lambdas/shared/rollback';
+import { FileCatalogStore } from '../adapters/file-catalog-store';
+
+export interface AwsRollbackOptions {
+  readonly tableName: string;
+  readonly catalogFile: string;
+  /** How long to wait for the deployment's end to be recorded; 0 returns once it started. */
+  readonly waitMs: number;
+  readonly log?: (line: string) => void;
+  /** @default new clients from the default AWS configuration */
+  readonly clients?: { lambda: LambdaClient; codeDeploy: CodeDeployClient; dynamo: DynamoDBClient };
+  /** @default 5000 */
+  readonly pollMs?: number;
+  readonly clock?: Clock;
+}
+
+/**
+ * Starts the rollback in AWS and waits for deployment-events to record its end (reading the ledger from the
+ * command line; nothing polls inside the pipeline).
+ */
+export async function rollbackOnAws(
+  request: RollbackRequest,
+  options: AwsRollbackOptions,
+): Promise<ReleaseRecord> {
+  const clients = options.clients ?? {
+    lambda: new LambdaClient({}),
+    codeDeploy: new CodeDeployClient({}),
+    dynamo: new DynamoDBClient({}),
+  };
+  const ledger = new Ledger(
+    DynamoDBDocumentClient.from(clients.dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+    options.tableName,
+  );
+  const started = await startRollback(request, {
+    catalog: new FileCatalogStore(options.catalogFile),
+    deployTarget: new LambdaCodeDeployTarget(clients.lambda, clients.codeDeploy, ''),
+    ledger,
+    clock: options.clock ?? systemClock,
+  });
+  options.log?.(
+    `rollback ${started.releaseId}: CodeDeploy deployment ${started.deploymentId}, v${started.fromVersion ?? '-'} → v${started.toVersion}`,
+  );
+  const until = Date.now() + options.waitMs;
+  for (;;) {
+    const record = await ledger.requireRelease(started.releaseId);
+    if (record.status !== 'running' || Date.now() >= until) return record;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 5000));
+  }
+}

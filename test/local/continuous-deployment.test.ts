@@ -1,0 +1,244 @@
+/**
+ * Continuous deployment end to end through the real LocalSluice: the CDK-rendered state machine, the real
+ * handlers, DynamoDB Local, versions as processes behind the weighted router with real traffic, the local
+ * alarms (error rate, p99 latency, the OrdersCompleted business metric the checkout service emits as EMF),
+ * the alarm-events handler stopping deployments, preflight, the production lock and manual rollback.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceConfig } from '../../lib/catalog/types';
+import { rollbackLocally } from '../../local/cli/rollback';
+import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
+import { LocalSluice, type ReleaseReport } from '../../local/runtime';
+
+const run = promisify(execFile);
+const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
+
+let sluice: LocalSluice;
+let repo: string;
+let checkout: ServiceConfig;
+
+beforeAll(async () => {
+  const root = mkdtempSync(join(tmpdir(), 'sluice-cd-'));
+  const reposDir = join(root, 'repos');
+  const seeded = await seedRepository(reposDir, 'checkout');
+  repo = seeded.repo;
+  sluice = await LocalSluice.start({
+    catalogFile: CATALOG,
+    stateDir: join(root, 'state'),
+    reposDir,
+    timeScale: 60,
+    trafficPerSecond: 60,
+  });
+  checkout = sluice.catalog.services.find((s) => s.name === 'checkout')!;
+}, 120_000);
+
+afterAll(async () => {
+  await sluice?.close();
+});
+
+async function git(...args: string[]): Promise<string> {
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'Eve',
+    GIT_AUTHOR_EMAIL: 'eve@example.com',
+    GIT_COMMITTER_NAME: 'Eve',
+    GIT_COMMITTER_EMAIL: 'eve@example.com',
+  };
+  return (await run('git', ['-C', repo, ...args], { env })).stdout.trim();
+}
+
+/** A new commit on top of `base` from an overlay (so each bad commit starts from a good one). */
+async function commitOn(base: string, overlay: string): Promise<string> {
+  await git('reset', '-q', '--hard', base);
+  return commitOverlay(repo, overlay);
+}
+
+/** A harmless new commit on top of `base`. */
+async function touch(base: string, message: string): Promise<string> {
+  await git('reset', '-q', '--hard', base);
+  await git('commit', '-q', '--allow-empty', '-m', message);
+  return git('rev-parse', 'HEAD');
+}
+
+async function release(sha: string): Promise<ReleaseReport> {
+  return (await sluice.release({ service: 'checkout', commit: sha })).done;
+}
+
+const live = () => sluice.deployTarget.liveVersion(checkout);
+
+describe('continuous deployment of checkout', () => {
+  let firstSha = '';
+  let firstRelease = '';
+  let greenSha = '';
+  let greenRelease = '';
+  let greenVersion: string | undefined;
+  let transitions = 0;
+
+  it('ships the first release, then a green canary under real traffic with the business metric flowing', async () => {
+    firstSha = await git('rev-parse', 'HEAD');
+    const first = await release(firstSha);
+    expect(first).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
+    firstRelease = first.releaseId;
+    transitions = first.transitions;
+    expect(transitions).toBe(9);
+
+    greenSha = await commitOverlay(repo, 'checkout-v2');
+    const green = await release(greenSha);
+    expect(green).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
+    expect(green.transitions).toBe(transitions);
+    greenRelease = green.releaseId;
+    greenVersion = green.record?.version;
+    expect(await live()).toBe(greenVersion);
+    const report = sluice.deployTarget.deploymentReport(green.record!.deploymentId!);
+    expect(report.strategy).toBe('Canary10Percent5Minutes');
+    expect(report.steps.map((s) => s.percent)).toEqual([10, 100]);
+    // The canary emitted OrdersCompleted (EMF on stdout) for the POST /checkout traffic it served.
+    const orders = sluice.deployTarget
+      .metrics('checkout')
+      .filter((p) => p.version === greenVersion && p.name === 'OrdersCompleted');
+    expect(orders.length).toBeGreaterThan(0);
+    // The lock is free again and nobody waits.
+    const state = await sluice.ledger.getServiceState('checkout');
+    expect(state?.lockHolder).toBeUndefined();
+    expect(state?.deployQueue ?? []).toEqual([]);
+  }, 120_000);
+
+  const rollbackCases = [
+    { overlay: 'checkout-bad', alarm: 'sluice-checkout-error-rate' },
+    { overlay: 'checkout-slow', alarm: 'sluice-checkout-p99-latency' },
+    { overlay: 'checkout-no-orders-metric', alarm: 'sluice-checkout-business' },
+  ];
+  for (const { overlay, alarm } of rollbackCases) {
+    it(`rolls ${overlay} back when ${alarm} fires, stopped through alarm-events`, async () => {
+      const sha = await commitOn(greenSha, overlay);
+      const report = await release(sha);
+      expect(report, report.reason).toMatchObject({ status: 'rolled_back', endedAt: 'Deploy' });
+      // However long the bake: only the DeployFailed Pass state on the failure path adds one.
+      expect(report.transitions).toBe(transitions + 1);
+      expect(report.record?.outcome?.alarm).toBe(alarm);
+      expect(report.record?.stoppedByAlarm).toBe(alarm);
+      expect(report.reason).toContain(alarm);
+      const canary = sluice.deployTarget.deploymentReport(report.record!.deploymentId!);
+      expect(canary).toMatchObject({ rolledBack: true, alarm, stoppedBy: 'stop-deployment' });
+      expect(canary.detectToRollbackMs).toBeGreaterThanOrEqual(0);
+      expect(await live()).toBe(greenVersion);
+      expect((await sluice.ledger.getServiceState('checkout'))?.liveVersion).toBe(greenVersion);
+    }, 120_000);
+  }
+
+  it('blocks a release at preflight while an alarm is in ALARM, naming it; nothing is deployed', async () => {
+    await sluice.deployTarget.setAlarmState('sluice-checkout-p99-latency', 'ALARM', 'operator hold');
+    try {
+      const sha = await touch(greenSha, 'Copy edit');
+      const report = await release(sha);
+      expect(report).toMatchObject({ status: 'blocked', endedAt: 'Deploy' });
+      expect(report.reason).toMatch(/^PreflightBlocked: Preflight: sluice-checkout-p99-latency is in ALARM/);
+      expect(report.record?.outcome?.alarm).toBe('sluice-checkout-p99-latency');
+      expect(report.record?.deploymentId).toBeUndefined();
+      expect(report.transitions).toBe(transitions + 1);
+      expect(await live()).toBe(greenVersion);
+      expect((await sluice.ledger.getServiceState('checkout'))?.lockHolder).toBeUndefined();
+    } finally {
+      await sluice.deployTarget.setAlarmState('sluice-checkout-p99-latency', 'OK', 'released');
+    }
+  }, 120_000);
+
+  it('rolls back by hand to a named release through the runtime API, recorded with who and why', async () => {
+    const before = await live();
+    const record = await rollbackLocally(await sluice.runtimeInfo(), {
+      service: 'checkout',
+      toReleaseId: firstRelease,
+      reason: 'prices look wrong since v2',
+      requestedBy: 'oncall@example.com',
+    });
+    expect(record).toMatchObject({
+      status: 'succeeded',
+      trigger: { source: 'manual', actor: 'oncall@example.com' },
+      rollback: {
+        requestedBy: 'oncall@example.com',
+        reason: 'prices look wrong since v2',
+        toReleaseId: firstRelease,
+        fromVersion: before,
+      },
+    });
+    const firstVersion = (await sluice.ledger.getRelease(firstRelease))?.version;
+    expect(record.rollback?.toVersion).toBe(firstVersion);
+    expect(await live()).toBe(firstVersion);
+    expect(await sluice.ledger.getServiceState('checkout')).toMatchObject({
+      liveVersion: firstVersion,
+      liveReleaseId: firstRelease,
+    });
+    // Without --to: back to the last known-good before the live one (the green release).
+    const again = await sluice.rollback({
+      service: 'checkout',
+      reason: 'v1 was fine after all',
+      requestedBy: 'oncall@example.com',
+    });
+    expect(again.rollback?.toReleaseId).toBe(greenRelease);
+    expect(await live()).toBe(greenVersion);
+  }, 120_000);
+
+  it('refuses a rollback to a release that never reached production, or of an unknown service, changing nothing', async () => {
+    const before = await sluice.ledger.getServiceState('checkout');
+    const releases = await sluice.ledger.listReleases('checkout');
+    const rolledBack = releases.find((r) => r.status === 'rolled_back')!;
+    await expect(
+      sluice.rollback({
+        service: 'checkout',
+        toReleaseId: rolledBack.releaseId,
+        reason: 'x',
+        requestedBy: 'a@example.com',
+      }),
+    ).rejects.toThrow(
+      new RegExp(
+        `Release ${rolledBack.releaseId} was never deployed to production \\(it ended rolled_back at Deploy\\)`,
+      ),
+    );
+    await expect(
+      rollbackLocally(await sluice.runtimeInfo(), {
+        service: 'nope',
+        reason: 'x',
+        requestedBy: 'a@example.com',
+      }),
+    ).rejects.toThrow(/Unknown service "nope"; the catalog has: greeter, checkout/);
+    await expect(
+      sluice.rollback({
+        service: 'checkout',
+        toReleaseId: 'checkout-000000000000',
+        reason: 'x',
+        requestedBy: 'a@example.com',
+      }),
+    ).rejects.toThrow(/not in the ledger/);
+    expect(await sluice.ledger.getServiceState('checkout')).toEqual(before);
+    expect(await sluice.ledger.listReleases('checkout')).toHaveLength(releases.length);
+  }, 60_000);
+
+  it('runs two releases racing for production one after the other: one waits its turn, both recorded', async () => {
+    const a = await touch(greenSha, 'Race A');
+    const b = await touch(a, 'Race B');
+    const [runA, runB] = await Promise.all([
+      sluice.release({ service: 'checkout', commit: a }),
+      sluice.release({ service: 'checkout', commit: b }),
+    ]);
+    const [reportA, reportB] = await Promise.all([runA.done, runB.done]);
+    expect(reportA).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
+    expect(reportB).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
+    expect(reportA.transitions).toBe(transitions);
+    expect(reportB.transitions).toBe(transitions);
+    const deployments = [reportA, reportB]
+      .map((r) => sluice.deployTarget.deploymentReport(r.record!.deploymentId!))
+      .sort((x, y) => x.startedAt.localeCompare(y.startedAt));
+    // The second deployment started only after the first had ended: never two at once.
+    expect(deployments[1].startedAt >= deployments[0].endedAt!).toBe(true);
+    expect(deployments[1].fromVersion).toBe(deployments[0].toVersion);
+    const state = await sluice.ledger.getServiceState('checkout');
+    expect(state?.lockHolder).toBeUndefined();
+    expect(state?.deployQueue ?? []).toEqual([]);
+    expect(state?.liveVersion).toBe(deployments[1].toVersion);
+  }, 180_000);
+});
