@@ -5,7 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeInfo } from '../approval-gate';
-import { UsageError } from './command';
+
+/** No local runtime answers for that state folder: the command cannot run (exit 1), the command line is fine. */
+export class RuntimeNotRunningError extends Error {
+  override readonly name = 'RuntimeNotRunningError';
+}
 
 /** Where `sluice local` and `sluice start` keep their state; the CLI looks for a running runtime in this order. */
 export const DEFAULT_STATE_DIRS = ['.sluice/local', '.sluice/demo'] as const;
@@ -31,7 +35,7 @@ export function runtimeInfo(stateDir?: string): RuntimeInfo {
         // none there
       }
     }
-    throw new UsageError(
+    throw new RuntimeNotRunningError(
       `no running local runtime in ${DEFAULT_STATE_DIRS.join(' or ')}. Start one (npx sluice local, or npx sluice start --stay) or pass --state-dir of a running one.`,
     );
   }
@@ -40,12 +44,12 @@ export function runtimeInfo(stateDir?: string): RuntimeInfo {
   try {
     info = JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
   } catch {
-    throw new UsageError(
+    throw new RuntimeNotRunningError(
       `no running local runtime: ${file} is missing. Start one (npx sluice local, or npx sluice start --stay) or pass --state-dir of a running one.`,
     );
   }
   if (!isRunning(info.pid)) {
-    throw new UsageError(
+    throw new RuntimeNotRunningError(
       `the local runtime that wrote ${file} (pid ${info.pid}) is no longer running; start it again (npx sluice local).`,
     );
   }

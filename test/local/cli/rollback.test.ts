@@ -59,13 +59,15 @@ describe('sluice rollback (command line)', () => {
       dir,
     ]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/No local runtime is running.*npx sluice start --stay/s);
+    expect(run.stderr).toMatch(
+      /no running local runtime: .*runtime.json is missing\. Start one \(npx sluice local, or npx sluice start --stay\)/s,
+    );
   });
 
   it('names a dead runtime', async () => {
     writeFileSync(
       join(dir, 'runtime.json'),
-      JSON.stringify({ url: 'http://127.0.0.1:9', pid: 999_999_999, startedAt: '' }),
+      JSON.stringify({ url: 'http://127.0.0.1:9', token: 't', pid: 999_999_999 }),
     );
     const run = await sluice([
       'rollback',

@@ -140,7 +140,7 @@ describe('sluice status / metrics against a running local runtime', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('No service "nope" in the catalog; known services: greeter, checkout');
     const none = await cli(['status', '--state-dir', join(root, 'nowhere')]);
-    expect(none.code).toBe(2);
+    expect(none.code).toBe(1);
     expect(none.err).toMatch(/no running local runtime: .*runtime.json is missing/);
   });
 });
