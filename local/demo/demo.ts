@@ -14,6 +14,8 @@ import { requireCatalogFile } from '../../lib/catalog/load';
 import { decideViaPage } from '../approve-via-page';
 import { LocalGitWatcher } from '../git-watcher';
 import { LocalSluice, type ReleaseReport, type ReleaseRun } from '../runtime';
+import { formatMetrics } from '../status/format';
+import { collectStatus } from '../status/status';
 import { commitOverlay, seedRepository } from './git-fixtures';
 import { SlackReceiver } from './slack-receiver';
 import { formatSummary, type SummaryRow } from './summary';
@@ -200,6 +202,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
     out('');
     out(formatSummary(rows));
+    // What the ledger now says: DORA metrics and each service's readiness (npx sluice status shows the same).
+    const report = await collectStatus(sluice.ledger, sluice.catalog, {
+      now: new Date(),
+      periodMs: 86_400_000,
+    });
+    out('');
+    out(formatMetrics(report));
+    for (const service of report.services) {
+      if (service.readiness) out(`${service.name}: ${service.recommendation ?? service.readiness.summary}`);
+    }
+    out(`Charts: the status page ${sluice.web.url}/ (while the runtime runs: --stay).`);
     const allOk =
       rows.length === 5 && rows.every((r) => r.ok) && results.every((r) => r.status === 'fulfilled');
     out('');

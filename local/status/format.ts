@@ -63,7 +63,7 @@ export function formatMetrics(report: StatusReport): string {
   }
   rows.push(metricCells('all', '', dora.overall));
   return [
-    `DORA metrics, ${dora.period.since.slice(0, 16).replace('T', ' ')} to ${dora.period.until.slice(0, 16).replace('T', ' ')} UTC (${Math.round(dora.period.days * 10) / 10} days)`,
+    `DORA metrics, ${dora.period.since.slice(0, 16).replace('T', ' ')} to ${dora.period.until.slice(0, 16).replace('T', ' ')} UTC (${Math.round(dora.period.days * 10) / 10} day${dora.period.days === 1 ? '' : 's'})`,
     '',
     ...table(METRIC_HEADER, rows),
     '',
