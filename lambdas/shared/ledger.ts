@@ -646,15 +646,7 @@ export class Ledger {
 
   /** An approval's audit trail, oldest first. */
   async listAudit(approvalId: string): Promise<AuditEvent[]> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': `APPROVAL#${approvalId}`, ':prefix': 'AUDIT#' },
-        ConsistentRead: true,
-      }),
-    );
-    return Items.map((item) => stripKeys<AuditEvent>(item));
+    return this.itemsUnder<AuditEvent>(`APPROVAL#${approvalId}`, 'AUDIT#', 'oldest-first');
   }
 
   async listApprovals(service: string, limit = 50): Promise<ApprovalRecord[]> {
@@ -740,14 +732,24 @@ export class Ledger {
 
   /** Every mode switch of `service`, newest first. */
   async listModeSwitches(service: string): Promise<ModeSwitch[]> {
+    return this.itemsUnder<ModeSwitch>(`SERVICE#${service}`, 'MODESWITCH#', 'newest-first');
+  }
+
+  /** The items of partition `pk` whose sort key starts with `prefix` (one page: these lists stay small). */
+  private async itemsUnder<T>(
+    pk: string,
+    prefix: string,
+    order: 'oldest-first' | 'newest-first',
+  ): Promise<T[]> {
     const { Items = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': `SERVICE#${service}`, ':prefix': 'MODESWITCH#' },
-        ScanIndexForward: false,
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ScanIndexForward: order === 'oldest-first',
+        ConsistentRead: true,
       }),
     );
-    return Items.map((item) => stripKeys<ModeSwitch>(item));
+    return Items.map((item) => stripKeys<T>(item));
   }
 }
