@@ -13,13 +13,13 @@ import { validateCommand } from './validate';
  */
 export const commands: readonly Command[] = [
   startCommand,
+  localCommand,
   releaseCommand,
   validateCommand,
   approvalsCommand,
   approveCommand,
   rejectCommand,
-  localCommand,
+  rollbackCommand,
   statusCommand,
   metricsCommand,
-  rollbackCommand,
 ];
