@@ -34,29 +34,29 @@ export class ProviderSource implements SourceRepository {
     return repository;
   }
 
-  resolveCommit(source: SourceConfig, ref?: string): Promise<CommitInfo> {
-    return this.for(source).resolveCommit(source, ref);
+  async resolveCommit(source: SourceConfig, ref?: string): Promise<CommitInfo> {
+    return await this.for(source).resolveCommit(source, ref);
   }
 
-  checkout(source: SourceConfig, sha: string, intoDir: string): Promise<void> {
-    return this.for(source).checkout(source, sha, intoDir);
+  async checkout(source: SourceConfig, sha: string, intoDir: string): Promise<void> {
+    return await this.for(source).checkout(source, sha, intoDir);
   }
 
-  listCommits(
+  async listCommits(
     source: SourceConfig,
     untilSha: string,
     sinceSha?: string,
     limit?: number,
   ): Promise<CommitInfo[]> {
-    return this.for(source).listCommits(source, untilSha, sinceSha, limit);
+    return await this.for(source).listCommits(source, untilSha, sinceSha, limit);
   }
 
-  changedPaths(
+  async changedPaths(
     source: SourceConfig,
     fromSha: string | undefined,
     toSha: string,
   ): Promise<string[] | undefined> {
-    return this.for(source).changedPaths(source, fromSha, toSha);
+    return await this.for(source).changedPaths(source, fromSha, toSha);
   }
 }
 
