@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 const BLOCK = 512;
@@ -46,7 +46,10 @@ export async function extractTarGz(
 ): Promise<ExtractResult> {
   const root = resolve(options.intoDir);
   const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
-  const reader = new BlockReader(Readable.from(gzipped).pipe(createGunzip()));
+  // pipeline (not pipe) so a download that fails midway fails the read instead of leaving it waiting.
+  const gunzip = createGunzip();
+  pipeline(Readable.from(gzipped), gunzip, () => {});
+  const reader = new BlockReader(gunzip);
   let files = 0;
   let bytes = 0;
   // Overrides from a preceding pax ('x') or GNU long-name ('L') entry.
@@ -161,7 +164,10 @@ class BlockReader {
       try {
         next = await this.iterator.next();
       } catch (error) {
-        throw new MalformedArchiveError(`the archive is not valid gzip (${(error as Error).message})`, {
+        const reason = (error as NodeJS.ErrnoException).code?.startsWith('Z_')
+          ? 'the archive is not valid gzip'
+          : 'the download failed';
+        throw new MalformedArchiveError(`${reason} (${(error as Error).message})`, {
           cause: error,
         });
       }

@@ -190,7 +190,8 @@ export class GitHubSource implements SourceRepository {
           cause: error,
         });
       }
-      throw transportError(error, what);
+      // Writing the checkout failed (a full /tmp, say): that is not GitHub's doing; say so as it is.
+      throw error;
     }
     if (result.files === 0) {
       throw new SourceNotFoundError(

@@ -293,6 +293,22 @@ describe('GitHubSource.checkout', () => {
     expect((error as Error).message).toMatch(/unusable the tarball of acme\/greeter.*not valid gzip/);
   });
 
+  it('fails (worth retrying) instead of waiting forever when the download breaks off midway', async () => {
+    const archive = await tarball(repoFiles, 'pax');
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(archive.subarray(0, 64));
+      },
+      pull(controller) {
+        controller.error(new TypeError('terminated'));
+      },
+    });
+    const { github } = fakeGitHub({ [`${API}/tarball/${SHA}`]: () => new Response(body) });
+    const error = await github.checkout(source, SHA, dir).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toMatch(/the download failed \(terminated\); retrying is safe/);
+  });
+
   it('maps a 404 for the tarball to SourceNotFoundError', async () => {
     const { github } = fakeGitHub({ [`${API}/tarball/${SHA}`]: json({ message: 'Not Found' }, 404) });
     await expect(github.checkout(source, SHA, dir)).rejects.toThrow(SourceNotFoundError);
