@@ -260,7 +260,10 @@ export class GitHubSource implements SourceRepository {
     const header = (name: string) => response.headers.get(name);
     if (
       response.status === 429 ||
-      (response.status === 403 && (header('x-ratelimit-remaining') === '0' || header('retry-after') !== null))
+      (response.status === 403 &&
+        (header('x-ratelimit-remaining') === '0' ||
+          header('retry-after') !== null ||
+          /rate limit/i.test(said)))
     ) {
       const reset = Number(header('x-ratelimit-reset'));
       const when =

@@ -161,6 +161,16 @@ describe('GitHubSource failures', () => {
       TransientError,
       /rate-limited/,
     ],
+    [
+      'a secondary rate limit named only in the message (403)',
+      403,
+      {},
+      {
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+      },
+      TransientError,
+      /rate-limited.*secondary rate limit/,
+    ],
     ['a server error (502)', 502, {}, { message: 'Server Error' }, TransientError, /502.*retrying is safe/],
   ];
   for (const [what, status, headers, body, type, message] of cases) {
