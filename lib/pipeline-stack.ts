@@ -30,6 +30,7 @@ import type { Catalog } from './catalog/types';
 import { ContinuousDeployment } from './continuous-deployment';
 import { DoraDashboard } from './dora-dashboard';
 import { EsbuildLayer } from './esbuild-layer';
+import { GitHubToken } from './github-token';
 import { LedgerTable } from './ledger-table';
 import { acknowledgeWildcardResources } from './nag';
 import { ReleaseStateMachine } from './release-state-machine';
@@ -87,6 +88,8 @@ export class SluicePipelineStack extends Stack {
   readonly triggers: SluiceTriggers;
   /** DORA metrics per mode and per service. */
   readonly dora: DoraDashboard;
+  /** The GitHub token the source-reading handlers use for services on GitHub. */
+  readonly githubToken: GitHubToken;
 
   constructor(scope: Construct, id: string, props: SluicePipelineStackProps) {
     super(scope, id, props);
@@ -292,6 +295,12 @@ export class SluicePipelineStack extends Stack {
       'github-webhook': this.triggers.webhook,
       router: this.triggers.router,
     };
+
+    // GitHub services: only the handlers that read source may read the token.
+    this.githubToken = new GitHubToken(this, 'GitHubToken');
+    for (const reader of [functions['load-service'], functions.build, functions.test, this.triggers.router]) {
+      this.githubToken.grantRead(reader);
+    }
 
     // Record publishes the DORA datapoints as EMF on its log stream: no PutMetricData grant needed.
     functions.record.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', DORA_NAMESPACE);

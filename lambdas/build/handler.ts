@@ -1,9 +1,8 @@
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { CodeCommitSource } from '../shared/aws/codecommit-source';
+import { awsSourceRepository } from '../shared/aws/provider-source';
 import { S3ArtifactStore } from '../shared/aws/s3-artifact-store';
 import { ENV } from '../shared/env';
 import { Ledger } from '../shared/ledger';
@@ -14,7 +13,7 @@ import { portsFor, requireEnv } from '../shared/wiring';
 import { buildRelease } from './build';
 
 const ports = portsFor(() => ({
-  source: new CodeCommitSource(new CodeCommitClient({})),
+  source: awsSourceRepository(),
   artifacts: new S3ArtifactStore(new S3Client({}), requireEnv(ENV.artifactBucket)),
   ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
   clock: systemClock,

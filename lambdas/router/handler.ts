@@ -1,8 +1,7 @@
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
-import { CodeCommitSource } from '../shared/aws/codecommit-source';
+import { awsSourceRepository } from '../shared/aws/provider-source';
 import { S3CatalogStore } from '../shared/aws/s3-catalog-store';
 import { SfnExecutionStarter } from '../shared/aws/sfn-execution-starter';
 import { ENV } from '../shared/env';
@@ -13,7 +12,7 @@ import { type RouteOutcome, routeEvent } from './router';
 
 const ports = portsFor(() => ({
   catalog: new S3CatalogStore(new S3Client({}), requireEnv(ENV.catalogBucket), requireEnv(ENV.catalogKey)),
-  source: new CodeCommitSource(new CodeCommitClient({})),
+  source: awsSourceRepository(),
   executions: new SfnExecutionStarter(new SFNClient({}), requireEnv(ENV.stateMachineArn)),
 }));
 

@@ -14,6 +14,7 @@ export const ENV = {
   expiryFunctionArn: 'SLUICE_EXPIRY_FUNCTION_ARN',
   schedulerRoleArn: 'SLUICE_SCHEDULER_ROLE_ARN',
   scheduleGroup: 'SLUICE_SCHEDULE_GROUP',
+  githubTokenSecretArn: 'SLUICE_GITHUB_TOKEN_SECRET_ARN',
 } as const;
 
 /** Handler folders under lambdas/; each has index.ts exporting `handler`. Also the `Sluice::Handler` metadata value. */

@@ -23,6 +23,11 @@ export class SourceNotFoundError extends SluiceError {
   override readonly name = 'SourceNotFoundError';
 }
 
+/** The source host refused the credentials Sluice holds for it (a GitHub token that is wrong or lacks access). */
+export class SourceAccessDeniedError extends SluiceError {
+  override readonly name = 'SourceAccessDeniedError';
+}
+
 export class EntryPointNotFoundError extends SluiceError {
   override readonly name = 'EntryPointNotFoundError';
 }

@@ -1,8 +1,7 @@
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { CodeCommitSource } from '../shared/aws/codecommit-source';
+import { awsSourceRepository } from '../shared/aws/provider-source';
 import { ENV } from '../shared/env';
 import { Ledger } from '../shared/ledger';
 import type { ReleaseDocument, TestResult } from '../shared/model';
@@ -12,7 +11,7 @@ import { portsFor, requireEnv } from '../shared/wiring';
 import { testRelease } from './test';
 
 const ports = portsFor(() => ({
-  source: new CodeCommitSource(new CodeCommitClient({})),
+  source: awsSourceRepository(),
   ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
   clock: systemClock,
   workDir: '/tmp',

@@ -327,8 +327,12 @@ describe('SluicePipelineStack least privilege', () => {
   it('scopes each AWS capability to the handlers that use it', () => {
     expect(holders('secretsmanager:GetSecretValue').sort()).toEqual([
       'approval-api',
+      'build',
       'github-webhook',
+      'load-service',
       'request-approval',
+      'router',
+      'test',
     ]);
     expect(holders('events:PutEvents')).toEqual(['github-webhook']);
     expect(holders('codecommit:GetDifferences').sort()).toEqual(['load-service', 'router']);
@@ -411,11 +415,31 @@ describe('SluicePipelineStack scale and shape', () => {
     for (const id of Object.keys(edges)) visit(id, []);
   });
 
+  it('gives the GitHub token secret only to the handlers that read source, and names it in their env', () => {
+    const secrets = resourcesOf(template, 'AWS::SecretsManager::Secret');
+    const [tokenId] = Object.entries(secrets).find(([, r]) =>
+      String(propsOf(r).Description).includes('GitHub token'),
+    ) ?? [''];
+    expect(tokenId).toMatch(/^GitHubTokenSecret/);
+    expect(String(propsOf(secrets[tokenId]).Description)).toMatch(/fine-grained.*read-only Contents/);
+    const readers: HandlerName[] = ['build', 'load-service', 'router', 'test'];
+    const readsToken = (h: HandlerName) =>
+      statementsOf(h).some(
+        (st) =>
+          JSON.stringify(st.Action).includes('secretsmanager:GetSecretValue') &&
+          JSON.stringify(st.Resource) === JSON.stringify({ Ref: tokenId }),
+      );
+    expect(HANDLER_NAMES.filter(readsToken).sort()).toEqual(readers);
+    expect(HANDLER_NAMES.filter((h) => ENV.githubTokenSecretArn in envOf(h)).sort()).toEqual(readers);
+    for (const h of readers) expect(envOf(h)[ENV.githubTokenSecretArn]).toEqual({ Ref: tokenId });
+  });
+
   it('outputs the state machine ARN, table name, approval URL and artifact bucket', () => {
     const outputs = template.toJSON().Outputs as Record<string, unknown>;
     expect(Object.keys(outputs).sort()).toEqual([
       'ApprovalUrl',
       'ArtifactBucketName',
+      expect.stringMatching(/^GitHubTokenSecretArn/),
       'LedgerTableName',
       'SlackInteractionsUrl',
       'SlackSecretArn',

@@ -98,7 +98,7 @@ describe('SluiceTriggers', () => {
     });
   });
 
-  it('lets the router only start executions of the release state machine (plus the catalog and diffs it reads)', () => {
+  it('lets the router only start executions of the release state machine (plus the catalog, diffs and GitHub token it reads)', () => {
     const statements = ownStatements('router');
     const states = statements.filter((s) => JSON.stringify(s.Action).includes('states:'));
     expect(states).toEqual([
@@ -122,7 +122,15 @@ describe('SluiceTriggers', () => {
       },
     ]);
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
-    expect(actions).toEqual(['codecommit:GetDifferences', 's3:GetObject', 'states:StartExecution']);
+    expect(actions).toEqual([
+      'codecommit:GetDifferences',
+      's3:GetObject',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'states:StartExecution',
+    ]);
+    const tokenRead = statements.find((s) => JSON.stringify(s.Action).includes('secretsmanager:'));
+    expect(JSON.stringify(tokenRead?.Resource)).toMatch(/"Ref":"GitHubTokenSecret/);
     const catalogRead = statements.find((s) => s.Action === 's3:GetObject');
     expect(JSON.stringify(catalogRead?.Resource)).toMatch(/[0-9a-f]{64}\.json/);
   });

@@ -10,9 +10,16 @@ export interface SecretsManagerSigningKeysOptions {
   readonly ttlMs?: number;
   /** Milliseconds since the epoch; injectable for tests. */
   readonly now?: () => number;
+  /** What the secret is, for error messages. @default 'Signing secret' */
+  readonly label?: string;
+  /** What to put in the secret when it is empty. @default 'a random string of at least 32 bytes' */
+  readonly valueHint?: string;
 }
 
-/** The approval-link HMAC key. The key's bytes never appear in an error message or a log line. */
+/**
+ * A secret's value, cached: the approval-link HMAC key, the GitHub webhook secret, the GitHub token. The value
+ * never appears in an error message or a log line.
+ */
 export class SecretsManagerSigningKeys implements SigningKeyProvider {
   private cached?: { readonly key: Uint8Array; readonly expiresAt: number };
   private inFlight?: Promise<Uint8Array>;
@@ -44,15 +51,16 @@ export class SecretsManagerSigningKeys implements SigningKeyProvider {
       throw mapAwsError(error, `Secrets Manager GetSecretValue ${this.secretArn}`, (name) =>
         name === 'ResourceNotFoundException'
           ? new MissingResourceError(
-              `Signing secret ${this.secretArn} does not exist; redeploy the Sluice pipeline stack (cdk deploy), ` +
-                'which creates it and sets SLUICE_SIGNING_SECRET_ARN.',
+              `${this.options.label ?? 'Signing secret'} ${this.secretArn} does not exist; redeploy the Sluice pipeline stack (cdk deploy), ` +
+                'which creates it.',
             )
           : undefined,
       );
     }
     if (key.byteLength === 0) {
       throw new MissingResourceError(
-        `Signing secret ${this.secretArn} has no value; put a random string of at least 32 bytes in it.`,
+        `${this.options.label ?? 'Signing secret'} ${this.secretArn} has no value; put ` +
+          `${this.options.valueHint ?? 'a random string of at least 32 bytes'} in it.`,
       );
     }
     this.cached = { key, expiresAt: now + (this.options.ttlMs ?? DEFAULT_TTL_MS) };
