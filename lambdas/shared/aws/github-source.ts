@@ -243,9 +243,20 @@ export class GitHubSource implements SourceRepository {
           'X-GitHub-Api-Version': GITHUB_API_VERSION,
           'User-Agent': 'sluice',
         },
-        redirect: 'follow',
+        // Redirects are followed below, by hand, so the token never travels to another host.
+        redirect: 'manual',
         signal: AbortSignal.timeout(ctx.timeoutMs ?? this.options.timeoutMs ?? 30_000),
       });
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        // The tarball redirects to codeload.github.com with a short-lived grant in its URL: no token there.
+        response = await this.fetch(new URL(location, this.apiUrl).toString(), {
+          method: 'GET',
+          headers: { 'User-Agent': 'sluice' },
+          redirect: 'follow',
+          signal: AbortSignal.timeout(ctx.timeoutMs ?? this.options.timeoutMs ?? 30_000),
+        });
+      }
     } catch (error) {
       throw transportError(error, ctx.what);
     }

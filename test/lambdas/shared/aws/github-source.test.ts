@@ -274,6 +274,20 @@ describe('GitHubSource.checkout', () => {
     });
   }
 
+  it('follows the redirect to codeload itself, without the token', async () => {
+    const archive = await tarball(repoFiles, 'pax');
+    const codeload = `https://codeload.github.com/acme/greeter/legacy.tar.gz/${SHA}?token=SHORTLIVED`;
+    const { sent, github } = fakeGitHub({
+      [`${API}/tarball/${SHA}`]: () => new Response(null, { status: 302, headers: { location: codeload } }),
+      [codeload]: () => new Response(archive),
+    });
+    await github.checkout(source, SHA, dir);
+    expect(sent.map((s) => s.url)).toEqual([`${API}/tarball/${SHA}`, codeload]);
+    expect(sent[0].headers.Authorization).toBe(`Bearer ${TOKEN}`);
+    expect(sent[1].headers.Authorization).toBeUndefined();
+    expect(await listFiles(dir)).toContain('index.js');
+  });
+
   it('writes the whole repository for path "."', async () => {
     const archive = await tarball(repoFiles, 'pax');
     const { github } = fakeGitHub({ [`${API}/tarball/${SHA}`]: () => new Response(archive) });
