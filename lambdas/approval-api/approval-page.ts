@@ -1,10 +1,5 @@
+import { escapeHtml } from '../shared/html';
 import type { ApprovalRecord } from '../shared/ledger';
-
-export const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 h1{font-size:1.4rem}ul{padding-left:1.2rem}.state{padding:.6rem .8rem;border-radius:6px;background:#f3f4f6}

@@ -2,6 +2,7 @@
  * Small inline-SVG charts for the status page: no script, no external asset, so the page works offline and
  * under a strict Content-Security-Policy.
  */
+import { escapeHtml } from '../../lambdas/shared/html';
 
 export interface ChartPoint {
   /** Shown under the bar or point. */
@@ -24,12 +25,6 @@ export interface ChartOptions {
   readonly color?: string;
 }
 
-const escapeXml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-
 /** One chart as an `<svg>` element with a title, a y-axis maximum, and a `<title>` tooltip on every datapoint. */
 export function renderChart(points: readonly ChartPoint[], options: ChartOptions): string {
   const width = options.width ?? 360;
@@ -46,8 +41,8 @@ export function renderChart(points: readonly ChartPoint[], options: ChartOptions
   const slot = points.length > 0 ? plotWidth / points.length : plotWidth;
   const y = (v: number) => top + plotHeight - (v / max) * plotHeight;
   const parts: string[] = [
-    `<text x="0" y="14" class="chart-title">${escapeXml(options.title)}</text>`,
-    `<text x="${left - 4}" y="${top + 4}" text-anchor="end" class="axis">${escapeXml(format(max))}</text>`,
+    `<text x="0" y="14" class="chart-title">${escapeHtml(options.title)}</text>`,
+    `<text x="${left - 4}" y="${top + 4}" text-anchor="end" class="axis">${escapeHtml(format(max))}</text>`,
     `<text x="${left - 4}" y="${top + plotHeight}" text-anchor="end" class="axis">0</text>`,
     `<line x1="${left}" y1="${top + plotHeight}" x2="${width - 8}" y2="${top + plotHeight}" stroke="#999"/>`,
   ];
@@ -61,11 +56,11 @@ export function renderChart(points: readonly ChartPoint[], options: ChartOptions
     const x = left + i * slot;
     if (i % Math.max(1, Math.ceil(points.length / 6)) === 0) {
       parts.push(
-        `<text x="${x + slot / 2}" y="${height - 6}" text-anchor="middle" class="axis">${escapeXml(point.label)}</text>`,
+        `<text x="${x + slot / 2}" y="${height - 6}" text-anchor="middle" class="axis">${escapeHtml(point.label)}</text>`,
       );
     }
     if (point.value === undefined) return;
-    const tooltip = `<title>${escapeXml(`${point.label}: ${format(point.value)}`)}</title>`;
+    const tooltip = `<title>${escapeHtml(`${point.label}: ${format(point.value)}`)}</title>`;
     if ((options.kind ?? 'bar') === 'bar') {
       const barHeight = (point.value / max) * plotHeight;
       parts.push(
@@ -86,7 +81,7 @@ export function renderChart(points: readonly ChartPoint[], options: ChartOptions
       `<polyline points="${line.join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`,
     );
   }
-  return `<svg class="chart" role="img" aria-label="${escapeXml(options.title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
+  return `<svg class="chart" role="img" aria-label="${escapeHtml(options.title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
 }
 
 /** 3725 s → "1 h 2 min"; 42 s → "42 s". */

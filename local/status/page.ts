@@ -3,14 +3,9 @@
  * rendered from a StatusReport (local/status/status.ts). Server-rendered HTML with inline SVG, no script.
  */
 import type { DoraBucket, DoraMetrics } from '../../lambdas/shared/dora';
+import { escapeHtml } from '../../lambdas/shared/html';
 import { type ChartPoint, formatSeconds, renderChart } from './charts';
 import type { ServiceStatus, StatusReport } from './status';
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 
 const day = (iso: string) => iso.slice(5, 10);
 const percent = (ratio: number | undefined) => (ratio === undefined ? '–' : `${Math.round(ratio * 100)}%`);
