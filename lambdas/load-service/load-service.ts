@@ -47,11 +47,7 @@ export async function loadService(input: unknown, ports: LoadServicePorts): Prom
   const catalog = await ports.catalog.load();
   const config = findService(catalog, request.service);
   const commit = await ports.source.resolveCommit(config.source, request.commit);
-  // An `auto` service runs in the mode it has earned; it starts in delivery.
-  const mode =
-    config.mode === 'auto'
-      ? ((await ports.ledger.getServiceMode(config.name))?.mode ?? 'delivery')
-      : config.mode;
+  const mode = await ports.ledger.releaseModeOf(config);
   // Every commit since what production runs now (the ledger's SERVICE#<svc>/STATE), newest first.
   const live = await ports.ledger.getServiceState(config.name);
   const commits = await ports.source.listCommits(

@@ -1,5 +1,5 @@
 import type { ServiceConfig } from '../../lib/catalog/types';
-import type { Ledger, ReleaseRecord } from '../shared/ledger';
+import { type Ledger, modeForRelease, type ReleaseRecord } from '../shared/ledger';
 import { assessReadiness, decideAutoMode, type ModeDecision, readinessPolicyOf } from '../shared/readiness';
 
 /** How many of a service's newest releases and approvals are read to judge readiness. */
@@ -15,7 +15,7 @@ export async function evolveAutoMode(
   ledger: Ledger,
 ): Promise<ModeDecision> {
   const current = await ledger.getServiceMode(config.name);
-  const mode = current?.mode ?? 'delivery';
+  const mode = modeForRelease(config, current);
   const since = current ? new Date(current.since) : undefined;
   const [releases, approvals] = await Promise.all([
     ledger.listReleases(config.name, EVIDENCE_LIMIT),

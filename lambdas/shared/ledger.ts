@@ -106,6 +106,14 @@ export interface ServiceMode {
   readonly releaseId: string;
 }
 
+/** The mode a new release runs in, given what the ledger holds for an `auto` service (which starts in delivery). */
+export function modeForRelease(
+  config: Pick<ServiceConfig, 'mode'>,
+  stored: ServiceMode | undefined,
+): ReleaseMode {
+  return config.mode === 'auto' ? (stored?.mode ?? 'delivery') : config.mode;
+}
+
 /** One switch of an `auto` service's mode, with the evidence it rested on. */
 export interface ModeSwitch extends ServiceMode {
   readonly from: ReleaseMode;
@@ -674,6 +682,14 @@ export class Ledger {
       new GetCommand({ TableName: this.tableName, Key: deploymentKey(deploymentId), ConsistentRead: true }),
     );
     return Item ? stripKeys<DeploymentLink>(Item) : undefined;
+  }
+
+  /** The mode a new release of `config`'s service runs in: an `auto` service's earned one, else the catalog's. */
+  async releaseModeOf(config: ServiceConfig): Promise<ReleaseMode> {
+    return modeForRelease(
+      config,
+      config.mode === 'auto' ? await this.getServiceMode(config.name) : undefined,
+    );
   }
 
   async getServiceMode(service: string): Promise<ServiceMode | undefined> {

@@ -116,11 +116,7 @@ export async function startRollback(
     await ports.ledger.startRelease({
       releaseId,
       service: config.name,
-      // The mode the service runs in now (an `auto` service's earned one).
-      mode:
-        config.mode === 'auto'
-          ? ((await ports.ledger.getServiceMode(config.name))?.mode ?? 'delivery')
-          : config.mode,
+      mode: await ports.ledger.releaseModeOf(config),
       commit: target.commit,
       startedAt: now.toISOString(),
       trigger: { source: 'manual', actor: request.requestedBy },

@@ -5,7 +5,13 @@
  */
 import { computeDora, type DoraBucket, type DoraReport, doraSeries } from '../../lambdas/shared/dora';
 import { UnknownServiceError } from '../../lambdas/shared/errors';
-import type { ApprovalRecord, Ledger, ModeSwitch, ReleaseRecord } from '../../lambdas/shared/ledger';
+import {
+  type ApprovalRecord,
+  type Ledger,
+  type ModeSwitch,
+  modeForRelease,
+  type ReleaseRecord,
+} from '../../lambdas/shared/ledger';
 import { assessReadiness, type Readiness, readinessPolicyOf } from '../../lambdas/shared/readiness';
 import type { Catalog, ReleaseMode, ServiceConfig } from '../../lib/catalog/types';
 
@@ -43,12 +49,6 @@ export interface StatusReport {
   readonly services: readonly ServiceStatus[];
 }
 
-/** Mode of the next release: an `auto` service's from the ledger (it starts in delivery), others as configured. */
-export function effectiveMode(config: ServiceConfig, ledgerMode: ReleaseMode | undefined): ReleaseMode {
-  if (config.mode === 'auto') return ledgerMode ?? 'delivery';
-  return config.mode;
-}
-
 export async function collectStatus(
   ledger: Ledger,
   catalog: Catalog,
@@ -75,7 +75,7 @@ export async function collectStatus(
       ledger.listModeSwitches(config.name),
     ]);
     all.push(...releases);
-    const current = effectiveMode(config, mode?.mode);
+    const current = modeForRelease(config, mode);
     const readiness =
       current === 'delivery'
         ? assessReadiness(
