@@ -12,6 +12,7 @@ import { WebhookSlackChannel } from '../lambdas/shared/slack';
 import type { Ports } from '../lambdas/shared/wiring';
 import type { Catalog } from '../lib/catalog/types';
 import { LocalSigningKeys } from './adapters/local-keys';
+import { sendJson } from './api-response';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
 
@@ -71,11 +72,6 @@ export interface RuntimeInfo {
 
 export const newApiToken = () => randomBytes(24).toString('base64url');
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(`${JSON.stringify(body, null, 2)}\n`);
-}
-
 /** The CLI's bearer token, compared in constant time. */
 export function authorizedApiCall(req: IncomingMessage, token: string): boolean {
   const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
@@ -103,16 +99,14 @@ export async function listApprovalsWithAudit(ledger: Ledger, catalog: Catalog, s
 /**
  * GET /api/approvals[?service=S] lists approvals (pending and past, newest first) with their votes and audit
  * trail; POST /api/approvals/<id>/decision {as, decision, comment?, releaseAt?} decides under the same policy
- * as the page and Slack, channel `cli`.
+ * as the page and Slack, channel `cli`. The web server has checked the bearer token before calling it.
  */
 export async function handleApprovalsApi(
   req: IncomingMessage,
   res: ServerResponse,
   body: string,
-  deps: { token: string; ledger: Ledger; catalog: Catalog; ports: () => Pick<Ports, 'tasks' | 'clock'> },
+  deps: { ledger: Ledger; catalog: Catalog; ports: () => Pick<Ports, 'tasks' | 'clock'> },
 ): Promise<void> {
-  if (!authorizedApiCall(req, deps.token))
-    return sendJson(res, 401, { error: 'missing or wrong bearer token' });
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (url.pathname === '/api/approvals' && req.method === 'GET') {
     const only = url.searchParams.get('service');

@@ -10,6 +10,7 @@ import { parseDuration } from '../lambdas/shared/dora';
 import type { Ledger } from '../lambdas/shared/ledger';
 import type { Ports } from '../lambdas/shared/wiring';
 import type { Catalog } from '../lib/catalog/types';
+import { sendJson } from './api-response';
 import { authorizedApiCall, handleApprovalsApi } from './approval-gate';
 import { functionUrlEvent } from './deploy-target/function-url-event';
 import { HANDLER_MODULES } from './handlers';
@@ -34,10 +35,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
+      // Keep exactly limit + 1 bytes of an oversize body (however it is chunked), so the handler sees it is too large.
+      const kept = chunk.subarray(0, Math.max(0, limit + 1 - size));
       size += chunk.length;
-      if (size <= limit + 1) chunks.push(chunk);
-      else req.pause();
-      if (size > limit) resolveBody(Buffer.concat(chunks).toString('utf8'));
+      if (kept.length > 0) chunks.push(kept);
+      if (size > limit) {
+        req.pause();
+        resolveBody(Buffer.concat(chunks).toString('utf8'));
+      }
     });
     req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
@@ -88,24 +93,20 @@ export class LocalWebServer {
     res: ServerResponse,
     options: LocalWebServerOptions,
   ): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    // The CLI's rollback: the same bearer token as the approvals API (from runtime.json, mode 600).
-    const rollback = path === ROLLBACK_API_PATH ? options.rollback?.() : undefined;
-    if (rollback) {
-      if (!options.api || !authorizedApiCall(req, options.api.token)) {
-        res.writeHead(401, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: 'missing or wrong bearer token' }));
-        return;
-      }
-      return handleRollbackApi(req, res, rollback);
-    }
-    // `/api/status` is the read-only status (below); the rest of `/api/` is the token-guarded approvals API.
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    // The CLI's API: `/api/status` is read-only (below); the rest needs the bearer token from runtime.json.
     if (path.startsWith('/api/') && path !== '/api/status' && options.api) {
+      if (!authorizedApiCall(req, options.api.token)) {
+        return sendJson(res, 401, { error: 'missing or wrong bearer token' });
+      }
       const body = await readBody(req, MAX_BODY_BYTES);
+      const rollback = path === ROLLBACK_API_PATH ? options.rollback?.() : undefined;
+      if (rollback) return handleRollbackApi(req, res, body, rollback);
       await handleApprovalsApi(req, res, body, {
-        ...options.api,
         ledger: options.ledger,
         catalog: options.catalog,
+        ports: options.api.ports,
       });
       return;
     }
@@ -121,10 +122,7 @@ export class LocalWebServer {
     if ((path === '/' || path === '/api/status') && req.method === 'GET') {
       let report: StatusReport;
       try {
-        report = await LocalWebServer.status(
-          new URL(req.url ?? '/', 'http://127.0.0.1').searchParams,
-          options,
-        );
+        report = await LocalWebServer.status(url.searchParams, options);
       } catch (error) {
         if (!(error instanceof RangeError) && (error as Error).name !== 'UnknownServiceError') throw error;
         res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });

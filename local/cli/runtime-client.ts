@@ -15,24 +15,14 @@ export class RuntimeNotRunningError extends Error {
 export const DEFAULT_STATE_DIRS = ['.sluice/local', '.sluice/demo'] as const;
 export const STATE_DIR_HELP = `the running runtime's state folder (default: the first of ${DEFAULT_STATE_DIRS.join(', ')} with a running runtime)`;
 
-const isRunning = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** The running runtime of `stateDir`, or of the first default state folder that has one running. */
 export function runtimeInfo(stateDir?: string): RuntimeInfo {
   if (stateDir === undefined) {
     for (const dir of DEFAULT_STATE_DIRS) {
       try {
-        const info = JSON.parse(readFileSync(join(dir, 'runtime.json'), 'utf8')) as RuntimeInfo;
-        if (isRunning(info.pid)) return info;
-      } catch {
-        // none there
+        return runtimeInfo(dir);
+      } catch (error) {
+        if (!(error instanceof RuntimeNotRunningError)) throw error;
       }
     }
     throw new RuntimeNotRunningError(
@@ -48,7 +38,9 @@ export function runtimeInfo(stateDir?: string): RuntimeInfo {
       `no running local runtime: ${file} is missing. Start one (npx sluice local, or npx sluice start --stay) or pass --state-dir of a running one.`,
     );
   }
-  if (!isRunning(info.pid)) {
+  try {
+    process.kill(info.pid, 0);
+  } catch {
     throw new RuntimeNotRunningError(
       `the local runtime that wrote ${file} (pid ${info.pid}) is no longer running; start it again (npx sluice local).`,
     );
