@@ -7,9 +7,11 @@
 import { RollbackRefusedError } from './errors';
 import type { ReleaseRecord } from './ledger';
 import type { ServiceConfig } from './model';
+import { handOverDeployLock, type ProductionDeployPorts } from './production-deploy';
 import type { Ports } from './wiring';
 
-export type RollbackPorts = Pick<Ports, 'catalog' | 'deployTarget' | 'ledger' | 'clock'>;
+/** The deploy ports too: a rollback that fails after taking the lock hands it on like any release. */
+export type RollbackPorts = ProductionDeployPorts & Pick<Ports, 'catalog'>;
 
 export interface RollbackRequest {
   readonly service: string;
@@ -29,9 +31,12 @@ export interface RollbackStarted {
   readonly toReleaseId: string;
 }
 
-/** The releases that reached production (a rollback's own record is not a release to go back to). */
+/** A release that reached production with a version to go back to (a rollback's own record is not one). */
+const reachedProduction = (r: ReleaseRecord) =>
+  r.status === 'succeeded' && r.version !== undefined && !r.rollback;
+
 function deployedReleases(releases: readonly ReleaseRecord[]): ReleaseRecord[] {
-  return releases.filter((r) => r.status === 'succeeded' && r.version !== undefined && !r.rollback);
+  return releases.filter(reachedProduction);
 }
 
 async function chooseTarget(
@@ -52,7 +57,7 @@ async function chooseTarget(
             : 'No release of it reached production yet.'),
       );
     }
-    if (named.status !== 'succeeded' || named.version === undefined || named.rollback) {
+    if (!reachedProduction(named)) {
       const where = named.outcome ? `${named.outcome.status} at ${named.outcome.stage}` : named.status;
       throw new RollbackRefusedError(
         `Release ${named.releaseId} was never deployed to production (it ended ${where}), so there is no ` +
@@ -163,7 +168,8 @@ export async function startRollback(
       reason: `${failure.name}: ${failure.message}`,
       endedAt: ports.clock.now().toISOString(),
     });
-    await ports.ledger.releaseDeployLock(config.name, releaseId, ports.clock.now().toISOString());
+    // Starts the deployment of a release that queued meanwhile, as Record does when a release ends.
+    await handOverDeployLock(config.name, releaseId, ports);
     throw error;
   }
 }

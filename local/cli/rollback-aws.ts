@@ -1,9 +1,13 @@
 /** `sluice rollback --aws`: the rollback core with the AWS adapters (Lambda + CodeDeploy, DynamoDB ledger). */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CloudWatchServiceAlarms } from '../../lambdas/shared/aws/cloudwatch-service-alarms';
 import { LambdaCodeDeployTarget } from '../../lambdas/shared/aws/lambda-codedeploy-target';
+import { SfnTaskCallbacks } from '../../lambdas/shared/aws/sfn-task-callbacks';
 import { Ledger, type ReleaseRecord } from '../../lambdas/shared/ledger';
 import { type Clock, systemClock } from '../../lambdas/shared/ports';
 import { type RollbackRequest, startRollback } from '../../lambdas/shared/rollback';
@@ -16,7 +20,14 @@ export interface AwsRollbackOptions {
   readonly waitMs: number;
   readonly log?: (line: string) => void;
   /** @default new clients from the default AWS configuration */
-  readonly clients?: { lambda: LambdaClient; codeDeploy: CodeDeployClient; dynamo: DynamoDBClient };
+  readonly clients?: {
+    lambda: LambdaClient;
+    codeDeploy: CodeDeployClient;
+    dynamo: DynamoDBClient;
+    /** Preflight and the task token of a release queued behind the rollback, should it fail. */
+    cloudWatch?: CloudWatchClient;
+    sfn?: SFNClient;
+  };
   /** @default 5000 */
   readonly pollMs?: number;
   readonly clock?: Clock;
@@ -43,6 +54,8 @@ export async function rollbackOnAws(
     catalog: new FileCatalogStore(options.catalogFile),
     deployTarget: new LambdaCodeDeployTarget(clients.lambda, clients.codeDeploy, ''),
     ledger,
+    alarms: new CloudWatchServiceAlarms(clients.cloudWatch ?? new CloudWatchClient({})),
+    tasks: new SfnTaskCallbacks(clients.sfn ?? new SFNClient({})),
     clock: options.clock ?? systemClock,
   });
   options.log?.(

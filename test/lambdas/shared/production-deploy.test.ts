@@ -10,6 +10,7 @@ import type {
   DeployTarget,
   StartDeploymentRequest,
 } from '../../../lambdas/shared/ports';
+import { startRollback } from '../../../lambdas/shared/rollback';
 import { parseCatalog } from '../../../lib/catalog/validate';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 
@@ -171,5 +172,46 @@ describe('the production deployment lock', () => {
       status: 'rolled_back',
     });
     expect(target.stopped).toEqual(['d-9']);
+  });
+});
+
+describe('a rollback that fails after taking the lock', () => {
+  it('hands the lock to the release that queued behind it and starts that deployment', async () => {
+    const ledger = await db.newLedger();
+    await ledger.startRelease({
+      releaseId: 'svc-good',
+      service: 'svc',
+      mode: 'deployment',
+      commit: { sha: 'good', author: 'a', message: 'm', time: clock.now().toISOString() },
+      startedAt: clock.now().toISOString(),
+      trigger: { source: 'manual' },
+    });
+    await ledger.updateRelease('svc-good', { version: '1' });
+    await ledger.finishRelease('svc-good', 'svc', {
+      status: 'succeeded',
+      stage: 'Deploy',
+      endedAt: clock.now().toISOString(),
+    });
+    await startRelease(ledger, 'next');
+    // While the rollback holds the lock, release `next` queues; then CodeDeploy refuses the rollback.
+    const target = new (class extends FakeTarget {
+      override async startDeployment(request: StartDeploymentRequest) {
+        if (request.toVersion === '1') {
+          await ledger.acquireDeployLock('svc', waiter('next', '3'));
+          throw new Error('DeploymentLimitExceededException');
+        }
+        return super.startDeployment(request);
+      }
+    })();
+    target.live = '2';
+    const { ports } = portsOf(ledger, target);
+    await expect(
+      startRollback(
+        { service: 'svc', toReleaseId: 'svc-good', reason: 'bad prices', requestedBy: 'oncall@example.com' },
+        { ...ports, catalog: { load: async () => parsed.catalog } },
+      ),
+    ).rejects.toThrow('DeploymentLimitExceededException');
+    expect(target.started.map((s) => [s.releaseId, s.toVersion])).toEqual([['next', '3']]);
+    expect((await ledger.getServiceState('svc'))?.lockHolder).toBe('next');
   });
 });
