@@ -86,13 +86,13 @@ export function authorizedApiCall(req: IncomingMessage, token: string): boolean 
 export async function listApprovalsWithAudit(ledger: Ledger, catalog: Catalog, service?: string) {
   const services = catalog.services.map((s) => s.name).filter((s) => !service || s === service);
   if (service && services.length === 0) return undefined;
-  const approvals = [];
-  for (const name of services) {
-    for (const a of await ledger.listApprovals(name)) {
-      const { taskToken: _token, ...shown } = a;
-      approvals.push({ ...shown, audit: await ledger.listAudit(a.approvalId) });
-    }
-  }
+  const listed = (await Promise.all(services.map((name) => ledger.listApprovals(name)))).flat();
+  const approvals = await Promise.all(
+    listed.map(async ({ taskToken: _token, ...shown }) => ({
+      ...shown,
+      audit: await ledger.listAudit(shown.approvalId),
+    })),
+  );
   return approvals.sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
 }
 

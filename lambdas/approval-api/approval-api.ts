@@ -2,6 +2,7 @@ import {
   approvalsSoFar,
   closedMessage,
   decide,
+  isPastExpiry,
   REFUSAL_STATUS,
   type Refusal,
 } from '../shared/approval-decision';
@@ -104,7 +105,7 @@ export async function handleApprovalHttp(
     const closed = closedMessage(approval);
     return respond(410, renderApprovalPage(approval, approver, undefined, closed.message));
   }
-  const expired = linkCheck === 'expired' || new Date(approval.expiresAt).getTime() <= now.getTime();
+  const expired = linkCheck === 'expired' || isPastExpiry(approval, now);
   if (expired && approval.status === 'pending') {
     return respond(
       410,
@@ -164,6 +165,7 @@ export async function handleApprovalHttp(
       ...(req.userAgent ? { userAgent: req.userAgent } : {}),
     },
     ports,
+    approval,
   );
   if (!outcome.ok) {
     const page = outcome.approval

@@ -1,5 +1,6 @@
 import { escapeHtml } from '../shared/html';
 import type { ApprovalRecord } from '../shared/ledger';
+import { describeWindow } from '../shared/release-windows';
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 h1{font-size:1.4rem}ul{padding-left:1.2rem}.state{padding:.6rem .8rem;border-radius:6px;background:#f3f4f6}
@@ -55,9 +56,7 @@ export function renderApprovalPage(
           .join('')}</ul>`
       : '<p id="votes">None yet.</p>'
   }`;
-  const windows = (approval.windows ?? []).map(
-    (w) => `${w.days.join(',')} ${w.start}–${w.end} ${w.timeZone}`,
-  );
+  const windows = (approval.windows ?? []).map(describeWindow);
   const freezes = (approval.freezes ?? []).map((f) => `${f.from} → ${f.to}: ${f.reason}`);
   const schedule =
     windows.length || freezes.length

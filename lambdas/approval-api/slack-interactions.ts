@@ -80,6 +80,7 @@ export async function handleSlackInteraction(
   const outcome = await decide(
     { approvalId: approval.approvalId, approver, decision: action.action_id, channel: 'slack' },
     ports,
+    approval,
   );
   const text = outcome.ok ? outcome.message : `Refused: ${outcome.message}`;
   // Update the request message for everyone once the approval is closed; refusals stay ephemeral.

@@ -1,4 +1,4 @@
-import { approvalsSoFar, type DecisionPorts, endPending } from '../shared/approval-decision';
+import { approvalsSoFar, type DecisionPorts, endPending, isPastExpiry } from '../shared/approval-decision';
 import { ApprovalExpiredError } from '../shared/errors';
 
 /** What the one-time schedule (EventBridge Scheduler; a timer locally) invokes the handler with. */
@@ -20,7 +20,7 @@ export async function expireApproval(
   const approval = await ports.ledger.getApproval(event.approvalId);
   if (!approval) return 'unknown';
   if (approval.status !== 'pending') return 'not-pending';
-  if (new Date(approval.expiresAt).getTime() > ports.clock.now().getTime()) return 'not-due';
+  if (!isPastExpiry(approval, ports.clock.now())) return 'not-due';
   const approvals = approvalsSoFar(approval);
   const ended = await endPending(
     approval,

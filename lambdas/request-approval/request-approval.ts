@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { emailOf, endPending } from '../shared/approval-decision';
 import { approvalLink } from '../shared/approval-links';
 import { ApprovalError, ApprovalSupersededError } from '../shared/errors';
-import type { BuildResult, ReleaseInfo, ServiceConfig, StageResult, TestResult } from '../shared/model';
+import {
+  type BuildResult,
+  commitsOf,
+  type ReleaseInfo,
+  type ServiceConfig,
+  type StageResult,
+  type TestResult,
+} from '../shared/model';
 import { slackApprovalMessage } from '../shared/slack';
 import type { Ports } from '../shared/wiring';
 
@@ -33,7 +40,7 @@ export interface RequestApprovalInput {
 /** What an approver is shown wherever a decision is asked for. */
 export function approvalDetails(input: RequestApprovalInput): string[] {
   const { release, build, test, stage, config } = input;
-  const commits = release.commits?.length ? release.commits : [release.commit];
+  const commits = commitsOf(release);
   return [
     `Service: ${config.name} (${config.mode})`,
     `Release: ${release.releaseId}`,
@@ -69,7 +76,7 @@ export async function requestApproval(
   // Locally time is compressed (72 h last 72 min at timeScale 60); in AWS timeScale is 1.
   const expiresAt = new Date(now.getTime() + (policy.expiresAfterHours * 3_600_000) / ports.timeScale);
   const details = approvalDetails(input);
-  const commits = input.release.commits?.length ? input.release.commits : [input.release.commit];
+  const commits = commitsOf(input.release);
 
   // Supersede: a newer release of the same service replaces any request still pending at the gate (also an
   // earlier attempt of this very task, whose token died when the task was retried).

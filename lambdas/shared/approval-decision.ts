@@ -120,9 +120,22 @@ export function parseReleaseAt(text: string, now: Date): Date | string {
   return at;
 }
 
-export async function decide(req: DecisionRequest, ports: DecisionPorts): Promise<Accepted | Refusal> {
+/** Whether the request's expiry has passed at `now`. */
+export function isPastExpiry(approval: Pick<ApprovalRecord, 'expiresAt'>, now: Date): boolean {
+  return new Date(approval.expiresAt).getTime() <= now.getTime();
+}
+
+/**
+ * Applies one vote under the policy. `loaded`: the approval as the caller already read it (the page and Slack
+ * read it to authenticate the caller); the vote itself is a conditional write, so a snapshot is enough.
+ */
+export async function decide(
+  req: DecisionRequest,
+  ports: DecisionPorts,
+  loaded?: ApprovalRecord,
+): Promise<Accepted | Refusal> {
   const now = ports.clock.now();
-  const approval = await ports.ledger.getApproval(req.approvalId);
+  const approval = loaded ?? (await ports.ledger.getApproval(req.approvalId));
   if (!approval) return refuse('unknown', `There is no approval request ${req.approvalId}.`);
   const approver = approval.approvers.find((a) => a.toLowerCase() === req.approver.trim().toLowerCase());
   if (!approver) {
@@ -136,7 +149,7 @@ export async function decide(req: DecisionRequest, ports: DecisionPorts): Promis
     const closed = closedMessage(approval);
     return refuse(closed.code, closed.message, approval);
   }
-  if (new Date(approval.expiresAt).getTime() <= now.getTime()) {
+  if (isPastExpiry(approval, now)) {
     return refuse('expired', `This approval request expired at ${approval.expiresAt}.`, approval);
   }
   if (req.decision === 'approve' && (approval.authors ?? []).includes(emailOf(approver))) {
@@ -276,9 +289,6 @@ async function close(
   };
 }
 
-/** Task tokens that are gone (the execution already ended) are not an error when ending an approval. */
-const GONE = new Set(['TaskTokenExpiredError', 'TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
-
 /**
  * Ends a pending approval without a decision (expiry, supersede): closes it once, audits it, and fails its
  * task with a named error (`ApprovalExpired` / `ApprovalSuperseded`) that Record turns into the release's
@@ -312,7 +322,8 @@ export async function endPending(
   try {
     await ports.tasks.fail(approval.taskToken, end.error, end.reason);
   } catch (error) {
-    if (!GONE.has((error as Error).name)) throw error;
+    // The execution already ended (both task adapters name this TaskTokenExpiredError): nothing to fail.
+    if ((error as Error).name !== 'TaskTokenExpiredError') throw error;
   }
   return true;
 }

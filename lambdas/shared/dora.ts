@@ -16,6 +16,7 @@
 
 import type { ReleaseMode } from '../../lib/catalog/types';
 import type { ReleaseRecord } from './ledger';
+import { commitsOf } from './model';
 
 export interface MetricsPeriod {
   /** Inclusive. */
@@ -140,7 +141,7 @@ function metricsOf(records: readonly ReleaseRecord[], days: number): DoraMetrics
     if (shipped === undefined) continue;
     const wait = record.stages.Approval?.durationMs ?? 0;
     if (record.stages.Approval) approvalWaits.push(wait);
-    for (const commit of record.commits ?? [record.commit]) {
+    for (const commit of commitsOf(record)) {
       const lead = Math.max(0, shipped - new Date(commit.time).getTime());
       leadTimes.push(lead);
       leadTimesWithoutApproval.push(Math.max(0, lead - wait));

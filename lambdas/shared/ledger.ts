@@ -29,6 +29,7 @@ import type {
   StageName,
 } from './model';
 import type { ShadowRecord } from './readiness';
+import type { FreezePeriod, ReleaseWindow } from './release-windows';
 
 /** The table's key schema; lib/ledger-table.ts renders the same names in CloudFormation. */
 export const LEDGER_KEYS = {
@@ -140,19 +141,6 @@ export interface ApprovalVote {
 }
 
 /** A release window: deploys happen only on these days between `start` and `end` in `timeZone`. */
-export interface ReleaseWindowRecord {
-  readonly days: readonly string[];
-  readonly start: string;
-  readonly end: string;
-  readonly timeZone: string;
-}
-
-export interface FreezeRecord {
-  readonly from: string;
-  readonly to: string;
-  readonly reason: string;
-}
-
 export type AuditKind = 'requested' | 'notified' | 'viewed' | 'voted' | 'decided' | 'expired' | 'superseded';
 
 /** One line of an approval's audit trail (item `APPROVAL#<id>` / `AUDIT#<at>#<n>`). */
@@ -195,8 +183,8 @@ export interface ApprovalRecord {
   readonly holdReason?: string;
   /** Slack user id → approver, from the catalog. */
   readonly slackUsers?: Readonly<Record<string, string>>;
-  readonly windows?: readonly ReleaseWindowRecord[];
-  readonly freezes?: readonly FreezeRecord[];
+  readonly windows?: readonly ReleaseWindow[];
+  readonly freezes?: readonly FreezePeriod[];
 }
 
 export interface DeploymentLink {

@@ -43,6 +43,11 @@ export interface ReleaseInfo {
   readonly trigger: ReleaseTrigger;
 }
 
+/** The commits a release ships: those since the last production release, at least its own head commit. */
+export function commitsOf(release: Pick<ReleaseInfo, 'commit' | 'commits'>): readonly CommitInfo[] {
+  return release.commits?.length ? release.commits : [release.commit];
+}
+
 export interface BuildResult {
   readonly artifactKey: string;
   readonly sha256: string;

@@ -6,6 +6,7 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { isProductionRelease, productionTime, restoreDuration } from './dora';
 import type { ReleaseRecord } from './ledger';
+import { commitsOf } from './model';
 import { shadowVerdictOf } from './readiness';
 
 export const DORA_NAMESPACE = 'Sluice';
@@ -51,7 +52,7 @@ export function releaseDatapoints(record: ReleaseRecord): ReleaseDatapoint[] {
   const shipped = productionTime(record);
   if (record.status === 'succeeded' && shipped !== undefined) {
     points.push({ name: DORA_METRICS.deployments, unit: 'Count', value: 1 });
-    for (const commit of record.commits ?? [record.commit]) {
+    for (const commit of commitsOf(record)) {
       const seconds = Math.max(0, (shipped - Date.parse(commit.time)) / 1000);
       points.push({ name: DORA_METRICS.leadTime, unit: 'Seconds', value: seconds });
     }
