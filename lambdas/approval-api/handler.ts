@@ -4,28 +4,22 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { SecretsManagerSigningKeys } from '../shared/aws/secrets-manager-signing-keys';
-import { SecretsManagerSlackSecret } from '../shared/aws/secrets-manager-slack';
+import { slackChannelFromSecret } from '../shared/aws/secrets-manager-slack';
 import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
 import { ENV } from '../shared/env';
 import { Ledger } from '../shared/ledger';
 import { logger } from '../shared/observability';
 import { systemClock } from '../shared/ports';
-import { SLACK_URL_PREFIX, WebhookSlackChannel } from '../shared/slack';
 import { portsFor, requireEnv } from '../shared/wiring';
 import { handleApprovalHttp } from './approval-api';
 
 const ports = portsFor(() => {
   const secretsManager = new SecretsManagerClient({});
-  const slackSecret = new SecretsManagerSlackSecret(secretsManager, requireEnv(ENV.slackSecretArn));
   return {
     ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
     tasks: new SfnTaskCallbacks(new SFNClient({})),
     signingKeys: new SecretsManagerSigningKeys(secretsManager, requireEnv(ENV.signingSecretArn)),
-    slack: new WebhookSlackChannel({
-      webhookUrl: async () => (await slackSecret.value()).webhookUrl,
-      signingSecret: async () => new TextEncoder().encode((await slackSecret.value()).signingSecret),
-      allowedUrlPrefixes: [SLACK_URL_PREFIX],
-    }),
+    slack: slackChannelFromSecret(secretsManager, requireEnv(ENV.slackSecretArn)),
     clock: systemClock,
   };
 });

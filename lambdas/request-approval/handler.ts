@@ -7,20 +7,18 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { SchedulerExpiry } from '../shared/aws/scheduler-expiry';
 import { SecretsManagerSigningKeys } from '../shared/aws/secrets-manager-signing-keys';
-import { SecretsManagerSlackSecret } from '../shared/aws/secrets-manager-slack';
+import { slackChannelFromSecret } from '../shared/aws/secrets-manager-slack';
 import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
 import { SnsNotifier } from '../shared/aws/sns-notifier';
 import { ENV } from '../shared/env';
 import { Ledger } from '../shared/ledger';
 import { logger } from '../shared/observability';
 import { systemClock } from '../shared/ports';
-import { SLACK_URL_PREFIX, WebhookSlackChannel } from '../shared/slack';
 import { portsFor, requireEnv } from '../shared/wiring';
 import { type RequestApprovalInput, requestApproval } from './request-approval';
 
 const ports = portsFor(() => {
   const secretsManager = new SecretsManagerClient({});
-  const slackSecret = new SecretsManagerSlackSecret(secretsManager, requireEnv(ENV.slackSecretArn));
   return {
     ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
     notifier: new SnsNotifier(new SNSClient({}), requireEnv(ENV.approvalTopicArn)),
@@ -31,11 +29,7 @@ const ports = portsFor(() => {
       roleArn: requireEnv(ENV.schedulerRoleArn),
       groupName: requireEnv(ENV.scheduleGroup),
     }),
-    slack: new WebhookSlackChannel({
-      webhookUrl: async () => (await slackSecret.value()).webhookUrl,
-      signingSecret: async () => new TextEncoder().encode((await slackSecret.value()).signingSecret),
-      allowedUrlPrefixes: [SLACK_URL_PREFIX],
-    }),
+    slack: slackChannelFromSecret(secretsManager, requireEnv(ENV.slackSecretArn)),
     clock: systemClock,
     timeScale: 1,
     approvalBaseUrl: requireEnv(ENV.approvalBaseUrl),

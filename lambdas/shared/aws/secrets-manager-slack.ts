@@ -1,5 +1,7 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { MissingResourceError, mapAwsError } from './errors';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SLACK_URL_PREFIX, WebhookSlackChannel } from '../slack';
+import { MissingResourceError } from './errors';
+import { SecretsManagerSigningKeys } from './secrets-manager-signing-keys';
 
 /** The Slack secret's JSON: `{ "signingSecret": "...", "webhookUrl": "https://hooks.slack.com/..." }`. */
 export interface SlackSecretValue {
@@ -7,51 +9,57 @@ export interface SlackSecretValue {
   readonly webhookUrl?: string;
 }
 
-const TTL_MS = 5 * 60_000;
+const SHAPE =
+  'JSON {"signingSecret": "<your Slack app\'s signing secret>", "webhookUrl": "https://hooks.slack.com/services/..."}';
 
-/** Reads the Slack app's signing secret and incoming webhook URL; never logs or returns them in errors. */
+/**
+ * Reads the Slack app's signing secret and incoming webhook URL through the cached secret reader the other
+ * secrets use; never logs or returns them in errors.
+ */
 export class SecretsManagerSlackSecret {
-  private cached?: { value: SlackSecretValue; until: number };
+  private readonly secret: SecretsManagerSigningKeys;
 
   constructor(
-    private readonly secretsManager: SecretsManagerClient,
+    secretsManager: SecretsManagerClient,
     private readonly secretArn: string,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.secret = new SecretsManagerSigningKeys(secretsManager, secretArn, {
+      now,
+      label: 'Slack secret',
+      valueHint: SHAPE,
+    });
+  }
 
   async value(): Promise<SlackSecretValue> {
-    if (this.cached && this.now() < this.cached.until) return this.cached.value;
-    let text: string | undefined;
-    try {
-      text = (await this.secretsManager.send(new GetSecretValueCommand({ SecretId: this.secretArn })))
-        .SecretString;
-    } catch (error) {
-      throw mapAwsError(error, `Secrets Manager GetSecretValue ${this.secretArn}`, (name) =>
-        name === 'ResourceNotFoundException'
-          ? new MissingResourceError(
-              `Slack secret ${this.secretArn} does not exist; redeploy the Sluice stack.`,
-            )
-          : undefined,
-      );
-    }
+    const text = new TextDecoder().decode(await this.secret.signingKey());
     let parsed: Partial<SlackSecretValue> = {};
     try {
-      parsed = JSON.parse(text ?? '') as Partial<SlackSecretValue>;
+      parsed = JSON.parse(text) as Partial<SlackSecretValue>;
     } catch {
-      // reported below without echoing the value
+      // not JSON: reported below without echoing the value
     }
     if (typeof parsed.signingSecret !== 'string' || parsed.signingSecret.length === 0) {
-      throw new MissingResourceError(
-        `Slack secret ${this.secretArn} must hold JSON {"signingSecret": "<your Slack app's signing secret>", "webhookUrl": "https://hooks.slack.com/services/..."}`,
-      );
+      throw new MissingResourceError(`Slack secret ${this.secretArn} must hold ${SHAPE}`);
     }
-    const value: SlackSecretValue = {
+    return {
       signingSecret: parsed.signingSecret,
       ...(typeof parsed.webhookUrl === 'string' && parsed.webhookUrl
         ? { webhookUrl: parsed.webhookUrl }
         : {}),
     };
-    this.cached = { value, until: this.now() + TTL_MS };
-    return value;
   }
+}
+
+/** Slack in AWS: the incoming webhook and signing secret from the Slack secret; posts only to hooks.slack.com. */
+export function slackChannelFromSecret(
+  secretsManager: SecretsManagerClient,
+  secretArn: string,
+): WebhookSlackChannel {
+  const slackSecret = new SecretsManagerSlackSecret(secretsManager, secretArn);
+  return new WebhookSlackChannel({
+    webhookUrl: async () => (await slackSecret.value()).webhookUrl,
+    signingSecret: async () => new TextEncoder().encode((await slackSecret.value()).signingSecret),
+    allowedUrlPrefixes: [SLACK_URL_PREFIX],
+  });
 }
