@@ -6,6 +6,7 @@
 import picomatch from 'picomatch';
 import type { Catalog, ServiceConfig, SourceConfig } from '../../lib/catalog/types';
 import type { ReleaseRequest, ReleaseTrigger } from './model';
+import { repositoryFolderOf } from './source-path';
 
 /** EventBridge `source` of the normalized push events Sluice puts on its bus. */
 export const PUSH_EVENT_SOURCES = { github: 'sluice.github', localGit: 'sluice.local-git' } as const;
@@ -17,6 +18,11 @@ export const CODECOMMIT_DETAIL_TYPE = 'CodeCommit Repository State Change';
 export const MAX_CHANGED_PATHS = 1000;
 
 export type PushSource = 'codecommit' | 'github' | 'local-git';
+
+/** The EventBridge `source` a normalized push is published under (the GitHub webhook's, or a local watcher's). */
+export function pushEventSourceOf(push: Pick<PushEvent, 'source'>): string {
+  return push.source === 'github' ? PUSH_EVENT_SOURCES.github : PUSH_EVENT_SOURCES.localGit;
+}
 
 /** One push to one branch, whatever delivered it. */
 export interface PushEvent {
@@ -202,7 +208,7 @@ export function parsePushEvent(detail: unknown): PushEvent | Ignored {
 /** The globs whose change releases a service, or undefined when every change does (`path: '.'`). */
 export function pathFiltersOf(source: SourceConfig): readonly string[] | undefined {
   if (source.paths && source.paths.length > 0) return source.paths;
-  const folder = source.path.replace(/^\.\/?/, '').replace(/\/+$/, '');
+  const folder = repositoryFolderOf(source.path);
   return folder === '' ? undefined : [`${folder}/**`];
 }
 

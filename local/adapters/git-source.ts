@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { SourceNotFoundError } from '../../lambdas/shared/errors';
 import type { CommitInfo } from '../../lambdas/shared/model';
 import { MAX_RELEASE_COMMITS, type SourceRepository } from '../../lambdas/shared/ports';
+import { repositoryFolderOf } from '../../lambdas/shared/source-path';
 import type { SourceConfig } from '../../lib/catalog/types';
 
 const run = promisify(execFile);
@@ -53,7 +54,7 @@ export class LocalGitSource implements SourceRepository {
     sinceSha?: string,
     limit = MAX_RELEASE_COMMITS,
   ): Promise<CommitInfo[]> {
-    const folder = source.path.replace(/^\.\/?/, '').replace(/\/+$/, '');
+    const folder = repositoryFolderOf(source.path);
     const range = sinceSha && sinceSha !== untilSha ? [untilSha, `^${sinceSha}`] : [untilSha];
     const args = ['log', `--max-count=${limit}`, '--format=%H%x00%an <%ae>%x00%aI%x00%B%x1e'];
     const pathspec = folder === '' ? [] : ['--', folder];

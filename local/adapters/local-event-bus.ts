@@ -2,8 +2,8 @@ import type { RouteOutcome } from '../../lambdas/router/router';
 import type { PushPublisher } from '../../lambdas/shared/ports';
 import {
   PUSH_DETAIL_TYPE,
-  PUSH_EVENT_SOURCES,
   type PushEvent,
+  pushEventSourceOf,
   type RouterEvent,
 } from '../../lambdas/shared/triggers';
 import { HANDLER_MODULES } from '../handlers';
@@ -21,7 +21,7 @@ export class LocalEventBus implements PushPublisher {
   /** Publishes and returns what the router did with it. */
   route(push: PushEvent): Promise<RouteOutcome> {
     return this.deliver({
-      source: push.source === 'github' ? PUSH_EVENT_SOURCES.github : PUSH_EVENT_SOURCES.localGit,
+      source: pushEventSourceOf(push),
       'detail-type': PUSH_DETAIL_TYPE,
       detail: push,
     });

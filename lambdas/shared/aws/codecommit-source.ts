@@ -15,6 +15,7 @@ import type { SourceConfig } from '../../../lib/catalog/types';
 import { SourceNotFoundError } from '../errors';
 import type { CommitInfo } from '../model';
 import { MAX_RELEASE_COMMITS, type SourceRepository } from '../ports';
+import { repositoryFolderOf } from '../source-path';
 import { MAX_CHANGED_PATHS } from '../triggers';
 import { mapAwsError } from './errors';
 
@@ -235,13 +236,7 @@ export class CodeCommitSource implements SourceRepository {
 
 /** `source.path` as CodeCommit's fully qualified folder path: `.` → `/`, `services/api/` → `/services/api`. */
 export function folderPathOf(path: string): string {
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) {
-    throw new SourceNotFoundError(
-      `source.path ${JSON.stringify(path)} leaves the repository; use a folder inside it, e.g. "services/api".`,
-    );
-  }
-  return '/' + parts.join('/');
+  return `/${repositoryFolderOf(path)}`;
 }
 
 /** CodeCommit dates look like `1484167798 -0800` (epoch seconds and the author's offset). */

@@ -1,7 +1,7 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { TransientError } from '../errors';
 import type { PushPublisher } from '../ports';
-import { PUSH_DETAIL_TYPE, PUSH_EVENT_SOURCES, type PushEvent } from '../triggers';
+import { PUSH_DETAIL_TYPE, type PushEvent, pushEventSourceOf } from '../triggers';
 import { mapAwsError } from './errors';
 
 /** Puts a normalized push event on the Sluice event bus, where a rule hands it to the router. */
@@ -12,7 +12,6 @@ export class EventBridgePushPublisher implements PushPublisher {
   ) {}
 
   async publish(push: PushEvent): Promise<void> {
-    const source = push.source === 'local-git' ? PUSH_EVENT_SOURCES.localGit : PUSH_EVENT_SOURCES.github;
     let failed: { code?: string; message?: string } | undefined;
     try {
       const out = await this.eventBridge.send(
@@ -20,7 +19,7 @@ export class EventBridgePushPublisher implements PushPublisher {
           Entries: [
             {
               EventBusName: this.eventBusName,
-              Source: source,
+              Source: pushEventSourceOf(push),
               DetailType: PUSH_DETAIL_TYPE,
               Detail: JSON.stringify(push),
             },

@@ -2,6 +2,7 @@ import type { SourceConfig } from '../../../lib/catalog/types';
 import { SourceAccessDeniedError, SourceNotFoundError, TransientError } from '../errors';
 import type { CommitInfo } from '../model';
 import { MAX_RELEASE_COMMITS, type SigningKeyProvider, type SourceRepository } from '../ports';
+import { repositoryFolderOf } from '../source-path';
 import { extractTarGz, MalformedArchiveError } from '../tar';
 import { MAX_CHANGED_PATHS } from '../triggers';
 import { truncate } from './errors';
@@ -103,7 +104,7 @@ export class GitHubSource implements SourceRepository {
     const until = await this.resolveCommit(source, untilSha);
     if (sinceSha === untilSha || limit <= 1) return [until];
     const repo = repoPath(source);
-    const folder = folderOf(source.path);
+    const folder = repositoryFolderOf(source.path);
     const query = new URLSearchParams({ sha: until.sha, per_page: String(Math.min(PAGE_SIZE, limit)) });
     if (folder) query.set('path', folder);
     const listed = await this.getJson<unknown>(`${repo}/commits?${query}`, {
@@ -161,7 +162,7 @@ export class GitHubSource implements SourceRepository {
   /** Downloads the tarball of `sha` and writes the files below `source.path` into `intoDir`. */
   async checkout(source: SourceConfig, sha: string, intoDir: string): Promise<void> {
     const repo = repoPath(source);
-    const folder = folderOf(source.path);
+    const folder = repositoryFolderOf(source.path);
     const what = `the tarball of ${source.repository}@${sha}`;
     const response = await this.request(`${repo}/tarball/${encodeURIComponent(sha)}`, {
       what,
@@ -233,6 +234,8 @@ export class GitHubSource implements SourceRepository {
 
   private async request(path: string, ctx: RequestContext): Promise<Response> {
     const token = new TextDecoder().decode(await this.token.signingKey()).trim();
+    // One time budget for the request and the redirect it may lead to.
+    const signal = AbortSignal.timeout(ctx.timeoutMs ?? this.options.timeoutMs ?? 30_000);
     let response: Response;
     try {
       response = await this.fetch(`${this.apiUrl}/repos/${path}`, {
@@ -245,7 +248,7 @@ export class GitHubSource implements SourceRepository {
         },
         // Redirects are followed below, by hand, so the token never travels to another host.
         redirect: 'manual',
-        signal: AbortSignal.timeout(ctx.timeoutMs ?? this.options.timeoutMs ?? 30_000),
+        signal,
       });
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
@@ -254,7 +257,7 @@ export class GitHubSource implements SourceRepository {
           method: 'GET',
           headers: { 'User-Agent': 'sluice' },
           redirect: 'follow',
-          signal: AbortSignal.timeout(ctx.timeoutMs ?? this.options.timeoutMs ?? 30_000),
+          signal,
         });
       }
     } catch (error) {
@@ -325,16 +328,6 @@ function repoPath(source: SourceConfig): string {
 }
 
 /** `source.path` as a repository-relative folder without slashes at either end; '' for the repository root. */
-function folderOf(path: string): string {
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) {
-    throw new SourceNotFoundError(
-      `source.path ${JSON.stringify(path)} leaves the repository; use a folder inside it, e.g. "services/api".`,
-    );
-  }
-  return parts.join('/');
-}
-
 function commitInfoOf(commit: GitHubCommit | undefined, what: string): CommitInfo {
   if (!commit || typeof commit.sha !== 'string' || !/^[0-9a-f]{40}$/.test(commit.sha)) {
     throw malformed(what, 'a commit with a sha');
