@@ -142,7 +142,7 @@ export class SluiceService extends Construct {
     this.metrics = new ServiceMetricFactory({ alias: this.alias });
     const { alarms } = service.deploy;
     this.errorRateAlarm = new cloudwatch.Alarm(this, 'ErrorRateAlarm', {
-      alarmName: `${name}-error-rate`,
+      alarmName: serviceAlarmName(service.name, 'error-rate'),
       alarmDescription: `${service.name}: more than ${alarms.errorRatePercent}% of invocations failed in a minute`,
       metric: this.metrics.metricErrorRatePercent(),
       threshold: alarms.errorRatePercent,
@@ -151,7 +151,7 @@ export class SluiceService extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.latencyAlarm = new cloudwatch.Alarm(this, 'LatencyAlarm', {
-      alarmName: `${name}-p99-latency`,
+      alarmName: serviceAlarmName(service.name, 'p99-latency'),
       alarmDescription: `${service.name}: p99 latency above ${alarms.p99LatencyMs} ms in a minute`,
       metric: this.metrics.metricLatencyP99(),
       threshold: alarms.p99LatencyMs,

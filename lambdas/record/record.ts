@@ -1,3 +1,4 @@
+import { SERVICE_ALARMS } from '../../lib/catalog/types';
 import type {
   CaughtError,
   DeployResult,
@@ -45,6 +46,8 @@ const FAILURE_STATUS: Readonly<Record<string, ReleaseStatus>> = {
   PreflightBlocked: 'blocked',
 };
 
+const ALARM_IN_TEXT = new RegExp(`\\b(sluice-[a-z0-9-]+-(?:${SERVICE_ALARMS.join('|')}))\\b`);
+
 /** The alarm a failure names: sent by deployment-events as `{"alarm": ...}` in the cause, or in its text. */
 export function failureAlarm(failure: CaughtError): string | undefined {
   try {
@@ -53,7 +56,7 @@ export function failureAlarm(failure: CaughtError): string | undefined {
   } catch {
     // not JSON
   }
-  return /\b(sluice-[a-z0-9-]+-(?:error-rate|p99-latency|business))\b/.exec(failure.Cause ?? '')?.[1];
+  return ALARM_IN_TEXT.exec(failure.Cause ?? '')?.[1];
 }
 
 export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome {

@@ -203,10 +203,12 @@ export function serviceAlarmName(service: string, kind: ServiceAlarmKind): strin
   return `${serviceResourceName(service)}-${kind}`;
 }
 
+const SERVICE_ALARM_NAME = new RegExp(`^sluice-([a-z][a-z0-9-]*[a-z0-9])-(${SERVICE_ALARMS.join('|')})$`);
+
 /** The service and alarm kind of a Sluice alarm name, or undefined for any other alarm. */
 export function parseServiceAlarmName(
   alarmName: string,
 ): { service: string; kind: ServiceAlarmKind } | undefined {
-  const match = /^sluice-([a-z][a-z0-9-]*[a-z0-9])-(error-rate|p99-latency|business)$/.exec(alarmName);
+  const match = SERVICE_ALARM_NAME.exec(alarmName);
   return match ? { service: match[1], kind: match[2] as ServiceAlarmKind } : undefined;
 }

@@ -3,7 +3,7 @@
  * rate and p99 latency, evaluated over the last (compressed) one-minute period.
  */
 import type { AlarmConfig } from '../../lib/catalog/types';
-import { serviceResourceName } from '../../lib/catalog/types';
+import { type ServiceAlarmKind, serviceAlarmName } from '../../lib/catalog/types';
 
 /** One request the router forwarded to a version. */
 export interface RequestSample {
@@ -21,7 +21,7 @@ export interface RequestSample {
 /** Fewer requests than this in the window is CloudWatch's INSUFFICIENT_DATA: no alarm on 1 failure out of 2. */
 export const ALARM_MIN_REQUESTS = 10;
 
-export type AlarmMetric = 'error-rate' | 'p99-latency' | 'business';
+export type AlarmMetric = ServiceAlarmKind;
 
 export interface AlarmBreach {
   readonly alarm: string;
@@ -32,10 +32,6 @@ export interface AlarmBreach {
   /** Requests in the evaluated window. */
   readonly requests: number;
   readonly reason: string;
-}
-
-export function alarmName(service: string, metric: AlarmMetric): string {
-  return `${serviceResourceName(service)}-${metric}`;
 }
 
 /** Nearest-rank percentile (what CloudWatch reports for small samples); 0 for no values. */
@@ -91,7 +87,7 @@ export function evaluateAlarms(
   const failed = inWindow.filter((s) => s.failed).length;
   const errorRate = (failed / requests) * 100;
   if (errorRate > alarms.errorRatePercent) {
-    const alarm = alarmName(service, 'error-rate');
+    const alarm = serviceAlarmName(service, 'error-rate');
     return {
       alarm,
       metric: 'error-rate',
@@ -108,7 +104,7 @@ export function evaluateAlarms(
     99,
   );
   if (p99 > alarms.p99LatencyMs) {
-    const alarm = alarmName(service, 'p99-latency');
+    const alarm = serviceAlarmName(service, 'p99-latency');
     return {
       alarm,
       metric: 'p99-latency',
