@@ -222,14 +222,30 @@ function stripKeys<T>(item: Record<string, unknown>): T {
   return rest as T;
 }
 
+/** `SET #f0 = :v0, …` for the defined fields of `fields`, with its attribute names and values. */
+function setFields(fields: Record<string, unknown>) {
+  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+  return {
+    count: entries.length,
+    UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+    ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+    ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+  };
+}
+
+/** A conditional write whose condition did not hold (the item is not in the state the write expected). */
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as Error).name === 'ConditionalCheckFailedException'
+  );
+}
+
 async function conditional<T>(write: Promise<T>, conflict: string): Promise<T> {
   try {
     return await write;
   } catch (error) {
-    if (
-      error instanceof ConditionalCheckFailedException ||
-      (error as Error).name === 'ConditionalCheckFailedException'
-    ) {
+    if (isConditionFailure(error)) {
       throw new LedgerConflictError(conflict);
     }
     throw error;
@@ -260,7 +276,7 @@ export class Ledger {
         }),
       );
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -290,17 +306,15 @@ export class Ledger {
       >
     >,
   ): Promise<void> {
-    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
-    if (entries.length === 0) return;
+    const { count, ...set } = setFields(fields);
+    if (count === 0) return;
     await conditional(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: releaseKey(releaseId),
-          UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+          ...set,
           ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
-          ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
         }),
       ),
       `Release ${releaseId} is not in the ledger`,
@@ -400,15 +414,9 @@ export class Ledger {
     service: string,
     live: Pick<ServiceState, 'liveVersion' | 'liveReleaseId' | 'liveCommit' | 'updatedAt'>,
   ): Promise<void> {
-    const fields = Object.entries({ service, ...live }).filter(([, v]) => v !== undefined);
+    const { count: _count, ...set } = setFields({ service, ...live });
     await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: serviceKey(service),
-        UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(fields.map(([k], i) => [`#f${i}`, k])),
-        ExpressionAttributeValues: Object.fromEntries(fields.map(([, v], i) => [`:v${i}`, v])),
-      }),
+      new UpdateCommand({ TableName: this.tableName, Key: serviceKey(service), ...set }),
     );
   }
 
@@ -419,20 +427,7 @@ export class Ledger {
    */
   async acquireDeployLock(service: string, waiter: QueuedDeployment): Promise<'acquired' | 'queued'> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: serviceKey(service),
-            UpdateExpression: 'SET lockHolder = :rid, lockedAt = :at, service = :svc',
-            ConditionExpression: 'attribute_not_exists(lockHolder) OR lockHolder = :rid',
-            ExpressionAttributeValues: { ':rid': waiter.releaseId, ':at': waiter.queuedAt, ':svc': service },
-          }),
-        );
-        return 'acquired';
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
+      if (await this.takeDeployLock(service, waiter.releaseId, waiter.queuedAt)) return 'acquired';
       const state = await this.getServiceState(service);
       if (state?.deployQueue?.some((q) => q.releaseId === waiter.releaseId)) return 'queued';
       try {
@@ -448,7 +443,7 @@ export class Ledger {
         return 'queued';
       } catch (error) {
         // The lock was released between our two writes: try to take it again.
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        if (!isConditionFailure(error)) throw error;
       }
     }
     throw new LedgerConflictError(`Could not take or queue for the deployment lock of ${service}`);
@@ -472,27 +467,33 @@ export class Ledger {
       return true;
     } catch (error) {
       // The queue moved meanwhile: look again.
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
       return this.leaveDeployQueue(service, releaseId);
     }
   }
 
   /** Takes the lock only if it is free (no queueing); returns who holds it afterwards. */
   async tryDeployLock(service: string, releaseId: string, at: string): Promise<{ holder: string }> {
+    if (await this.takeDeployLock(service, releaseId, at)) return { holder: releaseId };
+    return { holder: (await this.getServiceState(service))?.lockHolder ?? 'unknown' };
+  }
+
+  /** The lock write: free, or already held by `releaseId` (a retry). False when another release holds it. */
+  private async takeDeployLock(service: string, releaseId: string, at: string): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: serviceKey(service),
           UpdateExpression: 'SET lockHolder = :rid, lockedAt = :at, service = :svc',
-          ConditionExpression: 'attribute_not_exists(lockHolder)',
+          ConditionExpression: 'attribute_not_exists(lockHolder) OR lockHolder = :rid',
           ExpressionAttributeValues: { ':rid': releaseId, ':at': at, ':svc': service },
         }),
       );
-      return { holder: releaseId };
+      return true;
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      return { holder: (await this.getServiceState(service))?.lockHolder ?? 'unknown' };
+      if (!isConditionFailure(error)) throw error;
+      return false;
     }
   }
 
@@ -535,7 +536,7 @@ export class Ledger {
         return undefined;
       } catch (error) {
         // A waiter queued meanwhile: read again and hand it over.
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        if (!isConditionFailure(error)) throw error;
       }
     }
     throw new LedgerConflictError(`Could not release the deployment lock of ${service} held by ${releaseId}`);
@@ -583,22 +584,16 @@ export class Ledger {
       holdReason?: string;
     },
   ): Promise<ApprovalRecord> {
-    const entries = Object.entries({ comment: '', ...decision }).filter(([, v]) => v !== undefined);
+    const set = setFields({ comment: '', ...decision });
     const { Attributes } = await conditional(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: approvalKey(approvalId),
-          UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+          UpdateExpression: set.UpdateExpression,
           ConditionExpression: 'attribute_exists(PK) AND #s = :pending',
-          ExpressionAttributeNames: {
-            '#s': 'status',
-            ...Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
-          },
-          ExpressionAttributeValues: {
-            ':pending': 'pending',
-            ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
-          },
+          ExpressionAttributeNames: { '#s': 'status', ...set.ExpressionAttributeNames },
+          ExpressionAttributeValues: { ':pending': 'pending', ...set.ExpressionAttributeValues },
           ReturnValues: 'ALL_NEW',
         }),
       ),
