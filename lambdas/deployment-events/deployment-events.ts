@@ -1,8 +1,11 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { DeploymentFailedError, DeploymentRolledBackError } from '../shared/errors';
 import type { DeploymentLink, ReleaseRecord } from '../shared/ledger';
-import type { DeployResult } from '../shared/model';
-import { handOverDeployLock, type ProductionDeployPorts } from '../shared/production-deploy';
+import {
+  deploymentFailure,
+  deployResultOf,
+  handOverDeployLock,
+  type ProductionDeployPorts,
+} from '../shared/production-deploy';
 
 export type DeploymentEventsPorts = ProductionDeployPorts;
 
@@ -55,13 +58,7 @@ export async function onDeploymentStateChange(
   const token = release?.deployTaskToken;
   if (!token) return 'ignored'; // already resumed: events arrive at least once
   if (state === 'SUCCESS') {
-    const result: DeployResult = {
-      deploymentId,
-      ...(link.fromVersion ? { fromVersion: link.fromVersion } : {}),
-      toVersion: link.toVersion,
-      strategy: link.strategy,
-    };
-    await ports.tasks.succeed(token, result);
+    await ports.tasks.succeed(token, deployResultOf(link));
     return 'resumed-success';
   }
   const description = await ports.deployTarget.describeDeployment(deploymentId);
@@ -71,16 +68,8 @@ export async function onDeploymentStateChange(
     release?.stoppedByAlarm && !description.alarm
       ? `Alarm ${release.stoppedByAlarm} fired; the deployment was stopped and rolled back`
       : (description.reason ?? `Deployment ${deploymentId} ended in state ${state}`);
-  const error =
-    description.rolledBack || alarm
-      ? new DeploymentRolledBackError(reason)
-      : new DeploymentFailedError(reason);
-  // Record reads the human message and the alarm from this JSON cause.
-  await ports.tasks.fail(
-    token,
-    error.name,
-    JSON.stringify({ errorMessage: error.message, ...(alarm ? { alarm } : {}) }),
-  );
+  const failure = deploymentFailure(description, reason, alarm);
+  await ports.tasks.fail(token, failure.error, failure.cause);
   return 'resumed-failure';
 }
 

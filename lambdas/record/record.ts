@@ -7,7 +7,12 @@ import type {
   ReleaseStatus,
   StageName,
 } from '../shared/model';
-import { handOverDeployLock, type ProductionDeployPorts } from '../shared/production-deploy';
+import {
+  deploymentFailure,
+  deployResultOf,
+  handOverDeployLock,
+  type ProductionDeployPorts,
+} from '../shared/production-deploy';
 import { type ModeDecision, shadowVerdictOf } from '../shared/readiness';
 import { stageRecord } from '../shared/stage-record';
 import type { Ports } from '../shared/wiring';
@@ -180,12 +185,9 @@ async function settleTimedOutDeploy(
   const description = await ports.deployTarget.describeDeployment(deploymentId);
   if (description.status === 'Succeeded') {
     const link = await ports.ledger.findDeployment(deploymentId);
-    const deploy: DeployResult = {
-      deploymentId,
-      ...(link?.fromVersion ? { fromVersion: link.fromVersion } : {}),
-      toVersion: link?.toVersion ?? input.stage?.version ?? '?',
-      strategy: link?.strategy ?? 'unknown',
-    };
+    const deploy: DeployResult = link
+      ? deployResultOf(link)
+      : { deploymentId, toVersion: input.stage?.version ?? '?', strategy: 'unknown' };
     const { failure: _f, failedStage: _s, ...rest } = input;
     return { ...rest, deploy };
   }
@@ -199,16 +201,12 @@ async function settleTimedOutDeploy(
       },
     };
   }
-  return {
-    ...input,
-    failure: {
-      Error: description.rolledBack || description.alarm ? 'DeploymentRolledBack' : 'DeploymentFailedError',
-      Cause: JSON.stringify({
-        errorMessage: `${description.reason ?? `Deployment ${deploymentId} ended ${description.status}`} (found by GetDeployment after the Deploy task timed out)`,
-        ...(description.alarm ? { alarm: description.alarm } : {}),
-      }),
-    },
-  };
+  const failure = deploymentFailure(
+    description,
+    `${description.reason ?? `Deployment ${deploymentId} ended ${description.status}`} (found by GetDeployment after the Deploy task timed out)`,
+    description.alarm,
+  );
+  return { ...input, failure: { Error: failure.error, Cause: failure.cause } };
 }
 
 const ORDER: readonly StageName[] = ['LoadService', 'Build', 'Test', 'Stage', 'Approval', 'Deploy'];

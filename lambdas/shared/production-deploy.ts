@@ -8,9 +8,10 @@
  * the oldest waiter and starts that waiter's deployment, whose end resumes the waiter's execution as usual.
  * Nothing is dropped or superseded: every queued release deploys in order and every one is recorded.
  */
-import { PreflightBlockedError } from './errors';
-import type { QueuedDeployment } from './ledger';
+import { DeploymentFailedError, DeploymentRolledBackError, PreflightBlockedError } from './errors';
+import type { DeploymentLink, QueuedDeployment } from './ledger';
 import type { DeployResult, ServiceConfig } from './model';
+import type { DeploymentDescription, StartDeploymentRequest } from './ports';
 import type { Ports } from './wiring';
 
 export type ProductionDeployPorts = Pick<Ports, 'deployTarget' | 'alarms' | 'ledger' | 'tasks' | 'clock'>;
@@ -58,22 +59,32 @@ export async function beginDeployment(
   }
   // The token goes to the ledger before the deployment starts: its end event may arrive at once.
   await ports.ledger.updateRelease(releaseId, { deployTaskToken: taskToken });
-  const { deploymentId } = await ports.deployTarget.startDeployment({
-    service: config,
-    releaseId,
-    ...(fromVersion ? { fromVersion } : {}),
-    toVersion: version,
-  });
+  const deploymentId = await startLinkedDeployment(
+    { service: config, releaseId, ...(fromVersion ? { fromVersion } : {}), toVersion: version },
+    ports,
+  );
+  return { deploymentId };
+}
+
+/**
+ * Starts a deployment and links its id to the release, which is how its end event finds the release (a
+ * release or a rollback). A first release moves all at once.
+ */
+export async function startLinkedDeployment(
+  request: StartDeploymentRequest,
+  ports: Pick<Ports, 'deployTarget' | 'ledger'>,
+): Promise<string> {
+  const { deploymentId } = await ports.deployTarget.startDeployment(request);
   await ports.ledger.linkDeployment({
     deploymentId,
-    releaseId,
-    service: config.name,
-    ...(fromVersion ? { fromVersion } : {}),
-    toVersion: version,
-    strategy: fromVersion ? config.deploy.strategy : 'AllAtOnce',
+    releaseId: request.releaseId,
+    service: request.service.name,
+    ...(request.fromVersion ? { fromVersion: request.fromVersion } : {}),
+    toVersion: request.toVersion,
+    strategy: request.fromVersion ? request.service.deploy.strategy : 'AllAtOnce',
   });
-  await ports.ledger.updateRelease(releaseId, { deploymentId });
-  return { deploymentId };
+  await ports.ledger.updateRelease(request.releaseId, { deploymentId });
+  return deploymentId;
 }
 
 /**
@@ -98,4 +109,33 @@ export async function handOverDeployLock(
     await ports.tasks.fail(next.taskToken, failure.name || 'DeploymentFailedError', failure.message);
   }
   return next;
+}
+
+/** What Deploy returns for a deployment that succeeded, from the link written when it started. */
+export function deployResultOf(link: DeploymentLink): DeployResult {
+  return {
+    deploymentId: link.deploymentId,
+    ...(link.fromVersion ? { fromVersion: link.fromVersion } : {}),
+    toVersion: link.toVersion,
+    strategy: link.strategy,
+  };
+}
+
+/**
+ * The named failure of a deployment that did not succeed: rolled back (by CodeDeploy or an alarm) or failed.
+ * The cause is the JSON Record reads the human message and the alarm from.
+ */
+export function deploymentFailure(
+  description: DeploymentDescription,
+  reason: string,
+  alarm: string | undefined,
+): { readonly error: string; readonly cause: string } {
+  const error =
+    description.rolledBack || alarm
+      ? new DeploymentRolledBackError(reason)
+      : new DeploymentFailedError(reason);
+  return {
+    error: error.name,
+    cause: JSON.stringify({ errorMessage: error.message, ...(alarm ? { alarm } : {}) }),
+  };
 }

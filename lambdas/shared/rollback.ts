@@ -7,7 +7,7 @@
 import { RollbackRefusedError } from './errors';
 import type { ReleaseRecord } from './ledger';
 import type { ServiceConfig } from './model';
-import { handOverDeployLock, type ProductionDeployPorts } from './production-deploy';
+import { handOverDeployLock, type ProductionDeployPorts, startLinkedDeployment } from './production-deploy';
 import type { Ports } from './wiring';
 
 /** The deploy ports too: a rollback that fails after taking the lock hands it on like any release. */
@@ -136,22 +136,16 @@ export async function startRollback(
         toVersion,
       },
     });
-    const { deploymentId } = await ports.deployTarget.startDeployment({
-      service: { ...config, deploy: { ...config.deploy, strategy: 'AllAtOnce' } },
-      releaseId,
-      ...(live ? { fromVersion: live } : {}),
-      toVersion,
-      ignoreAlarms: true,
-    });
-    await ports.ledger.linkDeployment({
-      deploymentId,
-      releaseId,
-      service: config.name,
-      ...(live ? { fromVersion: live } : {}),
-      toVersion,
-      strategy: 'AllAtOnce',
-    });
-    await ports.ledger.updateRelease(releaseId, { deploymentId });
+    const deploymentId = await startLinkedDeployment(
+      {
+        service: { ...config, deploy: { ...config.deploy, strategy: 'AllAtOnce' } },
+        releaseId,
+        ...(live ? { fromVersion: live } : {}),
+        toVersion,
+        ignoreAlarms: true,
+      },
+      ports,
+    );
     return {
       releaseId,
       deploymentId,
