@@ -11,6 +11,14 @@ import type { SourceConfig } from '../../lib/catalog/types';
 const run = promisify(execFile);
 
 /** Source from local git repositories, through the git CLI. */
+/** One commit per `git log` record: sha, `name <email>`, ISO time, message, NUL-separated. */
+const COMMIT_FORMAT = '%H%x00%an <%ae>%x00%aI%x00%B';
+
+function commitOf(record: string): CommitInfo {
+  const [sha, author, time, message] = record.split('\0');
+  return { sha, author, time: new Date(time).toISOString(), message: message.trim() };
+}
+
 export class LocalGitSource implements SourceRepository {
   /** @param reposDir where `<repository>` folders live when a service sets no `source.localPath` */
   constructor(private readonly reposDir: string) {}
@@ -43,9 +51,7 @@ export class LocalGitSource implements SourceRepository {
           (ref ? 'push that commit or release another one' : 'fix source.branch in the catalog'),
       );
     }
-    const log = await this.git(source, ['log', '-1', '--format=%H%x00%an <%ae>%x00%aI%x00%B', sha]);
-    const [hash, author, time, message] = log.split('\0');
-    return { sha: hash, author, time: new Date(time).toISOString(), message: message.trim() };
+    return commitOf(await this.git(source, ['log', '-1', `--format=${COMMIT_FORMAT}`, sha]));
   }
 
   async listCommits(
@@ -56,7 +62,7 @@ export class LocalGitSource implements SourceRepository {
   ): Promise<CommitInfo[]> {
     const folder = repositoryFolderOf(source.path);
     const range = sinceSha && sinceSha !== untilSha ? [untilSha, `^${sinceSha}`] : [untilSha];
-    const args = ['log', `--max-count=${limit}`, '--format=%H%x00%an <%ae>%x00%aI%x00%B%x1e'];
+    const args = ['log', `--max-count=${limit}`, `--format=${COMMIT_FORMAT}%x1e`];
     const pathspec = folder === '' ? [] : ['--', folder];
     let out: string;
     try {
@@ -70,10 +76,7 @@ export class LocalGitSource implements SourceRepository {
       .split('\x1e')
       .map((record) => record.replace(/^\n/, ''))
       .filter((record) => record.includes('\0'))
-      .map((record) => {
-        const [sha, author, time, message] = record.split('\0');
-        return { sha, author, time: new Date(time).toISOString(), message: message.trim() };
-      });
+      .map(commitOf);
     if (commits[0]?.sha !== untilSha) commits.unshift(await this.resolveCommit(source, untilSha));
     return commits.slice(0, limit);
   }

@@ -54,12 +54,20 @@ export class CodeCommitSource implements SourceRepository {
         );
       }
     }
+    return commitInfoOf(await this.getCommit(repositoryName, commitId, ref !== undefined), commitId);
+  }
+
+  /** GetCommit, its errors named for people (`byRef`: the commit was asked for by the user, not found by us). */
+  private async getCommit(
+    repositoryName: string,
+    commitId: string,
+    byRef: boolean,
+  ): Promise<Commit | undefined> {
     try {
-      const out = await this.codeCommit.send(new GetCommitCommand({ repositoryName, commitId }));
-      return commitInfoOf(out.commit, commitId);
+      return (await this.codeCommit.send(new GetCommitCommand({ repositoryName, commitId }))).commit;
     } catch (error) {
       throw mapAwsError(error, `CodeCommit GetCommit ${repositoryName}@${commitId}`, (name) =>
-        notFound(name, { repository: repositoryName, commit: commitId, byRef: ref !== undefined }),
+        notFound(name, { repository: repositoryName, commit: commitId, byRef }),
       );
     }
   }
@@ -85,16 +93,9 @@ export class CodeCommitSource implements SourceRepository {
       visited++
     ) {
       const commitId: string = next;
-      let out: { commit?: Commit };
-      try {
-        out = await this.codeCommit.send(new GetCommitCommand({ repositoryName, commitId }));
-      } catch (error) {
-        throw mapAwsError(error, `CodeCommit GetCommit ${repositoryName}@${commitId}`, (name) =>
-          notFound(name, { repository: repositoryName, commit: commitId, byRef: true }),
-        );
-      }
-      const parent = out.commit?.parents?.[0];
-      const info = commitInfoOf(out.commit, commitId);
+      const commit = await this.getCommit(repositoryName, commitId, true);
+      const parent = commit?.parents?.[0];
+      const info = commitInfoOf(commit, commitId);
       if (
         commitId === untilSha ||
         folder === '/' ||
