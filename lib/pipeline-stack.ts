@@ -31,6 +31,7 @@ import { ContinuousDeployment } from './continuous-deployment';
 import { DoraDashboard } from './dora-dashboard';
 import { EsbuildLayer } from './esbuild-layer';
 import { GitHubToken } from './github-token';
+import { grantCatalogRead, grantCodeCommitRead } from './grants';
 import { LedgerTable } from './ledger-table';
 import { acknowledgeWildcardResources } from './nag';
 import { ReleaseStateMachine } from './release-state-machine';
@@ -328,17 +329,11 @@ export class SluicePipelineStack extends Stack {
   private grantLeastPrivilege(f: Record<StepHandlerName, SluiceFunction>): void {
     for (const handler of Object.values(f)) this.ledger.grantReadWriteData(handler);
 
-    // The catalog object itself, not the whole staging bucket.
-    f['load-service'].role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [this.catalogAsset.bucket.arnForObjects(this.catalogAsset.s3ObjectKey)],
-      }),
-    );
+    grantCatalogRead(f['load-service'], this.catalogAsset);
 
     // CodeCommitSource: resolveCommit (GetBranch, GetCommit), listCommits (GetCommit, GetDifferences),
     // checkout (GetFolder, GetBlob).
-    this.grantSourceRead(f['load-service'], [
+    grantCodeCommitRead(f['load-service'], [
       'codecommit:GetBranch',
       'codecommit:GetCommit',
       'codecommit:GetDifferences',
@@ -349,8 +344,8 @@ export class SluicePipelineStack extends Stack {
       'codecommit:GetFolder',
       'codecommit:GetBlob',
     ];
-    this.grantSourceRead(f.build, checkout);
-    this.grantSourceRead(f.test, checkout);
+    grantCodeCommitRead(f.build, checkout);
+    grantCodeCommitRead(f.test, checkout);
 
     this.grantArtifacts(f.build, ['s3:PutObject', 's3:GetObject']);
     // UpdateFunctionCode from S3 reads the artifact with the caller's permissions.
@@ -400,17 +395,6 @@ export class SluicePipelineStack extends Stack {
     // Record asks GetDeployment after a Deploy timeout and stops a deployment still running.
     cd.grantStopDeployment(f.record);
     cd.grantStopDeployment(f['alarm-events']);
-  }
-
-  private grantSourceRead(handler: SluiceFunction, actions: string[]): void {
-    const repositories = this.formatArn({ service: 'codecommit', resource: '*' });
-    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [repositories] }));
-    acknowledgeWildcardResources(
-      handler.role,
-      [repositories],
-      "Read-only access to this account's CodeCommit repositories in this region: which repositories hold " +
-        'services is catalog data, changed without a deploy; listing them would grow the policy with the catalog.',
-    );
   }
 
   private grantArtifacts(handler: SluiceFunction, actions: string[]): void {

@@ -1,7 +1,6 @@
 import { Aws, CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
@@ -9,7 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env';
 import { CODECOMMIT_DETAIL_TYPE, PUSH_DETAIL_TYPE, PUSH_EVENT_SOURCES } from '../lambdas/shared/triggers';
-import { acknowledgeWildcardResources } from './nag';
+import { grantCatalogRead, grantCodeCommitRead } from './grants';
 import type { ReleaseStateMachine } from './release-state-machine';
 import { SluiceFunction } from './sluice-function';
 
@@ -100,23 +99,9 @@ export class SluiceTriggers extends Construct {
       },
     });
     props.releases.grantStartExecution(this.router);
-    this.router.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [props.catalogAsset.bucket.arnForObjects(props.catalogAsset.s3ObjectKey)],
-      }),
-    );
+    grantCatalogRead(this.router, props.catalogAsset);
     // CodeCommit events carry no file list; the router asks for it when a service filters by paths.
-    const repositories = this.router.role.stack.formatArn({ service: 'codecommit', resource: '*' });
-    this.router.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['codecommit:GetDifferences'], resources: [repositories] }),
-    );
-    acknowledgeWildcardResources(
-      this.router.role,
-      [repositories],
-      "Read-only GetDifferences on this account's CodeCommit repositories in this region: which repositories hold " +
-        'services is catalog data, changed without a deploy; listing them would grow the policy with the catalog.',
-    );
+    grantCodeCommitRead(this.router, ['codecommit:GetDifferences']);
 
     const target = new targets.LambdaFunction(this.router.function, {
       retryAttempts: 8,
