@@ -5,7 +5,6 @@
 import './polyfills';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { Ledger, type ReleaseRecord } from '../lambdas/shared/ledger';
 import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/shared/model';
@@ -142,10 +141,7 @@ export class LocalSluice {
     let expiryTimers: LocalExpiryTimers | undefined;
     try {
       await createTableFromTemplate(dynamo.client, TABLE_NAME, table);
-      const ledger = new Ledger(
-        DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } }),
-        TABLE_NAME,
-      );
+      const ledger = Ledger.forTable(dynamo.client, TABLE_NAME);
       const broker = new LocalTaskBroker();
       const outbox = new OutboxNotifier(join(stateDir, 'outbox'));
       const artifacts = new FolderArtifactStore(join(stateDir, 'artifacts'));

@@ -1,7 +1,6 @@
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
 import { ENV } from '../shared/env';
@@ -13,10 +12,7 @@ import { type AlarmEventOutcome, type AlarmStateChange, onAlarmStateChange } fro
 const ports = portsFor(() => ({
   // Only describeDeployment and stopDeployment are used: no artifact bucket.
   deployTarget: new LambdaCodeDeployTarget(new LambdaClient({}), new CodeDeployClient({}), ''),
-  ledger: new Ledger(
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-    requireEnv(ENV.tableName),
-  ),
+  ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
 }));
 
 export const handler = async (event: AlarmStateChange, context: Context): Promise<AlarmEventOutcome> => {

@@ -1,7 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { SecretsManagerSigningKeys } from '../shared/aws/secrets-manager-signing-keys';
 import { slackChannelFromSecret } from '../shared/aws/secrets-manager-slack';
@@ -16,7 +15,7 @@ import { handleApprovalHttp } from './approval-api';
 const ports = portsFor(() => {
   const secretsManager = new SecretsManagerClient({});
   return {
-    ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+    ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
     tasks: new SfnTaskCallbacks(new SFNClient({})),
     signingKeys: new SecretsManagerSigningKeys(secretsManager, requireEnv(ENV.signingSecretArn)),
     slack: slackChannelFromSecret(secretsManager, requireEnv(ENV.slackSecretArn)),

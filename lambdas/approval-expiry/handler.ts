@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
 import { ENV } from '../shared/env';
@@ -11,7 +10,7 @@ import { portsFor, requireEnv } from '../shared/wiring';
 import { type ApprovalExpiryEvent, type ExpiryResult, expireApproval } from './approval-expiry';
 
 const ports = portsFor(() => ({
-  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   tasks: new SfnTaskCallbacks(new SFNClient({})),
   clock: systemClock,
 }));

@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { awsSourceRepository } from '../shared/aws/provider-source';
 import { S3ArtifactStore } from '../shared/aws/s3-artifact-store';
@@ -15,7 +14,7 @@ import { buildRelease } from './build';
 const ports = portsFor(() => ({
   source: awsSourceRepository(),
   artifacts: new S3ArtifactStore(new S3Client({}), requireEnv(ENV.artifactBucket)),
-  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   clock: systemClock,
   workDir: '/tmp',
 }));

@@ -3,7 +3,6 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { CloudWatchServiceAlarms } from '../shared/aws/cloudwatch-service-alarms';
 import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
@@ -23,10 +22,7 @@ const ports = portsFor(() => ({
   // No artifact is read here: describeDeployment, and starting the next queued deployment after a rollback.
   deployTarget: new LambdaCodeDeployTarget(new LambdaClient({}), new CodeDeployClient({}), ''),
   alarms: new CloudWatchServiceAlarms(new CloudWatchClient({})),
-  ledger: new Ledger(
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-    requireEnv(ENV.tableName),
-  ),
+  ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   tasks: new SfnTaskCallbacks(new SFNClient({})),
   clock: systemClock,
 }));

@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { awsSourceRepository } from '../shared/aws/provider-source';
 import { S3CatalogStore } from '../shared/aws/s3-catalog-store';
@@ -15,7 +14,7 @@ import { loadService } from './load-service';
 const ports = portsFor(() => ({
   catalog: new S3CatalogStore(new S3Client({}), requireEnv(ENV.catalogBucket), requireEnv(ENV.catalogKey)),
   source: awsSourceRepository(),
-  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   clock: systemClock,
 }));
 

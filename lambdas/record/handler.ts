@@ -3,7 +3,6 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { CloudWatchServiceAlarms } from '../shared/aws/cloudwatch-service-alarms';
 import { EmfReleaseMetrics } from '../shared/aws/emf-release-metrics';
@@ -17,10 +16,7 @@ import { portsFor, requireEnv } from '../shared/wiring';
 import { type RecordInput, type RecordResult, recordRelease } from './record';
 
 const ports = portsFor(() => ({
-  ledger: new Ledger(
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-    requireEnv(ENV.tableName),
-  ),
+  ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   releaseMetrics: new EmfReleaseMetrics(),
   clock: systemClock,
   // Record hands the production lock to the next waiting release and starts its deployment.

@@ -3,7 +3,6 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { SchedulerExpiry } from '../shared/aws/scheduler-expiry';
 import { SecretsManagerSigningKeys } from '../shared/aws/secrets-manager-signing-keys';
@@ -20,7 +19,7 @@ import { type RequestApprovalInput, requestApproval } from './request-approval';
 const ports = portsFor(() => {
   const secretsManager = new SecretsManagerClient({});
   return {
-    ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+    ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
     notifier: new SnsNotifier(new SNSClient({}), requireEnv(ENV.approvalTopicArn)),
     signingKeys: new SecretsManagerSigningKeys(secretsManager, requireEnv(ENV.signingSecretArn)),
     tasks: new SfnTaskCallbacks(new SFNClient({})),

@@ -10,9 +10,9 @@
  *   APPROVAL#<id>    / AUDIT#<at>#n  its audit trail: request, notifications, views, votes, decision, expiry
  *   DEPLOYMENT#<id>  / DEPLOYMENT   deployment id -> release, for the CodeDeploy event handler
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  type DynamoDBDocumentClient,
+  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -257,6 +257,17 @@ export class Ledger {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  /**
+   * The ledger on `tableName` through `dynamo`, marshalled as every ledger write needs (optional fields left
+   * undefined are dropped, e.g. in a queued deployment's service config).
+   */
+  static forTable(dynamo: DynamoDBClient, tableName: string): Ledger {
+    return new Ledger(
+      DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+      tableName,
+    );
+  }
 
   /** Creates the release record; a retry of the same release (same id) leaves the first record as it is. */
   async startRelease(release: ReleaseInfo): Promise<void> {

@@ -1,7 +1,6 @@
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
 import { ENV } from '../shared/env';
@@ -18,7 +17,7 @@ const ports = portsFor(() => ({
     new CodeDeployClient({}),
     requireEnv(ENV.artifactBucket),
   ),
-  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   clock: systemClock,
 }));
 

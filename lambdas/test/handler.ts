@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { awsSourceRepository } from '../shared/aws/provider-source';
 import { ENV } from '../shared/env';
@@ -12,7 +11,7 @@ import { testRelease } from './test';
 
 const ports = portsFor(() => ({
   source: awsSourceRepository(),
-  ledger: new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), requireEnv(ENV.tableName)),
+  ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   clock: systemClock,
   workDir: '/tmp',
 }));

@@ -4,7 +4,6 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CloudWatchServiceAlarms } from '../../lambdas/shared/aws/cloudwatch-service-alarms';
 import { LambdaCodeDeployTarget } from '../../lambdas/shared/aws/lambda-codedeploy-target';
 import { SfnTaskCallbacks } from '../../lambdas/shared/aws/sfn-task-callbacks';
@@ -46,10 +45,7 @@ export async function rollbackOnAws(
     codeDeploy: new CodeDeployClient({}),
     dynamo: new DynamoDBClient({}),
   };
-  const ledger = new Ledger(
-    DynamoDBDocumentClient.from(clients.dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-    options.tableName,
-  );
+  const ledger = Ledger.forTable(clients.dynamo, options.tableName);
   const started = await startRollback(request, {
     catalog: new FileCatalogStore(options.catalogFile),
     deployTarget: new LambdaCodeDeployTarget(clients.lambda, clients.codeDeploy, ''),
