@@ -485,11 +485,24 @@ export class Ledger {
 
   /** Takes the lock only if it is free (no queueing); returns who holds it afterwards. */
   async tryDeployLock(service: string, releaseId: string, at: string): Promise<{ holder: string }> {
-    if (await this.takeDeployLock(service, releaseId, at)) return { holder: releaseId };
-    return { holder: (await this.getServiceState(service))?.lockHolder ?? 'unknown' };
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: serviceKey(service),
+          UpdateExpression: 'SET lockHolder = :rid, lockedAt = :at, service = :svc',
+          ConditionExpression: 'attribute_not_exists(lockHolder)',
+          ExpressionAttributeValues: { ':rid': releaseId, ':at': at, ':svc': service },
+        }),
+      );
+      return { holder: releaseId };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { holder: (await this.getServiceState(service))?.lockHolder ?? 'unknown' };
+    }
   }
 
-  /** The lock write: free, or already held by `releaseId` (a retry). False when another release holds it. */
+  /** The lock write of a release: free, or already held by it (a retry). False when another release holds it. */
   private async takeDeployLock(service: string, releaseId: string, at: string): Promise<boolean> {
     try {
       await this.client.send(
