@@ -1,5 +1,4 @@
 import { approvalsSoFar, type DecisionPorts, endPending, isPastExpiry } from '../shared/approval-decision';
-import { ApprovalExpiredError } from '../shared/errors';
 
 /** What the one-time schedule (EventBridge Scheduler; a timer locally) invokes the handler with. */
 export interface ApprovalExpiryEvent {
@@ -26,7 +25,6 @@ export async function expireApproval(
     approval,
     {
       status: 'expired',
-      error: new ApprovalExpiredError('').name,
       reason: `No decision before ${approval.expiresAt}: ${approvals.length} of ${approval.required} approvals${
         approvals.length ? ` (${approvals.join(', ')})` : ''
       }`,

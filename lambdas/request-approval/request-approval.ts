@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { emailOf, endPending } from '../shared/approval-decision';
 import { approvalLink } from '../shared/approval-links';
-import { ApprovalError, ApprovalSupersededError } from '../shared/errors';
+import { ApprovalError } from '../shared/errors';
 import {
   type BuildResult,
   commitsOf,
@@ -86,7 +86,6 @@ export async function requestApproval(
       older,
       {
         status: 'superseded',
-        error: new ApprovalSupersededError('').name,
         reason: `Superseded by release ${input.releaseId}, which includes its changes`,
         supersededBy: input.releaseId,
       },

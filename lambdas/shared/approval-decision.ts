@@ -3,6 +3,8 @@
  * any rejection ends it, no self-approval, expiry, supersede. Votes are stored on the approval item with
  * conditional writes, so a replayed request changes nothing and only one caller ever resumes the execution.
  */
+
+import { ApprovalExpiredError, ApprovalSupersededError } from './errors';
 import type { ApprovalChannelUsed, ApprovalRecord, ApprovalVote, Ledger } from './ledger';
 import { LedgerConflictError } from './ledger';
 import type { ApprovalResult } from './model';
@@ -296,7 +298,7 @@ async function close(
  */
 export async function endPending(
   approval: ApprovalRecord,
-  end: { status: 'expired' | 'superseded'; error: string; reason: string; supersededBy?: string },
+  end: { status: 'expired' | 'superseded'; reason: string; supersededBy?: string },
   ports: DecisionPorts,
 ): Promise<boolean> {
   const at = ports.clock.now().toISOString();
@@ -320,7 +322,11 @@ export async function endPending(
     detail: end.reason,
   });
   try {
-    await ports.tasks.fail(approval.taskToken, end.error, end.reason);
+    const error =
+      end.status === 'expired'
+        ? new ApprovalExpiredError(end.reason)
+        : new ApprovalSupersededError(end.reason);
+    await ports.tasks.fail(approval.taskToken, error.name, end.reason);
   } catch (error) {
     // The execution already ended (both task adapters name this TaskTokenExpiredError): nothing to fail.
     if ((error as Error).name !== 'TaskTokenExpiredError') throw error;

@@ -43,6 +43,12 @@ export interface ReleaseInfo {
   readonly trigger: ReleaseTrigger;
 }
 
+/** A commit's author as Sluice shows it: `Name <email>`, or whichever of the two the source knows. */
+export function formatAuthor(name: string | undefined, email: string | undefined): string {
+  if (name && email) return `${name} <${email}>`;
+  return name || email || 'unknown';
+}
+
 /** The commits a release ships: those since the last production release, at least its own head commit. */
 export function commitsOf(release: Pick<ReleaseInfo, 'commit' | 'commits'>): readonly CommitInfo[] {
   return release.commits?.length ? release.commits : [release.commit];

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-codecommit';
 import type { SourceConfig } from '../../../lib/catalog/types';
 import { SourceNotFoundError } from '../errors';
-import type { CommitInfo } from '../model';
+import { type CommitInfo, formatAuthor } from '../model';
 import { MAX_RELEASE_COMMITS, type SourceRepository } from '../ports';
 import { repositoryFolderOf } from '../source-path';
 import { MAX_CHANGED_PATHS } from '../triggers';
@@ -257,11 +257,6 @@ function commitInfoOf(commit: Commit | undefined, commitId: string): CommitInfo 
     message: (commit?.message ?? '').trimEnd(),
     time: codeCommitDateToIso(commit?.author?.date) ?? codeCommitDateToIso(commit?.committer?.date) ?? '',
   };
-}
-
-function formatAuthor(name: string | undefined, email: string | undefined): string {
-  if (name && email) return `${name} <${email}>`;
-  return name || email || 'unknown';
 }
 
 interface NotFoundContext {

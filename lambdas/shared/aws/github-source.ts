@@ -1,6 +1,6 @@
 import type { SourceConfig } from '../../../lib/catalog/types';
 import { SourceAccessDeniedError, SourceNotFoundError, TransientError } from '../errors';
-import type { CommitInfo } from '../model';
+import { type CommitInfo, formatAuthor } from '../model';
 import { MAX_RELEASE_COMMITS, type SigningKeyProvider, type SourceRepository } from '../ports';
 import { repositoryFolderOf } from '../source-path';
 import { extractTarGz, MalformedArchiveError } from '../tar';
@@ -338,7 +338,7 @@ function commitInfoOf(commit: GitHubCommit | undefined, what: string): CommitInf
   const date = typeof author?.date === 'string' ? Date.parse(author.date) : Number.NaN;
   return {
     sha: commit.sha,
-    author: name && email ? `${name} <${email}>` : name || email || 'unknown',
+    author: formatAuthor(name, email),
     message: typeof commit.commit?.message === 'string' ? commit.commit.message.trimEnd() : '',
     time: Number.isNaN(date) ? '' : new Date(date).toISOString(),
   };

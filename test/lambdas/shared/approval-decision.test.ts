@@ -173,7 +173,7 @@ describe('refusals change nothing', () => {
 describe('expiry and supersede', () => {
   it('fails the task with ApprovalExpired once, and every later vote hears it expired', async () => {
     const { approval, resumed } = await pending();
-    const end = { status: 'expired' as const, error: 'ApprovalExpired', reason: 'No decision' };
+    const end = { status: 'expired' as const, reason: 'No decision' };
     expect(await endPending(approval, end, ports())).toBe(true);
     expect(await endPending(approval, end, ports())).toBe(false);
     await expect(resumed).rejects.toMatchObject({ name: 'ApprovalExpired', message: 'No decision' });
@@ -185,7 +185,7 @@ describe('expiry and supersede', () => {
     const { approval, resumed } = await pending();
     await endPending(
       approval,
-      { status: 'superseded', error: 'ApprovalSuperseded', reason: 'newer', supersededBy: 'greeter-new' },
+      { status: 'superseded', reason: 'newer', supersededBy: 'greeter-new' },
       ports(),
     );
     await expect(resumed).rejects.toMatchObject({ name: 'ApprovalSuperseded' });
