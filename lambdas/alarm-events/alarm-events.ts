@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { parseServiceAlarmName } from '../../lib/catalog/types';
+import { parseServiceAlarmName } from '../core/catalog/types';
 import type { Ports } from '../shared/wiring';
 
 export type AlarmEventsPorts = Pick<Ports, 'deployTarget' | 'ledger'>;

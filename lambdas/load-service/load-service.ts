@@ -1,4 +1,4 @@
-import { findService } from '../../lib/catalog/validate';
+import { findService } from '../core/catalog/validate';
 import { InvalidReleaseRequestError } from '../shared/errors';
 import type { ReleaseDocument, ReleaseInfo, ReleaseRequest } from '../shared/model';
 import { MAX_RELEASE_COMMITS } from '../shared/ports';

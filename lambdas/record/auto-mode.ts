@@ -1,4 +1,4 @@
-import type { ServiceConfig } from '../../lib/catalog/types';
+import type { ServiceConfig } from '../core/catalog/types';
 import { type Ledger, modeForRelease, type ReleaseRecord } from '../shared/ledger';
 import { assessReadiness, decideAutoMode, type ModeDecision, readinessPolicyOf } from '../shared/readiness';
 

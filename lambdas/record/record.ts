@@ -1,4 +1,4 @@
-import { SERVICE_ALARMS } from '../../lib/catalog/types';
+import { SERVICE_ALARMS } from '../core/catalog/types';
 import type {
   CaughtError,
   DeployResult,

@@ -14,7 +14,7 @@
  * A manual rollback is a ledger record of its own (`rollback` set): it is not a deployment of new changes.
  */
 
-import type { ReleaseMode } from '../../lib/catalog/types';
+import type { ReleaseMode } from '../core/catalog/types';
 import type { ReleaseRecord } from './ledger';
 import { commitsOf } from './model';
 

@@ -19,7 +19,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ReleaseMode } from '../../lib/catalog/types';
+import type { ReleaseMode } from '../core/catalog/types';
 import type {
   ApprovalDecision,
   ReleaseInfo,

@@ -1,4 +1,4 @@
-import type { Catalog, ReleaseMode, ServiceConfig } from '../../lib/catalog/types';
+import type { Catalog, ReleaseMode, ServiceConfig } from '../core/catalog/types';
 
 /** Where a release was started from. */
 export interface ReleaseTrigger {

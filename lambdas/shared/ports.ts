@@ -2,7 +2,7 @@
  * Ports: what a release needs from the outside world. Each has an AWS adapter (lambdas/shared/aws/) and a
  * local implementation (local/), and the handlers see only these interfaces.
  */
-import type { ApprovalChannel, Catalog, ServiceConfig, SourceConfig } from '../../lib/catalog/types';
+import type { ApprovalChannel, Catalog, ServiceConfig, SourceConfig } from '../core/catalog/types';
 import type { ReleaseRecord } from './ledger';
 import type { CommitInfo, ReleaseInfo, ReleaseRequest } from './model';
 import type { PushEvent } from './triggers';

@@ -2,7 +2,7 @@
  * Readiness of a delivery service for continuous deployment, and the `auto` mode's switching rule: a pure
  * core over the ledger's records. The evidence is kept with every verdict so a person can check it.
  */
-import type { ReadinessConfig, ReleaseMode } from '../../lib/catalog/types';
+import type { ReadinessConfig, ReleaseMode } from '../core/catalog/types';
 import { computeDora, isProductionRelease } from './dora';
 import type { ReleaseRecord } from './ledger';
 

@@ -4,7 +4,7 @@
  * No SDK imports: the webhook, the router and the local watcher all bundle this file.
  */
 import picomatch from 'picomatch';
-import type { Catalog, ServiceConfig, SourceConfig } from '../../lib/catalog/types';
+import type { Catalog, ServiceConfig, SourceConfig } from '../core/catalog/types';
 import type { ReleaseRequest, ReleaseTrigger } from './model';
 import { repositoryFolderOf } from './source-path';
 

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ServiceConfig } from '../../lib/catalog/types';
+import type { ServiceConfig } from '../core/catalog/types';
 import type { SourceRepository } from './ports';
 
 /** Checks the service out into a fresh folder under `workDir`, runs `work` there, and always cleans up. */

@@ -1,7 +1,7 @@
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
-import type { ServiceConfig } from '../../lib/catalog/types';
+import type { ServiceConfig } from '../core/catalog/types';
 import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
 import { logger } from '../shared/observability';
 import { requireEnv } from '../shared/wiring';

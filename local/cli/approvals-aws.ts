@@ -5,11 +5,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { requireCatalogFile } from '../../lambdas/core/catalog/load';
 import { decide } from '../../lambdas/shared/approval-decision';
 import { SfnTaskCallbacks } from '../../lambdas/shared/aws/sfn-task-callbacks';
 import { Ledger } from '../../lambdas/shared/ledger';
 import { type Clock, systemClock } from '../../lambdas/shared/ports';
-import { requireCatalogFile } from '../../lib/catalog/load';
 import { listApprovalsWithAudit } from '../approval-gate';
 import type { ApprovalsBackend, ListedApproval } from './approvals';
 import { UsageError } from './command';

@@ -1,8 +1,8 @@
 /** `sluice status|metrics --aws`: the same report, read from a deployed stack's ledger with the caller's credentials. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { requireCatalogFile } from '../../lambdas/core/catalog/load';
 import { Ledger } from '../../lambdas/shared/ledger';
-import { requireCatalogFile } from '../../lib/catalog/load';
 import { collectStatus, type StatusReport } from '../status/status';
 
 export interface AwsStatusOptions {

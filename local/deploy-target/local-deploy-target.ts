@@ -6,6 +6,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { unzipSync } from 'fflate';
+import { type ServiceConfig, serviceResourceName } from '../../lambdas/core/catalog/types';
 import { DeploymentFailedError, SmokeTestFailedError } from '../../lambdas/shared/errors';
 import {
   type ArtifactStore,
@@ -18,7 +19,6 @@ import {
   type StartDeploymentRequest,
   systemClock,
 } from '../../lambdas/shared/ports';
-import { type ServiceConfig, serviceResourceName } from '../../lib/catalog/types';
 import { ALARM_MIN_REQUESTS, type AlarmBreach, evaluateAlarms, type RequestSample } from './alarms';
 import { type DeploymentHost, type DeploymentReport, LocalDeployment } from './deployment';
 import {

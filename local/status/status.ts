@@ -3,6 +3,8 @@
  * service's mode, readiness, pending approvals, recent releases and DORA metrics over time. The same code
  * reads DynamoDB Local (local runtime) and the deployed stack's table.
  */
+
+import type { Catalog, ReleaseMode, ServiceConfig } from '../../lambdas/core/catalog/types';
 import { computeDora, type DoraBucket, type DoraReport, doraSeries } from '../../lambdas/shared/dora';
 import { UnknownServiceError } from '../../lambdas/shared/errors';
 import {
@@ -13,7 +15,6 @@ import {
   type ReleaseRecord,
 } from '../../lambdas/shared/ledger';
 import { assessReadiness, type Readiness, readinessPolicyOf } from '../../lambdas/shared/readiness';
-import type { Catalog, ReleaseMode, ServiceConfig } from '../../lib/catalog/types';
 
 export interface StatusOptions {
   readonly now: Date;

@@ -1,5 +1,5 @@
 import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { type ServiceConfig, serviceResourceName } from '../../../lib/catalog/types';
+import { type ServiceConfig, serviceResourceName } from '../../core/catalog/types';
 import type { ServiceAlarms } from '../ports';
 import { mapAwsError } from './errors';
 

@@ -11,7 +11,7 @@ import {
   GetDifferencesCommand,
   GetFolderCommand,
 } from '@aws-sdk/client-codecommit';
-import type { SourceConfig } from '../../../lib/catalog/types';
+import type { SourceConfig } from '../../core/catalog/types';
 import { SourceNotFoundError } from '../errors';
 import { type CommitInfo, formatAuthor } from '../model';
 import { MAX_RELEASE_COMMITS, type SourceRepository } from '../ports';

@@ -1,4 +1,4 @@
-import type { SourceConfig } from '../../../lib/catalog/types';
+import type { SourceConfig } from '../../core/catalog/types';
 import { SourceAccessDeniedError, SourceNotFoundError, TransientError } from '../errors';
 import { type CommitInfo, formatAuthor } from '../model';
 import { MAX_RELEASE_COMMITS, type SigningKeyProvider, type SourceRepository } from '../ports';

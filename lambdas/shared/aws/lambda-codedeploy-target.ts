@@ -17,7 +17,7 @@ import {
   UpdateFunctionCodeCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { type ServiceConfig, serviceResourceName } from '../../../lib/catalog/types';
+import { type ServiceConfig, serviceResourceName } from '../../core/catalog/types';
 import { DeploymentFailedError, TransientError } from '../errors';
 import type {
   DeploymentDescription,

@@ -1,6 +1,6 @@
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SourceConfig, SourceProvider } from '../../../lib/catalog/types';
+import type { SourceConfig, SourceProvider } from '../../core/catalog/types';
 import { ENV } from '../env';
 import type { CommitInfo } from '../model';
 import type { SourceRepository } from '../ports';

@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { FILE_PATH } from '../../../lib/catalog/load';
-import type { Catalog } from '../../../lib/catalog/types';
-import { CatalogError, describeValue, parseCatalog } from '../../../lib/catalog/validate';
+import { FILE_PATH } from '../../core/catalog/load';
+import type { Catalog } from '../../core/catalog/types';
+import { CatalogError, describeValue, parseCatalog } from '../../core/catalog/validate';
 import type { CatalogStore } from '../ports';
 import { MissingResourceError, mapAwsError } from './errors';
 

@@ -1,10 +1,10 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Catalog } from '../../../lambdas/core/catalog/types';
 import { type RouterPorts, routeEvent } from '../../../lambdas/router/router';
 import { SfnExecutionStarter } from '../../../lambdas/shared/aws/sfn-execution-starter';
 import type { ReleaseRequest } from '../../../lambdas/shared/model';
-import type { Catalog } from '../../../lib/catalog/types';
 import { service } from '../../lib/fixtures';
 import { awsError } from '../shared/aws/helpers';
 

@@ -3,6 +3,7 @@
  * Deploy timeout (GetDeployment before deciding).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCatalog } from '../../../lambdas/core/catalog/validate';
 import { recordRelease } from '../../../lambdas/record/record';
 import type { Ledger, QueuedDeployment } from '../../../lambdas/shared/ledger';
 import type {
@@ -11,7 +12,6 @@ import type {
   StartDeploymentRequest,
 } from '../../../lambdas/shared/ports';
 import { startRollback } from '../../../lambdas/shared/rollback';
-import { parseCatalog } from '../../../lib/catalog/validate';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 
 const parsed = parseCatalog({

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Catalog } from '../../../lambdas/core/catalog/types';
 import {
   isIgnored,
   type PushEvent,
@@ -10,7 +11,6 @@ import {
   routePush,
   touches,
 } from '../../../lambdas/shared/triggers';
-import type { Catalog } from '../../../lib/catalog/types';
 import { service } from '../../lib/fixtures';
 
 const A = 'a'.repeat(40);

@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { requireCatalogFile } from '../../../lib/catalog/load';
+import { requireCatalogFile } from '../../../lambdas/core/catalog/load';
 import { runCli } from '../../../local/cli/dispatch';
 import { awsStatusReport } from '../../../local/cli/status-aws';
 import { LocalWebServer } from '../../../local/web-server';

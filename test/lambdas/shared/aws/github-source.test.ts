@@ -3,13 +3,13 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SourceConfig } from '../../../../lambdas/core/catalog/types';
 import { GitHubSource } from '../../../../lambdas/shared/aws/github-source';
 import {
   SourceAccessDeniedError,
   SourceNotFoundError,
   TransientError,
 } from '../../../../lambdas/shared/errors';
-import type { SourceConfig } from '../../../../lib/catalog/types';
 
 const TOKEN = 'github_pat_11AAAAAAA0secretTOKENvalue';
 const tokens = { signingKey: async () => new TextEncoder().encode(`${TOKEN}\n`) };

@@ -1,5 +1,5 @@
 /** Shared fixtures for the AWS adapter tests (not a test file itself). */
-import type { ServiceConfig } from '../../../../lib/catalog/types';
+import type { ServiceConfig } from '../../../../lambdas/core/catalog/types';
 
 /** An SDK-shaped service exception: what the adapters read is name, $fault and $metadata. */
 export function awsError(

@@ -2,10 +2,10 @@ import { CodeCommitClient, GetCommitCommand } from '@aws-sdk/client-codecommit';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SourceConfig } from '../../../../lambdas/core/catalog/types';
 import { awsSourceRepository, ProviderSource } from '../../../../lambdas/shared/aws/provider-source';
 import { ENV } from '../../../../lambdas/shared/env';
 import type { SourceRepository } from '../../../../lambdas/shared/ports';
-import type { SourceConfig } from '../../../../lib/catalog/types';
 
 const codecommit: SourceConfig = { repository: 'orders', provider: 'codecommit', branch: 'main', path: '.' };
 const github: SourceConfig = { repository: 'acme/greeter', provider: 'github', branch: 'main', path: '.' };

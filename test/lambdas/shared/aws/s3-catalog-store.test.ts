@@ -1,10 +1,10 @@
 import { GetObjectCommand, type GetObjectCommandOutput, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { CatalogError } from '../../../../lambdas/core/catalog/validate';
 import { MissingResourceError } from '../../../../lambdas/shared/aws/errors';
 import { S3CatalogStore } from '../../../../lambdas/shared/aws/s3-catalog-store';
 import { TransientError } from '../../../../lambdas/shared/errors';
-import { CatalogError } from '../../../../lib/catalog/validate';
 import { awsError, sdkBody } from './helpers';
 
 const s3 = mockClient(S3Client);

@@ -8,10 +8,10 @@ import {
   loadCatalogFile,
   parseCatalogText,
   requireCatalogFile,
-} from '../../../lib/catalog/load';
-import { CatalogError, formatProblems } from '../../../lib/catalog/validate';
+} from '../../../../lambdas/core/catalog/load';
+import { CatalogError, formatProblems } from '../../../../lambdas/core/catalog/validate';
 
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'sluice-catalog-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnknownServiceError } from '../../../lambdas/shared/errors';
-import type { CatalogProblem } from '../../../lib/catalog/types';
+import type { CatalogProblem } from '../../../../lambdas/core/catalog/types';
 import {
   CatalogError,
   closestMatch,
@@ -9,7 +8,8 @@ import {
   formatProblems,
   parseCatalog,
   requireCatalog,
-} from '../../../lib/catalog/validate';
+} from '../../../../lambdas/core/catalog/validate';
+import { UnknownServiceError } from '../../../../lambdas/shared/errors';
 
 type Doc = Record<string, unknown>;
 
@@ -94,7 +94,7 @@ describe('parseCatalog: valid catalogs', () => {
 
   it('keeps explicit values and accepts a top-level $schema', () => {
     const full = {
-      $schema: './lib/catalog/catalog.schema.json',
+      $schema: './lambdas/core/catalog/catalog.schema.json',
       version: 1,
       services: [
         {

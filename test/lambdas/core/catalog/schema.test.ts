@@ -2,16 +2,18 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEPLOY_STRATEGIES } from '../../../lib/catalog/types';
+import { DEPLOY_STRATEGIES } from '../../../../lambdas/core/catalog/types';
 import {
   APPROVAL_CHANNELS,
   RELEASE_MODES,
   SERVICE_NAME_PATTERN,
   SMOKE_METHODS,
-} from '../../../lib/catalog/validate';
+} from '../../../../lambdas/core/catalog/validate';
 
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'lib', 'catalog', 'catalog.schema.json'), 'utf8'));
+const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
+const schema = JSON.parse(
+  readFileSync(join(REPO_ROOT, 'lambdas', 'core', 'catalog', 'catalog.schema.json'), 'utf8'),
+);
 const defs = schema.$defs;
 
 type Validate = ((data: unknown) => boolean) & { errors?: { instancePath: string }[] | null };
@@ -32,7 +34,7 @@ describe('catalog.schema.json', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     const catalog = JSON.parse(readFileSync(join(REPO_ROOT, 'sluice.catalog.json'), 'utf8'));
     expect(resolve(REPO_ROOT, catalog.$schema)).toBe(
-      join(REPO_ROOT, 'lib', 'catalog', 'catalog.schema.json'),
+      join(REPO_ROOT, 'lambdas', 'core', 'catalog', 'catalog.schema.json'),
     );
   });
 
