@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { ReleaseMode } from '../lambdas/core/catalog/types';
-import { DORA_DIMENSIONS, DORA_METRICS, DORA_NAMESPACE } from '../lambdas/shared/release-metrics';
+import { DORA_DIMENSIONS, DORA_METRICS, DORA_NAMESPACE } from '../lambdas/core/release-metrics';
 
 const MODES: readonly ReleaseMode[] = ['delivery', 'deployment'];
 

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HANDLER_NAMES, type HandlerName } from '../lambdas/shared/env';
+import { HANDLER_NAMES, type HandlerName } from '../lambdas/runtime/env';
 
 /** CloudFormation Metadata key naming the handler module a function runs; the local runtime binds by it. */
 export const HANDLER_METADATA_KEY = 'Sluice::Handler';

@@ -5,12 +5,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { decide } from '../lambdas/core/approval-decision';
 import type { Catalog } from '../lambdas/core/catalog/types';
-import { decide } from '../lambdas/shared/approval-decision';
-import type { Ledger } from '../lambdas/shared/ledger';
-import type { ExpiryScheduler } from '../lambdas/shared/ports';
-import { WebhookSlackChannel } from '../lambdas/shared/slack';
-import type { Ports } from '../lambdas/shared/wiring';
+import type { ExpiryScheduler } from '../lambdas/core/ports';
+import { WebhookSlackChannel } from '../lambdas/core/slack';
+import type { Ledger } from '../lambdas/ledger/ledger';
+import type { Ports } from '../lambdas/runtime/wiring';
 import { LocalSigningKeys } from './adapters/local-keys';
 import { sendJson } from './api-response';
 import { HANDLER_MODULES } from './handlers';

@@ -5,9 +5,9 @@ import {
   isPastExpiry,
   REFUSAL_STATUS,
   type Refusal,
-} from '../shared/approval-decision';
-import { checkFormToken, checkLink, formToken, type LinkClaims } from '../shared/approval-links';
-import type { Ports } from '../shared/wiring';
+} from '../core/approval-decision';
+import { checkFormToken, checkLink, formToken, type LinkClaims } from '../core/approval-links';
+import type { Ports } from '../runtime/wiring';
 import { renderApprovalPage, renderMessagePage } from './approval-page';
 import { handleSlackInteraction } from './slack-interactions';
 

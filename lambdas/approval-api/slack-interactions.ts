@@ -3,8 +3,8 @@
  * 5-minute window; the Slack user is mapped to an approver through the catalog; the decision goes through the
  * same policy as the page; the original message is updated with the outcome.
  */
-import { decide } from '../shared/approval-decision';
-import { verifySlackRequest } from '../shared/slack';
+import { decide } from '../core/approval-decision';
+import { verifySlackRequest } from '../core/slack';
 import type { ApprovalApiPorts, ApprovalHttpRequest, ApprovalHttpResponse } from './approval-api';
 
 interface SlackAction {

@@ -1,6 +1,6 @@
-import { DeploymentFailedError } from '../shared/errors';
-import type { ReleaseInfo, ServiceConfig, StageResult } from '../shared/model';
-import { beginDeployment, type ProductionDeployPorts } from '../shared/production-deploy';
+import { DeploymentFailedError } from '../core/errors';
+import type { ReleaseInfo, ServiceConfig, StageResult } from '../core/model';
+import { beginDeployment, type ProductionDeployPorts } from '../core/production-deploy';
 
 export type DeployPorts = ProductionDeployPorts;
 

@@ -1,6 +1,6 @@
 import type { ServiceConfig } from '../core/catalog/types';
-import { type Ledger, modeForRelease, type ReleaseRecord } from '../shared/ledger';
-import { assessReadiness, decideAutoMode, type ModeDecision, readinessPolicyOf } from '../shared/readiness';
+import { assessReadiness, decideAutoMode, type ModeDecision, readinessPolicyOf } from '../core/readiness';
+import { type Ledger, modeForRelease, type ReleaseRecord } from '../ledger/ledger';
 
 /** How many of a service's newest releases and approvals are read to judge readiness. */
 const EVIDENCE_LIMIT = 200;

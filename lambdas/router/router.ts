@@ -11,8 +11,8 @@ import {
   type RouterEvent,
   releaseRequestOf,
   routePush,
-} from '../shared/triggers';
-import type { Ports } from '../shared/wiring';
+} from '../core/push-routing';
+import type { Ports } from '../runtime/wiring';
 
 export type RouterPorts = Pick<Ports, 'catalog' | 'source' | 'executions'>;
 

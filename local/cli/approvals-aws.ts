@@ -5,11 +5,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SfnTaskCallbacks } from '../../lambdas/adapters/aws/sfn-task-callbacks';
+import { decide } from '../../lambdas/core/approval-decision';
 import { requireCatalogFile } from '../../lambdas/core/catalog/load';
-import { decide } from '../../lambdas/shared/approval-decision';
-import { SfnTaskCallbacks } from '../../lambdas/shared/aws/sfn-task-callbacks';
-import { Ledger } from '../../lambdas/shared/ledger';
-import { type Clock, systemClock } from '../../lambdas/shared/ports';
+import { type Clock, systemClock } from '../../lambdas/core/ports';
+import { Ledger } from '../../lambdas/ledger/ledger';
 import { listApprovalsWithAudit } from '../approval-gate';
 import type { ApprovalsBackend, ListedApproval } from './approvals';
 import { UsageError } from './command';

@@ -2,7 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requireCatalogFile } from '../../lambdas/core/catalog/load';
-import { Ledger } from '../../lambdas/shared/ledger';
+import { Ledger } from '../../lambdas/ledger/ledger';
 import { collectStatus, type StatusReport } from '../status/status';
 
 export interface AwsStatusOptions {

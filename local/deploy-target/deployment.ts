@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServiceConfig } from '../../lambdas/core/catalog/types';
-import type { Clock, DeploymentDescription, DeploymentStatus } from '../../lambdas/shared/ports';
+import type { Clock, DeploymentDescription, DeploymentStatus } from '../../lambdas/core/ports';
 import {
   ALARM_MIN_REQUESTS,
   type AlarmBreach,

@@ -4,7 +4,7 @@
  */
 
 import { DEPLOY_STRATEGIES } from '../../lambdas/core/catalog/types';
-import { DeploymentFailedError } from '../../lambdas/shared/errors';
+import { DeploymentFailedError } from '../../lambdas/core/errors';
 
 export interface TrafficStep {
   /** Percentage of live traffic the new version gets in this step. */

@@ -5,16 +5,16 @@
  */
 
 import type { Catalog, ReleaseMode, ServiceConfig } from '../../lambdas/core/catalog/types';
-import { computeDora, type DoraBucket, type DoraReport, doraSeries } from '../../lambdas/shared/dora';
-import { UnknownServiceError } from '../../lambdas/shared/errors';
+import { computeDora, type DoraBucket, type DoraReport, doraSeries } from '../../lambdas/core/dora';
+import { UnknownServiceError } from '../../lambdas/core/errors';
+import { assessReadiness, type Readiness, readinessPolicyOf } from '../../lambdas/core/readiness';
 import {
   type ApprovalRecord,
   type Ledger,
   type ModeSwitch,
   modeForRelease,
   type ReleaseRecord,
-} from '../../lambdas/shared/ledger';
-import { assessReadiness, type Readiness, readinessPolicyOf } from '../../lambdas/shared/readiness';
+} from '../../lambdas/ledger/ledger';
 
 export interface StatusOptions {
   readonly now: Date;

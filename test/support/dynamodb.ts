@@ -1,6 +1,6 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LEDGER_KEYS, Ledger } from '../../lambdas/shared/ledger';
+import { LEDGER_KEYS, Ledger } from '../../lambdas/ledger/ledger';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
 
 export interface TestLedger {

@@ -3,7 +3,7 @@
  * Pure types and defaults, no CDK imports, so the Lambda handlers can bundle it.
  */
 
-import type { FreezePeriod, ReleaseWindow } from '../../shared/release-windows';
+import type { FreezePeriod, ReleaseWindow } from '../release-windows';
 
 export type { FreezePeriod, ReleaseWindow };
 

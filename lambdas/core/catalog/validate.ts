@@ -2,14 +2,14 @@
  * Validates a parsed catalog by hand (no schema library: the Lambda handlers bundle this file) and fills the
  * defaults documented in types.ts. Every problem is collected, so one run tells the author everything to fix.
  */
-import { UnknownServiceError } from '../../shared/errors';
+import { UnknownServiceError } from '../errors';
 import {
   type FreezePeriod,
   isValidTimeZone,
   minutesOf,
   type ReleaseWindow,
   WEEKDAYS,
-} from '../../shared/release-windows';
+} from '../release-windows';
 import {
   ALARM_DIRECTIONS,
   type AlarmConfig,

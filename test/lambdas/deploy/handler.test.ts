@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
 import { handler } from '../../../lambdas/deploy';
 import type { DeployInput } from '../../../lambdas/deploy/deploy';
-import { ENV } from '../../../lambdas/shared/env';
+import { ENV } from '../../../lambdas/runtime/env';
 
 process.env[ENV.tableName] = 'ledger-table';
 process.env[ENV.artifactBucket] = 'artifact-bucket';

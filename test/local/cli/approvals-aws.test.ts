@@ -9,7 +9,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Ledger } from '../../../lambdas/shared/ledger';
+import type { Ledger } from '../../../lambdas/ledger/ledger';
 import { awsApprovalsBackend } from '../../../local/cli/approvals-aws';
 import { runCli } from '../../../local/cli/dispatch';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { zipSync } from 'fflate';
 import type { DeployStrategy, ServiceConfig } from '../../../lambdas/core/catalog/types';
-import type { ArtifactStore, StoredArtifact } from '../../../lambdas/shared/ports';
+import type { ArtifactStore, StoredArtifact } from '../../../lambdas/core/ports';
 
 export class MemoryArtifactStore implements ArtifactStore {
   readonly objects = new Map<string, Uint8Array>();

@@ -5,8 +5,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
-import type { Ledger } from '../../../lambdas/shared/ledger';
-import type { ReleaseStatus } from '../../../lambdas/shared/model';
+import type { ReleaseStatus } from '../../../lambdas/core/model';
+import type { Ledger } from '../../../lambdas/ledger/ledger';
 import type { StatusReport } from '../../../local/status/status';
 import { LocalWebServer } from '../../../local/web-server';
 import { startBrowser, type TestBrowser } from '../../support/browser';

@@ -9,7 +9,7 @@ import {
   parseCatalog,
   requireCatalog,
 } from '../../../../lambdas/core/catalog/validate';
-import { UnknownServiceError } from '../../../../lambdas/shared/errors';
+import { UnknownServiceError } from '../../../../lambdas/core/errors';
 
 type Doc = Record<string, unknown>;
 
