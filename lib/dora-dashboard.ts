@@ -15,7 +15,7 @@ export interface DoraMetricFactoryProps {
 }
 
 /**
- * The DORA metrics the Record handler publishes (lambdas/shared/release-metrics.ts), defined apart from the
+ * The DORA metrics the Record handler publishes (lambdas/core/release-metrics.ts), defined apart from the
  * dashboard that shows them. Per-mode metrics name the `Mode` dimension; per-service graphs use SEARCH
  * expressions so the dashboard stays one size for 1 or 1,000 services.
  */

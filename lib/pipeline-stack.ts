@@ -324,7 +324,7 @@ export class SluicePipelineStack extends Stack {
 
   /**
    * Each handler gets exactly the calls its AWS adapters make (lambdas/<name>/handler.ts and
-   * lambdas/shared/aws/), nothing shared by default.
+   * lambdas/adapters/aws/), nothing shared by default.
    */
   private grantLeastPrivilege(f: Record<StepHandlerName, SluiceFunction>): void {
     for (const handler of Object.values(f)) this.ledger.grantReadWriteData(handler);

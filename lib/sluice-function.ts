@@ -61,7 +61,7 @@ export class SluiceFunction extends Construct implements iam.IGrantable {
     if (!(HANDLER_NAMES as readonly string[]).includes(props.handler)) {
       throw new Error(
         `SluiceFunction: handler must be one of ${HANDLER_NAMES.join(', ')}; received ${JSON.stringify(props.handler)}. ` +
-          'Add the folder to lambdas/ and its name to HANDLER_NAMES in lambdas/shared/env.ts.',
+          'Add the folder to lambdas/ and its name to HANDLER_NAMES in lambdas/runtime/env.ts.',
       );
     }
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;

@@ -5,12 +5,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { WebhookSlackChannel } from '../lambdas/adapters/slack-webhook-channel';
 import { decide } from '../lambdas/core/approval-decision';
 import type { Catalog } from '../lambdas/core/catalog/types';
-import type { ExpiryScheduler } from '../lambdas/core/ports';
-import { WebhookSlackChannel } from '../lambdas/core/slack';
+import type { ExpiryScheduler, Ports } from '../lambdas/core/ports';
 import type { Ledger } from '../lambdas/ledger/ledger';
-import type { Ports } from '../lambdas/runtime/wiring';
 import { LocalSigningKeys } from './adapters/local-keys';
 import { sendJson } from './api-response';
 import { HANDLER_MODULES } from './handlers';

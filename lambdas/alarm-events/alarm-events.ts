@@ -1,6 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { parseServiceAlarmName } from '../core/catalog/types';
-import type { Ports } from '../runtime/wiring';
+import type { Ports } from '../core/ports';
 
 export type AlarmEventsPorts = Pick<Ports, 'deployTarget' | 'ledger'>;
 

@@ -7,7 +7,7 @@ import {
   type Refusal,
 } from '../core/approval-decision';
 import { checkFormToken, checkLink, formToken, type LinkClaims } from '../core/approval-links';
-import type { Ports } from '../runtime/wiring';
+import type { Ports } from '../core/ports';
 import { renderApprovalPage, renderMessagePage } from './approval-page';
 import { handleSlackInteraction } from './slack-interactions';
 

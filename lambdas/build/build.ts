@@ -5,8 +5,8 @@ import { build as esbuild } from 'esbuild';
 import { zipSync } from 'fflate';
 import { BuildFailedError, EntryPointNotFoundError } from '../core/errors';
 import type { BuildResult, ReleaseDocument } from '../core/model';
+import type { Ports } from '../core/ports';
 import { recordStageSucceeded } from '../core/stage-record';
-import type { Ports } from '../runtime/wiring';
 import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
 
 export type BuildPorts = Pick<Ports, 'source' | 'artifacts' | 'ledger' | 'clock' | 'workDir'>;

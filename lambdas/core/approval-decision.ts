@@ -4,8 +4,8 @@
  * conditional writes, so a replayed request changes nothing and only one caller ever resumes the execution.
  */
 
+import { LedgerConflictError } from '../ledger/errors';
 import type { ApprovalChannelUsed, ApprovalRecord, ApprovalVote, Ledger } from '../ledger/ledger';
-import { LedgerConflictError } from '../ledger/ledger';
 import { ApprovalExpiredError, ApprovalSupersededError } from './errors';
 import type { ApprovalResult } from './model';
 import type { Clock, TaskCallbacks } from './ports';

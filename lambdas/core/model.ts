@@ -146,4 +146,15 @@ export interface ReleaseOutcome {
   readonly endedAt: string;
 }
 
+/**
+ * The mode a new release runs in: an `auto` service's stored mode (it starts in delivery), else the
+ * catalog's.
+ */
+export function modeForRelease(
+  config: Pick<ServiceConfig, 'mode'>,
+  stored: { readonly mode: ReleaseMode } | undefined,
+): ReleaseMode {
+  return config.mode === 'auto' ? (stored?.mode ?? 'delivery') : config.mode;
+}
+
 export type { Catalog, ServiceConfig };

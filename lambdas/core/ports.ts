@@ -1,9 +1,9 @@
 /**
- * Ports: what a release needs from the outside world. Each has an AWS adapter (lambdas/shared/aws/) and a
+ * Ports: what a release needs from the outside world. Each has an AWS adapter (lambdas/adapters/aws/) and a
  * local implementation (local/), and the handlers see only these interfaces.
  */
 
-import type { ReleaseRecord } from '../ledger/ledger';
+import type { Ledger, ReleaseRecord } from '../ledger/ledger';
 import type { ApprovalChannel, Catalog, ServiceConfig, SourceConfig } from './catalog/types';
 import type { CommitInfo, ReleaseInfo, ReleaseRequest } from './model';
 import type { PushEvent } from './push-routing';
@@ -192,4 +192,36 @@ export interface SlackChannel {
   respond(responseUrl: string, message: SlackMessage): Promise<void>;
   /** The Slack app's signing secret (HMAC key for X-Slack-Signature). */
   signingSecret(): Promise<Uint8Array>;
+}
+
+/** Every port a handler may need; each handler picks the ones it uses (lambdas/runtime/wiring.ts). */
+export interface Ports {
+  readonly catalog: CatalogStore;
+  readonly source: SourceRepository;
+  readonly artifacts: ArtifactStore;
+  readonly deployTarget: DeployTarget;
+  readonly alarms: ServiceAlarms;
+  readonly tasks: TaskCallbacks;
+  readonly notifier: Notifier;
+  readonly signingKeys: SigningKeyProvider;
+  readonly ledger: Ledger;
+  readonly releaseMetrics: ReleaseMetricsSink;
+  readonly clock: Clock;
+  /** Scratch space for checkouts and bundles (/tmp in Lambda). */
+  readonly workDir: string;
+  /** Base URL of the approval page, e.g. https://abc.lambda-url.us-east-1.on.aws */
+  readonly approvalBaseUrl: string;
+  /** StartExecution of the release state machine (the router). */
+  readonly executions: ExecutionStarter;
+  /** The Sluice event bus (the GitHub webhook puts pushes on it). */
+  readonly pushes: PushPublisher;
+  /** The GitHub webhook's shared secret. */
+  readonly webhookSecret: SigningKeyProvider;
+  /** Schedules each approval request's expiry. */
+  readonly expiryScheduler: ExpiryScheduler;
+  readonly slack: SlackChannel;
+  /**
+   * Time compression of approval expiry: 1 in AWS; the local runtime's timeScale, so 72 h last 72 min at 60.
+   */
+  readonly timeScale: number;
 }

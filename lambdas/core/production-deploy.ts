@@ -9,8 +9,8 @@
  * Nothing is dropped or superseded: every queued release deploys in order and every one is recorded.
  */
 
+import type { Ports } from '../core/ports';
 import type { DeploymentLink, QueuedDeployment } from '../ledger/ledger';
-import type { Ports } from '../runtime/wiring';
 import { DeploymentFailedError, DeploymentRolledBackError, PreflightBlockedError } from './errors';
 import type { DeployResult, ServiceConfig } from './model';
 import type { DeploymentDescription, StartDeploymentRequest } from './ports';

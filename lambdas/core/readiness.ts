@@ -3,28 +3,9 @@
  * core over the ledger's records. The evidence is kept with every verdict so a person can check it.
  */
 
-import type { ReleaseRecord } from '../ledger/ledger';
+import type { ReleaseRecord, ShadowRecord } from '../ledger/ledger';
 import type { ReadinessConfig, ReleaseMode } from './catalog/types';
 import { computeDora, isProductionRelease } from './dora';
-
-/**
- * What deployment mode would have decided for a delivery release, next to what the person decided.
- *   would_ship:      tests and staging passed and the canary's alarms stayed quiet (or, for a release the
- *                    person rejected, tests and staging passed, so deployment mode would have started a canary);
- *   would_roll_back: the canary's alarms fired during its rollout.
- */
-export type ShadowVerdict = 'would_ship' | 'would_roll_back';
-
-export interface ShadowRecord {
-  readonly verdict: ShadowVerdict;
-  /** What the person decided. */
-  readonly decision: 'approved' | 'rejected';
-  /** The person and the machine agree: approved and would ship, or rejected and would roll back. */
-  readonly agrees: boolean;
-  /** Whether the canary ran (a rejected release never rolls out: its verdict rests on tests and staging). */
-  readonly canaryRan: boolean;
-  readonly reason: string;
-}
 
 /** The shadow verdict of a delivery release that reached a decision; undefined for any other release. */
 export function shadowVerdictOf(record: ReleaseRecord): ShadowRecord | undefined {

@@ -5,8 +5,8 @@
  * Recorded in the ledger as a release of its own, with who asked and why.
  */
 
+import type { Ports } from '../core/ports';
 import type { ReleaseRecord } from '../ledger/ledger';
-import type { Ports } from '../runtime/wiring';
 import { RollbackRefusedError } from './errors';
 import type { ServiceConfig } from './model';
 import { handOverDeployLock, type ProductionDeployPorts, startLinkedDeployment } from './production-deploy';

@@ -1,9 +1,8 @@
 import { findService } from '../core/catalog/validate';
 import { InvalidReleaseRequestError } from '../core/errors';
 import type { ReleaseDocument, ReleaseInfo, ReleaseRequest } from '../core/model';
-import { MAX_RELEASE_COMMITS } from '../core/ports';
+import { MAX_RELEASE_COMMITS, type Ports } from '../core/ports';
 import { recordStageSucceeded } from '../core/stage-record';
-import type { Ports } from '../runtime/wiring';
 
 export type LoadServicePorts = Pick<Ports, 'catalog' | 'source' | 'ledger' | 'clock'>;
 

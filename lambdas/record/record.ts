@@ -7,6 +7,7 @@ import type {
   ReleaseStatus,
   StageName,
 } from '../core/model';
+import type { Ports } from '../core/ports';
 import {
   deploymentFailure,
   deployResultOf,
@@ -15,7 +16,6 @@ import {
 } from '../core/production-deploy';
 import { type ModeDecision, shadowVerdictOf } from '../core/readiness';
 import { stageRecord } from '../core/stage-record';
-import type { Ports } from '../runtime/wiring';
 import { evolveAutoMode } from './auto-mode';
 
 export type RecordPorts = ProductionDeployPorts & Pick<Ports, 'releaseMetrics'>;

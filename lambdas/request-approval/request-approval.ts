@@ -10,8 +10,8 @@ import {
   type StageResult,
   type TestResult,
 } from '../core/model';
+import type { Ports } from '../core/ports';
 import { slackApprovalMessage } from '../core/slack';
-import type { Ports } from '../runtime/wiring';
 
 export type RequestApprovalPorts = Pick<
   Ports,

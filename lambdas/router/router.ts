@@ -3,6 +3,8 @@
  * It maps the push to services (repository + branch + path globs) and starts one execution per service,
  * named `<service>-<sha12>`, so a repeated delivery of the same push starts nothing new.
  */
+
+import type { Ports } from '../core/ports';
 import {
   candidateServices,
   isIgnored,
@@ -12,7 +14,6 @@ import {
   releaseRequestOf,
   routePush,
 } from '../core/push-routing';
-import type { Ports } from '../runtime/wiring';
 
 export type RouterPorts = Pick<Ports, 'catalog' | 'source' | 'executions'>;
 

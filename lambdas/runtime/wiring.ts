@@ -3,54 +3,7 @@
  * scope. The local runtime registers local implementations before it invokes the same handler modules.
  */
 
-import type {
-  ArtifactStore,
-  CatalogStore,
-  Clock,
-  DeployTarget,
-  ExecutionStarter,
-  ExpiryScheduler,
-  Notifier,
-  PushPublisher,
-  ReleaseMetricsSink,
-  ServiceAlarms,
-  SigningKeyProvider,
-  SlackChannel,
-  SourceRepository,
-  TaskCallbacks,
-} from '../core/ports';
-import type { Ledger } from '../ledger/ledger';
-
-export interface Ports {
-  readonly catalog: CatalogStore;
-  readonly source: SourceRepository;
-  readonly artifacts: ArtifactStore;
-  readonly deployTarget: DeployTarget;
-  readonly alarms: ServiceAlarms;
-  readonly tasks: TaskCallbacks;
-  readonly notifier: Notifier;
-  readonly signingKeys: SigningKeyProvider;
-  readonly ledger: Ledger;
-  readonly releaseMetrics: ReleaseMetricsSink;
-  readonly clock: Clock;
-  /** Scratch space for checkouts and bundles (/tmp in Lambda). */
-  readonly workDir: string;
-  /** Base URL of the approval page, e.g. https://abc.lambda-url.us-east-1.on.aws */
-  readonly approvalBaseUrl: string;
-  /** StartExecution of the release state machine (the router). */
-  readonly executions: ExecutionStarter;
-  /** The Sluice event bus (the GitHub webhook puts pushes on it). */
-  readonly pushes: PushPublisher;
-  /** The GitHub webhook's shared secret. */
-  readonly webhookSecret: SigningKeyProvider;
-  /** Schedules each approval request's expiry. */
-  readonly expiryScheduler: ExpiryScheduler;
-  readonly slack: SlackChannel;
-  /**
-   * Time compression of approval expiry: 1 in AWS; the local runtime's timeScale, so 72 h last 72 min at 60.
-   */
-  readonly timeScale: number;
-}
+import type { Ports } from '../core/ports';
 
 let localPorts: Ports | undefined;
 

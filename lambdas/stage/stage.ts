@@ -1,7 +1,7 @@
 import { SmokeTestFailedError, TransientError } from '../core/errors';
 import type { ReleaseDocument, StageResult } from '../core/model';
+import type { Ports } from '../core/ports';
 import { recordStageSucceeded } from '../core/stage-record';
-import type { Ports } from '../runtime/wiring';
 
 export type StagePorts = Pick<Ports, 'deployTarget' | 'ledger' | 'clock'>;
 

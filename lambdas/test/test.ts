@@ -4,8 +4,8 @@ import { join, relative } from 'node:path';
 import { build as esbuild } from 'esbuild';
 import { TestsFailedError } from '../core/errors';
 import type { ReleaseDocument, TestResult } from '../core/model';
+import type { Ports } from '../core/ports';
 import { recordStageSucceeded } from '../core/stage-record';
-import type { Ports } from '../runtime/wiring';
 import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
 import { runNodeTests } from './run-tests';
 

@@ -4,7 +4,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SfnTaskCallbacks } from '../../lambdas/adapters/aws/sfn-task-callbacks';
 import { decide } from '../../lambdas/core/approval-decision';
 import { requireCatalogFile } from '../../lambdas/core/catalog/load';
@@ -18,19 +17,13 @@ export interface AwsApprovalsOptions {
   readonly tableName: string;
   readonly catalogFile: string;
   /** @default - clients from the usual AWS environment */
-  readonly dynamo?: DynamoDBDocumentClient;
+  readonly dynamo?: DynamoDBClient;
   readonly sfn?: SFNClient;
   readonly clock?: Clock;
 }
 
 export function awsApprovalsBackend(options: AwsApprovalsOptions): ApprovalsBackend {
-  const ledger = new Ledger(
-    options.dynamo ??
-      DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
-    options.tableName,
-  );
+  const ledger = Ledger.forTable(options.dynamo ?? new DynamoDBClient({}), options.tableName);
   const tasks = new SfnTaskCallbacks(options.sfn ?? new SFNClient({}));
   return {
     async list(service) {

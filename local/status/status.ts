@@ -7,14 +7,9 @@
 import type { Catalog, ReleaseMode, ServiceConfig } from '../../lambdas/core/catalog/types';
 import { computeDora, type DoraBucket, type DoraReport, doraSeries } from '../../lambdas/core/dora';
 import { UnknownServiceError } from '../../lambdas/core/errors';
+import { modeForRelease } from '../../lambdas/core/model';
 import { assessReadiness, type Readiness, readinessPolicyOf } from '../../lambdas/core/readiness';
-import {
-  type ApprovalRecord,
-  type Ledger,
-  type ModeSwitch,
-  modeForRelease,
-  type ReleaseRecord,
-} from '../../lambdas/ledger/ledger';
+import type { ApprovalRecord, Ledger, ModeSwitch, ReleaseRecord } from '../../lambdas/ledger/ledger';
 
 export interface StatusOptions {
   readonly now: Date;

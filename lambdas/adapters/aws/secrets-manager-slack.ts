@@ -1,5 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SLACK_URL_PREFIX, WebhookSlackChannel } from '../../core/slack';
+import { SLACK_URL_PREFIX } from '../../core/slack';
+import { WebhookSlackChannel } from '../slack-webhook-channel';
 import { MissingResourceError } from './errors';
 import { SecretsManagerSigningKeys } from './secrets-manager-signing-keys';
 

@@ -113,7 +113,7 @@ describe('deployment-events handler', () => {
     await expect(handler(event('SUCCESS'), context)).resolves.toBe('ignored');
     ddb.reset();
     ledgerHas({ linked: false, token: 'x' });
-    const ledger = new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'ledger-table');
+    const ledger = Ledger.forTable(new DynamoDBClient({}), 'ledger-table');
     const ports = {
       ledger,
       tasks: new SfnTaskCallbacks(new SFNClient({})),

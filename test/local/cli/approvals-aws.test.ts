@@ -6,7 +6,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Ledger } from '../../../lambdas/ledger/ledger';
@@ -35,13 +34,9 @@ const sfn = mockClient(SFNClient);
 let dynamo: TestLedger;
 let ledger: Ledger;
 let tableName: string;
-let doc: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   dynamo = await startTestLedger();
-  doc = DynamoDBDocumentClient.from(dynamo.dynamo.client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
 }, 60_000);
 afterAll(async () => {
   sfn.restore();
@@ -70,7 +65,12 @@ beforeEach(async () => {
 });
 
 const backend = () =>
-  awsApprovalsBackend({ tableName, catalogFile, dynamo: doc, sfn: new SFNClient({ region: 'eu-west-1' }) });
+  awsApprovalsBackend({
+    tableName,
+    catalogFile,
+    dynamo: dynamo.dynamo.client,
+    sfn: new SFNClient({ region: 'eu-west-1' }),
+  });
 
 describe('approvals --aws', () => {
   it('approves under the policy, resuming the execution with SendTaskSuccess on its token', async () => {

@@ -169,7 +169,7 @@ describe('sluice status --aws', () => {
           checkoutRelease(2, 'rolled_back', now - 2 * HOUR),
         ],
       });
-    const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+    const client = new DynamoDBClient({ region: 'eu-west-1' });
     const report = await awsStatusReport({
       tableName: 'SluiceLedger',
       catalogFile,
