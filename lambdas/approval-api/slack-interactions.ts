@@ -5,7 +5,7 @@
  */
 import { decide } from '../core/approval-decision';
 import { verifySlackRequest } from '../core/slack';
-import type { ApprovalApiPorts, ApprovalHttpRequest, ApprovalHttpResponse } from './approval-api';
+import type { ApprovalApiPorts, ApprovalHttpRequest, ApprovalHttpResponse } from './http';
 
 interface SlackAction {
   readonly action_id?: unknown;

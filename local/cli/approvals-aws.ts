@@ -10,7 +10,7 @@ import { requireCatalogFile } from '../../lambdas/core/catalog/load';
 import { type Clock, systemClock } from '../../lambdas/core/ports';
 import { Ledger } from '../../lambdas/ledger/ledger';
 import { listApprovalsWithAudit } from '../approval-gate';
-import type { ApprovalsBackend, ListedApproval } from './approvals';
+import type { ApprovalsBackend, ListedApproval } from './approvals-backend';
 import { UsageError } from './command';
 
 export interface AwsApprovalsOptions {
