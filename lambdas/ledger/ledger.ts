@@ -64,7 +64,11 @@ export class Ledger {
   private readonly services: ServiceStateItems;
   private readonly modes: ServiceModeItems;
 
-  private constructor(client: DynamoDBDocumentClient, tableName: string) {
+  private constructor(
+    client: DynamoDBDocumentClient,
+    /** The DynamoDB table the ledger lives in. */
+    readonly tableName: string,
+  ) {
     const table = { client, tableName };
     this.releases = new ReleaseItems(table);
     this.approvals = new ApprovalItems(table);

@@ -48,7 +48,7 @@ beforeEach(async () => {
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   ledger = await dynamo.newLedger();
-  tableName = (ledger as unknown as { tableName: string }).tableName;
+  tableName = ledger.tableName;
   await ledger.putApproval({
     approvalId: 'Appr0val-Id-0001',
     releaseId: 'greeter-0123456789ab',
