@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import { App, type AppProps, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadCatalogFile } from './catalog/load';
-import type { Catalog } from './catalog/types';
-import { formatProblems } from './catalog/validate';
+import { loadCatalogFile } from '../lambdas/core/catalog/load';
+import type { Catalog } from '../lambdas/core/catalog/types';
+import { formatProblems } from '../lambdas/core/catalog/validate';
 import { SluicePipelineStack } from './pipeline-stack';
 import { SluiceServiceStack } from './service-stack';
 import { PROJECT_ROOT } from './sluice-function';

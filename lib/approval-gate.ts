@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/shared/env';
+import { ENV } from '../lambdas/runtime/env';
 import { acknowledgeWildcardResources } from './nag';
 import type { ReleaseStateMachine } from './release-state-machine';
 import type { SluiceFunction } from './sluice-function';

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { DORA_DIMENSIONS, DORA_METRICS, DORA_NAMESPACE } from '../lambdas/shared/release-metrics';
-import type { ReleaseMode } from './catalog/types';
+import type { ReleaseMode } from '../lambdas/core/catalog/types';
+import { DORA_DIMENSIONS, DORA_METRICS, DORA_NAMESPACE } from '../lambdas/core/release-metrics';
 
 const MODES: readonly ReleaseMode[] = ['delivery', 'deployment'];
 
@@ -15,7 +15,7 @@ export interface DoraMetricFactoryProps {
 }
 
 /**
- * The DORA metrics the Record handler publishes (lambdas/shared/release-metrics.ts), defined apart from the
+ * The DORA metrics the Record handler publishes (lambdas/core/release-metrics.ts), defined apart from the
  * dashboard that shows them. Per-mode metrics name the `Mode` dimension; per-service graphs use SEARCH
  * expressions so the dashboard stays one size for 1 or 1,000 services.
  */

@@ -2,7 +2,7 @@ import { CfnOutput, Validations } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/shared/env';
+import { ENV } from '../lambdas/runtime/env';
 import type { SluiceFunction } from './sluice-function';
 
 export interface GitHubTokenProps {

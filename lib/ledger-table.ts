@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { LEDGER_KEYS } from '../lambdas/shared/ledger';
+import { LEDGER_KEYS } from '../lambdas/ledger/ledger';
 
 export interface LedgerTableProps {
   /**

@@ -23,10 +23,10 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { ENV, type HandlerName } from '../lambdas/shared/env';
-import { DORA_NAMESPACE } from '../lambdas/shared/release-metrics';
+import type { Catalog } from '../lambdas/core/catalog/types';
+import { DORA_NAMESPACE } from '../lambdas/core/release-metrics';
+import { ENV, type HandlerName } from '../lambdas/runtime/env';
 import { ApprovalGate } from './approval-gate';
-import type { Catalog } from './catalog/types';
 import { ContinuousDeployment } from './continuous-deployment';
 import { DoraDashboard } from './dora-dashboard';
 import { EsbuildLayer } from './esbuild-layer';
@@ -41,7 +41,7 @@ import { SluiceTriggers } from './triggers';
 /** Handlers of the pipeline itself; the trigger handlers live in SluiceTriggers. */
 type StepHandlerName = Exclude<HandlerName, 'github-webhook' | 'router'>;
 
-/** Every AWS resource of a service is named `sluice-<service>` (serviceResourceName in lib/catalog/types.ts). */
+/** Every AWS resource of a service is named `sluice-<service>` (serviceResourceName in lambdas/core/catalog/types.ts). */
 const SERVICE_NAME_PATTERN = 'sluice-*';
 
 export interface SluicePipelineStackProps extends StackProps {
@@ -324,7 +324,7 @@ export class SluicePipelineStack extends Stack {
 
   /**
    * Each handler gets exactly the calls its AWS adapters make (lambdas/<name>/handler.ts and
-   * lambdas/shared/aws/), nothing shared by default.
+   * lambdas/adapters/aws/), nothing shared by default.
    */
   private grantLeastPrivilege(f: Record<StepHandlerName, SluiceFunction>): void {
     for (const handler of Object.values(f)) this.ledger.grantReadWriteData(handler);
@@ -467,7 +467,7 @@ function validateProps(props: SluicePipelineStackProps): void {
   if (catalog?.version !== 1 || !Array.isArray(catalog.services)) {
     throw new Error(
       `SluicePipelineStack: catalog must be a validated catalog ({ version: 1, services: [...] }); received ${JSON.stringify(catalog)?.slice(0, 200)}. ` +
-        'Load it with loadCatalogFile() from lib/catalog/load.ts.',
+        'Load it with loadCatalogFile() from lambdas/core/catalog/load.ts.',
     );
   }
   if (props.catalogFile !== undefined && !fs.existsSync(props.catalogFile)) {

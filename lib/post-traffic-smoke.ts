@@ -5,8 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { type ServiceConfig, serviceResourceName } from '../lambdas/core/catalog/types';
 import { SMOKE_ENV } from '../lambdas/smoke-hook/smoke-hook';
-import { type ServiceConfig, serviceResourceName } from './catalog/types';
 
 export interface PostTrafficSmokeProps {
   readonly service: ServiceConfig;

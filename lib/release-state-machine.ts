@@ -6,8 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
-import type { StageName } from '../lambdas/shared/model';
+import { RETRYABLE_ERRORS } from '../lambdas/core/errors';
+import type { StageName } from '../lambdas/core/model';
 import { acknowledgeWildcardResources } from './nag';
 
 /**

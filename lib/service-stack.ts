@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { ServiceConfig } from './catalog/types';
+import type { ServiceConfig } from '../lambdas/core/catalog/types';
 import { SluiceService } from './sluice-service';
 
 export interface SluiceServiceStackProps extends StackProps {

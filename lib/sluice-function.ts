@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HANDLER_NAMES, type HandlerName } from '../lambdas/shared/env';
+import { HANDLER_NAMES, type HandlerName } from '../lambdas/runtime/env';
 
 /** CloudFormation Metadata key naming the handler module a function runs; the local runtime binds by it. */
 export const HANDLER_METADATA_KEY = 'Sluice::Handler';
@@ -61,7 +61,7 @@ export class SluiceFunction extends Construct implements iam.IGrantable {
     if (!(HANDLER_NAMES as readonly string[]).includes(props.handler)) {
       throw new Error(
         `SluiceFunction: handler must be one of ${HANDLER_NAMES.join(', ')}; received ${JSON.stringify(props.handler)}. ` +
-          'Add the folder to lambdas/ and its name to HANDLER_NAMES in lambdas/shared/env.ts.',
+          'Add the folder to lambdas/ and its name to HANDLER_NAMES in lambdas/runtime/env.ts.',
       );
     }
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;

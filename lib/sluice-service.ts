@@ -11,7 +11,7 @@ import {
   type ServiceConfig,
   serviceAlarmName,
   serviceResourceName,
-} from './catalog/types';
+} from '../lambdas/core/catalog/types';
 import { acknowledgeWildcardResources } from './nag';
 import { PostTrafficSmoke } from './post-traffic-smoke';
 import { ServiceMetricFactory } from './service-metrics';

@@ -5,12 +5,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { decide } from '../lambdas/shared/approval-decision';
-import type { Ledger } from '../lambdas/shared/ledger';
-import type { ExpiryScheduler } from '../lambdas/shared/ports';
-import { WebhookSlackChannel } from '../lambdas/shared/slack';
-import type { Ports } from '../lambdas/shared/wiring';
-import type { Catalog } from '../lib/catalog/types';
+import { WebhookSlackChannel } from '../lambdas/adapters/slack-webhook-channel';
+import { decide } from '../lambdas/core/approval-decision';
+import type { Catalog } from '../lambdas/core/catalog/types';
+import type { ExpiryScheduler, Ports } from '../lambdas/core/ports';
+import type { Ledger } from '../lambdas/ledger/ledger';
 import { LocalSigningKeys } from './adapters/local-keys';
 import { sendJson } from './api-response';
 import { HANDLER_MODULES } from './handlers';

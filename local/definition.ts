@@ -3,7 +3,7 @@
  * exactly as CDK rendered it (intrinsics resolved to local placeholders), the ledger table's schema, and
  * which handler module each Task state calls.
  */
-import { HANDLER_NAMES, type HandlerName } from '../lambdas/shared/env';
+import { HANDLER_NAMES, type HandlerName } from '../lambdas/runtime/env';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'local';

@@ -6,9 +6,9 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { Catalog } from '../lambdas/core/catalog/types';
+import type { PushEvent } from '../lambdas/core/push-routing';
 import type { RouteOutcome } from '../lambdas/router/router';
-import type { PushEvent } from '../lambdas/shared/triggers';
-import type { Catalog } from '../lib/catalog/types';
 import type { LocalGitSource } from './adapters/git-source';
 
 const run = promisify(execFile);

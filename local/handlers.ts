@@ -14,7 +14,7 @@ import * as loadService from '../lambdas/load-service';
 import * as record from '../lambdas/record';
 import * as requestApproval from '../lambdas/request-approval';
 import * as router from '../lambdas/router';
-import type { HandlerName } from '../lambdas/shared/env';
+import type { HandlerName } from '../lambdas/runtime/env';
 import * as stage from '../lambdas/stage';
 import * as test from '../lambdas/test';
 

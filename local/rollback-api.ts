@@ -6,8 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_BODY_BYTES } from '../lambdas/approval-api/approval-api';
-import type { ReleaseRecord } from '../lambdas/shared/ledger';
-import type { RollbackRequest } from '../lambdas/shared/rollback';
+import type { RollbackRequest } from '../lambdas/core/rollback';
+import type { ReleaseRecord } from '../lambdas/ledger/ledger';
 import { sendJson } from './api-response';
 
 export const ROLLBACK_API_PATH = '/api/rollback';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import type { Catalog } from '../lambdas/core/catalog/types';
 import { buildApp, PIPELINE_STACK_NAME } from '../lib/app';
-import type { Catalog } from '../lib/catalog/types';
 import type { CfnTemplate } from './definition';
 
 /**

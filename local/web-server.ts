@@ -5,11 +5,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../lambdas/approval-api/approval-api';
+import type { Catalog } from '../lambdas/core/catalog/types';
+import { parseDuration } from '../lambdas/core/dora';
+import type { Ports } from '../lambdas/core/ports';
 import { DEFAULT_MAX_BODY_BYTES } from '../lambdas/github-webhook/github-webhook';
-import { parseDuration } from '../lambdas/shared/dora';
-import type { Ledger } from '../lambdas/shared/ledger';
-import type { Ports } from '../lambdas/shared/wiring';
-import type { Catalog } from '../lib/catalog/types';
+import type { Ledger } from '../lambdas/ledger/ledger';
 import { sendJson } from './api-response';
 import { authorizedApiCall, handleApprovalsApi } from './approval-gate';
 import { functionUrlEvent } from './deploy-target/function-url-event';

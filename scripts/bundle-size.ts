@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { HANDLER_NAMES, type HandlerName } from '../lambdas/shared/env';
+import { HANDLER_NAMES, type HandlerName } from '../lambdas/runtime/env';
 
 export const DEFAULT_BUDGET_KB = 650;
 

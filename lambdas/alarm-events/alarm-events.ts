@@ -1,6 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { parseServiceAlarmName } from '../../lib/catalog/types';
-import type { Ports } from '../shared/wiring';
+import { parseServiceAlarmName } from '../core/catalog/types';
+import type { Ports } from '../core/ports';
 
 export type AlarmEventsPorts = Pick<Ports, 'deployTarget' | 'ledger'>;
 

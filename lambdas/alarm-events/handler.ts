@@ -2,11 +2,11 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
-import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
-import { ENV } from '../shared/env';
-import { Ledger } from '../shared/ledger';
-import { logger } from '../shared/observability';
-import { portsFor, requireEnv } from '../shared/wiring';
+import { LambdaCodeDeployTarget } from '../adapters/aws/lambda-codedeploy-target';
+import { Ledger } from '../ledger/ledger';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
+import { portsFor, requireEnv } from '../runtime/wiring';
 import { type AlarmEventOutcome, type AlarmStateChange, onAlarmStateChange } from './alarm-events';
 
 const ports = portsFor(() => ({

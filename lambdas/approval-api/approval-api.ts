@@ -5,30 +5,11 @@ import {
   isPastExpiry,
   REFUSAL_STATUS,
   type Refusal,
-} from '../shared/approval-decision';
-import { checkFormToken, checkLink, formToken, type LinkClaims } from '../shared/approval-links';
-import type { Ports } from '../shared/wiring';
+} from '../core/approval-decision';
+import { checkFormToken, checkLink, formToken, type LinkClaims } from '../core/approval-links';
 import { renderApprovalPage, renderMessagePage } from './approval-page';
+import type { ApprovalApiPorts, ApprovalHttpRequest, ApprovalHttpResponse } from './http';
 import { handleSlackInteraction } from './slack-interactions';
-
-export type ApprovalApiPorts = Pick<Ports, 'ledger' | 'tasks' | 'signingKeys' | 'clock' | 'slack'>;
-
-export interface ApprovalHttpRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly body: string;
-  /** Lowercase names. */
-  readonly headers?: Readonly<Record<string, string | undefined>>;
-  readonly sourceIp?: string;
-  readonly userAgent?: string;
-}
-
-export interface ApprovalHttpResponse {
-  readonly statusCode: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
 
 export const MAX_BODY_BYTES = 16 * 1024;
 

@@ -1,6 +1,6 @@
-import { escapeHtml } from '../shared/html';
-import type { ApprovalRecord } from '../shared/ledger';
-import { describeWindow } from '../shared/release-windows';
+import { escapeHtml } from '../core/html';
+import { describeWindow } from '../core/release-windows';
+import type { ApprovalRecord } from '../ledger/ledger';
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 h1{font-size:1.4rem}ul{padding-left:1.2rem}.state{padding:.6rem .8rem;border-radius:6px;background:#f3f4f6}

@@ -2,14 +2,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { SecretsManagerSigningKeys } from '../shared/aws/secrets-manager-signing-keys';
-import { slackChannelFromSecret } from '../shared/aws/secrets-manager-slack';
-import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
-import { ENV } from '../shared/env';
-import { Ledger } from '../shared/ledger';
-import { logger } from '../shared/observability';
-import { systemClock } from '../shared/ports';
-import { portsFor, requireEnv } from '../shared/wiring';
+import { SecretsManagerSigningKeys } from '../adapters/aws/secrets-manager-signing-keys';
+import { slackChannelFromSecret } from '../adapters/aws/secrets-manager-slack';
+import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
+import { systemClock } from '../core/ports';
+import { Ledger } from '../ledger/ledger';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
+import { portsFor, requireEnv } from '../runtime/wiring';
 import { handleApprovalHttp } from './approval-api';
 
 const ports = portsFor(() => {

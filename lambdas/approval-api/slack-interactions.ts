@@ -3,9 +3,9 @@
  * 5-minute window; the Slack user is mapped to an approver through the catalog; the decision goes through the
  * same policy as the page; the original message is updated with the outcome.
  */
-import { decide } from '../shared/approval-decision';
-import { verifySlackRequest } from '../shared/slack';
-import type { ApprovalApiPorts, ApprovalHttpRequest, ApprovalHttpResponse } from './approval-api';
+import { decide } from '../core/approval-decision';
+import { verifySlackRequest } from '../core/slack';
+import type { ApprovalApiPorts, ApprovalHttpRequest, ApprovalHttpResponse } from './http';
 
 interface SlackAction {
   readonly action_id?: unknown;

@@ -1,4 +1,4 @@
-import { approvalsSoFar, type DecisionPorts, endPending, isPastExpiry } from '../shared/approval-decision';
+import { approvalsSoFar, type DecisionPorts, endPending, isPastExpiry } from '../core/approval-decision';
 
 /** What the one-time schedule (EventBridge Scheduler; a timer locally) invokes the handler with. */
 export interface ApprovalExpiryEvent {

@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
-import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
-import { ENV } from '../shared/env';
-import { Ledger } from '../shared/ledger';
-import { logger } from '../shared/observability';
-import { systemClock } from '../shared/ports';
-import { portsFor, requireEnv } from '../shared/wiring';
+import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
+import { systemClock } from '../core/ports';
+import { Ledger } from '../ledger/ledger';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
+import { portsFor, requireEnv } from '../runtime/wiring';
 import { type ApprovalExpiryEvent, type ExpiryResult, expireApproval } from './approval-expiry';
 
 const ports = portsFor(() => ({

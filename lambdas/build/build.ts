@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { build as esbuild } from 'esbuild';
 import { zipSync } from 'fflate';
-import { BuildFailedError, EntryPointNotFoundError } from '../shared/errors';
-import type { BuildResult, ReleaseDocument } from '../shared/model';
-import { recordStageSucceeded } from '../shared/stage-record';
-import type { Ports } from '../shared/wiring';
-import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../shared/workspace';
+import { BuildFailedError, EntryPointNotFoundError } from '../core/errors';
+import type { BuildResult, ReleaseDocument } from '../core/model';
+import type { Ports } from '../core/ports';
+import { recordStageSucceeded } from '../core/stage-record';
+import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
 
 export type BuildPorts = Pick<Ports, 'source' | 'artifacts' | 'ledger' | 'clock' | 'workDir'>;
 

@@ -1,14 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { awsSourceRepository } from '../shared/aws/provider-source';
-import { S3ArtifactStore } from '../shared/aws/s3-artifact-store';
-import { ENV } from '../shared/env';
-import { Ledger } from '../shared/ledger';
-import type { BuildResult, ReleaseDocument } from '../shared/model';
-import { logger } from '../shared/observability';
-import { systemClock } from '../shared/ports';
-import { portsFor, requireEnv } from '../shared/wiring';
+import { awsSourceRepository } from '../adapters/aws/provider-source';
+import { S3ArtifactStore } from '../adapters/aws/s3-artifact-store';
+import type { BuildResult, ReleaseDocument } from '../core/model';
+import { systemClock } from '../core/ports';
+import { Ledger } from '../ledger/ledger';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
+import { portsFor, requireEnv } from '../runtime/wiring';
 import { buildRelease } from './build';
 
 const ports = portsFor(() => ({

@@ -1,6 +1,6 @@
-import { DeploymentFailedError } from '../shared/errors';
-import type { ReleaseInfo, ServiceConfig, StageResult } from '../shared/model';
-import { beginDeployment, type ProductionDeployPorts } from '../shared/production-deploy';
+import { DeploymentFailedError } from '../core/errors';
+import type { ReleaseInfo, ServiceConfig, StageResult } from '../core/model';
+import { beginDeployment, type ProductionDeployPorts } from '../core/production-deploy';
 
 export type DeployPorts = ProductionDeployPorts;
 
@@ -20,7 +20,7 @@ export type DeployStart = { readonly deploymentId: string } | { readonly queuedB
  * Takes the service's production deployment lock, runs preflight and starts the deployment, then returns. The
  * execution stays paused on its task token until the deployment's state-change event arrives
  * (lambdas/deployment-events), however long the bake takes. When another release holds the lock, the token
- * waits in the lock's queue instead and the holder's Record starts this deployment (lambdas/shared/production-deploy.ts).
+ * waits in the lock's queue instead and the holder's Record starts this deployment (lambdas/core/production-deploy.ts).
  */
 export async function startDeploy(input: DeployInput, ports: DeployPorts): Promise<DeployStart> {
   if (typeof input.taskToken !== 'string' || input.taskToken.length === 0) {

@@ -4,14 +4,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
-import { CloudWatchServiceAlarms } from '../shared/aws/cloudwatch-service-alarms';
-import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
-import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
-import { ENV } from '../shared/env';
-import { Ledger } from '../shared/ledger';
-import { logger } from '../shared/observability';
-import { systemClock } from '../shared/ports';
-import { portsFor, requireEnv } from '../shared/wiring';
+import { CloudWatchServiceAlarms } from '../adapters/aws/cloudwatch-service-alarms';
+import { LambdaCodeDeployTarget } from '../adapters/aws/lambda-codedeploy-target';
+import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
+import { systemClock } from '../core/ports';
+import { Ledger } from '../ledger/ledger';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
+import { portsFor, requireEnv } from '../runtime/wiring';
 import { type DeployInput, type DeployStart, startDeploy } from './deploy';
 
 const ports = portsFor(() => ({

@@ -1,11 +1,11 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import type { DeploymentLink, ReleaseRecord } from '../shared/ledger';
 import {
   deploymentFailure,
   deployResultOf,
   handOverDeployLock,
   type ProductionDeployPorts,
-} from '../shared/production-deploy';
+} from '../core/production-deploy';
+import type { DeploymentLink, ReleaseRecord } from '../ledger/ledger';
 
 export type DeploymentEventsPorts = ProductionDeployPorts;
 

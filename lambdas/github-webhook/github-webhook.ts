@@ -4,8 +4,8 @@
  * a normalized push event on the Sluice event bus, and acknowledges every other event without acting on it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type GitHubPushPayload, isIgnored, pushFromGitHub } from '../shared/triggers';
-import type { Ports } from '../shared/wiring';
+import type { Ports } from '../core/ports';
+import { type GitHubPushPayload, isIgnored, pushFromGitHub } from '../core/push-routing';
 
 /** Lambda function URLs take at most 6 MB; GitHub's pushes stay far below this unless a push is enormous. */
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;

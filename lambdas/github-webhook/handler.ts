@@ -1,11 +1,11 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { EventBridgePushPublisher } from '../shared/aws/eventbridge-push-publisher';
-import { SecretsManagerSigningKeys } from '../shared/aws/secrets-manager-signing-keys';
-import { ENV } from '../shared/env';
-import { logger } from '../shared/observability';
-import { portsFor, requireEnv } from '../shared/wiring';
+import { EventBridgePushPublisher } from '../adapters/aws/eventbridge-push-publisher';
+import { SecretsManagerSigningKeys } from '../adapters/aws/secrets-manager-signing-keys';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
+import { portsFor, requireEnv } from '../runtime/wiring';
 import { handleGitHubWebhook } from './github-webhook';
 
 const ports = portsFor(() => ({

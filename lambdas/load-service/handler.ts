@@ -1,14 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { awsSourceRepository } from '../shared/aws/provider-source';
-import { S3CatalogStore } from '../shared/aws/s3-catalog-store';
-import { ENV } from '../shared/env';
-import { Ledger } from '../shared/ledger';
-import type { ReleaseDocument } from '../shared/model';
-import { logger } from '../shared/observability';
-import { systemClock } from '../shared/ports';
-import { portsFor, requireEnv } from '../shared/wiring';
+import { awsSourceRepository } from '../adapters/aws/provider-source';
+import { S3CatalogStore } from '../adapters/aws/s3-catalog-store';
+import type { ReleaseDocument } from '../core/model';
+import { systemClock } from '../core/ports';
+import { Ledger } from '../ledger/ledger';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
+import { portsFor, requireEnv } from '../runtime/wiring';
 import { loadService } from './load-service';
 
 const ports = portsFor(() => ({

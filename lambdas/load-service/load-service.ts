@@ -1,9 +1,8 @@
-import { findService } from '../../lib/catalog/validate';
-import { InvalidReleaseRequestError } from '../shared/errors';
-import type { ReleaseDocument, ReleaseInfo, ReleaseRequest } from '../shared/model';
-import { MAX_RELEASE_COMMITS } from '../shared/ports';
-import { recordStageSucceeded } from '../shared/stage-record';
-import type { Ports } from '../shared/wiring';
+import { findService } from '../core/catalog/validate';
+import { InvalidReleaseRequestError } from '../core/errors';
+import type { ReleaseDocument, ReleaseInfo, ReleaseRequest } from '../core/model';
+import { MAX_RELEASE_COMMITS, type Ports } from '../core/ports';
+import { recordStageSucceeded } from '../core/stage-record';
 
 export type LoadServicePorts = Pick<Ports, 'catalog' | 'source' | 'ledger' | 'clock'>;
 

@@ -1,6 +1,7 @@
-import type { ServiceConfig } from '../../lib/catalog/types';
-import { type Ledger, modeForRelease, type ReleaseRecord } from '../shared/ledger';
-import { assessReadiness, decideAutoMode, type ModeDecision, readinessPolicyOf } from '../shared/readiness';
+import type { ServiceConfig } from '../core/catalog/types';
+import { modeForRelease } from '../core/model';
+import { assessReadiness, decideAutoMode, type ModeDecision, readinessPolicyOf } from '../core/readiness';
+import type { Ledger, ReleaseRecord } from '../ledger/ledger';
 
 /** How many of a service's newest releases and approvals are read to judge readiness. */
 const EVIDENCE_LIMIT = 200;

@@ -1,4 +1,4 @@
-import { SERVICE_ALARMS } from '../../lib/catalog/types';
+import { SERVICE_ALARMS } from '../core/catalog/types';
 import type {
   CaughtError,
   DeployResult,
@@ -6,16 +6,16 @@ import type {
   ReleaseOutcome,
   ReleaseStatus,
   StageName,
-} from '../shared/model';
+} from '../core/model';
+import type { Ports } from '../core/ports';
 import {
   deploymentFailure,
   deployResultOf,
   handOverDeployLock,
   type ProductionDeployPorts,
-} from '../shared/production-deploy';
-import { type ModeDecision, shadowVerdictOf } from '../shared/readiness';
-import { stageRecord } from '../shared/stage-record';
-import type { Ports } from '../shared/wiring';
+} from '../core/production-deploy';
+import { type ModeDecision, shadowVerdictOf } from '../core/readiness';
+import { stageRecord } from '../core/stage-record';
 import { evolveAutoMode } from './auto-mode';
 
 export type RecordPorts = ProductionDeployPorts & Pick<Ports, 'releaseMetrics'>;

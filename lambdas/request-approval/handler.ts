@@ -4,16 +4,16 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import { SchedulerExpiry } from '../shared/aws/scheduler-expiry';
-import { SecretsManagerSigningKeys } from '../shared/aws/secrets-manager-signing-keys';
-import { slackChannelFromSecret } from '../shared/aws/secrets-manager-slack';
-import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
-import { SnsNotifier } from '../shared/aws/sns-notifier';
-import { ENV } from '../shared/env';
-import { Ledger } from '../shared/ledger';
-import { logger } from '../shared/observability';
-import { systemClock } from '../shared/ports';
-import { portsFor, requireEnv } from '../shared/wiring';
+import { SchedulerExpiry } from '../adapters/aws/scheduler-expiry';
+import { SecretsManagerSigningKeys } from '../adapters/aws/secrets-manager-signing-keys';
+import { slackChannelFromSecret } from '../adapters/aws/secrets-manager-slack';
+import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
+import { SnsNotifier } from '../adapters/aws/sns-notifier';
+import { systemClock } from '../core/ports';
+import { Ledger } from '../ledger/ledger';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
+import { portsFor, requireEnv } from '../runtime/wiring';
 import { type RequestApprovalInput, requestApproval } from './request-approval';
 
 const ports = portsFor(() => {

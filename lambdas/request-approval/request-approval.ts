@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { emailOf, endPending } from '../shared/approval-decision';
-import { approvalLink } from '../shared/approval-links';
-import { ApprovalError } from '../shared/errors';
+import { emailOf, endPending } from '../core/approval-decision';
+import { approvalLink } from '../core/approval-links';
+import { ApprovalError } from '../core/errors';
 import {
   type BuildResult,
   commitsOf,
@@ -9,9 +9,9 @@ import {
   type ServiceConfig,
   type StageResult,
   type TestResult,
-} from '../shared/model';
-import { slackApprovalMessage } from '../shared/slack';
-import type { Ports } from '../shared/wiring';
+} from '../core/model';
+import type { Ports } from '../core/ports';
+import { slackApprovalMessage } from '../core/slack';
 
 export type RequestApprovalPorts = Pick<
   Ports,

@@ -1,13 +1,13 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
-import { awsSourceRepository } from '../shared/aws/provider-source';
-import { S3CatalogStore } from '../shared/aws/s3-catalog-store';
-import { SfnExecutionStarter } from '../shared/aws/sfn-execution-starter';
-import { ENV } from '../shared/env';
-import { logger } from '../shared/observability';
-import type { RouterEvent } from '../shared/triggers';
-import { portsFor, requireEnv } from '../shared/wiring';
+import { awsSourceRepository } from '../adapters/aws/provider-source';
+import { S3CatalogStore } from '../adapters/aws/s3-catalog-store';
+import { SfnExecutionStarter } from '../adapters/aws/sfn-execution-starter';
+import type { RouterEvent } from '../core/push-routing';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
+import { portsFor, requireEnv } from '../runtime/wiring';
 import { type RouteOutcome, routeEvent } from './router';
 
 const ports = portsFor(() => ({

@@ -3,6 +3,8 @@
  * It maps the push to services (repository + branch + path globs) and starts one execution per service,
  * named `<service>-<sha12>`, so a repeated delivery of the same push starts nothing new.
  */
+
+import type { Ports } from '../core/ports';
 import {
   candidateServices,
   isIgnored,
@@ -11,8 +13,7 @@ import {
   type RouterEvent,
   releaseRequestOf,
   routePush,
-} from '../shared/triggers';
-import type { Ports } from '../shared/wiring';
+} from '../core/push-routing';
 
 export type RouterPorts = Pick<Ports, 'catalog' | 'source' | 'executions'>;
 

@@ -1,10 +1,10 @@
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
-import type { ServiceConfig } from '../../lib/catalog/types';
-import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
-import { logger } from '../shared/observability';
-import { requireEnv } from '../shared/wiring';
+import { LambdaCodeDeployTarget } from '../adapters/aws/lambda-codedeploy-target';
+import type { ServiceConfig } from '../core/catalog/types';
+import { logger } from '../runtime/observability';
+import { requireEnv } from '../runtime/wiring';
 import { type LifecycleHookEvent, runPostTrafficSmoke, SMOKE_ENV } from './smoke-hook';
 
 const codeDeploy = new CodeDeployClient({});

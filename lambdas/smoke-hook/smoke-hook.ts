@@ -2,7 +2,7 @@ import {
   type CodeDeployClient,
   PutLifecycleEventHookExecutionStatusCommand,
 } from '@aws-sdk/client-codedeploy';
-import type { HttpRequest, InvokeResult } from '../shared/ports';
+import type { HttpRequest, InvokeResult } from '../core/ports';
 
 /** Set by the PostTrafficSmoke construct. */
 export const SMOKE_ENV = { service: 'SLUICE_SMOKE_SERVICE', request: 'SLUICE_SMOKE_REQUEST' } as const;

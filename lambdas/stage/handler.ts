@@ -2,13 +2,13 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
-import { LambdaCodeDeployTarget } from '../shared/aws/lambda-codedeploy-target';
-import { ENV } from '../shared/env';
-import { Ledger } from '../shared/ledger';
-import type { ReleaseDocument, StageResult } from '../shared/model';
-import { logger } from '../shared/observability';
-import { systemClock } from '../shared/ports';
-import { portsFor, requireEnv } from '../shared/wiring';
+import { LambdaCodeDeployTarget } from '../adapters/aws/lambda-codedeploy-target';
+import type { ReleaseDocument, StageResult } from '../core/model';
+import { systemClock } from '../core/ports';
+import { Ledger } from '../ledger/ledger';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
+import { portsFor, requireEnv } from '../runtime/wiring';
 import { stageRelease } from './stage';
 
 const ports = portsFor(() => ({

@@ -1,7 +1,7 @@
-import { SmokeTestFailedError, TransientError } from '../shared/errors';
-import type { ReleaseDocument, StageResult } from '../shared/model';
-import { recordStageSucceeded } from '../shared/stage-record';
-import type { Ports } from '../shared/wiring';
+import { SmokeTestFailedError, TransientError } from '../core/errors';
+import type { ReleaseDocument, StageResult } from '../core/model';
+import type { Ports } from '../core/ports';
+import { recordStageSucceeded } from '../core/stage-record';
 
 export type StagePorts = Pick<Ports, 'deployTarget' | 'ledger' | 'clock'>;
 

@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { awsSourceRepository } from '../shared/aws/provider-source';
-import { ENV } from '../shared/env';
-import { Ledger } from '../shared/ledger';
-import type { ReleaseDocument, TestResult } from '../shared/model';
-import { logger } from '../shared/observability';
-import { systemClock } from '../shared/ports';
-import { portsFor, requireEnv } from '../shared/wiring';
+import { awsSourceRepository } from '../adapters/aws/provider-source';
+import type { ReleaseDocument, TestResult } from '../core/model';
+import { systemClock } from '../core/ports';
+import { Ledger } from '../ledger/ledger';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
+import { portsFor, requireEnv } from '../runtime/wiring';
 import { testRelease } from './test';
 
 const ports = portsFor(() => ({

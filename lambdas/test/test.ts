@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { build as esbuild } from 'esbuild';
-import { TestsFailedError } from '../shared/errors';
-import type { ReleaseDocument, TestResult } from '../shared/model';
-import { recordStageSucceeded } from '../shared/stage-record';
-import type { Ports } from '../shared/wiring';
-import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../shared/workspace';
+import { TestsFailedError } from '../core/errors';
+import type { ReleaseDocument, TestResult } from '../core/model';
+import type { Ports } from '../core/ports';
+import { recordStageSucceeded } from '../core/stage-record';
+import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
 import { runNodeTests } from './run-tests';
 
 export type TestPorts = Pick<Ports, 'source' | 'ledger' | 'clock' | 'workDir'>;

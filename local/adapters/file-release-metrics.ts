@@ -1,8 +1,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ReleaseRecord } from '../../lambdas/shared/ledger';
-import type { ReleaseMetricsSink } from '../../lambdas/shared/ports';
-import { releaseDatapoints } from '../../lambdas/shared/release-metrics';
+import type { ReleaseMetricsSink } from '../../lambdas/core/ports';
+import { releaseDatapoints } from '../../lambdas/core/release-metrics';
+import type { ReleaseRecord } from '../../lambdas/ledger/ledger';
 
 /** The local runtime's metrics: each release's DORA datapoints as one JSON line, readable and appendable. */
 export class FileReleaseMetrics implements ReleaseMetricsSink {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
-import type { ArtifactStore, StoredArtifact } from '../../lambdas/shared/ports';
+import type { ArtifactStore, StoredArtifact } from '../../lambdas/core/ports';
 
 /** Artifacts in a local folder, by key. */
 export class FolderArtifactStore implements ArtifactStore {

@@ -2,11 +2,11 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { SourceNotFoundError } from '../../lambdas/shared/errors';
-import type { CommitInfo } from '../../lambdas/shared/model';
-import { MAX_RELEASE_COMMITS, type SourceRepository } from '../../lambdas/shared/ports';
-import { repositoryFolderOf } from '../../lambdas/shared/source-path';
-import type { SourceConfig } from '../../lib/catalog/types';
+import type { SourceConfig } from '../../lambdas/core/catalog/types';
+import { SourceNotFoundError } from '../../lambdas/core/errors';
+import type { CommitInfo } from '../../lambdas/core/model';
+import { MAX_RELEASE_COMMITS, type SourceRepository } from '../../lambdas/core/ports';
+import { repositoryFolderOf } from '../../lambdas/core/source-path';
 
 const run = promisify(execFile);
 

@@ -1,11 +1,11 @@
-import type { RouteOutcome } from '../../lambdas/router/router';
-import type { PushPublisher } from '../../lambdas/shared/ports';
+import type { PushPublisher } from '../../lambdas/core/ports';
 import {
   PUSH_DETAIL_TYPE,
   type PushEvent,
   pushEventSourceOf,
   type RouterEvent,
-} from '../../lambdas/shared/triggers';
+} from '../../lambdas/core/push-routing';
+import type { RouteOutcome } from '../../lambdas/router/router';
 import { HANDLER_MODULES } from '../handlers';
 import { lambdaContext } from '../lambda-context';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { SigningKeyProvider } from '../../lambdas/shared/ports';
+import type { SigningKeyProvider } from '../../lambdas/core/ports';
 
 /**
  * A generated key kept in the local state folder (mode 600), never printed. `base64`: random bytes, stored

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ApprovalNotification, Notifier } from '../../lambdas/shared/ports';
+import type { ApprovalNotification, Notifier } from '../../lambdas/core/ports';
 
 /** Email, locally: each message lands in an outbox folder as a readable text file. */
 export class OutboxNotifier implements Notifier {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { TaskCallbacks } from '../../lambdas/shared/ports';
+import type { TaskCallbacks } from '../../lambdas/core/ports';
 
 /** The task token is unknown or its task has already ended (Step Functions' TaskTimedOut / InvalidToken). */
 export class TaskTokenExpiredError extends Error {

@@ -4,33 +4,26 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { decide } from '../../lambdas/shared/approval-decision';
-import { SfnTaskCallbacks } from '../../lambdas/shared/aws/sfn-task-callbacks';
-import { Ledger } from '../../lambdas/shared/ledger';
-import { type Clock, systemClock } from '../../lambdas/shared/ports';
-import { requireCatalogFile } from '../../lib/catalog/load';
+import { SfnTaskCallbacks } from '../../lambdas/adapters/aws/sfn-task-callbacks';
+import { decide } from '../../lambdas/core/approval-decision';
+import { requireCatalogFile } from '../../lambdas/core/catalog/load';
+import { type Clock, systemClock } from '../../lambdas/core/ports';
+import { Ledger } from '../../lambdas/ledger/ledger';
 import { listApprovalsWithAudit } from '../approval-gate';
-import type { ApprovalsBackend, ListedApproval } from './approvals';
+import type { ApprovalsBackend, ListedApproval } from './approvals-backend';
 import { UsageError } from './command';
 
 export interface AwsApprovalsOptions {
   readonly tableName: string;
   readonly catalogFile: string;
   /** @default - clients from the usual AWS environment */
-  readonly dynamo?: DynamoDBDocumentClient;
+  readonly dynamo?: DynamoDBClient;
   readonly sfn?: SFNClient;
   readonly clock?: Clock;
 }
 
 export function awsApprovalsBackend(options: AwsApprovalsOptions): ApprovalsBackend {
-  const ledger = new Ledger(
-    options.dynamo ??
-      DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
-    options.tableName,
-  );
+  const ledger = Ledger.forTable(options.dynamo ?? new DynamoDBClient({}), options.tableName);
   const tasks = new SfnTaskCallbacks(options.sfn ?? new SFNClient({}));
   return {
     async list(service) {

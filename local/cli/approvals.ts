@@ -4,40 +4,10 @@
  * (`<state-dir>/runtime.json`); with --aws against a deployed stack, with the caller's own AWS credentials.
  * The approval id is the handle.
  */
+import type { ApprovalsBackend, DecisionReply, ListedApproval } from './approvals-backend';
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
 import { api, runtimeInfo, STATE_DIR_HELP } from './runtime-client';
 import { DEFAULT_CATALOG_FILE } from './validate';
-
-export interface ListedApproval {
-  approvalId: string;
-  service: string;
-  releaseId: string;
-  status: string;
-  required: number;
-  requestedAt: string;
-  expiresAt: string;
-  decidedBy?: string;
-  supersededBy?: string;
-  votes?: Record<string, { decision: string; channel: string }>;
-}
-
-export interface DecisionInput {
-  readonly as: string;
-  readonly decision: 'approve' | 'reject';
-  readonly comment?: string;
-  readonly releaseAt?: string;
-}
-
-export type DecisionReply =
-  | { readonly ok: true; readonly message: string }
-  | { readonly ok: false; readonly refused: string; readonly message: string };
-
-/** Where approvals live: the running local runtime, or a deployed stack. */
-export interface ApprovalsBackend {
-  /** Newest first; throws UsageError for an unknown service. */
-  list(service?: string): Promise<ListedApproval[]>;
-  decide(approvalId: string, input: DecisionInput): Promise<DecisionReply>;
-}
 
 function localBackend(stateDir: string | undefined): ApprovalsBackend {
   const info = runtimeInfo(stateDir);

@@ -1,6 +1,6 @@
 /** What every CLI command is, and the argument parsing they share. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { closestMatch } from '../../lib/catalog/validate';
+import { closestMatch } from '../../lambdas/core/catalog/validate';
 
 /** Exit codes: 0 done, 1 the command ran and found a failure, 2 the command line itself is wrong. */
 export const EXIT_OK = 0;

@@ -1,7 +1,7 @@
 /** Picks the command from argv and runs it; owns help, unknown commands and usage errors for all of them. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { closestMatch } from '../../lib/catalog/validate';
+import { closestMatch } from '../../lambdas/core/catalog/validate';
 import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './command';
 import { commands as defaultCommands } from './registry';
 

@@ -1,12 +1,12 @@
 /** `sluice release SERVICE --state-machine-arn ARN`: StartExecution on a deployed Sluice stack. */
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { CodeCommitSource } from '../../lambdas/shared/aws/codecommit-source';
-import { SfnExecutionStarter } from '../../lambdas/shared/aws/sfn-execution-starter';
-import type { ReleaseRequest } from '../../lambdas/shared/model';
-import { releaseIdOf } from '../../lambdas/shared/triggers';
-import { loadCatalogFile } from '../../lib/catalog/load';
-import { findService, formatProblems } from '../../lib/catalog/validate';
+import { CodeCommitSource } from '../../lambdas/adapters/aws/codecommit-source';
+import { SfnExecutionStarter } from '../../lambdas/adapters/aws/sfn-execution-starter';
+import { loadCatalogFile } from '../../lambdas/core/catalog/load';
+import { findService, formatProblems } from '../../lambdas/core/catalog/validate';
+import type { ReleaseRequest } from '../../lambdas/core/model';
+import { releaseIdOf } from '../../lambdas/core/push-routing';
 import { UsageError } from './command';
 
 const STATE_MACHINE_ARN = /^arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]{1,80}$/;

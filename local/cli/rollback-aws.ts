@@ -4,12 +4,12 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { CloudWatchServiceAlarms } from '../../lambdas/shared/aws/cloudwatch-service-alarms';
-import { LambdaCodeDeployTarget } from '../../lambdas/shared/aws/lambda-codedeploy-target';
-import { SfnTaskCallbacks } from '../../lambdas/shared/aws/sfn-task-callbacks';
-import { Ledger, type ReleaseRecord } from '../../lambdas/shared/ledger';
-import { type Clock, systemClock } from '../../lambdas/shared/ports';
-import { type RollbackRequest, startRollback } from '../../lambdas/shared/rollback';
+import { CloudWatchServiceAlarms } from '../../lambdas/adapters/aws/cloudwatch-service-alarms';
+import { LambdaCodeDeployTarget } from '../../lambdas/adapters/aws/lambda-codedeploy-target';
+import { SfnTaskCallbacks } from '../../lambdas/adapters/aws/sfn-task-callbacks';
+import { type Clock, systemClock } from '../../lambdas/core/ports';
+import { type RollbackRequest, startRollback } from '../../lambdas/core/rollback';
+import { Ledger, type ReleaseRecord } from '../../lambdas/ledger/ledger';
 import { FileCatalogStore } from '../adapters/file-catalog-store';
 
 export interface AwsRollbackOptions {

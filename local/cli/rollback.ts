@@ -4,8 +4,8 @@
  * Locally it asks the running runtime (`npx sluice start --stay`); with --aws it talks to AWS itself.
  */
 import { execFileSync } from 'node:child_process';
-import type { ReleaseRecord } from '../../lambdas/shared/ledger';
-import type { RollbackRequest } from '../../lambdas/shared/rollback';
+import type { RollbackRequest } from '../../lambdas/core/rollback';
+import type { ReleaseRecord } from '../../lambdas/ledger/ledger';
 import type { RuntimeInfo } from '../approval-gate';
 import { ROLLBACK_API_PATH } from '../rollback-api';
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';

@@ -3,7 +3,7 @@
  * DORA metrics, from a running local runtime (its `/api/status`) or, with --aws, from a deployed stack's
  * ledger table read with the caller's own AWS credentials.
  */
-import { parseDuration } from '../../lambdas/shared/dora';
+import { parseDuration } from '../../lambdas/core/dora';
 import { formatMetrics, formatStatus } from '../status/format';
 import type { StatusReport } from '../status/status';
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';

@@ -1,6 +1,6 @@
 /** `sluice validate`: checks the catalog and lists every problem, so one run tells the author everything to fix. */
-import { loadCatalogFile } from '../../lib/catalog/load';
-import { formatProblems } from '../../lib/catalog/validate';
+import { loadCatalogFile } from '../../lambdas/core/catalog/load';
+import { formatProblems } from '../../lambdas/core/catalog/validate';
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs } from './command';
 
 export const DEFAULT_CATALOG_FILE = 'sluice.catalog.json';

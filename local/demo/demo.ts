@@ -8,9 +8,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ReleaseStatus, StageName } from '../../lambdas/shared/model';
-import { releaseIdOf } from '../../lambdas/shared/triggers';
-import { requireCatalogFile } from '../../lib/catalog/load';
+import { requireCatalogFile } from '../../lambdas/core/catalog/load';
+import type { ReleaseStatus, StageName } from '../../lambdas/core/model';
+import { releaseIdOf } from '../../lambdas/core/push-routing';
 import { decideViaPage } from '../approve-via-page';
 import { LocalGitWatcher } from '../git-watcher';
 import { LocalSluice, type ReleaseReport, type ReleaseRun } from '../runtime';

@@ -2,8 +2,8 @@
  * Local stand-ins for the CloudWatch alarms CodeDeploy watches during a deployment: the new version's error
  * rate and p99 latency, evaluated over the last (compressed) one-minute period.
  */
-import type { AlarmConfig } from '../../lib/catalog/types';
-import { type ServiceAlarmKind, serviceAlarmName } from '../../lib/catalog/types';
+import type { AlarmConfig } from '../../lambdas/core/catalog/types';
+import { type ServiceAlarmKind, serviceAlarmName } from '../../lambdas/core/catalog/types';
 
 /** One request the router forwarded to a version. */
 export interface RequestSample {

@@ -3,8 +3,8 @@
  * alarms under real traffic, with automatic rollback. Runs on its own once started; its end is an event.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, DeploymentDescription, DeploymentStatus } from '../../lambdas/shared/ports';
-import type { ServiceConfig } from '../../lib/catalog/types';
+import type { ServiceConfig } from '../../lambdas/core/catalog/types';
+import type { Clock, DeploymentDescription, DeploymentStatus } from '../../lambdas/core/ports';
 import {
   ALARM_MIN_REQUESTS,
   type AlarmBreach,

@@ -3,7 +3,7 @@
  * same shape, so the deployment-events Lambda handler runs unchanged on it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { serviceResourceName } from '../../lib/catalog/types';
+import { serviceResourceName } from '../../lambdas/core/catalog/types';
 
 export type CodeDeployState = 'START' | 'SUCCESS' | 'FAILURE' | 'STOP';
 

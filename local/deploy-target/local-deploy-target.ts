@@ -6,7 +6,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { unzipSync } from 'fflate';
-import { DeploymentFailedError, SmokeTestFailedError } from '../../lambdas/shared/errors';
+import { type ServiceConfig, serviceResourceName } from '../../lambdas/core/catalog/types';
+import { DeploymentFailedError, SmokeTestFailedError } from '../../lambdas/core/errors';
 import {
   type ArtifactStore,
   type Clock,
@@ -17,8 +18,7 @@ import {
   type ServiceAlarms,
   type StartDeploymentRequest,
   systemClock,
-} from '../../lambdas/shared/ports';
-import { type ServiceConfig, serviceResourceName } from '../../lib/catalog/types';
+} from '../../lambdas/core/ports';
 import { ALARM_MIN_REQUESTS, type AlarmBreach, evaluateAlarms, type RequestSample } from './alarms';
 import { type DeploymentHost, type DeploymentReport, LocalDeployment } from './deployment';
 import {

@@ -2,7 +2,7 @@
  * Small inline-SVG charts for the status page: no script, no external asset, so the page works offline and
  * under a strict Content-Security-Policy.
  */
-import { escapeHtml } from '../../lambdas/shared/html';
+import { escapeHtml } from '../../lambdas/core/html';
 
 export interface ChartPoint {
   /** Shown under the bar or point. */

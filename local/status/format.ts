@@ -1,5 +1,5 @@
 /** Plain-text views of a StatusReport for `sluice status` and `sluice metrics`. */
-import type { DoraMetrics } from '../../lambdas/shared/dora';
+import type { DoraMetrics } from '../../lambdas/core/dora';
 import { formatSeconds } from './charts';
 import type { StatusReport } from './status';
 

@@ -2,8 +2,8 @@
  * The status page: each service's mode, readiness, pending approvals, recent releases and DORA charts,
  * rendered from a StatusReport (local/status/status.ts). Server-rendered HTML with inline SVG, no script.
  */
-import type { DoraBucket, DoraMetrics } from '../../lambdas/shared/dora';
-import { escapeHtml } from '../../lambdas/shared/html';
+import type { DoraBucket, DoraMetrics } from '../../lambdas/core/dora';
+import { escapeHtml } from '../../lambdas/core/html';
 import { type ChartPoint, formatSeconds, renderChart } from './charts';
 import type { ServiceStatus, StatusReport } from './status';
 

@@ -3,17 +3,13 @@
  * service's mode, readiness, pending approvals, recent releases and DORA metrics over time. The same code
  * reads DynamoDB Local (local runtime) and the deployed stack's table.
  */
-import { computeDora, type DoraBucket, type DoraReport, doraSeries } from '../../lambdas/shared/dora';
-import { UnknownServiceError } from '../../lambdas/shared/errors';
-import {
-  type ApprovalRecord,
-  type Ledger,
-  type ModeSwitch,
-  modeForRelease,
-  type ReleaseRecord,
-} from '../../lambdas/shared/ledger';
-import { assessReadiness, type Readiness, readinessPolicyOf } from '../../lambdas/shared/readiness';
-import type { Catalog, ReleaseMode, ServiceConfig } from '../../lib/catalog/types';
+
+import type { Catalog, ReleaseMode, ServiceConfig } from '../../lambdas/core/catalog/types';
+import { computeDora, type DoraBucket, type DoraReport, doraSeries } from '../../lambdas/core/dora';
+import { UnknownServiceError } from '../../lambdas/core/errors';
+import { modeForRelease } from '../../lambdas/core/model';
+import { assessReadiness, type Readiness, readinessPolicyOf } from '../../lambdas/core/readiness';
+import type { ApprovalRecord, Ledger, ModeSwitch, ReleaseRecord } from '../../lambdas/ledger/ledger';
 
 export interface StatusOptions {
   readonly now: Date;

@@ -1,7 +1,7 @@
 /** The approval gate's CDK wiring: the Slack secret, the expiry schedules and each approval handler's IAM. */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ENV, type HandlerName } from '../../lambdas/shared/env';
+import { ENV, type HandlerName } from '../../lambdas/runtime/env';
 import { SluicePipelineStack } from '../../lib/pipeline-stack';
 import { catalogOf, propsOf, resourcesOf, testApp } from './fixtures';
 

@@ -4,7 +4,7 @@ import { App, type Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import type { Catalog, ServiceConfig } from '../../lib/catalog/types';
+import type { Catalog, ServiceConfig } from '../../lambdas/core/catalog/types';
 import {
   type AslDefinition,
   type CfnTemplate,

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/shared/env';
+import { ENV } from '../../lambdas/runtime/env';
 import { GitHubToken } from '../../lib/github-token';
 import { SluiceFunction } from '../../lib/sluice-function';
 import { nagFindings, testApp } from './fixtures';

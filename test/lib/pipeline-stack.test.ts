@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ENV, HANDLER_NAMES, type HandlerName } from '../../lambdas/shared/env';
-import { LEDGER_KEYS } from '../../lambdas/shared/ledger';
-import type { Catalog } from '../../lib/catalog/types';
+import type { Catalog } from '../../lambdas/core/catalog/types';
+import { LEDGER_KEYS } from '../../lambdas/ledger/ledger';
+import { ENV, HANDLER_NAMES, type HandlerName } from '../../lambdas/runtime/env';
 import { SluicePipelineStack, type SluicePipelineStackProps } from '../../lib/pipeline-stack';
 import { type CfnResource, catalogOf, nagFindings, propsOf, resourcesOf, testApp } from './fixtures';
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import type { HandlerName } from '../../lambdas/shared/env';
+import type { HandlerName } from '../../lambdas/runtime/env';
 import { HANDLER_METADATA_KEY, SluiceFunction } from '../../lib/sluice-function';
 import { nagFindings, testApp } from './fixtures';
 

@@ -5,7 +5,7 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { DEPLOY_STRATEGIES, type ServiceConfig } from '../../lib/catalog/types';
+import { DEPLOY_STRATEGIES, type ServiceConfig } from '../../lambdas/core/catalog/types';
 import {
   deploymentConfigFor,
   LIVE_ALIAS,

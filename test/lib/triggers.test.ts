@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/shared/env';
+import { ENV } from '../../lambdas/runtime/env';
 import { SluicePipelineStack } from '../../lib/pipeline-stack';
 import { type CfnResource, catalogOf, nagFindings, propsOf, resourcesOf, testApp } from './fixtures';
 

@@ -1,7 +1,7 @@
 /** The local web server's CLI API: one bearer-token check in front of every `/api/*` route but the status. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../lambdas/shared/ports';
-import { parseCatalog } from '../../lib/catalog/validate';
+import { parseCatalog } from '../../lambdas/core/catalog/validate';
+import { systemClock } from '../../lambdas/core/ports';
 import { LocalWebServer } from '../../local/web-server';
 import { startTestLedger, type TestLedger } from '../support/dynamodb';
 

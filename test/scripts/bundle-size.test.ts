@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HANDLER_NAMES } from '../../lambdas/shared/env';
+import { HANDLER_NAMES } from '../../lambdas/runtime/env';
 import { DEFAULT_BUDGET_KB, measureBundles } from '../../scripts/bundle-size';
 
 describe('handler bundles', () => {

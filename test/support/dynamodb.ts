@@ -1,6 +1,5 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LEDGER_KEYS, Ledger } from '../../lambdas/shared/ledger';
+import { LEDGER_KEYS, Ledger } from '../../lambdas/ledger/ledger';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
 
 export interface TestLedger {
@@ -15,9 +14,6 @@ let tables = 0;
 /** A real DynamoDB Local on 127.0.0.1 with tables of the ledger's key schema. */
 export async function startTestLedger(): Promise<TestLedger> {
   const dynamo = await startDynamoDbLocal();
-  const doc = DynamoDBDocumentClient.from(dynamo.client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
   const { partitionKey, sortKey, gsi1 } = LEDGER_KEYS;
   return {
     dynamo,
@@ -47,7 +43,7 @@ export async function startTestLedger(): Promise<TestLedger> {
           ],
         }),
       );
-      return new Ledger(doc, name);
+      return Ledger.forTable(dynamo.client, name);
     },
     stop: () => dynamo.stop(),
   };

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/alarm-events';
 import type { AlarmStateChange } from '../../../lambdas/alarm-events/alarm-events';
-import { ENV } from '../../../lambdas/shared/env';
+import { ENV } from '../../../lambdas/runtime/env';
 
 process.env[ENV.tableName] = 'ledger-table';
 

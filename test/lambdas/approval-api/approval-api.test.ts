@@ -2,14 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApprovalApiPorts,
-  handleApprovalHttp,
-  MAX_BODY_BYTES,
-} from '../../../lambdas/approval-api/approval-api';
-import { approvalLink, formToken } from '../../../lambdas/shared/approval-links';
-import type { ApprovalRecord, Ledger } from '../../../lambdas/shared/ledger';
-import { slackSignature } from '../../../lambdas/shared/slack';
+import { handleApprovalHttp, MAX_BODY_BYTES } from '../../../lambdas/approval-api/approval-api';
+import type { ApprovalApiPorts } from '../../../lambdas/approval-api/http';
+import { approvalLink, formToken } from '../../../lambdas/core/approval-links';
+import { slackSignature } from '../../../lambdas/core/slack';
+import type { ApprovalRecord, Ledger } from '../../../lambdas/ledger/ledger';
 import { LocalTaskBroker } from '../../../local/adapters/task-broker';
 import { localSlack } from '../../../local/approval-gate';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';

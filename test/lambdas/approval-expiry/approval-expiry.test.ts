@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireApproval } from '../../../lambdas/approval-expiry/approval-expiry';
-import type { ApprovalRecord, Ledger } from '../../../lambdas/shared/ledger';
+import type { ApprovalRecord, Ledger } from '../../../lambdas/ledger/ledger';
 import { LocalTaskBroker } from '../../../local/adapters/task-broker';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 

@@ -6,10 +6,10 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { parseCatalog } from '../../../lambdas/core/catalog/validate';
 import { handler } from '../../../lambdas/deploy';
 import type { DeployInput } from '../../../lambdas/deploy/deploy';
-import { ENV } from '../../../lambdas/shared/env';
-import { parseCatalog } from '../../../lib/catalog/validate';
+import { ENV } from '../../../lambdas/runtime/env';
 
 process.env[ENV.tableName] = 'ledger-table';
 process.env[ENV.artifactBucket] = 'artifact-bucket';

@@ -5,14 +5,14 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { SfnTaskCallbacks } from '../../../lambdas/adapters/aws/sfn-task-callbacks';
+import type { DeployTarget } from '../../../lambdas/core/ports';
 import {
   type CodeDeployStateChange,
   onDeploymentStateChange,
 } from '../../../lambdas/deployment-events/deployment-events';
-import { SfnTaskCallbacks } from '../../../lambdas/shared/aws/sfn-task-callbacks';
-import { ENV } from '../../../lambdas/shared/env';
-import { Ledger } from '../../../lambdas/shared/ledger';
-import type { DeployTarget } from '../../../lambdas/shared/ports';
+import { Ledger } from '../../../lambdas/ledger/ledger';
+import { ENV } from '../../../lambdas/runtime/env';
 
 process.env[ENV.tableName] = 'ledger-table';
 
@@ -113,7 +113,7 @@ describe('deployment-events handler', () => {
     await expect(handler(event('SUCCESS'), context)).resolves.toBe('ignored');
     ddb.reset();
     ledgerHas({ linked: false, token: 'x' });
-    const ledger = new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'ledger-table');
+    const ledger = Ledger.forTable(new DynamoDBClient({}), 'ledger-table');
     const ports = {
       ledger,
       tasks: new SfnTaskCallbacks(new SFNClient({})),

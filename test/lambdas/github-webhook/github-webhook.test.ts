@@ -3,14 +3,14 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { EventBridgePushPublisher } from '../../../lambdas/adapters/aws/eventbridge-push-publisher';
+import type { PushEvent } from '../../../lambdas/core/push-routing';
 import {
   handleGitHubWebhook,
   signatureOf,
   verifySignature,
   type WebhookPorts,
 } from '../../../lambdas/github-webhook/github-webhook';
-import { EventBridgePushPublisher } from '../../../lambdas/shared/aws/eventbridge-push-publisher';
-import type { PushEvent } from '../../../lambdas/shared/triggers';
 
 const SECRET = 'a webhook secret';
 const A = 'a'.repeat(40);

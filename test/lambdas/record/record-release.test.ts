@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCatalog } from '../../../lambdas/core/catalog/validate';
+import type { ReleaseInfo, ServiceConfig } from '../../../lambdas/core/model';
+import type { Clock, DeployTarget } from '../../../lambdas/core/ports';
+import type { Ledger, ReleaseRecord } from '../../../lambdas/ledger/ledger';
 import { type RecordInput, recordRelease } from '../../../lambdas/record/record';
-import type { Ledger, ReleaseRecord } from '../../../lambdas/shared/ledger';
-import type { ReleaseInfo, ServiceConfig } from '../../../lambdas/shared/model';
-import type { Clock, DeployTarget } from '../../../lambdas/shared/ports';
-import { parseCatalog } from '../../../lib/catalog/validate';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 
 let dynamo: TestLedger;

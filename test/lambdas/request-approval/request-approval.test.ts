@@ -1,13 +1,13 @@
 /** RequestApproval against a real ledger: links, notifications, expiry schedule, supersede, batch of commits. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommitInfo } from '../../../lambdas/core/model';
+import type { ApprovalNotification, SlackMessage } from '../../../lambdas/core/ports';
+import type { Ledger } from '../../../lambdas/ledger/ledger';
 import {
   type RequestApprovalInput,
   type RequestApprovalPorts,
   requestApproval,
 } from '../../../lambdas/request-approval/request-approval';
-import type { Ledger } from '../../../lambdas/shared/ledger';
-import type { CommitInfo } from '../../../lambdas/shared/model';
-import type { ApprovalNotification, SlackMessage } from '../../../lambdas/shared/ports';
 import { LocalTaskBroker } from '../../../local/adapters/task-broker';
 import { service } from '../../lib/fixtures';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { SourceConfig } from '../../../lib/catalog/types';
+import type { SourceConfig } from '../../../lambdas/core/catalog/types';
 import { LocalGitSource } from '../../../local/adapters/git-source';
 import { commitFiles, git } from '../../support/git';
 

@@ -6,10 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Ledger } from '../../../lambdas/shared/ledger';
+import type { Ledger } from '../../../lambdas/ledger/ledger';
 import { awsApprovalsBackend } from '../../../local/cli/approvals-aws';
 import { runCli } from '../../../local/cli/dispatch';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
@@ -35,13 +34,9 @@ const sfn = mockClient(SFNClient);
 let dynamo: TestLedger;
 let ledger: Ledger;
 let tableName: string;
-let doc: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   dynamo = await startTestLedger();
-  doc = DynamoDBDocumentClient.from(dynamo.dynamo.client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
 }, 60_000);
 afterAll(async () => {
   sfn.restore();
@@ -53,7 +48,7 @@ beforeEach(async () => {
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   ledger = await dynamo.newLedger();
-  tableName = (ledger as unknown as { tableName: string }).tableName;
+  tableName = ledger.tableName;
   await ledger.putApproval({
     approvalId: 'Appr0val-Id-0001',
     releaseId: 'greeter-0123456789ab',
@@ -70,7 +65,12 @@ beforeEach(async () => {
 });
 
 const backend = () =>
-  awsApprovalsBackend({ tableName, catalogFile, dynamo: doc, sfn: new SFNClient({ region: 'eu-west-1' }) });
+  awsApprovalsBackend({
+    tableName,
+    catalogFile,
+    dynamo: dynamo.dynamo.client,
+    sfn: new SFNClient({ region: 'eu-west-1' }),
+  });
 
 describe('approvals --aws', () => {
   it('approves under the policy, resuming the execution with SendTaskSuccess on its token', async () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalogFile } from '../../../lib/catalog/load';
+import { loadCatalogFile } from '../../../lambdas/core/catalog/load';
 import {
   applyOverlay,
   EXAMPLES_DIR,

@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { requireCatalogFile } from '../../../lib/catalog/load';
+import { requireCatalogFile } from '../../../lambdas/core/catalog/load';
 import { runCli } from '../../../local/cli/dispatch';
 import { awsStatusReport } from '../../../local/cli/status-aws';
 import { LocalWebServer } from '../../../local/web-server';
@@ -169,7 +169,7 @@ describe('sluice status --aws', () => {
           checkoutRelease(2, 'rolled_back', now - 2 * HOUR),
         ],
       });
-    const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+    const client = new DynamoDBClient({ region: 'eu-west-1' });
     const report = await awsStatusReport({
       tableName: 'SluiceLedger',
       catalogFile,

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DeployStrategy, ServiceConfig } from '../../../lib/catalog/types';
+import type { DeployStrategy, ServiceConfig } from '../../../lambdas/core/catalog/types';
 import {
   type CodeDeployStateChangeEvent,
   LocalDeployTarget,

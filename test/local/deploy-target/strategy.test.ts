@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEPLOY_STRATEGIES } from '../../../lib/catalog/types';
+import { DEPLOY_STRATEGIES } from '../../../lambdas/core/catalog/types';
 import { ALL_AT_ONCE, parseDeployStrategy, planMinutes } from '../../../local/deploy-target';
 
 describe('parseDeployStrategy', () => {

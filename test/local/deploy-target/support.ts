@@ -1,8 +1,8 @@
 /** Fixtures for the local deploy target's tests: tiny service bundles in zips, an in-memory artifact store. */
 import { createHash } from 'node:crypto';
 import { zipSync } from 'fflate';
-import type { ArtifactStore, StoredArtifact } from '../../../lambdas/shared/ports';
-import type { DeployStrategy, ServiceConfig } from '../../../lib/catalog/types';
+import type { DeployStrategy, ServiceConfig } from '../../../lambdas/core/catalog/types';
+import type { ArtifactStore, StoredArtifact } from '../../../lambdas/core/ports';
 
 export class MemoryArtifactStore implements ArtifactStore {
   readonly objects = new Map<string, Uint8Array>();

@@ -4,9 +4,9 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ledger } from '../../../lambdas/shared/ledger';
-import type { ReleaseStatus } from '../../../lambdas/shared/model';
-import { parseCatalog } from '../../../lib/catalog/validate';
+import { parseCatalog } from '../../../lambdas/core/catalog/validate';
+import type { ReleaseStatus } from '../../../lambdas/core/model';
+import type { Ledger } from '../../../lambdas/ledger/ledger';
 import type { StatusReport } from '../../../local/status/status';
 import { LocalWebServer } from '../../../local/web-server';
 import { startBrowser, type TestBrowser } from '../../support/browser';

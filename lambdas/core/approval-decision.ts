@@ -1,0 +1,335 @@
+/**
+ * The approval policy, one core for every channel (the link's page, Slack, the CLI): allow-list, quorum,
+ * any rejection ends it, no self-approval, expiry, supersede. Votes are stored on the approval item with
+ * conditional writes, so a replayed request changes nothing and only one caller ever resumes the execution.
+ */
+
+import { LedgerConflictError } from '../ledger/errors';
+import type { ApprovalChannelUsed, ApprovalRecord, ApprovalVote, Ledger } from '../ledger/ledger';
+import { ApprovalExpiredError, ApprovalSupersededError } from './errors';
+import type { ApprovalResult } from './model';
+import type { Clock, TaskCallbacks } from './ports';
+import { nextReleaseTime } from './release-windows';
+
+export type DecisionPorts = { readonly ledger: Ledger; readonly tasks: TaskCallbacks; readonly clock: Clock };
+
+export interface DecisionRequest {
+  readonly approvalId: string;
+  /** Who decides: an approver's email (from the signed link, the Slack user mapping, or `--as`). */
+  readonly approver: string;
+  readonly decision: 'approve' | 'reject';
+  readonly channel: ApprovalChannelUsed;
+  readonly comment?: string;
+  /** Requested release time, ISO 8601 (a time without a zone is UTC). */
+  readonly releaseAt?: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+}
+
+export type RefusalCode =
+  | 'unknown'
+  | 'not-approver'
+  | 'self-approval'
+  | 'already-voted'
+  | 'decided'
+  | 'expired'
+  | 'superseded'
+  | 'invalid-release-time';
+
+export interface Refusal {
+  readonly ok: false;
+  readonly code: RefusalCode;
+  readonly message: string;
+  readonly approval?: ApprovalRecord;
+}
+
+export interface Accepted {
+  readonly ok: true;
+  /** `waiting`: the vote counted, more approvals are needed. */
+  readonly outcome: 'waiting' | 'approved' | 'rejected';
+  readonly message: string;
+  readonly approval: ApprovalRecord;
+}
+
+/** HTTP status for each refusal: a clear refusal that changed nothing. */
+export const REFUSAL_STATUS: Record<RefusalCode, number> = {
+  unknown: 404,
+  'not-approver': 403,
+  'self-approval': 403,
+  'already-voted': 409,
+  decided: 409,
+  expired: 410,
+  superseded: 410,
+  'invalid-release-time': 400,
+};
+
+/** The longest an approver may push a release out. */
+export const MAX_RELEASE_DELAY_MS = 14 * 24 * 3600_000;
+const MAX_COMMENT = 1000;
+
+const refuse = (code: RefusalCode, message: string, approval?: ApprovalRecord): Refusal => ({
+  ok: false,
+  code,
+  message,
+  ...(approval ? { approval } : {}),
+});
+
+/** The email in `Name <email>`, or the whole string; lowercase. */
+export function emailOf(author: string): string {
+  return (/<([^>]+)>/.exec(author)?.[1] ?? author).trim().toLowerCase();
+}
+
+/** Why a non-pending approval takes no more decisions, in words for the page, Slack and the CLI. */
+export function closedMessage(approval: ApprovalRecord): { code: RefusalCode; message: string } {
+  switch (approval.status) {
+    case 'expired':
+      return {
+        code: 'expired',
+        message: `This approval request expired at ${approval.expiresAt}; the release was not deployed.`,
+      };
+    case 'superseded':
+      return {
+        code: 'superseded',
+        message: `This approval request was superseded by release ${approval.supersededBy ?? 'a newer release'}; decide on that one instead.`,
+      };
+    default:
+      return {
+        code: 'decided',
+        message: `This request was already ${approval.status}${approval.decidedBy ? ` by ${approval.decidedBy}` : ''}; nothing changed.`,
+      };
+  }
+}
+
+export function approvalsSoFar(approval: ApprovalRecord): string[] {
+  return Object.entries(approval.votes ?? {})
+    .filter(([, v]) => v.decision === 'approved')
+    .sort(([, a], [, b]) => a.at.localeCompare(b.at))
+    .map(([who]) => who);
+}
+
+/** Parses a requested release time; a time without a zone (an HTML datetime-local) is UTC. */
+export function parseReleaseAt(text: string, now: Date): Date | string {
+  const trimmed = text.trim();
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/.test(trimmed)) {
+    return `Release time ${JSON.stringify(trimmed.slice(0, 40))} is not a date and time such as 2026-03-02T14:00Z.`;
+  }
+  const zoned = /(Z|[+-]\d{2}:\d{2})$/.test(trimmed) ? trimmed : `${trimmed}Z`;
+  const at = new Date(zoned);
+  if (Number.isNaN(at.getTime())) return `Release time ${JSON.stringify(trimmed)} is not a valid date.`;
+  if (at.getTime() - now.getTime() > MAX_RELEASE_DELAY_MS) {
+    return `Release time ${at.toISOString()} is more than 14 days away; choose an earlier time.`;
+  }
+  return at;
+}
+
+/** Whether the request's expiry has passed at `now`. */
+export function isPastExpiry(approval: Pick<ApprovalRecord, 'expiresAt'>, now: Date): boolean {
+  return new Date(approval.expiresAt).getTime() <= now.getTime();
+}
+
+/**
+ * Applies one vote under the policy. `loaded`: the approval as the caller already read it (the page and Slack
+ * read it to authenticate the caller); the vote itself is a conditional write, so a snapshot is enough.
+ */
+export async function decide(
+  req: DecisionRequest,
+  ports: DecisionPorts,
+  loaded?: ApprovalRecord,
+): Promise<Accepted | Refusal> {
+  const now = ports.clock.now();
+  const approval = loaded ?? (await ports.ledger.getApproval(req.approvalId));
+  if (!approval) return refuse('unknown', `There is no approval request ${req.approvalId}.`);
+  const approver = approval.approvers.find((a) => a.toLowerCase() === req.approver.trim().toLowerCase());
+  if (!approver) {
+    return refuse(
+      'not-approver',
+      `${req.approver} is not an approver of ${approval.service}; the catalog allows ${approval.approvers.join(', ')}.`,
+      approval,
+    );
+  }
+  if (approval.status !== 'pending') {
+    const closed = closedMessage(approval);
+    return refuse(closed.code, closed.message, approval);
+  }
+  if (isPastExpiry(approval, now)) {
+    return refuse('expired', `This approval request expired at ${approval.expiresAt}.`, approval);
+  }
+  if (req.decision === 'approve' && (approval.authors ?? []).includes(emailOf(approver))) {
+    return refuse(
+      'self-approval',
+      `${approver} authored a commit in this release and cannot approve it; another approver must.`,
+      approval,
+    );
+  }
+  if (approval.votes?.[approver]) {
+    return refuse(
+      'already-voted',
+      `${approver} already voted (${approval.votes[approver].decision}); nothing changed.`,
+      approval,
+    );
+  }
+  let releaseAt: Date | undefined;
+  if (req.releaseAt?.trim()) {
+    const parsed = parseReleaseAt(req.releaseAt, now);
+    if (typeof parsed === 'string') return refuse('invalid-release-time', parsed, approval);
+    releaseAt = parsed;
+  }
+
+  const comment = req.comment?.trim().slice(0, MAX_COMMENT);
+  const vote: ApprovalVote = {
+    decision: req.decision === 'approve' ? 'approved' : 'rejected',
+    at: now.toISOString(),
+    channel: req.channel,
+    ...(comment ? { comment } : {}),
+    ...(releaseAt ? { releaseAt: releaseAt.toISOString() } : {}),
+    ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
+    ...(req.userAgent ? { userAgent: req.userAgent.slice(0, 300) } : {}),
+  };
+  let voted: ApprovalRecord;
+  try {
+    voted = await ports.ledger.castVote(approval.approvalId, approver, vote);
+  } catch (error) {
+    if (!(error instanceof LedgerConflictError)) throw error;
+    const current = (await ports.ledger.getApproval(approval.approvalId)) ?? approval;
+    if (current.status !== 'pending') {
+      const closed = closedMessage(current);
+      return refuse(closed.code, closed.message, current);
+    }
+    return refuse('already-voted', `${approver} already voted; nothing changed.`, current);
+  }
+  await ports.ledger.audit({
+    approvalId: approval.approvalId,
+    kind: 'voted',
+    at: vote.at,
+    actor: approver,
+    channel: req.channel,
+    ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
+    ...(req.userAgent ? { userAgent: vote.userAgent } : {}),
+    detail: `${vote.decision}${comment ? `: ${comment}` : ''}${vote.releaseAt ? ` (release at ${vote.releaseAt})` : ''}`,
+  });
+
+  const approvers = approvalsSoFar(voted);
+  if (vote.decision === 'approved' && approvers.length < voted.required) {
+    return {
+      ok: true,
+      outcome: 'waiting',
+      message: `Approval by ${approver} recorded: ${approvers.length} of ${voted.required} approvals; waiting for ${voted.required - approvers.length} more.`,
+      approval: voted,
+    };
+  }
+  return close(voted, approver, vote, ports);
+}
+
+/** Quorum reached or a rejection: close the approval once and resume the execution. */
+async function close(
+  approval: ApprovalRecord,
+  approver: string,
+  vote: ApprovalVote,
+  ports: DecisionPorts,
+): Promise<Accepted | Refusal> {
+  const approved = vote.decision === 'approved';
+  const decidedBy = approved ? approvalsSoFar(approval).join(', ') : approver;
+  let releaseAt: string | undefined;
+  let holdReason: string | undefined;
+  if (approved) {
+    // The latest time any approver asked for, then the next open window outside any freeze.
+    const asked = Object.values(approval.votes ?? {})
+      .map((v) => v.releaseAt)
+      .filter((t): t is string => !!t)
+      .sort()
+      .pop();
+    const from = asked && asked > vote.at ? new Date(asked) : new Date(vote.at);
+    const next = nextReleaseTime(from, approval.windows, approval.freezes);
+    releaseAt = next.at.toISOString();
+    const reasons = [
+      ...(asked && asked > vote.at ? [`release time ${asked} requested`] : []),
+      ...(next.reason ? [next.reason] : []),
+    ];
+    holdReason = reasons.length ? reasons.join('; ') : undefined;
+  }
+  let closed: ApprovalRecord;
+  try {
+    closed = await ports.ledger.decideApproval(approval.approvalId, {
+      status: vote.decision,
+      decidedBy,
+      decidedAt: vote.at,
+      comment: vote.comment ?? '',
+      ...(releaseAt ? { releaseAt } : {}),
+      ...(holdReason ? { holdReason } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof LedgerConflictError)) throw error;
+    // Another vote closed it at the same moment: that caller resumed the execution.
+    const current = (await ports.ledger.getApproval(approval.approvalId)) ?? approval;
+    return { ok: true, outcome: 'waiting', message: closedMessage(current).message, approval: current };
+  }
+  await ports.ledger.audit({
+    approvalId: approval.approvalId,
+    kind: 'decided',
+    at: vote.at,
+    actor: decidedBy,
+    channel: vote.channel,
+    detail: `${vote.decision}${holdReason ? `; deploy held: ${holdReason}` : ''}`,
+  });
+  const result: ApprovalResult = {
+    approvalId: approval.approvalId,
+    decision: vote.decision,
+    decidedBy,
+    decidedAt: vote.at,
+    ...(vote.comment ? { comment: vote.comment } : {}),
+    ...(releaseAt ? { releaseAt } : {}),
+    ...(holdReason ? { holdReason } : {}),
+  };
+  await ports.tasks.succeed(approval.taskToken, result);
+  return {
+    ok: true,
+    outcome: vote.decision,
+    message: approved
+      ? `Approved by ${decidedBy}. ${holdReason ? `The deploy waits until ${releaseAt} (${holdReason}).` : 'The release continues to production.'}`
+      : `Rejected by ${approver}. The release is stopped.`,
+    approval: closed,
+  };
+}
+
+/**
+ * Ends a pending approval without a decision (expiry, supersede): closes it once, audits it, and fails its
+ * task with a named error (`ApprovalExpired` / `ApprovalSuperseded`) that Record turns into the release's
+ * status. Returns false when it was no longer pending.
+ */
+export async function endPending(
+  approval: ApprovalRecord,
+  end: { status: 'expired' | 'superseded'; reason: string; supersededBy?: string },
+  ports: DecisionPorts,
+): Promise<boolean> {
+  const at = ports.clock.now().toISOString();
+  try {
+    await ports.ledger.decideApproval(approval.approvalId, {
+      status: end.status,
+      decidedBy: 'sluice',
+      decidedAt: at,
+      ...(end.supersededBy ? { supersededBy: end.supersededBy } : {}),
+    });
+  } catch (error) {
+    if (error instanceof LedgerConflictError) return false;
+    throw error;
+  }
+  await ports.ledger.audit({
+    approvalId: approval.approvalId,
+    kind: end.status,
+    at,
+    actor: 'sluice',
+    channel: 'system',
+    detail: end.reason,
+  });
+  try {
+    const error =
+      end.status === 'expired'
+        ? new ApprovalExpiredError(end.reason)
+        : new ApprovalSupersededError(end.reason);
+    await ports.tasks.fail(approval.taskToken, error.name, end.reason);
+  } catch (error) {
+    // The execution already ended (both task adapters name this TaskTokenExpiredError): nothing to fail.
+    if ((error as Error).name !== 'TaskTokenExpiredError') throw error;
+  }
+  return true;
+}

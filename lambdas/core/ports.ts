@@ -1,0 +1,227 @@
+/**
+ * Ports: what a release needs from the outside world. Each has an AWS adapter (lambdas/adapters/aws/) and a
+ * local implementation (local/), and the handlers see only these interfaces.
+ */
+
+import type { Ledger, ReleaseRecord } from '../ledger/ledger';
+import type { ApprovalChannel, Catalog, ServiceConfig, SourceConfig } from './catalog/types';
+import type { CommitInfo, ReleaseInfo, ReleaseRequest } from './model';
+import type { PushEvent } from './push-routing';
+
+export interface CatalogStore {
+  load(): Promise<Catalog>;
+}
+
+export interface SourceRepository {
+  /** The commit `ref` names (a sha), or the head of the tracked branch when `ref` is absent. */
+  resolveCommit(source: SourceConfig, ref?: string): Promise<CommitInfo>;
+  /** Writes the tree of `sha` below `source.path` into `intoDir` (which exists and is empty). */
+  checkout(source: SourceConfig, sha: string, intoDir: string): Promise<void>;
+  /**
+   * The commits reachable from `untilSha` and not from `sinceSha` that touch `source.path`, newest first, at
+   * most `limit` (a release's changes since the last production release). `untilSha` itself is always first.
+   */
+  listCommits(
+    source: SourceConfig,
+    untilSha: string,
+    sinceSha?: string,
+    limit?: number,
+  ): Promise<CommitInfo[]>;
+  /**
+   * Files changed between two commits, relative to the repository root; undefined when they cannot be
+   * compared (`fromSha` absent or unknown), which the router treats as "everything changed".
+   */
+  changedPaths(
+    source: SourceConfig,
+    fromSha: string | undefined,
+    toSha: string,
+  ): Promise<string[] | undefined>;
+}
+
+/** How many commits a release lists at most. */
+export const MAX_RELEASE_COMMITS = 50;
+
+export interface StoredArtifact {
+  readonly key: string;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+export interface ArtifactStore {
+  put(key: string, body: Uint8Array): Promise<StoredArtifact>;
+  get(key: string): Promise<Uint8Array>;
+}
+
+export interface HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body?: string;
+}
+
+export interface InvokeResult {
+  readonly statusCode: number;
+  readonly body: string;
+  readonly latencyMs: number;
+}
+
+export type DeploymentStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Stopped';
+
+export interface DeploymentDescription {
+  readonly deploymentId: string;
+  readonly status: DeploymentStatus;
+  readonly rolledBack: boolean;
+  /** Why it failed or stopped, in words a person can act on. */
+  readonly reason?: string;
+  /** The alarm that stopped it, when one did. */
+  readonly alarm?: string;
+}
+
+export interface StartDeploymentRequest {
+  readonly service: ServiceConfig;
+  readonly releaseId: string;
+  /** The version live now; absent for a service's first release (then traffic moves all at once). */
+  readonly fromVersion?: string;
+  readonly toVersion: string;
+  /**
+   * Do not let the service's alarms stop this deployment (a rollback: it goes back to a known-good version
+   * while the alarms are still firing about the bad one). @default false
+   */
+  readonly ignoreAlarms?: boolean;
+}
+
+/** Where a service runs: Lambda + CodeDeploy in AWS, local processes behind a weighted router locally. */
+export interface DeployTarget {
+  /** Loads the artifact as a new immutable version (not yet serving live traffic). */
+  stageVersion(service: ServiceConfig, releaseId: string, artifactKey: string): Promise<{ version: string }>;
+  /** Sends one request straight to a version (smoke tests). */
+  invoke(service: ServiceConfig, version: string, request: HttpRequest): Promise<InvokeResult>;
+  /** The version the live alias serves now, or undefined before the first release. */
+  liveVersion(service: ServiceConfig): Promise<string | undefined>;
+  /**
+   * Starts moving live traffic to `toVersion` as `service.deploy.strategy` says, watched by the service's
+   * alarms. Returns at once; the end arrives as a CodeDeploy state-change event.
+   */
+  startDeployment(request: StartDeploymentRequest): Promise<{ deploymentId: string }>;
+  describeDeployment(deploymentId: string): Promise<DeploymentDescription>;
+  /**
+   * Stops a deployment in progress and rolls live traffic back to the version it replaced (CodeDeploy
+   * StopDeployment with autoRollbackEnabled). Its end still arrives as a state-change event.
+   */
+  stopDeployment(deploymentId: string, reason: string): Promise<void>;
+}
+
+/** The service's alarms: CloudWatch in AWS, the local alarms locally. */
+export interface ServiceAlarms {
+  /** Names of the service's alarms in ALARM now (preflight refuses to deploy into them). */
+  inAlarm(service: ServiceConfig): Promise<string[]>;
+}
+
+/** Resumes a paused execution: SendTaskSuccess / SendTaskFailure. */
+export interface TaskCallbacks {
+  succeed(taskToken: string, output: unknown): Promise<void>;
+  fail(taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+export interface ApprovalNotification {
+  readonly approvalId: string;
+  readonly approver: string;
+  readonly channel: ApprovalChannel;
+  /** Signed, approver-bound, expiring link to the approval page. */
+  readonly link: string;
+  readonly release: ReleaseInfo;
+  /** ISO 8601 */
+  readonly expiresAt: string;
+  /** Plain-text lines: tests, staging smoke result, changes. */
+  readonly details: readonly string[];
+}
+
+export interface Notifier {
+  notify(notification: ApprovalNotification): Promise<void>;
+}
+
+/** The HMAC key that signs approval links. */
+export interface SigningKeyProvider {
+  signingKey(): Promise<Uint8Array>;
+}
+
+/** Where a finished release's DORA datapoints go: CloudWatch (EMF) in AWS, a file locally. */
+export interface ReleaseMetricsSink {
+  publish(release: ReleaseRecord): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** StartExecution of the release state machine. */
+export interface ExecutionStarter {
+  /**
+   * Starts an execution named `request.releaseId`. `duplicate` when one with that name exists already: a
+   * repeated delivery of the same push, which counts as success.
+   */
+  start(
+    request: ReleaseRequest,
+  ): Promise<{ readonly status: 'started' | 'duplicate'; readonly executionArn?: string }>;
+}
+
+/** Puts a normalized push event on the Sluice event bus (the GitHub webhook; local git watchers). */
+export interface PushPublisher {
+  publish(push: PushEvent): Promise<void>;
+}
+
+/** Ends an approval request at its expiry: EventBridge Scheduler in AWS, a timer in the local runtime. */
+export interface ExpiryScheduler {
+  /** Invokes the approval-expiry handler with `{ approvalId }` at `at`. */
+  schedule(approvalId: string, at: Date): Promise<void>;
+}
+
+/** A Slack message (Block Kit), posted to the incoming webhook or sent to an interaction's response_url. */
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks?: readonly unknown[];
+  readonly replace_original?: boolean;
+}
+
+/** Slack: the incoming webhook for requests, the signing secret for interactions. */
+export interface SlackChannel {
+  /** Posts to the configured incoming webhook; false when none is configured. */
+  post(message: SlackMessage): Promise<boolean>;
+  /** Updates the message an interaction came from (its response_url). */
+  respond(responseUrl: string, message: SlackMessage): Promise<void>;
+  /** The Slack app's signing secret (HMAC key for X-Slack-Signature). */
+  signingSecret(): Promise<Uint8Array>;
+}
+
+/** Every port a handler may need; each handler picks the ones it uses (lambdas/runtime/wiring.ts). */
+export interface Ports {
+  readonly catalog: CatalogStore;
+  readonly source: SourceRepository;
+  readonly artifacts: ArtifactStore;
+  readonly deployTarget: DeployTarget;
+  readonly alarms: ServiceAlarms;
+  readonly tasks: TaskCallbacks;
+  readonly notifier: Notifier;
+  readonly signingKeys: SigningKeyProvider;
+  readonly ledger: Ledger;
+  readonly releaseMetrics: ReleaseMetricsSink;
+  readonly clock: Clock;
+  /** Scratch space for checkouts and bundles (/tmp in Lambda). */
+  readonly workDir: string;
+  /** Base URL of the approval page, e.g. https://abc.lambda-url.us-east-1.on.aws */
+  readonly approvalBaseUrl: string;
+  /** StartExecution of the release state machine (the router). */
+  readonly executions: ExecutionStarter;
+  /** The Sluice event bus (the GitHub webhook puts pushes on it). */
+  readonly pushes: PushPublisher;
+  /** The GitHub webhook's shared secret. */
+  readonly webhookSecret: SigningKeyProvider;
+  /** Schedules each approval request's expiry. */
+  readonly expiryScheduler: ExpiryScheduler;
+  readonly slack: SlackChannel;
+  /**
+   * Time compression of approval expiry: 1 in AWS; the local runtime's timeScale, so 72 h last 72 min at 60.
+   */
+  readonly timeScale: number;
+}

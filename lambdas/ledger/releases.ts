@@ -1,0 +1,219 @@
+/**
+ * Releases in the ledger: `RELEASE#<id>` / `RELEASE`, a release with its stages and outcome, listed per
+ * service through GSI1 (`SERVICE#<svc>` / `RELEASE#<startedAt>#<id>`).
+ */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName } from '../core/model';
+import { ReleaseNotFoundError } from './errors';
+import {
+  conditional,
+  isConditionFailure,
+  LEDGER_KEYS,
+  type LedgerTableRef,
+  setFields,
+  stripKeys,
+} from './table';
+
+export type StageStatus = 'succeeded' | 'failed' | 'skipped';
+
+export interface StageRecord {
+  readonly status: StageStatus;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly durationMs: number;
+  readonly detail?: string;
+}
+
+/**
+ * What deployment mode would have decided for a delivery release, next to what the person decided.
+ *   would_ship:      tests and staging passed and the canary's alarms stayed quiet (or, for a release the
+ *                    person rejected, tests and staging passed, so deployment mode would have started a canary);
+ *   would_roll_back: the canary's alarms fired during its rollout.
+ */
+export type ShadowVerdict = 'would_ship' | 'would_roll_back';
+
+/** A delivery release's shadow verdict (lambdas/core/readiness.ts decides it). */
+export interface ShadowRecord {
+  readonly verdict: ShadowVerdict;
+  /** What the person decided. */
+  readonly decision: 'approved' | 'rejected';
+  /** The person and the machine agree: approved and would ship, or rejected and would roll back. */
+  readonly agrees: boolean;
+  /** Whether the canary ran (a rejected release never rolls out: its verdict rests on tests and staging). */
+  readonly canaryRan: boolean;
+  readonly reason: string;
+}
+
+export interface ReleaseRecord extends ReleaseInfo {
+  readonly status: ReleaseStatus;
+  readonly stages: Partial<Record<StageName, StageRecord>>;
+  readonly outcome?: ReleaseOutcome;
+  readonly version?: string;
+  readonly deploymentId?: string;
+  readonly deployTaskToken?: string;
+  /** Delivery releases: what deployment mode would have decided (lambdas/core/readiness.ts). */
+  readonly shadow?: ShadowRecord;
+  /** The alarm whose state change stopped this release's deployment (alarm-events). */
+  readonly stoppedByAlarm?: string;
+  /** Set on a rollback (`sluice rollback`): who asked for it and why. */
+  readonly rollback?: RollbackInfo;
+}
+
+export interface RollbackInfo {
+  readonly requestedBy: string;
+  readonly reason: string;
+  /** The release whose version is redeployed. */
+  readonly toReleaseId: string;
+  readonly fromVersion?: string;
+  readonly toVersion: string;
+}
+
+const releaseKey = (releaseId: string) => ({ PK: `RELEASE#${releaseId}`, SK: 'RELEASE' });
+
+export class ReleaseItems {
+  constructor(private readonly table: LedgerTableRef) {}
+
+  /** Creates the release record; a retry of the same release (same id) leaves the first record as it is. */
+  async start(release: ReleaseInfo): Promise<void> {
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: {
+            ...releaseKey(release.releaseId),
+            GSI1PK: `SERVICE#${release.service}`,
+            GSI1SK: `RELEASE#${release.startedAt}#${release.releaseId}`,
+            ...release,
+            status: 'running',
+            stages: {},
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async recordStage(releaseId: string, stage: StageName, record: StageRecord): Promise<void> {
+    await conditional(
+      this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: releaseKey(releaseId),
+          UpdateExpression: 'SET stages.#stage = :record',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#stage': stage },
+          ExpressionAttributeValues: { ':record': record },
+        }),
+      ),
+      `Release ${releaseId} is not in the ledger`,
+    );
+  }
+
+  /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken). */
+  async update(
+    releaseId: string,
+    fields: Partial<
+      Pick<
+        ReleaseRecord,
+        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow'
+      >
+    >,
+  ): Promise<void> {
+    const { count, ...set } = setFields(fields);
+    if (count === 0) return;
+    await conditional(
+      this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: releaseKey(releaseId),
+          ...set,
+          ConditionExpression: 'attribute_exists(PK)',
+        }),
+      ),
+      `Release ${releaseId} is not in the ledger`,
+    );
+  }
+
+  /**
+   * Writes the outcome once. Creates a minimal record when the release failed before LoadService could
+   * create one (e.g. an unknown service), so that no outcome is ever lost.
+   */
+  async finish(releaseId: string, service: string, outcome: ReleaseOutcome): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: releaseKey(releaseId),
+        UpdateExpression:
+          'SET #status = :status, outcome = :outcome, releaseId = :rid, service = if_not_exists(service, :svc), ' +
+          'stages = if_not_exists(stages, :empty), startedAt = if_not_exists(startedAt, :ended), ' +
+          'GSI1PK = if_not_exists(GSI1PK, :gpk), GSI1SK = if_not_exists(GSI1SK, :gsk) REMOVE deployTaskToken',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': outcome.status,
+          ':outcome': outcome,
+          ':rid': releaseId,
+          ':svc': service,
+          ':empty': {},
+          ':ended': outcome.endedAt,
+          ':gpk': `SERVICE#${service}`,
+          ':gsk': `RELEASE#${outcome.endedAt}#${releaseId}`,
+        },
+      }),
+    );
+  }
+
+  async get(releaseId: string): Promise<ReleaseRecord | undefined> {
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: releaseKey(releaseId), ConsistentRead: true }),
+    );
+    return Item ? stripKeys<ReleaseRecord>(Item) : undefined;
+  }
+
+  async require(releaseId: string): Promise<ReleaseRecord> {
+    const release = await this.get(releaseId);
+    if (!release) throw new ReleaseNotFoundError(`Release ${releaseId} is not in the ledger`);
+    return release;
+  }
+
+  /** Newest first. */
+  async list(service: string, limit = 50): Promise<ReleaseRecord[]> {
+    const { Items = [] } = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        IndexName: LEDGER_KEYS.gsi1.indexName,
+        KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': `SERVICE#${service}`, ':prefix': 'RELEASE#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => stripKeys<ReleaseRecord>(item));
+  }
+
+  /** Every release of `service` started at or after `since` (ISO 8601), newest first, across pages. */
+  async listSince(service: string, since: string): Promise<ReleaseRecord[]> {
+    const releases: ReleaseRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: LEDGER_KEYS.gsi1.indexName,
+          KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': `SERVICE#${service}`,
+            ':from': `RELEASE#${since}`,
+            ':to': 'RELEASE#~',
+          },
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      releases.push(...(page.Items ?? []).map((item) => stripKeys<ReleaseRecord>(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return releases;
+  }
+}
