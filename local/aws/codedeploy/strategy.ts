@@ -3,8 +3,8 @@
  * target shifts traffic the way CodeDeploy would.
  */
 
-import { DeploymentFailedError } from '../../lambdas/shared/errors';
-import { DEPLOY_STRATEGIES } from '../../lib/catalog/types';
+import { DeploymentFailedError } from '../../../lambdas/shared/errors';
+import { DEPLOY_STRATEGIES } from '../../../lib/catalog/types';
 
 export interface TrafficStep {
   /** Percentage of live traffic the new version gets in this step. */
