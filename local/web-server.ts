@@ -12,7 +12,7 @@ import { DEFAULT_MAX_BODY_BYTES } from '../lambdas/github-webhook/github-webhook
 import type { Ledger } from '../lambdas/ledger/ledger';
 import { sendJson } from './api-response';
 import { authorizedApiCall, handleApprovalsApi } from './approval-gate';
-import { functionUrlEvent } from './deploy-target/function-url-event';
+import { functionUrlEvent } from './aws/lambda/function-url-event';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
 import { handleRollbackApi, ROLLBACK_API_PATH, type RollbackRunner } from './rollback-api';

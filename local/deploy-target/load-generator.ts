@@ -2,7 +2,7 @@
  * Real traffic for a deployment: HTTP requests to the service's router at a steady rate, so the new version's
  * alarms judge real answers. Bounded in rate, concurrency, count and time; it stops by itself.
  */
-import { httpCall } from './http-call';
+import { httpCall } from '../aws/lambda/http-call';
 
 export interface LoadGeneratorOptions {
   readonly port: number;

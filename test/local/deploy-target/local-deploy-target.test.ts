@@ -433,10 +433,10 @@ describe('deployments', () => {
     const t = target();
     await expect(t.describeDeployment('d-NOSUCHONE')).rejects.toThrow(UnknownDeploymentError);
     await expect(t.describeDeployment('d-NOSUCHONE')).rejects.toThrow(
-      'Deployment d-NOSUCHONE does not exist in the local deploy target',
+      'Deployment d-NOSUCHONE does not exist in the local CodeDeploy',
     );
     expect(() => t.deploymentReport('d-NOSUCHONE')).toThrow(/does not exist/);
-    expect(() => t.routerUrl('nobody')).toThrow(/nobody has no router yet/);
+    expect(() => t.routerUrl('nobody')).toThrow(/nobody has no live alias yet/);
   });
 
   it('logs an event receiver that throws and carries on', async () => {

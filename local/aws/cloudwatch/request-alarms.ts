@@ -2,21 +2,9 @@
  * Local stand-ins for the CloudWatch alarms CodeDeploy watches during a deployment: the new version's error
  * rate and p99 latency, evaluated over the last (compressed) one-minute period.
  */
-import type { AlarmConfig } from '../../lambdas/core/catalog/types';
-import { type ServiceAlarmKind, serviceAlarmName } from '../../lambdas/core/catalog/types';
-
-/** One request the router forwarded to a version. */
-export interface RequestSample {
-  /** Epoch ms when the answer came back. */
-  readonly at: number;
-  readonly version: string;
-  readonly status: number;
-  readonly latencyMs: number;
-  /** An invocation error, a 5xx or no answer at all. */
-  readonly failed: boolean;
-  /** What went wrong, when the version did not answer or the handler threw. */
-  readonly error?: string;
-}
+import type { AlarmConfig } from '../../../lambdas/core/catalog/types';
+import { type ServiceAlarmKind, serviceAlarmName } from '../../../lambdas/core/catalog/types';
+import type { RequestSample } from '../lambda/alias';
 
 /** Fewer requests than this in the window is CloudWatch's INSUFFICIENT_DATA: no alarm on 1 failure out of 2. */
 export const ALARM_MIN_REQUESTS = 10;

@@ -1,10 +1,11 @@
 /**
- * One local deployment: CodeDeploy's traffic shifting between two running versions, watched by the local
+ * One local deployment: CodeDeploy's traffic shifting of a Lambda alias between two running versions, watched by
  * alarms under real traffic, with automatic rollback. Runs on its own once started; its end is an event.
  */
 import { randomBytes } from 'node:crypto';
-import type { ServiceConfig } from '../../lambdas/core/catalog/types';
-import type { Clock, DeploymentDescription, DeploymentStatus } from '../../lambdas/core/ports';
+import type { Clock, DeploymentDescription, DeploymentStatus } from '../../../lambdas/core/ports';
+import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
+import { evaluateBusinessAlarm, type MetricPoint } from '../cloudwatch/emf';
 import {
   ALARM_MIN_REQUESTS,
   type AlarmBreach,
@@ -12,27 +13,30 @@ import {
   evaluateAlarms,
   isFailingSample,
   percentile,
-  type RequestSample,
-} from './alarms';
+} from '../cloudwatch/request-alarms';
+import type { LocalAlias, RequestSample } from '../lambda/alias';
 import { type CodeDeployState, type CodeDeployStateChangeEvent, codeDeployStateChange } from './events';
-import { LoadGenerator } from './load-generator';
-import { evaluateBusinessAlarm, type MetricPoint } from './metrics';
-import type { ServiceRouter } from './router';
 import { planMinutes, type TrafficPlan } from './strategy';
 
-/** What a deployment needs from the deploy target that runs it. */
+/** Requests sent to the alias while a deployment bakes (customers' traffic); it stops by itself. */
+export interface BakeTraffic {
+  readonly figures: { readonly sent: number };
+  stop(): void;
+}
+
+/** What a deployment needs from Lambda, CloudWatch and the runtime around it. */
 export interface DeploymentHost {
-  readonly router: ServiceRouter;
+  /** The function's `live` alias, which the deployment shifts. */
+  readonly alias: LocalAlias;
   readonly clock: Clock;
   /** Real ms that one CodeDeploy minute lasts. */
   readonly minuteMs: number;
-  readonly trafficPerSecond: number;
   readonly requestTimeoutMs: number;
   /** Starts the version's process again if it is not running. */
   ensureRunning(version: string): Promise<void>;
   stopVersion(version: string): Promise<void>;
-  /** The live alias now points at `version`. */
-  setLive(version: string): void;
+  /** Starts traffic to the alias for at most `maxDurationMs`. */
+  startTraffic(maxDurationMs: number): BakeTraffic;
   emit(event: CodeDeployStateChangeEvent): Promise<void>;
   /** The metric points `version` emitted since `since` (epoch ms). */
   metricsOf(version: string, since: number): readonly MetricPoint[];
@@ -81,7 +85,7 @@ export interface DeploymentReport {
   readonly startedAt: string;
   readonly endedAt?: string;
   readonly durationMs?: number;
-  /** Requests the router forwarded during the deployment, per version. */
+  /** Requests the alias forwarded during the deployment, per version. */
   readonly versions: Readonly<Record<string, VersionFigures>>;
   readonly steps: readonly TrafficShift[];
   /** Requests the load generator sent. */
@@ -154,7 +158,7 @@ export class LocalDeployment {
   private readonly steps: TrafficShift[] = [];
   private firstFailureMs: number | undefined;
   private rolledBackMs: number | undefined;
-  private load: LoadGenerator | undefined;
+  private load: BakeTraffic | undefined;
   private aborted = false;
   private stopRequest: string | undefined;
   private events: Promise<void> = Promise.resolve();
@@ -255,11 +259,10 @@ export class LocalDeployment {
 
   private shift(percent: number): void {
     const { fromVersion, toVersion, plan } = this.request;
-    this.host.router.route({
+    this.host.alias.route({
       ...(fromVersion ? { live: fromVersion } : {}),
       target: { version: toVersion, percent },
     });
-    if (percent >= 100) this.host.setLive(toVersion);
     this.steps.push({
       at: this.host.clock.now().toISOString(),
       elapsedMs: Date.now() - this.startedMs,
@@ -283,7 +286,7 @@ export class LocalDeployment {
       periodMs: window.periodMs * business.periods,
     });
     if (inWindow.length < ALARM_MIN_REQUESTS) return undefined;
-    // EMF lines arrive on stdout just before the router sees the answer: a little slack at the start.
+    // EMF lines arrive on stdout just before the alias sees the answer: a little slack at the start.
     const since = inWindow[0].at - 50;
     const found = evaluateBusinessAlarm(
       this.service,
@@ -341,7 +344,7 @@ export class LocalDeployment {
   async run(): Promise<void> {
     const { host, request } = this;
     const { fromVersion, toVersion, plan } = request;
-    const unsubscribe = host.router.onSample((sample) => this.record(sample));
+    const unsubscribe = host.alias.onSample((sample) => this.record(sample));
     this.emit('START');
     const shape =
       fromVersion && plan.kind !== 'all-at-once'
@@ -359,14 +362,8 @@ export class LocalDeployment {
       } else {
         await host.ensureRunning(fromVersion);
         const bakeMs = planMinutes(plan) * host.minuteMs;
-        this.load = new LoadGenerator({
-          port: host.router.port,
-          requests: request.service.deploy.traffic ?? [request.service.smoke],
-          perSecond: host.trafficPerSecond,
-          // Bounded even if the deployment never ended: the bake, plus as long again.
-          maxDurationMs: bakeMs * 2 + 5000,
-          requestTimeoutMs: host.requestTimeoutMs * 2,
-        });
+        // Bounded even if the deployment never ended: the bake, plus as long again.
+        this.load = host.startTraffic(bakeMs * 2 + 5000);
         for (const step of plan.steps) {
           if (step.percent >= 100) break;
           this.shift(step.percent);
@@ -400,7 +397,7 @@ export class LocalDeployment {
 
   /** Stops the process of a version that no longer gets traffic, once its last requests are answered. */
   private async retire(version: string): Promise<void> {
-    await this.host.router.idle(version, Math.min(this.host.requestTimeoutMs, 2000));
+    await this.host.alias.idle(version, Math.min(this.host.requestTimeoutMs, 2000));
     await this.host
       .stopVersion(version)
       .catch((error: Error) => this.host.log(`${this.service}: stopping v${version}: ${error.message}`));
@@ -410,7 +407,7 @@ export class LocalDeployment {
     const { fromVersion, toVersion } = this.request;
     const from = fromVersion!;
     // Traffic first: every moment here is customer requests on a bad version.
-    this.host.router.route({ live: from });
+    this.host.alias.route({ live: from });
     this.rolledBackMs = Date.now();
     this.load?.stop();
     this.breach = breach;
@@ -435,7 +432,7 @@ export class LocalDeployment {
   private async stopEarly(): Promise<void> {
     const { fromVersion, toVersion } = this.request;
     const shifted = this.steps.length > 0 && this.status === 'InProgress';
-    if (fromVersion && shifted) this.host.router.route({ live: fromVersion });
+    if (fromVersion && shifted) this.host.alias.route({ live: fromVersion });
     this.rolledBack = fromVersion !== undefined && shifted;
     this.end(
       'Stopped',
@@ -447,7 +444,7 @@ export class LocalDeployment {
 
   private async failed(error: Error): Promise<void> {
     const { fromVersion, toVersion } = this.request;
-    if (fromVersion) this.host.router.route({ live: fromVersion });
+    if (fromVersion) this.host.alias.route({ live: fromVersion });
     this.rolledBack = fromVersion !== undefined && this.steps.length > 0;
     this.end('Failed', `Deployment of ${this.service} version ${toVersion} failed: ${error.message}`);
     this.host.log(`${this.service}: deployment ${this.id} failed: ${error.message}`);

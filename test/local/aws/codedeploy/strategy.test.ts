@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEPLOY_STRATEGIES } from '../../../lambdas/core/catalog/types';
-import { ALL_AT_ONCE, parseDeployStrategy, planMinutes } from '../../../local/deploy-target';
+import { DEPLOY_STRATEGIES } from '../../../../lambdas/core/catalog/types';
+import { ALL_AT_ONCE, parseDeployStrategy, planMinutes } from '../../../../local/aws/codedeploy/strategy';
 
 describe('parseDeployStrategy', () => {
   it.each(DEPLOY_STRATEGIES)('gives %s a plan that ends at 100%%', (strategy) => {

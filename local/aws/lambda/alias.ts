@@ -1,14 +1,26 @@
 /**
- * The local `live` alias: one HTTP server per service that sends each request to the live version or, during a
- * deployment, to the new version by weight, and reports every request's outcome.
+ * The local `live` alias: one HTTP server per function that sends each request to the alias's version or, while
+ * CodeDeploy shifts traffic, to the additional version by weight, and reports every request's outcome.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RequestSample } from './alarms';
 import { httpCall, NoAnswerError } from './http-call';
 import { INVOCATION_ERROR_HEADER, VERSION_HEADER } from './protocol';
 
-export interface RouterOptions {
+/** One request the alias forwarded to a version. */
+export interface RequestSample {
+  /** Epoch ms when the answer came back. */
+  readonly at: number;
+  readonly version: string;
+  readonly status: number;
+  readonly latencyMs: number;
+  /** An invocation error, a 5xx or no answer at all. */
+  readonly failed: boolean;
+  /** What went wrong, when the version did not answer or the handler threw. */
+  readonly error?: string;
+}
+
+export interface AliasOptions {
   readonly service: string;
   /** The port of a running version, or undefined when its process is not running. */
   readonly portOf: (version: string) => number | undefined;
@@ -16,7 +28,7 @@ export interface RouterOptions {
   readonly requestTimeoutMs?: number;
 }
 
-export interface RouterWeights {
+export interface AliasWeights {
   readonly live?: string;
   /** The version receiving `percent`% of requests during a deployment. */
   readonly target?: { readonly version: string; readonly percent: number };
@@ -27,8 +39,8 @@ export interface VersionCounts {
   readonly failed: number;
 }
 
-export class ServiceRouter {
-  private weights: RouterWeights = {};
+export class LocalAlias {
+  private weights: AliasWeights = {};
   /** Deterministic interleave: exactly `percent` of every 100 requests go to the target, evenly spread. */
   private credit = 0;
   private readonly counts = new Map<string, { requests: number; failed: number }>();
@@ -36,15 +48,15 @@ export class ServiceRouter {
   private readonly inFlight = new Map<string, number>();
 
   private constructor(
-    private readonly options: RouterOptions,
+    private readonly options: AliasOptions,
     private readonly server: Server,
     readonly port: number,
   ) {}
 
-  static async start(options: RouterOptions): Promise<ServiceRouter> {
-    let router: ServiceRouter | undefined;
+  static async start(options: AliasOptions): Promise<LocalAlias> {
+    let alias: LocalAlias | undefined;
     const server = createServer((req, res) => {
-      router?.handle(req, res).catch(() => {
+      alias?.handle(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(502);
         res.end();
       });
@@ -53,20 +65,20 @@ export class ServiceRouter {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    router = new ServiceRouter(options, server, (server.address() as AddressInfo).port);
-    return router;
+    alias = new LocalAlias(options, server, (server.address() as AddressInfo).port);
+    return alias;
   }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  get current(): RouterWeights {
+  get current(): AliasWeights {
     return this.weights;
   }
 
   /** Moves traffic; takes effect for the next request. */
-  route(weights: RouterWeights): void {
+  route(weights: AliasWeights): void {
     const target =
       weights.target && weights.target.percent > 0 && weights.target.percent < 100
         ? weights.target
@@ -76,7 +88,7 @@ export class ServiceRouter {
     this.credit = 0;
   }
 
-  /** Requests and failures per version since the router started. */
+  /** Requests and failures per version since the alias started. */
   countsOf(version: string): VersionCounts {
     return { ...(this.counts.get(version) ?? { requests: 0, failed: 0 }) };
   }

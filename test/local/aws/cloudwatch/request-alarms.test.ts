@@ -7,7 +7,7 @@ import {
   newDeploymentId,
   percentile,
   type RequestSample,
-} from '../../../local/deploy-target';
+} from '../../../../local/deploy-target';
 
 const alarms = { errorRatePercent: 5, p99LatencyMs: 200 };
 const NOW = 1_000_000;

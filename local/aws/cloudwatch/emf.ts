@@ -3,8 +3,8 @@
  * (as it would in Lambda, where CloudWatch Logs turns them into metrics); the deploy target reads them from
  * each version's process and the local business alarm judges them.
  */
-import type { BusinessAlarmConfig } from '../../lambdas/core/catalog/types';
-import { serviceAlarmName } from '../../lambdas/core/catalog/types';
+import type { BusinessAlarmConfig } from '../../../lambdas/core/catalog/types';
+import { serviceAlarmName } from '../../../lambdas/core/catalog/types';
 
 export interface MetricPoint {
   /** Epoch ms when the line arrived. */
