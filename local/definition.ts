@@ -9,7 +9,7 @@ export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'local';
 
 type CfnValue = unknown;
-interface CfnResource {
+export interface CfnResource {
   readonly Type: string;
   readonly Properties?: Record<string, CfnValue>;
   readonly Metadata?: Record<string, unknown>;
@@ -57,12 +57,13 @@ export function localFunctionArn(logicalId: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
 }
 
-function resolve(value: CfnValue, template: CfnTemplate): string {
+/** A template value (string, Fn::Join, Fn::GetAtt, Ref) as a string, intrinsics resolved to local placeholders. */
+export function resolveTemplateString(value: CfnValue, template: CfnTemplate): string {
   if (typeof value === 'string') return value;
   const node = value as Record<string, CfnValue>;
   if ('Fn::Join' in node) {
     const [separator, parts] = node['Fn::Join'] as [string, CfnValue[]];
-    return parts.map((part) => resolve(part, template)).join(separator);
+    return parts.map((part) => resolveTemplateString(part, template)).join(separator);
   }
   if ('Fn::GetAtt' in node) {
     const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
@@ -74,7 +75,7 @@ function resolve(value: CfnValue, template: CfnTemplate): string {
     const ref = node.Ref as string;
     return PSEUDO[ref] ?? `local:${ref}`;
   }
-  throw new Error(`Cannot resolve ${JSON.stringify(value).slice(0, 200)} in the state machine definition`);
+  throw new Error(`Cannot resolve ${JSON.stringify(value).slice(0, 200)} in the pipeline template`);
 }
 
 function functionLogicalIdOf(state: AslState): { logicalId: string; waitForTaskToken: boolean } | undefined {
@@ -100,7 +101,23 @@ export function renderDefinition(template: CfnTemplate): AslDefinition {
   );
   if (machines.length !== 1)
     throw new Error(`Expected one state machine in the pipeline template, found ${machines.length}`);
-  return JSON.parse(resolve(machines[0].Properties?.DefinitionString, template)) as AslDefinition;
+  return JSON.parse(
+    resolveTemplateString(machines[0].Properties?.DefinitionString, template),
+  ) as AslDefinition;
+}
+
+/** The handler module each Lambda function runs, by the function's logical id (its `Sluice::Handler` metadata). */
+export function lambdaHandlersOf(template: CfnTemplate): Map<string, HandlerName> {
+  const handlerOf = new Map<string, HandlerName>();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const name = resource.Metadata?.['Sluice::Handler'];
+    if (resource.Type === 'AWS::Lambda::Function' && typeof name === 'string') {
+      if (!(HANDLER_NAMES as readonly string[]).includes(name))
+        throw new Error(`Unknown Sluice::Handler ${name} on ${logicalId}`);
+      handlerOf.set(logicalId, name as HandlerName);
+    }
+  }
+  return handlerOf;
 }
 
 export function extractLocalDefinition(template: CfnTemplate): LocalDefinition {
@@ -115,15 +132,7 @@ export function extractLocalDefinition(template: CfnTemplate): LocalDefinition {
 
   const definition = renderDefinition(template);
 
-  const handlerOf = new Map<string, HandlerName>();
-  for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    const name = resource.Metadata?.['Sluice::Handler'];
-    if (resource.Type === 'AWS::Lambda::Function' && typeof name === 'string') {
-      if (!(HANDLER_NAMES as readonly string[]).includes(name))
-        throw new Error(`Unknown Sluice::Handler ${name} on ${logicalId}`);
-      handlerOf.set(logicalId, name as HandlerName);
-    }
-  }
+  const handlerOf = lambdaHandlersOf(template);
 
   const bindings: TaskBinding[] = [];
   const unbound: string[] = [];

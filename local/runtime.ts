@@ -101,9 +101,6 @@ export class LocalSluice {
   private readonly runs = new Map<string, ReleaseRun>();
   private readonly releaseListeners: ((run: ReleaseRun, request: ReleaseRequest) => void)[] = [];
   private closed = false;
-  /** The local event bus: push events delivered to the router handler, which starts releases here. */
-  readonly bus = new LocalEventBus();
-
   private constructor(
     readonly options: LocalSluiceOptions,
     readonly catalog: Catalog,
@@ -118,6 +115,8 @@ export class LocalSluice {
     private readonly broker: LocalTaskBroker,
     readonly expiry: LocalExpiryTimers,
     readonly ports: Ports,
+    /** The local EventBridge: the template's buses and rules deliver every event (pushes, CodeDeploy, alarms). */
+    readonly bus: LocalEventBus,
   ) {}
 
   static async start(options: LocalSluiceOptions): Promise<LocalSluice> {
@@ -133,6 +132,7 @@ export class LocalSluice {
     log('Rendering the release state machine from the CDK construct…');
     const template = synthPipelineTemplate(catalog, options.catalogFile);
     const { definition, bindings, table } = extractLocalDefinition(template);
+    const bus = LocalEventBus.fromTemplate(template, { log });
 
     log('Starting DynamoDB Local on 127.0.0.1…');
     const dynamo = await startDynamoDbLocal();
@@ -170,19 +170,12 @@ export class LocalSluice {
         timeScale: options.timeScale ?? 60,
         trafficPerSecond: options.trafficPerSecond ?? 40,
         log,
-        // The same handler the EventBridge rule invokes in AWS.
+        // CodeDeploy and CloudWatch send their events to the default bus; the template's rules deliver them.
         onEvent: async (event) => {
-          await HANDLER_MODULES['deployment-events'].handler(
-            event as never,
-            lambdaContext({ handler: 'deployment-events' }, 60_000),
-          );
+          await bus.emit(event);
         },
-        // The same handler the alarm state-change rule invokes in AWS: it stops the deployment with rollback.
         onAlarm: async (event) => {
-          await HANDLER_MODULES['alarm-events'].handler(
-            event as never,
-            lambdaContext({ handler: 'alarm-events' }, 30_000),
-          );
+          await bus.emit(event);
         },
       });
       // StartExecution: the router reaches this runtime through the ExecutionStarter port.
@@ -208,7 +201,7 @@ export class LocalSluice {
             return { status: run.duplicate ? 'duplicate' : 'started' };
           },
         },
-        pushes: new LocalEventBus(),
+        pushes: bus,
         webhookSecret: new LocalSigningKeys(join(stateDir, 'webhook-secret'), 'text'),
         expiryScheduler: expiry,
         slack: localSlack(stateDir, options.slackWebhookUrl),
@@ -232,6 +225,7 @@ export class LocalSluice {
         broker,
         expiry,
         ports,
+        bus,
       );
       const sluice = self;
       rollbackRunner = (request) => sluice.rollback(request);

@@ -24,6 +24,11 @@ export function pushEventSourceOf(push: Pick<PushEvent, 'source'>): string {
   return push.source === 'github' ? PUSH_EVENT_SOURCES.github : PUSH_EVENT_SOURCES.localGit;
 }
 
+/** The PutEvents entry (without its bus) of a normalized push: what the GitHub webhook and a local watcher publish. */
+export function pushEventEntry(push: PushEvent): { Source: string; DetailType: string; Detail: string } {
+  return { Source: pushEventSourceOf(push), DetailType: PUSH_DETAIL_TYPE, Detail: JSON.stringify(push) };
+}
+
 /** One push to one branch, whatever delivered it. */
 export interface PushEvent {
   readonly source: PushSource;

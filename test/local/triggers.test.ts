@@ -1,14 +1,15 @@
 /**
- * Triggers against the real local runtime: pushes go through the local event bus to the same router handler
- * that runs in AWS, which starts executions of the CDK-rendered state machine; releases land in DynamoDB Local.
+ * Triggers against the real local runtime: pushes go through the local event bus (the template's rules) to the
+ * same router handler that runs in AWS, which starts executions of the CDK-rendered state machine; releases land in DynamoDB Local.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PushEvent } from '../../lambdas/core/push-routing';
 import { signatureOf } from '../../lambdas/github-webhook/github-webhook';
 import type { RouteOutcome } from '../../lambdas/router/router';
+import { type PushEvent, pushEventEntry } from '../../lambdas/core/push-routing';
+import { routeOutcomeOf } from '../../local/adapters/local-event-bus';
 import { EXAMPLES_DIR } from '../../local/cli/overlays';
 import { LocalSluice } from '../../local/runtime';
 import { commitFiles, git, newRepository } from '../support/git';
@@ -98,19 +99,27 @@ describe('routing through the real router and runtime', () => {
           ? sluice.bus.route(
               shopPush(shopBase, head, ['services/api/src/note.ts', 'services/web/src/note.ts']),
             )
-          : sluice.bus.deliver({
-              source: 'aws.codecommit',
-              'detail-type': 'CodeCommit Repository State Change',
-              detail: {
-                event: 'referenceUpdated',
-                repositoryName: 'shop',
-                referenceType: 'branch',
-                referenceName: 'main',
-                referenceFullName: 'refs/heads/main',
-                oldCommitId: shopBase,
-                commitId: head,
-              },
-            }),
+          : sluice.bus
+              .emit({
+                version: '0',
+                id: `codecommit-${i}`,
+                'detail-type': 'CodeCommit Repository State Change',
+                source: 'aws.codecommit',
+                account: '000000000000',
+                time: '2026-01-01T00:00:00Z',
+                region: 'local',
+                resources: ['arn:aws:codecommit:local:000000000000:shop'],
+                detail: {
+                  event: 'referenceUpdated',
+                  repositoryName: 'shop',
+                  referenceType: 'branch',
+                  referenceName: 'main',
+                  referenceFullName: 'refs/heads/main',
+                  oldCommitId: shopBase,
+                  commitId: head,
+                },
+              })
+              .then((deliveries) => routeOutcomeOf(deliveries, 'no rule matched')),
     );
     const outcomes = await Promise.all(deliveries);
     const all = outcomes.flatMap((o) => o.releases);
@@ -199,6 +208,69 @@ describe('routing through the real router and runtime', () => {
       expect(record?.commits).toHaveLength(i + 2); // its push, the ones before it, and the initial commit
     }
   }, 180_000);
+});
+
+describe('only the synthesized rules deliver', () => {
+  const codeCommit = (detail: Record<string, unknown>) => ({
+    version: '0' as const,
+    id: 'e2e',
+    'detail-type': 'CodeCommit Repository State Change',
+    source: 'aws.codecommit',
+    account: '000000000000',
+    time: '2026-01-01T00:00:00Z',
+    region: 'local',
+    resources: ['arn:aws:codecommit:local:000000000000:burst'],
+    detail: { repositoryName: 'burst', referenceType: 'branch', referenceName: 'main', ...detail },
+  });
+
+  it('a tag, a deleted branch and a push on the wrong bus reach no handler; the branch update starts the release', async () => {
+    const previous = await git(burst, ['rev-parse', 'HEAD']);
+    const head = await commitFiles(burst, { 'src/rules.ts': 'export const r = 1;\n' }, 'Rules only');
+    const before = sluice.executions().size;
+
+    const tag = codeCommit({
+      event: 'referenceCreated',
+      referenceType: 'tag',
+      referenceName: 'v1',
+      referenceFullName: 'refs/tags/v1',
+      commitId: head,
+    });
+    const deleted = codeCommit({
+      event: 'referenceDeleted',
+      referenceFullName: 'refs/heads/main',
+      oldCommitId: head,
+    });
+    expect(await sluice.bus.emit(tag)).toEqual([]);
+    expect(await sluice.bus.emit(deleted)).toEqual([]);
+    // A normalized push on the default bus: the push rule listens on the Sluice bus only.
+    const [onDefault] = await sluice.bus.putEvents([
+      pushEventEntry({
+        source: 'local-git',
+        repository: 'burst',
+        branch: 'main',
+        before: previous,
+        after: head,
+      }),
+    ]);
+    expect(onDefault.deliveries).toEqual([]);
+    expect(sluice.executions().size).toBe(before);
+
+    const updated = codeCommit({
+      event: 'referenceUpdated',
+      referenceFullName: 'refs/heads/main',
+      oldCommitId: previous,
+      commitId: head,
+    });
+    const deliveries = await sluice.bus.emit(updated);
+    expect(deliveries.map((d) => [d.rule, d.handler])).toEqual([
+      [expect.stringMatching(/CodeCommitPush/), 'router'],
+    ]);
+    const releaseId = `burst-${head.slice(0, 12)}`;
+    expect(routeOutcomeOf(deliveries, 'unmatched').releases).toEqual([
+      { service: 'burst', releaseId, status: 'started' },
+    ]);
+    expect((await sluice.executions().get(releaseId)?.done)?.endedAt).toBe('Build');
+  }, 60_000);
 });
 
 describe('the GitHub webhook over real HTTP', () => {

@@ -1,7 +1,7 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { TransientError } from '../../core/errors';
 import type { PushPublisher } from '../../core/ports';
-import { PUSH_DETAIL_TYPE, type PushEvent, pushEventSourceOf } from '../../core/push-routing';
+import { type PushEvent, pushEventEntry } from '../../core/push-routing';
 import { mapAwsError } from './errors';
 
 /** Puts a normalized push event on the Sluice event bus, where a rule hands it to the router. */
@@ -16,14 +16,7 @@ export class EventBridgePushPublisher implements PushPublisher {
     try {
       const out = await this.eventBridge.send(
         new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: this.eventBusName,
-              Source: pushEventSourceOf(push),
-              DetailType: PUSH_DETAIL_TYPE,
-              Detail: JSON.stringify(push),
-            },
-          ],
+          Entries: [{ EventBusName: this.eventBusName, ...pushEventEntry(push) }],
         }),
       );
       if ((out.FailedEntryCount ?? 0) > 0) {
