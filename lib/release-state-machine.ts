@@ -8,6 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import type { StageName } from '../lambdas/shared/model';
+import { MAX_EXPIRY_HOURS } from './catalog/validate';
 import { acknowledgeWildcardResources } from './nag';
 
 /**
@@ -40,10 +41,11 @@ export const RELEASE_TIMEOUTS = {
   test: 900,
   stage: 300,
   /**
-   * The outer bound of an approval: each service's own expiry (expiresAfterHours, at most 168 by the catalog
-   * validator) ends it first, through the approval-expiry schedule.
+   * The outer bound of an approval: each service's own expiry (expiresAfterHours, at most MAX_EXPIRY_HOURS by
+   * the catalog validator) ends it first, through the approval-expiry schedule. One hour above the longest
+   * expiry, so even that one is recorded as `expired` rather than timing out as `failed`.
    */
-  requestApproval: 7 * 24 * 3600,
+  requestApproval: (MAX_EXPIRY_HOURS + 1) * 3600,
   /** The slowest linear deployment config (Linear10PercentEvery10Minutes) takes 100 minutes, plus bake time. */
   deploy: 3 * 3600,
   record: 60,
