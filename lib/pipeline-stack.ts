@@ -34,7 +34,7 @@ import { GitHubToken } from './github-token';
 import { grantCatalogRead, grantCodeCommitRead } from './grants';
 import { LedgerTable } from './ledger-table';
 import { acknowledgeWildcardResources } from './nag';
-import { ReleaseStateMachine } from './release-state-machine';
+import { ReleaseStateMachine, STAGE_LAMBDA_TIMEOUT_SECONDS } from './release-state-machine';
 import { SluiceFunction, type SluiceFunctionProps } from './sluice-function';
 import { SluiceTriggers } from './triggers';
 
@@ -206,7 +206,8 @@ export class SluicePipelineStack extends Stack {
       }),
       stage: fn('stage', {
         description: 'Sluice Stage: publishes a version and smoke-tests it',
-        timeout: Duration.seconds(60),
+        // The code-update wait, then PublishVersion, the staging alias and one smoke request.
+        timeout: Duration.seconds(STAGE_LAMBDA_TIMEOUT_SECONDS),
         environment: artifactEnv,
       }),
       'request-approval': fn('request-approval', {

@@ -9,13 +9,14 @@ import type { ReleaseDocument, StageResult } from '../shared/model';
 import { logger } from '../shared/observability';
 import { systemClock } from '../shared/ports';
 import { portsFor, requireEnv } from '../shared/wiring';
-import { stageRelease } from './stage';
+import { STAGE_UPDATE_WAIT_SECONDS, stageRelease } from './stage';
 
 const ports = portsFor(() => ({
   deployTarget: new LambdaCodeDeployTarget(
     new LambdaClient({}),
     new CodeDeployClient({}),
     requireEnv(ENV.artifactBucket),
+    { updateTimeoutSeconds: STAGE_UPDATE_WAIT_SECONDS },
   ),
   ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   clock: systemClock,

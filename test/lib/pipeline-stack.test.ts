@@ -5,9 +5,18 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV, HANDLER_NAMES, type HandlerName } from '../../lambdas/shared/env';
 import { LEDGER_KEYS } from '../../lambdas/shared/ledger';
+import { STAGE_UPDATE_WAIT_SECONDS } from '../../lambdas/stage/stage';
 import type { Catalog } from '../../lib/catalog/types';
 import { SluicePipelineStack, type SluicePipelineStackProps } from '../../lib/pipeline-stack';
-import { type CfnResource, catalogOf, nagFindings, propsOf, resourcesOf, testApp } from './fixtures';
+import {
+  type CfnResource,
+  catalogOf,
+  nagFindings,
+  propsOf,
+  renderDefinition,
+  resourcesOf,
+  testApp,
+} from './fixtures';
 
 function synth(catalog: Catalog = catalogOf(2), extra: Partial<SluicePipelineStackProps> = {}) {
   const stack = new SluicePipelineStack(testApp(), 'SluicePipeline', { catalog, ...extra });
@@ -202,7 +211,7 @@ describe('SluicePipelineStack handlers', () => {
     }
     const expected: Partial<Record<HandlerName, number>> = {
       'load-service': 60,
-      stage: 60,
+      stage: STAGE_UPDATE_WAIT_SECONDS + 60,
       'request-approval': 30,
       deploy: 60,
       record: 30,
@@ -220,6 +229,15 @@ describe('SluicePipelineStack handlers', () => {
       CompatibleRuntimes: ['nodejs22.x'],
       CompatibleArchitectures: ['x86_64'],
     });
+  });
+
+  it("gives Stage's code-update waiter room inside its Lambda timeout, and that timeout room inside the task's", () => {
+    const lambdaTimeout = propsOf(resources[functionOf.stage]).Timeout as number;
+    const taskTimeout = renderDefinition(template).States.Stage.TimeoutSeconds as number;
+    // Waiting for UpdateFunctionCode, then PublishVersion, the staging alias and one smoke request.
+    expect(lambdaTimeout).toBeGreaterThanOrEqual(STAGE_UPDATE_WAIT_SECONDS + 60);
+    // The function's own timeout ends a stuck attempt (a Lambda error the state machine retries), not the task's.
+    expect(taskTimeout).toBeGreaterThan(lambdaTimeout);
   });
 
   it('ships the catalog as an asset read by load-service only', () => {

@@ -143,7 +143,7 @@ describe('ReleaseStateMachine definition', () => {
       LoadService: { TimeoutSeconds: 60 },
       Build: { ResultPath: '$.build', TimeoutSeconds: 900 },
       Test: { ResultPath: '$.test', TimeoutSeconds: 900 },
-      Stage: { ResultPath: '$.stage', TimeoutSeconds: 300 },
+      Stage: { ResultPath: '$.stage', TimeoutSeconds: RELEASE_TIMEOUTS.stage },
       Record: { ResultPath: '$.outcome', TimeoutSeconds: 60 },
     };
     // LoadService's output replaces the document: no ResultPath (the default), never an explicit '$'.
