@@ -317,6 +317,10 @@ export class SluicePipelineStack extends Stack {
       description: 'Approval page base URL',
       value: this.approvalUrl.url,
     });
+    new CfnOutput(this, 'ApprovalTopicArn', {
+      description: 'Approval emails: subscribe each approver with a filter policy on the approver attribute',
+      value: this.approvalTopic.topicArn,
+    });
     new CfnOutput(this, 'ArtifactBucketName', {
       description: 'Build artifacts',
       value: this.artifactBucket.bucketName,

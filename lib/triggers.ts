@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -127,16 +127,18 @@ export class SluiceTriggers extends Construct {
       targets: [target],
     });
 
-    new CfnOutput(this, 'WebhookUrl', {
+    // On the stack itself, so the output keys are the names the README uses (no construct-path hash).
+    const stack = Stack.of(this);
+    new CfnOutput(stack, 'WebhookUrl', {
       description: 'GitHub webhook Payload URL (content type application/json, push events)',
       value: this.webhookUrl.url,
     });
-    new CfnOutput(this, 'WebhookSecretArn', {
+    new CfnOutput(stack, 'WebhookSecretArn', {
       description:
         'GitHub webhook secret: aws secretsmanager get-secret-value --secret-id <this>, paste into GitHub',
       value: this.webhookSecret.secretArn,
     });
-    new CfnOutput(this, 'EventBusName', {
+    new CfnOutput(stack, 'EventBusName', {
       description: 'Sluice event bus',
       value: this.eventBus.eventBusName,
     });

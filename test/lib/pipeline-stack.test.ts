@@ -452,20 +452,34 @@ describe('SluicePipelineStack scale and shape', () => {
     for (const h of readers) expect(envOf(h)[ENV.githubTokenSecretArn]).toEqual({ Ref: tokenId });
   });
 
-  it('outputs the state machine ARN, table name, approval URL and artifact bucket', () => {
-    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+  it('gives every output a stable, explicit name, the approval topic ARN included', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
+      'ApprovalTopicArn',
       'ApprovalUrl',
       'ArtifactBucketName',
-      expect.stringMatching(/^GitHubTokenSecretArn/),
+      'EventBusName',
+      'GitHubTokenSecretArn',
       'LedgerTableName',
       'SlackInteractionsUrl',
       'SlackSecretArn',
       'StateMachineArn',
-      expect.stringMatching(/^TriggersEventBusName/),
-      expect.stringMatching(/^TriggersWebhookSecretArn/),
-      expect.stringMatching(/^TriggersWebhookUrl/),
+      'WebhookSecretArn',
+      'WebhookUrl',
     ]);
+    const [topicId] = Object.keys(resourcesOf(template, 'AWS::SNS::Topic'));
+    expect(outputs.ApprovalTopicArn.Value).toEqual({ Ref: topicId });
+  });
+
+  it('has every output the README tells operators to use', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    // "the `WebhookUrl` output", "<StateMachineArn output>"
+    const named = [...readme.matchAll(/`([A-Z][A-Za-z]+)` output|<([A-Z][A-Za-z]+) output>/g)].map(
+      (m) => m[1] ?? m[2],
+    );
+    expect(named.length).toBeGreaterThan(5);
+    const outputs = Object.keys(template.toJSON().Outputs as object);
+    for (const name of new Set(named)) expect(outputs).toContain(name);
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions findings', () => {
