@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env';
 import { CODECOMMIT_DETAIL_TYPE, PUSH_DETAIL_TYPE, PUSH_EVENT_SOURCES } from '../lambdas/shared/triggers';
+import { DeadLetters } from './dead-letters';
 import { grantCatalogRead, grantCodeCommitRead } from './grants';
 import type { ReleaseStateMachine } from './release-state-machine';
 import { SluiceFunction } from './sluice-function';
@@ -24,6 +25,11 @@ export interface SluiceTriggersProps {
    * @default - `<stack name>-events`
    */
   readonly eventBusName?: string;
+  /**
+   * Where a push goes when the router keeps failing.
+   * @default - a DeadLetters of its own
+   */
+  readonly deadLetters?: DeadLetters;
 }
 
 /**
@@ -103,10 +109,13 @@ export class SluiceTriggers extends Construct {
     // CodeCommit events carry no file list; the router asks for it when a service filters by paths.
     grantCodeCommitRead(this.router, ['codecommit:GetDifferences']);
 
-    const target = new targets.LambdaFunction(this.router.function, {
-      retryAttempts: 8,
-      maxEventAge: Duration.hours(2),
-    });
+    const target = new targets.LambdaFunction(
+      this.router.function,
+      (props.deadLetters ?? new DeadLetters(this, 'DeadLetters')).targetOptions({
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(2),
+      }),
+    );
     this.codeCommitRule = new events.Rule(this, 'CodeCommitPush', {
       description: 'Sluice: a CodeCommit branch was created or updated; route it to the services it releases',
       eventPattern: {

@@ -275,6 +275,42 @@ describe('SluicePipelineStack handlers', () => {
     });
   });
 
+  it('gives every EventBridge target a retry policy and the encrypted dead-letter queue, which is alarmed', () => {
+    const [queueId] = Object.keys(resourcesOf(template, 'AWS::SQS::Queue'));
+    expect(Object.keys(resourcesOf(template, 'AWS::SQS::Queue'))).toHaveLength(1);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    const rules = Object.entries(resourcesOf(template, 'AWS::Events::Rule'));
+    expect(rules.length).toBeGreaterThanOrEqual(4);
+    for (const [id, rule] of rules) {
+      const targets = propsOf(rule).Targets as Record<string, unknown>[];
+      expect(targets.length, id).toBeGreaterThan(0);
+      for (const target of targets) {
+        expect(target.RetryPolicy, id).toEqual({
+          MaximumRetryAttempts: expect.any(Number),
+          MaximumEventAgeInSeconds: expect.any(Number),
+        });
+        expect(target.DeadLetterConfig, id).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+      }
+    }
+    // Only the rules may send to it, and only over TLS.
+    const policy = JSON.stringify(resourcesOf(template, 'AWS::SQS::QueuePolicy'));
+    expect(policy).toContain('events.amazonaws.com');
+    expect(policy).toContain('aws:SecureTransport');
+    // A dead letter means a lost alarm, deployment end or push: it must be seen.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'SluicePipeline-dead-letters',
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('routes every sluice-* alarm going to ALARM to alarm-events, which may stop and roll back, nothing more', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
