@@ -1,9 +1,10 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { DeadLetters } from './dead-letters';
 import { acknowledgeWildcardResources } from './nag';
 
 export interface ContinuousDeploymentProps {
@@ -15,6 +16,11 @@ export interface ContinuousDeploymentProps {
    * @default 'sluice-'
    */
   readonly namePrefix?: string;
+  /**
+   * Where an alarm event goes when alarm-events keeps failing.
+   * @default - a DeadLetters of its own
+   */
+  readonly deadLetters?: DeadLetters;
 }
 
 /**
@@ -41,7 +47,16 @@ export class ContinuousDeployment extends Construct {
         detailType: ['CloudWatch Alarm State Change'],
         detail: { alarmName: events.Match.prefix(this.prefix), state: { value: ['ALARM'] } },
       },
-      targets: [new targets.LambdaFunction(props.alarmEvents, { retryAttempts: 4 })],
+      targets: [
+        new targets.LambdaFunction(
+          props.alarmEvents,
+          // Stopping a bad canary is urgent; after an hour CodeDeploy's own alarm polling has acted anyway.
+          (props.deadLetters ?? new DeadLetters(this, 'DeadLetters')).targetOptions({
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(1),
+          }),
+        ),
+      ],
     });
   }
 

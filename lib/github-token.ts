@@ -1,4 +1,4 @@
-import { CfnOutput, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -37,7 +37,8 @@ export class GitHubToken extends Construct {
         'hand before it expires (put-secret-value with a new fine-grained token).',
     });
 
-    new CfnOutput(this, 'SecretArn', {
+    // On the stack itself, so the output key is the name the README uses.
+    new CfnOutput(Stack.of(this), 'GitHubTokenSecretArn', {
       description:
         'GitHub token secret: aws secretsmanager put-secret-value --secret-id <this> --secret-string <token>',
       value: this.secret.secretArn,

@@ -28,13 +28,14 @@ import { DORA_NAMESPACE } from '../lambdas/core/release-metrics';
 import { ENV, type HandlerName } from '../lambdas/runtime/env';
 import { ApprovalGate } from './approval-gate';
 import { ContinuousDeployment } from './continuous-deployment';
+import { DeadLetters } from './dead-letters';
 import { DoraDashboard } from './dora-dashboard';
 import { EsbuildLayer } from './esbuild-layer';
 import { GitHubToken } from './github-token';
 import { grantCatalogRead, grantCodeCommitRead } from './grants';
 import { LedgerTable } from './ledger-table';
 import { acknowledgeWildcardResources } from './nag';
-import { ReleaseStateMachine } from './release-state-machine';
+import { RELEASE_TIMEOUTS, ReleaseStateMachine, STAGE_LAMBDA_TIMEOUT_SECONDS } from './release-state-machine';
 import { SluiceFunction, type SluiceFunctionProps } from './sluice-function';
 import { SluiceTriggers } from './triggers';
 
@@ -91,6 +92,8 @@ export class SluicePipelineStack extends Stack {
   readonly dora: DoraDashboard;
   /** The GitHub token the source-reading handlers use for services on GitHub. */
   readonly githubToken: GitHubToken;
+  /** The dead-letter queue (and its alarm) of every EventBridge target. */
+  readonly deadLetters: DeadLetters;
 
   constructor(scope: Construct, id: string, props: SluicePipelineStackProps) {
     super(scope, id, props);
@@ -206,7 +209,8 @@ export class SluicePipelineStack extends Stack {
       }),
       stage: fn('stage', {
         description: 'Sluice Stage: publishes a version and smoke-tests it',
-        timeout: Duration.seconds(60),
+        // The code-update wait, then PublishVersion, the staging alias and one smoke request.
+        timeout: Duration.seconds(STAGE_LAMBDA_TIMEOUT_SECONDS),
         environment: artifactEnv,
       }),
       'request-approval': fn('request-approval', {
@@ -261,6 +265,7 @@ export class SluicePipelineStack extends Stack {
     // state machine by its formatted ARN, so no cycle back through the state machine.
     functions['request-approval'].addEnvironment(ENV.approvalBaseUrl, this.approvalUrl.url);
 
+    this.deadLetters = new DeadLetters(this, 'DeadLetters');
     new events.Rule(this, 'DeploymentStateChange', {
       description: 'Sluice: a CodeDeploy deployment of a sluice-* service ended; resume its release',
       eventPattern: {
@@ -271,11 +276,21 @@ export class SluicePipelineStack extends Stack {
           application: events.Match.prefix('sluice-'),
         },
       },
-      targets: [new targets.LambdaFunction(functions['deployment-events'].function)],
+      targets: [
+        new targets.LambdaFunction(
+          functions['deployment-events'].function,
+          // Deploy's task timeout (3 h) is the backstop: Record then asks CodeDeploy itself.
+          this.deadLetters.targetOptions({
+            retryAttempts: 20,
+            maxEventAge: Duration.seconds(RELEASE_TIMEOUTS.deploy),
+          }),
+        ),
+      ],
     });
 
     this.continuousDeployment = new ContinuousDeployment(this, 'ContinuousDeployment', {
       alarmEvents: functions['alarm-events'].function,
+      deadLetters: this.deadLetters,
     });
     this.grantLeastPrivilege(functions);
     this.approvalGate = new ApprovalGate(this, 'ApprovalGate', {
@@ -290,6 +305,7 @@ export class SluicePipelineStack extends Stack {
       releases: this.releases,
       catalogAsset: this.catalogAsset,
       logEncryptionKey: this.key,
+      deadLetters: this.deadLetters,
     });
     this.functions = {
       ...functions,
@@ -315,6 +331,10 @@ export class SluicePipelineStack extends Stack {
     new CfnOutput(this, 'ApprovalUrl', {
       description: 'Approval page base URL',
       value: this.approvalUrl.url,
+    });
+    new CfnOutput(this, 'ApprovalTopicArn', {
+      description: 'Approval emails: subscribe each approver with a filter policy on the approver attribute',
+      value: this.approvalTopic.topicArn,
     });
     new CfnOutput(this, 'ArtifactBucketName', {
       description: 'Build artifacts',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +8,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type ServiceConfig, serviceResourceName } from '../lambdas/core/catalog/types';
 import { SMOKE_ENV } from '../lambdas/smoke-hook/smoke-hook';
+
+/** Lambda's limit on a function name. */
+const FUNCTION_NAME_MAX = 64;
+
+/**
+ * `CodeDeployHook_sluice-<service>-smoke`: the prefix is what CodeDeploy's managed Lambda role may invoke. A name
+ * that would pass Lambda's 64 characters is cut and ends in a hash of the service name, so it stays unique.
+ */
+export function smokeHookFunctionName(service: string): string {
+  const full = `CodeDeployHook_${serviceResourceName(service)}-smoke`;
+  if (full.length <= FUNCTION_NAME_MAX) return full;
+  const hash = createHash('sha256').update(service).digest('hex').slice(0, 8);
+  return `${full.slice(0, FUNCTION_NAME_MAX - hash.length - 1)}-${hash}`;
+}
 
 export interface PostTrafficSmokeProps {
   readonly service: ServiceConfig;
@@ -37,7 +52,7 @@ export class PostTrafficSmoke extends Construct {
     logGroup.grantWrite(role);
     const root = path.resolve(__dirname, '..');
     this.function = new nodejs.NodejsFunction(this, 'Resource', {
-      functionName: `CodeDeployHook_${name}-smoke`,
+      functionName: smokeHookFunctionName(props.service.name),
       entry: path.join(root, 'lambdas', 'smoke-hook', 'index.ts'),
       handler: 'handler',
       projectRoot: root,

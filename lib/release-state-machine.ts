@@ -8,6 +8,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RETRYABLE_ERRORS } from '../lambdas/core/errors';
 import type { StageName } from '../lambdas/core/model';
+import { STAGE_UPDATE_WAIT_SECONDS } from '../lambdas/stage/stage';
+import { MAX_EXPIRY_HOURS } from '../lambdas/core/catalog/validate';
 import { acknowledgeWildcardResources } from './nag';
 
 /**
@@ -33,17 +35,22 @@ export const RELEASE_STATES = {
 /** Error of the Fail state a release ends in when it did not reach production. */
 export const NOT_RELEASED_ERROR = 'ReleaseNotDeployed';
 
+/** The Stage function's timeout: its code-update wait plus a minute to publish, point staging and smoke-test. */
+export const STAGE_LAMBDA_TIMEOUT_SECONDS = STAGE_UPDATE_WAIT_SECONDS + 60;
+
 /** Task timeouts in seconds (also the longest a release can sit in one stage). */
 export const RELEASE_TIMEOUTS = {
   loadService: 60,
   build: 900,
   test: 900,
-  stage: 300,
+  /** A minute above the Stage function's own timeout, so a stuck attempt ends as a (retried) Lambda error. */
+  stage: STAGE_LAMBDA_TIMEOUT_SECONDS + 60,
   /**
-   * The outer bound of an approval: each service's own expiry (expiresAfterHours, at most 168 by the catalog
-   * validator) ends it first, through the approval-expiry schedule.
+   * The outer bound of an approval: each service's own expiry (expiresAfterHours, at most MAX_EXPIRY_HOURS by
+   * the catalog validator) ends it first, through the approval-expiry schedule. One hour above the longest
+   * expiry, so even that one is recorded as `expired` rather than timing out as `failed`.
    */
-  requestApproval: 7 * 24 * 3600,
+  requestApproval: (MAX_EXPIRY_HOURS + 1) * 3600,
   /** The slowest linear deployment config (Linear10PercentEvery10Minutes) takes 100 minutes, plus bake time. */
   deploy: 3 * 3600,
   record: 60,

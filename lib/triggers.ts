@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,8 +6,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { CODECOMMIT_DETAIL_TYPE, PUSH_DETAIL_TYPE, PUSH_EVENT_SOURCES } from '../lambdas/core/push-routing';
 import { ENV } from '../lambdas/runtime/env';
+import { CODECOMMIT_DETAIL_TYPE, PUSH_DETAIL_TYPE, PUSH_EVENT_SOURCES } from '../lambdas/core/push-routing';
+import { DeadLetters } from './dead-letters';
 import { grantCatalogRead, grantCodeCommitRead } from './grants';
 import type { ReleaseStateMachine } from './release-state-machine';
 import { SluiceFunction } from './sluice-function';
@@ -24,6 +25,11 @@ export interface SluiceTriggersProps {
    * @default - `<stack name>-events`
    */
   readonly eventBusName?: string;
+  /**
+   * Where a push goes when the router keeps failing.
+   * @default - a DeadLetters of its own
+   */
+  readonly deadLetters?: DeadLetters;
 }
 
 /**
@@ -103,10 +109,13 @@ export class SluiceTriggers extends Construct {
     // CodeCommit events carry no file list; the router asks for it when a service filters by paths.
     grantCodeCommitRead(this.router, ['codecommit:GetDifferences']);
 
-    const target = new targets.LambdaFunction(this.router.function, {
-      retryAttempts: 8,
-      maxEventAge: Duration.hours(2),
-    });
+    const target = new targets.LambdaFunction(
+      this.router.function,
+      (props.deadLetters ?? new DeadLetters(this, 'DeadLetters')).targetOptions({
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(2),
+      }),
+    );
     this.codeCommitRule = new events.Rule(this, 'CodeCommitPush', {
       description: 'Sluice: a CodeCommit branch was created or updated; route it to the services it releases',
       eventPattern: {
@@ -127,16 +136,18 @@ export class SluiceTriggers extends Construct {
       targets: [target],
     });
 
-    new CfnOutput(this, 'WebhookUrl', {
+    // On the stack itself, so the output keys are the names the README uses (no construct-path hash).
+    const stack = Stack.of(this);
+    new CfnOutput(stack, 'WebhookUrl', {
       description: 'GitHub webhook Payload URL (content type application/json, push events)',
       value: this.webhookUrl.url,
     });
-    new CfnOutput(this, 'WebhookSecretArn', {
+    new CfnOutput(stack, 'WebhookSecretArn', {
       description:
         'GitHub webhook secret: aws secretsmanager get-secret-value --secret-id <this>, paste into GitHub',
       value: this.webhookSecret.secretArn,
     });
-    new CfnOutput(this, 'EventBusName', {
+    new CfnOutput(stack, 'EventBusName', {
       description: 'Sluice event bus',
       value: this.eventBus.eventBusName,
     });

@@ -5,6 +5,12 @@ import { recordStageSucceeded } from '../core/stage-record';
 
 export type StagePorts = Pick<Ports, 'deployTarget' | 'ledger' | 'clock'>;
 
+/**
+ * How long Stage waits for Lambda to finish UpdateFunctionCode. The Stage function's timeout and the Stage
+ * task's timeout (lib/) are derived from it, so the wait always fits inside both.
+ */
+export const STAGE_UPDATE_WAIT_SECONDS = 300;
+
 /** Loads the artifact as a new version (not yet live) and smoke-tests it with one real request. */
 export async function stageRelease(doc: ReleaseDocument, ports: StagePorts): Promise<StageResult> {
   const startedAt = ports.clock.now();

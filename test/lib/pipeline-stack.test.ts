@@ -3,11 +3,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import type { Catalog } from '../../lambdas/core/catalog/types';
-import { LEDGER_KEYS } from '../../lambdas/ledger/ledger';
 import { ENV, HANDLER_NAMES, type HandlerName } from '../../lambdas/runtime/env';
+import { LEDGER_KEYS } from '../../lambdas/ledger/ledger';
+import { STAGE_UPDATE_WAIT_SECONDS } from '../../lambdas/stage/stage';
+import type { Catalog } from '../../lambdas/core/catalog/types';
 import { SluicePipelineStack, type SluicePipelineStackProps } from '../../lib/pipeline-stack';
-import { type CfnResource, catalogOf, nagFindings, propsOf, resourcesOf, testApp } from './fixtures';
+import {
+  type CfnResource,
+  catalogOf,
+  nagFindings,
+  propsOf,
+  renderDefinition,
+  resourcesOf,
+  testApp,
+} from './fixtures';
 
 function synth(catalog: Catalog = catalogOf(2), extra: Partial<SluicePipelineStackProps> = {}) {
   const stack = new SluicePipelineStack(testApp(), 'SluicePipeline', { catalog, ...extra });
@@ -202,7 +211,7 @@ describe('SluicePipelineStack handlers', () => {
     }
     const expected: Partial<Record<HandlerName, number>> = {
       'load-service': 60,
-      stage: 60,
+      stage: STAGE_UPDATE_WAIT_SECONDS + 60,
       'request-approval': 30,
       deploy: 60,
       record: 30,
@@ -220,6 +229,15 @@ describe('SluicePipelineStack handlers', () => {
       CompatibleRuntimes: ['nodejs22.x'],
       CompatibleArchitectures: ['x86_64'],
     });
+  });
+
+  it("gives Stage's code-update waiter room inside its Lambda timeout, and that timeout room inside the task's", () => {
+    const lambdaTimeout = propsOf(resources[functionOf.stage]).Timeout as number;
+    const taskTimeout = renderDefinition(template).States.Stage.TimeoutSeconds as number;
+    // Waiting for UpdateFunctionCode, then PublishVersion, the staging alias and one smoke request.
+    expect(lambdaTimeout).toBeGreaterThanOrEqual(STAGE_UPDATE_WAIT_SECONDS + 60);
+    // The function's own timeout ends a stuck attempt (a Lambda error the state machine retries), not the task's.
+    expect(taskTimeout).toBeGreaterThan(lambdaTimeout);
   });
 
   it('ships the catalog as an asset read by load-service only', () => {
@@ -254,6 +272,42 @@ describe('SluicePipelineStack handlers', () => {
         detail: { state: ['SUCCESS', 'FAILURE', 'STOP'], application: [{ prefix: 'sluice-' }] },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionOf['deployment-events'], 'Arn'] } })],
+    });
+  });
+
+  it('gives every EventBridge target a retry policy and the encrypted dead-letter queue, which is alarmed', () => {
+    const [queueId] = Object.keys(resourcesOf(template, 'AWS::SQS::Queue'));
+    expect(Object.keys(resourcesOf(template, 'AWS::SQS::Queue'))).toHaveLength(1);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    const rules = Object.entries(resourcesOf(template, 'AWS::Events::Rule'));
+    expect(rules.length).toBeGreaterThanOrEqual(4);
+    for (const [id, rule] of rules) {
+      const targets = propsOf(rule).Targets as Record<string, unknown>[];
+      expect(targets.length, id).toBeGreaterThan(0);
+      for (const target of targets) {
+        expect(target.RetryPolicy, id).toEqual({
+          MaximumRetryAttempts: expect.any(Number),
+          MaximumEventAgeInSeconds: expect.any(Number),
+        });
+        expect(target.DeadLetterConfig, id).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+      }
+    }
+    // Only the rules may send to it, and only over TLS.
+    const policy = JSON.stringify(resourcesOf(template, 'AWS::SQS::QueuePolicy'));
+    expect(policy).toContain('events.amazonaws.com');
+    expect(policy).toContain('aws:SecureTransport');
+    // A dead letter means a lost alarm, deployment end or push: it must be seen.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'SluicePipeline-dead-letters',
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      TreatMissingData: 'notBreaching',
     });
   });
 
@@ -434,20 +488,34 @@ describe('SluicePipelineStack scale and shape', () => {
     for (const h of readers) expect(envOf(h)[ENV.githubTokenSecretArn]).toEqual({ Ref: tokenId });
   });
 
-  it('outputs the state machine ARN, table name, approval URL and artifact bucket', () => {
-    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+  it('gives every output a stable, explicit name, the approval topic ARN included', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
+      'ApprovalTopicArn',
       'ApprovalUrl',
       'ArtifactBucketName',
-      expect.stringMatching(/^GitHubTokenSecretArn/),
+      'EventBusName',
+      'GitHubTokenSecretArn',
       'LedgerTableName',
       'SlackInteractionsUrl',
       'SlackSecretArn',
       'StateMachineArn',
-      expect.stringMatching(/^TriggersEventBusName/),
-      expect.stringMatching(/^TriggersWebhookSecretArn/),
-      expect.stringMatching(/^TriggersWebhookUrl/),
+      'WebhookSecretArn',
+      'WebhookUrl',
     ]);
+    const [topicId] = Object.keys(resourcesOf(template, 'AWS::SNS::Topic'));
+    expect(outputs.ApprovalTopicArn.Value).toEqual({ Ref: topicId });
+  });
+
+  it('has every output the README tells operators to use', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    // "the `WebhookUrl` output", "<StateMachineArn output>"
+    const named = [...readme.matchAll(/`([A-Z][A-Za-z]+)` output|<([A-Z][A-Za-z]+) output>/g)].map(
+      (m) => m[1] ?? m[2],
+    );
+    expect(named.length).toBeGreaterThan(5);
+    const outputs = Object.keys(template.toJSON().Outputs as object);
+    for (const name of new Set(named)) expect(outputs).toContain(name);
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions findings', () => {

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { RETRYABLE_ERRORS } from '../../lambdas/core/errors';
+import { MAX_EXPIRY_HOURS } from '../../lambdas/core/catalog/validate';
 import {
   NOT_RELEASED_ERROR,
   RELEASE_TIMEOUTS,
@@ -142,7 +143,7 @@ describe('ReleaseStateMachine definition', () => {
       LoadService: { TimeoutSeconds: 60 },
       Build: { ResultPath: '$.build', TimeoutSeconds: 900 },
       Test: { ResultPath: '$.test', TimeoutSeconds: 900 },
-      Stage: { ResultPath: '$.stage', TimeoutSeconds: 300 },
+      Stage: { ResultPath: '$.stage', TimeoutSeconds: RELEASE_TIMEOUTS.stage },
       Record: { ResultPath: '$.outcome', TimeoutSeconds: 60 },
     };
     // LoadService's output replaces the document: no ResultPath (the default), never an explicit '$'.
@@ -171,7 +172,10 @@ describe('ReleaseStateMachine definition', () => {
       'test.$': '$.test',
       'stage.$': '$.stage',
     });
-    expect(states.RequestApproval).toMatchObject({ ResultPath: '$.approval', TimeoutSeconds: 604800 });
+    expect(states.RequestApproval).toMatchObject({
+      ResultPath: '$.approval',
+      TimeoutSeconds: RELEASE_TIMEOUTS.requestApproval,
+    });
     expect(states.Deploy.Parameters?.Payload).toEqual({
       'taskToken.$': '$$.Task.Token',
       'releaseId.$': '$.releaseId',
@@ -189,8 +193,15 @@ describe('ReleaseStateMachine definition', () => {
   it('gives every Task a timeout', () => {
     expect(tasks).toHaveLength(7);
     for (const [, state] of tasks) expect(state.TimeoutSeconds).toBeGreaterThan(0);
-    expect(RELEASE_TIMEOUTS.requestApproval).toBe(604800);
     expect(RELEASE_TIMEOUTS.deploy).toBe(10800);
+  });
+
+  it('lets the longest approval expire before its task times out, so it is recorded as expired, not failed', () => {
+    // At expiresAfterHours = MAX_EXPIRY_HOURS the expiry schedule must fire while the task still waits.
+    const longestExpiry = MAX_EXPIRY_HOURS * 3600;
+    expect(states.RequestApproval.TimeoutSeconds).toBeGreaterThan(longestExpiry);
+    // Scheduler fires within a minute of its time; an hour keeps the order beyond doubt.
+    expect(states.RequestApproval.TimeoutSeconds).toBeGreaterThanOrEqual(longestExpiry + 3600);
   });
 
   it('retries exactly the retryable errors, once per Task, with backoff', () => {

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { DEPLOY_STRATEGIES, type ServiceConfig } from '../../lambdas/core/catalog/types';
+import { smokeHookFunctionName } from '../../lib/post-traffic-smoke';
 import {
   deploymentConfigFor,
   LIVE_ALIAS,
@@ -197,6 +198,23 @@ describe('SluiceService', () => {
     expect(policies).toContain(':deploymentgroup:sluice-orders/sluice-orders');
     expect(built.postTrafficHook).toBeDefined();
     expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it("names the smoke hook within Lambda's 64 characters for the longest names, keeping CodeDeployHook_", () => {
+    // The catalog allows 40 characters; the construct itself up to 57 (sluice-<name> is a function name).
+    const names = ['a'.repeat(39) + 'x', 'a'.repeat(39) + 'y', 'b'.repeat(57)];
+    const hooks = names.map((name) => {
+      const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), `Long${name.length}`);
+      const built = new SluiceService(stack, 'Service', { service: service(name), postTrafficSmoke: true });
+      const hook = built.postTrafficHook?.function.node.defaultChild as lambda.CfnFunction;
+      return hook.functionName as string;
+    });
+    for (const hook of hooks) {
+      expect(hook.length).toBeLessThanOrEqual(64);
+      expect(hook).toMatch(/^CodeDeployHook_sluice-/);
+    }
+    expect(new Set(hooks).size).toBe(hooks.length);
+    expect(smokeHookFunctionName('orders')).toBe('CodeDeployHook_sluice-orders-smoke');
   });
 
   it('adds the alarm actions it is given', () => {

@@ -62,8 +62,8 @@ export const CATALOG_DEFAULTS = {
   deploy: DeployConfig;
 };
 
-/** The RequestApproval task's own timeout (RELEASE_TIMEOUTS.requestApproval, 7 days) bounds an approval's life. */
-const MAX_EXPIRY_HOURS = 168;
+/** The longest approval (7 days); the RequestApproval task's timeout (RELEASE_TIMEOUTS.requestApproval) lies above it. */
+export const MAX_EXPIRY_HOURS = 168;
 
 // ---------------------------------------------------------------------------------------------------------
 // Suggestions
@@ -608,7 +608,7 @@ function checkApproval(c: Checker, value: unknown, path: string): ApprovalPolicy
     default: CATALOG_DEFAULTS.approval.expiresAfterHours,
     integer: true,
     accept: (n) => n >= 1 && n <= MAX_EXPIRY_HOURS,
-    fix: `use a whole number of hours from 1 to ${MAX_EXPIRY_HOURS} (7 days, the approval task's timeout)`,
+    fix: `use a whole number of hours from 1 to ${MAX_EXPIRY_HOURS} (7 days)`,
   });
   const channelsPath = childPath(path, 'channels');
   let channels: ApprovalChannel[] = [...CATALOG_DEFAULTS.approval.channels];

@@ -281,7 +281,7 @@ describe('parseCatalog: approval rules', () => {
     ).toBe('"1"');
   });
 
-  it('keeps expiresAfterHours between 1 and 168 (the approval task times out after 7 days)', () => {
+  it('keeps expiresAfterHours between 1 and 168 (7 days; the approval task waits an hour longer)', () => {
     for (const hours of [0, 169, 720, -5]) {
       expect(
         problemAt(
@@ -291,7 +291,7 @@ describe('parseCatalog: approval rules', () => {
       ).toEqual({
         path: 'services[0].approval.expiresAfterHours',
         received: String(hours),
-        fix: "use a whole number of hours from 1 to 168 (7 days, the approval task's timeout)",
+        fix: 'use a whole number of hours from 1 to 168 (7 days)',
       });
     }
     expect(parseCatalog(withApproval({ approvers: ['a@x.io'], expiresAfterHours: 168 })).ok).toBe(true);
