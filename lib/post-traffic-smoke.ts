@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SMOKE_ENV } from '../lambdas/smoke-hook/smoke-hook';
 import { type ServiceConfig, serviceResourceName } from './catalog/types';
+import { HANDLER_METADATA_KEY } from './sluice-function';
 
 export interface PostTrafficSmokeProps {
   readonly service: ServiceConfig;
@@ -52,6 +53,8 @@ export class PostTrafficSmoke extends Construct {
       },
       bundling: { minify: true, target: 'node22', mainFields: ['module', 'main'] },
     });
+    // Names the handler module, as on every Sluice function (the IAM check reads its code by it).
+    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, 'smoke-hook');
     props.alias.grantInvoke(role);
     const groups = Stack.of(this).formatArn({
       service: 'codedeploy',
