@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type ServiceConfig, serviceResourceName } from '../lambdas/core/catalog/types';
 import { SMOKE_ENV } from '../lambdas/smoke-hook/smoke-hook';
+import { HANDLER_METADATA_KEY } from './sluice-function';
 
 /** Lambda's limit on a function name. */
 const FUNCTION_NAME_MAX = 64;
@@ -67,6 +68,8 @@ export class PostTrafficSmoke extends Construct {
       },
       bundling: { minify: true, target: 'node22', mainFields: ['module', 'main'] },
     });
+    // Names the handler module, as on every Sluice function (the IAM check reads its code by it).
+    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, 'smoke-hook');
     props.alias.grantInvoke(role);
     const groups = Stack.of(this).formatArn({
       service: 'codedeploy',

@@ -20,11 +20,13 @@ export class CloudWatchServiceAlarms implements ServiceAlarms {
           new DescribeAlarmsCommand({
             AlarmNamePrefix: prefix,
             StateValue: 'ALARM',
-            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+            // Metric alarms only: composite results need DescribeAlarms granted on `*` (its API reference),
+            // and every alarm SluiceService creates is a metric alarm.
+            AlarmTypes: ['MetricAlarm'],
             ...(NextToken ? { NextToken } : {}),
           }),
         );
-        for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+        for (const alarm of out.MetricAlarms ?? []) {
           if (alarm.AlarmName) names.push(alarm.AlarmName);
         }
         NextToken = out.NextToken;
