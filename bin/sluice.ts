@@ -2,7 +2,7 @@
 import '../local/polyfills';
 import { runCli } from '../local/cli/dispatch';
 
-// This machine may run Node 20 while Lambda runs Node 22; the SDK's notice about it is noise in a CLI.
+// Sluice supports Node 22 (README); on an older Node the SDK's notice would interleave with the CLI's own output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {

@@ -5,6 +5,6 @@ process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
-// These machines run Node 20; Lambda runs Node 22. The SDK's notice about that is noise here.
+// Sluice supports Node 22; on an older machine Node the SDK's notice about it would only interleave with test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';

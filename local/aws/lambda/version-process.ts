@@ -21,7 +21,7 @@ async function bundleVersionHost(dir: string): Promise<string> {
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node20',
+    target: 'node22',
     write: false,
     logLevel: 'silent',
   });
