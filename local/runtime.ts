@@ -9,7 +9,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { Ledger, type ReleaseRecord } from '../lambdas/shared/ledger';
 import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/shared/model';
 import { logger } from '../lambdas/shared/observability';
-import { systemClock } from '../lambdas/shared/ports';
+import { type Clock, systemClock } from '../lambdas/shared/ports';
 import { type RollbackRequest, type RollbackStarted, startRollback } from '../lambdas/shared/rollback';
 import { releaseIdOf } from '../lambdas/shared/triggers';
 import { type Ports, useLocalPorts } from '../lambdas/shared/wiring';
@@ -59,6 +59,20 @@ export interface LocalSluiceOptions {
   readonly approvalTimeScale?: number;
   /** Slack incoming webhook on 127.0.0.1 for services with the `slack` channel. @default - Slack not posted */
   readonly slackWebhookUrl?: string;
+  /**
+   * The handlers' clock (approval decisions and expiry checks, ledger timestamps). Tests pin it to decide at a
+   * known time. The interpreter's Wait states and the canary's bake keep real time. @default the system clock
+   */
+  readonly clock?: Clock;
+}
+
+/** A state the execution entered, with the input it entered with (as Step Functions' StateEntered event). */
+export interface StateEntered {
+  readonly releaseId: string;
+  readonly state: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+  readonly input: unknown;
 }
 
 export interface StartReleaseRequest {
@@ -100,6 +114,8 @@ const TABLE_NAME = 'sluice-ledger';
 export class LocalSluice {
   private readonly runs = new Map<string, ReleaseRun>();
   private readonly releaseListeners: ((run: ReleaseRun, request: ReleaseRequest) => void)[] = [];
+  private readonly entered = new Map<string, StateEntered[]>();
+  private readonly stateListeners = new Set<(entry: StateEntered) => void>();
   private closed = false;
   /** The local event bus: push events delivered to the router handler, which starts releases here. */
   readonly bus = new LocalEventBus();
@@ -198,7 +214,7 @@ export class LocalSluice {
         signingKeys: new LocalSigningKeys(join(stateDir, 'signing.key')),
         ledger,
         releaseMetrics: new FileReleaseMetrics(join(stateDir, 'metrics', 'releases.jsonl')),
-        clock: systemClock,
+        clock: options.clock ?? systemClock,
         workDir: join(stateDir, 'work'),
         approvalBaseUrl: web.url,
         executions: {
@@ -376,11 +392,21 @@ export class LocalSluice {
     const entered = new Map<string, number>();
     const stages: StageTiming[] = [];
     const taskStates = new Set(this.bindings.map((b) => b.stateName));
+    const history: StateEntered[] = [];
+    this.entered.set(input.releaseId, history);
     const watch = (async () => {
       for await (const event of execution.eventLogs) {
         if (event.type === 'StateEntered') {
           transitions++;
           entered.set(event.state.name, event.timestamp);
+          const entry: StateEntered = {
+            releaseId: input.releaseId,
+            state: event.state.name,
+            at: event.timestamp,
+            input: event.state.input,
+          };
+          history.push(entry);
+          for (const listener of [...this.stateListeners]) listener(entry);
         } else if (
           (event.type === 'StateExited' || event.type === 'StateFailed') &&
           taskStates.has(event.state.name)
@@ -415,6 +441,28 @@ export class LocalSluice {
       durationMs: Date.now() - started,
       ...(record ? { record } : {}),
     };
+  }
+
+  /**
+   * The first time the execution `releaseId` entered `state` (now, if it already has), with the state's input:
+   * what a test waits for instead of guessing how long a step takes.
+   */
+  waitForState(releaseId: string, state: string, timeoutMs = 60_000): Promise<StateEntered> {
+    const past = this.entered.get(releaseId)?.find((e) => e.state === state);
+    if (past) return Promise.resolve(past);
+    return new Promise((resolveEntry, reject) => {
+      const timer = setTimeout(() => {
+        this.stateListeners.delete(listener);
+        reject(new Error(`${releaseId} did not enter ${state} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (entry: StateEntered) => {
+        if (entry.releaseId !== releaseId || entry.state !== state) return;
+        clearTimeout(timer);
+        this.stateListeners.delete(listener);
+        resolveEntry(entry);
+      };
+      this.stateListeners.add(listener);
+    });
   }
 
   /** Pending approvals' links land in the outbox; this waits for the next one for a release. */

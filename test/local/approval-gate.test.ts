@@ -14,11 +14,13 @@ import { slackSignature } from '../../lambdas/shared/slack';
 import { decideViaPage } from '../../local/approve-via-page';
 import { seedRepository } from '../../local/demo/git-fixtures';
 import { LocalSluice } from '../../local/runtime';
+import { PinnableClock } from '../support/clock';
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(__dirname, '..', '..');
 
 let sluice: LocalSluice;
+const clock = new PinnableClock();
 let root: string;
 let repo: string;
 let slack: Server;
@@ -85,6 +87,7 @@ beforeAll(async () => {
     // 72 h last 216 s, 1 h lasts 3 s.
     approvalTimeScale: 1200,
     slackWebhookUrl: `${slackUrl}/hook`,
+    clock,
   });
 }, 120_000);
 
@@ -308,16 +311,40 @@ describe('the approval gate, end to end', () => {
       commit: await commit('Ship it at a set time'),
     });
     const approvalId = idOf((await linksOf(started.releaseId))['alice@example.com']);
-    const releaseAt = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3000).toISOString();
-    await cli(['approve', approvalId, '--as', 'alice@example.com', '--release-at', releaseAt]);
-    expect((await cli(['approve', approvalId, '--as', 'bob@example.com'])).code).toBe(0);
+    const held = sluice.waitForState(started.releaseId, 'ScheduledRelease');
+    // Both votes are cast at a pinned moment, so the release time is ahead of the decision however long the
+    // two CLI processes take.
+    const decidedAt = clock.pin();
+    const releaseAt = new Date(decidedAt.getTime() + 2000).toISOString();
+    try {
+      const first = await cli([
+        'approve',
+        approvalId,
+        '--as',
+        'alice@example.com',
+        '--release-at',
+        releaseAt,
+      ]);
+      expect(first.stdout).toContain('1 of 2 approvals');
+      const second = await cli(['approve', approvalId, '--as', 'bob@example.com']);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain(
+        `The deploy waits until ${releaseAt} (release time ${releaseAt} requested)`,
+      );
+    } finally {
+      clock.unpin();
+    }
+    // The Wait state is entered with the approvers' release time, and Deploy only comes after it.
+    const wait = await held;
+    expect(wait.input).toMatchObject({
+      approval: { decision: 'approved', decidedAt: decidedAt.toISOString(), releaseAt },
+    });
     const report = await started.done;
     expect(report.status).toBe('succeeded');
-    expect(report.record?.stages.Approval?.detail).toContain(
-      `deploy held until ${releaseAt}: release time ${releaseAt} requested`,
+    expect(report.stages.map((s) => s.state).slice(-3)).toEqual(['RequestApproval', 'Deploy', 'Record']);
+    expect(report.record?.stages.Approval?.detail).toBe(
+      `approved by alice@example.com, bob@example.com; deploy held until ${releaseAt}: release time ${releaseAt} requested`,
     );
-    expect(Date.parse(report.record?.stages.Deploy?.startedAt ?? '')).toBeGreaterThanOrEqual(
-      Date.parse(releaseAt),
-    );
+    expect(report.record?.stages.Deploy?.startedAt).toBe(releaseAt);
   });
 });
