@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slackSignature } from '../../lambdas/shared/slack';
 import { decideViaPage } from '../../local/approve-via-page';
 import { seedRepository } from '../../local/demo/git-fixtures';
 import { LocalSluice } from '../../local/runtime';
 import { PinnableClock } from '../support/clock';
+import { signAsSlack } from '../support/slack';
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -166,7 +166,7 @@ async function slackPress(approvalId: string, user: string, action: 'approve' | 
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       'x-slack-request-timestamp': timestamp,
-      'x-slack-signature': slackSignature(secret, timestamp, body),
+      'x-slack-signature': signAsSlack(secret, timestamp, body),
     },
     body,
   });

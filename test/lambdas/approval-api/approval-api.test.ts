@@ -9,10 +9,10 @@ import {
 } from '../../../lambdas/approval-api/approval-api';
 import { approvalLink, formToken } from '../../../lambdas/shared/approval-links';
 import type { ApprovalRecord, Ledger } from '../../../lambdas/shared/ledger';
-import { slackSignature } from '../../../lambdas/shared/slack';
 import { LocalTaskBroker } from '../../../local/adapters/task-broker';
 import { localSlack } from '../../../local/approval-gate';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+import { signAsSlack } from '../../support/slack';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef');
 const now = new Date('2026-03-01T10:00:00Z');
@@ -259,7 +259,7 @@ describe('Slack interactions', () => {
   ) {
     const body = options.raw ?? new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const timestamp = String(options.timestamp ?? Math.floor(now.getTime() / 1000));
-    const signature = slackSignature(await slackKey(), timestamp, body);
+    const signature = signAsSlack(await slackKey(), timestamp, body);
     const headers: Record<string, string> =
       options.sign === false
         ? {}
