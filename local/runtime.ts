@@ -5,6 +5,7 @@
 import './polyfills';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { Ledger, type ReleaseRecord } from '../lambdas/shared/ledger';
 import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/shared/model';
@@ -25,6 +26,7 @@ import { LocalTaskBroker } from './adapters/task-broker';
 import { LocalExpiryTimers, localSlack, newApiToken, type RuntimeInfo } from './approval-gate';
 import {
   type AslDefinition,
+  type CfnTemplate,
   extractLocalDefinition,
   LOCAL_ACCOUNT,
   LOCAL_REGION,
@@ -35,7 +37,6 @@ import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from 
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
 import type { RollbackRunner } from './rollback-api';
-import { synthPipelineTemplate } from './synth';
 import { LocalWebServer } from './web-server';
 
 export interface LocalSluiceOptions {
@@ -64,6 +65,16 @@ export interface LocalSluiceOptions {
    * known time. The interpreter's Wait states and the canary's bake keep real time. @default the system clock
    */
   readonly clock?: Clock;
+  /**
+   * The synthesized pipeline template to run (its state machine and ledger table do not depend on the catalog).
+   * Tests synthesize it once for many runtimes. @default synthesized in-process from the catalog
+   */
+  readonly template?: CfnTemplate;
+  /**
+   * A DynamoDB (Local) that is already running, and a table name not yet taken there: the runtime creates its
+   * ledger table in it and leaves the database running when it closes. @default its own DynamoDB Local
+   */
+  readonly dynamoDb?: { readonly client: DynamoDBClient; readonly tableName: string };
 }
 
 /** A state the execution entered, with the input it entered with (as Step Functions' StateEntered event). */
@@ -125,7 +136,8 @@ export class LocalSluice {
     readonly catalog: Catalog,
     readonly definition: AslDefinition,
     private readonly bindings: readonly TaskBinding[],
-    private readonly dynamo: DynamoDbLocal,
+    /** The DynamoDB Local this runtime started, stopped on close; undefined when it was given one. */
+    private readonly ownDynamo: DynamoDbLocal | undefined,
     readonly ledger: Ledger,
     readonly source: LocalGitSource,
     readonly outbox: OutboxNotifier,
@@ -147,17 +159,21 @@ export class LocalSluice {
     const catalogStore = new FileCatalogStore(options.catalogFile);
     const catalog = await catalogStore.load();
     log('Rendering the release state machine from the CDK construct…');
-    const template = synthPipelineTemplate(catalog, options.catalogFile);
+    // Loaded only when needed: the CDK app is most of the runtime's import time.
+    const template =
+      options.template ?? (await import('./synth')).synthPipelineTemplate(catalog, options.catalogFile);
     const { definition, bindings, table } = extractLocalDefinition(template);
 
-    log('Starting DynamoDB Local on 127.0.0.1…');
-    const dynamo = await startDynamoDbLocal();
+    if (!options.dynamoDb) log('Starting DynamoDB Local on 127.0.0.1…');
+    const ownDynamo = options.dynamoDb ? undefined : await startDynamoDbLocal();
+    const dynamoClient = options.dynamoDb?.client ?? ownDynamo!.client;
+    const tableName = options.dynamoDb?.tableName ?? TABLE_NAME;
     let web: LocalWebServer | undefined;
     let deployTarget: LocalDeployTarget | undefined;
     let expiryTimers: LocalExpiryTimers | undefined;
     try {
-      await createTableFromTemplate(dynamo.client, TABLE_NAME, table);
-      const ledger = Ledger.forTable(dynamo.client, TABLE_NAME);
+      await createTableFromTemplate(dynamoClient, tableName, table);
+      const ledger = Ledger.forTable(dynamoClient, tableName);
       const broker = new LocalTaskBroker();
       const outbox = new OutboxNotifier(join(stateDir, 'outbox'));
       const artifacts = new FolderArtifactStore(join(stateDir, 'artifacts'));
@@ -239,7 +255,7 @@ export class LocalSluice {
         catalog,
         definition,
         bindings,
-        dynamo,
+        ownDynamo,
         ledger,
         source,
         outbox,
@@ -256,7 +272,7 @@ export class LocalSluice {
       expiryTimers?.close();
       await deployTarget?.close();
       await web?.close();
-      await dynamo.stop();
+      await ownDynamo?.stop();
       throw error;
     }
   }
@@ -521,6 +537,6 @@ export class LocalSluice {
     this.expiry.close();
     await this.deployTarget.close();
     await this.web.close();
-    await this.dynamo.stop();
+    await this.ownDynamo?.stop();
   }
 }

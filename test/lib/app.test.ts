@@ -46,7 +46,8 @@ describe('buildApp', () => {
       pluginReports: { violations: unknown[] }[];
     };
     expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
-  });
+    // The validator compiles its WebAssembly on first use: seconds on an idle machine, more on a busy one.
+  }, 120_000);
 
   it('fails the synth on an unacknowledged finding (the plugin is active)', () => {
     const { app, pipeline } = buildApp({ app: testApp(), catalog: catalogOf(1) });

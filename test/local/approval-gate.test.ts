@@ -12,8 +12,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideViaPage } from '../../local/approve-via-page';
 import { seedRepository } from '../../local/demo/git-fixtures';
-import { LocalSluice } from '../../local/runtime';
+import type { LocalSluice } from '../../local/runtime';
 import { PinnableClock } from '../support/clock';
+import { startLocalSluice } from '../support/shared';
 import { signAsSlack } from '../support/slack';
 
 const run = promisify(execFile);
@@ -79,7 +80,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  sluice = await LocalSluice.start({
+  sluice = await startLocalSluice({
     catalogFile,
     stateDir: join(root, 'state'),
     reposDir,
@@ -248,10 +249,10 @@ describe('the approval gate, end to end', () => {
     const started = await sluice.release({ service: 'greeter', commit: sha });
     const approvalId = idOf((await linksOf(started.releaseId))['alice@example.com']);
     const outsider = await cli(['approve', approvalId, '--as', 'mallory@example.com']);
-    expect(outsider.code).toBe(1);
+    expect(outsider.code, outsider.stderr).toBe(1);
     expect(outsider.stderr).toContain('refused (not-approver)');
     const unknown = await cli(['approve', 'nosuchapproval00', '--as', 'alice@example.com']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code, unknown.stderr).toBe(1);
     expect(unknown.stderr).toContain('refused (unknown)');
     expect((await sluice.ledger.getApproval(approvalId))?.votes).toEqual({});
 

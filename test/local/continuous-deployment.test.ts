@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../lib/catalog/types';
 import { rollbackLocally } from '../../local/cli/rollback';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
-import { LocalSluice, type ReleaseReport } from '../../local/runtime';
+import type { LocalSluice, ReleaseReport } from '../../local/runtime';
+import { startLocalSluice } from '../support/shared';
 
 const run = promisify(execFile);
 const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const reposDir = join(root, 'repos');
   const seeded = await seedRepository(reposDir, 'checkout');
   repo = seeded.repo;
-  sluice = await LocalSluice.start({
+  sluice = await startLocalSluice({
     catalogFile: CATALOG,
     stateDir: join(root, 'state'),
     reposDir,

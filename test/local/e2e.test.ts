@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideViaPage } from '../../local/approve-via-page';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
-import { LocalSluice, type ReleaseReport } from '../../local/runtime';
+import type { LocalSluice, ReleaseReport } from '../../local/runtime';
+import { startLocalSluice } from '../support/shared';
 
 const run = promisify(execFile);
 const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
@@ -25,7 +26,7 @@ beforeAll(async () => {
   const reposDir = join(root, 'repos');
   repos.greeter = await seedRepository(reposDir, 'greeter');
   repos.checkout = await seedRepository(reposDir, 'checkout');
-  sluice = await LocalSluice.start({
+  sluice = await startLocalSluice({
     catalogFile: CATALOG,
     stateDir: join(root, 'state'),
     reposDir,

@@ -11,8 +11,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideViaPage } from '../../local/approve-via-page';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
-import { LocalSluice, type ReleaseReport } from '../../local/runtime';
+import type { LocalSluice, ReleaseReport } from '../../local/runtime';
 import { collectStatus } from '../../local/status/status';
+import { startLocalSluice } from '../support/shared';
 
 const run = promisify(execFile);
 const EXAMPLE_CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
@@ -42,7 +43,7 @@ beforeAll(async () => {
   );
   const reposDir = join(root, 'repos');
   ({ repo, sha: initialSha } = await seedRepository(reposDir, 'checkout'));
-  sluice = await LocalSluice.start({
+  sluice = await startLocalSluice({
     catalogFile,
     stateDir: join(root, 'state'),
     reposDir,

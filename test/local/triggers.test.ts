@@ -10,8 +10,9 @@ import { signatureOf } from '../../lambdas/github-webhook/github-webhook';
 import type { RouteOutcome } from '../../lambdas/router/router';
 import type { PushEvent } from '../../lambdas/shared/triggers';
 import { EXAMPLES_DIR } from '../../local/cli/overlays';
-import { LocalSluice } from '../../local/runtime';
+import type { LocalSluice } from '../../local/runtime';
 import { commitFiles, git, newRepository } from '../support/git';
+import { startLocalSluice } from '../support/shared';
 
 let sluice: LocalSluice;
 let root: string;
@@ -56,7 +57,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  sluice = await LocalSluice.start({
+  sluice = await startLocalSluice({
     catalogFile,
     stateDir: join(root, 'state'),
     timeScale: 60,

@@ -39,7 +39,7 @@ let doc: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   dynamo = await startTestLedger();
-  doc = DynamoDBDocumentClient.from(dynamo.dynamo.client, {
+  doc = DynamoDBDocumentClient.from(dynamo.client, {
     marshallOptions: { removeUndefinedValues: true },
   });
 }, 60_000);
