@@ -9,5 +9,7 @@ export default defineConfig({
     // End-to-end files start DynamoDB Local and child processes; two cores, so keep files few at once.
     maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
+    // One DynamoDB Local and one pipeline synth for the run, and the check for processes left behind.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -5,15 +5,16 @@
 import './polyfills';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { Catalog } from '../lambdas/core/catalog/types';
-import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/core/model';
-import { type Ports, systemClock } from '../lambdas/core/ports';
-import { releaseIdOf } from '../lambdas/core/push-routing';
-import { type RollbackRequest, type RollbackStarted, startRollback } from '../lambdas/core/rollback';
 import { Ledger, type ReleaseRecord } from '../lambdas/ledger/ledger';
+import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/core/model';
 import { logger } from '../lambdas/runtime/observability';
+import { type Clock, type Ports, systemClock } from '../lambdas/core/ports';
+import { type RollbackRequest, type RollbackStarted, startRollback } from '../lambdas/core/rollback';
+import { releaseIdOf } from '../lambdas/core/push-routing';
 import { useLocalPorts } from '../lambdas/runtime/wiring';
+import type { Catalog } from '../lambdas/core/catalog/types';
 import { FileCatalogStore } from './adapters/file-catalog-store';
 import { FileReleaseMetrics } from './adapters/file-release-metrics';
 import { FolderArtifactStore } from './adapters/folder-artifact-store';
@@ -25,6 +26,7 @@ import { LocalTaskBroker } from './adapters/task-broker';
 import { LocalExpiryTimers, localSlack, newApiToken, type RuntimeInfo } from './approval-gate';
 import {
   type AslDefinition,
+  type CfnTemplate,
   extractLocalDefinition,
   LOCAL_ACCOUNT,
   LOCAL_REGION,
@@ -35,7 +37,6 @@ import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from 
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
 import type { RollbackRunner } from './rollback-api';
-import { synthPipelineTemplate } from './synth';
 import { LocalWebServer } from './web-server';
 
 export interface LocalSluiceOptions {
@@ -59,6 +60,30 @@ export interface LocalSluiceOptions {
   readonly approvalTimeScale?: number;
   /** Slack incoming webhook on 127.0.0.1 for services with the `slack` channel. @default - Slack not posted */
   readonly slackWebhookUrl?: string;
+  /**
+   * The handlers' clock (approval decisions and expiry checks, ledger timestamps). Tests pin it to decide at a
+   * known time. The interpreter's Wait states and the canary's bake keep real time. @default the system clock
+   */
+  readonly clock?: Clock;
+  /**
+   * The synthesized pipeline template to run (its state machine and ledger table do not depend on the catalog).
+   * Tests synthesize it once for many runtimes. @default synthesized in-process from the catalog
+   */
+  readonly template?: CfnTemplate;
+  /**
+   * A DynamoDB (Local) that is already running, and a table name not yet taken there: the runtime creates its
+   * ledger table in it and leaves the database running when it closes. @default its own DynamoDB Local
+   */
+  readonly dynamoDb?: { readonly client: DynamoDBClient; readonly tableName: string };
+}
+
+/** A state the execution entered, with the input it entered with (as Step Functions' StateEntered event). */
+export interface StateEntered {
+  readonly releaseId: string;
+  readonly state: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+  readonly input: unknown;
 }
 
 export interface StartReleaseRequest {
@@ -100,13 +125,16 @@ const TABLE_NAME = 'sluice-ledger';
 export class LocalSluice {
   private readonly runs = new Map<string, ReleaseRun>();
   private readonly releaseListeners: ((run: ReleaseRun, request: ReleaseRequest) => void)[] = [];
+  private readonly entered = new Map<string, StateEntered[]>();
+  private readonly stateListeners = new Set<(entry: StateEntered) => void>();
   private closed = false;
   private constructor(
     readonly options: LocalSluiceOptions,
     readonly catalog: Catalog,
     readonly definition: AslDefinition,
     private readonly bindings: readonly TaskBinding[],
-    private readonly dynamo: DynamoDbLocal,
+    /** The DynamoDB Local this runtime started, stopped on close; undefined when it was given one. */
+    private readonly ownDynamo: DynamoDbLocal | undefined,
     readonly ledger: Ledger,
     readonly source: LocalGitSource,
     readonly outbox: OutboxNotifier,
@@ -130,18 +158,22 @@ export class LocalSluice {
     const catalogStore = new FileCatalogStore(options.catalogFile);
     const catalog = await catalogStore.load();
     log('Rendering the release state machine from the CDK construct…');
-    const template = synthPipelineTemplate(catalog, options.catalogFile);
+    // Loaded only when needed: the CDK app is most of the runtime's import time.
+    const template =
+      options.template ?? (await import('./synth')).synthPipelineTemplate(catalog, options.catalogFile);
     const { definition, bindings, table } = extractLocalDefinition(template);
     const bus = LocalEventBus.fromTemplate(template, { log });
 
-    log('Starting DynamoDB Local on 127.0.0.1…');
-    const dynamo = await startDynamoDbLocal();
+    if (!options.dynamoDb) log('Starting DynamoDB Local on 127.0.0.1…');
+    const ownDynamo = options.dynamoDb ? undefined : await startDynamoDbLocal();
+    const dynamoClient = options.dynamoDb?.client ?? ownDynamo!.client;
+    const tableName = options.dynamoDb?.tableName ?? TABLE_NAME;
     let web: LocalWebServer | undefined;
     let deployTarget: LocalDeployTarget | undefined;
     let expiryTimers: LocalExpiryTimers | undefined;
     try {
-      await createTableFromTemplate(dynamo.client, TABLE_NAME, table);
-      const ledger = Ledger.forTable(dynamo.client, TABLE_NAME);
+      await createTableFromTemplate(dynamoClient, tableName, table);
+      const ledger = Ledger.forTable(dynamoClient, tableName);
       const broker = new LocalTaskBroker();
       const outbox = new OutboxNotifier(join(stateDir, 'outbox'));
       const artifacts = new FolderArtifactStore(join(stateDir, 'artifacts'));
@@ -191,7 +223,7 @@ export class LocalSluice {
         signingKeys: new LocalSigningKeys(join(stateDir, 'signing.key')),
         ledger,
         releaseMetrics: new FileReleaseMetrics(join(stateDir, 'metrics', 'releases.jsonl')),
-        clock: systemClock,
+        clock: options.clock ?? systemClock,
         workDir: join(stateDir, 'work'),
         approvalBaseUrl: web.url,
         executions: {
@@ -216,7 +248,7 @@ export class LocalSluice {
         catalog,
         definition,
         bindings,
-        dynamo,
+        ownDynamo,
         ledger,
         source,
         outbox,
@@ -234,7 +266,7 @@ export class LocalSluice {
       expiryTimers?.close();
       await deployTarget?.close();
       await web?.close();
-      await dynamo.stop();
+      await ownDynamo?.stop();
       throw error;
     }
   }
@@ -370,11 +402,21 @@ export class LocalSluice {
     const entered = new Map<string, number>();
     const stages: StageTiming[] = [];
     const taskStates = new Set(this.bindings.map((b) => b.stateName));
+    const history: StateEntered[] = [];
+    this.entered.set(input.releaseId, history);
     const watch = (async () => {
       for await (const event of execution.eventLogs) {
         if (event.type === 'StateEntered') {
           transitions++;
           entered.set(event.state.name, event.timestamp);
+          const entry: StateEntered = {
+            releaseId: input.releaseId,
+            state: event.state.name,
+            at: event.timestamp,
+            input: event.state.input,
+          };
+          history.push(entry);
+          for (const listener of [...this.stateListeners]) listener(entry);
         } else if (
           (event.type === 'StateExited' || event.type === 'StateFailed') &&
           taskStates.has(event.state.name)
@@ -409,6 +451,28 @@ export class LocalSluice {
       durationMs: Date.now() - started,
       ...(record ? { record } : {}),
     };
+  }
+
+  /**
+   * The first time the execution `releaseId` entered `state` (now, if it already has), with the state's input:
+   * what a test waits for instead of guessing how long a step takes.
+   */
+  waitForState(releaseId: string, state: string, timeoutMs = 60_000): Promise<StateEntered> {
+    const past = this.entered.get(releaseId)?.find((e) => e.state === state);
+    if (past) return Promise.resolve(past);
+    return new Promise((resolveEntry, reject) => {
+      const timer = setTimeout(() => {
+        this.stateListeners.delete(listener);
+        reject(new Error(`${releaseId} did not enter ${state} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (entry: StateEntered) => {
+        if (entry.releaseId !== releaseId || entry.state !== state) return;
+        clearTimeout(timer);
+        this.stateListeners.delete(listener);
+        resolveEntry(entry);
+      };
+      this.stateListeners.add(listener);
+    });
   }
 
   /** Pending approvals' links land in the outbox; this waits for the next one for a release. */
@@ -467,6 +531,6 @@ export class LocalSluice {
     this.expiry.close();
     await this.deployTarget.close();
     await this.web.close();
-    await this.dynamo.stop();
+    await this.ownDynamo?.stop();
   }
 }

@@ -17,6 +17,7 @@ function catalogFile(content: unknown): string {
 afterEach(() => {
   process.exitCode = undefined;
   vi.restoreAllMocks();
+  vi.unstubAllEnvs();
 });
 
 describe('buildApp', () => {
@@ -31,7 +32,9 @@ describe('buildApp', () => {
     expect(pipeline.environment).toBe('aws://unknown-account/unknown-region');
   });
 
-  it('synthesizes with the cdk-nag AwsSolutions plugin reporting nothing', () => {
+  it("synthesizes with cdk-nag's AwsSolutions and CDK's CloudFormation validation reporting nothing", () => {
+    // test/setup.ts turns CloudFormation validation off for speed; this is the test that runs it.
+    vi.stubEnv('CDK_VALIDATION', 'true');
     const { app } = buildApp({ app: testApp(), catalog: catalogOf(2) });
     const assembly = app.synth();
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
@@ -43,7 +46,8 @@ describe('buildApp', () => {
       pluginReports: { violations: unknown[] }[];
     };
     expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
-  });
+    // The validator compiles its WebAssembly on first use: seconds on an idle machine, more on a busy one.
+  }, 120_000);
 
   it('fails the synth on an unacknowledged finding (the plugin is active)', () => {
     const { app, pipeline } = buildApp({ app: testApp(), catalog: catalogOf(1) });

@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalLink } from '../../lambdas/core/approval-links';
 import type { ApprovalRecord } from '../../lambdas/ledger/ledger';
 import { seedRepository } from '../../local/demo/git-fixtures';
-import { LocalSluice } from '../../local/runtime';
+import type { LocalSluice } from '../../local/runtime';
 import { startBrowser, type TestBrowser } from '../support/browser';
+import { startLocalSluice } from '../support/shared';
 
 let sluice: LocalSluice;
 let browser: TestBrowser;
@@ -39,7 +40,7 @@ beforeAll(async () => {
     }),
   );
   [sluice, browser] = await Promise.all([
-    LocalSluice.start({ catalogFile, stateDir: join(root, 'state'), reposDir }),
+    startLocalSluice({ catalogFile, stateDir: join(root, 'state'), reposDir }),
     startBrowser(),
   ]);
 }, 120_000);

@@ -10,15 +10,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slackSignature } from '../../lambdas/core/slack';
 import { decideViaPage } from '../../local/approve-via-page';
 import { seedRepository } from '../../local/demo/git-fixtures';
-import { LocalSluice } from '../../local/runtime';
+import type { LocalSluice } from '../../local/runtime';
+import { PinnableClock } from '../support/clock';
+import { startLocalSluice } from '../support/shared';
+import { signAsSlack } from '../support/slack';
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(__dirname, '..', '..');
 
 let sluice: LocalSluice;
+const clock = new PinnableClock();
 let root: string;
 let repo: string;
 let slack: Server;
@@ -77,7 +80,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  sluice = await LocalSluice.start({
+  sluice = await startLocalSluice({
     catalogFile,
     stateDir: join(root, 'state'),
     reposDir,
@@ -85,6 +88,7 @@ beforeAll(async () => {
     // 72 h last 216 s, 1 h lasts 3 s.
     approvalTimeScale: 1200,
     slackWebhookUrl: `${slackUrl}/hook`,
+    clock,
   });
 }, 120_000);
 
@@ -163,7 +167,7 @@ async function slackPress(approvalId: string, user: string, action: 'approve' | 
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       'x-slack-request-timestamp': timestamp,
-      'x-slack-signature': slackSignature(secret, timestamp, body),
+      'x-slack-signature': signAsSlack(secret, timestamp, body),
     },
     body,
   });
@@ -245,10 +249,10 @@ describe('the approval gate, end to end', () => {
     const started = await sluice.release({ service: 'greeter', commit: sha });
     const approvalId = idOf((await linksOf(started.releaseId))['alice@example.com']);
     const outsider = await cli(['approve', approvalId, '--as', 'mallory@example.com']);
-    expect(outsider.code).toBe(1);
+    expect(outsider.code, outsider.stderr).toBe(1);
     expect(outsider.stderr).toContain('refused (not-approver)');
     const unknown = await cli(['approve', 'nosuchapproval00', '--as', 'alice@example.com']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code, unknown.stderr).toBe(1);
     expect(unknown.stderr).toContain('refused (unknown)');
     expect((await sluice.ledger.getApproval(approvalId))?.votes).toEqual({});
 
@@ -308,16 +312,40 @@ describe('the approval gate, end to end', () => {
       commit: await commit('Ship it at a set time'),
     });
     const approvalId = idOf((await linksOf(started.releaseId))['alice@example.com']);
-    const releaseAt = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3000).toISOString();
-    await cli(['approve', approvalId, '--as', 'alice@example.com', '--release-at', releaseAt]);
-    expect((await cli(['approve', approvalId, '--as', 'bob@example.com'])).code).toBe(0);
+    const held = sluice.waitForState(started.releaseId, 'ScheduledRelease');
+    // Both votes are cast at a pinned moment, so the release time is ahead of the decision however long the
+    // two CLI processes take.
+    const decidedAt = clock.pin();
+    const releaseAt = new Date(decidedAt.getTime() + 2000).toISOString();
+    try {
+      const first = await cli([
+        'approve',
+        approvalId,
+        '--as',
+        'alice@example.com',
+        '--release-at',
+        releaseAt,
+      ]);
+      expect(first.stdout).toContain('1 of 2 approvals');
+      const second = await cli(['approve', approvalId, '--as', 'bob@example.com']);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain(
+        `The deploy waits until ${releaseAt} (release time ${releaseAt} requested)`,
+      );
+    } finally {
+      clock.unpin();
+    }
+    // The Wait state is entered with the approvers' release time, and Deploy only comes after it.
+    const wait = await held;
+    expect(wait.input).toMatchObject({
+      approval: { decision: 'approved', decidedAt: decidedAt.toISOString(), releaseAt },
+    });
     const report = await started.done;
     expect(report.status).toBe('succeeded');
-    expect(report.record?.stages.Approval?.detail).toContain(
-      `deploy held until ${releaseAt}: release time ${releaseAt} requested`,
+    expect(report.stages.map((s) => s.state).slice(-3)).toEqual(['RequestApproval', 'Deploy', 'Record']);
+    expect(report.record?.stages.Approval?.detail).toBe(
+      `approved by alice@example.com, bob@example.com; deploy held until ${releaseAt}: release time ${releaseAt} requested`,
     );
-    expect(Date.parse(report.record?.stages.Deploy?.startedAt ?? '')).toBeGreaterThanOrEqual(
-      Date.parse(releaseAt),
-    );
+    expect(report.record?.stages.Deploy?.startedAt).toBe(releaseAt);
   });
 });

@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../lambdas/core/catalog/types';
 import { rollbackLocally } from '../../local/cli/rollback';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
-import { LocalSluice, type ReleaseReport } from '../../local/runtime';
+import type { LocalSluice, ReleaseReport } from '../../local/runtime';
+import { once } from '../support/once';
+import { startLocalSluice } from '../support/shared';
 
 const run = promisify(execFile);
 const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
@@ -27,7 +29,7 @@ beforeAll(async () => {
   const reposDir = join(root, 'repos');
   const seeded = await seedRepository(reposDir, 'checkout');
   repo = seeded.repo;
-  sluice = await LocalSluice.start({
+  sluice = await startLocalSluice({
     catalogFile: CATALOG,
     stateDir: join(root, 'state'),
     reposDir,
@@ -71,28 +73,39 @@ async function release(sha: string): Promise<ReleaseReport> {
 
 const live = () => sluice.deployTarget.liveVersion(checkout);
 
-describe('continuous deployment of checkout', () => {
-  let firstSha = '';
-  let firstRelease = '';
-  let greenSha = '';
-  let greenRelease = '';
-  let greenVersion: string | undefined;
-  let transitions = 0;
+/** The first release (the seeded commit), then a green canary: what the other tests start from. */
+const shipped = once(async () => {
+  const first = await release(await git('rev-parse', 'HEAD'));
+  const greenSha = await commitOverlay(repo, 'checkout-v2');
+  const green = await release(greenSha);
+  return {
+    first,
+    greenSha,
+    green,
+    greenVersion: green.record?.version,
+    transitions: first.transitions,
+  };
+});
 
+/** A commit on top of the green one from `overlay`, released (once per overlay). */
+const badReleases = new Map<string, () => Promise<ReleaseReport>>();
+const releasedBad = (overlay: string) => {
+  if (!badReleases.has(overlay))
+    badReleases.set(
+      overlay,
+      once(async () => release(await commitOn((await shipped()).greenSha, overlay))),
+    );
+  return badReleases.get(overlay)!();
+};
+
+describe('continuous deployment of checkout', () => {
   it('ships the first release, then a green canary under real traffic with the business metric flowing', async () => {
-    firstSha = await git('rev-parse', 'HEAD');
-    const first = await release(firstSha);
+    const { first, green, greenVersion, transitions } = await shipped();
     expect(first).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
-    firstRelease = first.releaseId;
-    transitions = first.transitions;
     expect(transitions).toBe(9);
 
-    greenSha = await commitOverlay(repo, 'checkout-v2');
-    const green = await release(greenSha);
     expect(green).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
     expect(green.transitions).toBe(transitions);
-    greenRelease = green.releaseId;
-    greenVersion = green.record?.version;
     expect(await live()).toBe(greenVersion);
     const report = sluice.deployTarget.deploymentReport(green.record!.deploymentId!);
     expect(report.strategy).toBe('Canary10Percent5Minutes');
@@ -115,8 +128,8 @@ describe('continuous deployment of checkout', () => {
   ];
   for (const { overlay, alarm } of rollbackCases) {
     it(`rolls ${overlay} back when ${alarm} fires, stopped through alarm-events`, async () => {
-      const sha = await commitOn(greenSha, overlay);
-      const report = await release(sha);
+      const { greenVersion, transitions } = await shipped();
+      const report = await releasedBad(overlay);
       expect(report, report.reason).toMatchObject({ status: 'rolled_back', endedAt: 'Deploy' });
       // However long the bake: only the DeployFailed Pass state on the failure path adds one.
       expect(report.transitions).toBe(transitions + 1);
@@ -132,6 +145,7 @@ describe('continuous deployment of checkout', () => {
   }
 
   it('blocks a release at preflight while an alarm is in ALARM, naming it; nothing is deployed', async () => {
+    const { greenSha, greenVersion, transitions } = await shipped();
     await sluice.deployTarget.setAlarmState('sluice-checkout-p99-latency', 'ALARM', 'operator hold');
     try {
       const sha = await touch(greenSha, 'Copy edit');
@@ -149,6 +163,8 @@ describe('continuous deployment of checkout', () => {
   }, 120_000);
 
   it('rolls back by hand to a named release through the runtime API, recorded with who and why', async () => {
+    const { first, green, greenVersion } = await shipped();
+    const [firstRelease, greenRelease] = [first.releaseId, green.releaseId];
     const before = await live();
     const record = await rollbackLocally(await sluice.runtimeInfo(), {
       service: 'checkout',
@@ -184,9 +200,10 @@ describe('continuous deployment of checkout', () => {
   }, 120_000);
 
   it('refuses a rollback to a release that never reached production, or of an unknown service, changing nothing', async () => {
+    const rolledBack = (await releasedBad('checkout-bad')).record!;
+    expect(rolledBack.status).toBe('rolled_back');
     const before = await sluice.ledger.getServiceState('checkout');
     const releases = await sluice.ledger.listReleases('checkout');
-    const rolledBack = releases.find((r) => r.status === 'rolled_back')!;
     await expect(
       sluice.rollback({
         service: 'checkout',
@@ -219,6 +236,7 @@ describe('continuous deployment of checkout', () => {
   }, 60_000);
 
   it('runs two releases racing for production one after the other: one waits its turn, both recorded', async () => {
+    const { greenSha, transitions } = await shipped();
     const a = await touch(greenSha, 'Race A');
     const b = await touch(a, 'Race B');
     const [runA, runB] = await Promise.all([

@@ -11,7 +11,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideViaPage } from '../../local/approve-via-page';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
-import { LocalSluice, type ReleaseReport } from '../../local/runtime';
+import type { LocalSluice, ReleaseReport } from '../../local/runtime';
+import { once } from '../support/once';
+import { startLocalSluice } from '../support/shared';
 
 const run = promisify(execFile);
 const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
@@ -25,7 +27,7 @@ beforeAll(async () => {
   const reposDir = join(root, 'repos');
   repos.greeter = await seedRepository(reposDir, 'greeter');
   repos.checkout = await seedRepository(reposDir, 'checkout');
-  sluice = await LocalSluice.start({
+  sluice = await startLocalSluice({
     catalogFile: CATALOG,
     stateDir: join(root, 'state'),
     reposDir,
@@ -57,13 +59,17 @@ async function commitFile(repo: string, path: string, content: string, message: 
   return (await run('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout.trim();
 }
 
-describe('continuous deployment (checkout)', () => {
-  let firstVersion: string | undefined;
-  let greenVersion: string | undefined;
-  let firstTransitions = 0;
+/** The first checkout release (the seeded commit), live. */
+const checkoutFirst = once(() => release('checkout', repos.checkout.sha));
+/** Then a green commit through the canary, live. */
+const checkoutGreen = once(async () => {
+  await checkoutFirst();
+  return release('checkout', await commitOverlay(repos.checkout.repo, 'checkout-v2'));
+});
 
+describe('continuous deployment (checkout)', () => {
   it('ships the first release without a person', async () => {
-    const report = await release('checkout', repos.checkout.sha);
+    const report = await checkoutFirst();
     expect(report).toMatchObject({ status: 'succeeded', endedAt: 'Deploy', mode: 'deployment' });
     expect(report.stages.map((s) => s.state)).toEqual([
       'LoadService',
@@ -73,27 +79,27 @@ describe('continuous deployment (checkout)', () => {
       'Deploy',
       'Record',
     ]);
-    firstVersion = report.record?.version;
+    const firstVersion = report.record?.version;
     expect(firstVersion).toBeDefined();
     expect(await sluice.deployTarget.liveVersion(sluice.catalog.services[1])).toBe(firstVersion);
-    firstTransitions = report.transitions;
-    expect(firstTransitions).toBeLessThanOrEqual(12);
+    expect(report.transitions).toBeLessThanOrEqual(12);
   });
 
   it('ships a green commit through the canary, with as many transitions as an instant deploy', async () => {
-    const sha = await commitOverlay(repos.checkout.repo, 'checkout-v2');
-    const report = await release('checkout', sha);
+    const first = await checkoutFirst();
+    const report = await checkoutGreen();
     expect(report).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
-    greenVersion = report.record?.version;
-    expect(greenVersion).not.toBe(firstVersion);
+    const greenVersion = report.record?.version;
+    expect(greenVersion).not.toBe(first.record?.version);
     expect(report.record?.stages.Deploy?.detail).toContain('Canary10Percent5Minutes');
     // The bake took seconds of real traffic, yet the execution waited on a task token: no extra transitions.
-    expect(report.transitions).toBe(firstTransitions);
+    expect(report.transitions).toBe(first.transitions);
     const state = await sluice.ledger.getServiceState('checkout');
     expect(state).toMatchObject({ liveVersion: greenVersion, liveReleaseId: report.releaseId });
   });
 
   it('rolls a bad commit back when its error-rate alarm fires under real traffic', async () => {
+    const greenVersion = (await checkoutGreen()).record?.version;
     const sha = await commitOverlay(repos.checkout.repo, 'checkout-bad');
     const report = await release('checkout', sha);
     expect(report).toMatchObject({ status: 'rolled_back', endedAt: 'Deploy' });
@@ -220,9 +226,12 @@ describe('bad input ends in a clear, recorded outcome', () => {
   });
 
   it('treats a second start of the same service and commit as the same release', async () => {
-    const first = await sluice.release({ service: 'no-such-service', commit: 'abcdef123456' });
-    expect(first.duplicate).toBe(true);
-    const again = await sluice.release({ service: 'no-such-service', commit: 'abcdef123456' });
-    expect(again.releaseId).toBe(first.releaseId);
+    const first = await sluice.release({ service: 'no-such-service', commit: '0123456789ab' });
+    const again = await sluice.release({ service: 'no-such-service', commit: '0123456789ab' });
+    expect(first.duplicate).toBe(false);
+    expect(again).toMatchObject({ releaseId: first.releaseId, duplicate: true });
+    // One execution: the second start's outcome is the first's.
+    expect(await again.done).toBe(await first.done);
+    expect(sluice.executions().get(first.releaseId)?.done).toBe(first.done);
   });
 });

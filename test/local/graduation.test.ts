@@ -11,8 +11,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideViaPage } from '../../local/approve-via-page';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
-import { LocalSluice, type ReleaseReport } from '../../local/runtime';
+import type { LocalSluice, ReleaseReport } from '../../local/runtime';
 import { collectStatus } from '../../local/status/status';
+import { once } from '../support/once';
+import { startLocalSluice } from '../support/shared';
 
 const run = promisify(execFile);
 const EXAMPLE_CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
@@ -42,7 +44,7 @@ beforeAll(async () => {
   );
   const reposDir = join(root, 'repos');
   ({ repo, sha: initialSha } = await seedRepository(reposDir, 'checkout'));
-  sluice = await LocalSluice.start({
+  sluice = await startLocalSluice({
     catalogFile,
     stateDir: join(root, 'state'),
     reposDir,
@@ -83,14 +85,26 @@ async function revertHead(): Promise<string> {
 
 const mode = async () => (await sluice.ledger.getServiceMode('checkout'))?.mode ?? 'delivery';
 
+/** Two clean releases with rubber-stamp approvals: the service graduates to deployment. */
+const graduated = once(async () => {
+  const first = await release(initialSha);
+  const modeAfterFirst = await mode();
+  const second = await release(await commitOverlay(repo, 'checkout-v2'));
+  return { first, modeAfterFirst, second };
+});
+/** Then a release that is rolled back: the service is demoted. */
+const demoted = once(async () => {
+  await graduated();
+  return release(await commitOverlay(repo, 'checkout-bad'));
+});
+
 describe('auto mode', () => {
   it('starts in delivery and graduates after two clean releases with rubber-stamp approvals', async () => {
-    const first = await release(initialSha);
+    const { first, modeAfterFirst, second } = await graduated();
     expect(first).toMatchObject({ status: 'succeeded', mode: 'delivery' });
     expect(first.stages.map((s) => s.state)).toContain('RequestApproval');
-    expect(await mode()).toBe('delivery');
+    expect(modeAfterFirst).toBe('delivery');
 
-    const second = await release(await commitOverlay(repo, 'checkout-v2'));
     expect(second).toMatchObject({ status: 'succeeded', mode: 'delivery' });
     expect(await mode()).toBe('deployment');
     const [promotion] = await sluice.ledger.listModeSwitches('checkout');
@@ -105,7 +119,9 @@ describe('auto mode', () => {
   }, 120_000);
 
   it('ships the next release without a person, and demotes the service when it is rolled back', async () => {
-    const bad = await release(await commitOverlay(repo, 'checkout-bad'));
+    await graduated();
+    expect(await mode()).toBe('deployment');
+    const bad = await demoted();
     expect(bad).toMatchObject({ status: 'rolled_back', mode: 'deployment' });
     expect(bad.stages.map((s) => s.state)).not.toContain('RequestApproval');
     expect(await mode()).toBe('delivery');
@@ -115,6 +131,7 @@ describe('auto mode', () => {
   }, 120_000);
 
   it('does not flap on alternating outcomes: it needs a fresh clean streak', async () => {
+    await demoted();
     const modes: string[] = [];
     const statuses: string[] = [];
     // Fix, break, fix: each fix reverts the bad commit before it.

@@ -11,8 +11,9 @@ import type { RouteOutcome } from '../../lambdas/router/router';
 import { type PushEvent, pushEventEntry } from '../../lambdas/core/push-routing';
 import { routeOutcomeOf } from '../../local/adapters/local-event-bus';
 import { EXAMPLES_DIR } from '../../local/cli/overlays';
-import { LocalSluice } from '../../local/runtime';
+import type { LocalSluice } from '../../local/runtime';
 import { commitFiles, git, newRepository } from '../support/git';
+import { startLocalSluice } from '../support/shared';
 
 let sluice: LocalSluice;
 let root: string;
@@ -57,7 +58,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  sluice = await LocalSluice.start({
+  sluice = await startLocalSluice({
     catalogFile,
     stateDir: join(root, 'state'),
     timeScale: 60,

@@ -1,50 +1,53 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LEDGER_KEYS, Ledger } from '../../lambdas/ledger/ledger';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
+import { sharedDynamoDbClient, uniqueTableName } from './shared';
 
 export interface TestLedger {
-  readonly dynamo: DynamoDbLocal;
-  /** A fresh table each call, so tests in one file do not see each other's items. */
+  /** A client of the run's DynamoDB Local (127.0.0.1). */
+  readonly client: DynamoDBClient;
+  /** A new table with the ledger's key schema; its name is unique in the run. */
+  newTable(): Promise<string>;
+  /** A ledger on a fresh table each call, so tests do not see each other's items. */
   newLedger(): Promise<Ledger>;
   stop(): Promise<void>;
 }
 
-let tables = 0;
-
-/** A real DynamoDB Local on 127.0.0.1 with tables of the ledger's key schema. */
+/** Ledger tables in the run's real DynamoDB Local (test/global-setup.ts starts it once for every file). */
 export async function startTestLedger(): Promise<TestLedger> {
-  const dynamo = await startDynamoDbLocal();
+  const client = await sharedDynamoDbClient();
   const { partitionKey, sortKey, gsi1 } = LEDGER_KEYS;
+  const newTable = async () => {
+    const name = uniqueTableName('ledger');
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [partitionKey, sortKey, gsi1.partitionKey, gsi1.sortKey].map((n) => ({
+          AttributeName: n,
+          AttributeType: 'S',
+        })),
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: gsi1.indexName,
+            KeySchema: [
+              { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
+              { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    return name;
+  };
   return {
-    dynamo,
-    newLedger: async () => {
-      const name = `ledger-${++tables}`;
-      await dynamo.client.send(
-        new CreateTableCommand({
-          TableName: name,
-          BillingMode: 'PAY_PER_REQUEST',
-          KeySchema: [
-            { AttributeName: partitionKey, KeyType: 'HASH' },
-            { AttributeName: sortKey, KeyType: 'RANGE' },
-          ],
-          AttributeDefinitions: [partitionKey, sortKey, gsi1.partitionKey, gsi1.sortKey].map((n) => ({
-            AttributeName: n,
-            AttributeType: 'S',
-          })),
-          GlobalSecondaryIndexes: [
-            {
-              IndexName: gsi1.indexName,
-              KeySchema: [
-                { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
-                { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: 'ALL' },
-            },
-          ],
-        }),
-      );
-      return Ledger.forTable(dynamo.client, name);
-    },
-    stop: () => dynamo.stop(),
+    client,
+    newTable,
+    newLedger: async () => Ledger.forTable(client, await newTable()),
+    stop: async () => client.destroy(),
   };
 }

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleApprovalHttp, MAX_BODY_BYTES } from '../../../lambdas/approval-api/approval-api';
 import type { ApprovalApiPorts } from '../../../lambdas/approval-api/http';
 import { approvalLink, formToken } from '../../../lambdas/core/approval-links';
-import { slackSignature } from '../../../lambdas/core/slack';
 import type { ApprovalRecord, Ledger } from '../../../lambdas/ledger/ledger';
 import { LocalTaskBroker } from '../../../local/adapters/task-broker';
 import { localSlack } from '../../../local/approval-gate';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+import { signAsSlack } from '../../support/slack';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef');
 const now = new Date('2026-03-01T10:00:00Z');
@@ -256,7 +256,7 @@ describe('Slack interactions', () => {
   ) {
     const body = options.raw ?? new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const timestamp = String(options.timestamp ?? Math.floor(now.getTime() / 1000));
-    const signature = slackSignature(await slackKey(), timestamp, body);
+    const signature = signAsSlack(await slackKey(), timestamp, body);
     const headers: Record<string, string> =
       options.sign === false
         ? {}

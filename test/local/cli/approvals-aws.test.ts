@@ -68,7 +68,7 @@ const backend = () =>
   awsApprovalsBackend({
     tableName,
     catalogFile,
-    dynamo: dynamo.dynamo.client,
+    dynamo: dynamo.client,
     sfn: new SFNClient({ region: 'eu-west-1' }),
   });
 

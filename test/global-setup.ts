@@ -1,0 +1,79 @@
+/**
+ * Once per `vitest run`, in the main process:
+ * - shared services, started on first request: one DynamoDB Local for every test file (each file makes its own
+ *   tables) and one synthesized pipeline template for every local runtime. Test files ask for them over HTTP on
+ *   127.0.0.1 (test/support/shared.ts), so a run that needs neither starts neither.
+ * - after the run, a check that no test left a process behind (test/support/processes.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestProject } from 'vitest/node';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
+import { leftoverProcesses, RUN_MARKER } from './support/processes';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Base URL of the shared services (see test/support/shared.ts). */
+    sharedServicesUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  // Every process this run starts inherits the marker, even once its parent has gone.
+  process.env[RUN_MARKER] = randomBytes(8).toString('hex');
+  // As test/setup.ts does in the workers: DynamoDB Local's client and the synth run in this process.
+  process.env.CDK_VALIDATION = 'false';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+  let dynamo: Promise<DynamoDbLocal> | undefined;
+  let template: Promise<string> | undefined;
+  const services: Record<string, () => Promise<string>> = {
+    '/dynamodb': async () => {
+      dynamo ??= startDynamoDbLocal({ timeoutMs: 120_000 });
+      return JSON.stringify({ endpoint: (await dynamo).endpoint });
+    },
+    '/pipeline-template': () => {
+      template ??= (async () => {
+        const [{ synthPipelineTemplate }, { requireCatalogFile }] = await Promise.all([
+          import('../local/synth'),
+          import('../lambdas/core/catalog/load'),
+        ]);
+        return JSON.stringify(synthPipelineTemplate(requireCatalogFile('sluice.catalog.json')));
+      })();
+      return template;
+    },
+  };
+  const server = createServer((req, res) => {
+    const service = services[req.url ?? ''];
+    if (!service) return void res.writeHead(404).end();
+    service().then(
+      (body) => res.writeHead(200, { 'content-type': 'application/json' }).end(body),
+      (error: Error) => res.writeHead(500).end(error.stack ?? String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  project.provide('sharedServicesUrl', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+
+  return async () => {
+    server.close();
+    await (await dynamo?.catch(() => undefined))?.stop();
+    const left = await leftoverProcesses();
+    if (left.length > 0) {
+      console.error(
+        `\nTests left ${left.length} process(es) running (each test must stop what it starts):\n${left
+          .map((p) => `  pid ${p.pid} (parent ${p.ppid}): ${p.command}`)
+          .join('\n')}\n`,
+      );
+      process.exitCode = 1;
+      // Named above; stopped here so they do not outlive the run on a shared machine.
+      for (const p of left) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The run's shared services (test/global-setup.ts): one DynamoDB Local and one synthesized pipeline template for
+ * every test file, started on first use. Each file still gets its own tables and its own runtime.
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import type { CfnTemplate } from '../../local/definition';
+import { LocalSluice, type LocalSluiceOptions } from '../../local/runtime';
+
+async function ask(path: string): Promise<string> {
+  const response = await fetch(`${inject('sharedServicesUrl')}${path}`);
+  const body = await response.text();
+  if (!response.ok) throw new Error(`Shared test service ${path} failed: ${body}`);
+  return body;
+}
+
+let endpoint: Promise<string> | undefined;
+
+/** A client of the run's DynamoDB Local (destroy it when done; the database outlives the file). */
+export async function sharedDynamoDbClient(): Promise<DynamoDBClient> {
+  endpoint ??= ask('/dynamodb').then((body) => (JSON.parse(body) as { endpoint: string }).endpoint);
+  return new DynamoDBClient({
+    endpoint: await endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 3,
+  });
+}
+
+/** A table name no other test file of this run uses. */
+export function uniqueTableName(prefix: string): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+let template: Promise<CfnTemplate> | undefined;
+
+/** The pipeline stack's template, synthesized once per run (its state machine does not depend on the catalog). */
+export function sharedPipelineTemplate(): Promise<CfnTemplate> {
+  template ??= ask('/pipeline-template').then((body) => JSON.parse(body) as CfnTemplate);
+  return template;
+}
+
+/** LocalSluice.start on the run's DynamoDB Local (a table of its own) and the run's pipeline template. */
+export async function startLocalSluice(options: LocalSluiceOptions): Promise<LocalSluice> {
+  const [client, template] = await Promise.all([sharedDynamoDbClient(), sharedPipelineTemplate()]);
+  const sluice = await LocalSluice.start({
+    template,
+    dynamoDb: { client, tableName: uniqueTableName('sluice-ledger') },
+    ...options,
+  });
+  return sluice;
+}
