@@ -3,11 +3,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import { LambdaCodeDeployTarget } from '../adapters/aws/lambda-codedeploy-target';
-import { ENV } from '../runtime/env';
-import { Ledger } from '../ledger/ledger';
 import type { ReleaseDocument, StageResult } from '../core/model';
-import { logger } from '../runtime/observability';
 import { systemClock } from '../core/ports';
+import { Ledger } from '../ledger/ledger';
+import { ENV } from '../runtime/env';
+import { logger } from '../runtime/observability';
 import { portsFor, requireEnv } from '../runtime/wiring';
 import { STAGE_UPDATE_WAIT_SECONDS, stageRelease } from './stage';
 

@@ -6,10 +6,10 @@
  * webhook publishes to.
  */
 import { randomUUID } from 'node:crypto';
-import type { RouteOutcome } from '../../lambdas/router/router';
-import { ENV, type HandlerName } from '../../lambdas/runtime/env';
 import { type Clock, type PushPublisher, systemClock } from '../../lambdas/core/ports';
 import { type PushEvent, pushEventEntry } from '../../lambdas/core/push-routing';
+import type { RouteOutcome } from '../../lambdas/router/router';
+import { ENV, type HandlerName } from '../../lambdas/runtime/env';
 import {
   busNameOf,
   DEFAULT_EVENT_BUS,

@@ -3,6 +3,8 @@
  * (`local/aws/`), as LambdaCodeDeployTarget and CloudWatchServiceAlarms put them on the real services. It also
  * sends the customers' traffic a canary bakes under.
  */
+
+import { type ServiceConfig, serviceResourceName } from '../../lambdas/core/catalog/types';
 import { DeploymentFailedError, SmokeTestFailedError } from '../../lambdas/core/errors';
 import {
   type ArtifactStore,
@@ -15,7 +17,6 @@ import {
   type StartDeploymentRequest,
   systemClock,
 } from '../../lambdas/core/ports';
-import { type ServiceConfig, serviceResourceName } from '../../lambdas/core/catalog/types';
 import type { MetricPoint } from '../aws/cloudwatch/emf';
 import type { AlarmStateChangeEvent, AlarmStateValue } from '../aws/cloudwatch/events';
 import { LocalCloudWatch } from '../aws/cloudwatch/local-cloudwatch';

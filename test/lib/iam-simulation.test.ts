@@ -10,9 +10,9 @@ import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copi
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Catalog } from '../../lambdas/core/catalog/types';
 import { HANDLER_NAMES } from '../../lambdas/runtime/env';
 import { buildApp } from '../../lib/app';
-import type { Catalog } from '../../lambdas/core/catalog/types';
 import { HANDLER_METADATA_KEY, PROJECT_ROOT } from '../../lib/sluice-function';
 import { SluiceService } from '../../lib/sluice-service';
 import {

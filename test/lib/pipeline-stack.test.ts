@@ -3,10 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ENV, HANDLER_NAMES, type HandlerName } from '../../lambdas/runtime/env';
-import { LEDGER_KEYS } from '../../lambdas/ledger/ledger';
-import { STAGE_UPDATE_WAIT_SECONDS } from '../../lambdas/stage/stage';
 import type { Catalog } from '../../lambdas/core/catalog/types';
+import { LEDGER_KEYS } from '../../lambdas/ledger/ledger';
+import { ENV, HANDLER_NAMES, type HandlerName } from '../../lambdas/runtime/env';
+import { STAGE_UPDATE_WAIT_SECONDS } from '../../lambdas/stage/stage';
 import { SluicePipelineStack, type SluicePipelineStackProps } from '../../lib/pipeline-stack';
 import {
   type CfnResource,

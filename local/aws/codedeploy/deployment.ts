@@ -3,8 +3,8 @@
  * alarms under real traffic, with automatic rollback. Runs on its own once started; its end is an event.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, DeploymentDescription, DeploymentStatus } from '../../../lambdas/core/ports';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
+import type { Clock, DeploymentDescription, DeploymentStatus } from '../../../lambdas/core/ports';
 import { evaluateBusinessAlarm, type MetricPoint } from '../cloudwatch/emf';
 import {
   ALARM_MIN_REQUESTS,

@@ -2,8 +2,9 @@
  * The local stand-in for CodeDeploy's Lambda deployments: one deployment group per function, at most one
  * deployment in progress in it, each deployment shifting the function's alias on its own once created.
  */
-import { DeploymentFailedError } from '../../../lambdas/core/errors';
+
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
+import { DeploymentFailedError } from '../../../lambdas/core/errors';
 import { type DeploymentHost, LocalDeployment } from './deployment';
 import { ALL_AT_ONCE, parseDeployStrategy } from './strategy';
 

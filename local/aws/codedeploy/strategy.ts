@@ -3,8 +3,8 @@
  * target shifts traffic the way CodeDeploy would.
  */
 
-import { DeploymentFailedError } from '../../../lambdas/core/errors';
 import { DEPLOY_STRATEGIES } from '../../../lambdas/core/catalog/types';
+import { DeploymentFailedError } from '../../../lambdas/core/errors';
 
 export interface TrafficStep {
   /** Percentage of live traffic the new version gets in this step. */

@@ -3,8 +3,8 @@
  * handler exactly when the rule CDK rendered would deliver them in AWS, with the target's input applied.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { HandlerName } from '../../../lambdas/runtime/env';
 import { pushEventEntry } from '../../../lambdas/core/push-routing';
+import type { HandlerName } from '../../../lambdas/runtime/env';
 import {
   type BusEvent,
   EventDeliveryError,
