@@ -8,7 +8,7 @@ import { approvalLink, formToken } from '../../../lambdas/core/approval-links';
 import { slackSignature } from '../../../lambdas/core/slack';
 import type { ApprovalRecord, Ledger } from '../../../lambdas/ledger/ledger';
 import { LocalTaskBroker } from '../../../local/adapters/task-broker';
-import { localSlack } from '../../../local/approval-gate';
+import { localSlack } from '../../../local/approval-runtime';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef');
