@@ -174,8 +174,13 @@ export class SluicePipelineStack extends Stack {
 
     const stateMachineName = props.stateMachineName ?? `${this.stackName}-Release`;
     const layer = new EsbuildLayer(this, 'EsbuildLayer').layer;
-    const fn = (handler: HandlerName, options: Omit<SluiceFunctionProps, 'handler'> = {}) =>
-      new SluiceFunction(this, pascal(handler), {
+    const fn = (
+      handler: HandlerName,
+      options: Omit<SluiceFunctionProps, 'handler'> = {},
+      // The construct id makes the logical ids, a contract with deployed stacks: 'Test' predates run-tests.
+      id = pascal(handler),
+    ) =>
+      new SluiceFunction(this, id, {
         handler,
         logEncryptionKey: this.key,
         ...options,
@@ -203,10 +208,11 @@ export class SluicePipelineStack extends Stack {
         environment: artifactEnv,
         ...heavy,
       }),
-      test: fn('test', {
-        description: "Sluice Test: runs the service's tests on a fresh checkout",
-        ...heavy,
-      }),
+      'run-tests': fn(
+        'run-tests',
+        { description: "Sluice Test: runs the service's tests on a fresh checkout", ...heavy },
+        'Test',
+      ),
       stage: fn('stage', {
         description: 'Sluice Stage: publishes a version and smoke-tests it',
         // The code-update wait, then PublishVersion, the staging alias and one smoke request.
@@ -249,7 +255,7 @@ export class SluicePipelineStack extends Stack {
       stateMachineName,
       loadService: functions['load-service'].function,
       build: functions.build.function,
-      test: functions.test.function,
+      test: functions['run-tests'].function,
       stage: functions.stage.function,
       requestApproval: functions['request-approval'].function,
       deploy: functions.deploy.function,
@@ -315,7 +321,12 @@ export class SluicePipelineStack extends Stack {
 
     // GitHub services: only the handlers that read source may read the token.
     this.githubToken = new GitHubToken(this, 'GitHubToken');
-    for (const reader of [functions['load-service'], functions.build, functions.test, this.triggers.router]) {
+    for (const reader of [
+      functions['load-service'],
+      functions.build,
+      functions['run-tests'],
+      this.triggers.router,
+    ]) {
       this.githubToken.grantRead(reader);
     }
 
@@ -365,7 +376,7 @@ export class SluicePipelineStack extends Stack {
       'codecommit:GetBlob',
     ];
     grantCodeCommitRead(f.build, checkout);
-    grantCodeCommitRead(f.test, checkout);
+    grantCodeCommitRead(f['run-tests'], checkout);
 
     this.grantArtifacts(f.build, ['s3:PutObject', 's3:GetObject']);
     // UpdateFunctionCode from S3 reads the artifact with the caller's permissions.

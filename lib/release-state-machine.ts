@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { MAX_EXPIRY_HOURS } from '../lambdas/core/catalog/validate';
+import { MAX_EXPIRY_HOURS } from '../lambdas/core/catalog/constants';
 import { RETRYABLE_ERRORS } from '../lambdas/core/errors';
 import type { StageName } from '../lambdas/core/model';
 import { STAGE_UPDATE_WAIT_SECONDS } from '../lambdas/stage/stage';

@@ -14,16 +14,16 @@ import * as loadService from '../lambdas/load-service';
 import * as record from '../lambdas/record';
 import * as requestApproval from '../lambdas/request-approval';
 import * as router from '../lambdas/router';
+import * as runTests from '../lambdas/run-tests';
 import type { HandlerName } from '../lambdas/runtime/env';
 import * as stage from '../lambdas/stage';
-import * as test from '../lambdas/test';
 
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
 export const HANDLER_MODULES: Record<HandlerName, { handler: LambdaHandler }> = {
   'load-service': loadService,
   build,
-  test,
+  'run-tests': runTests,
   stage,
   'request-approval': requestApproval,
   deploy,

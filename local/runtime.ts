@@ -23,7 +23,7 @@ import { LocalEventBus } from './adapters/local-event-bus';
 import { LocalSigningKeys } from './adapters/local-keys';
 import { OutboxNotifier } from './adapters/outbox-notifier';
 import { LocalTaskBroker } from './adapters/task-broker';
-import { LocalExpiryTimers, localSlack, newApiToken, type RuntimeInfo } from './approval-gate';
+import { LocalExpiryTimers, localSlack, newApiToken, type RuntimeInfo } from './approval-runtime';
 import {
   type AslDefinition,
   type CfnTemplate,
@@ -55,9 +55,9 @@ export interface LocalSluiceOptions {
   /** Progress lines. @default - silent */
   readonly log?: (line: string) => void;
   /**
-   * Time compression of approval expiry (72 h last 72 min at 60). @default timeScale
+   * Compression of approval expiry (72 h last 72 min at 60), apart from the canary's timeScale. @default timeScale
    */
-  readonly approvalTimeScale?: number;
+  readonly approvalExpiryScale?: number;
   /** Slack incoming webhook on 127.0.0.1 for services with the `slack` channel. @default - Slack not posted */
   readonly slackWebhookUrl?: string;
   /**
@@ -239,7 +239,7 @@ export class LocalSluice {
         webhookSecret: new LocalSigningKeys(join(stateDir, 'webhook-secret'), 'text'),
         expiryScheduler: expiry,
         slack: localSlack(stateDir, options.slackWebhookUrl),
-        timeScale: options.approvalTimeScale ?? options.timeScale ?? 60,
+        approvalExpiryScale: options.approvalExpiryScale ?? options.timeScale ?? 60,
       };
       portsRef = ports;
       useLocalPorts(ports);

@@ -11,7 +11,7 @@ import type { Ports } from '../lambdas/core/ports';
 import { DEFAULT_MAX_BODY_BYTES } from '../lambdas/github-webhook/github-webhook';
 import type { Ledger } from '../lambdas/ledger/ledger';
 import { sendJson } from './api-response';
-import { authorizedApiCall, handleApprovalsApi } from './approval-gate';
+import { authorizedApiCall, handleApprovalsApi } from './approval-runtime';
 import { functionUrlEvent } from './aws/lambda/function-url-event';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';

@@ -139,9 +139,15 @@ export interface Notifier {
   notify(notification: ApprovalNotification): Promise<void>;
 }
 
-/** The HMAC key that signs approval links. */
+/** The HMAC key that signs approval links (and the GitHub webhook's shared secret). */
 export interface SigningKeyProvider {
   signingKey(): Promise<Uint8Array>;
+}
+
+/** The token GitHubSource reads the GitHub REST API with. */
+export interface GitHubTokenProvider {
+  /** The token, without surrounding whitespace; never logged. */
+  githubToken(): Promise<string>;
 }
 
 /** Where a finished release's DORA datapoints go: CloudWatch (EMF) in AWS, a file locally. */
@@ -221,7 +227,7 @@ export interface Ports {
   readonly expiryScheduler: ExpiryScheduler;
   readonly slack: SlackChannel;
   /**
-   * Time compression of approval expiry: 1 in AWS; the local runtime's timeScale, so 72 h last 72 min at 60.
+   * Compression of approval expiry: 1 in AWS; locally 60 by default, so 72 h last 72 min.
    */
-  readonly timeScale: number;
+  readonly approvalExpiryScale: number;
 }

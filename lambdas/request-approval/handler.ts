@@ -30,7 +30,7 @@ const ports = portsFor(() => {
     }),
     slack: slackChannelFromSecret(secretsManager, requireEnv(ENV.slackSecretArn)),
     clock: systemClock,
-    timeScale: 1,
+    approvalExpiryScale: 1,
     approvalBaseUrl: requireEnv(ENV.approvalBaseUrl),
   };
 });

@@ -23,7 +23,7 @@ export type RequestApprovalPorts = Pick<
   | 'tasks'
   | 'expiryScheduler'
   | 'slack'
-  | 'timeScale'
+  | 'approvalExpiryScale'
 >;
 
 /** The payload of the RequestApproval task (lambda:invoke.waitForTaskToken). */
@@ -73,8 +73,10 @@ export async function requestApproval(
   }
   const now = ports.clock.now();
   const approvalId = randomBytes(18).toString('base64url');
-  // Locally time is compressed (72 h last 72 min at timeScale 60); in AWS timeScale is 1.
-  const expiresAt = new Date(now.getTime() + (policy.expiresAfterHours * 3_600_000) / ports.timeScale);
+  // Locally expiry is compressed (72 h last 72 min at 60); in AWS the scale is 1.
+  const expiresAt = new Date(
+    now.getTime() + (policy.expiresAfterHours * 3_600_000) / ports.approvalExpiryScale,
+  );
   const details = approvalDetails(input);
   const commits = commitsOf(input.release);
 

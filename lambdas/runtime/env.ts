@@ -21,7 +21,7 @@ export const ENV = {
 export const HANDLER_NAMES = [
   'load-service',
   'build',
-  'test',
+  'run-tests',
   'stage',
   'request-approval',
   'deploy',

@@ -9,7 +9,7 @@ import { decide } from '../../lambdas/core/approval-decision';
 import { requireCatalogFile } from '../../lambdas/core/catalog/load';
 import { type Clock, systemClock } from '../../lambdas/core/ports';
 import { Ledger } from '../../lambdas/ledger/ledger';
-import { listApprovalsWithAudit } from '../approval-gate';
+import { listApprovalsWithAudit } from '../approval-runtime';
 import type { ApprovalsBackend, ListedApproval } from './approvals-backend';
 import { UsageError } from './command';
 

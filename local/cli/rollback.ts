@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import type { RollbackRequest } from '../../lambdas/core/rollback';
 import type { ReleaseRecord } from '../../lambdas/ledger/ledger';
-import type { RuntimeInfo } from '../approval-gate';
+import type { RuntimeInfo } from '../approval-runtime';
 import { ROLLBACK_API_PATH } from '../rollback-api';
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
 import { api, runtimeInfo, STATE_DIR_HELP } from './runtime-client';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RuntimeInfo } from '../approval-gate';
+import type { RuntimeInfo } from '../approval-runtime';
 
 /** No local runtime answers for that state folder: the command cannot run (exit 1), the command line is fine. */
 export class RuntimeNotRunningError extends Error {

@@ -167,6 +167,8 @@ describe('SluicePipelineStack handlers', () => {
   it('has one function per handler, each tagged with its Sluice::Handler metadata', () => {
     template.resourceCountIs('AWS::Lambda::Function', HANDLER_NAMES.length);
     expect(Object.keys(functionOf).sort()).toEqual([...HANDLER_NAMES].sort());
+    // Logical ids are a contract with deployed stacks: the run-tests handler keeps the Test function's.
+    expect(functionOf['run-tests']).toMatch(/^Test[0-9A-F]{8}$/);
     for (const handler of HANDLER_NAMES) {
       template.hasResource('AWS::Lambda::Function', {
         Metadata: Match.objectLike({ 'Sluice::Handler': handler }),
@@ -201,7 +203,7 @@ describe('SluicePipelineStack handlers', () => {
   it('sizes build and test for esbuild (1769 MB, 15 min, 2 GB /tmp, esbuild layer), the rest small', () => {
     const layer = Object.keys(resourcesOf(template, 'AWS::Lambda::LayerVersion'));
     expect(layer).toHaveLength(1);
-    for (const handler of ['build', 'test'] as const) {
+    for (const handler of ['build', 'run-tests'] as const) {
       expect(resources[functionOf[handler]].Properties).toMatchObject({
         MemorySize: 1769,
         Timeout: 900,
@@ -386,7 +388,7 @@ describe('SluicePipelineStack least privilege', () => {
       'load-service',
       'request-approval',
       'router',
-      'test',
+      'run-tests',
     ]);
     expect(holders('events:PutEvents')).toEqual(['github-webhook']);
     expect(holders('codecommit:GetDifferences').sort()).toEqual(['load-service', 'router']);
@@ -409,8 +411,8 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('codedeploy:StopDeployment').sort()).toEqual(['alarm-events', 'record']);
     expect(holders('s3:PutObject')).toEqual(['build']);
     expect(holders('s3:GetObjectVersion')).toEqual(['stage']);
-    expect(holders('codecommit:GetBlob').sort()).toEqual(['build', 'test']);
-    expect(holders('codecommit:GetBranch').sort()).toEqual(['build', 'load-service', 'test']);
+    expect(holders('codecommit:GetBlob').sort()).toEqual(['build', 'run-tests']);
+    expect(holders('codecommit:GetBranch').sort()).toEqual(['build', 'load-service', 'run-tests']);
     expect(holders('kms:GenerateDataKey')).toEqual(['request-approval']);
     expect(holders('dynamodb:UpdateItem').sort()).toEqual([...STEP_HANDLERS].sort());
     expect(HANDLER_NAMES.flatMap((h) => actionsOf(h)).filter((a) => a.includes('*'))).toEqual([]);
@@ -476,7 +478,7 @@ describe('SluicePipelineStack scale and shape', () => {
     ) ?? [''];
     expect(tokenId).toMatch(/^GitHubTokenSecret/);
     expect(String(propsOf(secrets[tokenId]).Description)).toMatch(/fine-grained.*read-only Contents/);
-    const readers: HandlerName[] = ['build', 'load-service', 'router', 'test'];
+    const readers: HandlerName[] = ['build', 'load-service', 'router', 'run-tests'];
     const readsToken = (h: HandlerName) =>
       statementsOf(h).some(
         (st) =>

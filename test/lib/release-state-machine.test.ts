@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { MAX_EXPIRY_HOURS } from '../../lambdas/core/catalog/validate';
+import { MAX_EXPIRY_HOURS } from '../../lambdas/core/catalog/constants';
 import { RETRYABLE_ERRORS } from '../../lambdas/core/errors';
 import {
   NOT_RELEASED_ERROR,

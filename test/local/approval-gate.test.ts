@@ -86,7 +86,7 @@ beforeAll(async () => {
     reposDir,
     timeScale: 60,
     // 72 h last 216 s, 1 h lasts 3 s.
-    approvalTimeScale: 1200,
+    approvalExpiryScale: 1200,
     slackWebhookUrl: `${slackUrl}/hook`,
     clock,
   });

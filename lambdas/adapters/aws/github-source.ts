@@ -1,7 +1,7 @@
 import type { SourceConfig } from '../../core/catalog/types';
 import { SourceAccessDeniedError, SourceNotFoundError, TransientError } from '../../core/errors';
 import { type CommitInfo, formatAuthor } from '../../core/model';
-import { MAX_RELEASE_COMMITS, type SigningKeyProvider, type SourceRepository } from '../../core/ports';
+import { type GitHubTokenProvider, MAX_RELEASE_COMMITS, type SourceRepository } from '../../core/ports';
 import { MAX_CHANGED_PATHS } from '../../core/push-routing';
 import { repositoryFolderOf } from '../../core/source-path';
 import { extractTarGz, MalformedArchiveError } from '../tar';
@@ -57,9 +57,9 @@ export class GitHubSource implements SourceRepository {
   private readonly fetch: typeof globalThis.fetch;
   private readonly apiUrl: string;
 
-  /** @param token the token, e.g. `SecretsManagerSigningKeys` over the GitHub token secret */
+  /** @param token the token, e.g. `SecretsManagerGitHubToken` over the GitHub token secret */
   constructor(
-    private readonly token: SigningKeyProvider,
+    private readonly token: GitHubTokenProvider,
     private readonly options: GitHubSourceOptions = {},
   ) {
     this.fetch = options.fetch ?? globalThis.fetch;
@@ -233,7 +233,7 @@ export class GitHubSource implements SourceRepository {
   }
 
   private async request(path: string, ctx: RequestContext): Promise<Response> {
-    const token = new TextDecoder().decode(await this.token.signingKey()).trim();
+    const token = await this.token.githubToken();
     // One time budget for the request and the redirect it may lead to.
     const signal = AbortSignal.timeout(ctx.timeoutMs ?? this.options.timeoutMs ?? 30_000);
     let response: Response;

@@ -12,6 +12,7 @@ export * from './provider-source';
 export * from './s3-artifact-store';
 export * from './s3-catalog-store';
 export * from './scheduler-expiry';
+export * from './secrets-manager-github-token';
 export * from './secrets-manager-signing-keys';
 export * from './secrets-manager-slack';
 export * from './sfn-task-callbacks';

@@ -112,7 +112,7 @@ export class LambdaCodeDeployTarget implements DeployTarget {
 
   async invoke(service: ServiceConfig, version: string, request: HttpRequest): Promise<InvokeResult> {
     const FunctionName = serviceResourceName(service.name);
-    const event = functionUrlEvent(FunctionName, request);
+    const event = smokeFunctionUrlEvent(FunctionName, request);
     const started = performance.now();
     let out: { Payload?: Uint8Array; FunctionError?: string };
     try {
@@ -309,7 +309,7 @@ function updateFailureReason(error: unknown): string {
 }
 
 /** The event a Lambda function URL sends (payload format 2.0), so the smoke test exercises the real handler path. */
-export function functionUrlEvent(functionName: string, request: HttpRequest): Record<string, unknown> {
+export function smokeFunctionUrlEvent(functionName: string, request: HttpRequest): Record<string, unknown> {
   const [rawPath = '/', rawQueryString = ''] = request.path.split(/\?(.*)/s, 2);
   const now = new Date();
   const domainName = `${functionName}.smoke.sluice.invalid`;

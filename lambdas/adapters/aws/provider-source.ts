@@ -7,7 +7,7 @@ import { ENV } from '../../runtime/env';
 import { requireEnv } from '../../runtime/wiring';
 import { CodeCommitSource } from './codecommit-source';
 import { GitHubSource } from './github-source';
-import { SecretsManagerSigningKeys } from './secrets-manager-signing-keys';
+import { SecretsManagerGitHubToken } from './secrets-manager-github-token';
 
 /**
  * Sends each call to the repository of the service's `source.provider`. Each provider's adapter is built on first
@@ -66,13 +66,9 @@ export function awsSourceRepository(): ProviderSource {
     codecommit: () => new CodeCommitSource(new CodeCommitClient({})),
     github: () => {
       const secretArn = requireEnv(ENV.githubTokenSecretArn);
-      return new GitHubSource(
-        new SecretsManagerSigningKeys(new SecretsManagerClient({}), secretArn, {
-          label: 'GitHub token secret',
-          valueHint: 'a fine-grained GitHub token with read-only Contents access to the service repositories',
-        }),
-        { tokenSource: `secret ${secretArn}` },
-      );
+      return new GitHubSource(new SecretsManagerGitHubToken(new SecretsManagerClient({}), secretArn), {
+        tokenSource: `secret ${secretArn}`,
+      });
     },
   });
 }

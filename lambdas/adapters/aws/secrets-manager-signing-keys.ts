@@ -17,8 +17,9 @@ export interface SecretsManagerSigningKeysOptions {
 }
 
 /**
- * A secret's value, cached: the approval-link HMAC key, the GitHub webhook secret, the GitHub token. The value
- * never appears in an error message or a log line.
+ * A secret's value, cached: the approval-link HMAC key, the GitHub webhook secret, and under
+ * SecretsManagerGitHubToken and the Slack channel, their secrets. The value never appears in an error message
+ * or a log line.
  */
 export class SecretsManagerSigningKeys implements SigningKeyProvider {
   private cached?: { readonly key: Uint8Array; readonly expiresAt: number };

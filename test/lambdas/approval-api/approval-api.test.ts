@@ -7,7 +7,7 @@ import type { ApprovalApiPorts } from '../../../lambdas/approval-api/http';
 import { approvalLink, formToken } from '../../../lambdas/core/approval-links';
 import type { ApprovalRecord, Ledger } from '../../../lambdas/ledger/ledger';
 import { LocalTaskBroker } from '../../../local/adapters/task-broker';
-import { localSlack } from '../../../local/approval-gate';
+import { localSlack } from '../../../local/approval-runtime';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 import { signAsSlack } from '../../support/slack';
 

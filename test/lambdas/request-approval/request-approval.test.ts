@@ -40,7 +40,7 @@ beforeAll(async () => {
       respond: async () => undefined,
       signingSecret: async () => Buffer.alloc(8),
     },
-    timeScale: 1,
+    approvalExpiryScale: 1,
   };
 });
 afterAll(async () => db?.stop());
@@ -160,7 +160,7 @@ describe('requestApproval', () => {
   it('compresses expiry by the time scale (the local runtime)', async () => {
     const { approvalId } = await requestApproval(input('greeter-dddddddddddd'), {
       ...ports,
-      timeScale: 3600,
+      approvalExpiryScale: 3600,
     });
     // 72 h / 3600 = 72 s
     expect((await ledger.getApproval(approvalId))?.expiresAt).toBe('2026-03-02T10:01:12.000Z');

@@ -12,7 +12,7 @@ import {
 } from '../../../../lambdas/core/errors';
 
 const TOKEN = 'github_pat_11AAAAAAA0secretTOKENvalue';
-const tokens = { signingKey: async () => new TextEncoder().encode(`${TOKEN}\n`) };
+const tokens = { githubToken: async () => TOKEN };
 const source: SourceConfig = {
   repository: 'acme/greeter',
   provider: 'github',

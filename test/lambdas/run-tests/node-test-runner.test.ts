@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTap, runNodeTests } from '../../../lambdas/test/run-tests';
+import { parseTap, runNodeTests } from '../../../lambdas/run-tests/node-test-runner';
 
 function writeTest(body: string): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-run-tests-'));

@@ -7,7 +7,7 @@ import type { ReleaseDocument, TestResult } from '../core/model';
 import type { Ports } from '../core/ports';
 import { recordStageSucceeded } from '../core/stage-record';
 import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
-import { runNodeTests } from './run-tests';
+import { runNodeTests } from './node-test-runner';
 
 export type TestPorts = Pick<Ports, 'source' | 'ledger' | 'clock' | 'workDir'>;
 

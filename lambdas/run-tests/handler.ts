@@ -7,7 +7,7 @@ import { Ledger } from '../ledger/ledger';
 import { ENV } from '../runtime/env';
 import { logger } from '../runtime/observability';
 import { portsFor, requireEnv } from '../runtime/wiring';
-import { testRelease } from './test';
+import { testRelease } from './run-tests';
 
 const ports = portsFor(() => ({
   source: awsSourceRepository(),
