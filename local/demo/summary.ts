@@ -1,7 +1,7 @@
+import type { Catalog } from '../../lambdas/core/catalog/types';
 import { estimateRelease, formatUsd, type HandlerProfile } from '../../lambdas/core/cost';
 import { HANDLER_PROFILE } from '../../lambdas/core/handler-profile';
 import { PRICE_REGION } from '../../lambdas/core/prices';
-import type { Catalog } from '../../lib/catalog/types';
 import type { ReleaseReport } from '../runtime';
 
 export interface SummaryRow {

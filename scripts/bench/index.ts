@@ -17,8 +17,8 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { requireCatalogFile } from '../../lambdas/core/catalog/load';
 import { estimateRelease, sluiceCost } from '../../lambdas/core/cost';
-import { requireCatalogFile } from '../../lib/catalog/load';
 import type { CfnTemplate } from '../../local/definition';
 import { bundlesOf, measureInit } from './bundles';
 import {

@@ -13,7 +13,7 @@ import {
   transitionPath,
 } from '../../../lambdas/core/cost';
 import { PRICES } from '../../../lambdas/core/prices';
-import { DORA_METRICS } from '../../../lambdas/shared/release-metrics';
+import { DORA_METRICS } from '../../../lambdas/core/release-metrics';
 
 // Round figures so every expectation below can be worked out by hand.
 const small: HandlerProfileEntry = {

@@ -3,9 +3,9 @@
  * real ledger (DynamoDB Local), with a hand-made handler profile so every figure can be worked out by hand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCatalog } from '../../../lambdas/core/catalog/validate';
 import type { HandlerProfile, HandlerProfileEntry } from '../../../lambdas/core/cost';
-import type { Ledger } from '../../../lambdas/shared/ledger';
-import { parseCatalog } from '../../../lib/catalog/validate';
+import type { Ledger } from '../../../lambdas/ledger/ledger';
 import { formatSummary } from '../../../local/demo/summary';
 import type { ReleaseReport } from '../../../local/runtime';
 import { formatCosts, formatStatus } from '../../../local/status/format';
