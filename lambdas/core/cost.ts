@@ -28,7 +28,7 @@ const MINUTE_MS = 60_000;
 export const DAYS_PER_MONTH = 30;
 
 /**
- * DORA metric names Record publishes per `Service`+`Mode` (lambdas/shared/release-metrics.ts): six for any
+ * DORA metric names Record publishes per `Service`+`Mode` (lambdas/core/release-metrics.ts): six for any
  * production release, two more (approval wait, shadow agreement) for delivery releases.
  */
 export const DORA_METRICS_PER_SERVICE = { deployment: 6, delivery: 8 } as const;

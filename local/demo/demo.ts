@@ -14,7 +14,7 @@ import { releaseIdOf } from '../../lambdas/core/push-routing';
 import { decideViaPage } from '../approve-via-page';
 import { LocalGitWatcher } from '../git-watcher';
 import { LocalSluice, type ReleaseReport, type ReleaseRun } from '../runtime';
-import { formatMetrics } from '../status/format';
+import { formatCosts, formatMetrics } from '../status/format';
 import { collectStatus } from '../status/status';
 import { commitOverlay, seedRepository } from './git-fixtures';
 import { SlackReceiver } from './slack-receiver';
@@ -201,7 +201,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       if (result.status === 'rejected') out(`✘ ${(result.reason as Error).message}`);
     }
     out('');
-    out(formatSummary(rows));
+    out(formatSummary(rows, { timeScale: options.timeScale ?? 60, catalog: sluice.catalog }));
     // What the ledger now says: DORA metrics and each service's readiness (npx sluice status shows the same).
     const report = await collectStatus(sluice.ledger, sluice.catalog, {
       now: new Date(),
@@ -209,6 +209,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     });
     out('');
     out(formatMetrics(report));
+    out('');
+    out(formatCosts(report));
     for (const service of report.services) {
       if (service.readiness) out(`${service.name}: ${service.recommendation ?? service.readiness.summary}`);
     }

@@ -1,3 +1,7 @@
+import type { Catalog } from '../../lambdas/core/catalog/types';
+import { estimateRelease, formatUsd, type HandlerProfile } from '../../lambdas/core/cost';
+import { HANDLER_PROFILE } from '../../lambdas/core/handler-profile';
+import { PRICE_REGION } from '../../lambdas/core/prices';
 import type { ReleaseReport } from '../runtime';
 
 export interface SummaryRow {
@@ -19,10 +23,44 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** The per-release summary: service, mode, commit, outcome, where it ended, transitions, time per stage. */
-export function formatSummary(rows: readonly SummaryRow[]): string {
+export interface SummaryOptions {
+  /** The runtime's time compression: the Deploy stage's real length, for CodePipeline's deploy action. @default 1 */
+  readonly timeScale?: number;
+  /** For each service's required approvals. @default - one approval per delivery release */
+  readonly catalog?: Catalog;
+  /** @default HANDLER_PROFILE */
+  readonly profile?: HandlerProfile;
+}
+
+/**
+ * The per-release summary: service, mode, commit, outcome, where it ended, transitions, time per stage, and
+ * the orchestration cost estimate next to what CodePipeline V2 would charge for the same stages.
+ */
+export function formatSummary(rows: readonly SummaryRow[], options: SummaryOptions = {}): string {
+  const profile = options.profile ?? HANDLER_PROFILE;
+  const costOf = (report: ReleaseReport) =>
+    report.record
+      ? estimateRelease(report.record, {
+          profile,
+          timeScale: options.timeScale ?? 1,
+          approvalsRequired: options.catalog?.services.find((s) => s.name === report.service)?.approval
+            ?.required,
+        })
+      : undefined;
   const main = table(
-    ['', 'scenario', 'service', 'mode', 'commit', 'outcome', 'ended at', 'transitions', 'total'],
+    [
+      '',
+      'scenario',
+      'service',
+      'mode',
+      'commit',
+      'outcome',
+      'ended at',
+      'transitions',
+      'total',
+      'cost',
+      'CodePipeline V2',
+    ],
     rows.map((r) => [
       r.ok ? '✔' : '✘',
       r.title,
@@ -33,6 +71,9 @@ export function formatSummary(rows: readonly SummaryRow[]): string {
       r.report.endedAt,
       String(r.report.transitions),
       seconds(r.report.durationMs),
+      ...((cost) => (cost ? [formatUsd(cost.sluice.total), formatUsd(cost.codePipelineV2.usd)] : ['-', '-']))(
+        costOf(r.report),
+      ),
     ]),
   );
   const details = rows
@@ -45,5 +86,8 @@ export function formatSummary(rows: readonly SummaryRow[]): string {
       return `  ${r.title}: ${stages}${reason}${expectation}`;
     })
     .join('\n');
-  return `${main}\n\nTime per stage:\n${details}`;
+  const note =
+    `cost: orchestration estimate per release (lambdas/core/cost.ts, ${PRICE_REGION} list prices, handler profile of ` +
+    `${profile.measuredAt}); CodePipeline V2: the same stages as actions at $0.002 per action-minute, with the same bake time.`;
+  return `${main}\n${note}\n\nTime per stage:\n${details}`;
 }

@@ -1,7 +1,8 @@
 /** Plain-text views of a StatusReport for `sluice status` and `sluice metrics`. */
+import { formatUsd } from '../../lambdas/core/cost';
 import type { DoraMetrics } from '../../lambdas/core/dora';
 import { formatSeconds } from './charts';
-import type { StatusReport } from './status';
+import type { ServiceStatus, StatusReport } from './status';
 
 const percent = (ratio: number | undefined) =>
   ratio === undefined ? '–' : `${Math.round(ratio * 1000) / 10}%`;
@@ -71,7 +72,35 @@ export function formatMetrics(report: StatusReport): string {
   ].join('\n');
 }
 
-/** Each service: mode, what is live, readiness, pending approvals, recent releases. */
+/**
+ * A service's orchestration cost in one line: the mean estimate per release, the period's releases at their pace
+ * for a month, and the CloudWatch alarms and metrics it pays for every month.
+ */
+export function costLine(service: ServiceStatus): string {
+  const each = Object.values(service.cost.releases);
+  const mean = each.length ? each.reduce((sum, usd) => sum + usd, 0) / each.length : undefined;
+  const month = service.cost.perMonth;
+  return (
+    `orchestration cost: ${mean === undefined ? 'no ended release in the period' : `${formatUsd(mean)} per release`}; ` +
+    `${formatUsd(month.usd)} per month at ${Math.round(month.releasesPerMonth * 10) / 10} releases a month ` +
+    `(+ ${formatUsd(service.cost.fixedPerMonth.total)} a month for its CloudWatch alarms and DORA metrics)`
+  );
+}
+
+/** Where the cost figures come from, for a footnote. */
+export function costFootnote(report: StatusReport): string {
+  return (
+    `cost: estimates from the ledger (lambdas/core/cost.ts) at ${report.cost.region} list prices (lambdas/core/prices.ts), ` +
+    `handler durations measured by npm run bench on ${report.cost.profileMeasuredAt}.`
+  );
+}
+
+/** Each service's orchestration cost, per release and per month. */
+export function formatCosts(report: StatusReport): string {
+  return [...report.services.map((s) => `${s.name}: ${costLine(s)}`), costFootnote(report)].join('\n');
+}
+
+/** Each service: mode, what is live, readiness, pending approvals, recent releases and their cost. */
 export function formatStatus(report: StatusReport): string {
   const lines: string[] = [];
   for (const s of report.services) {
@@ -89,13 +118,16 @@ export function formatStatus(report: StatusReport): string {
       lines.push(`  waiting for approval: ${a.releaseId} (id ${a.approvalId}, expires ${a.expiresAt})`);
     for (const sw of s.modeSwitches.slice(0, 3))
       lines.push(`  switched ${sw.from} → ${sw.mode} at ${sw.since}: ${sw.reason}`);
+    lines.push(`  ${costLine(s)}`);
     for (const r of s.recentReleases.slice(0, 5)) {
+      const usd = s.cost.releases[r.releaseId];
       lines.push(
-        `  ${r.releaseId.padEnd(28)} ${r.status.padEnd(11)} ${(r.outcome?.stage ?? '').padEnd(11)} ${r.shadow ? `shadow: ${r.shadow.verdict}` : ''}`.trimEnd(),
+        `  ${r.releaseId.padEnd(28)} ${r.status.padEnd(11)} ${(r.outcome?.stage ?? '').padEnd(11)} ${(usd === undefined ? '' : formatUsd(usd)).padEnd(10)} ${r.shadow ? `shadow: ${r.shadow.verdict}` : ''}`.trimEnd(),
       );
     }
     lines.push('');
   }
   lines.push(formatMetrics(report));
+  lines.push(costFootnote(report));
   return lines.join('\n');
 }

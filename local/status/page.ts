@@ -2,9 +2,11 @@
  * The status page: each service's mode, readiness, pending approvals, recent releases and DORA charts,
  * rendered from a StatusReport (local/status/status.ts). Server-rendered HTML with inline SVG, no script.
  */
+import { formatUsd } from '../../lambdas/core/cost';
 import type { DoraBucket, DoraMetrics } from '../../lambdas/core/dora';
 import { escapeHtml } from '../../lambdas/core/html';
 import { type ChartPoint, formatSeconds, renderChart } from './charts';
+import { costFootnote, costLine } from './format';
 import type { ServiceStatus, StatusReport } from './status';
 
 const day = (iso: string) => iso.slice(5, 10);
@@ -95,7 +97,9 @@ function serviceSection(service: ServiceStatus, report: StatusReport): string {
       (r) =>
         `<tr><td>${escapeHtml(r.releaseId)}</td><td>${escapeHtml(r.mode)}</td><td>${escapeHtml(r.commit?.sha.slice(0, 12) ?? '-')}</td>` +
         `<td class="${escapeHtml(r.status)}">${escapeHtml(r.status)}</td><td>${escapeHtml(r.outcome?.stage ?? '-')}</td>` +
-        `<td>${r.shadow ? escapeHtml(r.shadow.verdict.replace(/_/g, ' ')) : ''}</td><td>${escapeHtml(r.outcome?.reason ?? '')}</td></tr>`,
+        `<td>${r.shadow ? escapeHtml(r.shadow.verdict.replace(/_/g, ' ')) : ''}</td>` +
+        `<td class="usd">${r.releaseId in service.cost.releases ? formatUsd(service.cost.releases[r.releaseId]) : '–'}</td>` +
+        `<td>${escapeHtml(r.outcome?.reason ?? '')}</td></tr>`,
     )
     .join('');
   const live = service.live?.version
@@ -104,8 +108,9 @@ function serviceSection(service: ServiceStatus, report: StatusReport): string {
   return (
     `<section class="service" id="service-${escapeHtml(service.name)}"><h2>${escapeHtml(service.name)} <small class="mode">${escapeHtml(mode)}</small></h2>` +
     `<p>Live: ${live}</p>${pending}${dora ? metricsLine(dora, report.dora.period.days) : '<p class="dora">No release in this period.</p>'}` +
+    `<p class="cost">${escapeHtml(costLine(service))}</p>` +
     `${doraCharts(service.series, service.name)}${readiness}${switches}` +
-    `<table><thead><tr><th>Release</th><th>Mode</th><th>Commit</th><th>Outcome</th><th>Ended at</th><th>Shadow verdict</th><th>Reason</th></tr></thead><tbody>${rows}</tbody></table></section>`
+    `<table><thead><tr><th>Release</th><th>Mode</th><th>Commit</th><th>Outcome</th><th>Ended at</th><th>Shadow verdict</th><th>Cost (est.)</th><th>Reason</th></tr></thead><tbody>${rows}</tbody></table></section>`
   );
 }
 
@@ -120,8 +125,8 @@ export function renderStatusPage(report: StatusReport): string {
 body{font:14px/1.5 system-ui,sans-serif;margin:2rem;color:#111}table{border-collapse:collapse;margin-top:.5rem}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}
 .succeeded,.pass{color:#15803d}.failed,.rolled_back,.rejected,.blocked,.expired,.fail{color:#b91c1c}.readiness ul{list-style:none;padding-left:0}
 .charts{display:flex;flex-wrap:wrap;gap:1rem;margin:.5rem 0}.chart{background:#fafafa;border:1px solid #eee}.chart-title{font-weight:600;font-size:12px}.axis{font-size:10px;fill:#555}
-.score{font-variant-numeric:tabular-nums}.ready{color:#15803d}.not-ready{color:#92400e}section.service{border-top:2px solid #eee;padding-top:1rem;margin-top:1.5rem}.dora ul{padding-left:1rem}
+.score,.usd{font-variant-numeric:tabular-nums}.footnote{color:#555;font-size:12px}.ready{color:#15803d}.not-ready{color:#92400e}section.service{border-top:2px solid #eee;padding-top:1rem;margin-top:1.5rem}.dora ul{padding-left:1rem}
 </style></head><body><h1>Sluice</h1><p>DORA metrics from ${escapeHtml(report.dora.period.since.slice(0, 10))} to ${escapeHtml(report.dora.period.until.slice(0, 10))}; generated ${escapeHtml(report.generatedAt)}.</p>
 <section id="overall"><h2>All services</h2><ul class="dora">${byMode}</ul>${doraCharts(report.series, 'overall')}</section>
-${report.services.map((s) => serviceSection(s, report)).join('')}</body></html>`;
+${report.services.map((s) => serviceSection(s, report)).join('')}<p class="footnote">${escapeHtml(costFootnote(report))}</p></body></html>`;
 }

@@ -5,9 +5,19 @@
  */
 
 import type { Catalog, ReleaseMode, ServiceConfig } from '../../lambdas/core/catalog/types';
+import {
+  estimateRelease,
+  type FixedMonthlyCost,
+  fixedMonthlyCost,
+  type HandlerProfile,
+  type MonthlyCost,
+  monthlyCost,
+} from '../../lambdas/core/cost';
 import { computeDora, type DoraBucket, type DoraReport, doraSeries } from '../../lambdas/core/dora';
 import { UnknownServiceError } from '../../lambdas/core/errors';
+import { HANDLER_PROFILE } from '../../lambdas/core/handler-profile';
 import { modeForRelease } from '../../lambdas/core/model';
+import { PRICE_REGION } from '../../lambdas/core/prices';
 import { assessReadiness, type Readiness, readinessPolicyOf } from '../../lambdas/core/readiness';
 import type { ApprovalRecord, Ledger, ModeSwitch, ReleaseRecord } from '../../lambdas/ledger/ledger';
 
@@ -19,6 +29,18 @@ export interface StatusOptions {
   readonly buckets?: number;
   /** Only this service. @default - every service of the catalog */
   readonly service?: string;
+  /** Per-handler figures the cost estimates rest on. @default HANDLER_PROFILE (measured by `npm run bench`) */
+  readonly profile?: HandlerProfile;
+}
+
+/** A service's orchestration cost, estimated by lambdas/core/cost.ts from its ledger records. */
+export interface ServiceCost {
+  /** Each ended release of the period, by release id, in US dollars. */
+  readonly releases: Readonly<Record<string, number>>;
+  /** The period's releases at their pace for 30 days. */
+  readonly perMonth: MonthlyCost;
+  /** Its CloudWatch alarms and DORA metrics, billed monthly whether it releases or not. */
+  readonly fixedPerMonth: FixedMonthlyCost;
 }
 
 export interface ServiceStatus {
@@ -36,6 +58,7 @@ export interface ServiceStatus {
   readonly recentReleases: readonly ReleaseRecord[];
   readonly modeSwitches: readonly ModeSwitch[];
   readonly series: readonly DoraBucket[];
+  readonly cost: ServiceCost;
 }
 
 export interface StatusReport {
@@ -43,6 +66,8 @@ export interface StatusReport {
   readonly dora: DoraReport;
   readonly series: readonly DoraBucket[];
   readonly services: readonly ServiceStatus[];
+  /** What the cost estimates rest on: AWS region of the prices, and when the handler profile was measured. */
+  readonly cost: { readonly region: string; readonly profileMeasuredAt: string };
 }
 
 export async function collectStatus(
@@ -60,6 +85,8 @@ export async function collectStatus(
   }
   const period = { since: new Date(options.now.getTime() - options.periodMs), until: options.now };
   const buckets = options.buckets ?? 10;
+  const profile = options.profile ?? HANDLER_PROFILE;
+  const periodDays = options.periodMs / 86_400_000;
   const all: ReleaseRecord[] = [];
   const statuses: ServiceStatus[] = [];
   for (const config of services) {
@@ -82,6 +109,11 @@ export async function collectStatus(
             mode ? new Date(mode.since) : undefined,
           )
         : undefined;
+    const releaseUsd: Record<string, number> = {};
+    for (const release of releases) {
+      const estimate = estimateRelease(release, { profile, approvalsRequired: config.approval?.required });
+      if (estimate) releaseUsd[release.releaseId] = estimate.sluice.total;
+    }
     statuses.push({
       name: config.name,
       configuredMode: config.mode,
@@ -107,6 +139,11 @@ export async function collectStatus(
       recentReleases: releases.slice(0, 10),
       modeSwitches,
       series: doraSeries(releases, period, buckets),
+      cost: {
+        releases: releaseUsd,
+        perMonth: monthlyCost(Object.values(releaseUsd), periodDays),
+        fixedPerMonth: fixedMonthlyCost(config),
+      },
     });
   }
   return {
@@ -114,5 +151,6 @@ export async function collectStatus(
     dora: computeDora(all, period),
     series: doraSeries(all, period, buckets),
     services: statuses,
+    cost: { region: PRICE_REGION, profileMeasuredAt: profile.measuredAt },
   };
 }
