@@ -71,6 +71,11 @@ export interface LocalSluiceOptions {
    */
   readonly template?: CfnTemplate;
   /**
+   * Each service's synthesized stack, by service name: the local CloudWatch evaluates the alarms it defines.
+   * @default synthesized in-process from the catalog
+   */
+  readonly serviceTemplates?: ReadonlyMap<string, CfnTemplate>;
+  /**
    * A DynamoDB (Local) that is already running, and a table name not yet taken there: the runtime creates its
    * ledger table in it and leaves the database running when it closes. @default its own DynamoDB Local
    */
@@ -165,6 +170,9 @@ export class LocalSluice {
       (require('./synth') as typeof import('./synth')).synthPipelineTemplate(catalog, options.catalogFile);
     const { definition, bindings, table } = extractLocalDefinition(template);
     const bus = LocalEventBus.fromTemplate(template, { log });
+    const serviceTemplates =
+      options.serviceTemplates ??
+      (require('./synth') as typeof import('./synth')).synthServiceTemplates(catalog);
 
     if (!options.dynamoDb) log('Starting DynamoDB Local on 127.0.0.1…');
     const ownDynamo = options.dynamoDb ? undefined : await startDynamoDbLocal();
@@ -203,6 +211,7 @@ export class LocalSluice {
         workDir: join(stateDir, 'versions'),
         timeScale: options.timeScale ?? 60,
         trafficPerSecond: options.trafficPerSecond ?? 40,
+        serviceTemplates,
         log,
         // CodeDeploy and CloudWatch send their events to the default bus; the template's rules deliver them.
         onEvent: async (event) => {
