@@ -163,16 +163,13 @@ export class LocalSluice {
     const catalogStore = new FileCatalogStore(options.catalogFile);
     const catalog = await catalogStore.load();
     log('Rendering the release state machine from the CDK construct…');
-    // Loaded only when needed: the CDK app is most of the runtime's import time. require, not import(): the CLI
-    // runs through tsx's CommonJS hook, and a dynamic import() would go to Node's ESM loader, which has no .ts hook.
+    // Loaded only when needed: the CDK app is most of the runtime's import time.
     const template =
-      options.template ??
-      (require('./synth') as typeof import('./synth')).synthPipelineTemplate(catalog, options.catalogFile);
+      options.template ?? (await import('./synth')).synthPipelineTemplate(catalog, options.catalogFile);
     const { definition, bindings, table } = extractLocalDefinition(template);
     const bus = LocalEventBus.fromTemplate(template, { log });
     const serviceTemplates =
-      options.serviceTemplates ??
-      (require('./synth') as typeof import('./synth')).synthServiceTemplates(catalog);
+      options.serviceTemplates ?? (await import('./synth')).synthServiceTemplates(catalog);
 
     if (!options.dynamoDb) log('Starting DynamoDB Local on 127.0.0.1…');
     const ownDynamo = options.dynamoDb ? undefined : await startDynamoDbLocal();
