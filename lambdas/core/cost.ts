@@ -10,7 +10,7 @@ import { PRICES, type PriceTable } from './prices';
 export const TASK_HANDLERS = {
   LoadService: 'load-service',
   Build: 'build',
-  Test: 'test',
+  Test: 'run-tests',
   Stage: 'stage',
   RequestApproval: 'request-approval',
   Deploy: 'deploy',

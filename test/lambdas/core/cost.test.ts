@@ -31,7 +31,7 @@ const PROFILE: HandlerProfile = {
   handlers: {
     'load-service': small,
     build: { ...small, memoryMb: 1024 },
-    test: { ...small, memoryMb: 1024 },
+    'run-tests': { ...small, memoryMb: 1024 },
     stage: small,
     'request-approval': small,
     deploy: { ...small, cloudWatchRequests: 1 },
@@ -182,7 +182,7 @@ describe('estimateRelease', () => {
       'load-service',
       'record',
       'router',
-      'test',
+      'run-tests',
     ]);
     expect(cost?.codePipelineV2.usd).toBeCloseTo(0.006, 12);
   });
