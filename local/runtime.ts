@@ -71,6 +71,11 @@ export interface LocalSluiceOptions {
    */
   readonly template?: CfnTemplate;
   /**
+   * Each service's synthesized stack, by service name: the local CloudWatch evaluates the alarms it defines.
+   * @default synthesized in-process from the catalog
+   */
+  readonly serviceTemplates?: ReadonlyMap<string, CfnTemplate>;
+  /**
    * A DynamoDB (Local) that is already running, and a table name not yet taken there: the runtime creates its
    * ledger table in it and leaves the database running when it closes. @default its own DynamoDB Local
    */
@@ -158,13 +163,13 @@ export class LocalSluice {
     const catalogStore = new FileCatalogStore(options.catalogFile);
     const catalog = await catalogStore.load();
     log('Rendering the release state machine from the CDK construct…');
-    // Loaded only when needed: the CDK app is most of the runtime's import time. require, not import(): the CLI
-    // runs through tsx's CommonJS hook, and a dynamic import() would go to Node's ESM loader, which has no .ts hook.
+    // Loaded only when needed: the CDK app is most of the runtime's import time.
     const template =
-      options.template ??
-      (require('./synth') as typeof import('./synth')).synthPipelineTemplate(catalog, options.catalogFile);
+      options.template ?? (await import('./synth')).synthPipelineTemplate(catalog, options.catalogFile);
     const { definition, bindings, table } = extractLocalDefinition(template);
     const bus = LocalEventBus.fromTemplate(template, { log });
+    const serviceTemplates =
+      options.serviceTemplates ?? (await import('./synth')).synthServiceTemplates(catalog);
 
     if (!options.dynamoDb) log('Starting DynamoDB Local on 127.0.0.1…');
     const ownDynamo = options.dynamoDb ? undefined : await startDynamoDbLocal();
@@ -203,6 +208,7 @@ export class LocalSluice {
         workDir: join(stateDir, 'versions'),
         timeScale: options.timeScale ?? 60,
         trafficPerSecond: options.trafficPerSecond ?? 40,
+        serviceTemplates,
         log,
         // CodeDeploy and CloudWatch send their events to the default bus; the template's rules deliver them.
         onEvent: async (event) => {

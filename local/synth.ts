@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { Catalog } from '../lambdas/core/catalog/types';
-import { buildApp, PIPELINE_STACK_NAME } from '../lib/app';
+import { buildApp, PIPELINE_STACK_NAME, serviceStackName } from '../lib/app';
+import { SluiceServiceStack } from '../lib/service-stack';
 import type { CfnTemplate } from './definition';
 
 /**
@@ -16,6 +17,27 @@ export function synthPipelineTemplate(catalog: Catalog, catalogFile?: string): C
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
     buildApp({ app, catalog, ...(catalogFile ? { catalogFile } : {}), nag: false });
     return app.synth().getStackByName(PIPELINE_STACK_NAME).template as CfnTemplate;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Synthesizes each service's own stack (function, alias, deployment group, alarms) and returns their templates by
+ * service name: the alarms the local CloudWatch evaluates are the ones `cdk deploy` creates.
+ */
+export function synthServiceTemplates(catalog: Catalog): Map<string, CfnTemplate> {
+  const outdir = mkdtempSync(join(tmpdir(), 'sluice-synth-'));
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const stacks = catalog.services.map(
+      (service) =>
+        [service.name, new SluiceServiceStack(app, serviceStackName(service.name), { service })] as const,
+    );
+    const assembly = app.synth();
+    return new Map(
+      stacks.map(([name, stack]) => [name, assembly.getStackByName(stack.stackName).template as CfnTemplate]),
+    );
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

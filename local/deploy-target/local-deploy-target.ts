@@ -17,15 +17,24 @@ import {
   type StartDeploymentRequest,
   systemClock,
 } from '../../lambdas/core/ports';
-import type { MetricPoint } from '../aws/cloudwatch/emf';
-import type { AlarmStateChangeEvent, AlarmStateValue } from '../aws/cloudwatch/events';
+
+import { type AlarmStateChangeEvent, type AlarmStateValue, alarmStateChange } from '../aws/cloudwatch/events';
 import { LocalCloudWatch } from '../aws/cloudwatch/local-cloudwatch';
-import { ALARM_MIN_REQUESTS, type AlarmBreach, evaluateAlarms } from '../aws/cloudwatch/request-alarms';
+import {
+  ALARM_MIN_REQUESTS,
+  type AlarmBreach,
+  evaluateAlarms,
+  type MetricPoint,
+} from '../aws/cloudwatch/request-alarms';
+import { templateAlarms } from '../aws/cloudwatch/template-alarms';
 import type { DeploymentHost, DeploymentReport } from '../aws/codedeploy/deployment';
 import type { CodeDeployStateChangeEvent } from '../aws/codedeploy/events';
 import { LocalCodeDeploy } from '../aws/codedeploy/local-codedeploy';
+import type { RequestSample } from '../aws/lambda/alias';
 import { NoAnswerError } from '../aws/lambda/http-call';
+import { invocationMetrics } from '../aws/lambda/invocation-metrics';
 import { LocalLambda, type RunningVersion } from '../aws/lambda/local-lambda';
+import type { CfnTemplate } from '../definition';
 import { LoadGenerator } from './load-generator';
 
 export interface LocalDeployTargetOptions {
@@ -52,9 +61,17 @@ export interface LocalDeployTargetOptions {
   readonly requestTimeoutMs?: number;
   /** Longest a version may take to load and listen. @default 10 000 */
   readonly startTimeoutMs?: number;
+  /**
+   * The synthesized stack of each service, by service name: the local CloudWatch evaluates the alarms it
+   * defines. @default - no alarms
+   */
+  readonly serviceTemplates?: ReadonlyMap<string, CfnTemplate>;
 }
 
 export type { RunningVersion } from '../aws/lambda/local-lambda';
+
+/** Live-version samples kept per service for preflight's view of the alarms. */
+const MAX_LIVE_SAMPLES = 2_000;
 
 export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
   readonly lambda: LocalLambda;
@@ -66,6 +83,13 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
   private readonly trafficPerSecond: number;
   private readonly requestTimeoutMs: number;
   private closing: Promise<void> | undefined;
+  /**
+   * Until the template's alarms judge deployments (issue 10), the alarms preflight and the deployments act on are
+   * the requests each alias answered and states set by setAlarmState; the local CloudWatch evaluates the
+   * template's alarms alongside.
+   */
+  private readonly requestSamples = new Map<string, RequestSample[]>();
+  private readonly operatorAlarms = new Map<string, { value: AlarmStateValue; reason: string }>();
 
   constructor(private readonly options: LocalDeployTargetOptions) {
     const timeScale = options.timeScale ?? 60;
@@ -79,15 +103,17 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => undefined);
-    this.cloudWatch = new LocalCloudWatch({
-      clock: this.clock,
-      ...(options.onAlarm ? { onAlarm: options.onAlarm } : {}),
-    });
+    this.cloudWatch = new LocalCloudWatch({ timeScale, clock: this.clock, log: this.log });
+    for (const template of options.serviceTemplates?.values() ?? []) {
+      for (const alarm of templateAlarms(template)) this.cloudWatch.putMetricAlarm(alarm);
+    }
     this.lambda = new LocalLambda({
       workDir: options.workDir,
       requestTimeoutMs: this.requestTimeoutMs,
       ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
-      onLogLine: (fn, version, line) => this.cloudWatch.putLogLine(fn, version, line),
+      functionNameOf: serviceResourceName,
+      onLogLine: (fn, version, line) => this.cloudWatch.putLogLine(serviceResourceName(fn), version, line),
+      onInvocation: (invocation) => this.cloudWatch.putMetricData(invocationMetrics(invocation)),
       log: this.log,
     });
     this.codeDeploy = new LocalCodeDeploy({
@@ -166,10 +192,18 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
    * the last (compressed) minute.
    */
   async inAlarm(service: ServiceConfig): Promise<string[]> {
-    const firing = new Set(this.cloudWatch.alarmsInState(`${serviceResourceName(service.name)}-`, 'ALARM'));
+    const prefix = `${serviceResourceName(service.name)}-`;
+    const firing = new Set(
+      [...this.operatorAlarms]
+        .filter(([n, s]) => n.startsWith(prefix) && s.value === 'ALARM')
+        .map(([n]) => n),
+    );
     const live = await this.lambda.liveVersion(service.name);
     if (live && !this.codeDeploy.inProgress(service.name)) {
-      const recent = this.cloudWatch.requestSamples(service.name, live, Date.now() - this.minuteMs);
+      const since = Date.now() - this.minuteMs;
+      const recent = (this.requestSamples.get(service.name) ?? []).filter(
+        (s) => s.version === live && s.at >= since,
+      );
       // Only this minute's requests (fewer than the minimum is no data, never ALARM).
       const breach = evaluateAlarms(service.name, recent, service.deploy.alarms, {
         now: Date.now(),
@@ -182,12 +216,15 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
 
   /** CloudWatch SetAlarmState: sets one of a service's alarms (to test preflight, or as an operator's hold). */
   async setAlarmState(alarmName: string, value: AlarmStateValue, reason: string): Promise<void> {
-    await this.cloudWatch.setAlarmState(alarmName, value, reason);
+    const previous = this.operatorAlarms.get(alarmName)?.value ?? 'OK';
+    if (value === 'OK') this.operatorAlarms.delete(alarmName);
+    else this.operatorAlarms.set(alarmName, { value, reason });
+    if (value === 'ALARM' && previous !== 'ALARM') await this.publishAlarm(alarmName, previous, reason);
   }
 
   /** The metric points a service's versions emitted (EMF lines on stdout), oldest first. */
   metrics(service: string): readonly MetricPoint[] {
-    return this.cloudWatch.metrics(service);
+    return this.cloudWatch.loggedMetrics(serviceResourceName(service));
   }
 
   /** Resolves when the deployment has ended and its final event was delivered. */
@@ -226,6 +263,7 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
   /** Stops every deployment, version process and alias. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.cloudWatch.close();
       await this.codeDeploy.close();
       await this.lambda.close();
     })();
@@ -234,12 +272,41 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
 
   private readonly watched = new Set<string>();
 
-  /** Every request a service's alias answers reaches CloudWatch. */
+  /** Keeps the requests each alias answers, for preflight's view of the live version. */
   private watchAlias(service: string): void {
     const alias = this.lambda.aliasOf(service);
     if (!alias || this.watched.has(service)) return;
     this.watched.add(service);
-    alias.onSample((sample) => this.cloudWatch.putRequestSample(service, sample));
+    alias.onSample((sample) => {
+      const samples = this.requestSamples.get(service) ?? [];
+      this.requestSamples.set(service, samples);
+      samples.push(sample);
+      if (samples.length > MAX_LIVE_SAMPLES) samples.splice(0, samples.length - MAX_LIVE_SAMPLES / 2);
+    });
+  }
+
+  private async publishAlarm(alarmName: string, previous: AlarmStateValue, reason: string): Promise<void> {
+    const at = this.clock.now();
+    const timestamp = at.toISOString().replace('Z', '+0000');
+    await this.options.onAlarm?.(
+      alarmStateChange({
+        definition: {
+          name: alarmName,
+          comparison: 'GreaterThanThreshold',
+          threshold: 0,
+          evaluationPeriods: 1,
+          datapointsToAlarm: 1,
+          treatMissingData: 'missing',
+          evaluateLowSampleCountPercentile: 'evaluate',
+          period: 60,
+          queries: [],
+          returnId: '',
+        },
+        state: { value: 'ALARM', reason, timestamp },
+        previousState: { value: previous, reason: '', timestamp },
+        at,
+      }),
+    );
   }
 
   private assertOpen(): void {
@@ -274,16 +341,15 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
           );
         }
       },
-      metricsOf: (version, since) =>
-        this.cloudWatch.metrics(name).filter((p) => p.version === version && p.at >= since),
+      metricsOf: (version, since) => this.metrics(name).filter((p) => p.version === version && p.at >= since),
       alarmFired: async (breach: AlarmBreach, deploymentId: string) => {
-        if (!this.cloudWatch.publishesAlarms) return;
+        if (!this.options.onAlarm) return;
         // CloudWatch's state reason is the figure, not "Alarm X fired" (alarm-events adds that).
         const reason = breach.reason.replace(/^Alarm \S+ fired: /, '');
         try {
           // Bounded: a slow receiver must not keep customers on a bad version.
           await Promise.race([
-            this.cloudWatch.publishAlarm(breach.alarm, reason),
+            this.publishAlarm(breach.alarm, 'OK', reason),
             new Promise((resolve) => setTimeout(resolve, 2000).unref()),
           ]);
         } catch (error) {

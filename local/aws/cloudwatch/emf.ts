@@ -1,115 +1,86 @@
 /**
- * The local stand-in for CloudWatch custom metrics: a service writes Embedded Metric Format lines to stdout
- * (as it would in Lambda, where CloudWatch Logs turns them into metrics); the deploy target reads them from
- * each version's process and the local business alarm judges them.
+ * CloudWatch Logs' metric extraction from Embedded Metric Format log events ("Specification: Embedded metric
+ * format"): `_aws.CloudWatchMetrics[]` directives name a namespace, dimension sets and metrics, whose values are
+ * root members of the same JSON object. An event that breaks the specification yields no metric.
  */
-import type { BusinessAlarmConfig } from '../../../lambdas/core/catalog/types';
-import { serviceAlarmName } from '../../../lambdas/core/catalog/types';
+import type { MetricDatum } from './metric-store';
 
-export interface MetricPoint {
-  /** Epoch ms when the line arrived. */
-  readonly at: number;
-  readonly version: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly dimensions: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-interface EmfDirective {
+interface Directive {
   readonly Namespace?: unknown;
   readonly Dimensions?: unknown;
   readonly Metrics?: unknown;
 }
 
-/** The metrics one EMF log line carries; [] for any other line. */
-export function parseEmfLine(line: string, version: string, at: number): MetricPoint[] {
-  const start = line.indexOf('{');
-  if (start < 0 || !line.includes('"_aws"')) return [];
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(line.slice(start)) as Record<string, unknown>;
-  } catch {
-    return [];
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function directiveDatums(
+  directive: Directive,
+  root: Record<string, unknown>,
+  timestamp: number,
+): MetricDatum[] | undefined {
+  const namespace = directive.Namespace;
+  if (typeof namespace !== 'string' || namespace.length < 1 || namespace.length > 255) return undefined;
+  if (!Array.isArray(directive.Dimensions) || !Array.isArray(directive.Metrics)) return undefined;
+  if (directive.Metrics.length > 100) return undefined;
+  const dimensionSets: Record<string, string>[] = [];
+  for (const set of directive.Dimensions as unknown[]) {
+    if (!Array.isArray(set) || set.length > 9) return undefined;
+    const dimensions: Record<string, string> = {};
+    for (const key of set as unknown[]) {
+      // A dimension target MUST be a root member with a string value.
+      if (typeof key !== 'string' || typeof root[key] !== 'string') return undefined;
+      dimensions[key] = root[key] as string;
+    }
+    dimensionSets.push(dimensions);
   }
-  const aws = doc._aws as { CloudWatchMetrics?: unknown } | undefined;
-  if (!aws || !Array.isArray(aws.CloudWatchMetrics)) return [];
-  const points: MetricPoint[] = [];
-  for (const directive of aws.CloudWatchMetrics as EmfDirective[]) {
-    if (typeof directive?.Namespace !== 'string' || !Array.isArray(directive.Metrics)) continue;
-    const dimensionSets = Array.isArray(directive.Dimensions) ? (directive.Dimensions as unknown[]) : [[]];
-    for (const metric of directive.Metrics as { Name?: unknown }[]) {
-      if (typeof metric?.Name !== 'string') continue;
-      const raw = doc[metric.Name];
-      const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is number => typeof v === 'number');
-      for (const set of dimensionSets) {
-        const dimensions: Record<string, string> = {};
-        for (const key of Array.isArray(set) ? set : []) {
-          if (typeof key === 'string' && typeof doc[key] === 'string') dimensions[key] = doc[key] as string;
-        }
-        for (const value of values) {
-          points.push({ at, version, namespace: directive.Namespace, name: metric.Name, dimensions, value });
-        }
+  const datums: MetricDatum[] = [];
+  for (const definition of directive.Metrics as unknown[]) {
+    if (!isRecord(definition) || typeof definition.Name !== 'string') return undefined;
+    const target = root[definition.Name];
+    const values = Array.isArray(target) ? target : [target];
+    if (values.length > 100 || !values.every((v) => typeof v === 'number' && Number.isFinite(v)))
+      return undefined;
+    const unit = typeof definition.Unit === 'string' ? definition.Unit : undefined;
+    for (const dimensions of dimensionSets) {
+      for (const value of values as number[]) {
+        datums.push({
+          namespace,
+          metricName: definition.Name,
+          dimensions,
+          timestamp,
+          value,
+          ...(unit ? { unit } : {}),
+        });
       }
     }
   }
-  return points;
-}
-
-/** Whether a point is the metric the alarm watches (same namespace, name and every configured dimension). */
-export function matchesMetric(point: MetricPoint, alarm: BusinessAlarmConfig): boolean {
-  if (point.namespace !== alarm.namespace || point.name !== alarm.metricName) return false;
-  return Object.entries(alarm.dimensions).every(([key, value]) => point.dimensions[key] === value);
-}
-
-/** CloudWatch's statistic over the values; undefined for no data (Sum and SampleCount of nothing are 0). */
-export function statistic(
-  values: readonly number[],
-  stat: BusinessAlarmConfig['statistic'],
-): number | undefined {
-  if (stat === 'SampleCount') return values.length;
-  if (stat === 'Sum') return values.reduce((a, b) => a + b, 0);
-  if (values.length === 0) return undefined;
-  if (stat === 'Average') return values.reduce((a, b) => a + b, 0) / values.length;
-  return stat === 'Minimum' ? Math.min(...values) : Math.max(...values);
-}
-
-export interface BusinessBreach {
-  readonly alarm: string;
-  readonly value: number | undefined;
-  readonly reason: string;
+  return datums;
 }
 
 /**
- * Judges the business alarm on the points the new version emitted while it answered `requests` requests.
- * No data breaches a `below` alarm (a metric that stops arriving is the failure it watches for) and never an
- * `above` one: what the SluiceService construct sets as TreatMissingData.
+ * The metrics one log line carries; [] for a line that is not an EMF document or breaks the specification. Text
+ * before the JSON object is allowed (Lambda may prefix a line with its own metadata). `receivedAt` stands in for
+ * a missing `_aws.Timestamp`.
  */
-export function evaluateBusinessAlarm(
-  service: string,
-  points: readonly MetricPoint[],
-  alarm: BusinessAlarmConfig,
-  requests: number,
-): BusinessBreach | undefined {
-  const value = statistic(
-    points.filter((p) => matchesMetric(p, alarm)).map((p) => p.value),
-    alarm.statistic,
-  );
-  const name = serviceAlarmName(service, 'business');
-  const what = `${alarm.statistic} of ${alarm.namespace}/${alarm.metricName}`;
-  if (value === undefined) {
-    if (alarm.direction !== 'below') return undefined;
-    return {
-      alarm: name,
-      value,
-      reason: `Alarm ${name} fired: no ${alarm.namespace}/${alarm.metricName} data over ${requests} requests (missing data breaches a "below" alarm)`,
-    };
+export function emfDatums(line: string, receivedAt: number): MetricDatum[] {
+  const start = line.indexOf('{');
+  if (start < 0 || !line.includes('"_aws"')) return [];
+  let root: unknown;
+  try {
+    root = JSON.parse(line.slice(start));
+  } catch {
+    return [];
   }
-  const breached = alarm.direction === 'below' ? value < alarm.threshold : value > alarm.threshold;
-  if (!breached) return undefined;
-  return {
-    alarm: name,
-    value,
-    reason: `Alarm ${name} fired: ${what} was ${Math.round(value * 100) / 100} over ${requests} requests (${alarm.direction} threshold ${alarm.threshold})`,
-  };
+  if (!isRecord(root) || !isRecord(root._aws)) return [];
+  const { CloudWatchMetrics: directives, Timestamp: stamp } = root._aws;
+  if (!Array.isArray(directives)) return [];
+  const timestamp = typeof stamp === 'number' && Number.isFinite(stamp) ? stamp : receivedAt;
+  const datums: MetricDatum[] = [];
+  for (const directive of directives as unknown[]) {
+    const extracted = isRecord(directive) ? directiveDatums(directive, root, timestamp) : undefined;
+    if (!extracted) return [];
+    datums.push(...extracted);
+  }
+  return datums;
 }

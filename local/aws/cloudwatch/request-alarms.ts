@@ -1,8 +1,10 @@
 /**
- * Local stand-ins for the CloudWatch alarms CodeDeploy watches during a deployment: the new version's error
- * rate and p99 latency, evaluated over the last (compressed) one-minute period.
+ * The local judgment of a deployment until the template's alarms take over (issue 10): the new version's error
+ * rate (5xx answers included) and p99 latency over the last (compressed) minute with a minimum request count, and
+ * the business metric the new version printed. Neither rule is CloudWatch's; `LocalCloudWatch` evaluates the
+ * template's alarms alongside.
  */
-import type { AlarmConfig } from '../../../lambdas/core/catalog/types';
+import type { AlarmConfig, BusinessAlarmConfig } from '../../../lambdas/core/catalog/types';
 import { type ServiceAlarmKind, serviceAlarmName } from '../../../lambdas/core/catalog/types';
 import type { RequestSample } from '../lambda/alias';
 
@@ -103,4 +105,73 @@ export function evaluateAlarms(
     };
   }
   return undefined;
+}
+
+/** A metric value one version printed as an EMF line. */
+export interface MetricPoint {
+  /** Epoch ms when the line arrived. */
+  readonly at: number;
+  readonly version: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** Whether a point is the metric the alarm watches (same namespace, name and every configured dimension). */
+export function matchesMetric(point: MetricPoint, alarm: BusinessAlarmConfig): boolean {
+  if (point.namespace !== alarm.namespace || point.name !== alarm.metricName) return false;
+  return Object.entries(alarm.dimensions).every(([key, value]) => point.dimensions[key] === value);
+}
+
+/** CloudWatch's statistic over the values; undefined for no data (Sum and SampleCount of nothing are 0). */
+export function statistic(
+  values: readonly number[],
+  stat: BusinessAlarmConfig['statistic'],
+): number | undefined {
+  if (stat === 'SampleCount') return values.length;
+  if (stat === 'Sum') return values.reduce((a, b) => a + b, 0);
+  if (values.length === 0) return undefined;
+  if (stat === 'Average') return values.reduce((a, b) => a + b, 0) / values.length;
+  return stat === 'Minimum' ? Math.min(...values) : Math.max(...values);
+}
+
+export interface BusinessBreach {
+  readonly alarm: string;
+  readonly value: number | undefined;
+  readonly reason: string;
+}
+
+/**
+ * Judges the business alarm on the points the new version emitted while it answered `requests` requests.
+ * No data breaches a `below` alarm (a metric that stops arriving is the failure it watches for) and never an
+ * `above` one: what the SluiceService construct sets as TreatMissingData.
+ */
+export function evaluateBusinessAlarm(
+  service: string,
+  points: readonly MetricPoint[],
+  alarm: BusinessAlarmConfig,
+  requests: number,
+): BusinessBreach | undefined {
+  const value = statistic(
+    points.filter((p) => matchesMetric(p, alarm)).map((p) => p.value),
+    alarm.statistic,
+  );
+  const name = serviceAlarmName(service, 'business');
+  const what = `${alarm.statistic} of ${alarm.namespace}/${alarm.metricName}`;
+  if (value === undefined) {
+    if (alarm.direction !== 'below') return undefined;
+    return {
+      alarm: name,
+      value,
+      reason: `Alarm ${name} fired: no ${alarm.namespace}/${alarm.metricName} data over ${requests} requests (missing data breaches a "below" alarm)`,
+    };
+  }
+  const breached = alarm.direction === 'below' ? value < alarm.threshold : value > alarm.threshold;
+  if (!breached) return undefined;
+  return {
+    alarm: name,
+    value,
+    reason: `Alarm ${name} fired: ${what} was ${Math.round(value * 100) / 100} over ${requests} requests (${alarm.direction} threshold ${alarm.threshold})`,
+  };
 }

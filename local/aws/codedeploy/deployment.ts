@@ -5,13 +5,15 @@
 import { randomBytes } from 'node:crypto';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
 import type { Clock, DeploymentDescription, DeploymentStatus } from '../../../lambdas/core/ports';
-import { evaluateBusinessAlarm, type MetricPoint } from '../cloudwatch/emf';
+
 import {
   ALARM_MIN_REQUESTS,
   type AlarmBreach,
   alarmWindow,
   evaluateAlarms,
+  evaluateBusinessAlarm,
   isFailingSample,
+  type MetricPoint,
   percentile,
 } from '../cloudwatch/request-alarms';
 import type { LocalAlias, RequestSample } from '../lambda/alias';

@@ -5,15 +5,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpCall, NoAnswerError } from './http-call';
-import { INVOCATION_ERROR_HEADER, VERSION_HEADER } from './protocol';
+import { DURATION_HEADER, INVOCATION_ERROR_HEADER, VERSION_HEADER } from './protocol';
 
 /** One request the alias forwarded to a version. */
 export interface RequestSample {
   /** Epoch ms when the answer came back. */
   readonly at: number;
+  /** Epoch ms when the request went to the version. */
+  readonly startedAt: number;
   readonly version: string;
   readonly status: number;
   readonly latencyMs: number;
+  /** The version ran the request (false: its process was not running, so Lambda never invoked it). */
+  readonly invoked: boolean;
+  /** Lambda's function error: the handler threw, or the version crashed or timed out without answering. */
+  readonly functionError: boolean;
+  /** The handler's own run time, as the version reported it (the request's latency when it did not). */
+  readonly durationMs: number;
   /** An invocation error, a 5xx or no answer at all. */
   readonly failed: boolean;
   /** What went wrong, when the version did not answer or the handler threw. */
@@ -133,13 +141,18 @@ export class LocalAlias {
     body: Buffer,
   ): Promise<RequestSample> {
     const port = this.options.portOf(version);
+    const startedAt = Date.now();
     let sample: RequestSample;
     if (port === undefined) {
       sample = {
         at: Date.now(),
+        startedAt,
         version,
         status: 502,
         latencyMs: 0,
+        invoked: false,
+        functionError: false,
+        durationMs: 0,
         failed: true,
         error: `version ${version} is not running`,
       };
@@ -156,16 +169,22 @@ export class LocalAlias {
           timeoutMs: this.options.requestTimeoutMs ?? 5000,
         });
         const invocationError = answer.headers[INVOCATION_ERROR_HEADER];
+        const reported = Number(answer.headers[DURATION_HEADER]);
         sample = {
           at: Date.now(),
+          startedAt,
           version,
           status: answer.status,
           latencyMs: answer.latencyMs,
+          invoked: true,
+          functionError: invocationError !== undefined,
+          durationMs: Number.isFinite(reported) ? reported : answer.latencyMs,
           failed: answer.status >= 500 || invocationError !== undefined,
           ...(typeof invocationError === 'string' ? { error: decodeURIComponent(invocationError) } : {}),
         };
         const headers = { ...answer.headers };
         delete headers[INVOCATION_ERROR_HEADER];
+        delete headers[DURATION_HEADER];
         delete headers['transfer-encoding'];
         delete headers.connection;
         res.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) });
@@ -175,9 +194,14 @@ export class LocalAlias {
         const status = noAnswer?.timedOut ? 504 : 502;
         sample = {
           at: Date.now(),
+          startedAt,
           version,
           status,
           latencyMs: noAnswer?.latencyMs ?? 0,
+          // A version that crashed or timed out mid-request: a function error (Lambda counts timeouts too).
+          invoked: true,
+          functionError: true,
+          durationMs: noAnswer?.latencyMs ?? 0,
           failed: true,
           error: `version ${version}: ${(error as Error).message}`,
         };

@@ -5,8 +5,10 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { unzipSync } from 'fflate';
-import { type AliasWeights, LocalAlias } from './alias';
-import { type HttpAnswer, httpCall } from './http-call';
+import { type AliasWeights, LocalAlias, type RequestSample } from './alias';
+import { type HttpAnswer, httpCall, NoAnswerError } from './http-call';
+import type { Invocation } from './invocation-metrics';
+import { DURATION_HEADER, INVOCATION_ERROR_HEADER } from './protocol';
 import { compileVersionHost, VersionProcess } from './version-process';
 
 export interface LocalLambdaOptions {
@@ -18,9 +20,16 @@ export interface LocalLambdaOptions {
   readonly startTimeoutMs?: number;
   /** Each line a version writes to stdout, which CloudWatch Logs would receive. @default - discarded */
   readonly onLogLine?: (fn: string, version: string, line: string) => void;
+  /** Each invocation, through the alias or of a version, for the metrics Lambda publishes. @default - none */
+  readonly onInvocation?: (invocation: Invocation) => void;
+  /** The function's name in metrics and logs. @default - the key it is published under */
+  readonly functionNameOf?: (fn: string) => string;
   /** Progress lines. @default - silent */
   readonly log?: (line: string) => void;
 }
+
+/** The alias every function has: `live`, as the SluiceService construct names it. */
+export const LIVE_ALIAS_NAME = 'live';
 
 /** Lambda's InvalidParameterValueException for a zip it cannot use. */
 export class InvalidZipFileError extends Error {
@@ -126,29 +135,12 @@ export class LocalLambda {
   }
 
   /** Invoke with a version qualifier: one HTTP request to that version's process. */
-  async invokeVersion(
+  invokeVersion(
     fn: string,
     version: string,
     request: { method: string; path: string; body?: string },
   ): Promise<HttpAnswer> {
-    this.assertOpen();
-    const state = await this.functions.get(fn);
-    const entry = state?.versions.get(version);
-    if (!state || !entry) {
-      throw new FunctionVersionNotFoundError(
-        `${fn} has no version ${version} (versions: ${state ? [...state.versions.keys()].join(', ') || 'none' : 'none'})`,
-      );
-    }
-    const host = await this.ensureEntryRunning(state, entry);
-    return httpCall({
-      port: host.port,
-      method: request.method,
-      path: request.path,
-      ...(request.body !== undefined
-        ? { body: request.body, headers: { 'content-type': 'application/json' } }
-        : {}),
-      timeoutMs: this.requestTimeoutMs,
-    });
+    return this.invokeEntry(fn, version, request);
   }
 
   /** Whether `version` of `fn` has been published. */
@@ -216,6 +208,68 @@ export class LocalLambda {
     return this.closing;
   }
 
+  private async invokeEntry(
+    fn: string,
+    version: string,
+    request: { method: string; path: string; body?: string },
+  ): Promise<HttpAnswer> {
+    this.assertOpen();
+    const state = await this.functions.get(fn);
+    const entry = state?.versions.get(version);
+    if (!state || !entry) {
+      throw new FunctionVersionNotFoundError(
+        `${fn} has no version ${version} (versions: ${state ? [...state.versions.keys()].join(', ') || 'none' : 'none'})`,
+      );
+    }
+    const host = await this.ensureEntryRunning(state, entry);
+    const startedAt = Date.now();
+    const invoked = (functionError: boolean, durationMs: number) =>
+      this.options.onInvocation?.({
+        functionName: this.functionName(fn),
+        version,
+        startedAt,
+        durationMs,
+        functionError,
+      });
+    try {
+      const answer = await httpCall({
+        port: host.port,
+        method: request.method,
+        path: request.path,
+        ...(request.body !== undefined
+          ? { body: request.body, headers: { 'content-type': 'application/json' } }
+          : {}),
+        timeoutMs: this.requestTimeoutMs,
+      });
+      const reported = Number(answer.headers[DURATION_HEADER]);
+      invoked(
+        answer.headers[INVOCATION_ERROR_HEADER] !== undefined,
+        Number.isFinite(reported) ? reported : answer.latencyMs,
+      );
+      return answer;
+    } catch (error) {
+      if (error instanceof NoAnswerError) invoked(true, error.latencyMs);
+      throw error;
+    }
+  }
+
+  private functionName(fn: string): string {
+    return this.options.functionNameOf?.(fn) ?? fn;
+  }
+
+  /** An alias invocation: Lambda's metrics name the alias and the version that ran. */
+  private aliasInvocation(fn: string, sample: RequestSample): void {
+    if (!sample.invoked) return;
+    this.options.onInvocation?.({
+      functionName: this.functionName(fn),
+      version: sample.version,
+      alias: LIVE_ALIAS_NAME,
+      startedAt: sample.startedAt,
+      durationMs: sample.durationMs,
+      functionError: sample.functionError,
+    });
+  }
+
   private allVersions(): VersionEntry[] {
     return [...this.versionsByFunction.values()].flatMap((versions) => [...versions.values()]);
   }
@@ -242,6 +296,7 @@ export class LocalLambda {
         },
         requestTimeoutMs: this.requestTimeoutMs,
       }).then((alias) => {
+        alias.onSample((sample) => this.aliasInvocation(name, sample));
         this.aliases.set(name, alias);
         this.versionsByFunction.set(name, versions);
         return { name, alias, versions, next: 1 };

@@ -18,3 +18,5 @@ export type VersionHostMessage =
 export const VERSION_HEADER = 'x-sluice-version';
 /** Response header set when the handler threw or rejected (a Lambda invocation error), URI-encoded. */
 export const INVOCATION_ERROR_HEADER = 'x-sluice-invocation-error';
+/** Response header with the handler's own run time in ms (Lambda's Duration metric). */
+export const DURATION_HEADER = 'x-sluice-duration-ms';

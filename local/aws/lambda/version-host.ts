@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import { functionUrlEvent } from './function-url-event';
 import {
+  DURATION_HEADER,
   INVOCATION_ERROR_HEADER,
   VERSION_HEADER,
   type VersionHostConfig,
@@ -132,6 +133,8 @@ async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse
   const event = functionUrlEvent(req, Buffer.concat(chunks));
   const requestId = event.requestContext.requestId;
   let response: FunctionUrlResult;
+  const started = performance.now();
+  const duration = () => (Math.round((performance.now() - started) * 100) / 100).toString();
   try {
     response = toResponse(await handler(event, lambdaContext(requestId)));
   } catch (error) {
@@ -146,11 +149,16 @@ async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse
       'content-type': 'application/json',
       [VERSION_HEADER]: config.version,
       [INVOCATION_ERROR_HEADER]: encodeURIComponent(message.slice(0, 300)),
+      [DURATION_HEADER]: duration(),
     });
     res.end(JSON.stringify(payload));
     return;
   }
-  res.writeHead(response.statusCode, { ...response.headers, [VERSION_HEADER]: config.version });
+  res.writeHead(response.statusCode, {
+    ...response.headers,
+    [VERSION_HEADER]: config.version,
+    [DURATION_HEADER]: duration(),
+  });
   res.end(response.body);
 }
 

@@ -19,9 +19,13 @@ function samples(
 ): RequestSample[] {
   return Array.from({ length: count }, (_, i) => ({
     at: NOW - (count - 1 - i) * spacingMs,
+    startedAt: NOW - (count - 1 - i) * spacingMs - 5,
     version: '2',
     status: 200,
     latencyMs: 5,
+    invoked: true,
+    functionError: false,
+    durationMs: 5,
     failed: false,
     ...shape(i),
   }));
