@@ -10,6 +10,7 @@ import { releaseIdOf } from '../../lambdas/core/push-routing';
 import { signatureOf } from '../../lambdas/github-webhook/github-webhook';
 import { decideViaPage } from '../../local/approve-via-page';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
+import { startDynamoDbLocal } from '../../local/dynamodb-local';
 import { LocalGitWatcher } from '../../local/git-watcher';
 import { HANDLER_MODULES, type LambdaHandler } from '../../local/handlers';
 import { lambdaContext } from '../../local/lambda-context';
@@ -138,24 +139,31 @@ export async function runScenarios(options: ScenarioOptions): Promise<ScenarioRe
     };
   }
 
+  // The benchmark's own DynamoDB Local, metered, given to the runtime for its ledger.
+  const dynamo = await startDynamoDbLocal();
+  meterDynamoDb(dynamo.client);
   const sluice = await LocalSluice.start({
     catalogFile: options.catalogFile,
     stateDir: options.stateDir,
     reposDir,
     timeScale: options.timeScale,
+    dynamoDb: { client: dynamo.client, tableName: 'sluice-bench-ledger' },
     log: (line) => progress(`  · ${line}`),
+  }).catch(async (error: unknown) => {
+    await dynamo.stop();
+    throw error;
   });
   const watcher = await LocalGitWatcher.start({
     catalog: sluice.catalog,
     source: sluice.source,
     bus: sluice.bus,
     intervalMs: 250,
+  }).catch(async (error: unknown) => {
+    await sluice.close();
+    await dynamo.stop();
+    throw error;
   });
   try {
-    // The runtime's DynamoDB Local client is private: reach it to meter it, and say so if its shape changes.
-    const dynamo = Reflect.get(sluice, 'dynamo') as { client?: DynamoDBClient } | undefined;
-    if (!dynamo?.client?.middlewareStack) throw new Error('LocalSluice no longer holds `dynamo.client`');
-    meterDynamoDb(dynamo.client);
     const target = sluice.deployTarget;
     const inAlarm = target.inAlarm.bind(target);
     // CloudWatchServiceAlarms makes one DescribeAlarms request per check.
@@ -234,6 +242,7 @@ export async function runScenarios(options: ScenarioOptions): Promise<ScenarioRe
     Object.assign(HANDLER_MODULES, originals);
     await watcher.close();
     await sluice.close();
+    await dynamo.stop();
   }
 }
 

@@ -42,7 +42,7 @@ const PROFILE: HandlerProfile = {
       .map((h) => [h, small] as const)
       .concat([
         ['build', { ...small, memoryMb: 1024 }],
-        ['test', { ...small, memoryMb: 1024 }],
+        ['run-tests', { ...small, memoryMb: 1024 }],
         ['deploy', { ...small, cloudWatchRequests: 1 }],
       ]),
   ),
