@@ -4,6 +4,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/runtime/env';
+import { grantSecretValue } from './grants';
 import { acknowledgeWildcardResources } from './nag';
 import type { ReleaseStateMachine } from './release-state-machine';
 import type { SluiceFunction } from './sluice-function';
@@ -110,15 +111,15 @@ export class ApprovalGate extends Construct {
     request.function.addEnvironment(ENV.scheduleGroup, groupName);
 
     for (const fn of [request, props.approvalApi]) {
-      this.slackSecret.grantRead(fn);
+      grantSecretValue(fn, this.slackSecret);
       fn.function.addEnvironment(ENV.slackSecretArn, this.slackSecret.secretArn);
     }
 
-    // Resuming paused RequestApproval tasks: decisions (page, Slack), expiry, and supersede (a newer request
-    // fails the older one's task).
-    props.releases.grantTaskResponse(props.approvalApi);
-    props.releases.grantTaskResponse(props.approvalExpiry);
-    props.releases.grantTaskResponse(request);
+    // Answering paused RequestApproval tasks: a decision resumes the task with it (page, Slack; a rejection
+    // too), an expiry fails it, and a newer request fails the older one's task (supersede).
+    props.releases.grantTaskResponse(props.approvalApi, ['success']);
+    props.releases.grantTaskResponse(props.approvalExpiry, ['failure']);
+    props.releases.grantTaskResponse(request, ['failure']);
 
     new CfnOutput(stack, 'SlackInteractionsUrl', {
       description: 'Slack app → Interactivity & Shortcuts → Request URL',

@@ -3,6 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/runtime/env';
+import { grantSecretValue } from './grants';
 import type { SluiceFunction } from './sluice-function';
 
 export interface GitHubTokenProps {
@@ -47,7 +48,7 @@ export class GitHubToken extends Construct {
 
   /** Lets `handler` read the token and tells it where the secret is (SLUICE_GITHUB_TOKEN_SECRET_ARN). */
   grantRead(handler: SluiceFunction): void {
-    this.secret.grantRead(handler);
+    grantSecretValue(handler, this.secret);
     handler.function.addEnvironment(ENV.githubTokenSecretArn, this.secret.secretArn);
   }
 }

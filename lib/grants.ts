@@ -1,17 +1,53 @@
+import { Annotations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Catalog } from '../lambdas/core/catalog/types';
 import { acknowledgeWildcardResources } from './nag';
 import type { SluiceFunction } from './sluice-function';
 
-/** Read-only CodeCommit `actions` on this account's repositories in this region (which ones is catalog data). */
-export function grantCodeCommitRead(handler: SluiceFunction, actions: string[]): void {
-  const repositories = handler.role.stack.formatArn({ service: 'codecommit', resource: '*' });
-  handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [repositories] }));
+/** The CodeCommit repositories the catalog's services live in (GitHub services have none), each once. */
+export function codeCommitRepositoriesOf(catalog: Pick<Catalog, 'services'>): string[] {
+  const names = catalog.services
+    .filter((service) => (service.source.provider ?? 'codecommit') === 'codecommit')
+    .map((service) => service.source.repository);
+  return [...new Set(names)].sort();
+}
+
+/**
+ * The most repositories a read grant names one by one. Each repository ARN takes about 60 characters and one
+ * statement must fit a managed policy (6,144; CDK moves what overflows a role's inline policy there): beyond
+ * this many the grant falls back to the account's repositories in the region, with a synth warning.
+ */
+export const MAX_NAMED_REPOSITORIES = 100;
+
+/**
+ * Read-only CodeCommit `actions` on exactly these repositories (the catalog's, in this account and region).
+ * No repository, no statement: a catalog of GitHub services reads no CodeCommit at all.
+ */
+export function grantCodeCommitRead(
+  handler: SluiceFunction,
+  actions: readonly string[],
+  repositories: readonly string[],
+): void {
+  if (repositories.length === 0) return;
+  const stack = handler.role.stack;
+  const named = repositories.length <= MAX_NAMED_REPOSITORIES;
+  const resources = named
+    ? repositories.map((repository) => stack.formatArn({ service: 'codecommit', resource: repository }))
+    : [stack.formatArn({ service: 'codecommit', resource: '*' })];
+  handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources }));
+  if (named) return;
+  Annotations.of(handler).addWarningV2(
+    'sluice:codecommit-read-wide',
+    `The catalog has ${repositories.length} CodeCommit repositories, more than the ${MAX_NAMED_REPOSITORIES} a ` +
+      "read grant names one by one: the handler may read every CodeCommit repository of this account's region.",
+  );
   acknowledgeWildcardResources(
     handler.role,
-    [repositories],
-    "Read-only access to this account's CodeCommit repositories in this region: which repositories hold " +
-      'services is catalog data, changed without a deploy; listing them would grow the policy with the catalog.',
+    resources,
+    `More than ${MAX_NAMED_REPOSITORIES} catalog repositories do not fit a role's inline policy quota by name; ` +
+      "read-only access to this account's CodeCommit repositories in this region instead.",
   );
 }
 
@@ -23,4 +59,15 @@ export function grantCatalogRead(handler: SluiceFunction, catalog: s3assets.Asse
       resources: [catalog.bucket.arnForObjects(catalog.s3ObjectKey)],
     }),
   );
+}
+
+/**
+ * GetSecretValue on one secret (and decrypting it, when it has a customer key): what the handlers do with a
+ * secret. Unlike Secret.grantRead, no DescribeSecret, which no handler calls.
+ */
+export function grantSecretValue(handler: SluiceFunction, secret: secretsmanager.ISecret): void {
+  handler.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+  );
+  secret.encryptionKey?.grantDecrypt(handler.role);
 }

@@ -60,45 +60,56 @@ export class LedgerTable extends Construct {
   }
 
   /**
-   * Items and GSI1: the item-level reads and writes the ledger code uses (conditional puts and updates,
-   * queries). Unlike Table.grantReadWriteData, it names the index instead of `index/*` and leaves out
-   * streams and scans.
+   * Exactly the DynamoDB operations `access` names, on the table's items, and Query on GSI1 when asked. Each
+   * handler gets the operations its own code sends (test/lib/iam-simulation.test.ts holds the two together),
+   * so none has DeleteItem, batch writes, Scan or streams, which no Sluice code uses.
    */
-  grantReadWriteData(grantee: iam.IGrantable): iam.Grant {
-    return this.grant(grantee, [...READ_ACTIONS, ...WRITE_ACTIONS]);
-  }
-
-  /** Alias of grantReadWriteData: the ledger has only data to grant on. */
-  grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    return this.grantReadWriteData(grantee);
-  }
-
-  /** Items and GSI1, read only (status pages, reports). */
-  grantReadData(grantee: iam.IGrantable): iam.Grant {
-    return this.grant(grantee, READ_ACTIONS);
-  }
-
-  private grant(grantee: iam.IGrantable, actions: readonly string[]): iam.Grant {
-    const write = actions.some((action) => (WRITE_ACTIONS as readonly string[]).includes(action));
-    if (write) this.encryptionKey?.grantEncryptDecrypt(grantee);
+  grant(grantee: iam.IGrantable, access: LedgerAccess): iam.Grant {
+    const items = [...new Set(access.items)];
+    if (items.length === 0 && !access.queryGsi1) {
+      throw new Error('LedgerTable.grant: name at least one operation (items) or queryGsi1.');
+    }
+    const writes = items.some((op) => WRITE_OPERATIONS.includes(op));
+    if (writes) this.encryptionKey?.grantEncryptDecrypt(grantee);
     else this.encryptionKey?.grantDecrypt(grantee);
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: [...actions],
-      resourceArns: [this.tableArn, this.gsi1Arn],
-    });
+    let grant: iam.Grant | undefined;
+    if (items.length > 0) {
+      grant = iam.Grant.addToPrincipal({
+        grantee,
+        actions: items.map((op) => `dynamodb:${op}`),
+        resourceArns: [this.tableArn],
+      });
+    }
+    if (access.queryGsi1) {
+      const query = iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['dynamodb:Query'],
+        resourceArns: [this.gsi1Arn],
+      });
+      grant = grant ? grant.combine(query) : query;
+    }
+    return grant as iam.Grant;
   }
 }
 
-const READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:ConditionCheckItem',
-] as const;
-const WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-] as const;
+/** The item operations a ledger grant can name. */
+export type LedgerOperation =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'ConditionCheckItem'
+  | 'PutItem'
+  | 'UpdateItem';
+
+/** What one grantee may do with the ledger. */
+export interface LedgerAccess {
+  /** Operations on the table's items (Query here is on the table's own key). */
+  readonly items: readonly LedgerOperation[];
+  /**
+   * Query GSI1 (a service's releases or approvals, newest first).
+   * @default false
+   */
+  readonly queryGsi1?: boolean;
+}
+
+const WRITE_OPERATIONS: readonly LedgerOperation[] = ['PutItem', 'UpdateItem'];

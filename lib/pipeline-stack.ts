@@ -32,8 +32,8 @@ import { DeadLetters } from './dead-letters';
 import { DoraDashboard } from './dora-dashboard';
 import { EsbuildLayer } from './esbuild-layer';
 import { GitHubToken } from './github-token';
-import { grantCatalogRead, grantCodeCommitRead } from './grants';
-import { LedgerTable } from './ledger-table';
+import { codeCommitRepositoriesOf, grantCatalogRead, grantCodeCommitRead, grantSecretValue } from './grants';
+import { type LedgerAccess, LedgerTable } from './ledger-table';
 import { acknowledgeWildcardResources } from './nag';
 import { RELEASE_TIMEOUTS, ReleaseStateMachine, STAGE_LAMBDA_TIMEOUT_SECONDS } from './release-state-machine';
 import { SluiceFunction, type SluiceFunctionProps } from './sluice-function';
@@ -44,6 +44,25 @@ type StepHandlerName = Exclude<HandlerName, 'github-webhook' | 'router'>;
 
 /** Every AWS resource of a service is named `sluice-<service>` (serviceResourceName in lambdas/core/catalog/types.ts). */
 const SERVICE_NAME_PATTERN = 'sluice-*';
+
+/**
+ * What each handler's code does with the ledger (the Ledger methods its core calls). The IAM check
+ * (test/lib/iam-simulation.test.ts) fails if a handler's code sends an operation not listed here, or if one
+ * listed here is sent by no code.
+ */
+const LEDGER_ACCESS: Readonly<Record<StepHandlerName, LedgerAccess>> = {
+  'load-service': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  build: { items: ['UpdateItem'] },
+  'run-tests': { items: ['UpdateItem'] },
+  stage: { items: ['UpdateItem'] },
+  'request-approval': { items: ['PutItem', 'UpdateItem'], queryGsi1: true },
+  deploy: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  record: { items: ['GetItem', 'PutItem', 'UpdateItem'], queryGsi1: true },
+  'deployment-events': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  'approval-api': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  'approval-expiry': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  'alarm-events': { items: ['GetItem', 'UpdateItem'] },
+};
 
 export interface SluicePipelineStackProps extends StackProps {
   /** The validated catalog. Its services are data: the stack's resources do not grow with their number. */
@@ -298,7 +317,7 @@ export class SluicePipelineStack extends Stack {
       alarmEvents: functions['alarm-events'].function,
       deadLetters: this.deadLetters,
     });
-    this.grantLeastPrivilege(functions);
+    this.grantLeastPrivilege(functions, codeCommitRepositoriesOf(props.catalog));
     this.approvalGate = new ApprovalGate(this, 'ApprovalGate', {
       requestApproval: functions['request-approval'],
       approvalApi: functions['approval-api'],
@@ -310,6 +329,7 @@ export class SluicePipelineStack extends Stack {
     this.triggers = new SluiceTriggers(this, 'Triggers', {
       releases: this.releases,
       catalogAsset: this.catalogAsset,
+      codeCommitRepositories: codeCommitRepositoriesOf(props.catalog),
       logEncryptionKey: this.key,
       deadLetters: this.deadLetters,
     });
@@ -354,50 +374,53 @@ export class SluicePipelineStack extends Stack {
   }
 
   /**
-   * Each handler gets exactly the calls its AWS adapters make (lambdas/<name>/handler.ts and
-   * lambdas/adapters/aws/), nothing shared by default.
+   * Each handler gets exactly the calls its code makes, nothing shared by default.
+   * test/lib/iam-simulation.test.ts reads each handler's AWS calls from its code and checks them against
+   * these grants both ways: every call allowed, every grant used.
    */
-  private grantLeastPrivilege(f: Record<StepHandlerName, SluiceFunction>): void {
-    for (const handler of Object.values(f)) this.ledger.grantReadWriteData(handler);
+  private grantLeastPrivilege(
+    f: Record<StepHandlerName, SluiceFunction>,
+    repositories: readonly string[],
+  ): void {
+    for (const [handler, access] of Object.entries(LEDGER_ACCESS)) {
+      this.ledger.grant(f[handler as StepHandlerName], access);
+    }
 
     grantCatalogRead(f['load-service'], this.catalogAsset);
 
-    // CodeCommitSource: resolveCommit (GetBranch, GetCommit), listCommits (GetCommit, GetDifferences),
-    // checkout (GetFolder, GetBlob).
-    grantCodeCommitRead(f['load-service'], [
-      'codecommit:GetBranch',
-      'codecommit:GetCommit',
-      'codecommit:GetDifferences',
-    ]);
-    const checkout = [
-      'codecommit:GetBranch',
-      'codecommit:GetCommit',
-      'codecommit:GetFolder',
-      'codecommit:GetBlob',
-    ];
-    grantCodeCommitRead(f.build, checkout);
-    grantCodeCommitRead(f['run-tests'], checkout);
+    // CodeCommitSource, on the catalog's repositories only: resolveCommit (GetBranch, GetCommit), listCommits
+    // (GetCommit, GetDifferences), checkout (GetFolder, GetBlob).
+    grantCodeCommitRead(
+      f['load-service'],
+      ['codecommit:GetBranch', 'codecommit:GetCommit', 'codecommit:GetDifferences'],
+      repositories,
+    );
+    for (const checkout of [f.build, f['run-tests']]) {
+      grantCodeCommitRead(checkout, ['codecommit:GetFolder', 'codecommit:GetBlob'], repositories);
+    }
 
-    this.grantArtifacts(f.build, ['s3:PutObject', 's3:GetObject']);
-    // UpdateFunctionCode from S3 reads the artifact with the caller's permissions.
-    this.grantArtifacts(f.stage, ['s3:GetObject', 's3:GetObjectVersion']);
+    this.grantArtifacts(f.build, ['s3:PutObject']);
+    // UpdateFunctionCode from S3 reads the artifact with the caller's permissions (its current version).
+    this.grantArtifacts(f.stage, ['s3:GetObject']);
 
-    // Stage: update code, wait for it (GetFunction), publish, point the staging alias, smoke-invoke.
-    this.grantServiceFunctions(f.stage, [
-      'lambda:UpdateFunctionCode',
-      'lambda:GetFunction',
-      'lambda:PublishVersion',
-      'lambda:UpdateAlias',
-      'lambda:CreateAlias',
-      'lambda:InvokeFunction',
-    ]);
+    // Stage: update code, wait for it (GetFunction), publish a version, smoke-invoke that version. No alias
+    // action at all: Lambda authorizes UpdateAlias on the function, not the alias, so a grant that let Stage
+    // point any alias would let it move `live` too.
+    this.grantServiceFunctions(
+      f.stage,
+      ['lambda:UpdateFunctionCode', 'lambda:GetFunction', 'lambda:PublishVersion'],
+      {
+        qualified: false,
+      },
+    );
+    this.grantServiceFunctions(f.stage, ['lambda:InvokeFunction'], { qualified: true });
     // Deploy reads the live alias; CodeDeploy itself shifts it, with the deployment group's role.
-    this.grantServiceFunctions(f.deploy, ['lambda:GetAlias']);
+    this.grantServiceFunctions(f.deploy, ['lambda:GetAlias'], { qualified: false });
     this.grantCodeDeploy(f.deploy, 'deploy');
     this.grantCodeDeploy(f['deployment-events'], 'events');
 
-    this.signingSecret.grantRead(f['request-approval']);
-    this.signingSecret.grantRead(f['approval-api']);
+    grantSecretValue(f['request-approval'], this.signingSecret);
+    grantSecretValue(f['approval-api'], this.signingSecret);
     f['request-approval'].role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.approvalTopic.topicArn] }),
     );
@@ -409,17 +432,18 @@ export class SluicePipelineStack extends Stack {
       }),
     );
 
-    // Resuming executions: the CodeDeploy event handler (deployment ends), and Deploy itself when the staged
-    // version is already live and there is nothing to shift. The approval handlers' grants are in ApprovalGate.
+    // Resuming executions: the CodeDeploy event handler (a deployment ended: success or failure), and Deploy
+    // itself when the staged version is already live (success only). The approval handlers' grants are in
+    // ApprovalGate.
     this.releases.grantTaskResponse(f['deployment-events']);
-    this.releases.grantTaskResponse(f.deploy);
+    this.releases.grantTaskResponse(f.deploy, ['success']);
 
     // The production lock: Deploy starts a deployment; Record (after a release) and deployment-events (after a
     // rollback) hand the lock to the next queued release and start its deployment, after preflight.
     const cd = this.continuousDeployment;
     for (const starter of [f.deploy, f.record, f['deployment-events']]) cd.grantDescribeAlarms(starter);
     for (const handover of [f.record, f['deployment-events']]) {
-      this.grantServiceFunctions(handover, ['lambda:GetAlias']);
+      this.grantServiceFunctions(handover, ['lambda:GetAlias'], { qualified: false });
       this.grantCodeDeploy(handover, 'deploy');
       this.releases.grantTaskResponse(handover);
     }
@@ -431,10 +455,6 @@ export class SluicePipelineStack extends Stack {
   private grantArtifacts(handler: SluiceFunction, actions: string[]): void {
     const objects = this.artifactBucket.arnForObjects('*');
     handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [objects] }));
-    // ListBucket turns a missing artifact into NoSuchKey instead of AccessDenied.
-    handler.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.artifactBucket.bucketArn] }),
-    );
     acknowledgeWildcardResources(
       handler.role,
       [objects],
@@ -442,19 +462,27 @@ export class SluicePipelineStack extends Stack {
     );
   }
 
-  private grantServiceFunctions(handler: SluiceFunction, actions: string[]): void {
-    const functionArn = (name: string) =>
-      this.formatArn({
-        service: 'lambda',
-        resource: 'function',
-        resourceName: name,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-    const resources = [functionArn(SERVICE_NAME_PATTERN), functionArn(`${SERVICE_NAME_PATTERN}:*`)];
-    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+  /**
+   * `actions` on the service functions: on the function itself (`qualified: false`; Lambda authorizes code,
+   * version and alias operations there), or on its versions and aliases only (`qualified: true`; Invoke with
+   * a Qualifier).
+   */
+  private grantServiceFunctions(
+    handler: SluiceFunction,
+    actions: string[],
+    options: { qualified: boolean },
+  ): void {
+    const name = options.qualified ? `${SERVICE_NAME_PATTERN}:*` : SERVICE_NAME_PATTERN;
+    const resource = this.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [resource] }));
     acknowledgeWildcardResources(
       handler.role,
-      resources,
+      [resource],
       'Services are catalog data, not stack resources: every service function is named sluice-<service> ' +
         '(and its versions/aliases sluice-<service>:<qualifier>), so the name prefix is the narrowest stable scope.',
     );

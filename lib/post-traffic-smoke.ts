@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -41,7 +41,6 @@ export class PostTrafficSmoke extends Construct {
 
   constructor(scope: Construct, id: string, props: PostTrafficSmokeProps) {
     super(scope, id);
-    const name = serviceResourceName(props.service.name);
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -71,18 +70,7 @@ export class PostTrafficSmoke extends Construct {
     // Names the handler module, as on every Sluice function (the IAM check reads its code by it).
     (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, 'smoke-hook');
     props.alias.grantInvoke(role);
-    const groups = Stack.of(this).formatArn({
-      service: 'codedeploy',
-      resource: 'deploymentgroup',
-      resourceName: `${name}/${name}`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
-        resources: [groups],
-      }),
-    );
+    // PutLifecycleEventHookExecutionStatus on the deployment group: the deployment group grants it to its hook.
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'Pinned to Node.js 22 like every Sluice handler (bundled for target node22).',

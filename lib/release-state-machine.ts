@@ -32,6 +32,9 @@ export const RELEASE_STATES = {
   notReleased: 'NotReleased',
 } as const;
 
+/** How a grantee may answer a paused task: resume it with a result, or fail it. */
+export type TaskOutcome = 'success' | 'failure';
+
 /** Error of the Fail state a release ends in when it did not reach production. */
 export const NOT_RELEASED_ERROR = 'ReleaseNotDeployed';
 
@@ -269,11 +272,21 @@ export class ReleaseStateMachine extends Construct {
       : machine.stateMachineArn;
   }
 
-  /** Lets `grantee` resume or fail a paused task (SendTaskSuccess, SendTaskFailure; no heartbeats are used). */
-  grantTaskResponse(grantee: iam.IGrantable): iam.Grant {
+  /**
+   * Lets `grantee` answer paused tasks of this machine: resume them (`success`, SendTaskSuccess), fail them
+   * (`failure`, SendTaskFailure), or both. No heartbeats are used.
+   */
+  grantTaskResponse(
+    grantee: iam.IGrantable,
+    outcomes: readonly TaskOutcome[] = ['success', 'failure'],
+  ): iam.Grant {
+    if (outcomes.length === 0)
+      throw new Error('grantTaskResponse: name at least one outcome (success, failure).');
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+      actions: [...new Set(outcomes)].map((o) =>
+        o === 'success' ? 'states:SendTaskSuccess' : 'states:SendTaskFailure',
+      ),
       resourceArns: [this.stateMachineArn],
     });
   }

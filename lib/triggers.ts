@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { CODECOMMIT_DETAIL_TYPE, PUSH_DETAIL_TYPE, PUSH_EVENT_SOURCES } from '../lambdas/core/push-routing';
 import { ENV } from '../lambdas/runtime/env';
 import { DeadLetters } from './dead-letters';
-import { grantCatalogRead, grantCodeCommitRead } from './grants';
+import { grantCatalogRead, grantCodeCommitRead, grantSecretValue } from './grants';
 import type { ReleaseStateMachine } from './release-state-machine';
 import { SluiceFunction } from './sluice-function';
 
@@ -18,6 +18,11 @@ export interface SluiceTriggersProps {
   readonly releases: Pick<ReleaseStateMachine, 'stateMachineArn' | 'grantStartExecution'>;
   /** The catalog the router maps repositories and branches to services with. */
   readonly catalogAsset: s3assets.Asset;
+  /**
+   * The catalog's CodeCommit repositories: the router may read their differences (and no other repository's).
+   * @default [] - no CodeCommit repository is read
+   */
+  readonly codeCommitRepositories?: readonly string[];
   /** @default - CloudWatch Logs' own encryption at rest */
   readonly logEncryptionKey?: kms.IKey;
   /**
@@ -91,7 +96,7 @@ export class SluiceTriggers extends Construct {
     // GitHub cannot sign AWS requests: the HMAC signature on every delivery is the credential.
     this.webhookUrl = this.webhook.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     this.eventBus.grantPutEventsTo(this.webhook);
-    this.webhookSecret.grantRead(this.webhook);
+    grantSecretValue(this.webhook, this.webhookSecret);
 
     this.router = new SluiceFunction(this, 'Router', {
       handler: 'router',
@@ -107,7 +112,7 @@ export class SluiceTriggers extends Construct {
     props.releases.grantStartExecution(this.router);
     grantCatalogRead(this.router, props.catalogAsset);
     // CodeCommit events carry no file list; the router asks for it when a service filters by paths.
-    grantCodeCommitRead(this.router, ['codecommit:GetDifferences']);
+    grantCodeCommitRead(this.router, ['codecommit:GetDifferences'], props.codeCommitRepositories ?? []);
 
     const target = new targets.LambdaFunction(
       this.router.function,

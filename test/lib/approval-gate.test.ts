@@ -114,7 +114,7 @@ describe('ApprovalGate', () => {
       actions(statements)
         .filter((a) => a.startsWith('states:'))
         .sort(),
-    ).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+    ).toEqual(['states:SendTaskSuccess']); // a rejection resumes the task too, with the decision
     const dynamo = statements.filter((s) => actions([s]).some((a) => a.startsWith('dynamodb:')));
     for (const s of dynamo) {
       expect(JSON.stringify(s.Resource)).toContain(tableId);
@@ -127,9 +127,12 @@ describe('ApprovalGate', () => {
     );
   });
 
-  it('gives the expiry handler only task responses and the ledger', () => {
+  it('gives the expiry handler only task failures and the ledger', () => {
     const services = new Set(actions(statementsOf('approval-expiry')).map((a) => a.split(':')[0]));
     expect([...services].sort()).toEqual(['dynamodb', 'logs', 'states', 'xray']);
+    expect(actions(statementsOf('approval-expiry')).filter((a) => a.startsWith('states:'))).toEqual([
+      'states:SendTaskFailure',
+    ]);
   });
 
   it('outputs the Slack interactions URL under the approval function URL', () => {

@@ -32,7 +32,8 @@ describe('GitHubToken', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            // GetSecretValue is what the source adapters call; no DescribeSecret.
+            Action: 'secretsmanager:GetSecretValue',
             Resource: { Ref: secretId },
           }),
         ]),

@@ -32,6 +32,20 @@ import {
 } from '../support/sdk-iam';
 import { service, testApp } from './fixtures';
 
+/** Grants kept although no request derived from the code needs them, each with the reason. */
+const KEPT_WITHOUT_A_DERIVED_NEED: readonly { action: string; reason: string }[] = [
+  {
+    action: 'codedeploy:GetApplicationRevision',
+    reason:
+      "CodeDeploy's permissions reference asks for GetApplicationRevision or RegisterApplicationRevision with " +
+      'CreateDeployment without saying which an AppSpecContent revision checks: both are granted.',
+  },
+  {
+    action: 'codedeploy:RegisterApplicationRevision',
+    reason: 'The other half of the pair above.',
+  },
+];
+
 const catalog: Catalog = {
   version: 1,
   services: [
@@ -226,6 +240,17 @@ function list(value: string | readonly string[] | undefined): string[] {
   return value === undefined ? [] : typeof value === 'string' ? [value] : [...value];
 }
 
+function matches(pattern: string, value: string): boolean {
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
+  return regex.test(value);
+}
+
 /** The policies with one statement changed (or removed, when `change` returns undefined). */
 function withStatement(
   policies: readonly RolePolicy[],
@@ -290,6 +315,12 @@ describe('IAM against the code', () => {
     expect(problems).toEqual([]);
   });
 
+  it('grants nothing the code does not need: every action and resource of every statement is used', async () => {
+    const unneeded: string[] = [];
+    for (const fn of functions) unneeded.push(...(await unneededGrants(fn)));
+    expect(unneeded).toEqual([]);
+  });
+
   it('fails when a grant is removed: Stage without its UpdateFunctionCode statement', async () => {
     const stage = fnOf('stage');
     const at = locate(stage, 'lambda:UpdateFunctionCode');
@@ -298,7 +329,79 @@ describe('IAM against the code', () => {
     expect(lost).toContain('lambda:UpdateFunctionCode');
     expect(await denied(stage)).toEqual([]);
   });
+
+  it('lets Stage reach no alias, so never `live`: UpdateAlias and CreateAlias are denied on every service', async () => {
+    const stage = fnOf('stage');
+    for (const fn of ['sluice-checkout', 'sluice-checkout:live', 'sluice-docs']) {
+      for (const action of ['lambda:UpdateAlias', 'lambda:CreateAlias', 'lambda:DeleteAlias']) {
+        const request = {
+          action,
+          resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${fn}`,
+          context: {},
+          because: 'probe',
+        };
+        expect(await isAllowed(stage, request), `${action} ${fn}`).toBe(false);
+      }
+    }
+    // What it does need is still there: publish and invoke the new version.
+    expect(await denied(stage)).toEqual([]);
+  });
+
+  it('fails when a grant is widened with an operation no code sends: DeleteItem on the ledger', async () => {
+    const record = fnOf('record');
+    const at = locate(record, 'dynamodb:UpdateItem');
+    const widened = withStatement(record.policies, at, (s) => ({
+      ...s,
+      Action: [...list(s.Action), 'dynamodb:DeleteItem'],
+    }));
+    const before = await unneededGrants(record);
+    const after = await unneededGrants(record, widened);
+    expect(after.filter((u) => !before.includes(u))).toEqual([
+      expect.stringMatching(/^record: dynamodb:DeleteItem on /),
+    ]);
+  });
 });
+
+/**
+ * The grants of `policies` no request of `fn` needs: an action, or a resource of a statement, whose removal
+ * leaves every request allowed.
+ */
+async function unneededGrants(fn: CheckedFunction, policies = fn.policies): Promise<string[]> {
+  const kept = new Set(KEPT_WITHOUT_A_DERIVED_NEED.map((k) => k.action));
+  const unneeded: string[] = [];
+  for (const [p, policy] of policies.entries()) {
+    for (const [s, statement] of policy.document.Statement.entries()) {
+      if (statement.Effect !== 'Allow') continue;
+      const actions = list(statement.Action);
+      const resources = list(statement.Resource);
+      for (const action of actions) {
+        if (kept.has(action)) continue;
+        const affected = fn.requests.filter((r) =>
+          (r.alternatives ?? [r.action]).some((a) => matches(action, a)),
+        );
+        const without = withStatement(policies, { policy: p, statement: s }, (st) => {
+          const rest = actions.filter((a) => a !== action);
+          return rest.length ? { ...st, Action: rest } : undefined;
+        });
+        if (affected.length === 0 || (await denied(fn, without, affected)).length === 0) {
+          unneeded.push(`${fn.scope.handler}: ${action} on ${resources.join(', ')}`);
+        }
+      }
+      if (actions.every((a) => kept.has(a))) continue;
+      for (const resource of resources) {
+        const affected = fn.requests.filter((r) => actions.some((a) => matches(a, r.action)));
+        const without = withStatement(policies, { policy: p, statement: s }, (st) => {
+          const rest = resources.filter((r) => r !== resource);
+          return rest.length ? { ...st, Resource: rest } : undefined;
+        });
+        if ((await denied(fn, without, affected)).length === 0) {
+          unneeded.push(`${fn.scope.handler}: ${actions.join(', ')} on ${resource}`);
+        }
+      }
+    }
+  }
+  return unneeded;
+}
 
 function locate(fn: CheckedFunction, action: string): { policy: number; statement: number } {
   for (const [p, policy] of fn.policies.entries()) {

@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambdas/core/catalog/types';
 import { LEDGER_KEYS } from '../../lambdas/ledger/ledger';
 import { ENV, HANDLER_NAMES, type HandlerName } from '../../lambdas/runtime/env';
 import { STAGE_UPDATE_WAIT_SECONDS } from '../../lambdas/stage/stage';
+import { MAX_NAMED_REPOSITORIES } from '../../lib/grants';
 import { SluicePipelineStack, type SluicePipelineStackProps } from '../../lib/pipeline-stack';
 import {
   type CfnResource,
@@ -15,6 +16,7 @@ import {
   propsOf,
   renderDefinition,
   resourcesOf,
+  service,
   testApp,
 } from './fixtures';
 
@@ -350,27 +352,33 @@ describe('SluicePipelineStack handlers', () => {
 });
 
 describe('SluicePipelineStack least privilege', () => {
-  it('lets only the approval handlers, deployment-events, deploy and record resume executions, and only that', () => {
-    const resumers = [
-      'approval-api',
-      'approval-expiry',
-      'request-approval',
-      'deployment-events',
-      'deploy',
-      'record',
-    ] as const;
-    for (const handler of resumers) {
-      const states = statementsOf(handler).filter((s) => JSON.stringify(s.Action).includes('states:'));
-      // Only success and failure (no heartbeats are used), only on this state machine.
-      expect(states).toEqual([
+  it('lets only the handlers that answer tasks do so, each only with the outcome its code sends', () => {
+    // A decision resumes (a rejection too); expiry and supersede fail; Deploy resumes an unchanged release;
+    // deployment-events and Record resume or fail after a deployment ends.
+    const outcomes: Partial<Record<HandlerName, string[]>> = {
+      'approval-api': ['states:SendTaskSuccess'],
+      'approval-expiry': ['states:SendTaskFailure'],
+      'request-approval': ['states:SendTaskFailure'],
+      deploy: ['states:SendTaskSuccess'],
+      'deployment-events': ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+      record: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+    };
+    for (const handler of HANDLER_NAMES) {
+      const states = statementsOf(handler).filter((s) => JSON.stringify(s.Action).match(/"states:SendTask/));
+      const expected = outcomes[handler];
+      if (!expected) {
+        expect(states, handler).toEqual([]);
+        continue;
+      }
+      // No heartbeats (none are sent), only on this state machine.
+      expect(states, handler).toEqual([
         {
           Effect: 'Allow',
-          Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          Action: expected.length === 1 ? expected[0] : expected,
           Resource: stateMachineArn,
         },
       ]);
     }
-    expect(holders('states:SendTaskSuccess').sort()).toEqual([...resumers].sort());
     expect(holders('states:SendTaskHeartbeat')).toEqual([]);
     expect(holders('states:StartExecution')).toEqual(['router']);
   });
@@ -410,28 +418,113 @@ describe('SluicePipelineStack least privilege', () => {
     ]);
     expect(holders('codedeploy:StopDeployment').sort()).toEqual(['alarm-events', 'record']);
     expect(holders('s3:PutObject')).toEqual(['build']);
-    expect(holders('s3:GetObjectVersion')).toEqual(['stage']);
+    // Stage reads the artifact (UpdateFunctionCode from S3, as the caller); nobody lists the bucket.
+    expect(holders('s3:GetObject').sort()).toEqual(['load-service', 'router', 'stage']);
+    expect(holders('s3:GetObjectVersion')).toEqual([]);
+    expect(holders('s3:ListBucket')).toEqual([]);
     expect(holders('codecommit:GetBlob').sort()).toEqual(['build', 'run-tests']);
-    expect(holders('codecommit:GetBranch').sort()).toEqual(['build', 'load-service', 'run-tests']);
+    expect(holders('codecommit:GetBranch')).toEqual(['load-service']);
     expect(holders('kms:GenerateDataKey')).toEqual(['request-approval']);
+    expect(holders('secretsmanager:DescribeSecret')).toEqual([]);
     expect(holders('dynamodb:UpdateItem').sort()).toEqual([...STEP_HANDLERS].sort());
     expect(HANDLER_NAMES.flatMap((h) => actionsOf(h)).filter((a) => a.includes('*'))).toEqual([]);
   });
 
-  it('names the service resources by the sluice-* prefix', () => {
-    const lambdaStatement = statementsOf('stage').find((s) =>
-      JSON.stringify(s.Action).includes('lambda:UpdateAlias'),
-    );
-    expect(JSON.stringify(lambdaStatement?.Resource)).toContain(':function:sluice-*"');
-    expect(JSON.stringify(lambdaStatement?.Resource)).toContain(':function:sluice-*:*"');
+  it('names the service resources by the sluice-* prefix, functions unqualified except Invoke', () => {
+    const lambdaResources = (handler: HandlerName, action: string) =>
+      statementsOf(handler)
+        .filter((s) => JSON.stringify(s.Action).includes(`"${action}"`))
+        .map((s) => JSON.stringify(s.Resource));
+    for (const action of ['lambda:UpdateFunctionCode', 'lambda:GetFunction', 'lambda:PublishVersion']) {
+      expect(lambdaResources('stage', action)).toEqual([
+        expect.stringMatching(/:function:sluice-\*"\]\]\}$/),
+      ]);
+    }
+    expect(lambdaResources('stage', 'lambda:InvokeFunction')).toEqual([
+      expect.stringMatching(/:function:sluice-\*:\*"\]\]\}$/),
+    ]);
+    for (const handler of ['deploy', 'record', 'deployment-events'] as const) {
+      expect(lambdaResources(handler, 'lambda:GetAlias')).toEqual([
+        expect.stringMatching(/:function:sluice-\*"\]\]\}$/),
+      ]);
+    }
     const group = statementsOf('deployment-events').find((s) => s.Action === 'codedeploy:GetDeployment');
     expect(JSON.stringify(group?.Resource)).toContain(':deploymentgroup:sluice-*/sluice-*');
   });
 
-  it('grants the ledger on the table and GSI1 by name, never index/*', () => {
-    const ledger = statementsOf('record').find((s) => JSON.stringify(s.Action).includes('dynamodb:'));
-    expect(JSON.stringify(ledger?.Resource)).toContain('/index/GSI1');
+  it('lets Stage reach no alias at all (Lambda authorizes UpdateAlias on the function, so none can be spared)', () => {
+    const aliasActions = HANDLER_NAMES.flatMap((h) =>
+      actionsOf(h)
+        .filter((a) => /^lambda:(UpdateAlias|CreateAlias|DeleteAlias|UpdateFunctionConfiguration)$/.test(a))
+        .map((a) => `${h} ${a}`),
+    );
+    expect(aliasActions).toEqual([]);
+    expect(
+      actionsOf('stage')
+        .filter((a) => a.startsWith('lambda:'))
+        .sort(),
+    ).toEqual([
+      'lambda:GetFunction',
+      'lambda:InvokeFunction',
+      'lambda:PublishVersion',
+      'lambda:UpdateFunctionCode',
+    ]);
+  });
+
+  it('grants each handler only the ledger operations its code sends: no DeleteItem, batch writes or scans', () => {
+    const ledgerActions = (h: HandlerName) =>
+      actionsOf(h)
+        .filter((a) => a.startsWith('dynamodb:'))
+        .sort();
+    for (const forbidden of ['DeleteItem', 'BatchWriteItem', 'BatchGetItem', 'Scan', 'ConditionCheckItem']) {
+      expect(holders(`dynamodb:${forbidden}`), forbidden).toEqual([]);
+    }
+    for (const h of ['build', 'run-tests', 'stage'] as const)
+      expect(ledgerActions(h), h).toEqual(['dynamodb:UpdateItem']);
+    expect(ledgerActions('alarm-events')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(ledgerActions('github-webhook')).toEqual([]);
+    expect(ledgerActions('router')).toEqual([]);
+    // GSI1, by name (never index/*), only for the handlers that list releases or approvals by service.
+    const gsi1 = HANDLER_NAMES.filter((h) =>
+      statementsOf(h).some((s) => JSON.stringify(s.Resource).includes('/index/GSI1')),
+    );
+    expect(gsi1.sort()).toEqual(['record', 'request-approval']);
+    for (const h of gsi1) {
+      const query = statementsOf(h).find((s) => JSON.stringify(s.Resource).includes('/index/GSI1'));
+      expect(query?.Action, h).toBe('dynamodb:Query');
+    }
     expect(JSON.stringify(template.toJSON())).not.toContain('/index/*');
+  });
+
+  it("reads CodeCommit only in the catalog's repositories, by name", () => {
+    const repositories = (h: HandlerName) =>
+      statementsOf(h)
+        .filter((s) => JSON.stringify(s.Action).includes('codecommit:'))
+        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
+        .map((r) => String((r as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].at(-1)));
+    for (const h of ['load-service', 'build', 'run-tests'] as const) {
+      expect(repositories(h), h).toEqual([':svc-0-repo', ':svc-1-repo']);
+    }
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/:codecommit:[^"]*",[^\]]*":\*"/);
+  });
+
+  it('names no CodeCommit repository when the catalog has none, and falls back to all of them, with a warning, past the limit', () => {
+    const github = synth({
+      version: 1,
+      services: [service('site', { source: { provider: 'github', repository: 'acme/site' } })],
+    });
+    expect(JSON.stringify(github.template.toJSON())).not.toContain('codecommit:');
+
+    const many = synth(catalogOf(MAX_NAMED_REPOSITORIES + 1));
+    const json = JSON.stringify(many.template.toJSON());
+    expect(json).not.toContain('-repo"');
+    expect(json).toContain(':codecommit:');
+    const warnings = Annotations.fromStack(many.stack).findWarning(
+      '*',
+      Match.stringLikeRegexp('CodeCommit repositories'),
+    );
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(nagFindings(many.stack)).toEqual([]);
   });
 });
 

@@ -368,6 +368,19 @@ describe('ReleaseStateMachine resource', () => {
     });
   });
 
+  it('grants only the task outcomes asked for, and refuses a grant of none', () => {
+    const { stack, releases } = unsynthesized();
+    const role = new iam.Role(stack, 'Expirer', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    releases.grantTaskResponse(role, ['failure']);
+    expect(() => releases.grantTaskResponse(role, [])).toThrow(/at least one outcome/);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Expirer') }],
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'states:SendTaskFailure' })] },
+    });
+  });
+
   it('has no unacknowledged cdk-nag findings', () => {
     // The construct only: the test's inline functions are not its concern.
     expect(nagFindings(machine().releases)).toEqual([]);

@@ -193,9 +193,17 @@ describe('SluiceService', () => {
     });
     const alias = Object.values(t.findResources('AWS::Lambda::Alias'))[0];
     expect(JSON.stringify(alias.UpdatePolicy)).toContain('AfterAllowTrafficHook');
-    const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
-    expect(policies).toContain('codedeploy:PutLifecycleEventHookExecutionStatus');
-    expect(policies).toContain(':deploymentgroup:sluice-orders/sluice-orders');
+    // The deployment group grants its hook PutLifecycleEventHookExecutionStatus on that group, once.
+    const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+    );
+    const hookStatus = statements.filter(
+      (s) => s.Action === 'codedeploy:PutLifecycleEventHookExecutionStatus',
+    );
+    expect(hookStatus).toHaveLength(1);
+    expect(JSON.stringify(hookStatus[0]?.Resource)).toMatch(
+      /:deploymentgroup:.*ServiceApplication.*ServiceDeploymentGroup/,
+    );
     expect(built.postTrafficHook).toBeDefined();
     expect(nagFindings(stack)).toEqual([]);
   });

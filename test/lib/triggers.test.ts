@@ -84,7 +84,7 @@ describe('SluiceTriggers', () => {
       { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [bus, 'Arn'] } },
       {
         Effect: 'Allow',
-        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Action: 'secretsmanager:GetSecretValue',
         Resource: { Ref: secret },
       },
     ]);
@@ -125,10 +125,15 @@ describe('SluiceTriggers', () => {
     expect(actions).toEqual([
       'codecommit:GetDifferences',
       's3:GetObject',
-      'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
       'states:StartExecution',
     ]);
+    // Only the catalog's CodeCommit repositories, by name.
+    const diffs = statements.find((s) => s.Action === 'codecommit:GetDifferences');
+    const repositories = ((diffs?.Resource ?? []) as { 'Fn::Join': [string, unknown[]] }[]).map((r) =>
+      String(r['Fn::Join'][1].at(-1)),
+    );
+    expect(repositories).toEqual([':svc-0-repo', ':svc-1-repo']);
     const tokenRead = statements.find((s) => JSON.stringify(s.Action).includes('secretsmanager:'));
     expect(JSON.stringify(tokenRead?.Resource)).toMatch(/"Ref":"GitHubTokenSecret/);
     const catalogRead = statements.find((s) => s.Action === 's3:GetObject');

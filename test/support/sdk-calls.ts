@@ -167,7 +167,8 @@ class Reachability {
   private readonly seen = new Set<Body>();
   private readonly modules = new Set<ts.SourceFile>();
   private readonly instantiated = new Set<ts.ClassLikeDeclaration>();
-  private readonly virtualNames = new Set<string>();
+  /** Members called through an interface, type or base class: by name, the types they were called on. */
+  private readonly virtualCalls = new Map<string, Set<ts.Type | undefined>>();
   private readonly calls: RecordedCall[] = [];
   private readonly commandNodes: { node: ts.Node; pkg: string; command: string; via?: string }[] = [];
   private readonly unsupported = new Set<string>();
@@ -251,7 +252,16 @@ class Reachability {
     // Named functions and classes run only when referenced; their references are followed.
     if (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isClassExpression(node)) return;
     if (ts.isNewExpression(node)) this.onNew(node);
-    else if (ts.isCallExpression(node)) this.onCall(node);
+    else if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      if (
+        callee.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(callee) && callee.text === 'require')
+      ) {
+        this.unsupported.add(`${this.analyzer.relative(node)}: a dynamic import the analysis cannot follow`);
+      }
+      this.onCall(node);
+    }
     if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) this.onReference(node);
     else if (ts.isShorthandPropertyAssignment(node)) {
       const value = this.checker.getShorthandAssignmentValueSymbol(node);
@@ -293,29 +303,38 @@ class Reachability {
     ) {
       this.enqueue(declaration.initializer);
     }
-    // A member of an interface or type: whatever implements it may run (resolved against `new`ed classes).
-    if (
-      (ts.isMethodSignature(declaration) || ts.isPropertySignature(declaration)) &&
-      declaration.name &&
-      ts.isIdentifier(declaration.name)
-    ) {
-      if (this.addVirtual(declaration.name.text)) return;
-    }
-    // A class member may be overridden by a subclass that was instantiated.
-    if (
-      (ts.isMethodDeclaration(declaration) || ts.isPropertyDeclaration(declaration)) &&
-      ts.isClassLike(declaration.parent) &&
-      declaration.name &&
-      ts.isIdentifier(declaration.name)
-    ) {
-      this.addVirtual(declaration.name.text);
+    // A member of an interface or type: whatever implements it may run (resolved against `new`ed classes), and
+    // a class member may be overridden by an instantiated subclass.
+    const owner = declaration.parent;
+    const isMember =
+      ((ts.isMethodSignature(declaration) || ts.isPropertySignature(declaration)) &&
+        (ts.isInterfaceDeclaration(owner) || ts.isTypeLiteralNode(owner))) ||
+      ((ts.isMethodDeclaration(declaration) || ts.isPropertyDeclaration(declaration)) &&
+        ts.isClassLike(owner));
+    if (isMember && declaration.name && ts.isIdentifier(declaration.name)) {
+      this.addVirtual(declaration.name.text, this.ownerType(owner));
     }
   }
 
-  private addVirtual(name: string): boolean {
-    if (this.virtualNames.has(name)) return true;
-    this.virtualNames.add(name);
-    return false;
+  /**
+   * The type a member was called on: an interface's or class's declared type, a type literal's type; undefined
+   * (any class with a member of that name) for a generic interface, whose declared type no class matches.
+   */
+  private ownerType(owner: ts.Node): ts.Type | undefined {
+    if (ts.isTypeLiteralNode(owner)) return this.checker.getTypeAtLocation(owner);
+    if (!ts.isInterfaceDeclaration(owner) && !ts.isClassLike(owner)) return undefined;
+    if (owner.typeParameters?.length) return undefined;
+    const symbol = owner.name && this.checker.getSymbolAtLocation(owner.name);
+    return symbol ? this.checker.getDeclaredTypeOfSymbol(symbol) : undefined;
+  }
+
+  private addVirtual(name: string, owner: ts.Type | undefined): void {
+    let owners = this.virtualCalls.get(name);
+    if (!owners) {
+      owners = new Set();
+      this.virtualCalls.set(name, owners);
+    }
+    owners.add(owner);
   }
 
   private onDependencyDeclaration(declaration: ts.Declaration, symbol: ts.Symbol, at: ts.Node): void {
@@ -422,13 +441,25 @@ class Reachability {
     }
   }
 
-  /** Members named by interface calls, on every instantiated class. Returns whether anything new was queued. */
+  /**
+   * Members called through an interface, type or base class, on every instantiated class whose instances are
+   * of that type (structurally, as the checker assigns them). Returns whether anything new was queued.
+   */
   private dispatchVirtualCalls(): boolean {
     const before = this.queue.length;
     for (const cls of this.instantiated) {
+      const symbol = cls.name && this.checker.getSymbolAtLocation(cls.name);
+      // A generic class's declared type matches nothing: match its members by name alone.
+      const instance =
+        symbol && !cls.typeParameters?.length ? this.checker.getDeclaredTypeOfSymbol(symbol) : undefined;
       for (const member of cls.members) {
         const name = member.name && ts.isIdentifier(member.name) ? member.name.text : undefined;
-        if (!name || !this.virtualNames.has(name)) continue;
+        const owners = name === undefined ? undefined : this.virtualCalls.get(name);
+        if (!owners) continue;
+        const matches = [...owners].some(
+          (owner) => owner === undefined || !instance || this.checker.isTypeAssignableTo(instance, owner),
+        );
+        if (!matches) continue;
         if (isFunctionLike(member)) this.enqueue(member);
         else if (ts.isPropertyDeclaration(member) && member.initializer && isFunctionLike(member.initializer))
           this.enqueue(member.initializer);

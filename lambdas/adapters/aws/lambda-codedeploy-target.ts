@@ -8,12 +8,10 @@ import {
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import {
-  CreateAliasCommand,
   GetAliasCommand,
   InvokeCommand,
   type LambdaClient,
   PublishVersionCommand,
-  UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
@@ -31,8 +29,6 @@ import { awsErrorMessage, awsErrorName, MissingResourceError, mapAwsError } from
 
 /** The alias that serves production traffic; CodeDeploy shifts it. */
 export const LIVE_ALIAS = 'live';
-/** The alias Stage points at the version it smoke-tests. */
-export const STAGING_ALIAS = 'staging';
 
 export interface LambdaCodeDeployTargetOptions {
   /** How long stageVersion waits for UpdateFunctionCode to finish. @default 300 */
@@ -105,8 +101,8 @@ export class LambdaCodeDeployTarget implements DeployTarget {
       throw lambdaError('PublishVersion')(error);
     }
     if (!version) throw new Error(`Lambda PublishVersion ${FunctionName} returned no version`);
-
-    await this.pointAlias(FunctionName, STAGING_ALIAS, version, `Staged by ${releaseId}`);
+    // No alias: the smoke test invokes the version itself, and a role that may point any alias may point
+    // `live` too (Lambda authorizes UpdateAlias on the function, not the alias).
     return { version };
   }
 
@@ -260,28 +256,6 @@ export class LambdaCodeDeployTarget implements DeployTarget {
       throw new Error(`Lambda could not update the code of ${FunctionName}: ${updateFailureReason(error)}`, {
         cause: error,
       });
-    }
-  }
-
-  /** Points `alias` at `version`, creating the alias the first time. */
-  private async pointAlias(FunctionName: string, Name: string, FunctionVersion: string, Description: string) {
-    const action = `Lambda alias ${FunctionName}:${Name} → ${FunctionVersion}`;
-    try {
-      await this.lambda.send(new UpdateAliasCommand({ FunctionName, Name, FunctionVersion, Description }));
-      return;
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceNotFoundException') throw mapAwsError(error, action);
-    }
-    try {
-      await this.lambda.send(new CreateAliasCommand({ FunctionName, Name, FunctionVersion, Description }));
-    } catch (error) {
-      // Created concurrently by another release between our two calls: update it after all.
-      if (awsErrorName(error) !== 'ResourceConflictException') throw mapAwsError(error, action);
-      try {
-        await this.lambda.send(new UpdateAliasCommand({ FunctionName, Name, FunctionVersion, Description }));
-      } catch (retryError) {
-        throw mapAwsError(retryError, action);
-      }
     }
   }
 }
