@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { ServiceConfig } from '../lambdas/core/catalog/types';
 import { SluiceService } from './sluice-service';
+import { templateNamedAfter } from './template-validation';
 
 export interface SluiceServiceStackProps extends StackProps {
   readonly service: ServiceConfig;
@@ -19,6 +20,8 @@ export class SluiceServiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SluiceServiceStackProps) {
     super(scope, id, props);
+    // Every service stack is this construct around a catalog entry: validate each distinct template once.
+    templateNamedAfter(this, props.service.name);
     this.service = new SluiceService(this, 'Service', {
       service: props.service,
       code: props.code,

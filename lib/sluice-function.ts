@@ -9,6 +9,27 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HANDLER_NAMES, type HandlerName } from '../lambdas/runtime/env';
 
+/**
+ * Modules every handler takes from the nodejs22.x runtime instead of its bundle: the AWS SDK for JavaScript v3,
+ * which the runtime ships in full (`@aws-sdk/client-*`, `lib-dynamodb` and their `@smithy` dependencies; AWS's
+ * own DynamoDB tutorial runs `@aws-sdk/lib-dynamodb` from the console editor with no package), as CDK's
+ * NodejsFunction does by default for Node 18 and later. Pinning: a deployed handler runs the SDK version
+ * Lambda's runtime has, which Lambda updates with the runtime, not the version in package-lock.json that the
+ * tests and the local runtime use. The handlers call only long-standing SDK operations. Everything else
+ * (Powertools, picomatch, fflate, Sluice's own code) is bundled.
+ */
+export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*'];
+
+/** How every handler is bundled; `npm run bundle-size` measures with the same settings. */
+export const HANDLER_BUNDLING = {
+  minify: true,
+  sourceMap: false,
+  target: 'node22',
+  format: nodejs.OutputFormat.CJS,
+  // The ESM builds of the bundled packages tree-shake better.
+  mainFields: ['module', 'main'],
+} as const;
+
 /** CloudFormation Metadata key naming the handler module a function runs; the local runtime binds by it. */
 export const HANDLER_METADATA_KEY = 'Sluice::Handler';
 
@@ -31,8 +52,8 @@ export interface SluiceFunctionProps {
   /** @default - no layers */
   readonly layers?: lambda.ILayerVersion[];
   /**
-   * Modules left out of the bundle (they must come from a layer).
-   * @default [] - everything is bundled, the AWS SDK v3 clients included, so esbuild tree-shakes them
+   * Modules left out of the bundle besides RUNTIME_PROVIDED_MODULES (they must come from a layer).
+   * @default - none
    */
   readonly externalModules?: string[];
   /** @default logs.RetentionDays.THREE_MONTHS */
@@ -110,13 +131,9 @@ export class SluiceFunction extends Construct implements iam.IGrantable {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       bundling: {
-        minify: true,
-        sourceMap: false,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
-        externalModules: props.externalModules ?? [],
-        // The SDK's ESM builds tree-shake far better (npm run bundle-size measures the same settings).
-        mainFields: ['module', 'main'],
+        ...HANDLER_BUNDLING,
+        mainFields: [...HANDLER_BUNDLING.mainFields],
+        externalModules: [...RUNTIME_PROVIDED_MODULES, ...(props.externalModules ?? [])],
       },
     });
     (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.handler);

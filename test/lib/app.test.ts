@@ -1,11 +1,19 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp, main, PIPELINE_STACK_NAME, serviceStackName } from '../../lib/app';
-import { catalogOf, testApp } from './fixtures';
+import { SluiceServiceStack } from '../../lib/service-stack';
+import {
+  hasTemplateValidationPlugin,
+  ShapeDedupedValidatePlugin,
+  templateNamedAfter,
+  templateValidationEnabled,
+} from '../../lib/template-validation';
+import { catalogOf, service, testApp } from './fixtures';
 
 function catalogFile(content: unknown): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-app-'));
@@ -85,5 +93,173 @@ describe('main (bin/app.ts)', () => {
     expect(main(new App({ context: { catalog: '/nope/sluice.catalog.json' } }))).toBeUndefined();
     expect(process.exitCode).toBe(1);
     expect(errors.join('\n')).toContain('no such file');
+  });
+});
+
+interface Report {
+  pluginReports: {
+    pluginName: string;
+    violations: {
+      ruleName: string;
+      description: string;
+      violatingConstructs: {
+        constructPath: string;
+        cloudFormationResource?: { templatePath: string; logicalId: string };
+      }[];
+    }[];
+  }[];
+}
+
+function synthReport(app: App): Report {
+  const assembly = app.synth();
+  return JSON.parse(
+    fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'),
+  ) as Report;
+}
+
+/** A stack holding one Lambda function named after `name`, with `memorySize` (below 128 is a schema error). */
+function functionStack(app: App, name: string, memorySize: number, named = true): Stack {
+  const stack = new Stack(app, `Stack-${name}`);
+  new lambda.CfnFunction(stack, 'Fn', {
+    functionName: `fn-${name}`,
+    code: { zipFile: 'exports.handler = async () => 1;' },
+    role: 'arn:aws:iam::123456789012:role/fn',
+    runtime: 'nodejs22.x',
+    handler: 'index.handler',
+    memorySize,
+  });
+  if (named) templateNamedAfter(stack, name);
+  return stack;
+}
+
+/** The templates CDK's validation engine was given, by file name, across every call. */
+function validatedTemplates(): () => string[] {
+  const spy = vi.spyOn(CloudFormationValidatePlugin.prototype, 'validate');
+  return () =>
+    spy.mock.calls.flatMap(([context]) => context.stackTemplates.map((t) => path.basename(t.templatePath)));
+}
+
+describe('ShapeDedupedValidatePlugin', () => {
+  // test/setup.ts turns CloudFormation validation off for speed; these tests are about it.
+  beforeEach(() => vi.stubEnv('CDK_VALIDATION', 'true'));
+
+  it('reports a finding of one template for every stack with that template, under their own paths', () => {
+    const app = new App();
+    for (const name of ['alpha', 'bravo', 'delta']) functionStack(app, name, 64);
+    functionStack(app, 'other', 256);
+    Validations.of(app).addPlugins(new ShapeDedupedValidatePlugin());
+
+    const findings = synthReport(app)
+      .pluginReports.filter((r) => r.pluginName === CloudFormationValidatePlugin.PLUGIN_NAME)
+      .flatMap((r) => r.violations);
+
+    expect(findings.map((f) => f.description)).toEqual(['MemorySize: 64 is less than the minimum of 128']);
+    expect(
+      findings[0].violatingConstructs.map((c) => [c.constructPath, c.cloudFormationResource?.templatePath]),
+    ).toEqual([
+      ['Stack-alpha/Fn', 'Stack-alpha.template.json'],
+      ['Stack-bravo/Fn', 'Stack-bravo.template.json'],
+      ['Stack-delta/Fn', 'Stack-delta.template.json'],
+    ]);
+  });
+
+  it('validates one template per shape, and every stack not named after a service on its own', () => {
+    const app = new App();
+    for (const name of ['alpha', 'bravo', 'delta']) functionStack(app, name, 256);
+    functionStack(app, 'bigger', 512);
+    functionStack(app, 'longername', 256);
+    functionStack(app, 'plain1', 256, false);
+    functionStack(app, 'plain2', 256, false);
+    Validations.of(app).addPlugins(new ShapeDedupedValidatePlugin());
+    const validated = validatedTemplates();
+
+    app.synth();
+
+    expect(validated().sort()).toEqual(
+      [
+        'Stack-alpha.template.json',
+        'Stack-bigger.template.json',
+        'Stack-longername.template.json',
+        'Stack-plain1.template.json',
+        'Stack-plain2.template.json',
+      ].sort(),
+    );
+  });
+
+  it('sees service stacks that differ only in name and version hash as one template', () => {
+    const app = new App();
+    for (const name of ['svc-a', 'svc-b', 'svc-c']) {
+      new SluiceServiceStack(app, `SluiceService-${name}`, { service: service(name) });
+    }
+    new SluiceServiceStack(app, 'SluiceService-svc-d', {
+      service: service('svc-d', { deploy: { alarms: { p99LatencyMs: 250 } } }),
+    });
+    Validations.of(app).addPlugins(new ShapeDedupedValidatePlugin());
+    const validated = validatedTemplates();
+
+    const assembly = app.synth();
+
+    const versions = ['svc-a', 'svc-b'].map((name) =>
+      Object.keys(assembly.getStackByName(`SluiceService-${name}`).template.Resources).find((id) =>
+        id.startsWith('ServiceCurrentVersion'),
+      ),
+    );
+    expect(versions[0]).not.toBe(versions[1]);
+    expect(validated().sort()).toEqual([
+      'SluiceService-svc-a.template.json',
+      'SluiceService-svc-d.template.json',
+    ]);
+  });
+
+  it('is off where CDK’s own validation is off (CDK_VALIDATION=false, cdk synth --no-validation)', () => {
+    vi.stubEnv('CDK_VALIDATION', 'false');
+    const app = new App();
+    functionStack(app, 'alpha', 64);
+    Validations.of(app).addPlugins(new ShapeDedupedValidatePlugin());
+    const validated = validatedTemplates();
+
+    const report = synthReport(app);
+
+    expect(validated()).toEqual([]);
+    expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
+    expect(templateValidationEnabled(app)).toBe(false);
+    vi.stubEnv('CDK_VALIDATION', 'true');
+    expect(templateValidationEnabled(new App({ builtinCloudFormationValidation: false }))).toBe(false);
+    expect(templateValidationEnabled(new App())).toBe(true);
+  });
+});
+
+describe('buildApp template validation', () => {
+  beforeEach(() => vi.stubEnv('CDK_VALIDATION', 'true'));
+
+  it('validates templates with the deduplicating plugin in place of the default', () => {
+    const { app } = buildApp({ app: testApp(), catalog: catalogOf(4), nag: false });
+    const validated = validatedTemplates();
+    app.synth();
+    expect(hasTemplateValidationPlugin(app)).toBe(true);
+    expect(validated().sort()).toEqual(
+      [
+        'SluicePipeline.template.json',
+        'SluiceService-svc-0.template.json',
+        'SluiceService-svc-1.template.json',
+      ].sort(),
+    );
+  });
+
+  it('keeps an app’s own CloudFormationValidatePlugin (CDK allows one)', () => {
+    const app = testApp();
+    // CDK's own instance: a new one would start a second validation engine (seconds) for this test alone.
+    Validations.of(app).addPlugins(CloudFormationValidatePlugin._singletonInstance());
+    buildApp({ app, catalog: catalogOf(2), nag: false });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('adds no template validation where it is turned off', () => {
+    const app = new App({
+      builtinCloudFormationValidation: false,
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
+    buildApp({ app, catalog: catalogOf(1), nag: false });
+    expect(hasTemplateValidationPlugin(app)).toBe(false);
   });
 });
