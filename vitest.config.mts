@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Hooks start shared services (DynamoDB Local, a synth) that a busy machine makes slow; this only bounds a hang.
+    hookTimeout: 120_000,
     // End-to-end files start DynamoDB Local and child processes; two cores, so keep files few at once.
     maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
