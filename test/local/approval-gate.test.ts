@@ -117,21 +117,18 @@ async function linksOf(releaseId: string, count = 0): Promise<Record<string, str
   const service = releaseId.startsWith('hello') ? 'hello' : 'greeter';
   const expected =
     count || (sluice.catalog.services.find((s) => s.name === service)?.approval?.approvers.length ?? 1);
+  const sentFor = () => sluice.outbox.sent.filter((s) => s.notification.release.releaseId === releaseId);
   // The request mails approvers one after another: wait for all of them.
-  for (let i = 0; i < 250; i++) {
-    if (sluice.outbox.sent.filter((s) => s.notification.release.releaseId === releaseId).length >= expected)
-      break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return Object.fromEntries(
-    sluice.outbox.sent
-      .filter((s) => s.notification.release.releaseId === releaseId)
-      .map((s) => [s.notification.approver, s.notification.link]),
-  );
+  await eventually(() => sentFor().length >= expected || undefined);
+  return Object.fromEntries(sentFor().map((s) => [s.notification.approver, s.notification.link]));
 }
-/** Resolves with the first truthy value of `probe` (checked every 20 ms, up to 5 s). */
+/**
+ * Resolves with the first truthy value of `probe`, checked every 20 ms; gives up after 60 s, which only bounds a
+ * hang (it returns as soon as the value is there).
+ */
 async function eventually<T>(probe: () => T | undefined): Promise<T | undefined> {
-  for (let i = 0; i < 250; i++) {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
     const value = probe();
     if (value) return value;
     await new Promise((r) => setTimeout(r, 20));
