@@ -142,9 +142,14 @@ function cli(args: string[]) {
     execFile(
       process.execPath,
       [join(REPO_ROOT, 'bin', 'sluice.js'), ...args, '--state-dir', join(root, 'state')],
-      { cwd: REPO_ROOT, timeout: 30_000 },
+      { cwd: REPO_ROOT, timeout: 60_000 },
       (error, stdout, stderr) =>
-        done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+        done({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
+          stdout,
+          // A process that did not run or was killed says so here, for the assertion's message.
+          stderr: error && typeof error.code !== 'number' ? `${stderr}${error.message}` : stderr,
+        }),
     );
   });
 }
@@ -323,7 +328,7 @@ describe('the approval gate, end to end', () => {
         '--release-at',
         releaseAt,
       ]);
-      expect(first.stdout).toContain('1 of 2 approvals');
+      expect(first.stdout, first.stderr).toContain('1 of 2 approvals');
       const second = await cli(['approve', approvalId, '--as', 'bob@example.com']);
       expect(second.code).toBe(0);
       expect(second.stdout).toContain(
