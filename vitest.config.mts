@@ -1,15 +1,41 @@
 import { defineConfig } from 'vitest/config';
 
+const shared = {
+  environment: 'node',
+  testTimeout: 30_000,
+  // Hooks start shared services (DynamoDB Local, a synth) that a busy machine makes slow; this only bounds a hang.
+  hookTimeout: 120_000,
+  setupFiles: ['test/setup.ts'],
+} as const;
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // End-to-end files start DynamoDB Local and child processes; two cores, so keep files few at once.
+    // End-to-end files start runtimes and child processes; two cores, so keep files few at once.
     maxWorkers: 2,
-    setupFiles: ['test/setup.ts'],
     // One DynamoDB Local and one pipeline synth for the run, and the check for processes left behind.
     globalSetup: ['test/global-setup.ts'],
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'cdk',
+          include: ['test/lib/**/*.test.ts', 'test/scripts/**/*.test.ts'],
+          // These files share no mocks or globals: one module cache per worker saves importing aws-cdk-lib
+          // for every file (most of their time).
+          isolate: false,
+        },
+      },
+      { test: { ...shared, name: 'local', include: ['test/local/**/*.test.ts'] } },
+      // Everything else (handlers and their cores, the architecture checks), each file isolated: they mock SDK
+      // clients and set process-wide ports.
+      {
+        test: {
+          ...shared,
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/lib/**', 'test/scripts/**', 'test/local/**'],
+        },
+      },
+    ],
   },
 });

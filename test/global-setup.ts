@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { TestProject } from 'vitest/node';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
 import { leftoverProcesses, RUN_MARKER } from './support/processes';
@@ -19,6 +20,12 @@ declare module 'vitest' {
   }
 }
 
+const answers = (db: DynamoDbLocal) =>
+  db.client.send(new ListTablesCommand({ Limit: 1 })).then(
+    () => true,
+    () => false,
+  );
+
 export default async function setup(project: TestProject) {
   // Every process this run starts inherits the marker, even once its parent has gone.
   process.env[RUN_MARKER] = randomBytes(8).toString('hex');
@@ -27,12 +34,23 @@ export default async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
   let dynamo: Promise<DynamoDbLocal> | undefined;
+  let checking: Promise<DynamoDbLocal> | undefined;
+  /** Started on first use; started again should it have died (killed from outside) for the files to come. */
+  const liveDynamo = () => {
+    checking ??= (async () => {
+      const current = await dynamo?.catch(() => undefined);
+      if (current && (await answers(current))) return current;
+      await current?.stop();
+      dynamo = startDynamoDbLocal({ timeoutMs: 120_000 });
+      return dynamo;
+    })().finally(() => {
+      checking = undefined;
+    });
+    return checking;
+  };
   let template: Promise<string> | undefined;
   const services: Record<string, () => Promise<string>> = {
-    '/dynamodb': async () => {
-      dynamo ??= startDynamoDbLocal({ timeoutMs: 120_000 });
-      return JSON.stringify({ endpoint: (await dynamo).endpoint });
-    },
+    '/dynamodb': async () => JSON.stringify({ endpoint: (await liveDynamo()).endpoint }),
     '/pipeline-template': () => {
       template ??= (async () => {
         const [{ synthPipelineTemplate }, { requireCatalogFile }] = await Promise.all([

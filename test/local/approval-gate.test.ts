@@ -117,21 +117,18 @@ async function linksOf(releaseId: string, count = 0): Promise<Record<string, str
   const service = releaseId.startsWith('hello') ? 'hello' : 'greeter';
   const expected =
     count || (sluice.catalog.services.find((s) => s.name === service)?.approval?.approvers.length ?? 1);
+  const sentFor = () => sluice.outbox.sent.filter((s) => s.notification.release.releaseId === releaseId);
   // The request mails approvers one after another: wait for all of them.
-  for (let i = 0; i < 250; i++) {
-    if (sluice.outbox.sent.filter((s) => s.notification.release.releaseId === releaseId).length >= expected)
-      break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return Object.fromEntries(
-    sluice.outbox.sent
-      .filter((s) => s.notification.release.releaseId === releaseId)
-      .map((s) => [s.notification.approver, s.notification.link]),
-  );
+  await eventually(() => sentFor().length >= expected || undefined);
+  return Object.fromEntries(sentFor().map((s) => [s.notification.approver, s.notification.link]));
 }
-/** Resolves with the first truthy value of `probe` (checked every 20 ms, up to 5 s). */
+/**
+ * Resolves with the first truthy value of `probe`, checked every 20 ms; gives up after 60 s, which only bounds a
+ * hang (it returns as soon as the value is there).
+ */
 async function eventually<T>(probe: () => T | undefined): Promise<T | undefined> {
-  for (let i = 0; i < 250; i++) {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
     const value = probe();
     if (value) return value;
     await new Promise((r) => setTimeout(r, 20));
@@ -145,9 +142,14 @@ function cli(args: string[]) {
     execFile(
       process.execPath,
       [join(REPO_ROOT, 'bin', 'sluice.js'), ...args, '--state-dir', join(root, 'state')],
-      { cwd: REPO_ROOT, timeout: 30_000 },
+      { cwd: REPO_ROOT, timeout: 60_000 },
       (error, stdout, stderr) =>
-        done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+        done({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
+          stdout,
+          // A process that did not run or was killed says so here, for the assertion's message.
+          stderr: error && typeof error.code !== 'number' ? `${stderr}${error.message}` : stderr,
+        }),
     );
   });
 }
@@ -326,7 +328,7 @@ describe('the approval gate, end to end', () => {
         '--release-at',
         releaseAt,
       ]);
-      expect(first.stdout).toContain('1 of 2 approvals');
+      expect(first.stdout, first.stderr).toContain('1 of 2 approvals');
       const second = await cli(['approve', approvalId, '--as', 'bob@example.com']);
       expect(second.code).toBe(0);
       expect(second.stdout).toContain(

@@ -308,7 +308,7 @@ describe('the GitHub webhook over real HTTP', () => {
     const again = await post(signed); // GitHub's redelivery
     expect(again.status).toBe(202);
 
-    const run = await sluice.waitForExecution(`octo-${head.slice(0, 12)}`, 10_000);
+    const run = await sluice.waitForExecution(`octo-${head.slice(0, 12)}`);
     const report = await run.done;
     expect(report.record?.trigger).toEqual({ source: 'github', actor: 'octocat' });
     expect([...sluice.executions().keys()].filter((id) => id.startsWith('octo-'))).toEqual([run.releaseId]);

@@ -40,7 +40,7 @@ beforeAll(async () => {
       throw Object.assign(new Error('refused for the test'), { name: 'RollbackRefusedError' });
     },
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   await web?.close();

@@ -1,9 +1,11 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LEDGER_KEYS, Ledger } from '../../lambdas/ledger/ledger';
-import { sharedDynamoDbClient, uniqueTableName } from './shared';
+import { sharedDynamoDbClient, sharedDynamoDbEndpoint, uniqueTableName } from './shared';
 
 export interface TestLedger {
-  /** A client of the run's DynamoDB Local (127.0.0.1). */
+  /** The run's DynamoDB Local (http://127.0.0.1:port), for code that makes its own client. */
+  readonly endpoint: string;
+  /** A client of it. */
   readonly client: DynamoDBClient;
   /** A new table with the ledger's key schema; its name is unique in the run. */
   newTable(): Promise<string>;
@@ -45,6 +47,7 @@ export async function startTestLedger(): Promise<TestLedger> {
     return name;
   };
   return {
+    endpoint: await sharedDynamoDbEndpoint(),
     client,
     newTable,
     newLedger: async () => Ledger.forTable(client, await newTable()),

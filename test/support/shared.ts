@@ -17,11 +17,16 @@ async function ask(path: string): Promise<string> {
 
 let endpoint: Promise<string> | undefined;
 
+/** Where the run's DynamoDB Local listens (http://127.0.0.1:port). */
+export function sharedDynamoDbEndpoint(): Promise<string> {
+  endpoint ??= ask('/dynamodb').then((body) => (JSON.parse(body) as { endpoint: string }).endpoint);
+  return endpoint;
+}
+
 /** A client of the run's DynamoDB Local (destroy it when done; the database outlives the file). */
 export async function sharedDynamoDbClient(): Promise<DynamoDBClient> {
-  endpoint ??= ask('/dynamodb').then((body) => (JSON.parse(body) as { endpoint: string }).endpoint);
   return new DynamoDBClient({
-    endpoint: await endpoint,
+    endpoint: await sharedDynamoDbEndpoint(),
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,

@@ -27,7 +27,7 @@ const clock = { now: () => new Date('2026-03-01T10:00:00Z') };
 let db: TestLedger;
 beforeAll(async () => {
   db = await startTestLedger();
-}, 60_000);
+});
 afterAll(async () => {
   await db?.stop();
 });

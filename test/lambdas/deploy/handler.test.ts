@@ -1,167 +1,196 @@
+/**
+ * The deploy handler as Lambda runs it: its own AWS wiring, the ledger in a real DynamoDB Local (the SDK's
+ * DynamoDB endpoint points there), and Lambda, CodeDeploy, CloudWatch and Step Functions under
+ * aws-sdk-client-mock (their adapters' exact commands are tested with the adapters).
+ */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient, CreateDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
 import { handler } from '../../../lambdas/deploy';
 import type { DeployInput } from '../../../lambdas/deploy/deploy';
+import { Ledger } from '../../../lambdas/ledger/ledger';
 import { ENV } from '../../../lambdas/runtime/env';
+import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 
-process.env[ENV.tableName] = 'ledger-table';
-process.env[ENV.artifactBucket] = 'artifact-bucket';
-
-const ddb = mockClient(DynamoDBDocumentClient);
 const lambda = mockClient(LambdaClient);
 const codeDeploy = mockClient(CodeDeployClient);
 const sfn = mockClient(SFNClient);
 const cloudWatch = mockClient(CloudWatchClient);
 const context = { functionName: 'deploy', awsRequestId: 'r1' } as Context;
 
-const parsed = parseCatalog({
-  version: 1,
-  services: [
-    {
-      name: 'checkout',
-      mode: 'deployment',
-      source: { repository: 'checkout' },
-      runtime: { entry: 'src/handler.ts' },
-      deploy: { strategy: 'Linear10PercentEvery1Minute' },
-    },
-  ],
-});
-if (!parsed.ok) throw new Error('bad test catalog');
-const config = parsed.catalog.services[0];
+let db: TestLedger;
+/** The same table the handler writes to, read back through the ledger. */
+let ledger: Ledger;
 
-function input(version: string): DeployInput {
+beforeAll(async () => {
+  db = await startTestLedger();
+  const table = await db.newTable();
+  process.env[ENV.tableName] = table;
+  process.env[ENV.artifactBucket] = 'artifact-bucket';
+  // The handler builds its own DynamoDB client; the SDK's service endpoint variable points it here.
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = db.endpoint;
+  ledger = Ledger.forTable(db.client, table);
+}, 120_000);
+afterAll(async () => {
+  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  await db?.stop();
+});
+
+let services = 0;
+/** A deployment service with a name of its own, so each test starts with a free lock and no history. */
+function newService() {
+  const parsed = parseCatalog({
+    version: 1,
+    services: [
+      {
+        name: `checkout${++services}`,
+        mode: 'deployment',
+        source: { repository: 'checkout' },
+        runtime: { entry: 'src/handler.ts' },
+        deploy: { strategy: 'Linear10PercentEvery1Minute' },
+      },
+    ],
+  });
+  if (!parsed.ok) throw new Error('bad test catalog');
+  return parsed.catalog.services[0];
+}
+
+/** The Deploy task's payload for a release of `config` that the ledger already has (LoadService started it). */
+async function deployInput(config: ReturnType<typeof newService>, version: string): Promise<DeployInput> {
+  const release = {
+    releaseId: `${config.name}-abc`,
+    service: config.name,
+    mode: 'deployment' as const,
+    commit: { sha: 'abc', author: 'Dana <dana@example.com>', message: 'm', time: '2026-01-01T00:00:00Z' },
+    startedAt: '2026-01-01T00:00:00Z',
+    trigger: { source: 'manual' as const },
+  };
+  await ledger.startRelease(release);
   return {
-    taskToken: 'token-xyz',
-    releaseId: 'checkout-abc',
+    taskToken: `token-${config.name}`,
+    releaseId: release.releaseId,
     config,
-    release: {
-      releaseId: 'checkout-abc',
-      service: 'checkout',
-      mode: 'deployment',
-      commit: { sha: 'abc', author: 'Dana <dana@example.com>', message: 'm', time: '2026-01-01T00:00:00Z' },
-      startedAt: '2026-01-01T00:00:00Z',
-      trigger: { source: 'manual' },
-    },
+    release,
     stage: { version, smoke: { status: 200, latencyMs: 5 } },
   };
 }
 
 describe('deploy handler', () => {
   beforeEach(() => {
-    ddb.reset();
     lambda.reset();
     codeDeploy.reset();
     sfn.reset();
     cloudWatch.reset();
     cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
-    ddb.on(UpdateCommand).resolves({});
-    ddb.on(PutCommand).resolves({});
   });
 
-  it('takes the production lock with a conditional write on the service item before anything else', async () => {
-    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '4' });
-    codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-1' });
-    await handler(input('5'), context);
-    const [lock] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(lock).toMatchObject({
-      Key: { PK: 'SERVICE#checkout', SK: 'STATE' },
-      ConditionExpression: 'attribute_not_exists(lockHolder) OR lockHolder = :rid',
-      ExpressionAttributeValues: { ':rid': 'checkout-abc' },
-    });
-  });
-
-  it('asks CloudWatch for the service alarms in ALARM and deploys nothing when one is (preflight)', async () => {
-    cloudWatch
-      .on(DescribeAlarmsCommand)
-      .resolves({ MetricAlarms: [{ AlarmName: 'sluice-checkout-p99-latency', StateValue: 'ALARM' }] });
-    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '4' });
-    await expect(handler(input('5'), context)).rejects.toMatchObject({
-      name: 'PreflightBlocked',
-      message: expect.stringContaining('sluice-checkout-p99-latency is in ALARM'),
-    });
-    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toMatchObject({
-      AlarmNamePrefix: 'sluice-checkout-',
-      StateValue: 'ALARM',
-    });
-    expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
-  });
-
-  it('queues its task token behind the release holding the lock, and deploys nothing yet', async () => {
-    const conflict = Object.assign(new Error('held'), { name: 'ConditionalCheckFailedException' });
-    ddb
-      .on(UpdateCommand, { ConditionExpression: 'attribute_not_exists(lockHolder) OR lockHolder = :rid' })
-      .rejects(conflict);
-    ddb
-      .on(GetCommand)
-      .resolves({ Item: { PK: 'SERVICE#checkout', SK: 'STATE', lockHolder: 'checkout-first' } });
-    await expect(handler(input('5'), context)).resolves.toEqual({ queuedBehind: 'checkout-first' });
-    const queued = ddb
-      .commandCalls(UpdateCommand)
-      .map((c) => c.args[0].input)
-      .find((i) => String(i.UpdateExpression).includes('deployQueue'));
-    expect(queued?.ExpressionAttributeValues?.[':entry']).toEqual([
-      expect.objectContaining({ releaseId: 'checkout-abc', taskToken: 'token-xyz', version: '5' }),
-    ]);
-    expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
-    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
-  });
-
-  it('stores the task token first, starts a CodeDeploy deployment live 4 → 5, and links it to the release', async () => {
+  it('takes the production lock, stores the task token, starts a CodeDeploy deployment live 4 → 5, and links it to the release', async () => {
+    const config = newService();
+    const input = await deployInput(config, '5');
     lambda
-      .on(GetAliasCommand, { FunctionName: 'sluice-checkout', Name: 'live' })
+      .on(GetAliasCommand, { FunctionName: `sluice-${config.name}`, Name: 'live' })
       .resolves({ FunctionVersion: '4' });
     codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-123456789' });
-    await expect(handler(input('5'), context)).resolves.toEqual({ deploymentId: 'd-123456789' });
+    await expect(handler(input, context)).resolves.toEqual({ deploymentId: 'd-123456789' });
 
-    const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    // [0] is the lock; then the token, before CreateDeployment.
-    expect(updates[1].ExpressionAttributeValues).toMatchObject({ ':v0': 'token-xyz' });
-    const [create] = codeDeploy.commandCalls(CreateDeploymentCommand);
-    expect(create.args[0].input).toMatchObject({
-      applicationName: 'sluice-checkout',
-      deploymentGroupName: 'sluice-checkout',
-      deploymentConfigName: 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+    expect(await ledger.getServiceState(config.name)).toMatchObject({ lockHolder: input.releaseId });
+    expect(await ledger.getRelease(input.releaseId)).toMatchObject({
+      deployTaskToken: input.taskToken,
+      deploymentId: 'd-123456789',
     });
-    const appSpec = JSON.parse(create.args[0].input.revision?.appSpecContent?.content ?? '{}');
-    expect(appSpec.Resources[0]['sluice-checkout'].Properties).toMatchObject({
-      Alias: 'live',
-      CurrentVersion: '4',
-      TargetVersion: '5',
-    });
-    const link = ddb.commandCalls(PutCommand)[0].args[0].input.Item;
-    expect(link).toMatchObject({
-      PK: 'DEPLOYMENT#d-123456789',
-      releaseId: 'checkout-abc',
+    expect(await ledger.findDeployment('d-123456789')).toMatchObject({
+      releaseId: input.releaseId,
+      service: config.name,
       fromVersion: '4',
       toVersion: '5',
       strategy: 'Linear10PercentEvery1Minute',
     });
+    const [create] = codeDeploy.commandCalls(CreateDeploymentCommand);
+    expect(create.args[0].input).toMatchObject({
+      applicationName: `sluice-${config.name}`,
+      deploymentGroupName: `sluice-${config.name}`,
+      deploymentConfigName: 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+    });
+    const appSpec = JSON.parse(create.args[0].input.revision?.appSpecContent?.content ?? '{}');
+    expect(appSpec.Resources[0][`sluice-${config.name}`].Properties).toMatchObject({
+      Alias: 'live',
+      CurrentVersion: '4',
+      TargetVersion: '5',
+    });
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
+  it('asks CloudWatch for the service alarms in ALARM and deploys nothing when one is (preflight)', async () => {
+    const config = newService();
+    const input = await deployInput(config, '5');
+    cloudWatch
+      .on(DescribeAlarmsCommand)
+      .resolves({ MetricAlarms: [{ AlarmName: `sluice-${config.name}-p99-latency`, StateValue: 'ALARM' }] });
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '4' });
+    await expect(handler(input, context)).rejects.toMatchObject({
+      name: 'PreflightBlocked',
+      message: expect.stringContaining(`sluice-${config.name}-p99-latency is in ALARM`),
+    });
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toMatchObject({
+      AlarmNamePrefix: `sluice-${config.name}-`,
+      StateValue: 'ALARM',
+    });
+    expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+    expect((await ledger.getRelease(input.releaseId))?.deploymentId).toBeUndefined();
+  });
+
+  it('queues its task token behind the release holding the lock, and deploys nothing yet', async () => {
+    const config = newService();
+    const holder = `${config.name}-first`;
+    expect(
+      await ledger.acquireDeployLock(config.name, {
+        releaseId: holder,
+        taskToken: 'token-first',
+        config,
+        version: '4',
+        queuedAt: '2026-01-01T00:00:00Z',
+      }),
+    ).toBe('acquired');
+    const input = await deployInput(config, '5');
+    await expect(handler(input, context)).resolves.toEqual({ queuedBehind: holder });
+    const state = await ledger.getServiceState(config.name);
+    expect(state?.lockHolder).toBe(holder);
+    expect(state?.deployQueue).toEqual([
+      expect.objectContaining({ releaseId: input.releaseId, taskToken: input.taskToken, version: '5' }),
+    ]);
+    // A retry of the same task queues nothing twice.
+    await expect(handler(input, context)).resolves.toEqual({ queuedBehind: holder });
+    expect((await ledger.getServiceState(config.name))?.deployQueue).toHaveLength(1);
+    expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
+  });
+
   it('resumes at once without a deployment when the staged version is already live', async () => {
+    const config = newService();
+    const input = await deployInput(config, '5');
     lambda.on(GetAliasCommand).resolves({ FunctionVersion: '5' });
-    await handler(input('5'), context);
+    await handler(input, context);
     expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
     const [success] = sfn.commandCalls(SendTaskSuccessCommand);
-    expect(success.args[0].input.taskToken).toBe('token-xyz');
+    expect(success.args[0].input.taskToken).toBe(input.taskToken);
     expect(JSON.parse(success.args[0].input.output ?? '{}')).toMatchObject({
       strategy: 'Unchanged',
       toVersion: '5',
     });
   });
 
-  it('refuses to run without a task token', async () => {
-    await expect(handler({ ...input('5'), taskToken: '' }, context)).rejects.toMatchObject({
+  it('refuses to run without a task token, taking no lock', async () => {
+    const config = newService();
+    const input = await deployInput(config, '5');
+    await expect(handler({ ...input, taskToken: '' }, context)).rejects.toMatchObject({
       name: 'DeploymentFailedError',
     });
     expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+    expect(await ledger.getServiceState(config.name)).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 let dynamo: TestLedger;
 beforeAll(async () => {
   dynamo = await startTestLedger();
-}, 60_000);
+});
 afterAll(async () => dynamo?.stop());
 
 const release = (id: string, service: string, startedAt: string): ReleaseInfo => ({

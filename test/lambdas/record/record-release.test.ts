@@ -9,7 +9,7 @@ import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 let dynamo: TestLedger;
 beforeAll(async () => {
   dynamo = await startTestLedger();
-}, 60_000);
+});
 afterAll(async () => dynamo?.stop());
 
 /** A catalog service as the validator fills it in, so every default is the real one. */

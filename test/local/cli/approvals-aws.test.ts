@@ -37,7 +37,7 @@ let tableName: string;
 
 beforeAll(async () => {
   dynamo = await startTestLedger();
-}, 60_000);
+});
 afterAll(async () => {
   sfn.restore();
   await dynamo?.stop();

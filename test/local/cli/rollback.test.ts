@@ -1,24 +1,19 @@
 /**
- * `sluice rollback`: the command line as a user runs it (refusals, no runtime), and the --aws path with the
- * real SDK clients under aws-sdk-client-mock: the exact Lambda, CodeDeploy and DynamoDB commands.
+ * `sluice rollback`: the command line as a user runs it (refusals, no runtime), and the --aws path: the ledger
+ * in DynamoDB Local, Lambda and CodeDeploy under aws-sdk-client-mock.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CodeDeployClient, CreateDeploymentCommand } from '@aws-sdk/client-codedeploy';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { requireCatalogFile } from '../../../lambdas/core/catalog/load';
+import { Ledger } from '../../../lambdas/ledger/ledger';
 import { rollbackOnAws } from '../../../local/cli/rollback-aws';
+import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const BIN = join(REPO_ROOT, 'bin', 'sluice.js');
@@ -90,47 +85,87 @@ describe('sluice rollback (command line)', () => {
   });
 });
 
+// Lambda and CodeDeploy under aws-sdk-client-mock (their adapter tests check the exact commands); the ledger in a
+// real DynamoDB Local.
 const lambda = mockClient(LambdaClient);
 const codeDeploy = mockClient(CodeDeployClient);
-const ddb = mockClient(DynamoDBDocumentClient);
+let db: TestLedger;
+beforeAll(async () => {
+  db = await startTestLedger();
+}, 120_000);
+afterAll(async () => {
+  lambda.restore();
+  codeDeploy.restore();
+  await db?.stop();
+});
+
 const clients = () => ({
   lambda: new LambdaClient({}),
   codeDeploy: new CodeDeployClient({}),
-  dynamo: new DynamoDBClient({}),
+  dynamo: db.client,
 });
 const commit = { sha: 'c1', author: 'a', message: 'm', time: '2026-01-01T00:00:00Z' };
-const released = (id: string, version: string, status = 'succeeded') => ({
-  releaseId: id,
-  service: 'checkout',
-  status,
-  version,
-  commit,
-  stages: {},
-});
+
+/** A checkout release in the ledger that ended `status` at `stage`, with the version it staged. */
+async function recorded(
+  ledger: Ledger,
+  releaseId: string,
+  version: string,
+  startedAt: string,
+  status: 'succeeded' | 'failed' = 'succeeded',
+  stage: 'Deploy' | 'Test' = 'Deploy',
+) {
+  await ledger.startRelease({
+    releaseId,
+    service: 'checkout',
+    mode: 'deployment',
+    commit,
+    startedAt,
+    trigger: { source: 'manual' },
+  });
+  await ledger.updateRelease(releaseId, { version });
+  await ledger.finishRelease(releaseId, 'checkout', { status, stage, endedAt: startedAt });
+}
 
 describe('sluice rollback --aws', () => {
-  beforeEach(() => {
+  let table: string;
+  let ledger: Ledger;
+  beforeEach(async () => {
     lambda.reset();
     codeDeploy.reset();
-    ddb.reset();
     lambda.on(GetAliasCommand).resolves({ FunctionVersion: '7' });
     codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-ROLLBACK1' });
-    ddb.on(UpdateCommand).resolves({});
-    ddb.on(PutCommand).resolves({});
-    ddb.on(QueryCommand).resolves({ Items: [released('checkout-new', '7'), released('checkout-old', '5')] });
+    table = await db.newTable();
+    ledger = Ledger.forTable(db.client, table);
+    await recorded(ledger, 'checkout-old', '5', '2026-01-01T10:00:00.000Z');
+    await recorded(ledger, 'checkout-new', '7', '2026-01-02T10:00:00.000Z');
   });
 
   it('redeploys the last known-good version all at once through CodeDeploy, recorded with who and why', async () => {
-    ddb.on(GetCommand).resolves({ Item: { ...released('checkout-rollback', '5', 'running'), rollback: {} } });
     const record = await rollbackOnAws(
       { service: 'checkout', reason: 'bad prices', requestedBy: 'oncall@example.com' },
-      { tableName: 'ledger', catalogFile: CATALOG, waitMs: 0, clients: clients() },
+      { tableName: table, catalogFile: CATALOG, waitMs: 0, clients: clients() },
     );
-    expect(record.status).toBe('running');
-    const [lock] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(lock).toMatchObject({
-      Key: { PK: 'SERVICE#checkout', SK: 'STATE' },
-      ConditionExpression: 'attribute_not_exists(lockHolder)',
+    expect(record).toMatchObject({
+      service: 'checkout',
+      status: 'running',
+      version: '5',
+      deploymentId: 'd-ROLLBACK1',
+      trigger: { source: 'manual', actor: 'oncall@example.com' },
+      rollback: {
+        requestedBy: 'oncall@example.com',
+        reason: 'bad prices',
+        toReleaseId: 'checkout-old',
+        fromVersion: '7',
+        toVersion: '5',
+      },
+    });
+    // It holds the production lock until its deployment ends, and its end event will find it.
+    expect((await ledger.getServiceState('checkout'))?.lockHolder).toBe(record.releaseId);
+    expect(await ledger.findDeployment('d-ROLLBACK1')).toMatchObject({
+      releaseId: record.releaseId,
+      fromVersion: '7',
+      toVersion: '5',
     });
     const [create] = codeDeploy.commandCalls(CreateDeploymentCommand);
     expect(create.args[0].input).toMatchObject({
@@ -144,42 +179,36 @@ describe('sluice rollback --aws', () => {
       CurrentVersion: '7',
       TargetVersion: '5',
     });
-    const who = ddb
-      .commandCalls(UpdateCommand)
-      .map((c) => c.args[0].input.ExpressionAttributeValues ?? {})
-      .flatMap((v) => Object.values(v))
-      .find((v) => typeof v === 'object' && v !== null && 'requestedBy' in v);
-    expect(who).toEqual({
-      requestedBy: 'oncall@example.com',
-      reason: 'bad prices',
-      toReleaseId: 'checkout-old',
-      fromVersion: '7',
-      toVersion: '5',
-    });
   });
 
   it('refuses, changing nothing, while another deployment holds the lock, or for a release never deployed', async () => {
-    const conflict = Object.assign(new Error('held'), { name: 'ConditionalCheckFailedException' });
-    ddb.on(UpdateCommand, { ConditionExpression: 'attribute_not_exists(lockHolder)' }).rejects(conflict);
-    ddb
-      .on(GetCommand, { Key: { PK: 'SERVICE#checkout', SK: 'STATE' } })
-      .resolves({ Item: { lockHolder: 'checkout-busy' } });
-    await expect(
-      rollbackOnAws(
-        { service: 'checkout', reason: 'x', requestedBy: 'a@example.com' },
-        { tableName: 'ledger', catalogFile: CATALOG, waitMs: 0, clients: clients() },
-      ),
-    ).rejects.toThrow(/production deployment in progress \(release checkout-busy\)/);
-    ddb.on(GetCommand, { Key: { PK: 'RELEASE#checkout-failed', SK: 'RELEASE' } }).resolves({
-      Item: { ...released('checkout-failed', '6', 'failed'), outcome: { status: 'failed', stage: 'Test' } },
+    const config = requireCatalogFile(CATALOG).services.find((s) => s.name === 'checkout')!;
+    await ledger.acquireDeployLock('checkout', {
+      releaseId: 'checkout-busy',
+      taskToken: 't',
+      config,
+      version: '8',
+      queuedAt: '2026-01-03T10:00:00.000Z',
     });
     await expect(
       rollbackOnAws(
+        { service: 'checkout', reason: 'x', requestedBy: 'a@example.com' },
+        { tableName: table, catalogFile: CATALOG, waitMs: 0, clients: clients() },
+      ),
+    ).rejects.toThrow(/production deployment in progress \(release checkout-busy\)/);
+    await recorded(ledger, 'checkout-failed', '6', '2026-01-02T12:00:00.000Z', 'failed', 'Test');
+    await expect(
+      rollbackOnAws(
         { service: 'checkout', toReleaseId: 'checkout-failed', reason: 'x', requestedBy: 'a@example.com' },
-        { tableName: 'ledger', catalogFile: CATALOG, waitMs: 0, clients: clients() },
+        { tableName: table, catalogFile: CATALOG, waitMs: 0, clients: clients() },
       ),
     ).rejects.toThrow(/never deployed to production \(it ended failed at Test\)/);
     expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect((await ledger.listReleases('checkout')).map((r) => r.releaseId).sort()).toEqual([
+      'checkout-failed',
+      'checkout-new',
+      'checkout-old',
+    ]);
+    expect((await ledger.getServiceState('checkout'))?.lockHolder).toBe('checkout-busy');
   });
 });

@@ -1,11 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requireCatalogFile } from '../../../lambdas/core/catalog/load';
+import { Ledger } from '../../../lambdas/ledger/ledger';
 import { runCli } from '../../../local/cli/dispatch';
 import { awsStatusReport } from '../../../local/cli/status-aws';
 import { LocalWebServer } from '../../../local/web-server';
@@ -105,7 +104,7 @@ describe('sluice status / metrics against a running local runtime', () => {
       join(stateDir, 'runtime.json'),
       JSON.stringify({ url: web.url, token: 't', pid: process.pid }),
     );
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await web?.close();
@@ -146,62 +145,54 @@ describe('sluice status / metrics against a running local runtime', () => {
 });
 
 describe('sluice status --aws', () => {
-  // Mocks every DocumentClient while it lasts, so only inside this block.
-  let ddb: ReturnType<typeof mockClient>;
-  beforeAll(() => {
-    ddb = mockClient(DynamoDBDocumentClient);
+  let dynamo: TestLedger;
+  beforeAll(async () => {
+    dynamo = await startTestLedger();
+  }, 120_000);
+  afterAll(async () => {
+    await dynamo?.stop();
   });
-  afterAll(() => ddb.restore());
 
-  it('reads the deployed ledger with the exact queries, and reports from it', async () => {
-    ddb.reset();
-    ddb.on(GetCommand).resolves({});
-    ddb.on(QueryCommand).resolves({ Items: [] });
-    ddb
-      .on(
-        QueryCommand,
-        { IndexName: 'GSI1', ExpressionAttributeValues: { ':pk': 'SERVICE#checkout' } },
-        false,
-      )
-      .resolves({
-        Items: [
-          checkoutRelease(1, 'succeeded', now - HOUR),
-          checkoutRelease(2, 'rolled_back', now - 2 * HOUR),
-        ],
-      });
-    const client = new DynamoDBClient({ region: 'eu-west-1' });
+  it('reads the deployed ledger (DynamoDB Local here) and reports the period asked for', async () => {
+    const table = await dynamo.newTable();
+    const ledger = Ledger.forTable(dynamo.client, table);
+    // Two checkout releases within the last day, one three days ago, and a greeter release.
+    for (const [n, status, endMs] of [
+      [1, 'succeeded', now - HOUR],
+      [2, 'rolled_back', now - 2 * HOUR],
+      [3, 'succeeded', now - 3 * 24 * HOUR],
+    ] as const) {
+      const r = checkoutRelease(n, status, endMs);
+      await ledger.startRelease(r);
+      await ledger.recordStage(r.releaseId, 'Deploy', r.stages.Deploy as never);
+      await ledger.finishRelease(r.releaseId, 'checkout', r.outcome as never);
+    }
+    await ledger.startRelease({
+      ...checkoutRelease(4, 'succeeded', now - HOUR),
+      releaseId: 'greeter-4',
+      service: 'greeter',
+    });
+    await ledger.setLive('checkout', {
+      liveVersion: '3',
+      liveReleaseId: 'checkout-1',
+      updatedAt: iso(now - HOUR),
+    });
+
     const report = await awsStatusReport({
-      tableName: 'SluiceLedger',
+      tableName: table,
       catalogFile,
       periodMs: 24 * HOUR,
       service: 'checkout',
-      client,
+      client: DynamoDBDocumentClient.from(dynamo.client),
       now: new Date(now),
     });
+    expect(report.services.map((s) => s.name)).toEqual(['checkout']);
     expect(report.dora.byService.checkout).toMatchObject({
       releases: 2,
       deployments: 1,
       failedProductionReleases: 1,
     });
-    const queries = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(queries).toContainEqual(
-      expect.objectContaining({
-        TableName: 'SluiceLedger',
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': 'SERVICE#checkout',
-          ':from': `RELEASE#${iso(now - 24 * HOUR)}`,
-          ':to': 'RELEASE#~',
-        },
-      }),
-    );
-    expect(ddb.commandCalls(GetCommand).map((c) => c.args[0].input.Key)).toEqual(
-      expect.arrayContaining([
-        { PK: 'SERVICE#checkout', SK: 'STATE' },
-        { PK: 'SERVICE#checkout', SK: 'MODE' },
-      ]),
-    );
+    expect(report.services[0].live).toEqual({ version: '3', releaseId: 'checkout-1' });
   });
 
   it('needs --table with --aws', async () => {
