@@ -81,6 +81,9 @@ export interface SluiceServiceProps {
  */
 export class SluiceService extends Construct {
   readonly function: lambda.Function;
+  /** The version the stack publishes once, at creation; the live alias starts on it. */
+  readonly initialVersion: lambda.Version;
+  /** The live alias: what callers invoke (function URL, API Gateway, event sources). */
   readonly alias: lambda.Alias;
   readonly application: codedeploy.LambdaApplication;
   readonly deploymentGroup: codedeploy.LambdaDeploymentGroup;
@@ -133,9 +136,19 @@ export class SluiceService extends Construct {
         'runtime runs them on; runtime and bundling target move together.',
     });
 
+    // Not `currentVersion`: its logical id follows the function's configuration, so a stack update after any
+    // change (mode in the description, memory, timeout, environment) would publish `$LATEST` — whatever Stage
+    // uploaded last, approved or not — and move `live` to it. This version is published once, when the stack is
+    // created; every later version is a release (Stage publishes it, CodeDeploy shifts `live` to it).
+    this.initialVersion = new lambda.Version(this, 'InitialVersion', {
+      lambda: this.function,
+      description:
+        'The initial code, published when the stack was created; releases publish the next versions',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.alias = new lambda.Alias(this, 'Live', {
       aliasName: LIVE_ALIAS,
-      version: this.function.currentVersion,
+      version: this.initialVersion,
       description: 'Live traffic; shifted by CodeDeploy',
     });
 

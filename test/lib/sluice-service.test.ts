@@ -41,11 +41,12 @@ describe('SluiceService', () => {
     });
   });
 
-  it('serves live traffic through a live alias on the current version', () => {
+  it('serves live traffic through a live alias on the initial version, published once', () => {
     template.hasResourceProperties('AWS::Lambda::Alias', {
       Name: LIVE_ALIAS,
-      FunctionVersion: { 'Fn::GetAtt': [Match.stringLikeRegexp('CurrentVersion'), 'Version'] },
+      FunctionVersion: { 'Fn::GetAtt': [Match.stringLikeRegexp('InitialVersion'), 'Version'] },
     });
+    template.hasResource('AWS::Lambda::Version', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     template.resourceCountIs('AWS::Lambda::Version', 1);
     expect(construct.alias.aliasName).toBe('live');
   });
