@@ -26,5 +26,11 @@ export class SluiceServiceStack extends Stack {
     });
     new CfnOutput(this, 'FunctionName', { value: this.service.function.functionName });
     new CfnOutput(this, 'DeploymentGroupName', { value: this.service.deploymentGroup.deploymentGroupName });
+    if (this.service.functionUrl) {
+      new CfnOutput(this, 'FunctionUrl', {
+        description: `The live alias of ${props.service.name} (auth ${this.service.functionUrl.authType})`,
+        value: this.service.functionUrl.url,
+      });
+    }
   }
 }

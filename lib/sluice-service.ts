@@ -67,6 +67,12 @@ export interface SluiceServiceProps {
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
   /**
+   * Put a function URL on the live alias, with the auth type the catalog's `functionUrl.authType` names. Turn it
+   * off for a service reached only through API Gateway or event sources: those take `alias`.
+   * @default true
+   */
+  readonly functionUrl?: boolean;
+  /**
    * Run the catalog's smoke request against the live alias after all traffic has moved (a CodeDeploy
    * post-traffic hook); a wrong answer fails the deployment and rolls it back.
    * @default false
@@ -85,6 +91,8 @@ export class SluiceService extends Construct {
   readonly initialVersion: lambda.Version;
   /** The live alias: what callers invoke (function URL, API Gateway, event sources). */
   readonly alias: lambda.Alias;
+  /** The function URL on the live alias, unless `functionUrl` is false. */
+  readonly functionUrl?: lambda.FunctionUrl;
   readonly application: codedeploy.LambdaApplication;
   readonly deploymentGroup: codedeploy.LambdaDeploymentGroup;
   readonly metrics: ServiceMetricFactory;
@@ -151,6 +159,15 @@ export class SluiceService extends Construct {
       version: this.initialVersion,
       description: 'Live traffic; shifted by CodeDeploy',
     });
+
+    if (props.functionUrl ?? true) {
+      this.functionUrl = this.alias.addFunctionUrl({
+        authType:
+          service.functionUrl?.authType === 'NONE'
+            ? lambda.FunctionUrlAuthType.NONE
+            : lambda.FunctionUrlAuthType.AWS_IAM,
+      });
+    }
 
     this.metrics = new ServiceMetricFactory({ alias: this.alias });
     const { alarms } = service.deploy;

@@ -9,6 +9,7 @@ import { ENV, HANDLER_NAMES, type HandlerName } from '../../lambdas/runtime/env'
 import { STAGE_UPDATE_WAIT_SECONDS } from '../../lambdas/stage/stage';
 import { MAX_NAMED_REPOSITORIES } from '../../lib/grants';
 import { SluicePipelineStack, type SluicePipelineStackProps } from '../../lib/pipeline-stack';
+import { SluiceServiceStack } from '../../lib/service-stack';
 import {
   type CfnResource,
   catalogOf,
@@ -609,7 +610,13 @@ describe('SluicePipelineStack scale and shape', () => {
       (m) => m[1] ?? m[2],
     );
     expect(named.length).toBeGreaterThan(5);
-    const outputs = Object.keys(template.toJSON().Outputs as object);
+    // The pipeline's outputs and a service stack's (its FunctionUrl).
+    const serviceStack = new SluiceServiceStack(testApp(), 'SluiceService-svc', {
+      service: catalogOf(1).services[0],
+    });
+    const outputs = [template, Template.fromStack(serviceStack)].flatMap((t) =>
+      Object.keys(t.toJSON().Outputs as object),
+    );
     for (const name of new Set(named)) expect(outputs).toContain(name);
   });
 

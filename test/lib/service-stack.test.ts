@@ -21,8 +21,11 @@ describe('SluiceServiceStack', () => {
     });
   });
 
-  it('outputs the function and deployment group names', () => {
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['DeploymentGroupName', 'FunctionName']);
+  it('outputs the function and deployment group names and the live alias URL', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(['DeploymentGroupName', 'FunctionName', 'FunctionUrl']);
+    const [url] = Object.keys(template.findResources('AWS::Lambda::Url'));
+    expect(outputs.FunctionUrl.Value).toEqual({ 'Fn::GetAtt': [url, 'FunctionUrl'] });
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions findings', () => {

@@ -226,6 +226,38 @@ describe('SluiceService', () => {
     expect(smokeHookFunctionName('orders')).toBe('CodeDeployHook_sluice-orders-smoke');
   });
 
+  it('puts the live alias in front of callers: a function URL on the alias, IAM auth by default', () => {
+    const [alias] = Object.keys(template.findResources('AWS::Lambda::Alias'));
+    const [fn] = Object.keys(template.findResources('AWS::Lambda::Function'));
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'AWS_IAM',
+      TargetFunctionArn: { 'Fn::GetAtt': [fn, 'Arn'] },
+      Qualifier: 'live',
+    });
+    template.hasResource('AWS::Lambda::Url', { DependsOn: Match.arrayWith([alias]) });
+    // IAM auth: no resource policy opens it; callers need lambda:InvokeFunctionUrl of their own.
+    template.resourceCountIs('AWS::Lambda::Permission', 0);
+    expect(construct.functionUrl).toBeDefined();
+  });
+
+  it('makes the URL public when the catalog says NONE (the service authenticates callers itself)', () => {
+    const { template: t } = synth(service('pay', { functionUrl: { authType: 'NONE' } }));
+    t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', Qualifier: 'live' });
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunctionUrl',
+      Principal: '*',
+      FunctionUrlAuthType: 'NONE',
+      FunctionName: { Ref: Match.stringLikeRegexp('Live') },
+    });
+  });
+
+  it('leaves the URL out when asked, for services behind API Gateway or event sources (they use the alias)', () => {
+    const { template: t, construct: c } = synth(service('pay'), { functionUrl: false });
+    t.resourceCountIs('AWS::Lambda::Url', 0);
+    expect(c.functionUrl).toBeUndefined();
+    expect(c.alias.aliasName).toBe('live');
+  });
+
   it('adds the alarm actions it is given', () => {
     const s = new Stack(new App(), 'WithActions');
     const ops = new sns.Topic(s, 'Ops');

@@ -75,6 +75,19 @@ export interface SmokeConfig {
   readonly expectStatus: number;
 }
 
+/** Who may call a service's function URL, which sits on its `live` alias. */
+export const FUNCTION_URL_AUTH_TYPES = ['AWS_IAM', 'NONE'] as const;
+export type FunctionUrlAuthType = (typeof FUNCTION_URL_AUTH_TYPES)[number];
+
+export interface FunctionUrlConfig {
+  /**
+   * `AWS_IAM`: callers sign their requests (SigV4) and need `lambda:InvokeFunctionUrl` on the function; `NONE`:
+   * anyone may call it and the service authenticates callers itself.
+   * @default 'AWS_IAM'
+   */
+  readonly authType: FunctionUrlAuthType;
+}
+
 export interface ApprovalPolicy {
   /** Email addresses of the people allowed to approve. */
   readonly approvers: readonly string[];
@@ -146,6 +159,8 @@ export interface ServiceConfig {
   readonly source: SourceConfig;
   readonly runtime: RuntimeConfig;
   readonly smoke: SmokeConfig;
+  /** The function URL on the `live` alias. @default - a URL with `AWS_IAM` auth */
+  readonly functionUrl?: FunctionUrlConfig;
   /** Required for `delivery` and `auto` services. */
   readonly approval?: ApprovalPolicy;
   readonly deploy: DeployConfig;

@@ -131,6 +131,7 @@ describe('parseCatalog: valid catalogs', () => {
     if (!result.ok) throw new Error('expected a valid catalog');
     const [service] = result.catalog.services;
     expect('approval' in service).toBe(false);
+    expect('functionUrl' in service).toBe(false);
     expect('localPath' in service.source).toBe(false);
   });
 
@@ -499,6 +500,19 @@ describe('parseCatalog: runtime and smoke rules', () => {
       '600',
     );
   });
+
+  it('accepts the function URL auth type AWS_IAM or NONE, and names any other', () => {
+    const withUrl = (functionUrl: unknown) => catalog(deploymentService({ functionUrl }));
+    const parsed = parseCatalog(withUrl({ authType: 'NONE' }));
+    expect(parsed.ok && parsed.catalog.services[0].functionUrl).toEqual({ authType: 'NONE' });
+    const defaulted = parseCatalog(withUrl({}));
+    expect(defaulted.ok && defaulted.catalog.services[0].functionUrl).toEqual({ authType: 'AWS_IAM' });
+    expect(problemAt(withUrl({ authType: 'none' }), 'services[0].functionUrl.authType')).toEqual({
+      path: 'services[0].functionUrl.authType',
+      received: '"none"',
+      fix: 'use one of AWS_IAM, NONE; did you mean `NONE`?',
+    });
+  });
 });
 
 describe('parseCatalog: deploy rules', () => {
@@ -562,7 +576,7 @@ describe('parseCatalog: unknown keys', () => {
 
   it('lists the allowed keys when nothing is close', () => {
     expect(problemAt(catalog(deploymentService({ owner: 'team-a' })), 'services[0].owner').fix).toBe(
-      'unknown key; remove it (allowed here: name, mode, source, runtime, smoke, approval, deploy, readiness)',
+      'unknown key; remove it (allowed here: name, mode, source, runtime, smoke, functionUrl, approval, deploy, readiness)',
     );
   });
 
