@@ -218,6 +218,11 @@ export function serviceAlarmName(service: string, kind: ServiceAlarmKind): strin
   return `${serviceResourceName(service)}-${kind}`;
 }
 
+/** Every alarm name a service may have, whether or not its catalog entry defines that kind. */
+export function serviceAlarmNames(service: string): string[] {
+  return SERVICE_ALARMS.map((kind) => serviceAlarmName(service, kind));
+}
+
 const SERVICE_ALARM_NAME = new RegExp(`^sluice-([a-z][a-z0-9-]*[a-z0-9])-(${SERVICE_ALARMS.join('|')})$`);
 
 /** The service and alarm kind of a Sluice alarm name, or undefined for any other alarm. */

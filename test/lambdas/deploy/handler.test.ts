@@ -87,8 +87,9 @@ describe('deploy handler', () => {
       message: expect.stringContaining('sluice-checkout-p99-latency is in ALARM'),
     });
     expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toMatchObject({
-      AlarmNamePrefix: 'sluice-checkout-',
+      AlarmNames: ['sluice-checkout-error-rate', 'sluice-checkout-p99-latency', 'sluice-checkout-business'],
       StateValue: 'ALARM',
+      AlarmTypes: ['MetricAlarm'],
     });
     expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
   });
