@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import {
   DEPLOY_STRATEGIES,
   type DeployStrategy,
+  LIVE_ALIAS,
   type ServiceConfig,
   serviceAlarmName,
   serviceResourceName,
@@ -42,8 +43,7 @@ export function deploymentConfigFor(strategy: string): codedeploy.ILambdaDeploym
   return config;
 }
 
-/** Name of the alias that takes live traffic; CodeDeploy shifts it, Sluice reads and deploys to it. */
-export const LIVE_ALIAS = 'live';
+export { LIVE_ALIAS };
 
 export interface SluiceServiceProps {
   /** The service's catalog entry (validated). */

@@ -134,6 +134,13 @@ export interface BusinessAlarmConfig {
   readonly direction: AlarmDirection;
   /** One-minute periods that must breach before the alarm fires. @default 1 */
   readonly periods: number;
+  /**
+   * A dimension the service sets to its Lambda version (`process.env.AWS_LAMBDA_FUNCTION_VERSION`): then the
+   * alarm judges the version being deployed alone, so a canary that stops emitting the metric is rolled back
+   * even while the previous version still emits it.
+   * @default - the metric is the service's as a whole, judged in the minutes the new version had invocations
+   */
+  readonly versionDimension?: string;
 }
 
 /** One request the local load generator sends during a deployment (it cycles through `deploy.traffic`). */
@@ -184,6 +191,9 @@ export interface CatalogProblem {
   readonly received: string;
   readonly fix: string;
 }
+
+/** The alias that serves a service's live traffic: CodeDeploy shifts it, callers invoke it. */
+export const LIVE_ALIAS = 'live';
 
 /** The AWS name of everything that belongs to one service (function, alias target, deployment group). */
 export function serviceResourceName(service: string): string {

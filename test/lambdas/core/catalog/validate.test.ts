@@ -731,6 +731,31 @@ describe('parseCatalog: business alarm and traffic', () => {
     expect(deploy.traffic).toEqual([{ method: 'POST', path: '/signup', body: '{"email":"a@example.com"}' }]);
   });
 
+  it('takes a versionDimension the service sets to its version, apart from the fixed dimensions', () => {
+    const scoped = { ...business, dimensions: { Service: 'shop' }, versionDimension: 'Version' };
+    const result = parseCatalog(withDeploy({ alarms: { business: scoped } }));
+    if (!result.ok) throw new Error(formatProblems(result.problems).join('\n'));
+    expect(result.catalog.services[0].deploy.alarms.business?.versionDimension).toBe('Version');
+    const clash = { ...business, dimensions: { Version: '1' }, versionDimension: 'Version' };
+    expect(
+      problemAt(
+        withDeploy({ alarms: { business: clash } }),
+        'services[0].deploy.alarms.business.versionDimension',
+      ),
+    ).toEqual({
+      path: 'services[0].deploy.alarms.business.versionDimension',
+      received: '"Version"',
+      fix: 'remove "Version" from dimensions: Sluice sets it to the version being judged',
+    });
+    const bad = { ...business, versionDimension: ':Version' };
+    expect(
+      problemAt(
+        withDeploy({ alarms: { business: bad } }),
+        'services[0].deploy.alarms.business.versionDimension',
+      ).fix,
+    ).toMatch(/dimension name/);
+  });
+
   it('names the path, the value and the allowed values for a bad business alarm', () => {
     const problems = problemsOf(
       withDeploy({
