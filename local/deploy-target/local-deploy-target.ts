@@ -214,6 +214,12 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
     return [...firing].sort();
   }
 
+  /**
+   * The local alarms judge the new version's own requests during a deployment already, so pointing them at
+   * it changes nothing here (in AWS, CloudWatchServiceAlarms rewrites the alarms' version dimensions).
+   */
+  async judge(_service: ServiceConfig, _version: string): Promise<void> {}
+
   /** CloudWatch SetAlarmState: sets one of a service's alarms (to test preflight, or as an operator's hold). */
   async setAlarmState(alarmName: string, value: AlarmStateValue, reason: string): Promise<void> {
     const previous = this.operatorAlarms.get(alarmName)?.value ?? 'OK';

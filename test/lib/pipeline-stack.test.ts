@@ -412,6 +412,14 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('codedeploy:CreateDeployment').sort()).toEqual(starters);
     expect(holders('codedeploy:GetDeploymentConfig').sort()).toEqual(starters);
     expect(holders('cloudwatch:DescribeAlarms').sort()).toEqual(starters);
+    // Before CreateDeployment the starters point the canary alarms at the new version, and nothing else may.
+    expect(holders('cloudwatch:PutMetricAlarm').sort()).toEqual(starters);
+    const judge = statementsOf('deploy').find((s) => s.Action === 'cloudwatch:PutMetricAlarm');
+    expect(((judge?.Resource ?? []) as unknown[]).map((r) => JSON.stringify(r))).toEqual([
+      expect.stringMatching(/:alarm:sluice-\*-error-rate"/),
+      expect.stringMatching(/:alarm:sluice-\*-p99-latency"/),
+      expect.stringMatching(/:alarm:sluice-\*-business"/),
+    ]);
     expect(holders('codedeploy:GetDeployment').sort()).toEqual([
       'alarm-events',
       'deployment-events',

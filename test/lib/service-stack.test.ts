@@ -11,11 +11,13 @@ describe('SluiceServiceStack', () => {
   const template = Template.fromStack(stack);
 
   it('hosts one service: function, alias, application, deployment group, two alarms', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // The service's function, and the provider that creates its alarms.
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'sluice-hello' });
     template.resourceCountIs('AWS::Lambda::Alias', 1);
     template.resourceCountIs('AWS::CodeDeploy::Application', 1);
     template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.resourceCountIs('Custom::SluiceServiceAlarm', 2);
     template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
       DeploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce',
     });

@@ -81,7 +81,8 @@ export type FunctionUrlAuthType = (typeof FUNCTION_URL_AUTH_TYPES)[number];
 
 export interface FunctionUrlConfig {
   /**
-   * `AWS_IAM`: callers sign their requests (SigV4) and need `lambda:InvokeFunctionUrl` on the function; `NONE`:
+   * `AWS_IAM`: callers sign their requests (SigV4) and need `lambda:InvokeFunctionUrl` and
+   * `lambda:InvokeFunction` on the function; `NONE`:
    * anyone may call it and the service authenticates callers itself.
    * @default 'AWS_IAM'
    */

@@ -1,4 +1,4 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient, CreateDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
+import { serviceAlarmDefinitions } from '../../../lambdas/core/service-alarms';
 import { handler } from '../../../lambdas/deploy';
 import type { DeployInput } from '../../../lambdas/deploy/deploy';
 import { ENV } from '../../../lambdas/runtime/env';
@@ -60,7 +61,12 @@ describe('deploy handler', () => {
     codeDeploy.reset();
     sfn.reset();
     cloudWatch.reset();
-    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+    // Nothing in ALARM; both canary alarms exist (the service stack created them), judging version 4.
+    cloudWatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: serviceAlarmDefinitions(config, '4').map((d) => ({ AlarmName: d.AlarmName })),
+    });
+    cloudWatch.on(DescribeAlarmsCommand, { StateValue: 'ALARM' }).resolves({ MetricAlarms: [] });
+    cloudWatch.on(PutMetricAlarmCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
     ddb.on(PutCommand).resolves({});
   });
@@ -145,6 +151,20 @@ describe('deploy handler', () => {
       strategy: 'Linear10PercentEvery1Minute',
     });
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it('points the canary alarms at version 5 before CreateDeployment, so CodeDeploy judges the new version', async () => {
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '4' });
+    const order: string[] = [];
+    cloudWatch.on(PutMetricAlarmCommand).callsFake((i) => void order.push(`put ${i.AlarmName}`));
+    codeDeploy.on(CreateDeploymentCommand).callsFake(() => {
+      order.push('create');
+      return { deploymentId: 'd-5' };
+    });
+    await handler(input('5'), context);
+    expect(order).toEqual(['put sluice-checkout-error-rate', 'put sluice-checkout-p99-latency', 'create']);
+    const puts = cloudWatch.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input);
+    expect(puts).toEqual(serviceAlarmDefinitions(config, '5'));
   });
 
   it('resumes at once without a deployment when the staged version is already live', async () => {
