@@ -17,7 +17,8 @@ import {
   type StartDeploymentRequest,
   systemClock,
 } from '../../lambdas/core/ports';
-
+import { serviceAlarmDefinitions } from '../../lambdas/core/service-alarms';
+import type { MetricAlarmInput } from '../aws/cloudwatch/alarm-definition';
 import { type AlarmStateChangeEvent, type AlarmStateValue, alarmStateChange } from '../aws/cloudwatch/events';
 import { LocalCloudWatch } from '../aws/cloudwatch/local-cloudwatch';
 import {
@@ -215,10 +216,14 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
   }
 
   /**
-   * The local alarms judge the new version's own requests during a deployment already, so pointing them at
-   * it changes nothing here (in AWS, CloudWatchServiceAlarms rewrites the alarms' version dimensions).
+   * Points the service's alarms at `version`, as CloudWatchServiceAlarms does in AWS: the same definitions
+   * (lambdas/core/service-alarms.ts), written to the local CloudWatch with PutMetricAlarm.
    */
-  async judge(_service: ServiceConfig, _version: string): Promise<void> {}
+  async judge(service: ServiceConfig, version: string): Promise<void> {
+    for (const definition of serviceAlarmDefinitions(service, version)) {
+      this.cloudWatch.putMetricAlarm(definition as unknown as MetricAlarmInput);
+    }
+  }
 
   /** CloudWatch SetAlarmState: sets one of a service's alarms (to test preflight, or as an operator's hold). */
   async setAlarmState(alarmName: string, value: AlarmStateValue, reason: string): Promise<void> {
