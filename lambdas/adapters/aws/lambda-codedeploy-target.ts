@@ -27,7 +27,6 @@ import type {
 } from '../../core/ports';
 import { awsErrorMessage, awsErrorName, MissingResourceError, mapAwsError } from './errors';
 
-
 export interface LambdaCodeDeployTargetOptions {
   /** How long stageVersion waits for UpdateFunctionCode to finish. @default 300 */
   readonly updateTimeoutSeconds?: number;
