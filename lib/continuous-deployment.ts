@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { SERVICE_ALARMS } from '../lambdas/core/catalog/types';
 import { DeadLetters } from './dead-letters';
 import { acknowledgeWildcardResources } from './nag';
 
@@ -74,6 +75,30 @@ export class ContinuousDeployment extends Construct {
       resourceArns: [alarms],
     });
     this.acknowledge(grantee, [alarms], 'alarms named sluice-<service>-<kind>');
+    return grant;
+  }
+
+  /**
+   * Point a service's canary alarms at the version being deployed (PutMetricAlarm). Only alarms named like a
+   * service's canary alarms (`sluice-<service>-error-rate`, `-p99-latency`, `-business`): services are catalog
+   * data, so one service's alarms cannot be told apart from another's in this stack; the service stack's own
+   * custom resource, which creates them, is scoped to that service's alarm ARNs.
+   */
+  grantJudgeAlarms(grantee: iam.IGrantable): iam.Grant {
+    const alarms = SERVICE_ALARMS.map((kind) =>
+      Stack.of(this).formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: `${this.prefix}*-${kind}`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudwatch:PutMetricAlarm'],
+      resourceArns: alarms,
+    });
+    this.acknowledge(grantee, alarms, 'canary alarms named sluice-<service>-<kind>');
     return grant;
   }
 

@@ -441,7 +441,11 @@ export class SluicePipelineStack extends Stack {
     // The production lock: Deploy starts a deployment; Record (after a release) and deployment-events (after a
     // rollback) hand the lock to the next queued release and start its deployment, after preflight.
     const cd = this.continuousDeployment;
-    for (const starter of [f.deploy, f.record, f['deployment-events']]) cd.grantDescribeAlarms(starter);
+    // Preflight reads the service's alarms; then they are pointed at the version being deployed.
+    for (const starter of [f.deploy, f.record, f['deployment-events']]) {
+      cd.grantDescribeAlarms(starter);
+      cd.grantJudgeAlarms(starter);
+    }
     for (const handover of [f.record, f['deployment-events']]) {
       this.grantServiceFunctions(handover, ['lambda:GetAlias'], { qualified: false });
       this.grantCodeDeploy(handover, 'deploy');

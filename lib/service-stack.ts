@@ -1,5 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { ServiceConfig } from '../lambdas/core/catalog/types';
@@ -10,8 +10,8 @@ export interface SluiceServiceStackProps extends StackProps {
   readonly service: ServiceConfig;
   /** @default - a placeholder answering 503 until the first release */
   readonly code?: lambda.Code;
-  /** @default - none: the alarms only stop and roll back deployments */
-  readonly alarmActions?: cloudwatch.IAlarmAction[];
+  /** Where the canary alarms' state changes go. @default - none: the alarms only stop and roll back deployments */
+  readonly alarmNotifications?: readonly events.IRuleTarget[];
 }
 
 /** One service's own stack: its function, live alias, deployment group and canary alarms. */
@@ -25,9 +25,15 @@ export class SluiceServiceStack extends Stack {
     this.service = new SluiceService(this, 'Service', {
       service: props.service,
       code: props.code,
-      alarmActions: props.alarmActions,
+      ...(props.alarmNotifications ? { alarmNotifications: props.alarmNotifications } : {}),
     });
     new CfnOutput(this, 'FunctionName', { value: this.service.function.functionName });
     new CfnOutput(this, 'DeploymentGroupName', { value: this.service.deploymentGroup.deploymentGroupName });
+    if (this.service.functionUrl) {
+      new CfnOutput(this, 'FunctionUrl', {
+        description: `The live alias of ${props.service.name} (auth ${this.service.functionUrl.authType})`,
+        value: this.service.functionUrl.url,
+      });
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,13 +9,13 @@ import { Construct } from 'constructs';
 import {
   DEPLOY_STRATEGIES,
   type DeployStrategy,
+  LIVE_ALIAS,
   type ServiceConfig,
-  serviceAlarmName,
   serviceResourceName,
 } from '../lambdas/core/catalog/types';
+import { CanaryAlarms } from './canary-alarms';
 import { acknowledgeWildcardResources } from './nag';
 import { PostTrafficSmoke } from './post-traffic-smoke';
-import { ServiceMetricFactory } from './service-metrics';
 
 /** CodeDeploy's predefined configuration for each catalog strategy. */
 const DEPLOYMENT_CONFIGS: Record<DeployStrategy, codedeploy.ILambdaDeploymentConfig> = {
@@ -42,8 +43,7 @@ export function deploymentConfigFor(strategy: string): codedeploy.ILambdaDeploym
   return config;
 }
 
-/** Name of the alias that takes live traffic; CodeDeploy shifts it, Sluice reads and deploys to it. */
-export const LIVE_ALIAS = 'live';
+export { LIVE_ALIAS };
 
 export interface SluiceServiceProps {
   /** The service's catalog entry (validated). */
@@ -54,10 +54,11 @@ export interface SluiceServiceProps {
    */
   readonly code?: lambda.Code;
   /**
-   * Where the canary alarms notify, besides rolling the deployment back.
-   * @default - no actions: the alarms only stop and roll back deployments
+   * Where the canary alarms' state changes go (to ALARM and back to OK), besides rolling the deployment back: an
+   * EventBridge rule, since Deploy rewrites the alarms for each version (so they carry no actions of their own).
+   * @default - none: the alarms only stop and roll back deployments
    */
-  readonly alarmActions?: cloudwatch.IAlarmAction[];
+  readonly alarmNotifications?: readonly events.IRuleTarget[];
   /** @default 256 */
   readonly memorySize?: number;
   /** @default Duration.seconds(10) */
@@ -66,6 +67,12 @@ export interface SluiceServiceProps {
   readonly environment?: Record<string, string>;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Put a function URL on the live alias, with the auth type the catalog's `functionUrl.authType` names. Turn it
+   * off for a service reached only through API Gateway or event sources: those take `alias`.
+   * @default true
+   */
+  readonly functionUrl?: boolean;
   /**
    * Run the catalog's smoke request against the live alias after all traffic has moved (a CodeDeploy
    * post-traffic hook); a wrong answer fails the deployment and rolls it back.
@@ -77,18 +84,21 @@ export interface SluiceServiceProps {
 /**
  * What one service needs in its own stack to be released by Sluice: the function `sluice-<name>` with a
  * `live` alias, a CodeDeploy application and deployment group that shift the alias as the catalog's strategy
- * says, and the canary alarms (error rate, p99 latency) that stop and roll back a bad deployment.
+ * says, and the canary alarms (error rate, p99 latency, business) that stop and roll back a bad deployment. The
+ * alarms judge one version: the one being deployed (see CanaryAlarms).
  */
 export class SluiceService extends Construct {
   readonly function: lambda.Function;
+  /** The version the stack publishes once, at creation; the live alias starts on it. */
+  readonly initialVersion: lambda.Version;
+  /** The live alias: what callers invoke (function URL, API Gateway, event sources). */
   readonly alias: lambda.Alias;
+  /** The function URL on the live alias, unless `functionUrl` is false. */
+  readonly functionUrl?: lambda.FunctionUrl;
   readonly application: codedeploy.LambdaApplication;
   readonly deploymentGroup: codedeploy.LambdaDeploymentGroup;
-  readonly metrics: ServiceMetricFactory;
-  readonly errorRateAlarm: cloudwatch.Alarm;
-  readonly latencyAlarm: cloudwatch.Alarm;
-  /** The catalog's `deploy.alarms.business` alarm, when it names one. */
-  readonly businessAlarm?: cloudwatch.Alarm;
+  /** The canary alarms (error rate, p99 latency, the business alarm if any), created with the stack. */
+  readonly canaryAlarms: CanaryAlarms;
   /** The post-traffic smoke hook, when `postTrafficSmoke` is set. */
   readonly postTrafficHook?: PostTrafficSmoke;
   /** The canary alarms, as attached to the deployment group. */
@@ -133,67 +143,36 @@ export class SluiceService extends Construct {
         'runtime runs them on; runtime and bundling target move together.',
     });
 
+    // Not `currentVersion`: its logical id follows the function's configuration, so a stack update after any
+    // change (mode in the description, memory, timeout, environment) would publish `$LATEST` — whatever Stage
+    // uploaded last, approved or not — and move `live` to it. This version is published once, when the stack is
+    // created; every later version is a release (Stage publishes it, CodeDeploy shifts `live` to it).
+    this.initialVersion = new lambda.Version(this, 'InitialVersion', {
+      lambda: this.function,
+      description:
+        'The initial code, published when the stack was created; releases publish the next versions',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.alias = new lambda.Alias(this, 'Live', {
       aliasName: LIVE_ALIAS,
-      version: this.function.currentVersion,
+      version: this.initialVersion,
       description: 'Live traffic; shifted by CodeDeploy',
     });
 
-    this.metrics = new ServiceMetricFactory({ alias: this.alias });
-    const { alarms } = service.deploy;
-    this.errorRateAlarm = new cloudwatch.Alarm(this, 'ErrorRateAlarm', {
-      alarmName: serviceAlarmName(service.name, 'error-rate'),
-      alarmDescription: `${service.name}: more than ${alarms.errorRatePercent}% of invocations failed in a minute`,
-      metric: this.metrics.metricErrorRatePercent(),
-      threshold: alarms.errorRatePercent,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.latencyAlarm = new cloudwatch.Alarm(this, 'LatencyAlarm', {
-      alarmName: serviceAlarmName(service.name, 'p99-latency'),
-      alarmDescription: `${service.name}: p99 latency above ${alarms.p99LatencyMs} ms in a minute`,
-      metric: this.metrics.metricLatencyP99(),
-      threshold: alarms.p99LatencyMs,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const business = alarms.business;
-    if (business) {
-      const below = business.direction === 'below';
-      this.businessAlarm = new cloudwatch.Alarm(this, 'BusinessAlarm', {
-        alarmName: serviceAlarmName(service.name, 'business'),
-        alarmDescription:
-          `${service.name}: ${business.statistic} of ${business.namespace}/${business.metricName} ` +
-          `${below ? 'below' : 'above'} ${business.threshold} for ${business.periods} minute(s)`,
-        metric: new cloudwatch.Metric({
-          namespace: business.namespace,
-          metricName: business.metricName,
-          dimensionsMap: { ...business.dimensions },
-          statistic: business.statistic,
-          period: Duration.minutes(1),
-        }),
-        threshold: business.threshold,
-        comparisonOperator: below
-          ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
-          : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: business.periods,
-        datapointsToAlarm: business.periods,
-        // A metric that stops arriving is what a "below" alarm watches for (e.g. sign-ups stop).
-        treatMissingData: below
-          ? cloudwatch.TreatMissingData.BREACHING
-          : cloudwatch.TreatMissingData.NOT_BREACHING,
+    if (props.functionUrl ?? true) {
+      this.functionUrl = this.alias.addFunctionUrl({
+        authType:
+          service.functionUrl?.authType === 'NONE'
+            ? lambda.FunctionUrlAuthType.NONE
+            : lambda.FunctionUrlAuthType.AWS_IAM,
       });
     }
-    this.alarms = [
-      this.errorRateAlarm,
-      this.latencyAlarm,
-      ...(this.businessAlarm ? [this.businessAlarm] : []),
-    ];
-    for (const alarm of this.alarms) {
-      if (props.alarmActions?.length) (alarm as cloudwatch.Alarm).addAlarmAction(...props.alarmActions);
-    }
+
+    this.canaryAlarms = new CanaryAlarms(this, 'CanaryAlarms', {
+      service,
+      ...(props.alarmNotifications ? { notifications: props.alarmNotifications } : {}),
+    });
+    this.alarms = this.canaryAlarms.alarms;
 
     this.application = new codedeploy.LambdaApplication(this, 'Application', { applicationName: name });
     if (props.postTrafficSmoke) {
@@ -208,6 +187,8 @@ export class SluiceService extends Construct {
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
       ...(this.postTrafficHook ? { postHook: this.postTrafficHook.function } : {}),
     });
+    // The group names the alarms; CodeDeploy needs them to exist before it is given them.
+    for (const created of this.canaryAlarms.resources) this.deploymentGroup.node.addDependency(created);
     if (this.postTrafficHook) {
       acknowledgeWildcardResources(
         this.deploymentGroup.role,

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix, sep } from 'node:path';
 import { build as esbuild } from 'esbuild';
 import { zipSync } from 'fflate';
 import { BuildFailedError, EntryPointNotFoundError } from '../core/errors';
 import type { BuildResult, ReleaseDocument } from '../core/model';
 import type { Ports } from '../core/ports';
+import { serviceWrapperSource } from '../core/service-wrapper';
 import { recordStageSucceeded } from '../core/stage-record';
 import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
 
@@ -19,7 +20,10 @@ export function artifactKey(service: string, releaseId: string): string {
   return `releases/${service}/${releaseId}/artifact.zip`;
 }
 
-/** Bundles the service's handler with esbuild into a Lambda-ready zip (`index.js`) in the artifact store. */
+/**
+ * Bundles the service's handler, inside the metrics wrapper (lambdas/core/service-wrapper.ts), with esbuild into a
+ * Lambda-ready zip (`index.js`) in the artifact store.
+ */
 export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Promise<BuildResult> {
   const startedAt = ports.clock.now();
   const { config, release } = doc;
@@ -33,7 +37,17 @@ export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Pro
     }
     try {
       const result = await esbuild({
-        entryPoints: [entry],
+        // The wrapper is the entry: it imports the service's handler and counts its 5xx answers (item 2).
+        stdin: {
+          contents: serviceWrapperSource({
+            entry: `./${posix.normalize(config.runtime.entry.split(sep).join('/'))}`,
+            handler: config.runtime.handler,
+            service: config.name,
+          }),
+          resolveDir: dir,
+          sourcefile: 'sluice-service-wrapper.js',
+          loader: 'js',
+        },
         absWorkingDir: dir,
         bundle: true,
         platform: 'node',

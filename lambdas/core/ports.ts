@@ -110,10 +110,20 @@ export interface DeployTarget {
   stopDeployment(deploymentId: string, reason: string): Promise<void>;
 }
 
-/** The service's alarms: CloudWatch in AWS, the local alarms locally. */
+/** The service's canary alarms: CloudWatch in AWS, the local alarms locally. */
 export interface ServiceAlarms {
-  /** Names of the service's alarms in ALARM now (preflight refuses to deploy into them). */
-  inAlarm(service: ServiceConfig): Promise<string[]>;
+  /**
+   * Names of the service's alarms in ALARM now that judge `liveVersion` (or no version yet): preflight refuses
+   * to deploy into them. An alarm still judging another version (a canary that was rolled back, which gets no
+   * traffic any more) does not block the next release.
+   */
+  inAlarm(service: ServiceConfig, liveVersion?: string): Promise<string[]>;
+  /**
+   * Points the service's alarms at `version` before its deployment starts, so the canary is judged on its own
+   * traffic (lambdas/core/service-alarms.ts); an alarm the catalog defines that does not exist is created, so
+   * CodeDeploy can read every alarm the deployment group names.
+   */
+  judge(service: ServiceConfig, version: string): Promise<void>;
 }
 
 /** Resumes a paused execution: SendTaskSuccess / SendTaskFailure. */

@@ -25,9 +25,13 @@ export interface ProductionDeployRequest {
   readonly version: string;
 }
 
-/** Refuses to deploy into a service whose alarms are already firing; names them. */
-export async function preflight(config: ServiceConfig, ports: Pick<Ports, 'alarms'>): Promise<void> {
-  const firing = await ports.alarms.inAlarm(config);
+/** Refuses to deploy into a service whose alarms on its live version are already firing; names them. */
+export async function preflight(
+  config: ServiceConfig,
+  liveVersion: string | undefined,
+  ports: Pick<Ports, 'alarms'>,
+): Promise<void> {
+  const firing = await ports.alarms.inAlarm(config, liveVersion);
   if (firing.length > 0) {
     throw new PreflightBlockedError(
       `Preflight: ${firing.join(', ')} ${firing.length === 1 ? 'is' : 'are'} in ALARM for ${config.name}; ` +
@@ -37,16 +41,16 @@ export async function preflight(config: ServiceConfig, ports: Pick<Ports, 'alarm
 }
 
 /**
- * Preflight, then the deployment. Returns its id; the execution is resumed by the deployment's end event
- * (or at once, when the version is already live).
+ * Preflight, then the alarms are pointed at the new version, then the deployment. Returns its id; the
+ * execution is resumed by the deployment's end event (or at once, when the version is already live).
  */
 export async function beginDeployment(
   request: ProductionDeployRequest,
   ports: ProductionDeployPorts,
 ): Promise<{ deploymentId: string }> {
   const { config, releaseId, version, taskToken } = request;
-  await preflight(config, ports);
   const fromVersion = await ports.deployTarget.liveVersion(config);
+  await preflight(config, fromVersion, ports);
   if (fromVersion === version) {
     // Lambda publishes no new version for unchanged code: the release is already live, nothing to shift.
     const result: DeployResult = {
@@ -58,6 +62,8 @@ export async function beginDeployment(
     await ports.tasks.succeed(taskToken, result);
     return { deploymentId: result.deploymentId };
   }
+  // Before CreateDeployment: CodeDeploy polls the alarms from the first minute of the canary.
+  await ports.alarms.judge(config, version);
   // The token goes to the ledger before the deployment starts: its end event may arrive at once.
   await ports.ledger.updateRelease(releaseId, { deployTaskToken: taskToken });
   const deploymentId = await startLinkedDeployment(

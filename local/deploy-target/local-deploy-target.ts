@@ -17,7 +17,8 @@ import {
   type StartDeploymentRequest,
   systemClock,
 } from '../../lambdas/core/ports';
-
+import { serviceAlarmDefinitions } from '../../lambdas/core/service-alarms';
+import type { MetricAlarmInput } from '../aws/cloudwatch/alarm-definition';
 import { type AlarmStateChangeEvent, type AlarmStateValue, alarmStateChange } from '../aws/cloudwatch/events';
 import { LocalCloudWatch } from '../aws/cloudwatch/local-cloudwatch';
 import {
@@ -212,6 +213,16 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
       if (breach && recent.length >= ALARM_MIN_REQUESTS) firing.add(breach.alarm);
     }
     return [...firing].sort();
+  }
+
+  /**
+   * Points the service's alarms at `version`, as CloudWatchServiceAlarms does in AWS: the same definitions
+   * (lambdas/core/service-alarms.ts), written to the local CloudWatch with PutMetricAlarm.
+   */
+  async judge(service: ServiceConfig, version: string): Promise<void> {
+    for (const definition of serviceAlarmDefinitions(service, version)) {
+      this.cloudWatch.putMetricAlarm(definition as unknown as MetricAlarmInput);
+    }
   }
 
   /** CloudWatch SetAlarmState: sets one of a service's alarms (to test preflight, or as an operator's hold). */

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambdas/core/catalog/types';
 import { HANDLER_NAMES } from '../../lambdas/runtime/env';
 import { buildApp } from '../../lib/app';
+import { ALARM_METADATA_KEY, ALARM_RESOURCE_TYPE } from '../../lib/canary-alarms';
 import { HANDLER_METADATA_KEY, PROJECT_ROOT } from '../../lib/sluice-function';
 import { SluiceService } from '../../lib/sluice-service';
 import {
@@ -163,7 +164,10 @@ function releasedService(name: string, stack: ResolvedStack, from: Catalog): Rel
     applicationName: stack.resolveString(group.Properties?.ApplicationName),
     deploymentGroupName: stack.physicalName(groupId),
     deploymentConfigName: stack.resolveString(group.Properties?.DeploymentConfigName),
-    alarmNames: ofType('AWS::CloudWatch::Alarm').map(([id]) => stack.physicalName(id)),
+    // The canary alarms are created by custom resources, each carrying its definition in its Metadata.
+    alarmNames: ofType(ALARM_RESOURCE_TYPE).map(
+      ([id, r]) => (r.Metadata?.[ALARM_METADATA_KEY] as { AlarmName?: string } | undefined)?.AlarmName ?? id,
+    ),
     ...((source?.provider ?? 'codecommit') === 'codecommit'
       ? { codeCommitRepository: source?.repository ?? `${name}-repo` }
       : {}),

@@ -9,6 +9,7 @@ import { ENV, HANDLER_NAMES, type HandlerName } from '../../lambdas/runtime/env'
 import { STAGE_UPDATE_WAIT_SECONDS } from '../../lambdas/stage/stage';
 import { MAX_NAMED_REPOSITORIES } from '../../lib/grants';
 import { SluicePipelineStack, type SluicePipelineStackProps } from '../../lib/pipeline-stack';
+import { SluiceServiceStack } from '../../lib/service-stack';
 import {
   type CfnResource,
   catalogOf,
@@ -411,6 +412,14 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('codedeploy:CreateDeployment').sort()).toEqual(starters);
     expect(holders('codedeploy:GetDeploymentConfig').sort()).toEqual(starters);
     expect(holders('cloudwatch:DescribeAlarms').sort()).toEqual(starters);
+    // Before CreateDeployment the starters point the canary alarms at the new version, and nothing else may.
+    expect(holders('cloudwatch:PutMetricAlarm').sort()).toEqual(starters);
+    const judge = statementsOf('deploy').find((s) => s.Action === 'cloudwatch:PutMetricAlarm');
+    expect(((judge?.Resource ?? []) as unknown[]).map((r) => JSON.stringify(r))).toEqual([
+      expect.stringMatching(/:alarm:sluice-\*-error-rate"/),
+      expect.stringMatching(/:alarm:sluice-\*-p99-latency"/),
+      expect.stringMatching(/:alarm:sluice-\*-business"/),
+    ]);
     expect(holders('codedeploy:GetDeployment').sort()).toEqual([
       'alarm-events',
       'deployment-events',
@@ -609,7 +618,13 @@ describe('SluicePipelineStack scale and shape', () => {
       (m) => m[1] ?? m[2],
     );
     expect(named.length).toBeGreaterThan(5);
-    const outputs = Object.keys(template.toJSON().Outputs as object);
+    // The pipeline's outputs and a service stack's (its FunctionUrl).
+    const serviceStack = new SluiceServiceStack(testApp(), 'SluiceService-svc', {
+      service: catalogOf(1).services[0],
+    });
+    const outputs = [template, Template.fromStack(serviceStack)].flatMap((t) =>
+      Object.keys(t.toJSON().Outputs as object),
+    );
     for (const name of new Set(named)) expect(outputs).toContain(name);
   });
 

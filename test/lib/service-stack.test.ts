@@ -11,18 +11,23 @@ describe('SluiceServiceStack', () => {
   const template = Template.fromStack(stack);
 
   it('hosts one service: function, alias, application, deployment group, two alarms', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // The service's function, and the provider that creates its alarms.
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'sluice-hello' });
     template.resourceCountIs('AWS::Lambda::Alias', 1);
     template.resourceCountIs('AWS::CodeDeploy::Application', 1);
     template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.resourceCountIs('Custom::SluiceServiceAlarm', 2);
     template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
       DeploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce',
     });
   });
 
-  it('outputs the function and deployment group names', () => {
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['DeploymentGroupName', 'FunctionName']);
+  it('outputs the function and deployment group names and the live alias URL', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(['DeploymentGroupName', 'FunctionName', 'FunctionUrl']);
+    const [url] = Object.keys(template.findResources('AWS::Lambda::Url'));
+    expect(outputs.FunctionUrl.Value).toEqual({ 'Fn::GetAtt': [url, 'FunctionUrl'] });
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions findings', () => {

@@ -1,11 +1,12 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { DEPLOY_STRATEGIES, type ServiceConfig } from '../../lambdas/core/catalog/types';
+import { serviceAlarmDefinitions, UNRELEASED_VERSION } from '../../lambdas/core/service-alarms';
+import { ALARM_METADATA_KEY, alarmDefinitionsInTemplate } from '../../lib/canary-alarms';
 import { smokeHookFunctionName } from '../../lib/post-traffic-smoke';
 import {
   deploymentConfigFor,
@@ -22,15 +23,14 @@ function synth(config: ServiceConfig = service('hello'), extra: Partial<SluiceSe
 }
 
 describe('SluiceService', () => {
-  const { template, construct, stack } = synth(
-    service('orders', {
-      runtime: { handler: 'main' },
-      deploy: {
-        strategy: 'Linear10PercentEvery3Minutes',
-        alarms: { errorRatePercent: 2.5, p99LatencyMs: 750 },
-      },
-    }),
-  );
+  const config = service('orders', {
+    runtime: { handler: 'main' },
+    deploy: {
+      strategy: 'Linear10PercentEvery3Minutes',
+      alarms: { errorRatePercent: 2.5, p99LatencyMs: 750 },
+    },
+  });
+  const { template, construct, stack } = synth(config);
 
   it('creates sluice-<name> with the catalog handler and a 503 placeholder until the first release', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -41,11 +41,12 @@ describe('SluiceService', () => {
     });
   });
 
-  it('serves live traffic through a live alias on the current version', () => {
+  it('serves live traffic through a live alias on the initial version, published once', () => {
     template.hasResourceProperties('AWS::Lambda::Alias', {
       Name: LIVE_ALIAS,
-      FunctionVersion: { 'Fn::GetAtt': [Match.stringLikeRegexp('CurrentVersion'), 'Version'] },
+      FunctionVersion: { 'Fn::GetAtt': [Match.stringLikeRegexp('InitialVersion'), 'Version'] },
     });
+    template.hasResource('AWS::Lambda::Version', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     template.resourceCountIs('AWS::Lambda::Version', 1);
     expect(construct.alias.aliasName).toBe('live');
   });
@@ -69,10 +70,7 @@ describe('SluiceService', () => {
       },
       AlarmConfiguration: {
         Enabled: true,
-        Alarms: [
-          { Name: { Ref: Match.stringLikeRegexp('ErrorRateAlarm') } },
-          { Name: { Ref: Match.stringLikeRegexp('LatencyAlarm') } },
-        ],
+        Alarms: [{ Name: 'sluice-orders-error-rate' }, { Name: 'sluice-orders-p99-latency' }],
       },
     });
     template.hasResource('AWS::Lambda::Alias', {
@@ -82,58 +80,79 @@ describe('SluiceService', () => {
     });
   });
 
-  it('alarms on the error rate of the alias: 100 * errors / invocations over one minute', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'sluice-orders-error-rate',
-      Threshold: 2.5,
-      ComparisonOperator: 'GreaterThanThreshold',
-      EvaluationPeriods: 1,
-      TreatMissingData: 'notBreaching',
-      Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: '100 * errors / invocations', ReturnData: true }),
-        Match.objectLike({
-          Id: 'errors',
-          MetricStat: Match.objectLike({
-            Period: 60,
-            Stat: 'Sum',
-            Metric: Match.objectLike({
-              MetricName: 'Errors',
-              Namespace: 'AWS/Lambda',
-              Dimensions: Match.arrayWith([
-                { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: Match.anyValue() }, ':live']] } },
-              ]),
-            }),
-          }),
-        }),
-        Match.objectLike({ Id: 'invocations', MetricStat: Match.objectLike({ Period: 60, Stat: 'Sum' }) }),
-      ]),
-    });
+  it('creates its canary alarms once, from the one definition, judging no version yet', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    const created = Object.values(template.findResources('Custom::SluiceServiceAlarm'));
+    const definitions = serviceAlarmDefinitions(config, UNRELEASED_VERSION);
+    expect(created.map((r) => r.Metadata?.[ALARM_METADATA_KEY])).toEqual(definitions);
+    for (const [i, resource] of created.entries()) {
+      const definition = definitions[i];
+      expect(JSON.parse(resource.Properties.Create)).toMatchObject({
+        service: 'CloudWatch',
+        action: 'PutMetricAlarm',
+        parameters: definition,
+        physicalResourceId: { id: definition?.AlarmName },
+      });
+      // Never on update: after creation each Deploy points the alarm at its version (no drift fight).
+      expect(resource.Properties.Update).toBeUndefined();
+      expect(JSON.parse(resource.Properties.Delete)).toMatchObject({
+        action: 'DeleteAlarms',
+        parameters: { AlarmNames: [definition?.AlarmName] },
+      });
+    }
+    // What the local CloudWatch reads from the synthesized template.
+    expect(alarmDefinitionsInTemplate(template.toJSON())).toEqual(definitions);
+    expect(construct.alarms.map((a) => a.alarmName)).toEqual([
+      'sluice-orders-error-rate',
+      'sluice-orders-p99-latency',
+    ]);
   });
 
-  it('alarms on the p99 latency of the alias', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'sluice-orders-p99-latency',
-      Threshold: 750,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'notBreaching',
-      Metrics: [
-        Match.objectLike({
-          MetricStat: Match.objectLike({
-            Period: 60,
-            Stat: 'p99',
-            Metric: Match.objectLike({ MetricName: 'Duration', Namespace: 'AWS/Lambda' }),
-          }),
-        }),
+  it('names only alarms that exist: the deployment group waits for them to be created', () => {
+    const [group] = Object.values(template.findResources('AWS::CodeDeploy::DeploymentGroup'));
+    const creators = Object.keys(template.findResources('Custom::SluiceServiceAlarm'));
+    expect(creators).toHaveLength(2);
+    expect(group?.DependsOn).toEqual(expect.arrayContaining(creators));
+  });
+
+  it("lets the alarms' creator write and delete exactly this service's alarms", () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
+    const alarmArn = (name: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':cloudwatch:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:alarm:${name}`,
+        ],
       ],
     });
-    expect(construct.alarms).toHaveLength(2);
+    const writes = statements.filter((st) => JSON.stringify(st.Action).includes('cloudwatch:'));
+    expect(writes).toEqual([
+      {
+        Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+        Effect: 'Allow',
+        Resource: alarmArn('sluice-orders-error-rate'),
+      },
+      {
+        Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+        Effect: 'Allow',
+        Resource: alarmArn('sluice-orders-p99-latency'),
+      },
+    ]);
   });
 
   it('has no unacknowledged cdk-nag findings', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
-  it('alarms on a business metric in the direction the catalog says and puts it on the deployment group', () => {
+  it('adds the business alarm when the catalog names one, and puts it on the deployment group', () => {
     const business = {
       namespace: 'Shop',
       metricName: 'SignUps',
@@ -143,44 +162,26 @@ describe('SluiceService', () => {
       direction: 'below' as const,
       periods: 2,
     };
-    const built = synth(
-      service('orders', {
-        deploy: { strategy: 'AllAtOnce', alarms: { errorRatePercent: 5, p99LatencyMs: 1000, business } },
-      }),
-    );
-    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'sluice-orders-business',
-      Namespace: 'Shop',
-      MetricName: 'SignUps',
-      Dimensions: [{ Name: 'Service', Value: 'orders' }],
-      Statistic: 'Sum',
-      Period: 60,
-      Threshold: 3,
-      ComparisonOperator: 'LessThanThreshold',
-      EvaluationPeriods: 2,
-      DatapointsToAlarm: 2,
-      TreatMissingData: 'breaching',
+    const withBusiness = service('orders', {
+      deploy: { strategy: 'AllAtOnce', alarms: { errorRatePercent: 5, p99LatencyMs: 1000, business } },
     });
+    const built = synth(withBusiness);
+    const created = Object.values(built.template.findResources('Custom::SluiceServiceAlarm'));
+    expect(created.map((r) => r.Metadata?.[ALARM_METADATA_KEY])).toEqual(
+      serviceAlarmDefinitions(withBusiness, UNRELEASED_VERSION),
+    );
     expect(built.construct.alarms).toHaveLength(3);
     const group = built.template.findResources('AWS::CodeDeploy::DeploymentGroup');
     const alarms = Object.values(group)[0].Properties.AlarmConfiguration;
-    expect(alarms).toMatchObject({ Enabled: true });
-    expect(alarms.Alarms).toHaveLength(3);
-    expect(nagFindings(built.stack)).toEqual([]);
-
-    const above = synth(
-      service('orders', {
-        deploy: {
-          strategy: 'AllAtOnce',
-          alarms: { errorRatePercent: 5, p99LatencyMs: 1000, business: { ...business, direction: 'above' } },
-        },
-      }),
-    );
-    above.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'sluice-orders-business',
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'notBreaching',
+    expect(alarms).toEqual({
+      Enabled: true,
+      Alarms: [
+        { Name: 'sluice-orders-error-rate' },
+        { Name: 'sluice-orders-p99-latency' },
+        { Name: 'sluice-orders-business' },
+      ],
     });
+    expect(nagFindings(built.stack)).toEqual([]);
   });
 
   it('adds a post-traffic smoke hook when asked: CodeDeployHook_ name, PostHook, least privilege, nag clean', () => {
@@ -225,17 +226,67 @@ describe('SluiceService', () => {
     expect(smokeHookFunctionName('orders')).toBe('CodeDeployHook_sluice-orders-smoke');
   });
 
-  it('adds the alarm actions it is given', () => {
-    const s = new Stack(new App(), 'WithActions');
+  it('puts the live alias in front of callers: a function URL on the alias, IAM auth by default', () => {
+    const [alias] = Object.keys(template.findResources('AWS::Lambda::Alias'));
+    const [fn] = Object.keys(template.findResources('AWS::Lambda::Function'));
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'AWS_IAM',
+      TargetFunctionArn: { 'Fn::GetAtt': [fn, 'Arn'] },
+      Qualifier: 'live',
+    });
+    template.hasResource('AWS::Lambda::Url', { DependsOn: Match.arrayWith([alias]) });
+    // IAM auth: no resource policy opens it; callers need lambda:InvokeFunctionUrl of their own.
+    template.resourceCountIs('AWS::Lambda::Permission', 0);
+    expect(construct.functionUrl).toBeDefined();
+  });
+
+  it('makes the URL public when the catalog says NONE (the service authenticates callers itself)', () => {
+    const { template: t } = synth(service('pay', { functionUrl: { authType: 'NONE' } }));
+    t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', Qualifier: 'live' });
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunctionUrl',
+      Principal: '*',
+      FunctionUrlAuthType: 'NONE',
+      FunctionName: { Ref: Match.stringLikeRegexp('Live') },
+    });
+    // Since October 2025 a new function URL also needs lambda:InvokeFunction, via the URL only.
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: '*',
+      InvokedViaFunctionUrl: true,
+      FunctionName: { Ref: Match.stringLikeRegexp('Live') },
+    });
+  });
+
+  it('leaves the URL out when asked, for services behind API Gateway or event sources (they use the alias)', () => {
+    const { template: t, construct: c } = synth(service('pay'), { functionUrl: false });
+    t.resourceCountIs('AWS::Lambda::Url', 0);
+    expect(c.functionUrl).toBeUndefined();
+    expect(c.alias.aliasName).toBe('live');
+  });
+
+  it("sends the alarms' state changes where it is told, through EventBridge (the alarms carry no actions)", () => {
+    const s = new Stack(new App(), 'WithNotifications');
     const ops = new sns.Topic(s, 'Ops');
     new SluiceService(s, 'Service', {
       service: service('pay'),
-      alarmActions: [new cwActions.SnsAction(ops)],
+      alarmNotifications: [new targets.SnsTopic(ops)],
     });
-    const alarms = Template.fromStack(s).findResources('AWS::CloudWatch::Alarm', {
-      Properties: { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Ops') }] },
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: {
+          alarmName: ['sluice-pay-error-rate', 'sluice-pay-p99-latency'],
+          state: { value: ['ALARM', 'OK'] },
+        },
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^Ops') } })],
     });
-    expect(Object.keys(alarms)).toHaveLength(2);
+    for (const created of Object.values(t.findResources('Custom::SluiceServiceAlarm'))) {
+      expect(JSON.parse(created.Properties.Create).parameters.AlarmActions).toBeUndefined();
+    }
   });
 
   it('takes the initial code it is given', () => {
@@ -275,14 +326,5 @@ describe('SluiceService validation', () => {
     expect(() => synth(service('hello', { deploy: { alarms: { p99LatencyMs: -1 } } }))).toThrow(
       /p99LatencyMs .*received -1/,
     );
-  });
-});
-
-describe('ServiceMetricFactory (via SluiceService)', () => {
-  it('exposes the metrics the alarms use, for dashboards', () => {
-    const { construct } = synth();
-    const rate = construct.metrics.metricErrorRatePercent();
-    expect(rate).toBeInstanceOf(cloudwatch.MathExpression);
-    expect((rate as cloudwatch.MathExpression).expression).toBe('100 * errors / invocations');
   });
 });

@@ -1,39 +1,121 @@
-import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { type ServiceConfig, serviceResourceName } from '../../core/catalog/types';
+import {
+  type CloudWatchClient,
+  DescribeAlarmsCommand,
+  type MetricAlarm,
+  PutMetricAlarmCommand,
+  type PutMetricAlarmCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import { type ServiceConfig, serviceAlarmNames } from '../../core/catalog/types';
+import { DeploymentFailedError } from '../../core/errors';
 import type { ServiceAlarms } from '../../core/ports';
+import {
+  judgedVersion,
+  type ServiceAlarmDefinition,
+  serviceAlarmDefinitions,
+  UNRELEASED_VERSION,
+} from '../../core/service-alarms';
 import { mapAwsError } from './errors';
+import { sdkDimensions, sdkQuery } from './metric-queries';
 
 /**
- * Preflight's view of a service's CloudWatch alarms: every alarm named `sluice-<service>-…` (the ones its
- * SluiceService construct creates) that is in ALARM now.
+ * A service's canary alarms in CloudWatch. Asked by exact name, not by prefix: `sluice-api-` would also match
+ * the alarms of a service named `api-admin`. Metric alarms only: DescribeAlarms returns composite alarms only
+ * to a caller allowed `cloudwatch:DescribeAlarms` on `*`, and the grant is on the services' alarm ARNs.
  */
 export class CloudWatchServiceAlarms implements ServiceAlarms {
   constructor(private readonly cloudWatch: CloudWatchClient) {}
 
-  async inAlarm(service: ServiceConfig): Promise<string[]> {
-    const prefix = `${serviceResourceName(service.name)}-`;
-    const names: string[] = [];
+  async inAlarm(service: ServiceConfig, liveVersion?: string): Promise<string[]> {
+    const firing = await this.describe(service, 'ALARM');
+    return firing
+      .filter((alarm) => blocksDeployments(alarm, liveVersion))
+      .map((alarm) => alarm.AlarmName as string)
+      .sort();
+  }
+
+  /**
+   * Rewrites each alarm the catalog defines to judge `version` (PutMetricAlarm replaces the whole definition
+   * and leaves the state alone until the next evaluation). Actions someone added by hand are kept. An alarm
+   * that does not exist is created: CodeDeploy stops a deployment whose alarms it cannot read, and this heals a
+   * service stack older than its catalog entry (or one whose old alarm resources a stack update deleted).
+   */
+  async judge(service: ServiceConfig, version: string): Promise<void> {
+    const existing = new Map((await this.describe(service)).map((alarm) => [alarm.AlarmName, alarm]));
+    const definitions = serviceAlarmDefinitions(service, version);
+    for (const definition of definitions) {
+      const input = putMetricAlarmInput(definition, existing.get(definition.AlarmName));
+      try {
+        await this.cloudWatch.send(new PutMetricAlarmCommand(input));
+      } catch (error) {
+        const action = `CloudWatch PutMetricAlarm ${definition.AlarmName} (version ${version})`;
+        throw mapAwsError(error, action, (name) =>
+          name === 'AccessDenied' || name === 'AccessDeniedException'
+            ? new DeploymentFailedError(
+                `${action} was refused: the handler's role needs cloudwatch:PutMetricAlarm on the service's ` +
+                  'alarms (the SluicePipeline stack grants it to Deploy, Record and deployment-events).',
+                { cause: error },
+              )
+            : undefined,
+        );
+      }
+    }
+  }
+
+  private async describe(service: ServiceConfig, state?: 'ALARM'): Promise<MetricAlarm[]> {
+    const own = serviceAlarmNames(service.name);
+    const alarms: MetricAlarm[] = [];
     let NextToken: string | undefined;
     do {
       try {
         const out = await this.cloudWatch.send(
           new DescribeAlarmsCommand({
-            AlarmNamePrefix: prefix,
-            StateValue: 'ALARM',
-            // Metric alarms only: composite results need DescribeAlarms granted on `*` (its API reference),
-            // and every alarm SluiceService creates is a metric alarm.
+            AlarmNames: own,
+            ...(state ? { StateValue: state } : {}),
             AlarmTypes: ['MetricAlarm'],
             ...(NextToken ? { NextToken } : {}),
           }),
         );
         for (const alarm of out.MetricAlarms ?? []) {
-          if (alarm.AlarmName) names.push(alarm.AlarmName);
+          if (alarm.AlarmName && own.includes(alarm.AlarmName)) alarms.push(alarm);
         }
         NextToken = out.NextToken;
       } catch (error) {
-        throw mapAwsError(error, `CloudWatch DescribeAlarms ${prefix}*`);
+        throw mapAwsError(error, `CloudWatch DescribeAlarms ${own.join(', ')}`);
       }
     } while (NextToken);
-    return names.sort();
+    return alarms;
   }
+}
+
+/**
+ * An alarm in ALARM blocks a deployment when it judges the live version, no version yet (only a person's
+ * SetAlarmState puts it there: a hold), or a version it cannot tell. One still judging a version that no longer
+ * serves (a rolled-back canary) does not: that version gets no traffic, and the alarm returns to OK.
+ */
+function blocksDeployments(alarm: MetricAlarm, liveVersion: string | undefined): boolean {
+  const judged = judgedVersion(alarm);
+  return (
+    judged === undefined ||
+    judged === UNRELEASED_VERSION ||
+    liveVersion === undefined ||
+    judged === liveVersion
+  );
+}
+
+/** The SDK's input from the definition, with the actions the alarm already has. */
+function putMetricAlarmInput(
+  definition: ServiceAlarmDefinition,
+  current?: MetricAlarm,
+): PutMetricAlarmCommandInput {
+  const { Metrics, Dimensions, ...rest } = definition;
+  return {
+    ...rest,
+    ...(Metrics ? { Metrics: Metrics.map(sdkQuery) } : {}),
+    ...(Dimensions ? { Dimensions: sdkDimensions(Dimensions) } : {}),
+    ...(current?.AlarmActions?.length ? { AlarmActions: current.AlarmActions } : {}),
+    ...(current?.OKActions?.length ? { OKActions: current.OKActions } : {}),
+    ...(current?.InsufficientDataActions?.length
+      ? { InsufficientDataActions: current.InsufficientDataActions }
+      : {}),
+  };
 }

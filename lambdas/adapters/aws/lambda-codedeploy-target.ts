@@ -15,7 +15,7 @@ import {
   UpdateFunctionCodeCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { type ServiceConfig, serviceResourceName } from '../../core/catalog/types';
+import { LIVE_ALIAS, type ServiceConfig, serviceResourceName } from '../../core/catalog/types';
 import { DeploymentFailedError, TransientError } from '../../core/errors';
 import type {
   DeploymentDescription,
@@ -26,9 +26,6 @@ import type {
   StartDeploymentRequest,
 } from '../../core/ports';
 import { awsErrorMessage, awsErrorName, MissingResourceError, mapAwsError } from './errors';
-
-/** The alias that serves production traffic; CodeDeploy shifts it. */
-export const LIVE_ALIAS = 'live';
 
 export interface LambdaCodeDeployTargetOptions {
   /** How long stageVersion waits for UpdateFunctionCode to finish. @default 300 */

@@ -22,11 +22,13 @@ const BUSINESS_KEYS = [
   'threshold',
   'direction',
   'periods',
+  'versionDimension',
 ] as const;
 const TRAFFIC_KEYS = ['method', 'path', 'body'] as const;
 /** CloudWatch namespaces: no leading colon, not AWS/ (those are AWS's own), 1-255 characters. */
 const METRIC_NAMESPACE = /^(?!AWS\/)[A-Za-z0-9./#:_-][A-Za-z0-9./#:_ -]{0,254}$/;
 const METRIC_NAME = /^[^\s:][^:]{0,254}$/;
+const METRIC_DIMENSION = /^[^\s:][^\s]{0,254}$/;
 
 export function checkDeploy(c: Checker, value: unknown, path: string): DeployConfig {
   const o = c.object(value, path, DEPLOY_KEYS, undefined) ?? {};
@@ -115,7 +117,27 @@ function checkBusinessAlarm(c: Checker, value: unknown, path: string): BusinessA
     accept: (n) => n >= 1 && n <= 60,
     fix: 'use a whole number of one-minute periods from 1 to 60',
   });
-  return { namespace, metricName, dimensions, statistic, threshold, direction, periods };
+  let versionDimension: string | undefined;
+  if (o.versionDimension !== undefined) {
+    versionDimension = c.string(o, 'versionDimension', path, {
+      problem: (name) =>
+        !METRIC_DIMENSION.test(name)
+          ? 'use a dimension name of 1-255 characters without ":" at the start, e.g. "Version"'
+          : name in dimensions
+            ? `remove "${name}" from dimensions: Sluice sets it to the version being judged`
+            : undefined,
+    });
+  }
+  return {
+    namespace,
+    metricName,
+    dimensions,
+    statistic,
+    threshold,
+    direction,
+    periods,
+    ...(versionDimension !== undefined ? { versionDimension } : {}),
+  };
 }
 
 function checkTraffic(c: Checker, value: unknown, path: string): TrafficRequest[] | undefined {

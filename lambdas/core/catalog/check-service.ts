@@ -16,13 +16,15 @@ import {
   SMOKE_METHODS,
   SOURCE_PROVIDERS,
 } from './constants';
-import type {
-  ApprovalPolicy,
-  ReadinessConfig,
-  RuntimeConfig,
-  ServiceConfig,
-  SmokeConfig,
-  SourceConfig,
+import {
+  type ApprovalPolicy,
+  FUNCTION_URL_AUTH_TYPES,
+  type FunctionUrlConfig,
+  type ReadinessConfig,
+  type RuntimeConfig,
+  type ServiceConfig,
+  type SmokeConfig,
+  type SourceConfig,
 } from './types';
 
 export const CATALOG_KEYS = ['$schema', 'version', 'services'] as const;
@@ -32,10 +34,12 @@ const SERVICE_KEYS = [
   'source',
   'runtime',
   'smoke',
+  'functionUrl',
   'approval',
   'deploy',
   'readiness',
 ] as const;
+const FUNCTION_URL_KEYS = ['authType'] as const;
 
 const READINESS_KEYS = [
   'minCleanReleases',
@@ -184,6 +188,11 @@ function checkSmoke(c: Checker, value: unknown, path: string): SmokeConfig {
   return { path: smokePath, method, expectStatus };
 }
 
+function checkFunctionUrl(c: Checker, value: unknown, path: string): FunctionUrlConfig {
+  const o = c.object(value, path, FUNCTION_URL_KEYS, undefined) ?? {};
+  return { authType: c.oneOf(o, 'authType', path, FUNCTION_URL_AUTH_TYPES, 'AWS_IAM') };
+}
+
 function suggestName(name: string): string {
   const slug = name
     .toLowerCase()
@@ -233,6 +242,10 @@ export function checkService(
   const source = checkSource(c, o.source, childPath(path, 'source'));
   const runtime = checkRuntime(c, o.runtime, childPath(path, 'runtime'));
   const smoke = checkSmoke(c, o.smoke, childPath(path, 'smoke'));
+  const functionUrl =
+    o.functionUrl !== undefined
+      ? checkFunctionUrl(c, o.functionUrl, childPath(path, 'functionUrl'))
+      : undefined;
   let approval: ApprovalPolicy | undefined;
   if (o.approval !== undefined) {
     approval = checkApproval(c, o.approval, childPath(path, 'approval'));
@@ -252,6 +265,7 @@ export function checkService(
     source,
     runtime,
     smoke,
+    ...(functionUrl !== undefined ? { functionUrl } : {}),
     ...(approval !== undefined ? { approval } : {}),
     deploy,
     ...(readiness !== undefined ? { readiness } : {}),

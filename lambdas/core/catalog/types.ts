@@ -75,6 +75,20 @@ export interface SmokeConfig {
   readonly expectStatus: number;
 }
 
+/** Who may call a service's function URL, which sits on its `live` alias. */
+export const FUNCTION_URL_AUTH_TYPES = ['AWS_IAM', 'NONE'] as const;
+export type FunctionUrlAuthType = (typeof FUNCTION_URL_AUTH_TYPES)[number];
+
+export interface FunctionUrlConfig {
+  /**
+   * `AWS_IAM`: callers sign their requests (SigV4) and need `lambda:InvokeFunctionUrl` and
+   * `lambda:InvokeFunction` on the function; `NONE`:
+   * anyone may call it and the service authenticates callers itself.
+   * @default 'AWS_IAM'
+   */
+  readonly authType: FunctionUrlAuthType;
+}
+
 export interface ApprovalPolicy {
   /** Email addresses of the people allowed to approve. */
   readonly approvers: readonly string[];
@@ -121,6 +135,13 @@ export interface BusinessAlarmConfig {
   readonly direction: AlarmDirection;
   /** One-minute periods that must breach before the alarm fires. @default 1 */
   readonly periods: number;
+  /**
+   * A dimension the service sets to its Lambda version (`process.env.AWS_LAMBDA_FUNCTION_VERSION`): then the
+   * alarm judges the version being deployed alone, so a canary that stops emitting the metric is rolled back
+   * even while the previous version still emits it.
+   * @default - the metric is the service's as a whole, judged in the minutes the new version had invocations
+   */
+  readonly versionDimension?: string;
 }
 
 /** One request the local load generator sends during a deployment (it cycles through `deploy.traffic`). */
@@ -146,6 +167,8 @@ export interface ServiceConfig {
   readonly source: SourceConfig;
   readonly runtime: RuntimeConfig;
   readonly smoke: SmokeConfig;
+  /** The function URL on the `live` alias. @default - a URL with `AWS_IAM` auth */
+  readonly functionUrl?: FunctionUrlConfig;
   /** Required for `delivery` and `auto` services. */
   readonly approval?: ApprovalPolicy;
   readonly deploy: DeployConfig;
@@ -169,6 +192,9 @@ export interface CatalogProblem {
   readonly received: string;
   readonly fix: string;
 }
+
+/** The alias that serves a service's live traffic: CodeDeploy shifts it, callers invoke it. */
+export const LIVE_ALIAS = 'live';
 
 /** The AWS name of everything that belongs to one service (function, alias target, deployment group). */
 export function serviceResourceName(service: string): string {
@@ -201,6 +227,11 @@ export type ServiceAlarmKind = (typeof SERVICE_ALARMS)[number];
 /** `sluice-<service>-<kind>`: the alarm-events handler reads the service back from the name. */
 export function serviceAlarmName(service: string, kind: ServiceAlarmKind): string {
   return `${serviceResourceName(service)}-${kind}`;
+}
+
+/** Every alarm name a service may have, whether or not its catalog entry defines that kind. */
+export function serviceAlarmNames(service: string): string[] {
+  return SERVICE_ALARMS.map((kind) => serviceAlarmName(service, kind));
 }
 
 const SERVICE_ALARM_NAME = new RegExp(`^sluice-([a-z][a-z0-9-]*[a-z0-9])-(${SERVICE_ALARMS.join('|')})$`);

@@ -2,6 +2,8 @@
  * The alarms and deployment groups a synthesized service stack defines, with the intrinsics CloudFormation would
  * resolve at deploy time (a function's name, an alarm's name, Fn::Join) resolved from the template itself.
  */
+
+import { alarmDefinitionsInTemplate } from '../../../lib/canary-alarms';
 import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION } from '../../definition';
 import type { MetricAlarmInput } from './alarm-definition';
 
@@ -49,11 +51,16 @@ function resolveDeep(value: unknown, template: CfnTemplate, where: string): unkn
   return Object.fromEntries(keys.map((key) => [key, resolveDeep(node[key], template, where)]));
 }
 
-/** The Properties of every AWS::CloudWatch::Alarm, resolved: PutMetricAlarm inputs in all but name. */
+/**
+ * The Properties of every AWS::CloudWatch::Alarm, resolved, and the definition each canary alarm's custom
+ * resource creates (its `Sluice::ServiceAlarm` Metadata): PutMetricAlarm inputs.
+ */
 export function templateAlarms(template: CfnTemplate): MetricAlarmInput[] {
-  return Object.entries(template.Resources)
+  const plain = Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm')
     .map(([id, resource]) => resolveDeep(resource.Properties ?? {}, template, id) as MetricAlarmInput);
+  const created = alarmDefinitionsInTemplate(template as never) as unknown as MetricAlarmInput[];
+  return [...plain, ...created];
 }
 
 export interface TemplateDeploymentGroup {

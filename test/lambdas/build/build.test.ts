@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { artifactKey, buildRelease } from '../../../lambdas/build/build';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
@@ -76,6 +76,25 @@ describe('buildRelease', () => {
       require,
     );
     expect(typeof module.exports.handler).toBe('function');
+    // The service runs inside the metrics wrapper: one EMF line per invocation, by Service and Version.
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const answer = await (module.exports.handler as (e: unknown) => Promise<{ statusCode: number }>)({
+        rawPath: '/',
+        requestContext: { http: { method: 'GET' } },
+      });
+      expect(answer.statusCode).toBe(200);
+    } finally {
+      spy.mockRestore();
+    }
+    const emf = written.map((w) => JSON.parse(w));
+    expect(emf).toEqual([
+      expect.objectContaining({ Service: 'greeter', Requests: 1, ServerErrors: 0, _aws: expect.any(Object) }),
+    ]);
     const record = await ledger.getRelease(doc.releaseId);
     expect(record?.stages.Build?.status).toBe('succeeded');
 

@@ -43,6 +43,8 @@ const waiter = (releaseId: string, version: string): QueuedDeployment => ({
 class FakeTarget implements Partial<DeployTarget> {
   live: string | undefined = '1';
   started: StartDeploymentRequest[] = [];
+  /** Every call in order: `judge <version>`, `start <version>`, `preflight live=<version>`. */
+  log: string[] = [];
   stopped: string[] = [];
   status: DeploymentDescription = { deploymentId: 'd-1', status: 'InProgress', rolledBack: false };
   async liveVersion() {
@@ -50,6 +52,7 @@ class FakeTarget implements Partial<DeployTarget> {
   }
   async startDeployment(request: StartDeploymentRequest) {
     this.started.push(request);
+    this.log.push(`start ${request.toVersion}`);
     return { deploymentId: `d-${request.toVersion}` };
   }
   async describeDeployment() {
@@ -68,7 +71,13 @@ function portsOf(ledger: Ledger, target: FakeTarget, firing: string[] = []) {
       ledger,
       clock,
       deployTarget: target as unknown as DeployTarget,
-      alarms: { inAlarm: async () => firing },
+      alarms: {
+        inAlarm: async (_config: unknown, live?: string) => {
+          target.log.push(`preflight live=${live}`);
+          return firing;
+        },
+        judge: async (_config: unknown, version: string) => void target.log.push(`judge ${version}`),
+      },
       releaseMetrics: { publish: async () => undefined },
       tasks: {
         succeed: async (token: string, output: unknown) => void calls.succeed.push({ token, output }),
@@ -127,6 +136,8 @@ describe('the production deployment lock', () => {
     const { ports } = portsOf(ledger, target);
     await recordRelease({ releaseId: 'a', service: 'svc', trigger: { source: 'manual' } }, ports);
     expect(target.started.map((s) => s.toVersion)).toEqual(['3']);
+    // Preflight looks at the alarms on the live version; they are pointed at version 3 before it starts.
+    expect(target.log).toEqual(['preflight live=1', 'judge 3', 'start 3']);
     expect(await ledger.getRelease('b')).toMatchObject({ deployTaskToken: 'token-b', deploymentId: 'd-3' });
     expect((await ledger.getServiceState('svc'))?.lockHolder).toBe('b');
 
@@ -134,6 +145,8 @@ describe('the production deployment lock', () => {
     const blocked = portsOf(ledger, target, ['sluice-svc-error-rate']);
     await recordRelease({ releaseId: 'b', service: 'svc', trigger: { source: 'manual' } }, blocked.ports);
     expect(target.started).toHaveLength(1);
+    // Blocked at preflight: the alarms were not moved to version 4.
+    expect(target.log).not.toContain('judge 4');
     expect(blocked.calls.fail).toEqual([
       expect.objectContaining({ token: 'token-c', error: 'PreflightBlocked' }),
     ]);

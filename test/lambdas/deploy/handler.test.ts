@@ -136,9 +136,14 @@ describe('deploy handler', () => {
       name: 'PreflightBlocked',
       message: expect.stringContaining(`sluice-${config.name}-p99-latency is in ALARM`),
     });
+    // The service's own alarms by exact name (a prefix would match another service's), metric alarms only.
     expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toMatchObject({
-      AlarmNamePrefix: `sluice-${config.name}-`,
+      AlarmNames: expect.arrayContaining([
+        `sluice-${config.name}-error-rate`,
+        `sluice-${config.name}-p99-latency`,
+      ]),
       StateValue: 'ALARM',
+      AlarmTypes: ['MetricAlarm'],
     });
     expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
     expect((await ledger.getRelease(input.releaseId))?.deploymentId).toBeUndefined();

@@ -118,7 +118,7 @@ describe('deployment-events handler', () => {
       ledger,
       tasks: new SfnTaskCallbacks(new SFNClient({})),
       deployTarget: {} as DeployTarget,
-      alarms: { inAlarm: async () => [] },
+      alarms: { inAlarm: async () => [], judge: async () => undefined },
       clock: { now: () => new Date() },
     };
     await expect(

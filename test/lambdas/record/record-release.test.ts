@@ -47,7 +47,7 @@ const NO_DEPLOYMENTS = {
     {},
     { get: (_t, name) => unexpected(`deployTarget.${String(name)}`) },
   ) as DeployTarget,
-  alarms: { inAlarm: unexpected('alarms.inAlarm') },
+  alarms: { inAlarm: unexpected('alarms.inAlarm'), judge: unexpected('alarms.judge') },
   tasks: { succeed: unexpected('tasks.succeed'), fail: unexpected('tasks.fail') },
 };
 

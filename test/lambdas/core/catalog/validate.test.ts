@@ -131,6 +131,7 @@ describe('parseCatalog: valid catalogs', () => {
     if (!result.ok) throw new Error('expected a valid catalog');
     const [service] = result.catalog.services;
     expect('approval' in service).toBe(false);
+    expect('functionUrl' in service).toBe(false);
     expect('localPath' in service.source).toBe(false);
   });
 
@@ -499,6 +500,19 @@ describe('parseCatalog: runtime and smoke rules', () => {
       '600',
     );
   });
+
+  it('accepts the function URL auth type AWS_IAM or NONE, and names any other', () => {
+    const withUrl = (functionUrl: unknown) => catalog(deploymentService({ functionUrl }));
+    const parsed = parseCatalog(withUrl({ authType: 'NONE' }));
+    expect(parsed.ok && parsed.catalog.services[0].functionUrl).toEqual({ authType: 'NONE' });
+    const defaulted = parseCatalog(withUrl({}));
+    expect(defaulted.ok && defaulted.catalog.services[0].functionUrl).toEqual({ authType: 'AWS_IAM' });
+    expect(problemAt(withUrl({ authType: 'none' }), 'services[0].functionUrl.authType')).toEqual({
+      path: 'services[0].functionUrl.authType',
+      received: '"none"',
+      fix: 'use one of AWS_IAM, NONE; did you mean `NONE`?',
+    });
+  });
 });
 
 describe('parseCatalog: deploy rules', () => {
@@ -562,7 +576,7 @@ describe('parseCatalog: unknown keys', () => {
 
   it('lists the allowed keys when nothing is close', () => {
     expect(problemAt(catalog(deploymentService({ owner: 'team-a' })), 'services[0].owner').fix).toBe(
-      'unknown key; remove it (allowed here: name, mode, source, runtime, smoke, approval, deploy, readiness)',
+      'unknown key; remove it (allowed here: name, mode, source, runtime, smoke, functionUrl, approval, deploy, readiness)',
     );
   });
 
@@ -715,6 +729,31 @@ describe('parseCatalog: business alarm and traffic', () => {
     const deploy = result.catalog.services[0].deploy;
     expect(deploy.alarms.business).toEqual({ ...business, dimensions: {}, statistic: 'Sum', periods: 1 });
     expect(deploy.traffic).toEqual([{ method: 'POST', path: '/signup', body: '{"email":"a@example.com"}' }]);
+  });
+
+  it('takes a versionDimension the service sets to its version, apart from the fixed dimensions', () => {
+    const scoped = { ...business, dimensions: { Service: 'shop' }, versionDimension: 'Version' };
+    const result = parseCatalog(withDeploy({ alarms: { business: scoped } }));
+    if (!result.ok) throw new Error(formatProblems(result.problems).join('\n'));
+    expect(result.catalog.services[0].deploy.alarms.business?.versionDimension).toBe('Version');
+    const clash = { ...business, dimensions: { Version: '1' }, versionDimension: 'Version' };
+    expect(
+      problemAt(
+        withDeploy({ alarms: { business: clash } }),
+        'services[0].deploy.alarms.business.versionDimension',
+      ),
+    ).toEqual({
+      path: 'services[0].deploy.alarms.business.versionDimension',
+      received: '"Version"',
+      fix: 'remove "Version" from dimensions: Sluice sets it to the version being judged',
+    });
+    const bad = { ...business, versionDimension: ':Version' };
+    expect(
+      problemAt(
+        withDeploy({ alarms: { business: bad } }),
+        'services[0].deploy.alarms.business.versionDimension',
+      ).fix,
+    ).toMatch(/dimension name/);
   });
 
   it('names the path, the value and the allowed values for a bad business alarm', () => {

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogFile } from '../../../../lambdas/core/catalog/load';
+import { UNRELEASED_VERSION } from '../../../../lambdas/core/service-alarms';
 import { alarmDefinition } from '../../../../local/aws/cloudwatch/alarm-definition';
 import {
   TemplateResolutionError,
@@ -23,7 +24,7 @@ beforeAll(() => {
 }, 60_000);
 
 describe('alarms from a service template', () => {
-  it('reads every AWS::CloudWatch::Alarm with the function name resolved, as valid alarm definitions', () => {
+  it("reads every canary alarm the template creates (its custom resource's definition), judging no version yet", () => {
     const alarms = templateAlarms(checkout);
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual([
       'sluice-checkout-business',
@@ -38,7 +39,11 @@ describe('alarms from a service template', () => {
         metric: {
           namespace: 'AWS/Lambda',
           metricName: 'Errors',
-          dimensions: { FunctionName: 'sluice-checkout', Resource: 'sluice-checkout:live' },
+          dimensions: {
+            FunctionName: 'sluice-checkout',
+            Resource: 'sluice-checkout:live',
+            ExecutedVersion: UNRELEASED_VERSION,
+          },
         },
       }),
     );

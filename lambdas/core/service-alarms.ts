@@ -1,0 +1,256 @@
+/**
+ * The canary alarms of a service, defined once, in the shape of CloudWatch's PutMetricAlarm input. The service
+ * construct (lib/sluice-service.ts) creates them from here when its stack is created, the Deploy handler writes
+ * them from here before each deployment so they judge the version being deployed, and the local runtime
+ * evaluates the same definitions. Pure data; no SDK.
+ *
+ * Why per version: an alarm cannot use SEARCH, so one that judges one version must name it in a dimension. On
+ * the `live` alias Lambda reports Invocations, Errors and Duration also by ExecutedVersion (with FunctionName
+ * and Resource = `<function>:live`), and the wrapper Build puts around the handler (service-wrapper.ts) reports
+ * the 5xx answers Lambda does not count, by Service and Version.
+ */
+import {
+  type BusinessAlarmConfig,
+  LIVE_ALIAS,
+  type ServiceConfig,
+  serviceAlarmName,
+  serviceResourceName,
+} from './catalog/types';
+
+/**
+ * The version the alarms judge until the first release. No invocation ever runs as it, so they see no data
+ * (OK, never ALARM) and cannot block the first release; the first Deploy points them at a real version.
+ */
+export const UNRELEASED_VERSION = 'unreleased';
+
+/** The period of every alarm and metric, in seconds: a canary lasts minutes, its alarms must speak within one. */
+export const ALARM_PERIOD_SECONDS = 60;
+
+/** What the handler wrapper emits per invocation, as Embedded Metric Format. */
+export const SERVICE_METRICS = {
+  namespace: 'Sluice/Service',
+  /** Dimension names: the service, and the Lambda version that answered (AWS_LAMBDA_FUNCTION_VERSION). */
+  service: 'Service',
+  version: 'Version',
+  /** 1 per invocation the wrapper saw. */
+  requests: 'Requests',
+  /** 1 when the handler answered with a 5xx status; a thrown error is in Lambda's own Errors instead. */
+  serverErrors: 'ServerErrors',
+  /** The handler's own time, in milliseconds (informational: the p99 alarm reads Lambda's Duration). */
+  latency: 'Latency',
+} as const;
+
+export interface MetricDimension {
+  readonly Name: string;
+  readonly Value: string;
+}
+
+export interface MetricIdentity {
+  readonly Namespace: string;
+  readonly MetricName: string;
+  readonly Dimensions: readonly MetricDimension[];
+}
+
+/** One entry of PutMetricAlarm's `Metrics`, and of GetMetricData's `MetricDataQueries`. */
+export interface MetricQuery {
+  readonly Id: string;
+  readonly Label?: string;
+  readonly ReturnData: boolean;
+  readonly MetricStat?: { readonly Metric: MetricIdentity; readonly Period: number; readonly Stat: string };
+  readonly Expression?: string;
+}
+
+/**
+ * PutMetricAlarm's input, as much of it as Sluice uses: either `Metrics` (metric math) or the single-metric
+ * fields (`Namespace` … `ExtendedStatistic`).
+ */
+export interface ServiceAlarmDefinition {
+  readonly AlarmName: string;
+  readonly AlarmDescription: string;
+  readonly ComparisonOperator: 'GreaterThanThreshold' | 'LessThanThreshold';
+  readonly Threshold: number;
+  readonly EvaluationPeriods: number;
+  readonly DatapointsToAlarm: number;
+  readonly TreatMissingData: 'notBreaching';
+  readonly Metrics?: readonly MetricQuery[];
+  readonly Namespace?: string;
+  readonly MetricName?: string;
+  readonly Dimensions?: readonly MetricDimension[];
+  readonly Period?: number;
+  readonly ExtendedStatistic?: string;
+}
+
+/** AWS/Lambda's dimensions for the invocations of one version through the live alias. */
+export function lambdaVersionDimensions(service: string, version: string): MetricDimension[] {
+  const functionName = serviceResourceName(service);
+  return [
+    { Name: 'FunctionName', Value: functionName },
+    { Name: 'Resource', Value: `${functionName}:${LIVE_ALIAS}` },
+    { Name: 'ExecutedVersion', Value: version },
+  ];
+}
+
+/** The wrapper's dimensions for one version. */
+export function wrapperVersionDimensions(service: string, version: string): MetricDimension[] {
+  return [
+    { Name: SERVICE_METRICS.service, Value: service },
+    { Name: SERVICE_METRICS.version, Value: version },
+  ];
+}
+
+function stat(id: string, metric: MetricIdentity, statName: string, period: number): MetricQuery {
+  return { Id: id, ReturnData: false, MetricStat: { Metric: metric, Period: period, Stat: statName } };
+}
+
+function lambdaMetric(service: string, version: string, metricName: string): MetricIdentity {
+  return {
+    Namespace: 'AWS/Lambda',
+    MetricName: metricName,
+    Dimensions: lambdaVersionDimensions(service, version),
+  };
+}
+
+/**
+ * The error rate of one version, in percent: invocations that threw or timed out (Lambda's Errors) plus those
+ * the handler answered with 5xx (the wrapper's ServerErrors), over its invocations. Metric math treats a
+ * missing value as 0 and drops a division by zero, so a minute without invocations has no data point.
+ */
+export function errorRateQueries(
+  service: string,
+  version: string,
+  options: { readonly prefix?: string; readonly period?: number } = {},
+): MetricQuery[] {
+  const p = options.prefix ?? '';
+  const period = options.period ?? ALARM_PERIOD_SECONDS;
+  const id = (name: string) => (p ? `${p}${name[0]?.toUpperCase()}${name.slice(1)}` : name);
+  return [
+    stat(id('invocations'), lambdaMetric(service, version, 'Invocations'), 'Sum', period),
+    stat(id('errors'), lambdaMetric(service, version, 'Errors'), 'Sum', period),
+    stat(
+      id('serverErrors'),
+      {
+        Namespace: SERVICE_METRICS.namespace,
+        MetricName: SERVICE_METRICS.serverErrors,
+        Dimensions: wrapperVersionDimensions(service, version),
+      },
+      'Sum',
+      period,
+    ),
+    {
+      Id: id('errorRate'),
+      Label: `Failed requests of version ${version} (%)`,
+      ReturnData: true,
+      Expression: `100 * (${id('errors')} + ${id('serverErrors')}) / ${id('invocations')}`,
+    },
+  ];
+}
+
+function errorRateAlarm(service: ServiceConfig, version: string): ServiceAlarmDefinition {
+  const { errorRatePercent } = service.deploy.alarms;
+  return {
+    AlarmName: serviceAlarmName(service.name, 'error-rate'),
+    AlarmDescription:
+      `${service.name}: more than ${errorRatePercent}% of the requests to version ${version} failed (threw, timed ` +
+      'out or answered 5xx) in a minute',
+    Metrics: errorRateQueries(service.name, version),
+    ComparisonOperator: 'GreaterThanThreshold',
+    Threshold: errorRatePercent,
+    EvaluationPeriods: 1,
+    DatapointsToAlarm: 1,
+    TreatMissingData: 'notBreaching',
+  };
+}
+
+function latencyAlarm(service: ServiceConfig, version: string): ServiceAlarmDefinition {
+  const { p99LatencyMs } = service.deploy.alarms;
+  const metric = lambdaMetric(service.name, version, 'Duration');
+  return {
+    AlarmName: serviceAlarmName(service.name, 'p99-latency'),
+    AlarmDescription: `${service.name}: p99 duration of version ${version} above ${p99LatencyMs} ms in a minute`,
+    Namespace: metric.Namespace,
+    MetricName: metric.MetricName,
+    Dimensions: metric.Dimensions,
+    Period: ALARM_PERIOD_SECONDS,
+    ExtendedStatistic: 'p99',
+    ComparisonOperator: 'GreaterThanThreshold',
+    Threshold: p99LatencyMs,
+    EvaluationPeriods: 1,
+    DatapointsToAlarm: 1,
+    TreatMissingData: 'notBreaching',
+  };
+}
+
+/** The business metric, with the version in the dimension the catalog names (when the service sets one). */
+export function businessMetric(business: BusinessAlarmConfig, version: string): MetricIdentity {
+  const dimensions = { ...business.dimensions };
+  if (business.versionDimension) dimensions[business.versionDimension] = version;
+  return {
+    Namespace: business.namespace,
+    MetricName: business.metricName,
+    Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+  };
+}
+
+/**
+ * Judged only in minutes in which the version had invocations: `IF(invocations, business)` has no data point
+ * where `invocations` has none (quiet hours, a first release, a version that no longer serves), which
+ * TreatMissingData notBreaching leaves OK; and it is 0 where the version ran but emitted no business metric, so
+ * a `below` alarm fires on a canary that stopped emitting it.
+ */
+function businessAlarm(
+  service: ServiceConfig,
+  business: BusinessAlarmConfig,
+  version: string,
+): ServiceAlarmDefinition {
+  const below = business.direction === 'below';
+  const scope = business.versionDimension
+    ? `version ${version}`
+    : `${service.name} while version ${version} ran`;
+  return {
+    AlarmName: serviceAlarmName(service.name, 'business'),
+    AlarmDescription:
+      `${service.name}: ${business.statistic} of ${business.namespace}/${business.metricName} of ${scope} ` +
+      `${below ? 'below' : 'above'} ${business.threshold} for ${business.periods} minute(s) with invocations`,
+    Metrics: [
+      stat('invocations', lambdaMetric(service.name, version, 'Invocations'), 'Sum', ALARM_PERIOD_SECONDS),
+      stat('business', businessMetric(business, version), business.statistic, ALARM_PERIOD_SECONDS),
+      {
+        Id: 'judged',
+        Label: `${business.metricName} while version ${version} had invocations`,
+        ReturnData: true,
+        Expression: 'IF(invocations, business)',
+      },
+    ],
+    ComparisonOperator: below ? 'LessThanThreshold' : 'GreaterThanThreshold',
+    Threshold: business.threshold,
+    EvaluationPeriods: business.periods,
+    DatapointsToAlarm: business.periods,
+    TreatMissingData: 'notBreaching',
+  };
+}
+
+/** A service's canary alarms, judging `version`: error rate, p99 latency, and the business alarm if any. */
+export function serviceAlarmDefinitions(service: ServiceConfig, version: string): ServiceAlarmDefinition[] {
+  const business = service.deploy.alarms.business;
+  return [
+    errorRateAlarm(service, version),
+    latencyAlarm(service, version),
+    ...(business ? [businessAlarm(service, business, version)] : []),
+  ];
+}
+
+/** The version an alarm judges: its ExecutedVersion dimension (every Sluice alarm has one). */
+export function judgedVersion(alarm: {
+  readonly Dimensions?: readonly { readonly Name?: string; readonly Value?: string }[];
+  readonly Metrics?: readonly {
+    readonly MetricStat?: {
+      readonly Metric?: { readonly Dimensions?: readonly { Name?: string; Value?: string }[] };
+    };
+  }[];
+}): string | undefined {
+  const all = [
+    ...(alarm.Dimensions ?? []),
+    ...(alarm.Metrics ?? []).flatMap((q) => q.MetricStat?.Metric?.Dimensions ?? []),
+  ];
+  return all.find((d) => d.Name === 'ExecutedVersion')?.Value;
+}
