@@ -186,7 +186,7 @@ describe('ShapeDedupedValidatePlugin', () => {
     );
   });
 
-  it('sees service stacks that differ only in name and version hash as one template', () => {
+  it('sees service stacks that differ only in name as one template', () => {
     const app = new App();
     for (const name of ['svc-a', 'svc-b', 'svc-c']) {
       new SluiceServiceStack(app, `SluiceService-${name}`, { service: service(name) });
@@ -197,14 +197,8 @@ describe('ShapeDedupedValidatePlugin', () => {
     Validations.of(app).addPlugins(new ShapeDedupedValidatePlugin());
     const validated = validatedTemplates();
 
-    const assembly = app.synth();
+    app.synth();
 
-    const versions = ['svc-a', 'svc-b'].map((name) =>
-      Object.keys(assembly.getStackByName(`SluiceService-${name}`).template.Resources).find((id) =>
-        id.startsWith('ServiceCurrentVersion'),
-      ),
-    );
-    expect(versions[0]).not.toBe(versions[1]);
     expect(validated().sort()).toEqual([
       'SluiceService-svc-a.template.json',
       'SluiceService-svc-d.template.json',
