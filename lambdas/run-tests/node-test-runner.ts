@@ -16,9 +16,21 @@ export function parseTap(output: string): Pick<TestRun, 'passed' | 'failed' | 'f
   return { passed: count('pass'), failed: count('fail'), failures };
 }
 
+/** Kills every process of a group; a group already gone is fine. */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
 /**
  * Runs bundled test files with `node --test` in a child process. The child gets a clean environment:
  * in Lambda the parent's environment holds the pipeline role's credentials, which service tests must not see.
+ * It leads a process group of its own: `node --test` runs each file in a child of its own, so killing the
+ * runner alone would leave those running (in Lambda, on in the reused container).
  */
 export function runNodeTests(files: readonly string[], cwd: string, timeoutMs: number): Promise<TestRun> {
   return new Promise((resolve, reject) => {
@@ -26,6 +38,7 @@ export function runNodeTests(files: readonly string[], cwd: string, timeoutMs: n
       cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, NODE_ENV: 'test', TZ: 'UTC' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let output = '';
     const append = (chunk: Buffer) => {
@@ -37,7 +50,7 @@ export function runNodeTests(files: readonly string[], cwd: string, timeoutMs: n
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      killGroup(child.pid);
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -45,6 +58,8 @@ export function runNodeTests(files: readonly string[], cwd: string, timeoutMs: n
     });
     child.on('close', (exitCode) => {
       clearTimeout(timer);
+      // Whatever the tests started and left behind goes with the run.
+      killGroup(child.pid);
       resolve({ ...parseTap(output), exitCode, timedOut, output });
     });
   });

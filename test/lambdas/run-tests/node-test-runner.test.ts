@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,20 @@ function writeTest(body: string): { dir: string; file: string } {
     `const test = require('node:test'); const assert = require('node:assert/strict');\n${body}`,
   );
   return { dir, file };
+}
+
+/** Processes whose command line names `marker` (read from /proc, so nothing is assumed about parents). */
+function processesRunning(marker: string): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        return cmdline.includes(marker) ? [`${pid} ${cmdline.trim()}`] : [];
+      } catch {
+        return []; // gone between the listing and the read
+      }
+    });
 }
 
 describe('parseTap', () => {
@@ -40,9 +54,20 @@ describe('runNodeTests', () => {
     expect(run).toMatchObject({ passed: 1, failed: 0, exitCode: 0 });
   });
 
-  it('kills a suite that runs past its timeout', async () => {
+  it('kills a suite that runs past its timeout, with the per-file processes node --test started', async () => {
     const { dir, file } = writeTest("test('hangs', () => new Promise(() => setInterval(() => {}, 1000)));");
     const run = await runNodeTests([file], dir, 1_500);
     expect(run.timedOut).toBe(true);
+    expect(processesRunning(file)).toEqual([]);
+  });
+
+  it('leaves no process a test started behind when the suite ends', async () => {
+    const { dir, file } = writeTest(
+      "const { spawn } = require('node:child_process');\n" +
+        "test('starts a daemon', () => { spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'daemon-of-' + __filename], { stdio: 'ignore' }).unref(); });",
+    );
+    const run = await runNodeTests([file], dir, 20_000);
+    expect(run).toMatchObject({ passed: 1, failed: 0, timedOut: false });
+    expect(processesRunning(file)).toEqual([]);
   });
 });
