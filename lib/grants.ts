@@ -1,10 +1,14 @@
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import { acknowledgeWildcardResources } from './nag';
 import type { SluiceFunction } from './sluice-function';
+
+/** Every AWS resource of a service is named `sluice-<service>` (serviceResourceName in lambdas/core/catalog/types.ts). */
+const SERVICE_NAME_PATTERN = 'sluice-*';
 
 /** The CodeCommit repositories the catalog's services live in (GitHub services have none), each once. */
 export function codeCommitRepositoriesOf(catalog: Pick<Catalog, 'services'>): string[] {
@@ -70,4 +74,73 @@ export function grantSecretValue(handler: SluiceFunction, secret: secretsmanager
     new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
   );
   secret.encryptionKey?.grantDecrypt(handler.role);
+}
+
+/** `actions` on the artifact bucket's objects. */
+export function grantArtifacts(handler: SluiceFunction, bucket: s3.IBucket, actions: string[]): void {
+  const objects = bucket.arnForObjects('*');
+  handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [objects] }));
+  acknowledgeWildcardResources(
+    handler.role,
+    [objects],
+    'Artifact keys are per release and unknown at deploy time; the bucket holds nothing but Sluice artifacts.',
+  );
+}
+
+/**
+ * `actions` on the service functions: on the function itself (`qualified: false`; Lambda authorizes code,
+ * version and alias operations there), or on its versions and aliases only (`qualified: true`; Invoke with
+ * a Qualifier).
+ */
+export function grantServiceFunctions(
+  handler: SluiceFunction,
+  actions: string[],
+  options: { qualified: boolean },
+): void {
+  const name = options.qualified ? `${SERVICE_NAME_PATTERN}:*` : SERVICE_NAME_PATTERN;
+  const resource = Stack.of(handler).formatArn({
+    service: 'lambda',
+    resource: 'function',
+    resourceName: name,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [resource] }));
+  acknowledgeWildcardResources(
+    handler.role,
+    [resource],
+    'Services are catalog data, not stack resources: every service function is named sluice-<service> ' +
+      '(and its versions/aliases sluice-<service>:<qualifier>), so the name prefix is the narrowest stable scope.',
+  );
+}
+
+export function grantCodeDeploy(handler: SluiceFunction, use: 'deploy' | 'events'): void {
+  const arn = (resource: string, resourceName: string) =>
+    Stack.of(handler).formatArn({
+      service: 'codedeploy',
+      resource,
+      resourceName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  const groups = arn('deploymentgroup', `${SERVICE_NAME_PATTERN}/${SERVICE_NAME_PATTERN}`);
+  const applications = arn('application', SERVICE_NAME_PATTERN);
+  const configs = arn('deploymentconfig', 'CodeDeployDefault.Lambda*');
+  // CreateDeployment with a config name and an AppSpec revision also checks the config and the revision.
+  const statements =
+    use === 'deploy'
+      ? [
+          new iam.PolicyStatement({ actions: ['codedeploy:CreateDeployment'], resources: [groups] }),
+          new iam.PolicyStatement({
+            actions: ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'],
+            resources: [applications],
+          }),
+          new iam.PolicyStatement({ actions: ['codedeploy:GetDeploymentConfig'], resources: [configs] }),
+        ]
+      : [new iam.PolicyStatement({ actions: ['codedeploy:GetDeployment'], resources: [groups] })];
+  for (const statement of statements) handler.role.addToPrincipalPolicy(statement);
+  acknowledgeWildcardResources(
+    handler.role,
+    use === 'deploy' ? [groups, applications, configs] : [groups],
+    'Services are catalog data, not stack resources: each service has a CodeDeploy application and deployment ' +
+      "group named sluice-<service> (in the service's own stack), and uses CodeDeploy's predefined Lambda configs.",
+  );
 }

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { LEDGER_KEYS } from '../lambdas/ledger/ledger';
+import type { HandlerName } from '../lambdas/runtime/env';
 
 export interface LedgerTableProps {
   /**
@@ -113,3 +114,25 @@ export interface LedgerAccess {
 }
 
 const WRITE_OPERATIONS: readonly LedgerOperation[] = ['PutItem', 'UpdateItem'];
+
+/** Handlers of the pipeline itself; the trigger handlers live in SluiceTriggers. */
+export type StepHandlerName = Exclude<HandlerName, 'github-webhook' | 'router'>;
+
+/**
+ * What each handler's code does with the ledger (the Ledger methods its core calls). The IAM check
+ * (test/lib/iam-simulation.test.ts) fails if a handler's code sends an operation not listed here, or if one
+ * listed here is sent by no code.
+ */
+export const LEDGER_ACCESS: Readonly<Record<StepHandlerName, LedgerAccess>> = {
+  'load-service': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  build: { items: ['UpdateItem'] },
+  'run-tests': { items: ['UpdateItem'] },
+  stage: { items: ['UpdateItem'] },
+  'request-approval': { items: ['PutItem', 'UpdateItem'], queryGsi1: true },
+  deploy: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  record: { items: ['GetItem', 'PutItem', 'UpdateItem'], queryGsi1: true },
+  'deployment-events': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  'approval-api': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  'approval-expiry': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  'alarm-events': { items: ['GetItem', 'UpdateItem'] },
+};

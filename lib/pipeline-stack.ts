@@ -32,37 +32,19 @@ import { DeadLetters } from './dead-letters';
 import { DoraDashboard } from './dora-dashboard';
 import { EsbuildLayer } from './esbuild-layer';
 import { GitHubToken } from './github-token';
-import { codeCommitRepositoriesOf, grantCatalogRead, grantCodeCommitRead, grantSecretValue } from './grants';
-import { type LedgerAccess, LedgerTable } from './ledger-table';
-import { acknowledgeWildcardResources } from './nag';
+import {
+  codeCommitRepositoriesOf,
+  grantArtifacts,
+  grantCatalogRead,
+  grantCodeCommitRead,
+  grantCodeDeploy,
+  grantSecretValue,
+  grantServiceFunctions,
+} from './grants';
+import { LEDGER_ACCESS, LedgerTable, type StepHandlerName } from './ledger-table';
 import { RELEASE_TIMEOUTS, ReleaseStateMachine, STAGE_LAMBDA_TIMEOUT_SECONDS } from './release-state-machine';
 import { SluiceFunction, type SluiceFunctionProps } from './sluice-function';
 import { SluiceTriggers } from './triggers';
-
-/** Handlers of the pipeline itself; the trigger handlers live in SluiceTriggers. */
-type StepHandlerName = Exclude<HandlerName, 'github-webhook' | 'router'>;
-
-/** Every AWS resource of a service is named `sluice-<service>` (serviceResourceName in lambdas/core/catalog/types.ts). */
-const SERVICE_NAME_PATTERN = 'sluice-*';
-
-/**
- * What each handler's code does with the ledger (the Ledger methods its core calls). The IAM check
- * (test/lib/iam-simulation.test.ts) fails if a handler's code sends an operation not listed here, or if one
- * listed here is sent by no code.
- */
-const LEDGER_ACCESS: Readonly<Record<StepHandlerName, LedgerAccess>> = {
-  'load-service': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
-  build: { items: ['UpdateItem'] },
-  'run-tests': { items: ['UpdateItem'] },
-  stage: { items: ['UpdateItem'] },
-  'request-approval': { items: ['PutItem', 'UpdateItem'], queryGsi1: true },
-  deploy: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
-  record: { items: ['GetItem', 'PutItem', 'UpdateItem'], queryGsi1: true },
-  'deployment-events': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
-  'approval-api': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
-  'approval-expiry': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
-  'alarm-events': { items: ['GetItem', 'UpdateItem'] },
-};
 
 export interface SluicePipelineStackProps extends StackProps {
   /** The validated catalog. Its services are data: the stack's resources do not grow with their number. */
@@ -399,25 +381,25 @@ export class SluicePipelineStack extends Stack {
       grantCodeCommitRead(checkout, ['codecommit:GetFolder', 'codecommit:GetBlob'], repositories);
     }
 
-    this.grantArtifacts(f.build, ['s3:PutObject']);
+    grantArtifacts(f.build, this.artifactBucket, ['s3:PutObject']);
     // UpdateFunctionCode from S3 reads the artifact with the caller's permissions (its current version).
-    this.grantArtifacts(f.stage, ['s3:GetObject']);
+    grantArtifacts(f.stage, this.artifactBucket, ['s3:GetObject']);
 
     // Stage: update code, wait for it (GetFunction), publish a version, smoke-invoke that version. No alias
     // action at all: Lambda authorizes UpdateAlias on the function, not the alias, so a grant that let Stage
     // point any alias would let it move `live` too.
-    this.grantServiceFunctions(
+    grantServiceFunctions(
       f.stage,
       ['lambda:UpdateFunctionCode', 'lambda:GetFunction', 'lambda:PublishVersion'],
       {
         qualified: false,
       },
     );
-    this.grantServiceFunctions(f.stage, ['lambda:InvokeFunction'], { qualified: true });
+    grantServiceFunctions(f.stage, ['lambda:InvokeFunction'], { qualified: true });
     // Deploy reads the live alias; CodeDeploy itself shifts it, with the deployment group's role.
-    this.grantServiceFunctions(f.deploy, ['lambda:GetAlias'], { qualified: false });
-    this.grantCodeDeploy(f.deploy, 'deploy');
-    this.grantCodeDeploy(f['deployment-events'], 'events');
+    grantServiceFunctions(f.deploy, ['lambda:GetAlias'], { qualified: false });
+    grantCodeDeploy(f.deploy, 'deploy');
+    grantCodeDeploy(f['deployment-events'], 'events');
 
     grantSecretValue(f['request-approval'], this.signingSecret);
     grantSecretValue(f['approval-api'], this.signingSecret);
@@ -447,81 +429,13 @@ export class SluicePipelineStack extends Stack {
       cd.grantJudgeAlarms(starter);
     }
     for (const handover of [f.record, f['deployment-events']]) {
-      this.grantServiceFunctions(handover, ['lambda:GetAlias'], { qualified: false });
-      this.grantCodeDeploy(handover, 'deploy');
+      grantServiceFunctions(handover, ['lambda:GetAlias'], { qualified: false });
+      grantCodeDeploy(handover, 'deploy');
       this.releases.grantTaskResponse(handover);
     }
     // Record asks GetDeployment after a Deploy timeout and stops a deployment still running.
     cd.grantStopDeployment(f.record);
     cd.grantStopDeployment(f['alarm-events']);
-  }
-
-  private grantArtifacts(handler: SluiceFunction, actions: string[]): void {
-    const objects = this.artifactBucket.arnForObjects('*');
-    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [objects] }));
-    acknowledgeWildcardResources(
-      handler.role,
-      [objects],
-      'Artifact keys are per release and unknown at deploy time; the bucket holds nothing but Sluice artifacts.',
-    );
-  }
-
-  /**
-   * `actions` on the service functions: on the function itself (`qualified: false`; Lambda authorizes code,
-   * version and alias operations there), or on its versions and aliases only (`qualified: true`; Invoke with
-   * a Qualifier).
-   */
-  private grantServiceFunctions(
-    handler: SluiceFunction,
-    actions: string[],
-    options: { qualified: boolean },
-  ): void {
-    const name = options.qualified ? `${SERVICE_NAME_PATTERN}:*` : SERVICE_NAME_PATTERN;
-    const resource = this.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: name,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [resource] }));
-    acknowledgeWildcardResources(
-      handler.role,
-      [resource],
-      'Services are catalog data, not stack resources: every service function is named sluice-<service> ' +
-        '(and its versions/aliases sluice-<service>:<qualifier>), so the name prefix is the narrowest stable scope.',
-    );
-  }
-
-  private grantCodeDeploy(handler: SluiceFunction, use: 'deploy' | 'events'): void {
-    const arn = (resource: string, resourceName: string) =>
-      this.formatArn({
-        service: 'codedeploy',
-        resource,
-        resourceName,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-    const groups = arn('deploymentgroup', `${SERVICE_NAME_PATTERN}/${SERVICE_NAME_PATTERN}`);
-    const applications = arn('application', SERVICE_NAME_PATTERN);
-    const configs = arn('deploymentconfig', 'CodeDeployDefault.Lambda*');
-    // CreateDeployment with a config name and an AppSpec revision also checks the config and the revision.
-    const statements =
-      use === 'deploy'
-        ? [
-            new iam.PolicyStatement({ actions: ['codedeploy:CreateDeployment'], resources: [groups] }),
-            new iam.PolicyStatement({
-              actions: ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'],
-              resources: [applications],
-            }),
-            new iam.PolicyStatement({ actions: ['codedeploy:GetDeploymentConfig'], resources: [configs] }),
-          ]
-        : [new iam.PolicyStatement({ actions: ['codedeploy:GetDeployment'], resources: [groups] })];
-    for (const statement of statements) handler.role.addToPrincipalPolicy(statement);
-    acknowledgeWildcardResources(
-      handler.role,
-      use === 'deploy' ? [groups, applications, configs] : [groups],
-      'Services are catalog data, not stack resources: each service has a CodeDeploy application and deployment ' +
-        "group named sluice-<service> (in the service's own stack), and uses CodeDeploy's predefined Lambda configs.",
-    );
   }
 }
 
