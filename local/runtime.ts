@@ -6,7 +6,6 @@ import './polyfills';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { StateMachine } from 'aws-local-stepfunctions';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/core/model';
 import { type Clock, type Ports, systemClock } from '../lambdas/core/ports';
@@ -24,18 +23,12 @@ import { LocalSigningKeys } from './adapters/local-keys';
 import { OutboxNotifier } from './adapters/outbox-notifier';
 import { LocalTaskBroker } from './adapters/task-broker';
 import { LocalExpiryTimers, localSlack, newApiToken, type RuntimeInfo } from './approval-runtime';
-import {
-  type AslDefinition,
-  type CfnTemplate,
-  extractLocalDefinition,
-  LOCAL_ACCOUNT,
-  LOCAL_REGION,
-  type TaskBinding,
-} from './definition';
+import { type AslDefinition, type CfnTemplate, extractLocalDefinition, type TaskBinding } from './definition';
 import { LocalDeployTarget } from './deploy-target';
 import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
+import { runReleaseExecution, type StageTiming, type StateEntered } from './release-execution';
 import type { RollbackRunner } from './rollback-api';
 import { LocalWebServer } from './web-server';
 
@@ -83,23 +76,10 @@ export interface LocalSluiceOptions {
 }
 
 /** A state the execution entered, with the input it entered with (as Step Functions' StateEntered event). */
-export interface StateEntered {
-  readonly releaseId: string;
-  readonly state: string;
-  /** Epoch milliseconds. */
-  readonly at: number;
-  readonly input: unknown;
-}
-
 export interface StartReleaseRequest {
   readonly service: string;
   readonly commit?: string;
   readonly trigger?: ReleaseTrigger;
-}
-
-export interface StageTiming {
-  readonly state: string;
-  readonly durationMs: number;
 }
 
 export interface ReleaseReport {
@@ -376,75 +356,22 @@ export class LocalSluice {
   private async execute(input: ReleaseRequest): Promise<ReleaseReport> {
     const log = this.options.log ?? (() => undefined);
     const started = Date.now();
-    const machine = new StateMachine(this.definition as never, {
-      validationOptions: { checkArn: true, checkPaths: true },
-    });
-    const broker = this.broker;
-    const timeScale = this.options.timeScale ?? 60;
-    const retryIntervalOverrides = Object.fromEntries(
-      this.bindings.map((b) => [b.stateName, 2000 / timeScale]),
-    );
-    const context = {
-      Execution: {
-        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:sluice-release:${input.releaseId}`,
-        Name: input.releaseId,
-        Input: input,
-        StartTime: new Date(started).toISOString(),
-        RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/sluice-local`,
-      },
-      StateMachine: {
-        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:sluice-release`,
-        Name: 'sluice-release',
-      },
-      // Step Functions gives each task its own token; the interpreter reads this getter once per task.
-      get Task() {
-        return { Token: broker.mint() };
-      },
-    };
-    const execution = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.taskOverrides() as never, retryIntervalOverrides },
-      context: context as never,
-    });
-
-    let transitions = 0;
-    const entered = new Map<string, number>();
-    const stages: StageTiming[] = [];
-    const taskStates = new Set(this.bindings.map((b) => b.stateName));
     const history: StateEntered[] = [];
     this.entered.set(input.releaseId, history);
-    const watch = (async () => {
-      for await (const event of execution.eventLogs) {
-        if (event.type === 'StateEntered') {
-          transitions++;
-          entered.set(event.state.name, event.timestamp);
-          const entry: StateEntered = {
-            releaseId: input.releaseId,
-            state: event.state.name,
-            at: event.timestamp,
-            input: event.state.input,
-          };
-          history.push(entry);
-          for (const listener of [...this.stateListeners]) listener(entry);
-        } else if (
-          (event.type === 'StateExited' || event.type === 'StateFailed') &&
-          taskStates.has(event.state.name)
-        ) {
-          // A caught failure is followed by StateExited: count the state once, as failed.
-          if (!entered.has(event.state.name)) continue;
-          const durationMs = event.timestamp - (entered.get(event.state.name) ?? event.timestamp);
-          entered.delete(event.state.name);
-          stages.push({ state: event.state.name, durationMs });
-          const mark = event.type === 'StateExited' ? '✓' : '✗';
-          log(`${input.releaseId}: ${event.state.name} ${mark} ${(durationMs / 1000).toFixed(1)} s`);
-        }
-      }
-    })();
-    try {
-      await execution.result;
-    } catch {
-      // A failed release ends in the NotReleased Fail state; its outcome is read from the ledger below.
-    }
-    await watch.catch(() => undefined);
+    const { transitions, stages } = await runReleaseExecution({
+      definition: this.definition,
+      bindings: this.bindings,
+      input,
+      startedAt: started,
+      broker: this.broker,
+      timeScale: this.options.timeScale ?? 60,
+      taskOverrides: this.taskOverrides(),
+      onStateEntered: (entry) => {
+        history.push(entry);
+        for (const listener of [...this.stateListeners]) listener(entry);
+      },
+      log,
+    });
     const record = await this.ledger.getRelease(input.releaseId);
     return {
       releaseId: input.releaseId,

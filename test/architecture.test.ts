@@ -20,7 +20,7 @@ const ROOT = join(__dirname, '..');
  * Production files over the limit whose split is another open piece of work; each entry must still be over
  * the limit (remove it when its file is split).
  */
-const OVERSIZED_FOR_NOW = ['lib/pipeline-stack.ts', 'local/runtime.ts'];
+const OVERSIZED_FOR_NOW: string[] = [];
 
 /** A graph from `file: imports`; imports ending in .ts are files of the graph, the others packages. */
 function graphOf(spec: Record<string, readonly string[]>, lines: Record<string, number> = {}): ImportGraph {

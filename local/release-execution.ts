@@ -1,0 +1,115 @@
+/**
+ * One execution of the release state machine in the ASL interpreter, as Step Functions would run it: the
+ * execution context, a task token per task, compressed retry intervals, and the states entered and left, read
+ * from the interpreter's own events.
+ */
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { ReleaseRequest } from '../lambdas/core/model';
+import type { LocalTaskBroker } from './adapters/task-broker';
+import { type AslDefinition, LOCAL_ACCOUNT, LOCAL_REGION, type TaskBinding } from './definition';
+
+export interface StateEntered {
+  readonly releaseId: string;
+  readonly state: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+  readonly input: unknown;
+}
+
+export interface StageTiming {
+  readonly state: string;
+  readonly durationMs: number;
+}
+
+export interface ReleaseExecutionOptions {
+  readonly definition: AslDefinition;
+  readonly bindings: readonly TaskBinding[];
+  readonly input: ReleaseRequest;
+  /** Epoch milliseconds: the execution's StartTime. */
+  readonly startedAt: number;
+  /** Mints the task tokens the handlers receive. */
+  readonly broker: LocalTaskBroker;
+  /** Canary time compression; retry intervals shrink by it too. */
+  readonly timeScale: number;
+  readonly taskOverrides: Record<string, (input: unknown) => Promise<unknown>>;
+  readonly onStateEntered: (entry: StateEntered) => void;
+  readonly log: (line: string) => void;
+}
+
+/** What the interpreter reported: every state entered counts as a transition; Task states are timed. */
+export interface ReleaseExecutionTrace {
+  readonly transitions: number;
+  readonly stages: readonly StageTiming[];
+}
+
+/**
+ * Runs the execution to its end. A failed release ends in a Fail state and does not throw: its outcome is the
+ * ledger's to tell.
+ */
+export async function runReleaseExecution(options: ReleaseExecutionOptions): Promise<ReleaseExecutionTrace> {
+  const { input, broker, log } = options;
+  const machine = new StateMachine(options.definition as never, {
+    validationOptions: { checkArn: true, checkPaths: true },
+  });
+  const retryIntervalOverrides = Object.fromEntries(
+    options.bindings.map((b) => [b.stateName, 2000 / options.timeScale]),
+  );
+  const context = {
+    Execution: {
+      Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:sluice-release:${input.releaseId}`,
+      Name: input.releaseId,
+      Input: input,
+      StartTime: new Date(options.startedAt).toISOString(),
+      RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/sluice-local`,
+    },
+    StateMachine: {
+      Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:sluice-release`,
+      Name: 'sluice-release',
+    },
+    // Step Functions gives each task its own token; the interpreter reads this getter once per task.
+    get Task() {
+      return { Token: broker.mint() };
+    },
+  };
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: options.taskOverrides as never, retryIntervalOverrides },
+    context: context as never,
+  });
+
+  let transitions = 0;
+  const entered = new Map<string, number>();
+  const stages: StageTiming[] = [];
+  const taskStates = new Set(options.bindings.map((b) => b.stateName));
+  const watch = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateEntered') {
+        transitions++;
+        entered.set(event.state.name, event.timestamp);
+        options.onStateEntered({
+          releaseId: input.releaseId,
+          state: event.state.name,
+          at: event.timestamp,
+          input: event.state.input,
+        });
+      } else if (
+        (event.type === 'StateExited' || event.type === 'StateFailed') &&
+        taskStates.has(event.state.name)
+      ) {
+        // A caught failure is followed by StateExited: count the state once, as failed.
+        if (!entered.has(event.state.name)) continue;
+        const durationMs = event.timestamp - (entered.get(event.state.name) ?? event.timestamp);
+        entered.delete(event.state.name);
+        stages.push({ state: event.state.name, durationMs });
+        const mark = event.type === 'StateExited' ? '✓' : '✗';
+        log(`${input.releaseId}: ${event.state.name} ${mark} ${(durationMs / 1000).toFixed(1)} s`);
+      }
+    }
+  })();
+  try {
+    await execution.result;
+  } catch {
+    // A failed release ends in the NotReleased Fail state; its outcome is read from the ledger.
+  }
+  await watch.catch(() => undefined);
+  return { transitions, stages };
+}
