@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface TestRun {
   readonly passed: number;
@@ -23,6 +25,37 @@ function killGroup(pid: number | undefined): void {
     process.kill(-pid, 'SIGKILL');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/** Processes of group `pgid` that still run (zombies excluded: they hold no resources and cannot be killed). */
+function liveMembers(pgid: number): number {
+  let count = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces, so split after its ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') count += 1;
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return count;
+}
+
+/**
+ * SIGKILL is delivered when the target is next scheduled, so on a busy machine the group can outlive
+ * `kill()` by a moment; the run is over only once its processes are gone. Bounded, so a process stuck in
+ * the kernel cannot hang the Test Lambda.
+ */
+async function killGroupAndWait(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return;
+  for (let attempt = 0; attempt < 250; attempt += 1) {
+    killGroup(pid);
+    if (liveMembers(pid) === 0) return;
+    await sleep(20);
   }
 }
 
@@ -59,8 +92,10 @@ export function runNodeTests(files: readonly string[], cwd: string, timeoutMs: n
     child.on('close', (exitCode) => {
       clearTimeout(timer);
       // Whatever the tests started and left behind goes with the run.
-      killGroup(child.pid);
-      resolve({ ...parseTap(output), exitCode, timedOut, output });
+      killGroupAndWait(child.pid).then(
+        () => resolve({ ...parseTap(output), exitCode, timedOut, output }),
+        reject,
+      );
     });
   });
 }
