@@ -180,6 +180,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         { status: 'rolled_back', stage: 'Deploy' },
       );
       const deploymentId = report.record?.deploymentId;
+      const alarm = report.record?.outcome?.alarm;
+      if (alarm) {
+        // The alarm as the local CloudWatch holds it: Deploy pointed it at the canary before the traffic shift.
+        const [described] = sluice.deployTarget.cloudWatch.describeAlarms({ names: [alarm] });
+        const judged = described?.definition.queries
+          .flatMap((q) => (q.kind === 'metric' ? [q.metric.dimensions.ExecutedVersion] : []))
+          .find((v) => v !== undefined);
+        out(
+          `  ↺ rolled back by ${alarm} (the stack's alarm definition), judging version ${judged ?? '?'}: the canary's own requests, not the alias's`,
+        );
+      }
       if (deploymentId) {
         const canary = sluice.deployTarget.deploymentReport(deploymentId);
         if (canary.detectToRollbackMs !== undefined) {
