@@ -136,6 +136,15 @@ describe('continuous deployment of checkout', () => {
       expect(report.record?.outcome?.alarm).toBe(alarm);
       expect(report.record?.stoppedByAlarm).toBe(alarm);
       expect(report.reason).toContain(alarm);
+      // The template's alarm, pointed by Deploy at the canary: it judged the new version, not the alias.
+      const [described] = sluice.deployTarget.cloudWatch.describeAlarms({ names: [alarm] });
+      const judged = described?.definition.queries.flatMap((q) =>
+        q.kind === 'metric' && q.metric.dimensions.ExecutedVersion
+          ? [q.metric.dimensions.ExecutedVersion]
+          : [],
+      );
+      expect(judged?.[0]).toBe(report.record?.version);
+      expect(judged?.[0]).not.toBe(greenVersion);
       const canary = sluice.deployTarget.deploymentReport(report.record!.deploymentId!);
       expect(canary).toMatchObject({ rolledBack: true, alarm, stoppedBy: 'stop-deployment' });
       expect(canary.detectToRollbackMs).toBeGreaterThanOrEqual(0);
