@@ -47,6 +47,10 @@ describe('sluice start (npm start)', () => {
       expect(stdout).toMatch(scenario);
     }
     expect(stdout).toContain('Time per stage:');
+    // The summary names the alarm and the version it judged, under the bad commit.
+    expect(stdout).toMatch(
+      /deployment, bad commit: .*\n\s+reason: .*\n\s+alarm: sluice-checkout-[a-z0-9-]+, judging version \d+/,
+    );
     expect(stdout).toContain('✔ Every release ended as expected');
   }, 180_000);
 });
