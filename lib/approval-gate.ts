@@ -4,6 +4,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/runtime/env';
+import { DeadLetters } from './dead-letters';
 import { grantSecretValue } from './grants';
 import { acknowledgeWildcardResources } from './nag';
 import type { ReleaseStateMachine } from './release-state-machine';
@@ -25,6 +26,12 @@ export interface ApprovalGateProps {
    * @default - `<stack name>-approvals`
    */
   readonly scheduleGroupName?: string;
+  /**
+   * Where an expiry that Scheduler could not deliver after its retries goes (alarmed), instead of being lost: the
+   * request would then stay pending until RequestApproval's task timeout records the release `failed`.
+   * @default - a DeadLetters of its own
+   */
+  readonly deadLetters?: DeadLetters;
 }
 
 /**
@@ -83,6 +90,11 @@ export class ApprovalGate extends Construct {
         resources: [props.approvalExpiry.function.functionArn],
       }),
     );
+    // Scheduler delivers a dead-letter event with the schedule's execution role (not a queue policy).
+    const deadLetters = props.deadLetters ?? new DeadLetters(this, 'DeadLetters');
+    this.schedulerRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetters.queue.queueArn] }),
+    );
 
     const schedules = stack.formatArn({
       service: 'scheduler',
@@ -109,6 +121,7 @@ export class ApprovalGate extends Construct {
     request.function.addEnvironment(ENV.expiryFunctionArn, props.approvalExpiry.function.functionArn);
     request.function.addEnvironment(ENV.schedulerRoleArn, this.schedulerRole.roleArn);
     request.function.addEnvironment(ENV.scheduleGroup, groupName);
+    request.function.addEnvironment(ENV.scheduleDeadLetterArn, deadLetters.queue.queueArn);
 
     for (const fn of [request, props.approvalApi]) {
       grantSecretValue(fn, this.slackSecret);

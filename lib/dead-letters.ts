@@ -21,8 +21,9 @@ export interface TargetRetry {
 
 /**
  * One encrypted dead-letter queue for every EventBridge target of the pipeline (an alarm going to ALARM, a
- * deployment's end, a push): an event that runs out of retries is kept for 14 days instead of lost, and an
- * alarm says so. Each message carries the rule and target ARNs and the error in its attributes.
+ * deployment's end, a push) and for the EventBridge Scheduler approval expiries: an event that runs out of
+ * retries is kept for 14 days instead of lost, and an alarm says so. Each message carries the rule (or schedule)
+ * and target ARNs and the error in its attributes.
  */
 export class DeadLetters extends Construct {
   readonly queue: sqs.Queue;
@@ -45,8 +46,9 @@ export class DeadLetters extends Construct {
     this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
       alarmName: props.alarmName ?? `${Stack.of(this).stackName}-dead-letters`,
       alarmDescription:
-        'Sluice: an EventBridge event (alarm state change, deployment end or push) ran out of retries; read the ' +
-        "queue's messages (RULE_ARN, TARGET_ARN, ERROR_MESSAGE attributes) and act on them by hand.",
+        'Sluice: an EventBridge event (alarm state change, deployment end or push) or an approval expiry ran out of ' +
+        "retries; read the queue's messages (RULE_ARN or SCHEDULE_ARN, TARGET_ARN, ERROR_MESSAGE attributes) and act " +
+        'on them by hand.',
       metric: this.queue.metricApproximateNumberOfMessagesVisible({
         statistic: cloudwatch.Stats.MAXIMUM,
         period: Duration.minutes(5),

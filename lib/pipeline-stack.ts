@@ -306,6 +306,7 @@ export class SluicePipelineStack extends Stack {
       approvalExpiry: functions['approval-expiry'],
       releases: this.releases,
       approvalBaseUrl: this.approvalUrl.url,
+      deadLetters: this.deadLetters,
     });
 
     this.triggers = new SluiceTriggers(this, 'Triggers', {

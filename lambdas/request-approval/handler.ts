@@ -27,6 +27,7 @@ const ports = portsFor(() => {
       functionArn: requireEnv(ENV.expiryFunctionArn),
       roleArn: requireEnv(ENV.schedulerRoleArn),
       groupName: requireEnv(ENV.scheduleGroup),
+      deadLetterArn: requireEnv(ENV.scheduleDeadLetterArn),
     }),
     slack: slackChannelFromSecret(secretsManager, requireEnv(ENV.slackSecretArn)),
     clock: systemClock,

@@ -14,6 +14,7 @@ export const ENV = {
   expiryFunctionArn: 'SLUICE_EXPIRY_FUNCTION_ARN',
   schedulerRoleArn: 'SLUICE_SCHEDULER_ROLE_ARN',
   scheduleGroup: 'SLUICE_SCHEDULE_GROUP',
+  scheduleDeadLetterArn: 'SLUICE_SCHEDULE_DEAD_LETTER_ARN',
   githubTokenSecretArn: 'SLUICE_GITHUB_TOKEN_SECRET_ARN',
 } as const;
 

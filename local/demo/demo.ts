@@ -12,6 +12,7 @@ import { requireCatalogFile } from '../../lambdas/core/catalog/load';
 import type { ReleaseStatus, StageName } from '../../lambdas/core/model';
 import { releaseIdOf } from '../../lambdas/core/push-routing';
 import { decideViaPage } from '../approve-via-page';
+import { dimensionValue } from '../aws/cloudwatch/alarm-definition';
 import { LocalGitWatcher } from '../git-watcher';
 import { LocalSluice, type ReleaseReport, type ReleaseRun } from '../runtime';
 import { formatCosts, formatMetrics } from '../status/format';
@@ -87,6 +88,18 @@ async function approveGreeter(sluice: LocalSluice, releaseId: string, options: D
   out(`     Approved as ${approver} through the page's form (HTTP ${result.status}).`);
 }
 
+/**
+ * The alarm that stopped a release and the version it judged, as the local CloudWatch holds it: Deploy pointed it
+ * at the canary before the traffic shift, from the same definition the stack creates it with.
+ */
+function judgedByOf(sluice: LocalSluice, report: ReleaseReport): SummaryRow['judgedBy'] {
+  const alarm = report.record?.outcome?.alarm;
+  if (!alarm) return undefined;
+  const [described] = sluice.deployTarget.cloudWatch.describeAlarms({ names: [alarm] });
+  const version = described && dimensionValue(described.definition, 'ExecutedVersion');
+  return { alarm, version: version ?? '?' };
+}
+
 /** Runs the demo; resolves to the process exit code (0 only when every release ended as expected). */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const out = options.out ?? console.log;
@@ -148,7 +161,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out(
       `${ok ? '✔' : '✘'} ${title}: ${report.status} at ${report.endedAt}${report.reason ? ` — ${report.reason.split('\n')[0]}` : ''}`,
     );
-    rows.push({ title, report, expected: `${expected.status} at ${expected.stage}`, ok });
+    const judgedBy = judgedByOf(sluice, report);
+    rows.push({
+      title,
+      report,
+      expected: `${expected.status} at ${expected.stage}`,
+      ok,
+      ...(judgedBy ? { judgedBy } : {}),
+    });
     return report;
   };
 
@@ -180,6 +200,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         { status: 'rolled_back', stage: 'Deploy' },
       );
       const deploymentId = report.record?.deploymentId;
+      const judgedBy = rows.at(-1)?.judgedBy;
+      if (judgedBy) {
+        out(
+          `  ↺ rolled back by ${judgedBy.alarm} (the stack's alarm definition), judging version ${judgedBy.version}: the canary's own requests, not the alias's`,
+        );
+      }
       if (deploymentId) {
         const canary = sluice.deployTarget.deploymentReport(deploymentId);
         if (canary.detectToRollbackMs !== undefined) {

@@ -9,6 +9,8 @@ export interface SummaryRow {
   readonly report: ReleaseReport;
   readonly expected: string;
   readonly ok: boolean;
+  /** The alarm that stopped the release and the version it judged. @default - none fired */
+  readonly judgedBy?: { readonly alarm: string; readonly version: string };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -80,10 +82,13 @@ export function formatSummary(rows: readonly SummaryRow[], options: SummaryOptio
     .map((r) => {
       const stages = r.report.stages.map((s) => `${s.state} ${seconds(s.durationMs)}`).join(' · ');
       const reason = r.report.reason ? `\n      reason: ${r.report.reason.split('\n')[0]}` : '';
+      const alarm = r.judgedBy
+        ? `\n      alarm: ${r.judgedBy.alarm}, judging version ${r.judgedBy.version}`
+        : '';
       const expectation = r.ok
         ? ''
         : `\n      expected ${r.expected}, got ${r.report.status} at ${r.report.endedAt}`;
-      return `  ${r.title}: ${stages}${reason}${expectation}`;
+      return `  ${r.title}: ${stages}${reason}${alarm}${expectation}`;
     })
     .join('\n');
   const note =

@@ -57,7 +57,7 @@ describe('ApprovalGate', () => {
     expect(envOf('request-approval')[ENV.slackSecretArn]).toEqual({ Ref: slackSecretId });
   });
 
-  it('lets EventBridge Scheduler (this account only) invoke the expiry handler, and nothing else', () => {
+  it('lets EventBridge Scheduler (this account only) invoke the expiry handler and dead-letter into the pipeline queue, nothing else', () => {
     template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'SluicePipeline-approvals' });
     const roleId = idOf('AWS::IAM::Role', (p) =>
       JSON.stringify(p.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
@@ -71,14 +71,18 @@ describe('ApprovalGate', () => {
         },
       ],
     });
+    const [queueId] = Object.keys(resourcesOf(template, 'AWS::SQS::Queue'));
     expect(roleStatements(roleId)).toEqual([
       {
         Effect: 'Allow',
         Action: 'lambda:InvokeFunction',
         Resource: { 'Fn::GetAtt': [functionOf['approval-expiry'], 'Arn'] },
       },
+      // Scheduler sends a dead-letter event with the execution role: to the pipeline's one alarmed queue only.
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
     ]);
     const env = envOf('request-approval');
+    expect(env[ENV.scheduleDeadLetterArn]).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
     expect(env[ENV.expiryFunctionArn]).toEqual({ 'Fn::GetAtt': [functionOf['approval-expiry'], 'Arn'] });
     expect(env[ENV.schedulerRoleArn]).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
     expect(env[ENV.scheduleGroup]).toBe('SluicePipeline-approvals');

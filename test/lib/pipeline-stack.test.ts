@@ -280,7 +280,7 @@ describe('SluicePipelineStack handlers', () => {
     });
   });
 
-  it('gives every EventBridge target a retry policy and the encrypted dead-letter queue, which is alarmed', () => {
+  it('gives every EventBridge target and the approval-expiry schedules a retry policy and the encrypted dead-letter queue, which is alarmed', () => {
     const [queueId] = Object.keys(resourcesOf(template, 'AWS::SQS::Queue'));
     expect(Object.keys(resourcesOf(template, 'AWS::SQS::Queue'))).toHaveLength(1);
     template.hasResourceProperties('AWS::SQS::Queue', {
@@ -304,6 +304,15 @@ describe('SluicePipelineStack handlers', () => {
     const policy = JSON.stringify(resourcesOf(template, 'AWS::SQS::QueuePolicy'));
     expect(policy).toContain('events.amazonaws.com');
     expect(policy).toContain('aws:SecureTransport');
+    // The approval expiries (EventBridge Scheduler) dead-letter there too, with their execution role.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+        ]),
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('^ApprovalGateSchedulerRole') }],
+    });
     // A dead letter means a lost alarm, deployment end or push: it must be seen.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'SluicePipeline-dead-letters',

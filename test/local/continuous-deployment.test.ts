@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../lambdas/core/catalog/types';
+import { dimensionValue } from '../../local/aws/cloudwatch/alarm-definition';
 import { rollbackLocally } from '../../local/cli/rollback';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice, ReleaseReport } from '../../local/runtime';
@@ -136,6 +137,11 @@ describe('continuous deployment of checkout', () => {
       expect(report.record?.outcome?.alarm).toBe(alarm);
       expect(report.record?.stoppedByAlarm).toBe(alarm);
       expect(report.reason).toContain(alarm);
+      // The template's alarm, pointed by Deploy at the canary: it judged the new version, not the alias.
+      const [described] = sluice.deployTarget.cloudWatch.describeAlarms({ names: [alarm] });
+      const judged = described && dimensionValue(described.definition, 'ExecutedVersion');
+      expect(judged).toBe(report.record?.version);
+      expect(judged).not.toBe(greenVersion);
       const canary = sluice.deployTarget.deploymentReport(report.record!.deploymentId!);
       expect(canary).toMatchObject({ rolledBack: true, alarm, stoppedBy: 'stop-deployment' });
       expect(canary.detectToRollbackMs).toBeGreaterThanOrEqual(0);

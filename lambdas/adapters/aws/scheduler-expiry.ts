@@ -9,6 +9,11 @@ export interface SchedulerExpiryOptions {
   readonly roleArn: string;
   /** @default 'default' */
   readonly groupName?: string;
+  /**
+   * The SQS queue an expiry goes to when Scheduler could not invoke the function after its retries; the role
+   * needs sqs:SendMessage on it.
+   */
+  readonly deadLetterArn: string;
 }
 
 /**
@@ -45,6 +50,7 @@ export class SchedulerExpiry implements ExpiryScheduler {
             RoleArn: this.options.roleArn,
             Input: JSON.stringify({ approvalId }),
             RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 86_400 },
+            DeadLetterConfig: { Arn: this.options.deadLetterArn },
           },
         }),
       );

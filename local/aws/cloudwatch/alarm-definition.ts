@@ -328,3 +328,15 @@ export function breaches(
       return value <= threshold;
   }
 }
+
+/**
+ * The value one dimension has in an alarm's metrics, e.g. ExecutedVersion: the version a Sluice canary alarm
+ * judges (every metric of one of its alarms names the same version).
+ */
+export function dimensionValue(definition: AlarmDefinition, name: string): string | undefined {
+  for (const query of definition.queries) {
+    const value = query.kind === 'metric' ? query.metric.dimensions[name] : undefined;
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}

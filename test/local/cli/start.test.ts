@@ -33,6 +33,10 @@ describe('sluice start (npm start)', () => {
     );
     expect(stdout).toMatch(/alarm sluice-checkout-error-rate fired/);
     expect(stdout).toMatch(/rollback: \d+ ms from the first failing request/);
+    // The template's alarm, pointed at the canary by Deploy, is what rolled it back.
+    expect(stdout).toMatch(
+      /rolled back by sluice-checkout-[a-z0-9-]+ \(the stack's alarm definition\), judging version \d+:/,
+    );
     for (const scenario of [
       /✔\s+deployment, first release\s+checkout\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+9\s/,
       /✔\s+delivery, approved\s+greeter\s+delivery\s+\w{8}\s+succeeded\s+Deploy\s+12\s/,
@@ -43,6 +47,10 @@ describe('sluice start (npm start)', () => {
       expect(stdout).toMatch(scenario);
     }
     expect(stdout).toContain('Time per stage:');
+    // The summary names the alarm and the version it judged, under the bad commit.
+    expect(stdout).toMatch(
+      /deployment, bad commit: .*\n\s+reason: .*\n\s+alarm: sluice-checkout-[a-z0-9-]+, judging version \d+/,
+    );
     expect(stdout).toContain('✔ Every release ended as expected');
   }, 180_000);
 });

@@ -169,5 +169,29 @@ describe('the demo summary', () => {
     // CodePipeline V2: Source, Build, Test, Stage 1 minute each + the 6-second Deploy at ×60 = 6 minutes.
     expect(text).toMatch(/green +checkout +deployment .* 9 +12\.0s +\$0\.000334 +\$0\.0200/);
     expect(text).toContain('$0.002 per action-minute');
+    expect(text).not.toContain('alarm:');
+  });
+
+  it('names the alarm that stopped a release and the version it judged', async () => {
+    const record = await ledger.requireRelease('checkout-2');
+    const report: ReleaseReport = {
+      releaseId: 'checkout-2',
+      service: 'checkout',
+      mode: 'deployment',
+      status: 'rolled_back',
+      endedAt: 'Deploy',
+      transitions: 10,
+      stages: [],
+      durationMs: 12_000,
+      reason: 'sluice-checkout-error-rate fired',
+      record,
+    };
+    const judgedBy = { alarm: 'sluice-checkout-error-rate', version: '7' };
+    const text = formatSummary([
+      { title: 'bad', report, expected: 'rolled_back at Deploy', ok: true, judgedBy },
+    ]);
+    expect(text).toMatch(
+      /bad: \n\s+reason: sluice-checkout-error-rate fired\n\s+alarm: sluice-checkout-error-rate, judging version 7/,
+    );
   });
 });

@@ -11,12 +11,13 @@ const expiry = () =>
     functionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:expiry',
     roleArn: 'arn:aws:iam::111122223333:role/scheduler',
     groupName: 'SluicePipeline-approvals',
+    deadLetterArn: 'arn:aws:sqs:eu-west-1:111122223333:dead-letters',
   });
 
 beforeEach(() => scheduler.reset());
 
 describe('SchedulerExpiry', () => {
-  it('creates a one-time schedule at the expiry that invokes the handler with the approval id, then deletes itself', async () => {
+  it('creates a one-time schedule at the expiry that invokes the handler with the approval id, retries into the dead-letter queue, then deletes itself', async () => {
     scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
     await expiry().schedule('AbCdEf0123456789xyz', new Date('2026-03-05T10:00:00.123Z'));
     expect(scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input).toEqual({
@@ -32,6 +33,8 @@ describe('SchedulerExpiry', () => {
         RoleArn: 'arn:aws:iam::111122223333:role/scheduler',
         Input: '{"approvalId":"AbCdEf0123456789xyz"}',
         RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 86400 },
+        // An expiry Scheduler could not deliver is kept (and alarmed), not lost.
+        DeadLetterConfig: { Arn: 'arn:aws:sqs:eu-west-1:111122223333:dead-letters' },
       },
     });
   });
