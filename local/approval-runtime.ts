@@ -3,6 +3,7 @@
  * a webhook on 127.0.0.1, and the small JSON API the `sluice approvals|approve|reject` commands use.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmod, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { WebhookSlackChannel } from '../lambdas/adapters/slack-webhook-channel';
@@ -14,6 +15,7 @@ import { LocalSigningKeys } from './adapters/local-keys';
 import { sendJson } from './api-response';
 import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
+import { approvalView } from './status/views';
 
 /** A timer per approval request that invokes the same approval-expiry handler the schedule invokes in AWS. */
 export class LocalExpiryTimers implements ExpiryScheduler {
@@ -71,11 +73,21 @@ export interface RuntimeInfo {
 
 export const newApiToken = () => randomBytes(24).toString('base64url');
 
-/** The CLI's bearer token, compared in constant time. */
+/** The CLI's bearer token: `Bearer <token>` exactly, compared in constant time. */
 export function authorizedApiCall(req: IncomingMessage, token: string): boolean {
-  const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-  const expected = Buffer.from(token);
+  const given = Buffer.from(req.headers.authorization ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Writes `<stateDir>/runtime.json` readable by its owner only: chmod as well, since `mode` applies only when
+ * the file is created and a runtime.json left by an earlier run keeps its mode.
+ */
+export async function writeRuntimeInfo(stateDir: string, info: RuntimeInfo): Promise<void> {
+  const file = join(stateDir, 'runtime.json');
+  await writeFile(file, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
 }
 
 /**
@@ -87,9 +99,9 @@ export async function listApprovalsWithAudit(ledger: Ledger, catalog: Catalog, s
   if (service && services.length === 0) return undefined;
   const listed = (await Promise.all(services.map((name) => ledger.listApprovals(name)))).flat();
   const approvals = await Promise.all(
-    listed.map(async ({ taskToken: _token, ...shown }) => ({
-      ...shown,
-      audit: await ledger.listAudit(shown.approvalId),
+    listed.map(async (record) => ({
+      ...approvalView(record),
+      audit: await ledger.listAudit(record.approvalId),
     })),
   );
   return approvals.sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));

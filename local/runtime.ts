@@ -3,7 +3,7 @@
  * handler module its Lambda runs, the ledger in DynamoDB Local, and local implementations of the ports.
  */
 import './polyfills';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Catalog } from '../lambdas/core/catalog/types';
@@ -22,7 +22,13 @@ import { LocalEventBus } from './adapters/local-event-bus';
 import { LocalSigningKeys } from './adapters/local-keys';
 import { OutboxNotifier } from './adapters/outbox-notifier';
 import { LocalTaskBroker } from './adapters/task-broker';
-import { LocalExpiryTimers, localSlack, newApiToken, type RuntimeInfo } from './approval-runtime';
+import {
+  LocalExpiryTimers,
+  localSlack,
+  newApiToken,
+  type RuntimeInfo,
+  writeRuntimeInfo,
+} from './approval-runtime';
 import { type AslDefinition, type CfnTemplate, extractLocalDefinition, type TaskBinding } from './definition';
 import { LocalDeployTarget } from './deploy-target';
 import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
@@ -230,7 +236,7 @@ export class LocalSluice {
       portsRef = ports;
       useLocalPorts(ports);
       const info: RuntimeInfo = { url: web.url, token: apiToken, pid: process.pid };
-      await writeFile(join(stateDir, 'runtime.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+      await writeRuntimeInfo(stateDir, info);
       self = new LocalSluice(
         options,
         catalog,

@@ -56,7 +56,15 @@ export class LocalWebServer {
   ) {}
 
   static async start(options: LocalWebServerOptions): Promise<LocalWebServer> {
+    let allowedHosts: ReadonlySet<string> = new Set();
     const server = createServer((req, res) => {
+      // DNS rebinding: a page on another origin that resolves to 127.0.0.1 sends its own name as Host.
+      const host = (req.headers.host ?? '').toLowerCase();
+      if (!allowedHosts.has(host)) {
+        res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`Refused: Host must be one of ${[...allowedHosts].join(', ')}; received "${host}"`);
+        return;
+      }
       LocalWebServer.route(req, res, options).catch((error: Error) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`Internal error: ${error.message}`);
@@ -68,6 +76,7 @@ export class LocalWebServer {
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
+    allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
     return new LocalWebServer(server, `http://127.0.0.1:${port}`);
   }
 

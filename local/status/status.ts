@@ -19,7 +19,8 @@ import { HANDLER_PROFILE } from '../../lambdas/core/handler-profile';
 import { modeForRelease } from '../../lambdas/core/model';
 import { PRICE_REGION } from '../../lambdas/core/prices';
 import { assessReadiness, type Readiness, readinessPolicyOf } from '../../lambdas/core/readiness';
-import type { ApprovalRecord, Ledger, ModeSwitch, ReleaseRecord } from '../../lambdas/ledger/ledger';
+import type { Ledger, ModeSwitch, ReleaseRecord } from '../../lambdas/ledger/ledger';
+import { type ApprovalView, approvalView, type ReleaseView, releaseView } from './views';
 
 export interface StatusOptions {
   readonly now: Date;
@@ -54,8 +55,8 @@ export interface ServiceStatus {
   readonly readiness?: Readiness;
   /** For a delivery service: readiness as a recommendation only. */
   readonly recommendation?: string;
-  readonly pendingApprovals: readonly ApprovalRecord[];
-  readonly recentReleases: readonly ReleaseRecord[];
+  readonly pendingApprovals: readonly ApprovalView[];
+  readonly recentReleases: readonly ReleaseView[];
   readonly modeSwitches: readonly ModeSwitch[];
   readonly series: readonly DoraBucket[];
   readonly cost: ServiceCost;
@@ -135,8 +136,8 @@ export async function collectStatus(
               : `Recommendation: stay in delivery. ${readiness.summary}`,
           }
         : {}),
-      pendingApprovals: approvals.filter((a) => a.status === 'pending'),
-      recentReleases: releases.slice(0, 10),
+      pendingApprovals: approvals.filter((a) => a.status === 'pending').map(approvalView),
+      recentReleases: releases.slice(0, 10).map(releaseView),
       modeSwitches,
       series: doraSeries(releases, period, buckets),
       cost: {

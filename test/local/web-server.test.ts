@@ -1,7 +1,12 @@
 /** The local web server's CLI API: one bearer-token check in front of every `/api/*` route but the status. */
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../lambdas/core/catalog/validate';
 import { systemClock } from '../../lambdas/core/ports';
+import { writeRuntimeInfo } from '../../local/approval-runtime';
 import { LocalWebServer } from '../../local/web-server';
 import { startTestLedger, type TestLedger } from '../support/dynamodb';
 
@@ -52,7 +57,7 @@ const rollbackBody = JSON.stringify({ service: 'checkout', reason: 'x', as: 'a@e
 
 describe('the CLI API', () => {
   it('refuses the approvals and rollback routes without the right bearer token, doing nothing', async () => {
-    for (const authorization of [undefined, 'Bearer wrong-token']) {
+    for (const authorization of [undefined, 'Bearer wrong-token', TOKEN, `bearer ${TOKEN}`]) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (authorization) headers.authorization = authorization;
       expect((await call('/api/approvals', { headers })).status).toBe(401);
@@ -72,5 +77,47 @@ describe('the CLI API', () => {
     const tooLarge = await call('/api/rollback', { method: 'POST', headers, body: 'x'.repeat(20_000) });
     expect(tooLarge.status).toBe(413);
     expect((await call('/api/status')).status).toBe(200);
+  });
+});
+
+/** A GET with a Host header of our choosing (fetch may not set Host). */
+function getWithHost(path: string, host: string): Promise<{ status: number; body: string }> {
+  const { port } = new URL(web.url);
+  return new Promise((done, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+describe('DNS rebinding', () => {
+  it('answers only requests whose Host is 127.0.0.1 or localhost on its own port', async () => {
+    const { port } = new URL(web.url);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`]) {
+      expect((await getWithHost('/api/status', host)).status).toBe(200);
+    }
+    for (const host of [`attacker.example:${port}`, 'localhost', `127.0.0.1:${Number(port) + 1}`]) {
+      const refused = await getWithHost('/api/status', host);
+      expect(refused.status).toBe(403);
+      expect(refused.body).toContain(`Host must be one of 127.0.0.1:${port}, localhost:${port}`);
+      expect((await getWithHost('/approvals/x', host)).status).toBe(403);
+    }
+  });
+});
+
+describe('runtime.json', () => {
+  it('is readable by its owner only, also when an earlier run left it readable by others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-runtime-json-'));
+    writeFileSync(join(dir, 'runtime.json'), '{}', { mode: 0o644 });
+    expect(statSync(join(dir, 'runtime.json')).mode & 0o777).toBe(0o644);
+    await writeRuntimeInfo(dir, { url: 'http://127.0.0.1:1', token: 't', pid: 1 });
+    expect(statSync(join(dir, 'runtime.json')).mode & 0o777).toBe(0o600);
   });
 });
