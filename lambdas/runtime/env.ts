@@ -15,6 +15,7 @@ export const ENV = {
   schedulerRoleArn: 'SLUICE_SCHEDULER_ROLE_ARN',
   scheduleGroup: 'SLUICE_SCHEDULE_GROUP',
   githubTokenSecretArn: 'SLUICE_GITHUB_TOKEN_SECRET_ARN',
+  testRunnerFunctionArn: 'SLUICE_TEST_RUNNER_FUNCTION_ARN',
 } as const;
 
 /** Handler folders under lambdas/; each has index.ts exporting `handler`. Also the `Sluice::Handler` metadata value. */
@@ -32,5 +33,6 @@ export const HANDLER_NAMES = [
   'router',
   'approval-expiry',
   'alarm-events',
+  'test-runner',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
