@@ -116,7 +116,7 @@ export interface LedgerAccess {
 const WRITE_OPERATIONS: readonly LedgerOperation[] = ['PutItem', 'UpdateItem'];
 
 /** Handlers of the pipeline itself; the trigger handlers live in SluiceTriggers. */
-export type StepHandlerName = Exclude<HandlerName, 'github-webhook' | 'router'>;
+export type StepHandlerName = Exclude<HandlerName, 'github-webhook' | 'router' | 'test-runner'>;
 
 /**
  * What each handler's code does with the ledger (the Ledger methods its core calls). The IAM check

@@ -44,6 +44,7 @@ import {
 import { LEDGER_ACCESS, LedgerTable, type StepHandlerName } from './ledger-table';
 import { RELEASE_TIMEOUTS, ReleaseStateMachine, STAGE_LAMBDA_TIMEOUT_SECONDS } from './release-state-machine';
 import { SluiceFunction, type SluiceFunctionProps } from './sluice-function';
+import { TestRunner } from './test-runner';
 import { SluiceTriggers } from './triggers';
 
 export interface SluicePipelineStackProps extends StackProps {
@@ -95,6 +96,8 @@ export class SluicePipelineStack extends Stack {
   readonly githubToken: GitHubToken;
   /** The dead-letter queue (and its alarm) of every EventBridge target. */
   readonly deadLetters: DeadLetters;
+  /** The sandbox the Test handler runs service tests in: its role may only write its own logs. */
+  readonly testRunner: SluiceFunction;
 
   constructor(scope: Construct, id: string, props: SluicePipelineStackProps) {
     super(scope, id, props);
@@ -252,6 +255,11 @@ export class SluicePipelineStack extends Stack {
       }),
     };
 
+    this.testRunner = new TestRunner(this, 'TestRunner', {
+      test: functions['run-tests'],
+      logEncryptionKey: this.key,
+    }).runner;
+
     this.releases = new ReleaseStateMachine(this, 'Releases', {
       stateMachineName,
       loadService: functions['load-service'].function,
@@ -318,6 +326,7 @@ export class SluicePipelineStack extends Stack {
     });
     this.functions = {
       ...functions,
+      'test-runner': this.testRunner,
       'github-webhook': this.triggers.webhook,
       router: this.triggers.router,
     };

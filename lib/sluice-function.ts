@@ -64,6 +64,11 @@ export interface SluiceFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** @default - the repository this construct lives in */
   readonly projectRoot?: string;
+  /**
+   * Active X-Ray tracing (which grants the role xray:PutTraceSegments and PutTelemetryRecords).
+   * @default true
+   */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -129,7 +134,7 @@ export class SluiceFunction extends Construct implements iam.IGrantable {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      tracing: lambda.Tracing.ACTIVE,
+      tracing: props.tracing === false ? lambda.Tracing.DISABLED : lambda.Tracing.ACTIVE,
       bundling: {
         ...HANDLER_BUNDLING,
         mainFields: [...HANDLER_BUNDLING.mainFields],
@@ -144,11 +149,13 @@ export class SluiceFunction extends Construct implements iam.IGrantable {
         'Pinned to Node.js 22: the handlers are bundled for target node22 and the local runtime and tests run ' +
         'them on the same major; move bundling target and runtime together.',
     });
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level scope.',
-    });
+    if (props.tracing !== false) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level scope.',
+      });
+    }
   }
 
   /** Adds an environment variable to the function. */

@@ -17,6 +17,7 @@ import * as router from '../lambdas/router';
 import * as runTests from '../lambdas/run-tests';
 import type { HandlerName } from '../lambdas/runtime/env';
 import * as stage from '../lambdas/stage';
+import * as testRunner from '../lambdas/test-runner';
 
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
@@ -34,4 +35,5 @@ export const HANDLER_MODULES: Record<HandlerName, { handler: LambdaHandler }> = 
   router,
   'approval-expiry': approvalExpiry,
   'alarm-events': alarmEvents,
+  'test-runner': testRunner,
 };

@@ -36,6 +36,7 @@ import { HANDLER_MODULES } from './handlers';
 import { lambdaContext } from './lambda-context';
 import { runReleaseExecution, type StageTiming, type StateEntered } from './release-execution';
 import type { RollbackRunner } from './rollback-api';
+import { ProcessTestSandbox } from './sandbox/process-test-sandbox';
 import { LocalWebServer } from './web-server';
 
 export interface LocalSluiceOptions {
@@ -219,6 +220,7 @@ export class LocalSluice {
         releaseMetrics: new FileReleaseMetrics(join(stateDir, 'metrics', 'releases.jsonl')),
         clock: options.clock ?? systemClock,
         workDir: join(stateDir, 'work'),
+        testSandbox: new ProcessTestSandbox({ workDir: join(stateDir, 'sandbox-host') }),
         approvalBaseUrl: web.url,
         executions: {
           start: async (request) => {

@@ -211,6 +211,38 @@ export interface SlackChannel {
 }
 
 /** Every port a handler may need; each handler picks the ones it uses (lambdas/runtime/wiring.ts). */
+/**
+ * What runs in the sandbox: code from a service repository, started with nothing of Sluice's (no credential,
+ * no environment of the caller), in an emptied scratch folder.
+ */
+export interface SandboxRequest {
+  /** The files to run in, as a zip archive, base64-encoded (see lambdas/runtime/checkout-archive.ts). */
+  readonly checkout: string;
+  /**
+   * Node.js command lines run one after another in the archive's root, each as `node <args>`; the first one that
+   * fails or times out ends the run.
+   */
+  readonly steps: readonly (readonly string[])[];
+  /** For all steps together; then the step's whole process tree is killed. */
+  readonly timeoutMs: number;
+}
+
+export interface SandboxResult {
+  /** Exit code of the last step run (null when it was killed). */
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  /** Tail of what the steps printed, stdout and stderr interleaved. */
+  readonly output: string;
+}
+
+/**
+ * Runs service code where no Sluice credential exists: a Lambda function whose role may only write its own logs
+ * in AWS, a separate process with an explicit minimal environment locally.
+ */
+export interface TestSandbox {
+  run(request: SandboxRequest): Promise<SandboxResult>;
+}
+
 export interface Ports {
   readonly catalog: CatalogStore;
   readonly source: SourceRepository;
@@ -225,6 +257,8 @@ export interface Ports {
   readonly clock: Clock;
   /** Scratch space for checkouts and bundles (/tmp in Lambda). */
   readonly workDir: string;
+  /** Where the service's tests run. */
+  readonly testSandbox: TestSandbox;
   /** Base URL of the approval page, e.g. https://abc.lambda-url.us-east-1.on.aws */
   readonly approvalBaseUrl: string;
   /** StartExecution of the release state machine (the router). */

@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
+import { LambdaTestSandbox } from '../adapters/aws/lambda-test-sandbox';
 import { awsSourceRepository } from '../adapters/aws/provider-source';
 import type { ReleaseDocument, TestResult } from '../core/model';
 import { systemClock } from '../core/ports';
@@ -14,11 +16,12 @@ const ports = portsFor(() => ({
   ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   clock: systemClock,
   workDir: '/tmp',
+  testSandbox: new LambdaTestSandbox(new LambdaClient({}), requireEnv(ENV.testRunnerFunctionArn)),
 }));
 
 export const handler = async (event: ReleaseDocument, context: Context): Promise<TestResult> => {
   logger.addContext(context);
-  // Leave a minute of the Lambda's time to report the result.
+  // Leave a minute of the Lambda's time to report the result (the runner stops its tests within it).
   const timeoutMs = Math.max(10_000, context.getRemainingTimeInMillis() - 60_000);
   const result = await testRelease(event, ports(), { timeoutMs });
   logger.info('tested', { releaseId: event.releaseId, passed: result.passed });

@@ -6,10 +6,17 @@ import { TestsFailedError } from '../core/errors';
 import type { ReleaseDocument, TestResult } from '../core/model';
 import type { Ports } from '../core/ports';
 import { recordStageSucceeded } from '../core/stage-record';
+import { packDirectory } from '../runtime/checkout-archive';
 import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
-import { runNodeTests } from './node-test-runner';
+import { parseTap } from './tap';
 
-export type TestPorts = Pick<Ports, 'source' | 'ledger' | 'clock' | 'workDir'>;
+export type TestPorts = Pick<Ports, 'source' | 'ledger' | 'clock' | 'workDir' | 'testSandbox'>;
+
+/**
+ * The largest checkout the sandbox takes, packed: a synchronous Lambda invocation carries at most 6 MB of JSON,
+ * and base64 adds a third.
+ */
+export const MAX_PACKED_CHECKOUT_BYTES = 4 * 1024 * 1024;
 
 export interface TestOptions {
   /** @default 300000 (5 minutes; the Lambda itself has 15) */
@@ -26,7 +33,10 @@ async function findTestFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Runs the service's own tests (node:test) from the release's commit; any failure stops the release. */
+/**
+ * Runs the service's own tests (node:test) from the release's commit in the test sandbox; any failure stops the
+ * release. This handler checks out and bundles (esbuild runs no service code); only the sandbox runs it.
+ */
 export async function testRelease(
   doc: ReleaseDocument,
   ports: TestPorts,
@@ -66,8 +76,25 @@ export async function testRelease(
       }
       throw error;
     }
-    const bundled = files.map((f) => join(outdir, relative(dir, f)).replace(TEST_FILE, '.test.cjs'));
-    return runNodeTests(bundled, dir, timeoutMs);
+    // Relative to the checkout: the sandbox unpacks it elsewhere.
+    const bundled = files.map((f) =>
+      join(relative(dir, outdir), relative(dir, f)).replace(TEST_FILE, '.test.cjs'),
+    );
+    const packed = await packDirectory(dir);
+    if (packed.byteLength > MAX_PACKED_CHECKOUT_BYTES) {
+      throw new TestsFailedError(
+        `The checkout of ${config.name} at ${release.commit.sha.slice(0, 7)} is ${(packed.byteLength / 2 ** 20).toFixed(1)} MiB ` +
+          `zipped; the test sandbox takes up to ${MAX_PACKED_CHECKOUT_BYTES / 2 ** 20} MiB. Point source.path in the ` +
+          'catalog at the service folder, or move large files (fixtures, assets) out of it.',
+      );
+    }
+    // The tests run in the sandbox, where no credential of this handler exists; this handler reads the result.
+    const result = await ports.testSandbox.run({
+      checkout: Buffer.from(packed).toString('base64'),
+      steps: [['--test', '--test-reporter=tap', ...bundled]],
+      timeoutMs,
+    });
+    return { ...result, ...parseTap(result.output) };
   });
   if (run.timedOut) {
     throw new TestsFailedError(

@@ -16,6 +16,7 @@ export const ENV = {
   scheduleGroup: 'SLUICE_SCHEDULE_GROUP',
   scheduleDeadLetterArn: 'SLUICE_SCHEDULE_DEAD_LETTER_ARN',
   githubTokenSecretArn: 'SLUICE_GITHUB_TOKEN_SECRET_ARN',
+  testRunnerFunctionArn: 'SLUICE_TEST_RUNNER_FUNCTION_ARN',
 } as const;
 
 /** Handler folders under lambdas/; each has index.ts exporting `handler`. Also the `Sluice::Handler` metadata value. */
@@ -33,5 +34,6 @@ export const HANDLER_NAMES = [
   'router',
   'approval-expiry',
   'alarm-events',
+  'test-runner',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];

@@ -12,11 +12,12 @@ describe('handler bundles', () => {
         externals.filter((m) => !isProvided(m)),
         handler,
       ).toEqual([]);
-      // The SDK comes from the runtime, so no handler carries a copy of it.
+      // The SDK comes from the runtime, so no handler carries a copy of it; the test runner (the sandbox for
+      // service code) makes no AWS call at all.
       expect(
         externals.some((m) => m.startsWith('@aws-sdk/')),
         handler,
-      ).toBe(true);
+      ).toBe(handler !== 'test-runner');
     }
   }, 60_000);
 

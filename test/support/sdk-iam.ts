@@ -296,6 +296,9 @@ const RESOURCE_TYPES: Record<string, Resolver> = {
   'iam:role': (scope) =>
     Object.values(scope.environment).filter((v) => v.startsWith(`arn:${PARTITION}:iam::${ACCOUNT}:role/`)),
   'lambda:function': (scope, site) => {
+    // A function the handler is given by ARN (the Test handler's test runner) rather than a released service.
+    const given = envArns(scope, 'lambda', 'function:');
+    if (given.length > 0) return given;
     const qualifier = site.fields?.get('Qualifier');
     // A qualifier the code computes (a version number) or a constant one (an alias such as `live`).
     const qualifiers = qualifier

@@ -2,24 +2,27 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface TestRun {
-  readonly passed: number;
-  readonly failed: number;
-  readonly failures: readonly string[];
+/** How one node command ended, with the tail of what it printed (stdout and stderr interleaved). */
+export interface NodeRun {
   readonly exitCode: number | null;
   readonly timedOut: boolean;
   readonly output: string;
 }
 
-/** Parses node:test's TAP summary (`# pass N`, `# fail N`) and the names of failed tests. */
-export function parseTap(output: string): Pick<TestRun, 'passed' | 'failed' | 'failures'> {
-  const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
-  const failures = [...output.matchAll(/^\s*not ok \d+ - (.+)$/gm)].map((m) => m[1].trim());
-  return { passed: count('pass'), failed: count('fail'), failures };
+export interface NodeRunOptions {
+  /** Working directory of the command. */
+  readonly cwd: string;
+  /** The whole environment of the command: nothing of this process's own is passed on. */
+  readonly env: Readonly<Record<string, string>>;
+  /** After this, the command's whole process group is killed. */
+  readonly timeoutMs: number;
 }
 
+/** How much of the output a run keeps (its tail): a chatty suite must not exhaust memory. */
+export const OUTPUT_TAIL_CHARS = 200_000;
+
 /** Kills every process of a group; a group already gone is fine. */
-function killGroup(pid: number | undefined): void {
+export function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
   try {
     process.kill(-pid, 'SIGKILL');
@@ -29,7 +32,7 @@ function killGroup(pid: number | undefined): void {
 }
 
 /** Processes of group `pgid` that still run (zombies excluded: they hold no resources and cannot be killed). */
-function liveMembers(pgid: number): number {
+export function liveMembers(pgid: number): number {
   let count = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -50,7 +53,7 @@ function liveMembers(pgid: number): number {
  * `kill()` by a moment; the run is over only once its processes are gone. Bounded, so a process stuck in
  * the kernel cannot hang the Test Lambda.
  */
-async function killGroupAndWait(pid: number | undefined): Promise<void> {
+export async function killGroupAndWait(pid: number | undefined): Promise<void> {
   if (pid === undefined) return;
   for (let attempt = 0; attempt < 250; attempt += 1) {
     killGroup(pid);
@@ -60,23 +63,22 @@ async function killGroupAndWait(pid: number | undefined): Promise<void> {
 }
 
 /**
- * Runs bundled test files with `node --test` in a child process. The child gets a clean environment:
- * in Lambda the parent's environment holds the pipeline role's credentials, which service tests must not see.
- * It leads a process group of its own: `node --test` runs each file in a child of its own, so killing the
- * runner alone would leave those running (in Lambda, on in the reused container).
+ * Runs `node <args>` in a child process with exactly `env`. The child leads a process group of its own:
+ * `node --test` runs each test file in a child of its own, so killing the command alone would leave those
+ * running (in Lambda, on in the reused container). The group is killed at the timeout, and whatever is left of
+ * it when the command ends goes with the run.
  */
-export function runNodeTests(files: readonly string[], cwd: string, timeoutMs: number): Promise<TestRun> {
+export function runNode(args: readonly string[], options: NodeRunOptions): Promise<NodeRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', ...files], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, NODE_ENV: 'test', TZ: 'UTC' },
+    const child = spawn(process.execPath, args, {
+      cwd: options.cwd,
+      env: { ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     let output = '';
     const append = (chunk: Buffer) => {
-      // Keep the tail only: a chatty suite must not exhaust memory.
-      output = (output + chunk.toString()).slice(-200_000);
+      output = (output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
     };
     child.stdout.on('data', append);
     child.stderr.on('data', append);
@@ -84,18 +86,14 @@ export function runNodeTests(files: readonly string[], cwd: string, timeoutMs: n
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(child.pid);
-    }, timeoutMs);
+    }, options.timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
     });
     child.on('close', (exitCode) => {
       clearTimeout(timer);
-      // Whatever the tests started and left behind goes with the run.
-      killGroupAndWait(child.pid).then(
-        () => resolve({ ...parseTap(output), exitCode, timedOut, output }),
-        reject,
-      );
+      killGroupAndWait(child.pid).then(() => resolve({ exitCode, timedOut, output }), reject);
     });
   });
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTap, runNodeTests } from '../../../lambdas/run-tests/node-test-runner';
+import { parseTap } from '../../../lambdas/run-tests/tap';
+import { runNode } from '../../../lambdas/test-runner/node-process';
 
 function writeTest(body: string): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-run-tests-'));
@@ -35,7 +36,17 @@ describe('parseTap', () => {
   });
 });
 
-describe('runNodeTests', () => {
+/** `node --test` over `files`, as the Test stage runs it in the sandbox, with only PATH in its environment. */
+async function runNodeTests(files: readonly string[], cwd: string, timeoutMs: number) {
+  const run = await runNode(['--test', '--test-reporter=tap', ...files], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    timeoutMs,
+  });
+  return { ...run, ...parseTap(run.output) };
+}
+
+describe('runNode', () => {
   it('counts passing and failing tests of a real node --test run', async () => {
     const { dir, file } = writeTest(
       "test('adds', () => assert.equal(1 + 1, 2));\ntest('breaks', () => assert.equal(1, 2));",
@@ -45,7 +56,7 @@ describe('runNodeTests', () => {
     expect(run.exitCode).not.toBe(0);
   });
 
-  it('hides the parent environment (credentials) from the tests', async () => {
+  it('gives the command exactly the environment passed, nothing of its own (credentials)', async () => {
     process.env.AWS_SECRET_ACCESS_KEY = 'must-not-leak';
     const { dir, file } = writeTest(
       "test('clean env', () => assert.equal(process.env.AWS_SECRET_ACCESS_KEY, undefined));",

@@ -1,0 +1,173 @@
+/**
+ * The local test sandbox: the test runner as a process of its own, like the runner Lambda in AWS. It starts with
+ * an explicit minimal environment (PATH only), not the runtime's; it runs in a temporary folder of its own,
+ * removed afterwards; and it is not a descendant of the runtime: a launcher starts it in a new session and
+ * exits, so the runner is re-parented and the runtime's environment is not among its ancestors' (a service test
+ * reading /proc/<ppid>/environ up the chain finds no credential).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { TestsFailedError } from '../../lambdas/core/errors';
+import type { SandboxRequest, SandboxResult, TestSandbox } from '../../lambdas/core/ports';
+import { killGroupAndWait } from '../../lambdas/test-runner/node-process';
+import type { RunnerHostInput, RunnerHostMessage } from './protocol';
+
+/** The runner process ended without a result (it crashed, or could not start). */
+export class SandboxProcessError extends Error {
+  override readonly name = 'SandboxProcessError';
+}
+
+export interface ProcessTestSandboxProps {
+  /** Where the runner host is compiled to. */
+  readonly workDir: string;
+  /**
+   * Time the runner gets past the request's timeout to stop its steps and answer; then its process group and
+   * those of its steps are killed.
+   * @default 30000
+   */
+  readonly graceMs?: number;
+  /**
+   * Parent folder of each run's own temporary folder.
+   * @default os.tmpdir()
+   */
+  readonly tempRoot?: string;
+}
+
+/** Starts argv[1..] in a session of its own, prints its pid, and exits: the runner is re-parented. */
+const LAUNCHER = [
+  "const { spawn } = require('node:child_process');",
+  'const [program, ...args] = process.argv.slice(1);',
+  "const host = spawn(program, args, { detached: true, stdio: 'inherit' });",
+  "host.on('error', (e) => { console.error(e.message); process.exitCode = 1; });",
+  "if (host.pid !== undefined) process.stdout.write(JSON.stringify({ pid: host.pid }) + '\\n');",
+  'host.unref();',
+].join('\n');
+
+const STDERR_TAIL = 4000;
+
+async function bundleHost(dir: string): Promise<string> {
+  const source = join(__dirname, 'runner-host.ts');
+  if (!existsSync(source)) return join(__dirname, 'runner-host.js'); // a compiled copy: run it as it is
+  const output = await build({
+    entryPoints: [source],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    write: false,
+    logLevel: 'silent',
+  });
+  const file = join(dir, 'runner-host.cjs');
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, output.outputFiles[0]?.contents ?? '');
+  return file;
+}
+
+/** Direct children of `pid` (read from /proc): the runner's steps, each the leader of its own group. */
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) found.push(Number(entry));
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return found;
+}
+
+/** Kills the runner's steps' groups, then the runner's own, and waits until they are gone. */
+async function killRunnerTree(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return;
+  for (const step of childrenOf(pid)) await killGroupAndWait(step);
+  await killGroupAndWait(pid);
+}
+
+export class ProcessTestSandbox implements TestSandbox {
+  private host: Promise<string> | undefined;
+
+  constructor(private readonly props: ProcessTestSandboxProps) {}
+
+  async run(request: SandboxRequest): Promise<SandboxResult> {
+    this.host ??= bundleHost(this.props.workDir);
+    let hostFile = await this.host;
+    if (!existsSync(hostFile)) {
+      this.host = bundleHost(this.props.workDir);
+      hostFile = await this.host;
+    }
+    const scratch = await mkdtemp(join(this.props.tempRoot ?? tmpdir(), 'sluice-sandbox-'));
+    try {
+      return await this.launch(hostFile, { request, scratch });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  private launch(hostFile: string, input: RunnerHostInput): Promise<SandboxResult> {
+    return new Promise((resolve, reject) => {
+      const launcher: ChildProcess = spawn(process.execPath, ['-e', LAUNCHER, process.execPath, hostFile], {
+        cwd: input.scratch,
+        // Explicit and minimal: nothing of the runtime's environment (credentials, tokens, NODE_OPTIONS).
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let pid: number | undefined;
+      let message: Exclude<RunnerHostMessage, { pid: number }> | undefined;
+      let stderr = '';
+      let partial = '';
+      launcher.stdout?.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          let parsed: RunnerHostMessage;
+          try {
+            parsed = JSON.parse(line) as RunnerHostMessage;
+          } catch {
+            continue; // not a protocol line
+          }
+          if ('pid' in parsed) pid = parsed.pid;
+          else message = parsed;
+        }
+      });
+      launcher.stderr?.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
+      });
+      let killedAtTimeout = false;
+      const timer = setTimeout(
+        () => {
+          killedAtTimeout = true;
+          void killRunnerTree(pid);
+        },
+        input.request.timeoutMs + (this.props.graceMs ?? 30_000),
+      );
+      launcher.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      // 'close': the launcher has exited and every holder of its pipes (the runner among them) is gone.
+      launcher.on('close', () => {
+        clearTimeout(timer);
+        killRunnerTree(pid).then(() => {
+          if (message && 'result' in message) resolve(message.result);
+          // As the runner Lambda's function error: the runner refused or failed the run.
+          else if (message) reject(new TestsFailedError(`The test runner failed: ${message.error}`));
+          else if (killedAtTimeout) resolve({ exitCode: null, timedOut: true, output: stderr });
+          else
+            reject(
+              new SandboxProcessError(
+                `The test runner process ended without a result: ${stderr.trim() || 'no output'}`,
+              ),
+            );
+        }, reject);
+      });
+      launcher.stdin?.end(JSON.stringify(input));
+    });
+  }
+}
