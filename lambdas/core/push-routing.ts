@@ -123,6 +123,69 @@ export interface GitHubPushPayload {
   }[];
 }
 
+/** What `value` is, for an error message: `number 123`, `array`, `null`. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
+}
+
+/**
+ * The fields of a signed push payload that Sluice reads, checked for type: a payload that is validly signed
+ * but badly typed (`ref: 123`, `commits: [null]`, `commits: "abc"`) is refused with what is wrong, never read
+ * as something else. Empty when it is fine.
+ */
+export function githubPushProblems(payload: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const expect = (path: string, value: unknown, type: 'string' | 'boolean' | 'object') => {
+    if (value === undefined) return true;
+    const ok =
+      type === 'object'
+        ? typeof value === 'object' && value !== null && !Array.isArray(value)
+        : typeof value === type;
+    if (!ok)
+      problems.push(
+        `${path} must be ${type === 'object' ? 'an object' : `a ${type}`}; received ${describeValue(value)}`,
+      );
+    return ok;
+  };
+  for (const field of ['ref', 'before', 'after'] as const) expect(field, payload[field], 'string');
+  for (const field of ['created', 'deleted', 'forced'] as const) expect(field, payload[field], 'boolean');
+  for (const field of ['repository', 'pusher', 'sender'] as const) {
+    const value = payload[field];
+    if (!expect(field, value, 'object') || value === undefined) continue;
+    const o = value as Record<string, unknown>;
+    for (const key of ['full_name', 'name', 'email', 'login']) expect(`${field}.${key}`, o[key], 'string');
+  }
+  const commits = payload.commits;
+  if (commits !== undefined && !Array.isArray(commits)) {
+    problems.push(`commits must be an array; received ${describeValue(commits)}`);
+  } else {
+    for (const [i, commit] of (commits ?? []).entries()) {
+      if (!expect(`commits[${i}]`, commit, 'object') || commit === undefined) continue;
+      const c = commit as Record<string, unknown>;
+      expect(`commits[${i}].id`, c.id, 'string');
+      for (const person of ['author', 'committer'] as const) {
+        if (expect(`commits[${i}].${person}`, c[person], 'object') && c[person] !== undefined) {
+          const p = c[person] as Record<string, unknown>;
+          for (const key of ['name', 'email', 'username'])
+            expect(`commits[${i}].${person}.${key}`, p[key], 'string');
+        }
+      }
+      for (const list of ['added', 'removed', 'modified'] as const) {
+        const paths = c[list];
+        if (paths !== undefined && (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string'))) {
+          problems.push(
+            `commits[${i}].${list} must be an array of strings; received ${describeValue(paths)}`,
+          );
+        }
+      }
+    }
+  }
+  return problems.slice(0, 5);
+}
+
 /** GitHub lists at most this many commits in a push payload; beyond it, the changed paths are unknown. */
 const GITHUB_MAX_COMMITS = 2048;
 

@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Ports } from '../core/ports';
-import { type GitHubPushPayload, isIgnored, pushFromGitHub } from '../core/push-routing';
+import { type GitHubPushPayload, githubPushProblems, isIgnored, pushFromGitHub } from '../core/push-routing';
 
 /** Lambda function URLs take at most 6 MB; GitHub's pushes stay far below this unless a push is enormous. */
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -97,6 +97,11 @@ export async function handleGitHubWebhook(
     return reply(400, {
       message: 'body is not a JSON object; set the webhook content type to application/json',
     });
+  }
+  const problems = githubPushProblems(payload as Record<string, unknown>);
+  if (problems.length > 0) {
+    log('webhook refused: badly typed push payload', { delivery, problems });
+    return reply(400, { message: `push payload: ${problems.join('; ')}` });
   }
   const push = pushFromGitHub(payload);
   if (isIgnored(push)) {
