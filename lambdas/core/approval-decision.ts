@@ -164,10 +164,12 @@ export async function decide(
       approval,
     );
   }
-  if (approval.votes?.[approver]) {
+  const earlier =
+    approval.votes && Object.hasOwn(approval.votes, approver) ? approval.votes[approver] : undefined;
+  if (earlier) {
     return refuse(
       'already-voted',
-      `${approver} already voted (${approval.votes[approver].decision}); nothing changed.`,
+      `${approver} already voted (${earlier.decision}); nothing changed.`,
       approval,
     );
   }

@@ -305,6 +305,10 @@ describe('Slack interactions', () => {
       ['malformed', slackPost(undefined, { raw: 'payload=%7Bnot-json' }), 400, /Malformed Slack interaction/],
       ['wrong type', slackPost({ ...good, type: 'view_submission' }), 400, /Malformed/],
       ['unmapped user', slackPost(press(approval.approvalId, 'U0MALLORY')), 403, /not mapped to an approver/],
+      // Names of Object.prototype are not users: no prototype lookup may answer for them.
+      ['constructor', slackPost(press(approval.approvalId, 'constructor')), 403, /not mapped to an approver/],
+      ['__proto__', slackPost(press(approval.approvalId, '__proto__')), 403, /not mapped to an approver/],
+      ['toString', slackPost(press(approval.approvalId, 'toString')), 403, /not mapped to an approver/],
       ['unknown id', slackPost(press('nosuchapproval00', 'U0BOB')), 404, /no approval request/],
     ];
     for (const [name, pending, status, message] of cases) {
