@@ -24,9 +24,41 @@ export function pushEventSourceOf(push: Pick<PushEvent, 'source'>): string {
   return push.source === 'github' ? PUSH_EVENT_SOURCES.github : PUSH_EVENT_SOURCES.localGit;
 }
 
-/** The PutEvents entry (without its bus) of a normalized push: what the GitHub webhook and a local watcher publish. */
-export function pushEventEntry(push: PushEvent): { Source: string; DetailType: string; Detail: string } {
-  return { Source: pushEventSourceOf(push), DetailType: PUSH_DETAIL_TYPE, Detail: JSON.stringify(push) };
+/** EventBridge's PutEvents entry limit: 256 KB, counted as the UTF-8 bytes of Source, DetailType and Detail. */
+export const MAX_EVENT_ENTRY_BYTES = 256 * 1024;
+
+/** A push whose event would exceed MAX_EVENT_ENTRY_BYTES even without its changed paths. */
+export class PushEventTooLargeError extends Error {
+  override readonly name = 'PushEventTooLargeError';
+}
+
+type PushEventEntry = { Source: string; DetailType: string; Detail: string };
+
+/** The bytes EventBridge counts for an entry against MAX_EVENT_ENTRY_BYTES. */
+export function eventEntrySize(entry: PushEventEntry): number {
+  return (
+    Buffer.byteLength(entry.Source) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Detail)
+  );
+}
+
+/**
+ * The PutEvents entry (without its bus) of a normalized push: what the GitHub webhook and a local watcher
+ * publish. One over EventBridge's entry limit goes without its changed paths (the push then touches every
+ * service of its repository and branch); one still over it throws PushEventTooLargeError.
+ */
+export function pushEventEntry(push: PushEvent): PushEventEntry {
+  const entry = {
+    Source: pushEventSourceOf(push),
+    DetailType: PUSH_DETAIL_TYPE,
+    Detail: JSON.stringify(push),
+  };
+  if (eventEntrySize(entry) <= MAX_EVENT_ENTRY_BYTES) return entry;
+  const { changedPaths: _dropped, ...rest } = push;
+  const smaller = { ...entry, Detail: JSON.stringify(rest) };
+  if (eventEntrySize(smaller) <= MAX_EVENT_ENTRY_BYTES) return smaller;
+  throw new PushEventTooLargeError(
+    `The push event for ${push.repository.slice(0, 100)} is ${eventEntrySize(smaller)} bytes even without its changed paths; EventBridge takes at most ${MAX_EVENT_ENTRY_BYTES}.`,
+  );
 }
 
 /** One push to one branch, whatever delivered it. */
@@ -243,7 +275,13 @@ export function pushFromEvent(event: RouterEvent): PushEvent | Ignored {
     sources.includes(event.source) &&
     event['detail-type'] === PUSH_DETAIL_TYPE
   ) {
-    return parsePushEvent(event.detail);
+    const push = parsePushEvent(event.detail);
+    // The bus source says who published it: a watcher's push may not pass for the webhook's, nor the reverse.
+    const expected = event.source === PUSH_EVENT_SOURCES.github ? 'github' : 'local-git';
+    if (!isIgnored(push) && push.source !== expected) {
+      return { ignored: `push event from ${event.source} claims source ${push.source}` };
+    }
+    return push;
   }
   return { ignored: `event ${event.source ?? '?'} / ${event['detail-type'] ?? '?'} is not a push` };
 }
