@@ -79,7 +79,12 @@ export interface PushEvent {
   readonly changedPaths?: readonly string[];
   /** Who pushed (a login, an email, an IAM ARN). */
   readonly pusher?: string;
+  /** GitHub's id of the webhook delivery (X-GitHub-Delivery): recorded with the release. */
+  readonly delivery?: string;
 }
+
+/** What a GitHub delivery id looks like (a GUID); anything else is not recorded. */
+export const DELIVERY_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /** A delivery that is not a push Sluice acts on, and why (logged, answered with success). */
 export interface Ignored {
@@ -305,6 +310,7 @@ export function parsePushEvent(detail: unknown): PushEvent | Ignored {
     after: d.after,
     ...(paths ? { changedPaths: paths as string[] } : {}),
     ...(str(d.pusher) ? { pusher: d.pusher } : {}),
+    ...(str(d.delivery) && DELIVERY_ID.test(d.delivery) ? { delivery: d.delivery } : {}),
   };
 }
 
@@ -374,7 +380,11 @@ export function routePush(
 
 /** The execution input for one service released by a push. */
 export function releaseRequestOf(service: ServiceConfig, push: PushEvent): ReleaseRequest {
-  const trigger: ReleaseTrigger = { source: push.source, ...(push.pusher ? { actor: push.pusher } : {}) };
+  const trigger: ReleaseTrigger = {
+    source: push.source,
+    ...(push.pusher ? { actor: push.pusher } : {}),
+    ...(push.delivery ? { delivery: push.delivery } : {}),
+  };
   return {
     releaseId: releaseIdOf(service.name, push.after),
     service: service.name,

@@ -83,6 +83,7 @@ describe('handleGitHubWebhook', () => {
         after: B,
         changedPaths: ['src/handler.ts'],
         pusher: 'octocat',
+        delivery: 'd-1',
       },
     ]);
   });
