@@ -1,6 +1,7 @@
 import { Aws, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
@@ -12,6 +13,13 @@ import { DeadLetters } from './dead-letters';
 import { grantCatalogRead, grantCodeCommitRead, grantSecretValue } from './grants';
 import type { ReleaseStateMachine } from './release-state-machine';
 import { SluiceFunction } from './sluice-function';
+
+/**
+ * Context key the local runtime sets when it synthesizes the pipeline: its rule on the Sluice bus then also takes
+ * the local git watchers' pushes (`sluice.local-git`). In AWS nothing but the GitHub webhook starts a release
+ * from that bus.
+ */
+export const LOCAL_GIT_PUSHES_CONTEXT = 'sluice:localGitPushes';
 
 export interface SluiceTriggersProps {
   /** The release state machine the router starts executions of. */
@@ -96,6 +104,19 @@ export class SluiceTriggers extends Construct {
     // GitHub cannot sign AWS requests: the HMAC signature on every delivery is the credential.
     this.webhookUrl = this.webhook.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     this.eventBus.grantPutEventsTo(this.webhook);
+    // A push event names no sender, so whoever may PutEvents on the bus could start releases: in the account,
+    // every principal with events:PutEvents on `*`. The bus refuses all but the webhook's role, whatever their
+    // own policies allow.
+    this.eventBus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheGitHubWebhookPutsEvents',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [this.eventBus.eventBusArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.webhook.role.roleArn } },
+      }),
+    );
     grantSecretValue(this.webhook, this.webhookSecret);
 
     this.router = new SluiceFunction(this, 'Router', {
@@ -132,10 +153,13 @@ export class SluiceTriggers extends Construct {
     });
     this.pushRule = new events.Rule(this, 'NormalizedPush', {
       description:
-        'Sluice: a normalized push (GitHub webhook, local git); route it to the services it releases',
+        'Sluice: a normalized push (the GitHub webhook; locally also the git watchers); route it to the services it releases',
       eventBus: this.eventBus,
       eventPattern: {
-        source: [PUSH_EVENT_SOURCES.github, PUSH_EVENT_SOURCES.localGit],
+        source:
+          this.node.tryGetContext(LOCAL_GIT_PUSHES_CONTEXT) === true
+            ? [PUSH_EVENT_SOURCES.github, PUSH_EVENT_SOURCES.localGit]
+            : [PUSH_EVENT_SOURCES.github],
         detailType: [PUSH_DETAIL_TYPE],
       },
       targets: [target],

@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import { buildApp, PIPELINE_STACK_NAME, serviceStackName } from '../lib/app';
 import { SluiceServiceStack } from '../lib/service-stack';
+import { LOCAL_GIT_PUSHES_CONTEXT } from '../lib/triggers';
 import type { CfnTemplate } from './definition';
 
 /**
@@ -14,7 +15,11 @@ import type { CfnTemplate } from './definition';
 export function synthPipelineTemplate(catalog: Catalog, catalogFile?: string): CfnTemplate {
   const outdir = mkdtempSync(join(tmpdir(), 'sluice-synth-'));
   try {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    // The local git watchers publish to the Sluice bus, as in AWS only the GitHub webhook may.
+    const app = new App({
+      outdir,
+      context: { 'aws:cdk:bundling-stacks': [], [LOCAL_GIT_PUSHES_CONTEXT]: true },
+    });
     buildApp({ app, catalog, ...(catalogFile ? { catalogFile } : {}), nag: false });
     return app.synth().getStackByName(PIPELINE_STACK_NAME).template as CfnTemplate;
   } finally {

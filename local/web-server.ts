@@ -29,8 +29,11 @@ export interface LocalWebServerOptions {
   readonly rollback?: () => RollbackRunner | undefined;
 }
 
-/** Reads at most `limit` + 1 bytes, so an oversize body is detected without buffering all of it. */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * Reads at most `limit` + 1 bytes, so an oversize body is detected without buffering all of it. The bytes stay
+ * as they came: a signature is over the raw body, and decoding to text and back changes invalid UTF-8.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -41,10 +44,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       if (kept.length > 0) chunks.push(kept);
       if (size > limit) {
         req.pause();
-        resolveBody(Buffer.concat(chunks).toString('utf8'));
+        resolveBody(Buffer.concat(chunks));
       }
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolveBody(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -89,7 +92,7 @@ export class LocalWebServer {
   ): Promise<void> {
     const body = await readBody(req, limit);
     const result = (await HANDLER_MODULES[handler].handler(
-      functionUrlEvent(req, Buffer.from(body)) as never,
+      functionUrlEvent(req, body) as never,
       lambdaContext({ handler }, 10_000),
     )) as LambdaFunctionURLResult;
     const response = typeof result === 'string' ? { statusCode: 200, body: result, headers: {} } : result;
@@ -109,7 +112,7 @@ export class LocalWebServer {
       if (!authorizedApiCall(req, options.api.token)) {
         return sendJson(res, 401, { error: 'missing or wrong bearer token' });
       }
-      const body = await readBody(req, MAX_BODY_BYTES);
+      const body = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
       const rollback = path === ROLLBACK_API_PATH ? options.rollback?.() : undefined;
       if (rollback) return handleRollbackApi(req, res, body, rollback);
       await handleApprovalsApi(req, res, body, {

@@ -10,6 +10,11 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 const BLOCK = 512;
+/**
+ * The largest pax or GNU long-name header read: such a header is held whole in memory, and a path needs a few
+ * KiB at most (Linux's PATH_MAX is 4 KiB), while its declared size is whatever the archive says.
+ */
+export const MAX_EXTENDED_HEADER_BYTES = 1024 * 1024;
 
 /** The archive is cut short, corrupt, or not a gzipped tar at all. */
 export class MalformedArchiveError extends Error {
@@ -65,6 +70,12 @@ export async function extractTarGz(
       nextPath = undefined;
 
       if (header.type === 'x' || header.type === 'L') {
+        // Checked before reading: a declared size is only a number until the bytes are held.
+        if (header.size > MAX_EXTENDED_HEADER_BYTES) {
+          throw new MalformedArchiveError(
+            `a ${header.type === 'x' ? 'pax' : 'GNU long-name'} header declares ${header.size} bytes; at most ${MAX_EXTENDED_HEADER_BYTES} are read`,
+          );
+        }
         const data = await reader.readExactly(padded, header.size);
         nextPath =
           header.type === 'x' ? (paxPath(data) ?? undefined) : data.toString('utf8').replace(/\0.*$/s, '');

@@ -115,7 +115,8 @@ export async function handleApprovalHttp(
       ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
       ...(req.userAgent ? { userAgent: req.userAgent.slice(0, 300) } : {}),
     });
-    const voted = approval.votes?.[approver];
+    const voted =
+      approval.votes && Object.hasOwn(approval.votes, approver) ? approval.votes[approver] : undefined;
     return respond(
       200,
       renderApprovalPage(

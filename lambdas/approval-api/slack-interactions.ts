@@ -70,7 +70,9 @@ export async function handleSlackInteraction(
   }
   const approval = await ports.ledger.getApproval(action.value);
   if (!approval) return json(404, 'There is no approval request with this id; nothing changed.');
-  const approver = approval.slackUsers?.[userId];
+  // Own properties only: a user id such as `constructor` must not find Object.prototype's.
+  const slackUsers = approval.slackUsers ?? {};
+  const approver = Object.hasOwn(slackUsers, userId) ? slackUsers[userId] : undefined;
   if (!approver) {
     return json(
       403,

@@ -7,6 +7,7 @@
 import { LedgerConflictError } from '../ledger/errors';
 import type { ApprovalChannelUsed, ApprovalRecord, ApprovalVote, Ledger } from '../ledger/ledger';
 import { ApprovalExpiredError, ApprovalSupersededError } from './errors';
+import { parseIsoTime } from './iso-time';
 import type { ApprovalResult } from './model';
 import type { Clock, TaskCallbacks } from './ports';
 import { nextReleaseTime } from './release-windows';
@@ -113,9 +114,11 @@ export function parseReleaseAt(text: string, now: Date): Date | string {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/.test(trimmed)) {
     return `Release time ${JSON.stringify(trimmed.slice(0, 40))} is not a date and time such as 2026-03-02T14:00Z.`;
   }
-  const zoned = /(Z|[+-]\d{2}:\d{2})$/.test(trimmed) ? trimmed : `${trimmed}Z`;
-  const at = new Date(zoned);
-  if (Number.isNaN(at.getTime())) return `Release time ${JSON.stringify(trimmed)} is not a valid date.`;
+  const ms = parseIsoTime(trimmed);
+  if (ms === undefined) {
+    return `Release time ${JSON.stringify(trimmed)} is not a date and time that exists (check the day of the month and the hour).`;
+  }
+  const at = new Date(ms);
   if (at.getTime() - now.getTime() > MAX_RELEASE_DELAY_MS) {
     return `Release time ${at.toISOString()} is more than 14 days away; choose an earlier time.`;
   }
@@ -161,10 +164,12 @@ export async function decide(
       approval,
     );
   }
-  if (approval.votes?.[approver]) {
+  const earlier =
+    approval.votes && Object.hasOwn(approval.votes, approver) ? approval.votes[approver] : undefined;
+  if (earlier) {
     return refuse(
       'already-voted',
-      `${approver} already voted (${approval.votes[approver].decision}); nothing changed.`,
+      `${approver} already voted (${earlier.decision}); nothing changed.`,
       approval,
     );
   }

@@ -19,6 +19,14 @@ export class InvalidReleaseRequestError extends SluiceError {
   override readonly name = 'InvalidReleaseRequestError';
 }
 
+/**
+ * A push names a commit that is live or was released already (a replayed delivery, once Step Functions' 90-day
+ * execution-name window has passed): only an explicit `sluice release` releases it again.
+ */
+export class StalePushError extends SluiceError {
+  override readonly name = 'StalePushError';
+}
+
 export class SourceNotFoundError extends SluiceError {
   override readonly name = 'SourceNotFoundError';
 }

@@ -5,6 +5,8 @@ export interface ReleaseTrigger {
   readonly source: 'manual' | 'codecommit' | 'github' | 'local-git' | 'demo';
   /** Who or what started it (an email, a pusher's login). */
   readonly actor?: string;
+  /** The GitHub delivery (X-GitHub-Delivery) that carried the push, kept with the release in the ledger. */
+  readonly delivery?: string;
 }
 
 /**

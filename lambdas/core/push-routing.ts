@@ -24,9 +24,41 @@ export function pushEventSourceOf(push: Pick<PushEvent, 'source'>): string {
   return push.source === 'github' ? PUSH_EVENT_SOURCES.github : PUSH_EVENT_SOURCES.localGit;
 }
 
-/** The PutEvents entry (without its bus) of a normalized push: what the GitHub webhook and a local watcher publish. */
-export function pushEventEntry(push: PushEvent): { Source: string; DetailType: string; Detail: string } {
-  return { Source: pushEventSourceOf(push), DetailType: PUSH_DETAIL_TYPE, Detail: JSON.stringify(push) };
+/** EventBridge's PutEvents entry limit: 256 KB, counted as the UTF-8 bytes of Source, DetailType and Detail. */
+export const MAX_EVENT_ENTRY_BYTES = 256 * 1024;
+
+/** A push whose event would exceed MAX_EVENT_ENTRY_BYTES even without its changed paths. */
+export class PushEventTooLargeError extends Error {
+  override readonly name = 'PushEventTooLargeError';
+}
+
+type PushEventEntry = { Source: string; DetailType: string; Detail: string };
+
+/** The bytes EventBridge counts for an entry against MAX_EVENT_ENTRY_BYTES. */
+export function eventEntrySize(entry: PushEventEntry): number {
+  return (
+    Buffer.byteLength(entry.Source) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Detail)
+  );
+}
+
+/**
+ * The PutEvents entry (without its bus) of a normalized push: what the GitHub webhook and a local watcher
+ * publish. One over EventBridge's entry limit goes without its changed paths (the push then touches every
+ * service of its repository and branch); one still over it throws PushEventTooLargeError.
+ */
+export function pushEventEntry(push: PushEvent): PushEventEntry {
+  const entry = {
+    Source: pushEventSourceOf(push),
+    DetailType: PUSH_DETAIL_TYPE,
+    Detail: JSON.stringify(push),
+  };
+  if (eventEntrySize(entry) <= MAX_EVENT_ENTRY_BYTES) return entry;
+  const { changedPaths: _dropped, ...rest } = push;
+  const smaller = { ...entry, Detail: JSON.stringify(rest) };
+  if (eventEntrySize(smaller) <= MAX_EVENT_ENTRY_BYTES) return smaller;
+  throw new PushEventTooLargeError(
+    `The push event for ${push.repository.slice(0, 100)} is ${eventEntrySize(smaller)} bytes even without its changed paths; EventBridge takes at most ${MAX_EVENT_ENTRY_BYTES}.`,
+  );
 }
 
 /** One push to one branch, whatever delivered it. */
@@ -47,7 +79,12 @@ export interface PushEvent {
   readonly changedPaths?: readonly string[];
   /** Who pushed (a login, an email, an IAM ARN). */
   readonly pusher?: string;
+  /** GitHub's id of the webhook delivery (X-GitHub-Delivery): recorded with the release. */
+  readonly delivery?: string;
 }
+
+/** What a GitHub delivery id looks like (a GUID); anything else is not recorded. */
+export const DELIVERY_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /** A delivery that is not a push Sluice acts on, and why (logged, answered with success). */
 export interface Ignored {
@@ -123,6 +160,69 @@ export interface GitHubPushPayload {
   }[];
 }
 
+/** What `value` is, for an error message: `number 123`, `array`, `null`. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
+}
+
+/**
+ * The fields of a signed push payload that Sluice reads, checked for type: a payload that is validly signed
+ * but badly typed (`ref: 123`, `commits: [null]`, `commits: "abc"`) is refused with what is wrong, never read
+ * as something else. Empty when it is fine.
+ */
+export function githubPushProblems(payload: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const expect = (path: string, value: unknown, type: 'string' | 'boolean' | 'object') => {
+    if (value === undefined) return true;
+    const ok =
+      type === 'object'
+        ? typeof value === 'object' && value !== null && !Array.isArray(value)
+        : typeof value === type;
+    if (!ok)
+      problems.push(
+        `${path} must be ${type === 'object' ? 'an object' : `a ${type}`}; received ${describeValue(value)}`,
+      );
+    return ok;
+  };
+  for (const field of ['ref', 'before', 'after'] as const) expect(field, payload[field], 'string');
+  for (const field of ['created', 'deleted', 'forced'] as const) expect(field, payload[field], 'boolean');
+  for (const field of ['repository', 'pusher', 'sender'] as const) {
+    const value = payload[field];
+    if (!expect(field, value, 'object') || value === undefined) continue;
+    const o = value as Record<string, unknown>;
+    for (const key of ['full_name', 'name', 'email', 'login']) expect(`${field}.${key}`, o[key], 'string');
+  }
+  const commits = payload.commits;
+  if (commits !== undefined && !Array.isArray(commits)) {
+    problems.push(`commits must be an array; received ${describeValue(commits)}`);
+  } else {
+    for (const [i, commit] of (commits ?? []).entries()) {
+      if (!expect(`commits[${i}]`, commit, 'object') || commit === undefined) continue;
+      const c = commit as Record<string, unknown>;
+      expect(`commits[${i}].id`, c.id, 'string');
+      for (const person of ['author', 'committer'] as const) {
+        if (expect(`commits[${i}].${person}`, c[person], 'object') && c[person] !== undefined) {
+          const p = c[person] as Record<string, unknown>;
+          for (const key of ['name', 'email', 'username'])
+            expect(`commits[${i}].${person}.${key}`, p[key], 'string');
+        }
+      }
+      for (const list of ['added', 'removed', 'modified'] as const) {
+        const paths = c[list];
+        if (paths !== undefined && (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string'))) {
+          problems.push(
+            `commits[${i}].${list} must be an array of strings; received ${describeValue(paths)}`,
+          );
+        }
+      }
+    }
+  }
+  return problems.slice(0, 5);
+}
+
 /** GitHub lists at most this many commits in a push payload; beyond it, the changed paths are unknown. */
 const GITHUB_MAX_COMMITS = 2048;
 
@@ -180,7 +280,13 @@ export function pushFromEvent(event: RouterEvent): PushEvent | Ignored {
     sources.includes(event.source) &&
     event['detail-type'] === PUSH_DETAIL_TYPE
   ) {
-    return parsePushEvent(event.detail);
+    const push = parsePushEvent(event.detail);
+    // The bus source says who published it: a watcher's push may not pass for the webhook's, nor the reverse.
+    const expected = event.source === PUSH_EVENT_SOURCES.github ? 'github' : 'local-git';
+    if (!isIgnored(push) && push.source !== expected) {
+      return { ignored: `push event from ${event.source} claims source ${push.source}` };
+    }
+    return push;
   }
   return { ignored: `event ${event.source ?? '?'} / ${event['detail-type'] ?? '?'} is not a push` };
 }
@@ -204,6 +310,7 @@ export function parsePushEvent(detail: unknown): PushEvent | Ignored {
     after: d.after,
     ...(paths ? { changedPaths: paths as string[] } : {}),
     ...(str(d.pusher) ? { pusher: d.pusher } : {}),
+    ...(str(d.delivery) && DELIVERY_ID.test(d.delivery) ? { delivery: d.delivery } : {}),
   };
 }
 
@@ -273,7 +380,11 @@ export function routePush(
 
 /** The execution input for one service released by a push. */
 export function releaseRequestOf(service: ServiceConfig, push: PushEvent): ReleaseRequest {
-  const trigger: ReleaseTrigger = { source: push.source, ...(push.pusher ? { actor: push.pusher } : {}) };
+  const trigger: ReleaseTrigger = {
+    source: push.source,
+    ...(push.pusher ? { actor: push.pusher } : {}),
+    ...(push.delivery ? { delivery: push.delivery } : {}),
+  };
   return {
     releaseId: releaseIdOf(service.name, push.after),
     service: service.name,

@@ -44,29 +44,53 @@ export interface SlackRequestSummary {
   readonly expiresAt: string;
 }
 
-/** The request message: what is being approved, and the buttons. The buttons carry the approval id only. */
+/**
+ * The most the posted message may take, form-encoded: Slack echoes the whole message back in every button press,
+ * and the approval API reads at most 16 KiB (MAX_BODY_BYTES); the rest of a press (user, team, channel,
+ * response_url, the action, state) takes about 2 KiB.
+ */
+export const SLACK_MESSAGE_BUDGET_BYTES = 8 * 1024;
+/** A detail line longer than this is cut: the approval page shows it whole. */
+const MAX_DETAIL_CHARS = 300;
+
+/** Bytes of `value` as JSON, form-encoded (how Slack sends the `payload` field back). */
+export function formEncodedSize(value: unknown): number {
+  return new URLSearchParams({ payload: JSON.stringify(value) }).toString().length;
+}
+
+/**
+ * The request message: what is being approved, and the buttons. The buttons carry the approval id only. Detail
+ * lines that do not fit SLACK_MESSAGE_BUDGET_BYTES are left to the approval page, so a long commit list never
+ * makes the buttons' echo too large for the approval API.
+ */
 export function slackApprovalMessage(s: SlackRequestSummary): SlackMessage {
+  const lines = s.details.map(
+    (d) => `• ${d.length > MAX_DETAIL_CHARS ? `${d.slice(0, MAX_DETAIL_CHARS - 1)}…` : d}`,
+  );
+  for (let shown = lines.length; ; shown--) {
+    const left = lines.length - shown;
+    const text = [...lines.slice(0, shown), ...(left > 0 ? [`• … ${left} more on the approval page`] : [])]
+      .join('\n')
+      .slice(0, 2900);
+    const message = approvalMessage(s, text);
+    if (shown === 0 || formEncodedSize(message) <= SLACK_MESSAGE_BUDGET_BYTES) return message;
+  }
+}
+
+function approvalMessage(s: SlackRequestSummary, details: string): SlackMessage {
   const text = `Approve ${s.service} release ${s.releaseId}?`;
+  const approvers = s.approvers.join(', ');
   return {
     text,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: text.slice(0, 150) } },
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: s.details
-            .map((d) => `• ${d}`)
-            .join('\n')
-            .slice(0, 2900),
-        },
-      },
+      { type: 'section', text: { type: 'mrkdwn', text: details || ' ' } },
       {
         type: 'context',
         elements: [
           {
             type: 'mrkdwn',
-            text: `Approvers: ${s.approvers.join(', ')} · ${s.required} needed · expires ${s.expiresAt}`,
+            text: `Approvers: ${approvers.length > 500 ? `${approvers.slice(0, 499)}…` : approvers} · ${s.required} needed · expires ${s.expiresAt}`,
           },
         ],
       },

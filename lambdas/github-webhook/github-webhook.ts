@@ -5,7 +5,13 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Ports } from '../core/ports';
-import { type GitHubPushPayload, isIgnored, pushFromGitHub } from '../core/push-routing';
+import {
+  DELIVERY_ID,
+  type GitHubPushPayload,
+  githubPushProblems,
+  isIgnored,
+  pushFromGitHub,
+} from '../core/push-routing';
 
 /** Lambda function URLs take at most 6 MB; GitHub's pushes stay far below this unless a push is enormous. */
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -98,12 +104,18 @@ export async function handleGitHubWebhook(
       message: 'body is not a JSON object; set the webhook content type to application/json',
     });
   }
+  const problems = githubPushProblems(payload as Record<string, unknown>);
+  if (problems.length > 0) {
+    log('webhook refused: badly typed push payload', { delivery, problems });
+    return reply(400, { message: `push payload: ${problems.join('; ')}` });
+  }
   const push = pushFromGitHub(payload);
   if (isIgnored(push)) {
     log('webhook push ignored', { delivery, reason: push.ignored });
     return reply(202, { message: push.ignored });
   }
-  await ports.pushes.publish(push);
+  // The delivery id goes with the push into the release's ledger record (a replay can be traced to it).
+  await ports.pushes.publish(DELIVERY_ID.test(delivery) ? { ...push, delivery } : push);
   log('webhook push accepted', {
     delivery,
     repository: push.repository,

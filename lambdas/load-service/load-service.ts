@@ -1,5 +1,5 @@
 import { findService } from '../core/catalog/validate';
-import { InvalidReleaseRequestError } from '../core/errors';
+import { InvalidReleaseRequestError, StalePushError } from '../core/errors';
 import type { ReleaseDocument, ReleaseInfo, ReleaseRequest } from '../core/model';
 import { MAX_RELEASE_COMMITS, type Ports } from '../core/ports';
 import { recordStageSucceeded } from '../core/stage-record';
@@ -39,6 +39,33 @@ export function parseReleaseRequest(input: unknown): ReleaseRequest {
   return request as ReleaseRequest;
 }
 
+/** Triggers that are pushes: anyone who can replay a signed delivery can cause one. */
+const PUSH_TRIGGERS: ReadonlySet<string> = new Set(['github', 'codecommit', 'local-git']);
+
+/**
+ * A push may release only a commit that is not live and was not released before: a replayed delivery of an old
+ * push finds its release in the ledger (a release still running is a retry of this very execution).
+ */
+async function refuseStalePush(
+  request: ReleaseRequest,
+  sha: string,
+  live: { liveCommit?: string; liveReleaseId?: string } | undefined,
+  ports: LoadServicePorts,
+): Promise<void> {
+  const how = 'only an explicit `sluice release` releases it again';
+  if (live?.liveCommit === sha) {
+    throw new StalePushError(
+      `Commit ${sha.slice(0, 12)} is live already (${live.liveReleaseId ?? '?'}); ${how}.`,
+    );
+  }
+  const earlier = await ports.ledger.getRelease(request.releaseId);
+  if (earlier?.outcome) {
+    throw new StalePushError(
+      `Commit ${sha.slice(0, 12)} was released before (${earlier.releaseId}, ${earlier.outcome.status} at ${earlier.outcome.endedAt}); ${how}.`,
+    );
+  }
+}
+
 /** First stage: find the service, pin the commit, open the release in the ledger. */
 export async function loadService(input: unknown, ports: LoadServicePorts): Promise<ReleaseDocument> {
   const startedAt = ports.clock.now();
@@ -49,6 +76,7 @@ export async function loadService(input: unknown, ports: LoadServicePorts): Prom
   const mode = await ports.ledger.releaseModeOf(config);
   // Every commit since what production runs now (the ledger's SERVICE#<svc>/STATE), newest first.
   const live = await ports.ledger.getServiceState(config.name);
+  if (PUSH_TRIGGERS.has(request.trigger.source)) await refuseStalePush(request, commit.sha, live, ports);
   const commits = await ports.source.listCommits(
     config.source,
     commit.sha,

@@ -97,6 +97,8 @@ export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome
 export async function recordRelease(given: RecordInput, ports: RecordPorts): Promise<RecordResult> {
   const now = ports.clock.now();
   const releaseId = given.releaseId;
+  // A refused replay shares its release id with the earlier release: that record stays as it is.
+  if (given.failure?.Error === 'StalePushError') return decideOutcome(given, now);
   const existing = await ports.ledger.getRelease(releaseId);
   const input = await settleTimedOutDeploy(given, existing?.deploymentId, ports);
   const outcome = decideOutcome(input, now);

@@ -12,8 +12,8 @@ import {
 } from '../../local/definition';
 
 /** An app that skips asset bundling (NodejsFunction would run esbuild for each handler). */
-export function testApp(): App {
-  return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+export function testApp(context: Record<string, unknown> = {}): App {
+  return new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
 }
 
 type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

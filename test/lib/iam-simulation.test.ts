@@ -193,8 +193,13 @@ async function isAllowed(fn: CheckedFunction, request: IamRequest, granted = fn.
         principal: fn.roleArn,
         action,
         resource: { resource: request.resource, accountId: ACCOUNT },
-        // The SDK always calls over TLS (bucket policies deny anything else).
-        contextVariables: { 'aws:SecureTransport': 'true', ...request.context },
+        // The SDK always calls over TLS (bucket policies deny anything else); AWS sets aws:PrincipalArn on every
+        // request (the role's ARN for its sessions), the simulator only when told.
+        contextVariables: {
+          'aws:SecureTransport': 'true',
+          'aws:PrincipalArn': fn.roleArn,
+          ...request.context,
+        },
       },
       identityPolicies: policies.map((p) => ({ name: p.source, policy: p.document as never })),
       ...resourcePolicyOf(request.resource),
@@ -349,6 +354,43 @@ describe('IAM against the code', () => {
     }
     // What it does need is still there: publish and invoke the new version.
     expect(await denied(stage)).toEqual([]);
+  });
+
+  it('lets only the webhook put events on the Sluice bus: its resource policy denies every other principal', async () => {
+    const bus = resourcePolicies.find((p) => p.arn.includes(':event-bus/'));
+    if (!bus) throw new Error('the Sluice bus has no resource policy');
+    const putEvents = { action: 'events:PutEvents', resource: bus.arn, context: {}, because: 'probe' };
+    const allowed: string[] = [];
+    for (const fn of functions) if (await isAllowed(fn, putEvents)) allowed.push(fn.scope.handler);
+    expect(allowed).toEqual(['github-webhook']);
+    // An operator or CI role of the account with events:* everywhere is refused too: the Deny is explicit.
+    const admin = {
+      ...fnOf('github-webhook'),
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/deployer`,
+      policies: [
+        {
+          source: 'AdministratorAccess',
+          document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+        } as RolePolicy,
+      ],
+    };
+    expect(await isAllowed(admin, putEvents)).toBe(false);
+    const simulated = await runSimulation(
+      {
+        request: {
+          principal: admin.roleArn,
+          action: 'events:PutEvents',
+          resource: { resource: bus.arn, accountId: ACCOUNT },
+          contextVariables: { 'aws:PrincipalArn': admin.roleArn },
+        },
+        identityPolicies: admin.policies.map((p) => ({ name: p.source, policy: p.document as never })),
+        resourcePolicy: bus.document as never,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+    expect(simulated.resultType === 'single' && simulated.result.analysis?.result).toBe('ExplicitlyDenied');
   });
 
   it('fails when a grant is widened with an operation no code sends: DeleteItem on the ledger', async () => {

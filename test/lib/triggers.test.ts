@@ -2,6 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/runtime/env';
 import { SluicePipelineStack } from '../../lib/pipeline-stack';
+import { LOCAL_GIT_PUSHES_CONTEXT } from '../../lib/triggers';
 import { type CfnResource, catalogOf, nagFindings, propsOf, resourcesOf, testApp } from './fixtures';
 
 const stack = new SluicePipelineStack(testApp(), 'SluicePipeline', { catalog: catalogOf(2) });
@@ -61,12 +62,21 @@ describe('SluiceTriggers', () => {
     expect(codeCommitRule?.Properties).not.toHaveProperty('EventBusName');
   });
 
-  it('routes normalized push events on the Sluice bus to the router', () => {
+  it("routes the GitHub webhook's push events on the Sluice bus to the router, and only those in AWS", () => {
     const bus = logicalId('AWS::Events::EventBus', 'TriggersBus');
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: bus },
-      EventPattern: { source: ['sluice.github', 'sluice.local-git'], 'detail-type': ['Sluice Push'] },
+      EventPattern: { source: ['sluice.github'], 'detail-type': ['Sluice Push'] },
       Targets: [expectTarget()],
+    });
+    // The local runtime's synth (its git watchers publish `sluice.local-git`) is the one place that takes more.
+    const local = Template.fromStack(
+      new SluicePipelineStack(testApp({ [LOCAL_GIT_PUSHES_CONTEXT]: true }), 'SluicePipeline', {
+        catalog: catalogOf(2),
+      }),
+    );
+    local.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['sluice.github', 'sluice.local-git'], 'detail-type': ['Sluice Push'] },
     });
     function expectTarget() {
       return {
@@ -75,6 +85,24 @@ describe('SluiceTriggers', () => {
         RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
       };
     }
+  });
+
+  it('gives the Sluice bus a policy that denies PutEvents to every principal but the webhook role', () => {
+    const bus = logicalId('AWS::Events::EventBus', 'TriggersBus');
+    const webhookRole = (propsOf(resources[functionId('github-webhook')]).Role as { 'Fn::GetAtt': [string] })[
+      'Fn::GetAtt'
+    ][0];
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      EventBusName: { Ref: bus },
+      Statement: {
+        Sid: 'cdk-OnlyTheGitHubWebhookPutsEvents',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'events:PutEvents',
+        Resource: { 'Fn::GetAtt': [bus, 'Arn'] },
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [webhookRole, 'Arn'] } } },
+      },
+    });
   });
 
   it('lets the webhook only put events on the Sluice bus and read its own secret', () => {

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../lambdas/core/catalog/validate';
-import { systemClock } from '../../lambdas/core/ports';
+import { type Ports, systemClock } from '../../lambdas/core/ports';
+import type { PushEvent } from '../../lambdas/core/push-routing';
+import { signatureOf } from '../../lambdas/github-webhook/github-webhook';
+import { useLocalPorts } from '../../lambdas/runtime/wiring';
 import { writeRuntimeInfo } from '../../local/approval-runtime';
 import { LocalWebServer } from '../../local/web-server';
 import { startTestLedger, type TestLedger } from '../support/dynamodb';
@@ -119,5 +122,40 @@ describe('runtime.json', () => {
     expect(statSync(join(dir, 'runtime.json')).mode & 0o777).toBe(0o644);
     await writeRuntimeInfo(dir, { url: 'http://127.0.0.1:1', token: 't', pid: 1 });
     expect(statSync(join(dir, 'runtime.json')).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('the local GitHub webhook', () => {
+  it('verifies the signature over the raw bytes, also when they are not UTF-8', async () => {
+    const published: PushEvent[] = [];
+    useLocalPorts({
+      webhookSecret: { signingKey: async () => Buffer.from('webhook secret') },
+      pushes: { publish: async (push: PushEvent) => void published.push(push) },
+    } as unknown as Ports);
+    try {
+      const json = JSON.stringify({
+        ref: 'refs/heads/main',
+        after: 'b'.repeat(40),
+        repository: { full_name: 'acme/checkout' },
+        head_commit: { message: 'caf_' },
+      });
+      // A Latin-1 "é" (0xE9) where the placeholder was: a byte sequence that is not UTF-8.
+      const body = Buffer.from(json, 'latin1');
+      body[body.indexOf('caf_') + 3] = 0xe9;
+      const res = await call('/webhooks/github', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': 'delivery-raw-bytes',
+          'x-hub-signature-256': signatureOf('webhook secret', body),
+        },
+        body,
+      });
+      expect(res.status).toBe(202);
+      expect(published.map((p) => p.repository)).toEqual(['acme/checkout']);
+    } finally {
+      useLocalPorts(undefined);
+    }
   });
 });

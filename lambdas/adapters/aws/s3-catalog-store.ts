@@ -1,5 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { FILE_PATH } from '../../core/catalog/load';
+import { depthProblem, FILE_PATH } from '../../core/catalog/load';
 import type { Catalog } from '../../core/catalog/types';
 import { CatalogError, describeValue, parseCatalog } from '../../core/catalog/validate';
 import type { CatalogStore } from '../../core/ports';
@@ -57,9 +57,12 @@ export class S3CatalogStore implements CatalogStore {
           : undefined,
       );
     }
+    const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    const tooDeep = depthProblem(source, where);
+    if (tooDeep) throw new CatalogError([tooDeep], where);
     let data: unknown;
     try {
-      data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      data = JSON.parse(source);
     } catch (error) {
       throw new CatalogError(
         [

@@ -1,4 +1,5 @@
 /** The catalog's `approval` block: approvers, quorum, expiry, channels, Slack users, release windows, freezes. */
+import { parseIsoTime } from '../iso-time';
 import {
   type FreezePeriod,
   isValidTimeZone,
@@ -79,7 +80,7 @@ function checkFreezes(c: Checker, parent: Json, path: string): FreezePeriod[] | 
       c.string(o, key, at, {
         missingFix: 'add an ISO 8601 time with a zone, e.g. "2026-12-20T00:00Z"',
         problem: (v) =>
-          ISO_TIME.test(v) && !Number.isNaN(Date.parse(v))
+          ISO_TIME.test(v) && parseIsoTime(v) !== undefined
             ? undefined
             : 'use an ISO 8601 time with a zone, e.g. "2026-12-20T00:00Z"',
       });

@@ -159,6 +159,38 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   }
 }
 
+/** A catalog nests about 6 levels; deeper input is refused before JSON.parse, whose recursion it would overflow. */
+export const MAX_CATALOG_DEPTH = 32;
+
+/** The offset where JSON `text` first nests deeper than `max` arrays and objects, or undefined. */
+export function tooDeepAt(text: string, max = MAX_CATALOG_DEPTH): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[') {
+      if (++depth > max) return i;
+    } else if (ch === '}' || ch === ']') depth--;
+  }
+  return undefined;
+}
+
+/** The problem of a catalog text nested deeper than MAX_CATALOG_DEPTH, naming where; `where` names the file. */
+export function depthProblem(text: string, where: string): CatalogProblem | undefined {
+  const at = tooDeepAt(text);
+  if (at === undefined) return undefined;
+  const { line, column } = lineAndColumn(text, at);
+  return {
+    path: FILE_PATH,
+    received: describeValue(text.slice(at, at + 20)),
+    fix: `nested deeper than ${MAX_CATALOG_DEPTH} levels at line ${line}, column ${column} (${where}:${line}:${column}); a catalog needs far fewer`,
+  };
+}
+
 function fileProblem(fix: string, received: unknown): CatalogResult {
   const problem: CatalogProblem = { path: FILE_PATH, received: describeValue(received), fix };
   return { ok: false, problems: [problem] };
@@ -167,6 +199,8 @@ function fileProblem(fix: string, received: unknown): CatalogResult {
 /** Parses catalog text; `file` is only used in messages and to resolve relative `localPath`s. */
 export function parseCatalogText(text: string, file: string): CatalogResult {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const tooDeep = depthProblem(source, file);
+  if (tooDeep) return { ok: false, problems: [tooDeep] };
   let data: unknown;
   try {
     data = JSON.parse(source);

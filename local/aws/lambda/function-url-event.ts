@@ -18,6 +18,9 @@ export function functionUrlEvent(req: IncomingMessage, body: Buffer): LambdaFunc
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams)
     query[name] = name in query ? `${query[name]},${value}` : value;
+  // Text when the bytes are UTF-8; else base64, so the handler gets exactly the bytes sent (a signature covers them).
+  const decoded = body.toString('utf8');
+  const text = Buffer.from(decoded, 'utf8').equals(body) ? decoded : undefined;
   const now = Date.now();
   const requestId = randomUUID();
   return {
@@ -46,7 +49,7 @@ export function functionUrlEvent(req: IncomingMessage, body: Buffer): LambdaFunc
       time: new Date(now).toUTCString(),
       timeEpoch: now,
     },
-    ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
-    isBase64Encoded: false,
+    ...(body.length > 0 ? { body: text ?? body.toString('base64') } : {}),
+    isBase64Encoded: body.length > 0 && text === undefined,
   };
 }

@@ -2,9 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { createGzip, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { extractTarGz, MalformedArchiveError } from '../../../lambdas/adapters/tar';
+import {
+  extractTarGz,
+  MAX_EXTENDED_HEADER_BYTES,
+  MalformedArchiveError,
+} from '../../../lambdas/adapters/tar';
 
 let work: string;
 let out: string;
@@ -72,5 +77,39 @@ describe('extractTarGz', () => {
     await expect(
       extractTarGz(chunks(Buffer.from('plain text')), { intoDir: out, select: (p) => p }),
     ).rejects.toThrow(/not valid gzip/);
+  });
+
+  it.each([
+    ['x', 'pax'],
+    ['L', 'GNU long-name'],
+  ])('fails fast on a %s header that declares 512 MiB, reading almost none of it', async (type, what) => {
+    const declared = 512 * 1024 * 1024;
+    const header = Buffer.alloc(512);
+    header.write('././@LongLink', 0);
+    header.write('0000644\0', 100);
+    header.write(`${declared.toString(8).padStart(11, '0')}\0`, 124);
+    header.write(type, 156);
+    header.write('ustar\0', 257);
+    header.write('        ', 148);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    // The declared bytes exist (zeros, gzipped as they are read), so only the bound can stop the read early.
+    let produced = 0;
+    const body = Readable.from(
+      (function* () {
+        yield header;
+        for (let i = 0; i < declared / (1024 * 1024); i++) {
+          produced += 1024 * 1024;
+          yield Buffer.alloc(1024 * 1024);
+        }
+      })(),
+    ).pipe(createGzip({ level: 1 }));
+    await expect(extractTarGz(body, { intoDir: out, select: (p) => p })).rejects.toThrow(
+      new MalformedArchiveError(
+        `a ${what} header declares ${declared} bytes; at most ${MAX_EXTENDED_HEADER_BYTES} are read`,
+      ),
+    );
+    expect(produced).toBeLessThan(64 * 1024 * 1024);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleApprovalHttp, MAX_BODY_BYTES } from '../../../lambdas/approval-api/approval-api';
 import type { ApprovalApiPorts } from '../../../lambdas/approval-api/http';
 import { approvalLink, formToken } from '../../../lambdas/core/approval-links';
+import { slackApprovalMessage } from '../../../lambdas/core/slack';
 import type { ApprovalRecord, Ledger } from '../../../lambdas/ledger/ledger';
 import { LocalTaskBroker } from '../../../local/adapters/task-broker';
 import { localSlack } from '../../../local/approval-runtime';
@@ -277,6 +278,61 @@ describe('Slack interactions', () => {
     actions: [{ action_id: action, value: approvalId }],
   });
 
+  it('takes a button press that echoes the message of a long commit list (Slack sends the message back)', async () => {
+    const { approval, resumed } = await pendingApproval({ slackUsers: { U0BOB: 'bob@example.com' } });
+    const details = Array.from(
+      { length: 120 },
+      (_, i) =>
+        `Commit ${String(i).padStart(7, '0')}abcde by Zoë Ünal <zoe@example.com>: ✨ Überarbeitung der Preisberechnung für Bestellungen — 見積もり ${'é'.repeat(60)}`,
+    );
+    const message = slackApprovalMessage({ ...approval, details });
+    const section = JSON.stringify(message.blocks?.[1]);
+    expect(section).toContain('more on the approval page');
+    // A block_actions payload as Slack sends it: the press, who and where, and the whole message echoed.
+    const payload = {
+      type: 'block_actions',
+      user: { id: 'U0BOB', username: 'bob', name: 'bob', team_id: 'T0123ABCD' },
+      api_app_id: 'A0123ABCD',
+      token: 'verification-token-deprecated',
+      container: {
+        type: 'message',
+        message_ts: '1772445600.000100',
+        channel_id: 'C0123ABCD',
+        is_ephemeral: false,
+      },
+      trigger_id: '1234567890123.1234567890123.0123456789abcdef0123456789abcdef',
+      team: { id: 'T0123ABCD', domain: 'acme' },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: 'C0123ABCD', name: 'releases' },
+      message: {
+        type: 'message',
+        subtype: 'bot_message',
+        ts: '1772445600.000100',
+        bot_id: 'B0123ABCD',
+        ...message,
+      },
+      state: { values: {} },
+      response_url: 'https://hooks.slack.com/actions/T0123ABCD/1234567890123/abcdefghijklmnopqrstuvwx',
+      actions: [
+        {
+          action_id: 'approve',
+          block_id: 'sluice-approval',
+          text: { type: 'plain_text', text: 'Approve', emoji: true },
+          value: approval.approvalId,
+          style: 'primary',
+          type: 'button',
+          action_ts: '1772445601.123456',
+        },
+      ],
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    expect(body.length).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    const response = await slackPost(payload);
+    expect(response.statusCode).toBe(200);
+    await expect(resumed).resolves.toMatchObject({ decision: 'approved' });
+  });
+
   it('decides as the approver the Slack user maps to', async () => {
     const { approval, resumed } = await pendingApproval({ slackUsers: { U0BOB: 'bob@example.com' } });
     const response = await slackPost(press(approval.approvalId, 'U0BOB'));
@@ -305,6 +361,10 @@ describe('Slack interactions', () => {
       ['malformed', slackPost(undefined, { raw: 'payload=%7Bnot-json' }), 400, /Malformed Slack interaction/],
       ['wrong type', slackPost({ ...good, type: 'view_submission' }), 400, /Malformed/],
       ['unmapped user', slackPost(press(approval.approvalId, 'U0MALLORY')), 403, /not mapped to an approver/],
+      // Names of Object.prototype are not users: no prototype lookup may answer for them.
+      ['constructor', slackPost(press(approval.approvalId, 'constructor')), 403, /not mapped to an approver/],
+      ['__proto__', slackPost(press(approval.approvalId, '__proto__')), 403, /not mapped to an approver/],
+      ['toString', slackPost(press(approval.approvalId, 'toString')), 403, /not mapped to an approver/],
       ['unknown id', slackPost(press('nosuchapproval00', 'U0BOB')), 404, /no approval request/],
     ];
     for (const [name, pending, status, message] of cases) {

@@ -220,6 +220,19 @@ describe('release time', () => {
     expect(parseReleaseAt('soon', now)).toMatch(/"soon" is not a date and time/);
   });
 
+  it.each([
+    '2026-02-30T10:00',
+    '2026-02-29T10:00Z',
+    '2026-04-31T10:00',
+    '2026-03-02T24:00',
+    '2026-03-02T12:60',
+    '2026-03-02T12:00:60Z',
+    '2026-13-01T12:00',
+    '2026-03-02T12:00+24:00',
+  ])('refuses the impossible time %s instead of rolling it over', (text) => {
+    expect(parseReleaseAt(text, now)).toMatch(/is not a date and time that exists/);
+  });
+
   it('reads the email out of a commit author', () => {
     expect(emailOf('Dana Scully <Dana@Example.com>')).toBe('dana@example.com');
     expect(emailOf('eve@example.com')).toBe('eve@example.com');

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Catalog } from '../../../lambdas/core/catalog/types';
 import {
+  eventEntrySize,
   isIgnored,
+  MAX_EVENT_ENTRY_BYTES,
   type PushEvent,
+  PushEventTooLargeError,
   parsePushEvent,
+  pushEventEntry,
   pushFromCodeCommit,
   pushFromEvent,
   pushFromGitHub,
@@ -198,6 +202,36 @@ describe('normalized push events crossing the bus', () => {
       ignored: 'push event without repository, branch or a 40-hex after commit',
     });
     expect(parsePushEvent({ ...detail, source: 'svn' })).toEqual({ ignored: 'push event with source "svn"' });
+  });
+
+  it("refuses a push whose bus source and detail source disagree: a watcher's push never passes for the webhook's", () => {
+    const github = push({ source: 'github', repository: 'acme/octo' });
+    const local = push({ source: 'local-git', repository: 'acme/octo' });
+    expect(
+      pushFromEvent({ source: 'sluice.local-git', 'detail-type': 'Sluice Push', detail: github }),
+    ).toEqual({
+      ignored: 'push event from sluice.local-git claims source github',
+    });
+    expect(pushFromEvent({ source: 'sluice.github', 'detail-type': 'Sluice Push', detail: local })).toEqual({
+      ignored: 'push event from sluice.github claims source local-git',
+    });
+    expect(
+      pushFromEvent({ source: 'sluice.local-git', 'detail-type': 'Sluice Push', detail: local }),
+    ).toEqual(local);
+  });
+
+  it("keeps an event under EventBridge's 256 KB entry limit: without its paths, or refused when still too large", () => {
+    const paths = Array.from({ length: 1000 }, (_, i) => `services/api/${'deep/'.repeat(60)}file-${i}.ts`);
+    const big = push({ source: 'github', repository: 'acme/octo', changedPaths: paths });
+    expect(Buffer.byteLength(JSON.stringify(big))).toBeGreaterThan(MAX_EVENT_ENTRY_BYTES);
+    const entry = pushEventEntry(big);
+    expect(eventEntrySize(entry)).toBeLessThanOrEqual(MAX_EVENT_ENTRY_BYTES);
+    expect(JSON.parse(entry.Detail)).toEqual({ ...big, changedPaths: undefined });
+    const small = push({ source: 'github', repository: 'acme/octo', changedPaths: ['a.ts'] });
+    expect(JSON.parse(pushEventEntry(small).Detail)).toEqual(small);
+    expect(() => pushEventEntry({ ...big, branch: 'b'.repeat(MAX_EVENT_ENTRY_BYTES) })).toThrow(
+      PushEventTooLargeError,
+    );
   });
 
   it('names executions <service>-<sha12>', () => {

@@ -83,6 +83,7 @@ describe('handleGitHubWebhook', () => {
         after: B,
         changedPaths: ['src/handler.ts'],
         pusher: 'octocat',
+        delivery: 'd-1',
       },
     ]);
   });
@@ -137,6 +138,26 @@ describe('handleGitHubWebhook', () => {
     expect((await handleGitHubWebhook(request('push', '{"ref": '), ports())).statusCode).toBe(400);
     expect((await handleGitHubWebhook(request('push', '[1,2]'), ports())).statusCode).toBe(400);
   });
+
+  it.each([
+    [{ ref: 123 }, 'ref must be a string; received number 123'],
+    [{ commits: [null] }, 'commits[0] must be an object; received null'],
+    [{ commits: 'abc' }, 'commits must be an array; received string "abc"'],
+    [{ commits: [{ modified: 'src/a.ts' }] }, 'commits[0].modified must be an array of strings'],
+    [{ repository: 'acme/greeter' }, 'repository must be an object; received string "acme/greeter"'],
+    [{ pusher: { name: 7 } }, 'pusher.name must be a string; received number 7'],
+    [{ forced: 'yes' }, 'forced must be a boolean'],
+  ])(
+    'refuses a validly signed but badly typed payload %j with 400, publishing nothing',
+    async (change, message) => {
+      const p = ports();
+      const body = JSON.stringify({ ...JSON.parse(pushBody), ...change });
+      const res = await handleGitHubWebhook(request('push', body), p);
+      expect(res.statusCode).toBe(400);
+      expect(JSON.parse(res.body).message).toContain(`push payload: ${message}`);
+      expect(p.published).toEqual([]);
+    },
+  );
 
   it('acknowledges a tag push or a deleted branch without publishing', async () => {
     const p = ports();

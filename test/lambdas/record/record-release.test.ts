@@ -137,6 +137,30 @@ describe('recordRelease: shadow verdicts and metrics', () => {
   });
 });
 
+describe('recordRelease: a refused replay', () => {
+  it('leaves the earlier release of the same id as it was (StalePushError from LoadService)', async () => {
+    const ledger = await dynamo.newLedger();
+    const metrics = new CapturingMetrics();
+    await release(ledger, metrics, 1, 'deployment', 'succeeded', 'deployment');
+    const before = await ledger.getRelease('svc-1');
+    const state = await ledger.getServiceState('svc');
+    const outcome = await recordRelease(
+      {
+        releaseId: 'svc-1',
+        service: 'svc',
+        trigger: { source: 'github', delivery: 'replayed-delivery' },
+        failure: { Error: 'StalePushError', Cause: 'Commit 1ccc was released before' },
+        failedStage: { stage: 'LoadService' },
+      },
+      { ledger, clock, releaseMetrics: metrics, ...NO_DEPLOYMENTS },
+    );
+    expect(outcome).toMatchObject({ status: 'failed', stage: 'LoadService' });
+    expect(await ledger.getRelease('svc-1')).toEqual(before);
+    expect(await ledger.getServiceState('svc')).toEqual(state);
+    expect(metrics.published).toHaveLength(1);
+  });
+});
+
 describe('recordRelease: auto mode', () => {
   it('promotes an auto service after enough clean releases and demotes it after a rollback, keeping the evidence', async () => {
     const ledger = await dynamo.newLedger();

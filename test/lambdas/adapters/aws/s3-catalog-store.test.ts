@@ -76,6 +76,15 @@ describe('S3CatalogStore', () => {
     await expect(s.load()).resolves.toMatchObject({ version: 1 });
   });
 
+  it('refuses a catalog nested too deeply with a CatalogError, not a RangeError', async () => {
+    s3.on(GetObjectCommand).resolves(
+      body(`{"version": 1, "services": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`),
+    );
+    await expect(store().load()).rejects.toThrow(
+      /s3:\/\/config-bucket\/sluice.catalog.json[\s\S]*nested deeper than 32 levels/,
+    );
+  });
+
   it('turns NoSuchKey into a MissingResourceError saying cdk deploy uploads it', async () => {
     s3.on(GetObjectCommand).rejects(
       new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }),

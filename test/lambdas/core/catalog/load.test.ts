@@ -6,8 +6,10 @@ import {
   FILE_PATH,
   findJsonSyntaxError,
   loadCatalogFile,
+  MAX_CATALOG_DEPTH,
   parseCatalogText,
   requireCatalogFile,
+  tooDeepAt,
 } from '../../../../lambdas/core/catalog/load';
 import { CatalogError, formatProblems } from '../../../../lambdas/core/catalog/validate';
 
@@ -172,5 +174,33 @@ describe('findJsonSyntaxError', () => {
       received: 'undefined',
       fix: expect.stringMatching(/^invalid JSON at line 1, column 14/),
     });
+  });
+});
+
+describe('catalog nesting depth', () => {
+  const service = (extra: string) =>
+    `{"version": 1, "services": [{"name": "a", "mode": "deployment", "source": {"repository": "a"},\n "runtime": {"entry": "src/h.ts"}, "extra": ${extra}}]}`;
+
+  it('refuses a catalog nested deeper than MAX_CATALOG_DEPTH with where it is, before parsing it', () => {
+    // 200,000 levels overflow JSON.parse's recursion: a RangeError, not a problem a person can act on.
+    const result = parseCatalogText(service(`${'['.repeat(200_000)}${']'.repeat(200_000)}`), 'deep.json');
+    if (result.ok) throw new Error('expected a problem');
+    expect(result.problems).toEqual([
+      {
+        path: '(file)',
+        received: '"[[[[[[[[[[[[[[[[[[[["',
+        fix: `nested deeper than ${MAX_CATALOG_DEPTH} levels at line 2, column 74 (deep.json:2:74); a catalog needs far fewer`,
+      },
+    ]);
+  });
+
+  it('counts only brackets outside strings, and lets a catalog at the limit through to the checks', () => {
+    const inStrings = parseCatalogText(service(`"${'['.repeat(100)}"`), 'x.json');
+    // The checks run (and name the unknown key): the depth check let it through.
+    expect(inStrings.ok ? [] : inStrings.problems.map((p) => p.path)).toContain('services[0].extra');
+    const atLimit = `${'['.repeat(MAX_CATALOG_DEPTH - 3)}${']'.repeat(MAX_CATALOG_DEPTH - 3)}`;
+    expect(tooDeepAt(service(atLimit))).toBeUndefined();
+    expect(tooDeepAt(service(`[${atLimit}]`))).toBeDefined();
+    expect(tooDeepAt('{"a": "\\"[[[["}')).toBeUndefined();
   });
 });

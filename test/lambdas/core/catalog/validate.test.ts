@@ -367,6 +367,13 @@ describe('parseCatalog: approval rules', () => {
         `${at}.freezes[0].from`,
       ).fix,
     ).toMatch(/ISO 8601 time with a zone/);
+    // An impossible date is not rolled over into the next month.
+    expect(
+      problemAt(
+        withApproval({ ...base, freezes: [{ ...freeze, from: '2026-02-30T00:00Z' }] }),
+        `${at}.freezes[0].from`,
+      ).fix,
+    ).toMatch(/ISO 8601 time with a zone/);
     expect(
       problemAt(
         withApproval({ ...base, slackUserIds: { 'z@x.io': 'U012AB3CD' } }),
