@@ -8,7 +8,6 @@ import {
   CfnOutput,
   Duration,
   RemovalPolicy,
-  Size,
   Stack,
   type StackProps,
   Validations,
@@ -30,7 +29,6 @@ import { ApprovalGate } from './approval-gate';
 import { ContinuousDeployment } from './continuous-deployment';
 import { DeadLetters } from './dead-letters';
 import { DoraDashboard } from './dora-dashboard';
-import { EsbuildLayer } from './esbuild-layer';
 import { GitHubToken } from './github-token';
 import {
   codeCommitRepositoriesOf,
@@ -42,8 +40,9 @@ import {
   grantServiceFunctions,
 } from './grants';
 import { LEDGER_ACCESS, LedgerTable, type StepHandlerName } from './ledger-table';
-import { RELEASE_TIMEOUTS, ReleaseStateMachine, STAGE_LAMBDA_TIMEOUT_SECONDS } from './release-state-machine';
-import { SluiceFunction, type SluiceFunctionProps } from './sluice-function';
+import { RELEASE_TIMEOUTS, ReleaseStateMachine } from './release-state-machine';
+import type { SluiceFunction } from './sluice-function';
+import { createStepFunctions } from './step-functions';
 import { TestRunner } from './test-runner';
 import { SluiceTriggers } from './triggers';
 
@@ -103,157 +102,29 @@ export class SluicePipelineStack extends Stack {
     super(scope, id, props);
     validateProps(props);
 
-    this.key = new kms.Key(this, 'Key', {
-      description: 'Sluice: execution logs, handler logs and approval notifications',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // CloudWatch Logs encrypts with the key itself; it may use it only for this account's log groups.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
-
+    this.key = this.newKey();
     this.ledger = new LedgerTable(this, 'Ledger');
-
-    this.artifactBucket = new s3.Bucket(this, 'Artifacts', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      lifecycleRules: [
-        {
-          id: 'expire-old-artifacts',
-          expiration: Duration.days(props.artifactRetentionDays ?? 90),
-          noncurrentVersionExpiration: Duration.days(7),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-      ],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.artifactBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'Only Sluice handler roles (build writes, stage reads) touch this bucket, and the ledger records which ' +
-        'artifact (key and sha256) each release used; enable S3 data events in CloudTrail if per-request audit is needed.',
-    });
-
+    this.artifactBucket = this.newArtifactBucket(props.artifactRetentionDays ?? 90);
     this.catalogSource = props.catalogFile ? path.resolve(props.catalogFile) : writeCatalog(props.catalog);
     this.catalogAsset = new s3assets.Asset(this, 'Catalog', {
       path: this.catalogSource,
       displayName: 'Sluice catalog',
     });
-
-    this.signingSecret = new secretsmanager.Secret(this, 'SigningSecret', {
-      description: 'Sluice: HMAC key that signs approval links',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-    });
-    Validations.of(this.signingSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'A symmetric HMAC key read only by Sluice: rotating it invalidates every pending approval link, so it is ' +
-        'rotated by hand between approvals (put-secret-value) rather than on a schedule.',
-    });
-
+    this.signingSecret = this.newSigningSecret();
     this.approvalTopic = new sns.Topic(this, 'ApprovalTopic', {
       displayName: 'Sluice approvals',
       masterKey: this.key,
       enforceSSL: true,
     });
 
-    const stateMachineName = props.stateMachineName ?? `${this.stackName}-Release`;
-    const layer = new EsbuildLayer(this, 'EsbuildLayer').layer;
-    const fn = (
-      handler: HandlerName,
-      options: Omit<SluiceFunctionProps, 'handler'> = {},
-      // The construct id makes the logical ids, a contract with deployed stacks: 'Test' predates run-tests.
-      id = pascal(handler),
-    ) =>
-      new SluiceFunction(this, id, {
-        handler,
-        logEncryptionKey: this.key,
-        ...options,
-        environment: { [ENV.tableName]: this.ledger.tableName, ...options.environment },
-      });
-    const heavy: Omit<SluiceFunctionProps, 'handler'> = {
-      memorySize: 1769, // one full vCPU
-      timeout: Duration.minutes(15),
-      ephemeralStorageSize: Size.mebibytes(2048),
-      layers: [layer],
-      externalModules: ['esbuild'],
-    };
-    const artifactEnv = { [ENV.artifactBucket]: this.artifactBucket.bucketName };
-    const functions: Record<StepHandlerName, SluiceFunction> = {
-      'load-service': fn('load-service', {
-        description: 'Sluice LoadService: reads the catalog entry and resolves the commit',
-        timeout: Duration.seconds(60),
-        environment: {
-          [ENV.catalogBucket]: this.catalogAsset.s3BucketName,
-          [ENV.catalogKey]: this.catalogAsset.s3ObjectKey,
-        },
-      }),
-      build: fn('build', {
-        description: 'Sluice Build: checks out the commit and bundles the service',
-        environment: artifactEnv,
-        ...heavy,
-      }),
-      'run-tests': fn(
-        'run-tests',
-        { description: "Sluice Test: runs the service's tests on a fresh checkout", ...heavy },
-        'Test',
-      ),
-      stage: fn('stage', {
-        description: 'Sluice Stage: publishes a version and smoke-tests it',
-        // The code-update wait, then PublishVersion, the staging alias and one smoke request.
-        timeout: Duration.seconds(STAGE_LAMBDA_TIMEOUT_SECONDS),
-        environment: artifactEnv,
-      }),
-      'request-approval': fn('request-approval', {
-        description: 'Sluice RequestApproval: stores the task token and sends signed links',
-        environment: {
-          [ENV.signingSecretArn]: this.signingSecret.secretArn,
-          [ENV.approvalTopicArn]: this.approvalTopic.topicArn,
-        },
-      }),
-      deploy: fn('deploy', {
-        description: 'Sluice Deploy: starts the CodeDeploy deployment and parks the task token',
-        timeout: Duration.seconds(60),
-        // LambdaCodeDeployTarget takes the bucket name; Deploy itself reads no artifact.
-        environment: artifactEnv,
-      }),
-      record: fn('record', { description: 'Sluice Record: writes the outcome to the ledger' }),
-      'deployment-events': fn('deployment-events', {
-        description: 'Sluice: resumes the release when its CodeDeploy deployment ends',
-      }),
-      'approval-api': fn('approval-api', {
-        description: 'Sluice approval page: shows the release, takes the decision (POST only)',
-        timeout: Duration.seconds(10),
-        environment: { [ENV.signingSecretArn]: this.signingSecret.secretArn },
-      }),
-      'approval-expiry': fn('approval-expiry', {
-        description: 'Sluice: ends an approval request left undecided at its expiry',
-        timeout: Duration.seconds(30),
-      }),
-      'alarm-events': fn('alarm-events', {
-        description: "Sluice: a service alarm fired; stop that service's deployment with rollback at once",
-        timeout: Duration.seconds(30),
-      }),
-    };
+    const functions = createStepFunctions(this, {
+      logEncryptionKey: this.key,
+      ledgerTableName: this.ledger.tableName,
+      artifactBucket: this.artifactBucket,
+      catalogAsset: this.catalogAsset,
+      signingSecret: this.signingSecret,
+      approvalTopic: this.approvalTopic,
+    });
 
     this.testRunner = new TestRunner(this, 'TestRunner', {
       test: functions['run-tests'],
@@ -261,7 +132,7 @@ export class SluicePipelineStack extends Stack {
     }).runner;
 
     this.releases = new ReleaseStateMachine(this, 'Releases', {
-      stateMachineName,
+      stateMachineName: props.stateMachineName ?? `${this.stackName}-Release`,
       loadService: functions['load-service'].function,
       build: functions.build.function,
       test: functions['run-tests'].function,
@@ -271,38 +142,10 @@ export class SluicePipelineStack extends Stack {
       record: functions.record.function,
       encryptionKey: this.key,
     });
-
-    // The links carry their own HMAC signature, expiry and single use, so the URL itself is public.
-    this.approvalUrl = functions['approval-api'].function.addFunctionUrl({
-      authType: lambda.FunctionUrlAuthType.NONE,
-    });
-    // Fn::GetAtt to the URL: request-approval -> URL -> approval-api, whose task-response grant names the
-    // state machine by its formatted ARN, so no cycle back through the state machine.
-    functions['request-approval'].addEnvironment(ENV.approvalBaseUrl, this.approvalUrl.url);
+    this.approvalUrl = this.publishApprovalPage(functions['approval-api'], functions['request-approval']);
 
     this.deadLetters = new DeadLetters(this, 'DeadLetters');
-    new events.Rule(this, 'DeploymentStateChange', {
-      description: 'Sluice: a CodeDeploy deployment of a sluice-* service ended; resume its release',
-      eventPattern: {
-        source: ['aws.codedeploy'],
-        detailType: ['CodeDeploy Deployment State-change Notification'],
-        detail: {
-          state: ['SUCCESS', 'FAILURE', 'STOP'],
-          application: events.Match.prefix('sluice-'),
-        },
-      },
-      targets: [
-        new targets.LambdaFunction(
-          functions['deployment-events'].function,
-          // Deploy's task timeout (3 h) is the backstop: Record then asks CodeDeploy itself.
-          this.deadLetters.targetOptions({
-            retryAttempts: 20,
-            maxEventAge: Duration.seconds(RELEASE_TIMEOUTS.deploy),
-          }),
-        ),
-      ],
-    });
-
+    this.resumeReleasesOnDeploymentEnd(functions['deployment-events']);
     this.continuousDeployment = new ContinuousDeployment(this, 'ContinuousDeployment', {
       alarmEvents: functions['alarm-events'].function,
       deadLetters: this.deadLetters,
@@ -338,14 +181,123 @@ export class SluicePipelineStack extends Stack {
       functions.build,
       functions['run-tests'],
       this.triggers.router,
-    ]) {
+    ])
       this.githubToken.grantRead(reader);
-    }
 
     // Record publishes the DORA datapoints as EMF on its log stream: no PutMetricData grant needed.
     functions.record.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', DORA_NAMESPACE);
     this.dora = new DoraDashboard(this, 'Dora', { dashboardName: `${this.stackName}-dora` });
+    this.addOutputs();
+  }
 
+  /** The key of execution logs, handler logs and approval notifications. */
+  private newKey(): kms.Key {
+    const key = new kms.Key(this, 'Key', {
+      description: 'Sluice: execution logs, handler logs and approval notifications',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch Logs encrypts with the key itself; it may use it only for this account's log groups.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    return key;
+  }
+
+  private newArtifactBucket(retentionDays: number): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'Artifacts', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'expire-old-artifacts',
+          expiration: Duration.days(retentionDays),
+          noncurrentVersionExpiration: Duration.days(7),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only Sluice handler roles (build writes, stage reads) touch this bucket, and the ledger records which ' +
+        'artifact (key and sha256) each release used; enable S3 data events in CloudTrail if per-request audit is needed.',
+    });
+    return bucket;
+  }
+
+  private newSigningSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'SigningSecret', {
+      description: 'Sluice: HMAC key that signs approval links',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A symmetric HMAC key read only by Sluice: rotating it invalidates every pending approval link, so it is ' +
+        'rotated by hand between approvals (put-secret-value) rather than on a schedule.',
+    });
+    return secret;
+  }
+
+  /** The approval page's public function URL, and its address in RequestApproval's environment. */
+  private publishApprovalPage(
+    approvalApi: SluiceFunction,
+    requestApproval: SluiceFunction,
+  ): lambda.FunctionUrl {
+    // The links carry their own HMAC signature, expiry and single use, so the URL itself is public.
+    const url = approvalApi.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    // Fn::GetAtt to the URL: request-approval -> URL -> approval-api, whose task-response grant names the
+    // state machine by its formatted ARN, so no cycle back through the state machine.
+    requestApproval.addEnvironment(ENV.approvalBaseUrl, url.url);
+    return url;
+  }
+
+  /** The rule that hands each ended CodeDeploy deployment of a sluice-* service to deployment-events. */
+  private resumeReleasesOnDeploymentEnd(deploymentEvents: SluiceFunction): void {
+    new events.Rule(this, 'DeploymentStateChange', {
+      description: 'Sluice: a CodeDeploy deployment of a sluice-* service ended; resume its release',
+      eventPattern: {
+        source: ['aws.codedeploy'],
+        detailType: ['CodeDeploy Deployment State-change Notification'],
+        detail: {
+          state: ['SUCCESS', 'FAILURE', 'STOP'],
+          application: events.Match.prefix('sluice-'),
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(
+          deploymentEvents.function,
+          // Deploy's task timeout (3 h) is the backstop: Record then asks CodeDeploy itself.
+          this.deadLetters.targetOptions({
+            retryAttempts: 20,
+            maxEventAge: Duration.seconds(RELEASE_TIMEOUTS.deploy),
+          }),
+        ),
+      ],
+    });
+  }
+
+  private addOutputs(): void {
     new CfnOutput(this, 'StateMachineArn', {
       description: 'Release state machine',
       value: this.releases.stateMachine.stateMachineArn,
@@ -490,8 +442,4 @@ function writeCatalog(catalog: Catalog): string {
     fs.renameSync(partial, file);
   }
   return file;
-}
-
-function pascal(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 }

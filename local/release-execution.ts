@@ -4,7 +4,8 @@
  * from the interpreter's own events.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { ReleaseRequest } from '../lambdas/core/model';
+import type { ReleaseRequest, ReleaseStatus, StageName } from '../lambdas/core/model';
+import type { ReleaseRecord } from '../lambdas/ledger/ledger';
 import type { LocalTaskBroker } from './adapters/task-broker';
 import { type AslDefinition, LOCAL_ACCOUNT, LOCAL_REGION, type TaskBinding } from './definition';
 
@@ -19,6 +20,42 @@ export interface StateEntered {
 export interface StageTiming {
   readonly state: string;
   readonly durationMs: number;
+}
+
+/** How a release ended (from its ledger record) and how it ran (from the interpreter). */
+export interface ReleaseReport {
+  readonly releaseId: string;
+  readonly service: string;
+  readonly mode?: string;
+  readonly commit?: string;
+  readonly status: ReleaseStatus;
+  readonly endedAt: StageName | 'unknown';
+  readonly reason?: string;
+  /** States entered: what Step Functions bills as state transitions. */
+  readonly transitions: number;
+  /** Time spent in each Task state, in the order they ran. */
+  readonly stages: readonly StageTiming[];
+  readonly durationMs: number;
+  readonly record?: ReleaseRecord;
+}
+
+/** The report of a release from its ledger record and what the interpreter counted while it ran. */
+export function releaseReport(
+  input: Pick<ReleaseRequest, 'releaseId' | 'service'>,
+  record: ReleaseRecord | undefined,
+  run: Pick<ReleaseReport, 'transitions' | 'stages' | 'durationMs'>,
+): ReleaseReport {
+  return {
+    releaseId: input.releaseId,
+    service: input.service,
+    ...(record?.mode ? { mode: record.mode } : {}),
+    ...(record?.commit ? { commit: record.commit.sha } : {}),
+    status: record?.outcome?.status ?? 'failed',
+    endedAt: record?.outcome?.stage ?? 'unknown',
+    ...(record?.outcome?.reason ? { reason: record.outcome.reason } : {}),
+    ...run,
+    ...(record ? { record } : {}),
+  };
 }
 
 export interface ReleaseExecutionOptions {

@@ -7,7 +7,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Catalog } from '../lambdas/core/catalog/types';
-import type { ReleaseRequest, ReleaseStatus, ReleaseTrigger, StageName } from '../lambdas/core/model';
+import type { ReleaseRequest, ReleaseTrigger } from '../lambdas/core/model';
 import { type Clock, type Ports, systemClock } from '../lambdas/core/ports';
 import { releaseIdOf } from '../lambdas/core/push-routing';
 import { type RollbackRequest, type RollbackStarted, startRollback } from '../lambdas/core/rollback';
@@ -31,10 +31,16 @@ import {
 } from './approval-runtime';
 import { type AslDefinition, type CfnTemplate, extractLocalDefinition, type TaskBinding } from './definition';
 import { LocalDeployTarget } from './deploy-target';
-import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { type DynamoDbLocal, ensureTableFromTemplate, startDynamoDbLocal } from './dynamodb-local';
 import { HANDLER_MODULES } from './handlers';
+import { endInterruptedReleases, LEDGER_DIR, removeHistory } from './history';
 import { lambdaContext } from './lambda-context';
-import { runReleaseExecution, type StageTiming, type StateEntered } from './release-execution';
+import {
+  type ReleaseReport,
+  releaseReport,
+  runReleaseExecution,
+  type StateEntered,
+} from './release-execution';
 import type { RollbackRunner } from './rollback-api';
 import { ProcessTestSandbox } from './sandbox/process-test-sandbox';
 import { LocalWebServer } from './web-server';
@@ -42,8 +48,16 @@ import { LocalWebServer } from './web-server';
 export interface LocalSluiceOptions {
   /** The service catalog. */
   readonly catalogFile: string;
-  /** Where the runtime keeps artifacts, the outbox, scratch space and its signing key. */
+  /**
+   * Where the runtime keeps the ledger (DynamoDB Local's database in `ledger/`), release metrics, artifacts,
+   * the outbox, scratch space and its signing key. The ledger and metrics span runs.
+   */
   readonly stateDir: string;
+  /**
+   * Start clean: the ledger, release metrics, outbox and artifacts of earlier runs are removed (keys and
+   * repositories stay). @default false
+   */
+  readonly fresh?: boolean;
   /** Where `<repository>` git repositories live for services without `source.localPath`. @default `<stateDir>/repos` */
   readonly reposDir?: string;
   /** Time compression: one minute of canary bake lasts 60 000 / timeScale ms. @default 60 */
@@ -76,8 +90,9 @@ export interface LocalSluiceOptions {
    */
   readonly serviceTemplates?: ReadonlyMap<string, CfnTemplate>;
   /**
-   * A DynamoDB (Local) that is already running, and a table name not yet taken there: the runtime creates its
-   * ledger table in it and leaves the database running when it closes. @default its own DynamoDB Local
+   * A DynamoDB (Local) that is already running, and a table name: the runtime creates its ledger table there
+   * when absent (`fresh`: drops it first) and leaves the database running when it closes.
+   * @default its own DynamoDB Local, keeping its database in `<stateDir>/ledger`
    */
   readonly dynamoDb?: { readonly client: DynamoDBClient; readonly tableName: string };
 }
@@ -89,22 +104,6 @@ export interface StartReleaseRequest {
   readonly trigger?: ReleaseTrigger;
 }
 
-export interface ReleaseReport {
-  readonly releaseId: string;
-  readonly service: string;
-  readonly mode?: string;
-  readonly commit?: string;
-  readonly status: ReleaseStatus;
-  readonly endedAt: StageName | 'unknown';
-  readonly reason?: string;
-  /** States entered: what Step Functions bills as state transitions. */
-  readonly transitions: number;
-  /** Time spent in each Task state, in the order they ran. */
-  readonly stages: readonly StageTiming[];
-  readonly durationMs: number;
-  readonly record?: ReleaseRecord;
-}
-
 export interface ReleaseRun {
   readonly releaseId: string;
   /** True when an execution with this name already existed (a duplicate start is a no-op). */
@@ -113,6 +112,8 @@ export interface ReleaseRun {
 }
 
 const TABLE_NAME = 'sluice-ledger';
+
+export type { ReleaseReport } from './release-execution';
 
 export class LocalSluice {
   private readonly runs = new Map<string, ReleaseRun>();
@@ -142,6 +143,7 @@ export class LocalSluice {
   static async start(options: LocalSluiceOptions): Promise<LocalSluice> {
     const log = options.log ?? (() => undefined);
     const stateDir = resolve(options.stateDir);
+    if (options.fresh) await removeHistory(stateDir);
     await mkdir(stateDir, { recursive: true });
     // Handlers log through Powertools; the local runtime prints its own progress instead
     // (POWERTOOLS_LOG_LEVEL=INFO shows the handlers' JSON logs too).
@@ -159,15 +161,22 @@ export class LocalSluice {
       options.serviceTemplates ?? (await import('./synth')).synthServiceTemplates(catalog);
 
     if (!options.dynamoDb) log('Starting DynamoDB Local on 127.0.0.1…');
-    const ownDynamo = options.dynamoDb ? undefined : await startDynamoDbLocal();
+    const ownDynamo = options.dynamoDb
+      ? undefined
+      : await startDynamoDbLocal({ dbPath: join(stateDir, LEDGER_DIR) });
     const dynamoClient = options.dynamoDb?.client ?? ownDynamo!.client;
     const tableName = options.dynamoDb?.tableName ?? TABLE_NAME;
     let web: LocalWebServer | undefined;
     let deployTarget: LocalDeployTarget | undefined;
     let expiryTimers: LocalExpiryTimers | undefined;
     try {
-      await createTableFromTemplate(dynamoClient, tableName, table);
+      const fresh = options.fresh === true;
       const ledger = Ledger.forTable(dynamoClient, tableName);
+      if ((await ensureTableFromTemplate(dynamoClient, tableName, table, { fresh })) === 'kept') {
+        const services = catalog.services.map((s) => s.name);
+        const ended = await endInterruptedReleases(ledger, services, (options.clock ?? systemClock).now());
+        log(`Ledger kept from earlier runs${ended.length ? `; ended interrupted ${ended.join(', ')}` : ''}`);
+      }
       const broker = new LocalTaskBroker();
       const outbox = new OutboxNotifier(join(stateDir, 'outbox'));
       const artifacts = new FolderArtifactStore(join(stateDir, 'artifacts'));
@@ -225,7 +234,7 @@ export class LocalSluice {
         executions: {
           start: async (request) => {
             if (!self) throw new Error('The local runtime is not started yet');
-            const run = self.startExecution(request);
+            const run = await self.startExecution(request);
             return { status: run.duplicate ? 'duplicate' : 'started' };
           },
         },
@@ -290,12 +299,21 @@ export class LocalSluice {
 
   /**
    * StartExecution with the execution name `input.releaseId`: like Step Functions, a second start of the same
-   * name starts nothing and returns the first run (marked duplicate).
+   * name starts nothing and returns the first run (marked duplicate), also when an earlier runtime on this
+   * state folder ran it (the ledger spans runs): its report is the ledger's record.
    */
-  startExecution(input: ReleaseRequest): ReleaseRun {
+  async startExecution(input: ReleaseRequest): Promise<ReleaseRun> {
     if (this.closed) throw new Error('The local runtime is closed');
+    const earlier = this.runs.has(input.releaseId)
+      ? undefined
+      : await this.ledger.getRelease(input.releaseId);
+    // Read again after the await: a concurrent start of the same name may have begun meanwhile.
     const existing = this.runs.get(input.releaseId);
     if (existing) return { ...existing, duplicate: true };
+    if (earlier) {
+      const report = releaseReport(input, earlier, { transitions: 0, stages: [], durationMs: 0 });
+      return { releaseId: input.releaseId, duplicate: true, done: Promise.resolve(report) };
+    }
     const run: ReleaseRun = { releaseId: input.releaseId, duplicate: false, done: this.execute(input) };
     this.runs.set(input.releaseId, run);
     for (const listener of [...this.releaseListeners]) listener(run, input);
@@ -381,19 +399,7 @@ export class LocalSluice {
       log,
     });
     const record = await this.ledger.getRelease(input.releaseId);
-    return {
-      releaseId: input.releaseId,
-      service: input.service,
-      ...(record?.mode ? { mode: record.mode } : {}),
-      ...(record?.commit ? { commit: record.commit.sha } : {}),
-      status: record?.outcome?.status ?? 'failed',
-      endedAt: record?.outcome?.stage ?? 'unknown',
-      ...(record?.outcome?.reason ? { reason: record.outcome.reason } : {}),
-      transitions,
-      stages,
-      durationMs: Date.now() - started,
-      ...(record ? { record } : {}),
-    };
+    return releaseReport(input, record, { transitions, stages, durationMs: Date.now() - started });
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The import graph of the project's own code, and the rules its layout keeps: no import cycle, arrows
  * that point one way (lambdas/ never imports lib/ or local/), a core without the AWS SDK or its adapters,
- * and no production file over 500 lines. `npx tsx scripts/architecture.ts` prints what breaks them;
+ * no production file over 500 lines and no constructor over 80. `npx tsx scripts/architecture.ts` prints what breaks them;
  * test/architecture.test.ts asserts that nothing does.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,6 +11,14 @@ import * as ts from 'typescript';
 /** Folders whose code is the product (tests are not held to the size limit). */
 export const PRODUCTION_ROOTS = ['bin', 'lib', 'lambdas', 'local', 'scripts'] as const;
 export const MAX_PRODUCTION_LINES = 500;
+/** A constructor longer than this does several things: give each a well-named method or construct. */
+export const MAX_CONSTRUCTOR_LINES = 80;
+
+/** Where a class constructor starts (1-based line) and how many lines it spans. */
+export interface ConstructorSpan {
+  readonly line: number;
+  readonly lines: number;
+}
 
 /** A source file and what it imports: `local` are repository paths (posix), `packages` are bare specifiers. */
 export interface SourceFile {
@@ -18,6 +26,8 @@ export interface SourceFile {
   readonly lines: number;
   readonly local: readonly string[];
   readonly packages: readonly string[];
+  /** The class constructors it declares. @default none */
+  readonly constructors?: readonly ConstructorSpan[];
 }
 
 export type ImportGraph = ReadonlyMap<string, SourceFile>;
@@ -30,6 +40,23 @@ function sourceFilesUnder(root: string, folder: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => /\.(ts|mts)$/.test(f) && !f.endsWith('.d.ts'))
     .map((f) => posix.join(folder, f.split(sep).join('/')));
+}
+
+/** Every constructor declared in `text`, with its span (signature to closing brace). */
+export function constructorSpans(path: string, text: string): ConstructorSpan[] {
+  if (!text.includes('constructor')) return [];
+  const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false);
+  const spans: ConstructorSpan[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isConstructorDeclaration(node) && node.body) {
+      const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
+      const last = source.getLineAndCharacterOfPosition(node.getEnd()).line;
+      spans.push({ line: first + 1, lines: last - first + 1 });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return spans;
 }
 
 /** Resolves a relative specifier the way Node and TypeScript do for this project (no path aliases). */
@@ -61,6 +88,7 @@ export function readImportGraph(root: string, folders: readonly string[]): Impor
       lines: text.split('\n').length - (text.endsWith('\n') ? 1 : 0),
       local,
       packages,
+      constructors: constructorSpans(path, text),
     });
   }
   return graph;
@@ -169,6 +197,18 @@ export function oversizedFiles(graph: ImportGraph, max = MAX_PRODUCTION_LINES): 
     .sort();
 }
 
+/** Constructors in production files longer than `max` lines, as `file:line (n lines)`. */
+export function longConstructors(graph: ImportGraph, max = MAX_CONSTRUCTOR_LINES): string[] {
+  return [...graph.values()]
+    .filter((f) => PRODUCTION_ROOTS.some((root) => under(root)(f.path)))
+    .flatMap((f) =>
+      (f.constructors ?? [])
+        .filter((c) => c.lines > max)
+        .map((c) => `${f.path}:${c.line} (${c.lines} lines)`),
+    )
+    .sort();
+}
+
 if (require.main === module) {
   const root = join(__dirname, '..');
   const graph = readImportGraph(root, [...PRODUCTION_ROOTS, 'test']);
@@ -176,6 +216,7 @@ if (require.main === module) {
     ...findCycles(graph).map((c) => `cycle: ${c.join(' -> ')}`),
     ...layerViolations(graph).map((v) => `layer: ${v}`),
     ...oversizedFiles(graph).map((f) => `size: ${f}`),
+    ...longConstructors(graph).map((c) => `constructor: ${c}`),
   ];
   console.log(problems.length === 0 ? `${graph.size} files, no problem` : problems.join('\n'));
   process.exitCode = problems.length === 0 ? 0 : 1;

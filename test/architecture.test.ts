@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  constructorSpans,
   findCycles,
   type ImportGraph,
   layerViolations,
+  longConstructors,
+  MAX_CONSTRUCTOR_LINES,
   MAX_PRODUCTION_LINES,
   oversizedFiles,
   PRODUCTION_ROOTS,
@@ -21,6 +24,14 @@ const ROOT = join(__dirname, '..');
  * the limit (remove it when its file is split).
  */
 const OVERSIZED_FOR_NOW: string[] = [];
+
+/** Constructors over the limit, to be split like SluicePipelineStack's; each entry must still be over it. */
+const LONG_CONSTRUCTORS_FOR_NOW = [
+  'lib/approval-gate.ts',
+  'lib/release-state-machine.ts',
+  'lib/sluice-service.ts',
+  'lib/triggers.ts',
+];
 
 /** A graph from `file: imports`; imports ending in .ts are files of the graph, the others packages. */
 function graphOf(spec: Record<string, readonly string[]>, lines: Record<string, number> = {}): ImportGraph {
@@ -57,6 +68,12 @@ describe('the import graph of bin/ lib/ lambdas/ local/ scripts/', () => {
     const oversized = oversizedFiles(graph).map((f) => f.replace(/ \(\d+ lines\)$/, ''));
     expect(oversized.filter((f) => !OVERSIZED_FOR_NOW.includes(f))).toEqual([]);
     expect(OVERSIZED_FOR_NOW.filter((f) => !oversized.includes(f))).toEqual([]);
+  });
+
+  it(`has no constructor over ${MAX_CONSTRUCTOR_LINES} lines`, () => {
+    const long = longConstructors(graph).map((c) => c.replace(/:\d+ \(\d+ lines\)$/, ''));
+    expect(long.filter((f) => !LONG_CONSTRUCTORS_FOR_NOW.includes(f))).toEqual([]);
+    expect(LONG_CONSTRUCTORS_FOR_NOW.filter((f) => !long.includes(f))).toEqual([]);
   });
 });
 
@@ -99,6 +116,24 @@ describe('the checks', () => {
     expect(oversizedFiles(graph)).toEqual(['lib/big.ts (501 lines)', 'scripts/big.ts (600 lines)']);
   });
 
+  it('longConstructors names production constructors over the limit, measured from signature to brace', () => {
+    const body = (n: number) => Array.from({ length: n }, (_, i) => `    this.x${i} = ${i};`).join('\n');
+    const text = `class A {\n  constructor() {\n${body(79)}\n  }\n}\nclass B {\n  constructor() {\n${body(78)}\n  }\n}\n`;
+    const spans = constructorSpans('lib/a.ts', text);
+    expect(spans).toEqual([
+      { line: 2, lines: 81 },
+      { line: 85, lines: 80 },
+    ]);
+    const graph = new Map([
+      ['lib/a.ts', { path: 'lib/a.ts', lines: 170, local: [], packages: [], constructors: spans }],
+      [
+        'test/a.test.ts',
+        { path: 'test/a.test.ts', lines: 170, local: [], packages: [], constructors: spans },
+      ],
+    ]);
+    expect(longConstructors(graph)).toEqual(['lib/a.ts:2 (81 lines)']);
+  });
+
   it('readImportGraph resolves index files and dynamic imports, and refuses an import it cannot resolve', () => {
     const graph = readImportGraph(ROOT, ['lambdas/record', 'local/cli']);
     expect(graph.get('lambdas/record/index.ts')?.local).toEqual(['lambdas/record/handler.ts']);
@@ -114,6 +149,7 @@ describe('the checks', () => {
         lines: 2,
         local: ['lib/b.ts'],
         packages: [],
+        constructors: [],
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { DEFAULT_CATALOG_FILE } from './validate';
 export const localCommand: Command = {
   name: 'local',
   summary: 'Run the local runtime and release every commit pushed to a tracked branch of a local repository',
-  usage: `Usage: sluice local [--config FILE] [--state-dir DIR] [--repos-dir DIR] [--time-scale N] [--port N] [--interval-ms N]
+  usage: `Usage: sluice local [--config FILE] [--state-dir DIR] [--repos-dir DIR] [--fresh] [--time-scale N] [--port N] [--interval-ms N]
 
 Starts the local runtime (the state machine CDK renders, the same handlers, DynamoDB Local, the local deploy
 target) and watches the git repository of every service in the catalog: source.localPath, or
@@ -14,20 +14,25 @@ runs in AWS, which starts one release per affected service (path globs apply). R
 
 Options:
   -c, --config FILE     the catalog (default: ${DEFAULT_CATALOG_FILE})
-      --state-dir DIR   where the runtime keeps artifacts, the outbox and scratch space (default: .sluice/local)
+      --state-dir DIR   where the runtime keeps the ledger, metrics, artifacts, the outbox and scratch space
+                        (default: .sluice/local)
       --repos-dir DIR   where <repository> folders live for services without source.localPath (default: <state-dir>/repos)
+      --fresh           start clean: remove the ledger, metrics, outbox and artifacts of earlier runs
       --time-scale N    compress canary time N times (default: 60)
       --port N          port of the approval/status pages on 127.0.0.1 (default: any free port)
       --interval-ms N   how often each tracked branch is checked (default: 1000)
   -h, --help            show this help
 
-The ledger lives in memory while it runs. Exit status: 0 after Ctrl-C (SIGINT) or SIGTERM, 2 wrong command line.`,
+The ledger (DynamoDB Local's database in <state-dir>/ledger) and the release metrics span runs, so history and
+DORA metrics accumulate; releases a stopped runtime left running are recorded as failed at the next start.
+Exit status: 0 after Ctrl-C (SIGINT) or SIGTERM, 2 wrong command line.`,
 
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       config: { type: 'string', short: 'c', default: DEFAULT_CATALOG_FILE },
       'state-dir': { type: 'string', default: '.sluice/local' },
       'repos-dir': { type: 'string' },
+      fresh: { type: 'boolean', default: false },
       'time-scale': { type: 'string', default: '60' },
       port: { type: 'string', default: '0' },
       'interval-ms': { type: 'string', default: '1000' },
@@ -56,6 +61,7 @@ The ledger lives in memory while it runs. Exit status: 0 after Ctrl-C (SIGINT) o
       catalogFile: values.config,
       stateDir: values['state-dir'],
       ...(values['repos-dir'] ? { reposDir: values['repos-dir'] } : {}),
+      fresh: values.fresh,
       timeScale,
       port,
       log: (line) => out(`  · ${line}`),

@@ -6,7 +6,7 @@ import { DEFAULT_CATALOG_FILE } from './validate';
 export const releaseCommand: Command = {
   name: 'release',
   summary: 'Release one service locally (your own git repository too) and report the outcome',
-  usage: `Usage: sluice release SERVICE [--commit SHA] [--config FILE] [--state-dir DIR] [--time-scale N]
+  usage: `Usage: sluice release SERVICE [--commit SHA] [--config FILE] [--state-dir DIR] [--fresh] [--time-scale N]
        sluice release SERVICE --state-machine-arn ARN [--commit SHA] [--region REGION] [--config FILE]
 
 Runs one release of SERVICE through the local runtime: the state machine CDK renders, the same handlers,
@@ -16,7 +16,9 @@ DynamoDB Local, the local deploy target. The source is the service's source.loca
 Options:
       --commit SHA      the commit to release (default: the head of the tracked branch)
   -c, --config FILE     the catalog (default: ${DEFAULT_CATALOG_FILE})
-      --state-dir DIR   where the runtime keeps artifacts, the outbox and scratch space (default: .sluice/local)
+      --state-dir DIR   where the runtime keeps the ledger, metrics, artifacts, the outbox and scratch space
+                        (default: .sluice/local, as sluice local)
+      --fresh           start clean: remove the ledger, metrics, outbox and artifacts of earlier runs
       --time-scale N    compress canary time N times (default: 60)
       --state-machine-arn ARN
                         start the release on a deployed Sluice stack instead (StartExecution with your AWS
@@ -27,7 +29,8 @@ Options:
 The execution is named <service>-<sha12>, as the router names a push of the same commit: starting a commit
 that is already released or releasing does nothing new.
 
-The ledger lives in memory for this run, so the first release of a service deploys all at once.
+The ledger and metrics in the state folder span runs. Deployed versions do not: the first release of a
+service in a run deploys all at once.
 Exit status: 0 when the release reached production, 1 when it did not, 2 wrong command line.`,
 
   async run(argv) {
@@ -37,6 +40,7 @@ Exit status: 0 when the release reached production, 1 when it did not, 2 wrong c
         commit: { type: 'string' },
         config: { type: 'string', short: 'c', default: DEFAULT_CATALOG_FILE },
         'state-dir': { type: 'string', default: '.sluice/local' },
+        fresh: { type: 'boolean', default: false },
         'time-scale': { type: 'string', default: '60' },
         'state-machine-arn': { type: 'string' },
         region: { type: 'string' },
@@ -75,6 +79,7 @@ Exit status: 0 when the release reached production, 1 when it did not, 2 wrong c
     const sluice = await LocalSluice.start({
       catalogFile: values.config,
       stateDir: values['state-dir'],
+      fresh: values.fresh,
       timeScale,
       log: (line) => process.stdout.write(`  · ${line}\n`),
     });
@@ -84,7 +89,11 @@ Exit status: 0 when the release reached production, 1 when it did not, 2 wrong c
         ...(values.commit ? { commit: values.commit } : {}),
         trigger: { source: 'manual', actor: process.env.USER ?? 'local' },
       });
-      process.stdout.write(`▶ ${run.releaseId} started; approval and status pages on ${sluice.web.url}\n`);
+      process.stdout.write(
+        run.duplicate
+          ? `▶ ${run.releaseId} was released before (the ledger in the state folder has it); nothing new started\n`
+          : `▶ ${run.releaseId} started; approval and status pages on ${sluice.web.url}\n`,
+      );
       sluice.outbox.onNotify((n, file) => {
         process.stdout.write(`  ✉  approval request for ${n.approver} (${file}):\n     ${n.link}\n`);
       });

@@ -14,6 +14,7 @@ import { releaseIdOf } from '../../lambdas/core/push-routing';
 import { decideViaPage } from '../approve-via-page';
 import { dimensionValue } from '../aws/cloudwatch/alarm-definition';
 import { LocalGitWatcher } from '../git-watcher';
+import { LEDGER_DIR } from '../history';
 import { LocalSluice, type ReleaseReport, type ReleaseRun } from '../runtime';
 import { formatCosts, formatMetrics } from '../status/format';
 import { collectStatus } from '../status/status';
@@ -109,7 +110,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   requireCatalogFile(options.catalogFile);
   await rm(stateDir, { recursive: true, force: true });
   const reposDir = join(stateDir, 'repos');
-  out(`Sluice local demo — state in ${stateDir}`);
+  out(
+    `Sluice local demo — state in ${stateDir} (every demo starts clean: new repositories, an empty ledger)`,
+  );
   const greeterRepo = await seedRepository(reposDir, GREETER);
   const checkoutRepo = await seedRepository(reposDir, CHECKOUT);
   out(`Seeded local git repositories for ${GREETER} and ${CHECKOUT} in ${reposDir}`);
@@ -247,7 +250,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out(
       `${allOk ? '✔ Every release ended as expected' : '✘ Some releases did not end as expected'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
     );
-    out(`Ledger, outbox (${join(stateDir, 'outbox')}) and artifacts stay in ${stateDir}.`);
+    out(
+      `The ledger (${join(stateDir, LEDGER_DIR)}), outbox and artifacts stay in ${stateDir} until the next demo, which starts clean; \`npx sluice local\` keeps its ledger across runs.`,
+    );
     if (options.stayUntil) {
       out('');
       out(
