@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { packDirectory } from '../../../lambdas/runtime/checkout-archive';
 import { liveMembers } from '../../../lambdas/test-runner/node-process';
+import { ProcessTestSandbox } from '../../../local/sandbox/process-test-sandbox';
 import { service } from '../../lib/fixtures';
 import type { TestStageHostInput } from './test-stage-host';
 
@@ -112,7 +114,7 @@ test('no credential in the parent’s /proc/<ppid>/environ, nor in any ancestor�
     expect(await testStage(dir)).toEqual({
       result: expect.objectContaining({ passed: 3, failed: 0 }),
     });
-  });
+  }, 120_000);
 
   it('empties the temporary folder between runs: a file one run writes is gone in the next', async () => {
     const dir = await serviceWith({
@@ -132,7 +134,7 @@ test('leaves a file behind', () => writeFileSync(planted, 'tampered'));
       // Where it would land without the sandbox's own temporary folder.
       await rm(join(tmpdir(), 'planted-by-an-earlier-run'), { force: true });
     }
-  });
+  }, 120_000);
 
   it('kills a hanging test at the timeout and leaves no process behind: runner, node --test, test file', async () => {
     const report = await folder('sluice-sandbox-report-');
@@ -147,16 +149,56 @@ test('hangs', () => {
 });
 `,
     });
-    const answer = await testStage(dir, 3_000);
+    // Long enough for node --test and the file to start on a busy machine (the file then records its pids).
+    const answer = await testStage(dir, 8_000);
     expect(answer).toEqual({
-      error: { name: 'TestsFailedError', message: expect.stringContaining('did not finish within 3 s') },
+      error: { name: 'TestsFailedError', message: expect.stringContaining('did not finish within 8 s') },
     });
     const pids = JSON.parse(await readFile(join(report, 'pids.json'), 'utf8')) as Record<string, number>;
     // The runner leads its group, node --test leads the test file's: both groups are empty, every pid gone.
     expect(liveMembers(pids.runner ?? -1)).toBe(0);
     expect(liveMembers(pids.nodeTest ?? -1)).toBe(0);
     for (const pid of Object.values(pids)) expect(running(pid), `pid ${pid}`).toBe(false);
-  });
+  }, 120_000);
+});
+
+describe('ProcessTestSandbox', () => {
+  it('kills the runner with its steps’ process groups when the runner itself overruns', async () => {
+    const report = await folder('sluice-sandbox-report-');
+    const dir = await serviceWith({
+      'hang.test.js': `
+const { readFileSync, writeFileSync } = require('node:fs');
+const parentOf = (pid) => { const s = readFileSync('/proc/' + pid + '/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]); };
+test('hangs', () => {
+  writeFileSync(${JSON.stringify(join(report, 'pids.json'))}, JSON.stringify({ test: process.pid, nodeTest: process.ppid, runner: parentOf(process.ppid) }));
+  return new Promise(() => setInterval(() => {}, 1000));
+});
+`,
+    });
+    // A negative grace makes the runtime's backstop fire (at 8 s) before the runner's own timeout would.
+    const sandbox = new ProcessTestSandbox({
+      workDir: await folder('sluice-sandbox-host-'),
+      graceMs: -20_000,
+    });
+    const result = await sandbox.run({
+      checkout: Buffer.from(await packDirectory(dir)).toString('base64'),
+      steps: [['--test', 'test/hang.test.js']],
+      timeoutMs: 28_000,
+    });
+    expect(result).toMatchObject({ exitCode: null, timedOut: true });
+    const pids = JSON.parse(await readFile(join(report, 'pids.json'), 'utf8')) as Record<string, number>;
+    expect(liveMembers(pids.runner ?? -1)).toBe(0);
+    expect(liveMembers(pids.nodeTest ?? -1)).toBe(0);
+    for (const pid of Object.values(pids)) expect(running(pid), `pid ${pid}`).toBe(false);
+  }, 120_000);
+
+  it('reports a request the runner refuses as failed tests, naming why', async () => {
+    const sandbox = new ProcessTestSandbox({ workDir: await folder('sluice-sandbox-host-') });
+    await expect(sandbox.run({ checkout: '', steps: [], timeoutMs: 1_000 })).rejects.toMatchObject({
+      name: 'TestsFailedError',
+      message: expect.stringMatching(/test runner failed: InvalidSandboxRequestError: .*steps must be/),
+    });
+  }, 120_000);
 });
 
 /** Whether `pid` is a live process (a zombie is not: it holds nothing and waits to be reaped). */
