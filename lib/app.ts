@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { App, type AppProps, type Environment, Validations } from 'aws-cdk-lib';
 import { DISABLE_CREATION_STACK_TRACES } from 'aws-cdk-lib/cx-api';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadCatalogFile } from '../lambdas/core/catalog/load';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import { formatProblems } from '../lambdas/core/catalog/validate';
+import { SluiceSolutionsChecks } from './nag';
 import { SluicePipelineStack } from './pipeline-stack';
 import { SluiceServiceStack } from './service-stack';
 import { PROJECT_ROOT } from './sluice-function';
@@ -75,7 +75,7 @@ export function buildApp(options: BuildAppOptions): SluiceApp {
       }),
     );
   }
-  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.nag ?? true) Validations.of(app).addPlugins(new SluiceSolutionsChecks(app));
   // CDK's template validation, once per distinct service template rather than once per service stack.
   if (templateValidationEnabled(app) && !hasTemplateValidationPlugin(app)) {
     Validations.of(app).addPlugins(new ShapeDedupedValidatePlugin());

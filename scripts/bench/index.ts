@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --write-profile]`: one command, real local runs, everything measured in this
+ * `npm run bench [-- --json] [-- --write-profile] [-- --only synth]`: one command, real local runs, everything measured in this
  * process on this machine, offline.
  *   1. `cdk synth` of a 1-service catalog: the handler bundles as deployed, their memory sizes;
  *   2. each bundle's size and load time in a fresh Node process (relative to an empty handler);
@@ -7,6 +7,7 @@
  *      events, every handler invocation timed with the DynamoDB capacity and alarm checks it used, the rollback
  *      time; the cost per release (lambdas/core/cost.ts) from those measurements, and CodePipeline V2's;
  *   4. `cdk synth` of 10 and 1,000 services.
+ * `--only synth` runs step 4 alone (a minute or two), for work on synth time.
  * Progress goes to stderr; stdout gets a markdown table, and with --json a last line holding one JSON object.
  * --write-profile stores the per-handler figures in lambdas/core/handler-profile.json, which `sluice status`,
  * the status page and the demo summary estimate with.
@@ -46,8 +47,14 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false },
       'write-profile': { type: 'boolean', default: false },
       'keep-work-dir': { type: 'boolean', default: false },
+      only: { type: 'string' },
     },
   });
+  if (values.only !== undefined && values.only !== 'synth') {
+    throw new Error(
+      `--only takes "synth" (the one step that runs alone); received ${JSON.stringify(values.only)}`,
+    );
+  }
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
   const measuredAt = new Date().toISOString();
@@ -55,6 +62,22 @@ async function main(): Promise<number> {
   const workDir = join(PROJECT_ROOT, '.sluice', 'bench');
   await rm(workDir, { recursive: true, force: true });
   try {
+    if (values.only === 'synth') {
+      const { synth10, synth1000 } = await measureSynthScale(workDir, progress);
+      const result = {
+        measuredAt,
+        loadAverage: { start: round(loadAtStart, 1), end: round(loadavg()[0], 1) },
+        synthSeconds: { '10': round(synth10.seconds, 1), '1000': round(synth1000.seconds, 1) },
+        synthRatio: round(synth1000.seconds / synth10.seconds, 2),
+        pipelineResources: { '10': synth10.pipelineResources, '1000': synth1000.pipelineResources },
+      };
+      process.stdout.write(
+        `\`cdk synth\`: 10 services ${synth10.seconds.toFixed(1)} s, 1,000 services ${synth1000.seconds.toFixed(1)} s ` +
+          `(${result.synthRatio.toFixed(2)}×); load average ${result.loadAverage.start} → ${result.loadAverage.end}\n`,
+      );
+      if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      return 0;
+    }
     progress('[1/4] cdk synth, 1 service (bundles every handler)…');
     const synth1 = await measureSynth(1, workDir);
     progress(`      ${synth1.seconds.toFixed(1)} s, ${synth1.pipelineResources} pipeline resources`);
@@ -126,12 +149,7 @@ async function main(): Promise<number> {
     }
 
     progress('[4/4] cdk synth, 10 and 1,000 services…');
-    const synth10 = await measureSynth(10, workDir);
-    progress(`      10 services: ${synth10.seconds.toFixed(1)} s`);
-    const synth1000 = await measureSynth(1000, workDir);
-    progress(
-      `      1,000 services: ${synth1000.seconds.toFixed(1)} s, ${synth1000.pipelineResources} pipeline resources`,
-    );
+    const { synth10, synth1000 } = await measureSynthScale(workDir, progress);
 
     const green = scenarios.runs.greenDeployment;
     const greenUsage = measuredUsage({
@@ -198,6 +216,17 @@ async function main(): Promise<number> {
   } finally {
     if (!values['keep-work-dir']) await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** Step 4: `cdk synth` of 10, then 1,000 generated services, one after the other. */
+async function measureSynthScale(workDir: string, progress: (line: string) => void) {
+  const synth10 = await measureSynth(10, workDir);
+  progress(`      10 services: ${synth10.seconds.toFixed(1)} s`);
+  const synth1000 = await measureSynth(1000, workDir);
+  progress(
+    `      1,000 services: ${synth1000.seconds.toFixed(1)} s, ${synth1000.pipelineResources} pipeline resources`,
+  );
+  return { synth10, synth1000 };
 }
 
 /**

@@ -1,7 +1,9 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Fn, type PolicyValidationPluginReport, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { acknowledgeWildcardResources, nagResourceId } from '../../lib/nag';
+import { acknowledgeWildcardResources, nagResourceId, SluiceSolutionsChecks } from '../../lib/nag';
 import { nagFindings } from './fixtures';
 
 describe('nagResourceId', () => {
@@ -32,5 +34,51 @@ describe('nagResourceId', () => {
     expect(nagFindings(stack)).toEqual([
       'error AwsSolutions-IAM5[Resource::arn:aws:s3:::b/*] at Default/Role/DefaultPolicy/Resource',
     ]);
+  });
+});
+
+describe('SluiceSolutionsChecks', () => {
+  /** Functions as CloudFormation sees them: only the runtime matters to the L1 rule. */
+  function functions(runtimes: Record<string, string>): Stack {
+    const stack = new Stack();
+    const role = 'arn:aws:iam::111111111111:role/test';
+    for (const [id, runtime] of Object.entries(runtimes)) {
+      new lambda.CfnFunction(stack, id, { runtime, role, handler: 'index.handler', code: { zipFile: '' } });
+    }
+    return stack;
+  }
+
+  const l1 = (report: PolicyValidationPluginReport) =>
+    report.violations
+      .filter((v) => v.ruleName === 'AwsSolutions-L1')
+      .flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${r.constructPath} ${v.description}`));
+
+  it('reports exactly the L1 findings AwsSolutionsChecks reports, each function judged on its own', () => {
+    const latest = lambda.Runtime.ALL.map((r) => r.name)
+      .filter((name) => /^nodejs\d+\.x$/.test(name))
+      .sort((a, b) => Number.parseInt(a.slice(6), 10) - Number.parseInt(b.slice(6), 10))
+      .at(-1);
+    if (!latest) throw new Error('CDK knows no Node.js runtime');
+    const stack = functions({ Old: 'nodejs20.x', Acked: 'nodejs20.x', Older: 'nodejs18.x', Latest: latest });
+    Validations.of(stack.node.findChild('Acked')).acknowledge({ id: 'AwsSolutions-L1', reason: 'test' });
+    const expected = l1(new AwsSolutionsChecks().validateScope(stack));
+    expect(expected.map((f) => f.split(' ').slice(0, 2).join(' '))).toEqual([
+      'error Default/Old',
+      'error Default/Older',
+    ]);
+    const checks = new SluiceSolutionsChecks();
+    expect(l1(checks.validateScope(stack))).toEqual(expected);
+    // A second pass answers from what the first remembered.
+    expect(l1(checks.validateScope(stack))).toEqual(expected);
+  });
+
+  it('reports a runtime the rule cannot judge, each time, as AwsSolutionsChecks does', () => {
+    const stack = functions({ Unparsable: '22', Token: Fn.importValue('runtime'), Other: 'nodejs20.x' });
+    const expected = l1(new AwsSolutionsChecks().validateScope(stack));
+    expect(expected).toHaveLength(3);
+    expect(expected[0]).toContain('Rule threw an error');
+    const checks = new SluiceSolutionsChecks();
+    expect(l1(checks.validateScope(stack))).toEqual(expected);
+    expect(l1(checks.validateScope(stack))).toEqual(expected);
   });
 });
