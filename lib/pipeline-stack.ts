@@ -111,11 +111,7 @@ export class SluicePipelineStack extends Stack {
       displayName: 'Sluice catalog',
     });
     this.signingSecret = this.newSigningSecret();
-    this.approvalTopic = new sns.Topic(this, 'ApprovalTopic', {
-      displayName: 'Sluice approvals',
-      masterKey: this.key,
-      enforceSSL: true,
-    });
+    this.approvalTopic = this.newApprovalTopic();
 
     const functions = createStepFunctions(this, {
       logEncryptionKey: this.key,
@@ -131,17 +127,10 @@ export class SluicePipelineStack extends Stack {
       logEncryptionKey: this.key,
     }).runner;
 
-    this.releases = new ReleaseStateMachine(this, 'Releases', {
-      stateMachineName: props.stateMachineName ?? `${this.stackName}-Release`,
-      loadService: functions['load-service'].function,
-      build: functions.build.function,
-      test: functions['run-tests'].function,
-      stage: functions.stage.function,
-      requestApproval: functions['request-approval'].function,
-      deploy: functions.deploy.function,
-      record: functions.record.function,
-      encryptionKey: this.key,
-    });
+    this.releases = this.newReleaseStateMachine(
+      functions,
+      props.stateMachineName ?? `${this.stackName}-Release`,
+    );
     this.approvalUrl = this.publishApprovalPage(functions['approval-api'], functions['request-approval']);
 
     this.deadLetters = new DeadLetters(this, 'DeadLetters');
@@ -174,20 +163,51 @@ export class SluicePipelineStack extends Stack {
       router: this.triggers.router,
     };
 
-    // GitHub services: only the handlers that read source may read the token.
-    this.githubToken = new GitHubToken(this, 'GitHubToken');
-    for (const reader of [
+    this.githubToken = this.newGitHubToken([
       functions['load-service'],
       functions.build,
       functions['run-tests'],
       this.triggers.router,
-    ])
-      this.githubToken.grantRead(reader);
+    ]);
 
     // Record publishes the DORA datapoints as EMF on its log stream: no PutMetricData grant needed.
     functions.record.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', DORA_NAMESPACE);
     this.dora = new DoraDashboard(this, 'Dora', { dashboardName: `${this.stackName}-dora` });
     this.addOutputs();
+  }
+
+  /** The one state machine both models run: each step is one of `functions`. */
+  private newReleaseStateMachine(
+    functions: Readonly<Record<StepHandlerName, SluiceFunction>>,
+    stateMachineName: string,
+  ): ReleaseStateMachine {
+    return new ReleaseStateMachine(this, 'Releases', {
+      stateMachineName,
+      loadService: functions['load-service'].function,
+      build: functions.build.function,
+      test: functions['run-tests'].function,
+      stage: functions.stage.function,
+      requestApproval: functions['request-approval'].function,
+      deploy: functions.deploy.function,
+      record: functions.record.function,
+      encryptionKey: this.key,
+    });
+  }
+
+  /** Where approval requests go: subscribe approvers' email (or a chat bridge) to it. */
+  private newApprovalTopic(): sns.Topic {
+    return new sns.Topic(this, 'ApprovalTopic', {
+      displayName: 'Sluice approvals',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+  }
+
+  /** GitHub services' token: only the handlers that read source may read it. */
+  private newGitHubToken(readers: readonly SluiceFunction[]): GitHubToken {
+    const token = new GitHubToken(this, 'GitHubToken');
+    for (const reader of readers) token.grantRead(reader);
+    return token;
   }
 
   /** The key of execution logs, handler logs and approval notifications. */
