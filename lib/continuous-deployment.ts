@@ -79,7 +79,8 @@ export class ContinuousDeployment extends Construct {
   }
 
   /**
-   * Point a service's canary alarms at the version being deployed (PutMetricAlarm). Only alarms named like a
+   * Point a service's canary alarms at the version being deployed (PutMetricAlarm), and clear an ALARM left about
+   * another version (SetAlarmState to INSUFFICIENT_DATA: PutMetricAlarm keeps the state). Only alarms named like a
    * service's canary alarms (`sluice-<service>-error-rate`, `-p99-latency`, `-business`): services are catalog
    * data, so one service's alarms cannot be told apart from another's in this stack; the service stack's own
    * custom resource, which creates them, is scoped to that service's alarm ARNs.
@@ -95,7 +96,7 @@ export class ContinuousDeployment extends Construct {
     );
     const grant = iam.Grant.addToPrincipal({
       grantee,
-      actions: ['cloudwatch:PutMetricAlarm'],
+      actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:SetAlarmState'],
       resourceArns: alarms,
     });
     this.acknowledge(grantee, alarms, 'canary alarms named sluice-<service>-<kind>');

@@ -254,3 +254,32 @@ export function judgedVersion(alarm: {
   ];
   return all.find((d) => d.Name === 'ExecutedVersion')?.Value;
 }
+
+/**
+ * Whether an alarm in ALARM blocks a deployment (preflight): when it judges the live version, no version yet (only
+ * a person's SetAlarmState puts it there: a hold), or a version it cannot tell. One still judging a version that no
+ * longer serves (a rolled-back canary) does not: that version gets no traffic, and the alarm returns to OK.
+ */
+export function blocksDeployments(judged: string | undefined, liveVersion: string | undefined): boolean {
+  return (
+    judged === undefined ||
+    judged === UNRELEASED_VERSION ||
+    liveVersion === undefined ||
+    judged === liveVersion
+  );
+}
+
+/**
+ * Why an alarm being pointed at `version` must leave ALARM, or undefined when it need not. PutMetricAlarm keeps
+ * an alarm's state until its next evaluation, so an ALARM about another version (a canary rolled back minutes
+ * ago) would stop the next deployment at CodeDeploy's first poll. It goes to INSUFFICIENT_DATA instead (no
+ * datapoint of the new version judged yet), on which CodeDeploy does not stop.
+ */
+export function staleAlarmReason(
+  state: string | undefined,
+  judged: string | undefined,
+  version: string,
+): string | undefined {
+  if (state !== 'ALARM' || judged === version) return undefined;
+  return `Now judging version ${version}; the ALARM was about version ${judged ?? 'unknown'}`;
+}

@@ -1,5 +1,4 @@
 export * from '../aws/cloudwatch/events';
-export * from '../aws/cloudwatch/request-alarms';
 export * from '../aws/codedeploy/deployment';
 export * from '../aws/codedeploy/events';
 export * from '../aws/codedeploy/local-codedeploy';

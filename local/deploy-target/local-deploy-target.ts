@@ -4,7 +4,7 @@
  * sends the customers' traffic a canary bakes under.
  */
 
-import { type ServiceConfig, serviceResourceName } from '../../lambdas/core/catalog/types';
+import { type ServiceConfig, serviceAlarmNames, serviceResourceName } from '../../lambdas/core/catalog/types';
 import { DeploymentFailedError, SmokeTestFailedError } from '../../lambdas/core/errors';
 import {
   type ArtifactStore,
@@ -17,21 +17,18 @@ import {
   type StartDeploymentRequest,
   systemClock,
 } from '../../lambdas/core/ports';
-import { serviceAlarmDefinitions } from '../../lambdas/core/service-alarms';
-import type { MetricAlarmInput } from '../aws/cloudwatch/alarm-definition';
-import { type AlarmStateChangeEvent, type AlarmStateValue, alarmStateChange } from '../aws/cloudwatch/events';
-import { LocalCloudWatch } from '../aws/cloudwatch/local-cloudwatch';
 import {
-  ALARM_MIN_REQUESTS,
-  type AlarmBreach,
-  evaluateAlarms,
-  type MetricPoint,
-} from '../aws/cloudwatch/request-alarms';
-import { templateAlarms } from '../aws/cloudwatch/template-alarms';
+  blocksDeployments,
+  serviceAlarmDefinitions,
+  staleAlarmReason,
+} from '../../lambdas/core/service-alarms';
+import { dimensionValue, type MetricAlarmInput } from '../aws/cloudwatch/alarm-definition';
+import type { AlarmStateChangeEvent, AlarmStateValue } from '../aws/cloudwatch/events';
+import { LocalCloudWatch, type LoggedMetric } from '../aws/cloudwatch/local-cloudwatch';
+import { templateAlarms, templateDeploymentGroups } from '../aws/cloudwatch/template-alarms';
 import type { DeploymentHost, DeploymentReport } from '../aws/codedeploy/deployment';
 import type { CodeDeployStateChangeEvent } from '../aws/codedeploy/events';
 import { LocalCodeDeploy } from '../aws/codedeploy/local-codedeploy';
-import type { RequestSample } from '../aws/lambda/alias';
 import { NoAnswerError } from '../aws/lambda/http-call';
 import { invocationMetrics } from '../aws/lambda/invocation-metrics';
 import { LocalLambda, type RunningVersion } from '../aws/lambda/local-lambda';
@@ -48,8 +45,9 @@ export interface LocalDeployTargetOptions {
   /** Receives every CodeDeploy state-change event (the runtime forwards it to the deployment-events handler). */
   readonly onEvent: (event: CodeDeployStateChangeEvent) => Promise<void>;
   /**
-   * Receives every local alarm's change to ALARM (the runtime forwards it to the alarm-events handler, as the
-   * EventBridge rule does in AWS). @default - none: the deployment rolls back on its own alarm check
+   * Receives every alarm state change of the local CloudWatch (the runtime puts it on the local event bus, whose
+   * rule sends a change to ALARM to the alarm-events handler, as in AWS).
+   * @default - none: a deployment rolls back on CodeDeploy's own alarm polling
    */
   readonly onAlarm?: (event: AlarmStateChangeEvent) => Promise<void>;
   /** Load generator rate during a deployment. @default 40 */
@@ -64,15 +62,12 @@ export interface LocalDeployTargetOptions {
   readonly startTimeoutMs?: number;
   /**
    * The synthesized stack of each service, by service name: the local CloudWatch evaluates the alarms it
-   * defines. @default - no alarms
+   * defines, and the local CodeDeploy polls the ones its deployment group names. @default - no alarms
    */
   readonly serviceTemplates?: ReadonlyMap<string, CfnTemplate>;
 }
 
 export type { RunningVersion } from '../aws/lambda/local-lambda';
-
-/** Live-version samples kept per service for preflight's view of the alarms. */
-const MAX_LIVE_SAMPLES = 2_000;
 
 export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
   readonly lambda: LocalLambda;
@@ -84,13 +79,10 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
   private readonly trafficPerSecond: number;
   private readonly requestTimeoutMs: number;
   private closing: Promise<void> | undefined;
-  /**
-   * Until the template's alarms judge deployments (issue 10), the alarms preflight and the deployments act on are
-   * the requests each alias answered and states set by setAlarmState; the local CloudWatch evaluates the
-   * template's alarms alongside.
-   */
-  private readonly requestSamples = new Map<string, RequestSample[]>();
-  private readonly operatorAlarms = new Map<string, { value: AlarmStateValue; reason: string }>();
+  /** The alarms each service's deployment group names, by service. */
+  private readonly groupAlarms = new Map<string, readonly string[]>();
+  /** When each alarm last went to ALARM (epoch ms), for the deployment report. */
+  private readonly alarmedAt = new Map<string, number>();
 
   constructor(private readonly options: LocalDeployTargetOptions) {
     const timeScale = options.timeScale ?? 60;
@@ -104,9 +96,21 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => undefined);
-    this.cloudWatch = new LocalCloudWatch({ timeScale, clock: this.clock, log: this.log });
-    for (const template of options.serviceTemplates?.values() ?? []) {
+    this.cloudWatch = new LocalCloudWatch({
+      timeScale,
+      clock: this.clock,
+      log: this.log,
+      onStateChange: async (event) => {
+        if (event.detail.state.value === 'ALARM') this.alarmedAt.set(event.detail.alarmName, Date.now());
+        await options.onAlarm?.(event);
+      },
+    });
+    for (const [service, template] of options.serviceTemplates ?? []) {
       for (const alarm of templateAlarms(template)) this.cloudWatch.putMetricAlarm(alarm);
+      this.groupAlarms.set(
+        service,
+        templateDeploymentGroups(template).flatMap((group) => group.alarms),
+      );
     }
     this.lambda = new LocalLambda({
       workDir: options.workDir,
@@ -141,7 +145,6 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
         { bytes: zip, source: `Artifact ${artifactKey}` },
         keep,
       );
-      this.watchAlias(service.name);
       this.log(`${service.name}: staged v${version} (${releaseId}) on 127.0.0.1:${port}`);
       return { version };
     } catch (error) {
@@ -188,53 +191,43 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
   }
 
   /**
-   * Preflight's question: which of the service's alarms are in ALARM now. An alarm set by setAlarmState
-   * stays so until set back; the error-rate and p99 alarms are also judged on the live version's traffic of
-   * the last (compressed) minute.
+   * Preflight's question, asked as CloudWatchServiceAlarms asks it: DescribeAlarms of the service's own alarm
+   * names in ALARM, less those judging a version that no longer serves.
    */
-  async inAlarm(service: ServiceConfig): Promise<string[]> {
-    const prefix = `${serviceResourceName(service.name)}-`;
-    const firing = new Set(
-      [...this.operatorAlarms]
-        .filter(([n, s]) => n.startsWith(prefix) && s.value === 'ALARM')
-        .map(([n]) => n),
-    );
-    const live = await this.lambda.liveVersion(service.name);
-    if (live && !this.codeDeploy.inProgress(service.name)) {
-      const since = Date.now() - this.minuteMs;
-      const recent = (this.requestSamples.get(service.name) ?? []).filter(
-        (s) => s.version === live && s.at >= since,
-      );
-      // Only this minute's requests (fewer than the minimum is no data, never ALARM).
-      const breach = evaluateAlarms(service.name, recent, service.deploy.alarms, {
-        now: Date.now(),
-        periodMs: this.minuteMs,
-      });
-      if (breach && recent.length >= ALARM_MIN_REQUESTS) firing.add(breach.alarm);
-    }
-    return [...firing].sort();
+  async inAlarm(service: ServiceConfig, liveVersion?: string): Promise<string[]> {
+    return this.cloudWatch
+      .describeAlarms({ names: serviceAlarmNames(service.name), state: 'ALARM' })
+      .filter((alarm) => blocksDeployments(dimensionValue(alarm.definition, 'ExecutedVersion'), liveVersion))
+      .map((alarm) => alarm.name);
   }
 
   /**
    * Points the service's alarms at `version`, as CloudWatchServiceAlarms does in AWS: the same definitions
-   * (lambdas/core/service-alarms.ts), written to the local CloudWatch with PutMetricAlarm.
+   * (lambdas/core/service-alarms.ts), written to the local CloudWatch with PutMetricAlarm, and an ALARM about
+   * another version cleared with SetAlarmState.
    */
   async judge(service: ServiceConfig, version: string): Promise<void> {
     for (const definition of serviceAlarmDefinitions(service, version)) {
+      const [current] = this.cloudWatch.describeAlarms({ names: [definition.AlarmName] });
       this.cloudWatch.putMetricAlarm(definition as unknown as MetricAlarmInput);
+      const judged = current && dimensionValue(current.definition, 'ExecutedVersion');
+      const reason = staleAlarmReason(current?.state, judged, version);
+      if (reason) await this.cloudWatch.setAlarmState(definition.AlarmName, 'INSUFFICIENT_DATA', reason);
     }
   }
 
-  /** CloudWatch SetAlarmState: sets one of a service's alarms (to test preflight, or as an operator's hold). */
+  /** CloudWatch SetAlarmState: the state holds until the alarm's next evaluation, as in AWS. */
   async setAlarmState(alarmName: string, value: AlarmStateValue, reason: string): Promise<void> {
-    const previous = this.operatorAlarms.get(alarmName)?.value ?? 'OK';
-    if (value === 'OK') this.operatorAlarms.delete(alarmName);
-    else this.operatorAlarms.set(alarmName, { value, reason });
-    if (value === 'ALARM' && previous !== 'ALARM') await this.publishAlarm(alarmName, previous, reason);
+    await this.cloudWatch.setAlarmState(alarmName, value, reason);
   }
 
-  /** The metric points a service's versions emitted (EMF lines on stdout), oldest first. */
-  metrics(service: string): readonly MetricPoint[] {
+  /** CloudWatch PutMetricAlarm: defines or redefines an alarm (as the Deploy handler does in AWS). */
+  putMetricAlarm(input: MetricAlarmInput): void {
+    this.cloudWatch.putMetricAlarm(input);
+  }
+
+  /** The EMF metrics a service's versions printed, oldest first, with the version that printed each. */
+  metrics(service: string): readonly LoggedMetric[] {
     return this.cloudWatch.loggedMetrics(serviceResourceName(service));
   }
 
@@ -281,45 +274,6 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
     return this.closing;
   }
 
-  private readonly watched = new Set<string>();
-
-  /** Keeps the requests each alias answers, for preflight's view of the live version. */
-  private watchAlias(service: string): void {
-    const alias = this.lambda.aliasOf(service);
-    if (!alias || this.watched.has(service)) return;
-    this.watched.add(service);
-    alias.onSample((sample) => {
-      const samples = this.requestSamples.get(service) ?? [];
-      this.requestSamples.set(service, samples);
-      samples.push(sample);
-      if (samples.length > MAX_LIVE_SAMPLES) samples.splice(0, samples.length - MAX_LIVE_SAMPLES / 2);
-    });
-  }
-
-  private async publishAlarm(alarmName: string, previous: AlarmStateValue, reason: string): Promise<void> {
-    const at = this.clock.now();
-    const timestamp = at.toISOString().replace('Z', '+0000');
-    await this.options.onAlarm?.(
-      alarmStateChange({
-        definition: {
-          name: alarmName,
-          comparison: 'GreaterThanThreshold',
-          threshold: 0,
-          evaluationPeriods: 1,
-          datapointsToAlarm: 1,
-          treatMissingData: 'missing',
-          evaluateLowSampleCountPercentile: 'evaluate',
-          period: 60,
-          queries: [],
-          returnId: '',
-        },
-        state: { value: 'ALARM', reason, timestamp },
-        previousState: { value: previous, reason: '', timestamp },
-        at,
-      }),
-    );
-  }
-
   private assertOpen(): void {
     if (this.closing) throw new Error('The local deploy target is closed');
   }
@@ -352,22 +306,15 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
           );
         }
       },
-      metricsOf: (version, since) => this.metrics(name).filter((p) => p.version === version && p.at >= since),
-      alarmFired: async (breach: AlarmBreach, deploymentId: string) => {
-        if (!this.options.onAlarm) return;
-        // CloudWatch's state reason is the figure, not "Alarm X fired" (alarm-events adds that).
-        const reason = breach.reason.replace(/^Alarm \S+ fired: /, '');
-        try {
-          // Bounded: a slow receiver must not keep customers on a bad version.
-          await Promise.race([
-            this.publishAlarm(breach.alarm, 'OK', reason),
-            new Promise((resolve) => setTimeout(resolve, 2000).unref()),
-          ]);
-        } catch (error) {
-          this.log(
-            `${name}: the alarm event for ${deploymentId} was not handled: ${(error as Error).message}`,
-          );
-        }
+      alarmsInAlarm: () => {
+        const names = this.groupAlarms.get(name) ?? [];
+        if (names.length === 0) return [];
+        return this.cloudWatch.describeAlarms({ names, state: 'ALARM' }).map((alarm) => ({
+          name: alarm.name,
+          reason: alarm.reason,
+          since: this.alarmedAt.get(alarm.name) ?? Date.parse(alarm.updatedAt),
+          periodMs: this.cloudWatch.realMs(alarm.definition.period),
+        }));
       },
       log: this.log,
     };

@@ -430,7 +430,10 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('cloudwatch:DescribeAlarms').sort()).toEqual(starters);
     // Before CreateDeployment the starters point the canary alarms at the new version, and nothing else may.
     expect(holders('cloudwatch:PutMetricAlarm').sort()).toEqual(starters);
-    const judge = statementsOf('deploy').find((s) => s.Action === 'cloudwatch:PutMetricAlarm');
+    // …and clear an ALARM left about another version (PutMetricAlarm keeps the state).
+    expect(holders('cloudwatch:SetAlarmState').sort()).toEqual(starters);
+    const judge = statementsOf('deploy').find((s) => [s.Action].flat().includes('cloudwatch:PutMetricAlarm'));
+    expect(judge?.Action).toEqual(['cloudwatch:PutMetricAlarm', 'cloudwatch:SetAlarmState']);
     expect(((judge?.Resource ?? []) as unknown[]).map((r) => JSON.stringify(r))).toEqual([
       expect.stringMatching(/:alarm:sluice-\*-error-rate"/),
       expect.stringMatching(/:alarm:sluice-\*-p99-latency"/),

@@ -12,11 +12,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../lambdas/core/catalog/types';
 import { dimensionValue } from '../../local/aws/cloudwatch/alarm-definition';
+import { invocationMetrics } from '../../local/aws/lambda/invocation-metrics';
 import { rollbackLocally } from '../../local/cli/rollback';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice, ReleaseReport } from '../../local/runtime';
 import { once } from '../support/once';
 import { startLocalSluice } from '../support/shared';
+import { aliasErrorRateAlarm } from './deploy-target/support';
 
 const run = promisify(execFile);
 const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
@@ -127,6 +129,33 @@ describe('continuous deployment of checkout', () => {
     { overlay: 'checkout-slow', alarm: 'sluice-checkout-p99-latency' },
     { overlay: 'checkout-no-orders-metric', alarm: 'sluice-checkout-business' },
   ];
+  it("rolls checkout-bad back at its 10% canary by the template's alarm; the alias-level alarm it replaced, fed the same traffic, stays OK", async () => {
+    await shipped();
+    // The error-rate alarm the service stack had before issue 10 (the live alias: both versions, thrown errors),
+    // watching only (not in the deployment group, not a sluice-* name): at 10% with half the traffic on GET / and
+    // 40% of those failing, the alias's rate is about 2%, under 5%; the canary's own is about 20%.
+    sluice.deployTarget.cloudWatch.putMetricAlarm(
+      aliasErrorRateAlarm(checkout, 'before-issue-10-error-rate'),
+    );
+    const states = new Set<string>();
+    const watch = setInterval(() => {
+      const [old] = sluice.deployTarget.cloudWatch.describeAlarms({ names: ['before-issue-10-error-rate'] });
+      if (old) states.add(old.state);
+    }, 20);
+    try {
+      const report = await releasedBad('checkout-bad');
+      expect(report.record?.outcome?.alarm).toBe('sluice-checkout-error-rate');
+      const canary = sluice.deployTarget.deploymentReport(report.record!.deploymentId!);
+      expect(canary.steps.map((s) => s.percent)).toEqual([10, 0]);
+      expect(canary.versions[report.record!.version!]!.failed).toBeGreaterThan(0);
+    } finally {
+      clearInterval(watch);
+      sluice.deployTarget.cloudWatch.deleteAlarms(['before-issue-10-error-rate']);
+    }
+    expect(states.has('OK')).toBe(true);
+    expect(states.has('ALARM')).toBe(false);
+  }, 120_000);
+
   for (const { overlay, alarm } of rollbackCases) {
     it(`rolls ${overlay} back when ${alarm} fires, stopped through alarm-events`, async () => {
       const { greenVersion, transitions } = await shipped();
@@ -150,10 +179,39 @@ describe('continuous deployment of checkout', () => {
     }, 120_000);
   }
 
-  it('blocks a release at preflight while an alarm is in ALARM, naming it; nothing is deployed', async () => {
+  it('blocks a release at preflight while an alarm judging the live version is in ALARM, naming it; nothing is deployed', async () => {
     const { greenSha, greenVersion, transitions } = await shipped();
-    await sluice.deployTarget.setAlarmState('sluice-checkout-p99-latency', 'ALARM', 'operator hold');
+    // As CloudWatch does, a SetAlarmState would last only until the alarm's next evaluation (a second here), so
+    // the hold is real data: the alarms judge the live version, as Deploy left them after the green release, and
+    // that version turns slow (the Duration datapoints Lambda would publish for its invocations through live).
+    await sluice.deployTarget.judge(checkout, greenVersion!);
+    const slow = setInterval(() => {
+      const at = Date.now();
+      sluice.deployTarget.cloudWatch.putMetricData([
+        ...invocationMetrics({
+          functionName: 'sluice-checkout',
+          version: greenVersion!,
+          alias: 'live',
+          startedAt: at,
+          durationMs: 2000,
+          functionError: false,
+        }),
+        // Orders still complete: only the latency is wrong.
+        {
+          namespace: 'Sluice/Checkout',
+          metricName: 'OrdersCompleted',
+          dimensions: { Service: 'checkout', Version: greenVersion! },
+          timestamp: at,
+          value: 1,
+        },
+      ]);
+    }, 50);
     try {
+      await expect
+        .poll(() => sluice.deployTarget.cloudWatch.describeAlarms({ state: 'ALARM' }).map((a) => a.name), {
+          timeout: 10_000,
+        })
+        .toContain('sluice-checkout-p99-latency');
       const sha = await touch(greenSha, 'Copy edit');
       const report = await release(sha);
       expect(report).toMatchObject({ status: 'blocked', endedAt: 'Deploy' });
@@ -164,9 +222,28 @@ describe('continuous deployment of checkout', () => {
       expect(await live()).toBe(greenVersion);
       expect((await sluice.ledger.getServiceState('checkout'))?.lockHolder).toBeUndefined();
     } finally {
-      await sluice.deployTarget.setAlarmState('sluice-checkout-p99-latency', 'OK', 'released');
+      clearInterval(slow);
     }
+    // Without data the alarm is OK again at its next evaluations (TreatMissingData notBreaching).
+    await expect
+      .poll(() => sluice.deployTarget.cloudWatch.describeAlarms({ state: 'ALARM' }).map((a) => a.name), {
+        timeout: 10_000,
+      })
+      .toEqual([]);
   }, 120_000);
+
+  it('holds an alarm put in ALARM by hand only until its next evaluation, as SetAlarmState does in CloudWatch', async () => {
+    const { greenVersion } = await shipped();
+    await sluice.deployTarget.judge(checkout, greenVersion!);
+    await sluice.deployTarget.setAlarmState('sluice-checkout-p99-latency', 'ALARM', 'operator hold');
+    expect(await sluice.deployTarget.inAlarm(checkout, greenVersion)).toEqual([
+      'sluice-checkout-p99-latency',
+    ]);
+    // No data: the next evaluation (a compressed minute) puts it back to OK.
+    await expect
+      .poll(() => sluice.deployTarget.inAlarm(checkout, greenVersion), { timeout: 10_000 })
+      .toEqual([]);
+  }, 30_000);
 
   it('rolls back by hand to a named release through the runtime API, recorded with who and why', async () => {
     const { first, green, greenVersion } = await shipped();

@@ -4,15 +4,17 @@ import {
   type MetricAlarm,
   PutMetricAlarmCommand,
   type PutMetricAlarmCommandInput,
+  SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { type ServiceConfig, serviceAlarmNames } from '../../core/catalog/types';
 import { DeploymentFailedError } from '../../core/errors';
 import type { ServiceAlarms } from '../../core/ports';
 import {
+  blocksDeployments,
   judgedVersion,
   type ServiceAlarmDefinition,
   serviceAlarmDefinitions,
-  UNRELEASED_VERSION,
+  staleAlarmReason,
 } from '../../core/service-alarms';
 import { mapAwsError } from './errors';
 import { sdkDimensions, sdkQuery } from './metric-queries';
@@ -28,14 +30,15 @@ export class CloudWatchServiceAlarms implements ServiceAlarms {
   async inAlarm(service: ServiceConfig, liveVersion?: string): Promise<string[]> {
     const firing = await this.describe(service, 'ALARM');
     return firing
-      .filter((alarm) => blocksDeployments(alarm, liveVersion))
+      .filter((alarm) => blocksDeployments(judgedVersion(alarm), liveVersion))
       .map((alarm) => alarm.AlarmName as string)
       .sort();
   }
 
   /**
    * Rewrites each alarm the catalog defines to judge `version` (PutMetricAlarm replaces the whole definition
-   * and leaves the state alone until the next evaluation). Actions someone added by hand are kept. An alarm
+   * and leaves the state alone until the next evaluation, so an ALARM about another version is set to
+   * INSUFFICIENT_DATA: see staleAlarmReason). Actions someone added by hand are kept. An alarm
    * that does not exist is created: CodeDeploy stops a deployment whose alarms it cannot read, and this heals a
    * service stack older than its catalog entry (or one whose old alarm resources a stack update deleted).
    */
@@ -43,15 +46,26 @@ export class CloudWatchServiceAlarms implements ServiceAlarms {
     const existing = new Map((await this.describe(service)).map((alarm) => [alarm.AlarmName, alarm]));
     const definitions = serviceAlarmDefinitions(service, version);
     for (const definition of definitions) {
-      const input = putMetricAlarmInput(definition, existing.get(definition.AlarmName));
+      const current = existing.get(definition.AlarmName);
+      const input = putMetricAlarmInput(definition, current);
       try {
         await this.cloudWatch.send(new PutMetricAlarmCommand(input));
+        const reason = staleAlarmReason(current?.StateValue, current && judgedVersion(current), version);
+        if (reason) {
+          await this.cloudWatch.send(
+            new SetAlarmStateCommand({
+              AlarmName: definition.AlarmName,
+              StateValue: 'INSUFFICIENT_DATA',
+              StateReason: reason,
+            }),
+          );
+        }
       } catch (error) {
         const action = `CloudWatch PutMetricAlarm ${definition.AlarmName} (version ${version})`;
         throw mapAwsError(error, action, (name) =>
           name === 'AccessDenied' || name === 'AccessDeniedException'
             ? new DeploymentFailedError(
-                `${action} was refused: the handler's role needs cloudwatch:PutMetricAlarm on the service's ` +
+                `${action} was refused: the handler's role needs cloudwatch:PutMetricAlarm and SetAlarmState on the service's ` +
                   'alarms (the SluicePipeline stack grants it to Deploy, Record and deployment-events).',
                 { cause: error },
               )
@@ -85,21 +99,6 @@ export class CloudWatchServiceAlarms implements ServiceAlarms {
     } while (NextToken);
     return alarms;
   }
-}
-
-/**
- * An alarm in ALARM blocks a deployment when it judges the live version, no version yet (only a person's
- * SetAlarmState puts it there: a hold), or a version it cannot tell. One still judging a version that no longer
- * serves (a rolled-back canary) does not: that version gets no traffic, and the alarm returns to OK.
- */
-function blocksDeployments(alarm: MetricAlarm, liveVersion: string | undefined): boolean {
-  const judged = judgedVersion(alarm);
-  return (
-    judged === undefined ||
-    judged === UNRELEASED_VERSION ||
-    liveVersion === undefined ||
-    judged === liveVersion
-  );
 }
 
 /** The SDK's input from the definition, with the actions the alarm already has. */

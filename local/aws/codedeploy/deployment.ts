@@ -5,17 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
 import type { Clock, DeploymentDescription, DeploymentStatus } from '../../../lambdas/core/ports';
-
-import {
-  ALARM_MIN_REQUESTS,
-  type AlarmBreach,
-  alarmWindow,
-  evaluateAlarms,
-  evaluateBusinessAlarm,
-  isFailingSample,
-  type MetricPoint,
-  percentile,
-} from '../cloudwatch/request-alarms';
+import { nearestRank } from '../cloudwatch/statistics';
 import type { LocalAlias, RequestSample } from '../lambda/alias';
 import { type CodeDeployState, type CodeDeployStateChangeEvent, codeDeployStateChange } from './events';
 import { planMinutes, type TrafficPlan } from './strategy';
@@ -40,14 +30,26 @@ export interface DeploymentHost {
   /** Starts traffic to the alias for at most `maxDurationMs`. */
   startTraffic(maxDurationMs: number): BakeTraffic;
   emit(event: CodeDeployStateChangeEvent): Promise<void>;
-  /** The metric points `version` emitted since `since` (epoch ms). */
-  metricsOf(version: string, since: number): readonly MetricPoint[];
-  /**
-   * An alarm went to ALARM: publish the CloudWatch alarm state change (the runtime sends it to alarm-events,
-   * which may stop this deployment). The rollback follows either way, as CodeDeploy's own alarm check would.
-   */
-  alarmFired(breach: AlarmBreach, deploymentId: string): Promise<void>;
+  /** The deployment group's alarms that are in ALARM now (CodeDeploy's alarm polling). */
+  alarmsInAlarm(): readonly FiringAlarm[];
   log(line: string): void;
+}
+
+/** One of the deployment group's alarms, in ALARM. */
+export interface FiringAlarm {
+  readonly name: string;
+  /** CloudWatch's state reason. */
+  readonly reason: string;
+  /** Epoch ms when it went to ALARM. */
+  readonly since: number;
+  /** Real ms one of its periods lasts. */
+  readonly periodMs: number;
+}
+
+/** The alarm that ended a deployment, and why. */
+export interface AlarmBreach {
+  readonly alarm: string;
+  readonly reason: string;
 }
 
 export interface VersionFigures {
@@ -119,8 +121,6 @@ export function newDeploymentId(): string {
 
 /** Latencies kept per version for the report's p99; counts stay exact beyond it. */
 const MAX_LATENCIES = 100_000;
-/** Samples of the new version kept for the alarms, which only look at the recent ones. */
-const MAX_TARGET_SAMPLES = 20_000;
 
 class Figures {
   requests = 0;
@@ -138,7 +138,7 @@ class Figures {
       requests: this.requests,
       failed: this.failed,
       errorRatePercent: this.requests ? Math.round((this.failed / this.requests) * 1000) / 10 : 0,
-      p99LatencyMs: Math.round(percentile(this.latencies, 99) * 10) / 10,
+      p99LatencyMs: this.latencies.length ? Math.round(nearestRank(this.latencies, 0.99) * 10) / 10 : 0,
     };
   }
 }
@@ -156,7 +156,6 @@ export class LocalDeployment {
   private endedAt: Date | undefined;
   private endedMs: number | undefined;
   private readonly figures = new Map<string, Figures>();
-  private targetSamples: RequestSample[] = [];
   private readonly steps: TrafficShift[] = [];
   private firstFailureMs: number | undefined;
   private rolledBackMs: number | undefined;
@@ -250,13 +249,10 @@ export class LocalDeployment {
       this.figures.set(sample.version, figures);
     }
     figures.add(sample);
-    if (sample.version !== this.request.toVersion) return;
-    if (this.firstFailureMs === undefined && isFailingSample(sample, this.request.service.deploy.alarms)) {
+    if (sample.version !== this.request.toVersion || this.firstFailureMs !== undefined) return;
+    // For the report only (the alarms judge): a request the customer saw fail, or slower than the catalog's p99.
+    if (sample.failed || sample.latencyMs > this.request.service.deploy.alarms.p99LatencyMs)
       this.firstFailureMs = sample.at;
-    }
-    this.targetSamples.push(sample);
-    if (this.targetSamples.length > MAX_TARGET_SAMPLES)
-      this.targetSamples = this.targetSamples.slice(-MAX_TARGET_SAMPLES / 2);
   }
 
   private shift(percent: number): void {
@@ -276,58 +272,33 @@ export class LocalDeployment {
     this.host.log(`${this.service}: ${label}${percent}% → v${toVersion}`);
   }
 
-  private evaluate(): AlarmBreach | undefined {
-    const alarms = this.request.service.deploy.alarms;
-    const window = { now: Date.now(), periodMs: this.host.minuteMs };
-    const breach = evaluateAlarms(this.service, this.targetSamples, alarms, window);
-    if (breach || !alarms.business) return breach;
-    // The business metric over the same window, stretched to the alarm's periods.
-    const business = alarms.business;
-    const inWindow = alarmWindow(this.targetSamples, {
-      ...window,
-      periodMs: window.periodMs * business.periods,
-    });
-    if (inWindow.length < ALARM_MIN_REQUESTS) return undefined;
-    // EMF lines arrive on stdout just before the alias sees the answer: a little slack at the start.
-    const since = inWindow[0].at - 50;
-    const found = evaluateBusinessAlarm(
-      this.service,
-      this.host.metricsOf(this.request.toVersion, since),
-      business,
-      inWindow.length,
-    );
-    if (!found) return undefined;
-    // No single request fails a business metric: the first request of the window that judged it stands in.
-    this.firstFailureMs ??= inWindow[0].at;
-    return {
-      alarm: found.alarm,
-      metric: 'business',
-      value: found.value ?? Number.NaN,
-      threshold: business.threshold,
-      requests: inWindow.length,
-      reason: found.reason,
-    };
+  /** CodeDeploy's alarm polling: the first of the deployment group's alarms in ALARM, if any. */
+  private pollAlarms(): AlarmBreach | undefined {
+    const [firing] = this.host.alarmsInAlarm();
+    if (!firing) return undefined;
+    // No single request fails a business metric: the start of the period the alarm judged stands in.
+    this.firstFailureMs ??= firing.since - firing.periodMs;
+    return { alarm: firing.name, reason: `Alarm ${firing.name} fired: ${firing.reason}` };
   }
 
   /** A StopDeployment as a breach: what the rollback records. */
   private stopAsBreach(reason: string): AlarmBreach {
     const alarm = /Alarm (\S+) fired/.exec(reason)?.[1] ?? 'StopDeployment';
-    return { alarm, metric: 'business', value: Number.NaN, threshold: Number.NaN, requests: 0, reason };
+    const firing = this.host.alarmsInAlarm().find((a) => a.name === alarm);
+    // Stopped for an alarm that no single request failed (a business metric): its period stands in.
+    if (firing) this.firstFailureMs ??= firing.since - firing.periodMs;
+    return { alarm, reason };
   }
 
-  /** Holds the current weights for `ms`, evaluating the alarms all along. */
+  /** Holds the current weights for `ms`, polling the deployment group's alarms all along. */
   private async bake(ms: number): Promise<AlarmBreach | undefined> {
     const end = Date.now() + ms;
-    // A few evaluations per compressed minute, however compressed: CloudWatch evaluates every minute.
+    // A few polls per compressed minute, however compressed: an alarm's state changes at most once a period.
     const every = Math.max(20, Math.min(100, this.host.minuteMs / 10));
     for (;;) {
       if (this.stopRequest) return this.stopAsBreach(this.stopRequest);
-      const breach = this.evaluate();
-      if (breach) {
-        // alarm-events may StopDeployment meanwhile; the rollback below is the same either way.
-        await this.host.alarmFired(breach, this.id);
-        return breach;
-      }
+      const breach = this.pollAlarms();
+      if (breach) return breach;
       if (this.aborted) return undefined;
       const left = end - Date.now();
       if (left <= 0) return undefined;

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
 import {
+  blocksDeployments,
   judgedVersion,
   SERVICE_METRICS,
   serviceAlarmDefinitions,
+  staleAlarmReason,
   UNRELEASED_VERSION,
 } from '../../../lambdas/core/service-alarms';
 
@@ -210,5 +212,23 @@ describe('serviceAlarmDefinitions', () => {
       version: 'Version',
       serverErrors: 'ServerErrors',
     });
+  });
+});
+
+describe('blocksDeployments and staleAlarmReason', () => {
+  it('blocks on an alarm about the live version, none yet or an unknown one; not on a rolled-back canary', () => {
+    expect(blocksDeployments('7', '7')).toBe(true);
+    expect(blocksDeployments(UNRELEASED_VERSION, '7')).toBe(true);
+    expect(blocksDeployments(undefined, '7')).toBe(true);
+    expect(blocksDeployments('8', undefined)).toBe(true);
+    expect(blocksDeployments('8', '7')).toBe(false);
+  });
+
+  it('clears only an ALARM about another version', () => {
+    expect(staleAlarmReason('ALARM', '8', '9')).toBe('Now judging version 9; the ALARM was about version 8');
+    expect(staleAlarmReason('ALARM', undefined, '9')).toMatch(/about version unknown$/);
+    expect(staleAlarmReason('ALARM', '9', '9')).toBeUndefined();
+    expect(staleAlarmReason('OK', '8', '9')).toBeUndefined();
+    expect(staleAlarmReason('INSUFFICIENT_DATA', '8', '9')).toBeUndefined();
   });
 });

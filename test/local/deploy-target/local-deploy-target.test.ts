@@ -8,13 +8,22 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeployStrategy, ServiceConfig } from '../../../lambdas/core/catalog/types';
+import { serviceAlarmDefinitions } from '../../../lambdas/core/service-alarms';
+import type { MetricAlarmInput } from '../../../local/aws/cloudwatch/alarm-definition';
 import {
   type CodeDeployStateChangeEvent,
   LocalDeployTarget,
   type LocalDeployTargetOptions,
   UnknownDeploymentError,
 } from '../../../local/deploy-target';
-import { artifactOf, HANDLERS, MemoryArtifactStore, serviceConfig } from './support';
+import {
+  aliasErrorRateAlarm,
+  artifactOf,
+  HANDLERS,
+  MemoryArtifactStore,
+  serviceConfig,
+  serviceTemplate,
+} from './support';
 
 let workDir: string;
 let artifacts: MemoryArtifactStore;
@@ -288,13 +297,15 @@ describe('deployments', () => {
     expect(await t.liveVersion(service)).toBe(v2);
   });
 
-  it('rolls back when the error-rate alarm fires, and the previous version serves everything again', async () => {
-    // ×6: the canary would bake 50 s; the alarm ends it long before, however busy the machine.
-    const t = target({ timeScale: 6 });
+  it('rolls back when the error-rate alarm on the new version fires, and the previous version serves everything again', async () => {
     const service = serviceConfig('checkout', 'Canary10Percent5Minutes', { errorRatePercent: 5 });
+    // ×12: the canary would bake 25 s; the alarm (5 s periods) ends it long before, however busy the machine.
+    const t = target({ timeScale: 12, serviceTemplates: new Map([['checkout', serviceTemplate(service)]]) });
     const v1 = await firstRelease(t, service, HANDLERS.ok('A'));
     const v2 = await stage(t, service, HANDLERS.flaky);
     expect((await t.invoke(service, v2, { method: 'GET', path: '/' })).statusCode).toBe(200); // the smoke test passes
+    // What Deploy does before CreateDeployment: the template's alarms, pointed at v2 (ExecutedVersion).
+    await t.judge(service, v2);
     const { deploymentId } = await t.startDeployment({
       service,
       releaseId: 'rel-bad',
@@ -309,14 +320,14 @@ describe('deployments', () => {
       alarm: 'sluice-checkout-error-rate',
     });
     expect(description.reason).toMatch(
-      /^Alarm sluice-checkout-error-rate fired: \d+\.\d% of \d+ requests failed \(threshold 5%\)$/,
+      /^Alarm sluice-checkout-error-rate fired: Threshold Crossed: 1 out of the last 1 datapoint \[[\d.]+ \(.+\)\] was greater than the threshold \(5\)/,
     );
     expect(statesOf(deploymentId)).toEqual(['START', 'FAILURE']);
     expect(events.at(-1)?.detail.state).toBe('FAILURE');
 
     const report = t.deploymentReport(deploymentId);
     expect(report.versions[v2].failed).toBeGreaterThan(0);
-    expect(report.breach?.value).toBeGreaterThan(5);
+    expect(report).toMatchObject({ alarm: 'sluice-checkout-error-rate', stoppedBy: 'alarm-check' });
     expect(report.firstFailureAt).toBeDefined();
     expect(report.rolledBackAt).toBeDefined();
     expect(report.detectToRollbackMs).toBeGreaterThanOrEqual(0);
@@ -335,12 +346,13 @@ describe('deployments', () => {
     );
   });
 
-  it('rolls back when the p99 latency alarm fires', async () => {
-    // ×6: a 50 s canary that the alarm ends early.
-    const t = target({ timeScale: 6 });
+  it("rolls back when the template's p99 latency alarm on the new version fires", async () => {
     const service = serviceConfig('search', 'Canary10Percent5Minutes', { p99LatencyMs: 100 });
+    // ×12: 5 s periods, so each holds the canary's answers whole (250 ms each).
+    const t = target({ timeScale: 12, serviceTemplates: new Map([['search', serviceTemplate(service)]]) });
     const v1 = await firstRelease(t, service, HANDLERS.ok('A'));
     const v2 = await stage(t, service, HANDLERS.slow(250));
+    await t.judge(service, v2);
     const { deploymentId } = await t.startDeployment({
       service,
       releaseId: 'rel-slow',
@@ -353,17 +365,62 @@ describe('deployments', () => {
       rolledBack: true,
       alarm: 'sluice-search-p99-latency',
     });
+    // The canary's own p99: every one of its requests takes 250 ms.
     expect(description.reason).toMatch(
-      /^Alarm sluice-search-p99-latency fired: p99 latency \d+ ms over \d+ requests \(threshold 100 ms\)$/,
+      /^Alarm sluice-search-p99-latency fired: Threshold Crossed: .*\[2\d\d(\.\d+)? \(.+\)\] was greater than the threshold \(100\)/,
     );
     const report = t.deploymentReport(deploymentId);
     expect(report.versions[v2].failed).toBe(0);
     expect(report.versions[v2].p99LatencyMs).toBeGreaterThanOrEqual(250);
-    expect(report.breach?.value).toBeGreaterThanOrEqual(250);
     expect(report.steps.map((s) => s.percent)).toEqual([10, 0]);
     expect(statesOf(deploymentId)).toEqual(['START', 'FAILURE']);
     expect(await t.liveVersion(service)).toBe(v1);
     expect((await throughRouter(t, 'search', 5)).every((a) => a.version === v1)).toBe(true);
+  });
+
+  it("checkout-bad at a 10% canary: the alias-level alarm it had before lets it through, while the same traffic puts the template's alarm on the version in ALARM", async () => {
+    // Half the traffic on GET /, 40% of those failing on the canary: the alias's error rate is 10% × 20% = 2%,
+    // under the 5% threshold; the canary's own is 20%. Both alarms are fed the very same invocations by the same
+    // evaluator, so the difference is the definition alone (the evaluator is faithful, not tuned).
+    const service = serviceConfig('checkout', 'Canary10Percent5Minutes', { errorRatePercent: 5 });
+    const traffic = [
+      { method: 'GET' as const, path: '/' },
+      { method: 'POST' as const, path: '/checkout', body: '{"items":[]}' },
+    ];
+    const deployed = { ...service, deploy: { ...service.deploy, traffic } };
+    const t = target({
+      timeScale: 100,
+      serviceTemplates: new Map([['checkout', serviceTemplate(deployed)]]),
+    });
+    const v1 = await firstRelease(t, deployed, HANDLERS.ok('A'));
+    const v2 = await stage(t, deployed, HANDLERS.checkoutBad);
+    // The deployment group polls sluice-checkout-error-rate: here as the old template defined it.
+    t.putMetricAlarm(aliasErrorRateAlarm(deployed));
+    // The template's definition for v2, only watching (not in the deployment group).
+    const [onVersion] = serviceAlarmDefinitions(deployed, v2);
+    t.putMetricAlarm({ ...onVersion, AlarmName: 'watch-v2-error-rate' } as unknown as MetricAlarmInput);
+    const fired = new Set<string>();
+    const seen = setInterval(() => {
+      for (const alarm of t.cloudWatch.describeAlarms({ state: 'ALARM' })) fired.add(alarm.name);
+    }, 20);
+    try {
+      const { deploymentId } = await t.startDeployment({
+        service: deployed,
+        releaseId: 'rel-bad',
+        fromVersion: v1,
+        toVersion: v2,
+      });
+      expect(await t.waitForDeployment(deploymentId)).toMatchObject({
+        status: 'Succeeded',
+        rolledBack: false,
+      });
+      const canary = t.deploymentReport(deploymentId).versions[v2];
+      expect(canary.failed / canary.requests).toBeGreaterThan(0.1);
+    } finally {
+      clearInterval(seen);
+    }
+    expect([...fired]).toEqual(['watch-v2-error-rate']);
+    expect(await t.liveVersion(deployed)).toBe(v2);
   });
 
   it('refuses a second deployment of a service while one is in progress, and other bad requests', async () => {

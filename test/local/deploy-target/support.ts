@@ -1,8 +1,18 @@
 /** Fixtures for the local deploy target's tests: tiny service bundles in zips, an in-memory artifact store. */
 import { createHash } from 'node:crypto';
+import { App } from 'aws-cdk-lib';
 import { zipSync } from 'fflate';
-import type { DeployStrategy, ServiceConfig } from '../../../lambdas/core/catalog/types';
+import {
+  type DeployStrategy,
+  type ServiceConfig,
+  serviceAlarmName,
+  serviceResourceName,
+} from '../../../lambdas/core/catalog/types';
 import type { ArtifactStore, StoredArtifact } from '../../../lambdas/core/ports';
+import { serviceStackName } from '../../../lib/app';
+import { SluiceServiceStack } from '../../../lib/service-stack';
+import type { MetricAlarmInput } from '../../../local/aws/cloudwatch/alarm-definition';
+import type { CfnTemplate } from '../../../local/definition';
 
 export class MemoryArtifactStore implements ArtifactStore {
   readonly objects = new Map<string, Uint8Array>();
@@ -62,6 +72,18 @@ export const HANDLERS = {
       await new Promise((resolve) => setTimeout(resolve, ${ms}));
       return 'slow but fine';
     };`,
+  /**
+   * checkout-bad's bug (examples/overlays/checkout-bad): from the third health check on, 2 of every 5 GET /
+   * throw; POST /checkout works. The first two calls (the smoke test) pass.
+   */
+  checkoutBad: `
+    let checks = 0;
+    exports.handler = async (event) => {
+      if (event.rawPath === '/checkout') return { statusCode: 200, body: '{"orderId":"o-1"}' };
+      checks += 1;
+      if (checks > 2 && checks % 5 >= 3) throw new TypeError("Cannot set properties of undefined (setting 'at')");
+      return { statusCode: 200, body: '{"status":"ok"}' };
+    };`,
   /** Exports the handler under another name. */
   misnamed: `exports.main = async () => 'hello';`,
   /** Throws while loading. */
@@ -75,3 +97,47 @@ export const HANDLERS = {
       return { statusCode: 200, body: JSON.stringify(event) };
     };`,
 } as const;
+
+/** The service's own stack as `cdk synth` renders it (function, alias, deployment group, alarms). */
+export function serviceTemplate(service: ServiceConfig): CfnTemplate {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new SluiceServiceStack(app, serviceStackName(service.name), { service });
+  return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+}
+
+/**
+ * The error-rate alarm the service stack defined before issue 10 (git history: lib/service-metrics.ts): Lambda's
+ * Errors over Invocations of the live alias (FunctionName + Resource), which mixes the old and the new version
+ * and counts thrown errors only.
+ */
+export function aliasErrorRateAlarm(service: ServiceConfig, name?: string): MetricAlarmInput {
+  const fn = serviceResourceName(service.name);
+  const metric = (id: string, metricName: string) => ({
+    Id: id,
+    ReturnData: false,
+    MetricStat: {
+      Metric: {
+        Namespace: 'AWS/Lambda',
+        MetricName: metricName,
+        Dimensions: [
+          { Name: 'FunctionName', Value: fn },
+          { Name: 'Resource', Value: `${fn}:live` },
+        ],
+      },
+      Period: 60,
+      Stat: 'Sum',
+    },
+  });
+  return {
+    AlarmName: name ?? serviceAlarmName(service.name, 'error-rate'),
+    ComparisonOperator: 'GreaterThanThreshold',
+    EvaluationPeriods: 1,
+    Threshold: service.deploy.alarms.errorRatePercent,
+    TreatMissingData: 'notBreaching',
+    Metrics: [
+      { Id: 'expr_1', Expression: '100 * errors / invocations', Label: 'Error rate (%)', ReturnData: true },
+      metric('errors', 'Errors'),
+      metric('invocations', 'Invocations'),
+    ],
+  };
+}

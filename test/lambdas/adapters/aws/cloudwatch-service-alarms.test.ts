@@ -1,4 +1,9 @@
-import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchServiceAlarms } from '../../../../lambdas/adapters/aws/cloudwatch-service-alarms';
@@ -102,6 +107,39 @@ describe('CloudWatchServiceAlarms.judge', () => {
     });
     const puts = cloudWatch.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input);
     expect(puts).toEqual(serviceAlarmDefinitions(service, '7'));
+  });
+
+  it('clears an ALARM about another version after rewriting it, so CodeDeploy does not stop on a stale state', async () => {
+    cloudWatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        // The canary rolled back a minute ago: PutMetricAlarm alone would leave this ALARM for the new version.
+        current('sluice-orders-error-rate', { StateValue: 'ALARM' }),
+        current('sluice-orders-p99-latency', { StateValue: 'OK' }),
+      ],
+    });
+    cloudWatch.on(PutMetricAlarmCommand).resolves({});
+    cloudWatch.on(SetAlarmStateCommand).resolves({});
+    await alarms().judge(service, '7');
+    const sets = cloudWatch.commandCalls(SetAlarmStateCommand).map((c) => c.args[0].input);
+    expect(sets).toEqual([
+      {
+        AlarmName: 'sluice-orders-error-rate',
+        StateValue: 'INSUFFICIENT_DATA',
+        StateReason: 'Now judging version 7; the ALARM was about version 6',
+      },
+    ]);
+    // After the rewrite, never before it: an evaluation in between must judge the new definition.
+    const order = cloudWatch.calls().map((c) => c.args[0].constructor.name);
+    expect(order.indexOf('SetAlarmStateCommand')).toBeGreaterThan(order.indexOf('PutMetricAlarmCommand'));
+  });
+
+  it('leaves an ALARM about the version it is pointed at alone', async () => {
+    cloudWatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [current('sluice-orders-error-rate', { StateValue: 'ALARM' })],
+    });
+    cloudWatch.on(PutMetricAlarmCommand).resolves({});
+    await alarms().judge(service, '6');
+    expect(cloudWatch.commandCalls(SetAlarmStateCommand)).toEqual([]);
   });
 
   it('keeps the actions someone gave an alarm', async () => {
