@@ -1,6 +1,12 @@
 import type { Context } from 'aws-lambda';
 import type { SandboxRequest, SandboxResult } from '../core/ports';
 import { runSandboxed } from './sandbox-run';
+import { killStrays } from './strays';
+
+/** The handler was invoked outside Lambda. */
+export class NotInLambdaError extends Error {
+  override readonly name = 'NotInLambdaError';
+}
 
 /** Time kept back to kill the steps' process groups and answer before Lambda's own timeout. */
 const ANSWER_MS = 15_000;
@@ -9,10 +15,20 @@ const ANSWER_MS = 15_000;
  * The sandbox in AWS: a function of its own whose role may only write its own log group. Lambda puts that role's
  * credentials in this process's environment (AWS_ACCESS_KEY_ID...), and service code can read them through
  * /proc: they are worth nothing else. No Sluice variable is set on this function. The Test handler invokes it
- * with the checkout and reads the result; /tmp is emptied before and after every run.
+ * with the checkout and reads the result; /tmp is emptied before and after every run, and whatever an earlier
+ * run left running in this warm container (a daemon outside its process group) is killed first.
  */
-export const handler = (event: SandboxRequest, context: Context): Promise<SandboxResult> =>
-  runSandboxed(event, {
+export const handler = async (event: SandboxRequest, context: Context): Promise<SandboxResult> => {
+  // It empties /tmp and kills this user's other processes: right in its own execution environment, never on a
+  // shared machine (the local runtime runs the same core through local/sandbox/ instead).
+  if (!process.env.AWS_EXECUTION_ENV?.startsWith('AWS_Lambda_') || !process.env.LAMBDA_TASK_ROOT) {
+    throw new NotInLambdaError(
+      'The test-runner handler runs only in its own Lambda execution environment; locally, use ProcessTestSandbox.',
+    );
+  }
+  await killStrays();
+  return runSandboxed(event, {
     scratch: '/tmp',
     maxTimeoutMs: Math.max(1_000, context.getRemainingTimeInMillis() - ANSWER_MS),
   });
+};

@@ -51,7 +51,7 @@ export function liveMembers(pgid: number): number {
 /**
  * SIGKILL is delivered when the target is next scheduled, so on a busy machine the group can outlive
  * `kill()` by a moment; the run is over only once its processes are gone. Bounded, so a process stuck in
- * the kernel cannot hang the Test Lambda.
+ * the kernel cannot hang the runner.
  */
 export async function killGroupAndWait(pid: number | undefined): Promise<void> {
   if (pid === undefined) return;
