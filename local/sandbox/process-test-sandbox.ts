@@ -95,18 +95,21 @@ export class ProcessTestSandbox implements TestSandbox {
   constructor(private readonly props: ProcessTestSandboxProps) {}
 
   async run(request: SandboxRequest): Promise<SandboxResult> {
-    this.host ??= bundleHost(this.props.workDir);
-    let hostFile = await this.host;
-    if (!existsSync(hostFile)) {
-      this.host = bundleHost(this.props.workDir);
-      hostFile = await this.host;
-    }
+    const hostFile = await this.hostFile();
     const scratch = await mkdtemp(join(this.props.tempRoot ?? tmpdir(), 'sluice-sandbox-'));
     try {
       return await this.launch(hostFile, { request, scratch });
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
+  }
+
+  /** The bundled runner host: bundled once, again if the file went away or the last bundling failed. */
+  private async hostFile(): Promise<string> {
+    const cached = await this.host?.catch(() => undefined);
+    if (cached && existsSync(cached)) return cached;
+    this.host = bundleHost(this.props.workDir);
+    return this.host;
   }
 
   private launch(hostFile: string, input: RunnerHostInput): Promise<SandboxResult> {

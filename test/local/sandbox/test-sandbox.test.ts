@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { packDirectory } from '../../../lambdas/runtime/checkout-archive';
 import { liveMembers } from '../../../lambdas/test-runner/node-process';
+import { ProcessTestSandbox } from '../../../local/sandbox/process-test-sandbox';
 import { service } from '../../lib/fixtures';
 import type { TestStageHostInput } from './test-stage-host';
 
@@ -156,6 +158,45 @@ test('hangs', () => {
     expect(liveMembers(pids.runner ?? -1)).toBe(0);
     expect(liveMembers(pids.nodeTest ?? -1)).toBe(0);
     for (const pid of Object.values(pids)) expect(running(pid), `pid ${pid}`).toBe(false);
+  });
+});
+
+describe('ProcessTestSandbox', () => {
+  it('kills the runner with its steps’ process groups when the runner itself overruns', async () => {
+    const report = await folder('sluice-sandbox-report-');
+    const dir = await serviceWith({
+      'hang.test.js': `
+const { readFileSync, writeFileSync } = require('node:fs');
+const parentOf = (pid) => { const s = readFileSync('/proc/' + pid + '/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]); };
+test('hangs', () => {
+  writeFileSync(${JSON.stringify(join(report, 'pids.json'))}, JSON.stringify({ test: process.pid, nodeTest: process.ppid, runner: parentOf(process.ppid) }));
+  return new Promise(() => setInterval(() => {}, 1000));
+});
+`,
+    });
+    // A negative grace makes the runtime's backstop fire before the runner's own timeout would.
+    const sandbox = new ProcessTestSandbox({
+      workDir: await folder('sluice-sandbox-host-'),
+      graceMs: -20_000,
+    });
+    const result = await sandbox.run({
+      checkout: Buffer.from(await packDirectory(dir)).toString('base64'),
+      steps: [['--test', 'test/hang.test.js']],
+      timeoutMs: 23_000,
+    });
+    expect(result).toMatchObject({ exitCode: null, timedOut: true });
+    const pids = JSON.parse(await readFile(join(report, 'pids.json'), 'utf8')) as Record<string, number>;
+    expect(liveMembers(pids.runner ?? -1)).toBe(0);
+    expect(liveMembers(pids.nodeTest ?? -1)).toBe(0);
+    for (const pid of Object.values(pids)) expect(running(pid), `pid ${pid}`).toBe(false);
+  });
+
+  it('reports a request the runner refuses as failed tests, naming why', async () => {
+    const sandbox = new ProcessTestSandbox({ workDir: await folder('sluice-sandbox-host-') });
+    await expect(sandbox.run({ checkout: '', steps: [], timeoutMs: 1_000 })).rejects.toMatchObject({
+      name: 'TestsFailedError',
+      message: expect.stringMatching(/test runner failed: InvalidSandboxRequestError: .*steps must be/),
+    });
   });
 });
 
