@@ -15,8 +15,8 @@ const ANSWER_MS = 15_000;
  * The sandbox in AWS: a function of its own whose role may only write its own log group. Lambda puts that role's
  * credentials in this process's environment (AWS_ACCESS_KEY_ID...), and service code can read them through
  * /proc: they are worth nothing else. No Sluice variable is set on this function. The Test handler invokes it
- * with the checkout and reads the result; /tmp is emptied before and after every run, and whatever an earlier
- * run left running in this warm container (a daemon outside its process group) is killed first.
+ * with the checkout and reads the result; /tmp is emptied before and after every run, and any process a run
+ * left outside its process group (a daemon) is killed before the answer and again before the next run.
  */
 export const handler = async (event: SandboxRequest, context: Context): Promise<SandboxResult> => {
   // It empties /tmp and kills this user's other processes: right in its own execution environment, never on a
@@ -27,8 +27,14 @@ export const handler = async (event: SandboxRequest, context: Context): Promise<
     );
   }
   await killStrays();
-  return runSandboxed(event, {
-    scratch: '/tmp',
-    maxTimeoutMs: Math.max(1_000, context.getRemainingTimeInMillis() - ANSWER_MS),
-  });
+  try {
+    return await runSandboxed(event, {
+      scratch: '/tmp',
+      maxTimeoutMs: Math.max(1_000, context.getRemainingTimeInMillis() - ANSWER_MS),
+    });
+  } finally {
+    // Also before answering: the runtime then asks the Runtime API for the next invocation, which a process
+    // left running could otherwise take first (and answer for another service's run).
+    await killStrays();
+  }
 };

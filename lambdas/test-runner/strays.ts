@@ -11,9 +11,12 @@ function parentOf(pid: number): number | undefined {
   }
 }
 
-function uidOf(pid: number): number | undefined {
+/** The real uid of a live process; undefined for a zombie (it holds nothing and cannot be killed) or one gone. */
+function liveUidOf(pid: number): number | undefined {
   try {
-    const line = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    if (/^State:\s+Z/m.test(status)) return undefined;
+    const line = /^Uid:\s+(\d+)/m.exec(status);
     return line ? Number(line[1]) : undefined;
   } catch {
     return undefined;
@@ -39,22 +42,34 @@ export function strayProcesses(self = process.pid): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .map(Number)
-    .filter((pid) => !keep.has(pid) && uidOf(pid) === uid);
+    .filter((pid) => !keep.has(pid) && liveUidOf(pid) === uid);
 }
 
 /**
- * Kills the stray processes (each with its process group) and waits until they are gone. `include` narrows
- * the kill (tests share the machine with other processes of the same user); the runner Lambda kills them all.
+ * Stops, then kills the stray processes (each with its process group), until none is left: a stray that starts
+ * another while it is being killed is found on the next pass. Stopped first, so none can start another between
+ * the listing and its kill. `include` narrows the kill (tests share the machine with other processes of the same
+ * user); the runner Lambda kills them all. Returns the pids killed.
  */
 export async function killStrays(include: (pid: number) => boolean = () => true): Promise<number[]> {
-  const strays = strayProcesses().filter(include);
-  for (const pid of strays) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
+  const killed: number[] = [];
+  for (let pass = 0; pass < 20; pass += 1) {
+    const strays = strayProcesses().filter(include);
+    if (strays.length === 0) break;
+    for (const pid of strays) signal(pid, 'SIGSTOP');
+    for (const pid of strays) {
+      signal(pid, 'SIGKILL');
+      await killGroupAndWait(pid);
+      killed.push(pid);
     }
-    await killGroupAndWait(pid);
   }
-  return strays;
+  return killed;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
 }
