@@ -114,7 +114,7 @@ test('no credential in the parentâ€™s /proc/<ppid>/environ, nor in any ancestorâ
     expect(await testStage(dir)).toEqual({
       result: expect.objectContaining({ passed: 3, failed: 0 }),
     });
-  });
+  }, 120_000);
 
   it('empties the temporary folder between runs: a file one run writes is gone in the next', async () => {
     const dir = await serviceWith({
@@ -134,7 +134,7 @@ test('leaves a file behind', () => writeFileSync(planted, 'tampered'));
       // Where it would land without the sandbox's own temporary folder.
       await rm(join(tmpdir(), 'planted-by-an-earlier-run'), { force: true });
     }
-  });
+  }, 120_000);
 
   it('kills a hanging test at the timeout and leaves no process behind: runner, node --test, test file', async () => {
     const report = await folder('sluice-sandbox-report-');
@@ -149,16 +149,17 @@ test('hangs', () => {
 });
 `,
     });
-    const answer = await testStage(dir, 3_000);
+    // Long enough for node --test and the file to start on a busy machine (the file then records its pids).
+    const answer = await testStage(dir, 8_000);
     expect(answer).toEqual({
-      error: { name: 'TestsFailedError', message: expect.stringContaining('did not finish within 3 s') },
+      error: { name: 'TestsFailedError', message: expect.stringContaining('did not finish within 8 s') },
     });
     const pids = JSON.parse(await readFile(join(report, 'pids.json'), 'utf8')) as Record<string, number>;
     // The runner leads its group, node --test leads the test file's: both groups are empty, every pid gone.
     expect(liveMembers(pids.runner ?? -1)).toBe(0);
     expect(liveMembers(pids.nodeTest ?? -1)).toBe(0);
     for (const pid of Object.values(pids)) expect(running(pid), `pid ${pid}`).toBe(false);
-  });
+  }, 120_000);
 });
 
 describe('ProcessTestSandbox', () => {
@@ -174,7 +175,7 @@ test('hangs', () => {
 });
 `,
     });
-    // A negative grace makes the runtime's backstop fire before the runner's own timeout would.
+    // A negative grace makes the runtime's backstop fire (at 8 s) before the runner's own timeout would.
     const sandbox = new ProcessTestSandbox({
       workDir: await folder('sluice-sandbox-host-'),
       graceMs: -20_000,
@@ -182,14 +183,14 @@ test('hangs', () => {
     const result = await sandbox.run({
       checkout: Buffer.from(await packDirectory(dir)).toString('base64'),
       steps: [['--test', 'test/hang.test.js']],
-      timeoutMs: 23_000,
+      timeoutMs: 28_000,
     });
     expect(result).toMatchObject({ exitCode: null, timedOut: true });
     const pids = JSON.parse(await readFile(join(report, 'pids.json'), 'utf8')) as Record<string, number>;
     expect(liveMembers(pids.runner ?? -1)).toBe(0);
     expect(liveMembers(pids.nodeTest ?? -1)).toBe(0);
     for (const pid of Object.values(pids)) expect(running(pid), `pid ${pid}`).toBe(false);
-  });
+  }, 120_000);
 
   it('reports a request the runner refuses as failed tests, naming why', async () => {
     const sandbox = new ProcessTestSandbox({ workDir: await folder('sluice-sandbox-host-') });
@@ -197,7 +198,7 @@ test('hangs', () => {
       name: 'TestsFailedError',
       message: expect.stringMatching(/test runner failed: InvalidSandboxRequestError: .*steps must be/),
     });
-  });
+  }, 120_000);
 });
 
 /** Whether `pid` is a live process (a zombie is not: it holds nothing and waits to be reaped). */
