@@ -82,11 +82,21 @@ function childrenOf(pid: number): number[] {
   return found;
 }
 
-/** Kills the runner's steps' groups, then the runner's own, and waits until they are gone. */
+/**
+ * Kills the runner's group and its steps' groups, and waits until they are gone. The runner is stopped first,
+ * so it neither starts another step nor reports a killed step as its result meanwhile; its steps are listed
+ * while they are still its children.
+ */
 async function killRunnerTree(pid: number | undefined): Promise<void> {
   if (pid === undefined) return;
-  for (const step of childrenOf(pid)) await killGroupAndWait(step);
+  try {
+    process.kill(pid, 'SIGSTOP');
+  } catch {
+    // already gone
+  }
+  const steps = childrenOf(pid);
   await killGroupAndWait(pid);
+  for (const step of steps) await killGroupAndWait(step);
 }
 
 export class ProcessTestSandbox implements TestSandbox {
@@ -143,10 +153,11 @@ export class ProcessTestSandbox implements TestSandbox {
         stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
       });
       let killedAtTimeout = false;
+      let killing: Promise<void> = Promise.resolve();
       const timer = setTimeout(
         () => {
           killedAtTimeout = true;
-          void killRunnerTree(pid);
+          killing = killRunnerTree(pid);
         },
         input.request.timeoutMs + (this.props.graceMs ?? 30_000),
       );
@@ -157,18 +168,21 @@ export class ProcessTestSandbox implements TestSandbox {
       // 'close': the launcher has exited and every holder of its pipes (the runner among them) is gone.
       launcher.on('close', () => {
         clearTimeout(timer);
-        killRunnerTree(pid).then(() => {
-          if (message && 'result' in message) resolve(message.result);
-          // As the runner Lambda's function error: the runner refused or failed the run.
-          else if (message) reject(new TestsFailedError(`The test runner failed: ${message.error}`));
-          else if (killedAtTimeout) resolve({ exitCode: null, timedOut: true, output: stderr });
-          else
-            reject(
-              new SandboxProcessError(
-                `The test runner process ended without a result: ${stderr.trim() || 'no output'}`,
-              ),
-            );
-        }, reject);
+        // The backstop's kill may still be at the steps' groups (the pipes close when the runner dies).
+        killing
+          .then(() => killRunnerTree(pid))
+          .then(() => {
+            if (killedAtTimeout) resolve({ exitCode: null, timedOut: true, output: stderr });
+            else if (message && 'result' in message) resolve(message.result);
+            // As the runner Lambda's function error: the runner refused or failed the run.
+            else if (message) reject(new TestsFailedError(`The test runner failed: ${message.error}`));
+            else
+              reject(
+                new SandboxProcessError(
+                  `The test runner process ended without a result: ${stderr.trim() || 'no output'}`,
+                ),
+              );
+          }, reject);
       });
       launcher.stdin?.end(JSON.stringify(input));
     });
