@@ -365,10 +365,12 @@ describe('deployments', () => {
       rolledBack: true,
       alarm: 'sluice-search-p99-latency',
     });
-    // The canary's own p99: every one of its requests takes 250 ms.
-    expect(description.reason).toMatch(
-      /^Alarm sluice-search-p99-latency fired: Threshold Crossed: .*\[2\d\d(\.\d+)? \(.+\)\] was greater than the threshold \(100\)/,
-    );
+    // The canary's own p99: every one of its requests takes at least 250 ms (more on a busy machine).
+    const judged =
+      /^Alarm sluice-search-p99-latency fired: Threshold Crossed: .*\[(\d+(?:\.\d+)?) \(.+\)\] was greater than the threshold \(100\)/.exec(
+        description.reason ?? '',
+      );
+    expect(Number(judged?.[1])).toBeGreaterThanOrEqual(250);
     const report = t.deploymentReport(deploymentId);
     expect(report.versions[v2].failed).toBe(0);
     expect(report.versions[v2].p99LatencyMs).toBeGreaterThanOrEqual(250);
