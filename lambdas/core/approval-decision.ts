@@ -6,6 +6,7 @@
 
 import { LedgerConflictError } from '../ledger/errors';
 import type { ApprovalChannelUsed, ApprovalRecord, ApprovalVote, Ledger } from '../ledger/ledger';
+import { sharedIdentity } from './approver-identity';
 import { ApprovalExpiredError, ApprovalSupersededError } from './errors';
 import { parseIsoTime } from './iso-time';
 import type { ApprovalResult } from './model';
@@ -25,6 +26,8 @@ export interface DecisionRequest {
   readonly releaseAt?: string;
   readonly sourceIp?: string;
   readonly userAgent?: string;
+  /** The AWS principal (ARN) the caller proved with STS (`sluice approve --aws`), kept with the vote and audit. */
+  readonly principalArn?: string;
 }
 
 export type RefusalCode =
@@ -103,7 +106,7 @@ export function closedMessage(approval: ApprovalRecord): { code: RefusalCode; me
 
 export function approvalsSoFar(approval: ApprovalRecord): string[] {
   return Object.entries(approval.votes ?? {})
-    .filter(([, v]) => v.decision === 'approved')
+    .filter(([, v]) => v.decision === 'approved' && !v.notCounted)
     .sort(([, a], [, b]) => a.at.localeCompare(b.at))
     .map(([who]) => who);
 }
@@ -157,12 +160,18 @@ export async function decide(
   if (isPastExpiry(approval, now)) {
     return refuse('expired', `This approval request expired at ${approval.expiresAt}.`, approval);
   }
-  if (req.decision === 'approve' && (approval.authors ?? []).includes(emailOf(approver))) {
-    return refuse(
-      'self-approval',
-      `${approver} authored a commit in this release and cannot approve it; another approver must.`,
-      approval,
-    );
+  if (req.decision === 'approve') {
+    // Every identity of the approver against everyone who made the changes (records from before identities
+    // were kept list authors only).
+    const mine = approval.approverIdentities?.[approver] ?? [emailOf(approver)];
+    const shared = sharedIdentity(mine, [...(approval.authors ?? []), ...(approval.changeIdentities ?? [])]);
+    if (shared !== undefined) {
+      return refuse(
+        'self-approval',
+        `${approver} authored, committed or pushed a change in this release (as ${shared}) and cannot approve it; another approver must.`,
+        approval,
+      );
+    }
   }
   const earlier =
     approval.votes && Object.hasOwn(approval.votes, approver) ? approval.votes[approver] : undefined;
@@ -189,6 +198,7 @@ export async function decide(
     ...(releaseAt ? { releaseAt: releaseAt.toISOString() } : {}),
     ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
     ...(req.userAgent ? { userAgent: req.userAgent.slice(0, 300) } : {}),
+    ...(req.principalArn ? { principalArn: req.principalArn } : {}),
   };
   let voted: ApprovalRecord;
   try {
@@ -210,6 +220,7 @@ export async function decide(
     channel: req.channel,
     ...(req.sourceIp ? { sourceIp: req.sourceIp } : {}),
     ...(req.userAgent ? { userAgent: vote.userAgent } : {}),
+    ...(req.principalArn ? { principalArn: req.principalArn } : {}),
     detail: `${vote.decision}${comment ? `: ${comment}` : ''}${vote.releaseAt ? ` (release at ${vote.releaseAt})` : ''}`,
   });
 
@@ -264,9 +275,24 @@ async function close(
     });
   } catch (error) {
     if (!(error instanceof LedgerConflictError)) throw error;
-    // Another vote closed it at the same moment: that caller resumed the execution.
+    // Another vote closed it at the same moment, that caller resumed the execution: this vote lost the race.
+    // It is marked not counted and the voter is told, instead of being told it was recorded.
     const current = (await ports.ledger.getApproval(approval.approvalId)) ?? approval;
-    return { ok: true, outcome: 'waiting', message: closedMessage(current).message, approval: current };
+    const reason = `the request was ${current.status}${current.decidedBy ? ` by ${current.decidedBy}` : ''} first`;
+    await ports.ledger.markVoteNotCounted(approval.approvalId, approver, reason);
+    await ports.ledger.audit({
+      approvalId: approval.approvalId,
+      kind: 'voted',
+      at: ports.clock.now().toISOString(),
+      actor: approver,
+      channel: vote.channel,
+      detail: `${vote.decision} not counted: ${reason}`,
+    });
+    return refuse(
+      'decided',
+      `Your ${vote.decision === 'approved' ? 'approval' : 'rejection'} came too late: ${reason}. It was not counted; nothing changed.`,
+      current,
+    );
   }
   await ports.ledger.audit({
     approvalId: approval.approvalId,

@@ -24,6 +24,8 @@ export interface ReleaseRequest {
 export interface CommitInfo {
   readonly sha: string;
   readonly author: string;
+  /** Who committed it, `Name <email>` (differs from the author after a rebase, a cherry-pick, a web merge). */
+  readonly committer?: string;
   readonly message: string;
   /** ISO 8601 */
   readonly time: string;

@@ -24,6 +24,10 @@ export interface ApprovalVote {
   readonly releaseAt?: string;
   readonly sourceIp?: string;
   readonly userAgent?: string;
+  /** The AWS principal (ARN) the CLI's caller proved with STS GetCallerIdentity (`--aws`). */
+  readonly principalArn?: string;
+  /** Set when the vote lost a race: the request was closed the other way first, so it did not count. */
+  readonly notCounted?: string;
 }
 
 export type AuditKind = 'requested' | 'notified' | 'viewed' | 'voted' | 'decided' | 'expired' | 'superseded';
@@ -39,6 +43,8 @@ export interface AuditEvent {
   readonly channel?: ApprovalChannelUsed | 'system';
   readonly sourceIp?: string;
   readonly userAgent?: string;
+  /** The AWS principal (ARN) behind a `--aws` CLI decision. */
+  readonly principalArn?: string;
   readonly detail?: string;
 }
 
@@ -61,6 +67,14 @@ export interface ApprovalRecord {
   readonly votes?: Readonly<Record<string, ApprovalVote>>;
   /** Emails of the authors of the included commits (lowercase): they may not approve. */
   readonly authors?: readonly string[];
+  /**
+   * Everyone who made the included changes (lowercase): authors' and committers' emails, and the pusher of each
+   * push that brought them (a GitHub login, a CodeCommit caller ARN, a local git email). No approver who is one
+   * of them may approve.
+   */
+  readonly changeIdentities?: readonly string[];
+  /** Each approver's identities (lowercase, their approver email first), from the catalog at request time. */
+  readonly approverIdentities?: Readonly<Record<string, readonly string[]>>;
   /** The newer release that replaced this one at the gate. */
   readonly supersededBy?: string;
   /** When approved: when the deploy may start (ISO 8601), and why it waits, if it does. */
@@ -164,6 +178,20 @@ export class ApprovalItems {
       `Approval ${approvalId} is no longer pending, or ${approver} has voted already`,
     );
     return stripKeys<ApprovalRecord>(Attributes ?? {});
+  }
+
+  /** Marks a vote that lost a race as not counted (the request had been closed the other way first). */
+  async markVoteNotCounted(approvalId: string, approver: string, reason: string): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: approvalKey(approvalId),
+        UpdateExpression: 'SET votes.#approver.notCounted = :reason',
+        ConditionExpression: 'attribute_exists(votes.#approver)',
+        ExpressionAttributeNames: { '#approver': approver },
+        ExpressionAttributeValues: { ':reason': reason },
+      }),
+    );
   }
 
   /** Appends to an approval's audit trail. */

@@ -197,6 +197,11 @@ export class Ledger {
     return this.approvals.castVote(approvalId, approver, vote);
   }
 
+  /** Marks a vote that lost a race (the request was closed the other way first) as not counted. */
+  markVoteNotCounted(approvalId: string, approver: string, reason: string): Promise<void> {
+    return this.approvals.markVoteNotCounted(approvalId, approver, reason);
+  }
+
   /** Appends to an approval's audit trail. */
   audit(event: AuditEvent): Promise<void> {
     return this.approvals.audit(event);

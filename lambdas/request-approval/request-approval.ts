@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { emailOf, endPending } from '../core/approval-decision';
 import { approvalLink } from '../core/approval-links';
+import { approverIdentities } from '../core/approver-identity';
 import { ApprovalError } from '../core/errors';
 import {
   type BuildResult,
@@ -95,6 +96,21 @@ export async function requestApproval(
     );
   }
 
+  // Who made the included changes: authors, committers, and the pusher of each push that brought them (this
+  // release's, and those of earlier releases of the service whose head commit is included).
+  const included = new Set(commits.map((c) => c.sha));
+  const earlierPushers = (await ports.ledger.listReleases(input.config.name))
+    .filter((r) => included.has(r.commit?.sha) && r.trigger?.actor)
+    .map((r) => r.trigger.actor as string);
+  const changeIdentities = [
+    ...new Set(
+      [
+        ...commits.flatMap((c) => [emailOf(c.author), ...(c.committer ? [emailOf(c.committer)] : [])]),
+        ...(input.release.trigger?.actor ? [input.release.trigger.actor] : []),
+        ...earlierPushers,
+      ].map(emailOf),
+    ),
+  ].filter((id) => id !== '' && id !== 'unknown');
   const slackUsers = Object.fromEntries(
     Object.entries(policy.slackUserIds ?? {}).map(([email, id]) => [id, email]),
   );
@@ -110,6 +126,8 @@ export async function requestApproval(
     taskToken: input.taskToken,
     details,
     authors: [...new Set(commits.map((c) => emailOf(c.author)))],
+    changeIdentities,
+    approverIdentities: approverIdentities(policy),
     ...(Object.keys(slackUsers).length ? { slackUsers } : {}),
     ...(policy.windows ? { windows: policy.windows } : {}),
     ...(policy.freezes ? { freezes: policy.freezes } : {}),

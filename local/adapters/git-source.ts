@@ -12,11 +12,11 @@ const run = promisify(execFile);
 
 /** Source from local git repositories, through the git CLI. */
 /** One commit per `git log` record: sha, `name <email>`, ISO time, message, NUL-separated. */
-const COMMIT_FORMAT = '%H%x00%an <%ae>%x00%aI%x00%B';
+const COMMIT_FORMAT = '%H%x00%an <%ae>%x00%aI%x00%cn <%ce>%x00%B';
 
 function commitOf(record: string): CommitInfo {
-  const [sha, author, time, message] = record.split('\0');
-  return { sha, author, time: new Date(time).toISOString(), message: message.trim() };
+  const [sha, author, time, committer, message] = record.split('\0');
+  return { sha, author, committer, time: new Date(time).toISOString(), message: message.trim() };
 }
 
 export class LocalGitSource implements SourceRepository {

@@ -14,7 +14,11 @@ export interface ListedApproval {
 }
 
 export interface DecisionInput {
-  readonly as: string;
+  /**
+   * Locally: who decides. With `--aws`: a check only, it must be the approver the caller's AWS principal maps
+   * to. @default - with --aws, the mapped approver
+   */
+  readonly as?: string;
   readonly decision: 'approve' | 'reject';
   readonly comment?: string;
   readonly releaseAt?: string;

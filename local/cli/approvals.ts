@@ -113,14 +113,16 @@ function decisionCommand(decision: 'approve' | 'reject'): Command {
     name: decision,
     summary: `${decision === 'approve' ? 'Approve' : 'Reject'} an approval request as an approver (same policy as the page)`,
     usage: `Usage: sluice ${decision} ID --as EMAIL [--comment TEXT]${decision === 'approve' ? ' [--release-at TIME]' : ''} [--state-dir DIR]
-       sluice ${decision} ID --as EMAIL [--comment TEXT]${decision === 'approve' ? ' [--release-at TIME]' : ''} --aws --table NAME [--config FILE]
+       sluice ${decision} ID [--as EMAIL] [--comment TEXT]${decision === 'approve' ? ' [--release-at TIME]' : ''} --aws --table NAME [--config FILE]
 
 ${decision === 'approve' ? 'Approves' : 'Rejects'} approval request ID (from \`sluice approvals\`) as EMAIL, one of the service's approvers.
 The catalog's policy applies as on the page and in Slack: allow-list, no self-approval, one vote per approver,
 quorum, expiry. The vote is recorded with channel cli.
 
 Options:
-      --as EMAIL         the approver deciding
+      --as EMAIL         the approver deciding; with --aws a check only: the approver is who your AWS
+                         credentials are (STS GetCallerIdentity, mapped through the catalog's
+                         approval.identities.<approver>.iamPrincipals), and --as must match it
       --comment TEXT     recorded with the vote${decision === 'approve' ? '\n      --release-at TIME  deploy no earlier than TIME (ISO 8601, e.g. 2026-03-02T14:00Z)' : ''}
       --state-dir DIR    ${STATE_DIR_HELP}
 ${AWS_OPTIONS_HELP}
@@ -140,12 +142,12 @@ Exit status: 0 recorded, 1 refused, 2 wrong command line.`,
       );
       if (positionals.length !== 1)
         throw new UsageError('give exactly one approval ID (see sluice approvals)');
-      if (!values.as) throw new UsageError('--as EMAIL is required: who is deciding');
+      if (!values.as && !values.aws) throw new UsageError('--as EMAIL is required: who is deciding');
       const releaseAt = (values as { 'release-at'?: string })['release-at'];
       let reply: DecisionReply;
       try {
         reply = await backendOf(values).decide(positionals[0], {
-          as: values.as,
+          ...(values.as ? { as: values.as } : {}),
           decision,
           ...(values.comment ? { comment: values.comment } : {}),
           ...(releaseAt ? { releaseAt } : {}),

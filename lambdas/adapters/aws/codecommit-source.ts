@@ -256,6 +256,9 @@ function commitInfoOf(commit: Commit | undefined, commitId: string): CommitInfo 
     author: formatAuthor(author?.name, author?.email),
     message: (commit?.message ?? '').trimEnd(),
     time: codeCommitDateToIso(commit?.author?.date) ?? codeCommitDateToIso(commit?.committer?.date) ?? '',
+    ...(commit?.committer?.email || commit?.committer?.name
+      ? { committer: formatAuthor(commit.committer.name, commit.committer.email) }
+      : {}),
   };
 }
 

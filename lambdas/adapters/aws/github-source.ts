@@ -327,6 +327,12 @@ function repoPath(source: SourceConfig): string {
   return `${match[1]}/${match[2].replace(/\.git$/, '')}`;
 }
 
+function committerOf(person: { name?: unknown; email?: unknown } | null | undefined): string | undefined {
+  const name = typeof person?.name === 'string' ? person.name : undefined;
+  const email = typeof person?.email === 'string' ? person.email : undefined;
+  return name || email ? formatAuthor(name, email) : undefined;
+}
+
 /** `source.path` as a repository-relative folder without slashes at either end; '' for the repository root. */
 function commitInfoOf(commit: GitHubCommit | undefined, what: string): CommitInfo {
   if (!commit || typeof commit.sha !== 'string' || !/^[0-9a-f]{40}$/.test(commit.sha)) {
@@ -341,6 +347,7 @@ function commitInfoOf(commit: GitHubCommit | undefined, what: string): CommitInf
     author: formatAuthor(name, email),
     message: typeof commit.commit?.message === 'string' ? commit.commit.message.trimEnd() : '',
     time: Number.isNaN(date) ? '' : new Date(date).toISOString(),
+    ...(committerOf(commit.commit?.committer) ? { committer: committerOf(commit.commit?.committer) } : {}),
   };
 }
 

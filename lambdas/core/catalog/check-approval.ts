@@ -9,7 +9,7 @@ import {
 } from '../release-windows';
 import { type Checker, childPath, didYouMean, isObject, type Json } from './checker';
 import { APPROVAL_CHANNELS, CATALOG_DEFAULTS, EMAIL, MAX_EXPIRY_HOURS } from './constants';
-import type { ApprovalChannel, ApprovalPolicy } from './types';
+import type { ApprovalChannel, ApprovalPolicy, ApproverIdentities } from './types';
 
 const APPROVAL_KEYS = [
   'approvers',
@@ -17,6 +17,7 @@ const APPROVAL_KEYS = [
   'expiresAfterHours',
   'channels',
   'slackUserIds',
+  'identities',
   'windows',
   'freezes',
 ] as const;
@@ -117,6 +118,81 @@ function checkSlackUserIds(c: Checker, parent: Json, path: string, approvers: re
   return ids;
 }
 
+const IDENTITY_KEYS = ['gitEmails', 'githubLogins', 'iamPrincipals'] as const;
+/** An IAM user or role ARN (any path), or an STS assumed-role session ARN. */
+export const IAM_PRINCIPAL_ARN =
+  /^arn:aws[a-z-]*:(iam::\d{12}:(user|role)\/([\w+=,.@-]+\/)*[\w+=,.@-]+|sts::\d{12}:assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/;
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+
+function checkIdentities(
+  c: Checker,
+  parent: Json,
+  path: string,
+  approvers: readonly string[],
+): Record<string, ApproverIdentities> | undefined {
+  const at = childPath(path, 'identities');
+  const o = parent.identities;
+  if (!isObject(o)) {
+    c.add(
+      at,
+      o,
+      'use an object mapping approver emails to their identities, e.g. { "alice@example.com": { "gitEmails": ["alice@users.noreply.github.com"], "githubLogins": ["alice"], "iamPrincipals": ["arn:aws:iam::123456789012:user/alice"] } }',
+    );
+    return undefined;
+  }
+  const out: Record<string, ApproverIdentities> = {};
+  // Which approver each identity belongs to: one identity naming two approvers would make no-self-approval
+  // and the CLI's mapping ambiguous.
+  const owner = new Map<string, string>();
+  for (const [email, value] of Object.entries(o)) {
+    const entryPath = childPath(at, email);
+    if (!approvers.some((a) => a.toLowerCase() === email.toLowerCase())) {
+      c.add(entryPath, value, `map only approvers (${approvers.join(', ')}) to identities`);
+      continue;
+    }
+    const entry = c.object(
+      value,
+      entryPath,
+      IDENTITY_KEYS,
+      'use { "gitEmails": [...], "githubLogins": [...], "iamPrincipals": [...] }',
+    );
+    if (!entry) continue;
+    const lists: { -readonly [K in keyof ApproverIdentities]: string[] } = {};
+    for (const key of IDENTITY_KEYS) {
+      if (entry[key] === undefined) continue;
+      const [pattern, fix] =
+        key === 'gitEmails'
+          ? [EMAIL, 'use an email address, e.g. "alice@users.noreply.github.com"']
+          : key === 'githubLogins'
+            ? [GITHUB_LOGIN, 'use a GitHub login, e.g. "alice" (1-39 letters, digits or hyphens)']
+            : [
+                IAM_PRINCIPAL_ARN,
+                'use an IAM user or role ARN, e.g. "arn:aws:iam::123456789012:user/alice", or an assumed-role session ARN',
+              ];
+      const raw = c.array(entry, key, entryPath, { emptyFix: `list at least one, or remove ${key}` }) ?? [];
+      const kept: string[] = [];
+      for (const [i, item] of raw.entries()) {
+        const itemPath = `${childPath(entryPath, key)}[${i}]`;
+        if (typeof item !== 'string' || !pattern.test(item)) {
+          c.add(itemPath, item, fix);
+          continue;
+        }
+        const normalized = item.toLowerCase();
+        const other = owner.get(normalized);
+        if (other !== undefined && other !== email.toLowerCase()) {
+          c.add(itemPath, item, `already an identity of ${other}; an identity belongs to one approver`);
+          continue;
+        }
+        owner.set(normalized, email.toLowerCase());
+        kept.push(item);
+      }
+      lists[key] = kept;
+    }
+    out[email] = lists;
+  }
+  return out;
+}
+
 export function checkApproval(c: Checker, value: unknown, path: string): ApprovalPolicy {
   const o = c.object(value, path, APPROVAL_KEYS, undefined) ?? {};
   const approversPath = childPath(path, 'approvers');
@@ -181,6 +257,7 @@ export function checkApproval(c: Checker, value: unknown, path: string): Approva
     });
   }
   const slackUserIds = o.slackUserIds === undefined ? undefined : checkSlackUserIds(c, o, path, approvers);
+  const identities = o.identities === undefined ? undefined : checkIdentities(c, o, path, approvers);
   const windows = o.windows === undefined ? undefined : checkWindows(c, o, path);
   const freezes = o.freezes === undefined ? undefined : checkFreezes(c, o, path);
   return {
@@ -189,6 +266,7 @@ export function checkApproval(c: Checker, value: unknown, path: string): Approva
     expiresAfterHours,
     channels,
     ...(slackUserIds ? { slackUserIds } : {}),
+    ...(identities ? { identities } : {}),
     ...(windows ? { windows } : {}),
     ...(freezes ? { freezes } : {}),
   };

@@ -100,10 +100,30 @@ export interface ApprovalPolicy {
   readonly channels: readonly ApprovalChannel[];
   /** Approver email → Slack user id (U…): who a Slack button press decides as. @default - no Slack decisions */
   readonly slackUserIds?: Readonly<Record<string, string>>;
+  /**
+   * Approver email → who else that person is: the identities no-self-approval compares with the authors,
+   * committers and pushers of a release's changes, and that `sluice approve --aws` maps the caller's AWS
+   * principal through. @default - each approver is only their approver email
+   */
+  readonly identities?: Readonly<Record<string, ApproverIdentities>>;
   /** Weekly windows in which an approved release may deploy. @default - any time */
   readonly windows?: readonly ReleaseWindow[];
   /** Periods in which no approved release deploys. @default - none */
   readonly freezes?: readonly FreezePeriod[];
+}
+
+/** The identities of one approver besides their approver email. */
+export interface ApproverIdentities {
+  /** Email addresses they author or commit with. @default [] */
+  readonly gitEmails?: readonly string[];
+  /** GitHub logins they push as. @default [] */
+  readonly githubLogins?: readonly string[];
+  /**
+   * IAM principals they act as: a user (`arn:aws:iam::<account>:user/<name>`), a role, meaning any of its
+   * sessions (`arn:aws:iam::<account>:role/<name>`), or one session (`arn:aws:sts::<account>:assumed-role/<role>/<session>`).
+   * @default []
+   */
+  readonly iamPrincipals?: readonly string[];
 }
 
 export interface AlarmConfig {

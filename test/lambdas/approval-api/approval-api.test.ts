@@ -194,7 +194,7 @@ describe('approval API', () => {
     const alice = linkFor(approval, 0);
     const refused = await post(alice, formBody(alice, approval.approvalId, 'approve'));
     expect(refused.statusCode).toBe(403);
-    expect(refused.body).toContain('authored a commit');
+    expect(refused.body).toContain('authored, committed or pushed a change in this release');
     expect((await ledger.getApproval(approval.approvalId))?.votes).toEqual({});
 
     const bob = linkFor(approval, 1);

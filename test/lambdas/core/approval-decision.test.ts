@@ -126,7 +126,9 @@ describe('refusals change nothing', () => {
     const { approval, resumed } = await pending();
     const result = await vote(approval.approvalId, 'carol@example.com', 'approve');
     expect(result).toMatchObject({ ok: false, code: 'self-approval' });
-    expect(result.message).toContain('authored a commit');
+    expect(result.message).toContain(
+      'authored, committed or pushed a change in this release (as carol@example.com)',
+    );
     await unchanged(approval.approvalId, approval);
     expect(await vote(approval.approvalId, 'carol@example.com', 'reject')).toMatchObject({
       ok: true,
@@ -236,5 +238,67 @@ describe('release time', () => {
   it('reads the email out of a commit author', () => {
     expect(emailOf('Dana Scully <Dana@Example.com>')).toBe('dana@example.com');
     expect(emailOf('eve@example.com')).toBe('eve@example.com');
+  });
+});
+
+describe('identities: no self-approval by anyone who made the changes', () => {
+  const identities = {
+    'alice@example.com': [
+      'alice@example.com',
+      'alice@users.noreply.github.com',
+      'alice-gh',
+      'arn:aws:iam::111122223333:user/alice',
+    ],
+    'bob@example.com': ['bob@example.com'],
+    'carol@example.com': ['carol@example.com'],
+  };
+  it.each([
+    ['committed it', 'alice@users.noreply.github.com'],
+    ['pushed it on GitHub', 'alice-gh'],
+    ['pushed it to CodeCommit', 'arn:aws:iam::111122223333:user/alice'],
+  ])('refuses an approver who %s, under another identity than the approver email', async (_how, identity) => {
+    const { approval } = await pending({
+      authors: ['dana@example.com'],
+      changeIdentities: ['dana@example.com', identity],
+      approverIdentities: identities,
+    });
+    const result = await vote(approval.approvalId, 'alice@example.com', 'approve');
+    expect(result).toMatchObject({ ok: false, code: 'self-approval' });
+    expect(result.message).toBe(
+      `alice@example.com authored, committed or pushed a change in this release (as ${identity}) and cannot approve it; another approver must.`,
+    );
+    expect((await ledger.getApproval(approval.approvalId))?.votes ?? {}).toEqual({});
+    expect(await vote(approval.approvalId, 'bob@example.com', 'approve')).toMatchObject({ ok: true });
+  });
+});
+
+describe('a vote that loses a race', () => {
+  it('is told it came too late and is kept as not counted, when the other vote closed the request first', async () => {
+    const { approval, resumed } = await pending({ required: 1 });
+    // Bob's rejection is stored while the request is pending; Alice's approval closes it before Bob's close.
+    const racing: Ledger = Object.create(ledger);
+    racing.decideApproval = async (...args) => {
+      await vote(approval.approvalId, 'alice@example.com', 'approve');
+      return ledger.decideApproval(...args);
+    };
+    const lost = await decide(
+      { approvalId: approval.approvalId, approver: 'bob@example.com', decision: 'reject', channel: 'cli' },
+      { ledger: racing, tasks: broker, clock },
+    );
+    expect(lost).toMatchObject({ ok: false, code: 'decided' });
+    expect(lost.message).toBe(
+      'Your rejection came too late: the request was approved by alice@example.com first. It was not counted; nothing changed.',
+    );
+    await expect(resumed).resolves.toMatchObject({ decision: 'approved', decidedBy: 'alice@example.com' });
+    const stored = await ledger.getApproval(approval.approvalId);
+    expect(stored?.status).toBe('approved');
+    expect(stored?.votes?.['bob@example.com']).toMatchObject({
+      decision: 'rejected',
+      notCounted: 'the request was approved by alice@example.com first',
+    });
+    const audit = await ledger.listAudit(approval.approvalId);
+    expect(audit.filter((a) => a.actor === 'bob@example.com').map((a) => a.detail)).toContain(
+      'rejected not counted: the request was approved by alice@example.com first',
+    );
   });
 });

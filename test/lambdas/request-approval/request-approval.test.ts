@@ -147,6 +147,54 @@ describe('requestApproval', () => {
     );
   });
 
+  it("keeps who made the changes (authors, committers, the pusher of each included push) and each approver's identities", async () => {
+    const own = await db.newLedger();
+    // An earlier release of the service brought commit b, pushed by octo-bob; it never reached production.
+    await own.startRelease({
+      releaseId: 'greeter-bbbbbbbbbbbb',
+      service: 'greeter',
+      mode: 'delivery',
+      commit: commit('b', 'Dana <dana@example.com>', 'First change'),
+      startedAt: now.toISOString(),
+      trigger: { source: 'github', actor: 'octo-bob' },
+    });
+    const commits = [
+      { ...commit('c', 'Eve <eve@example.com>', 'Second change'), committer: 'GitHub <noreply@github.com>' },
+      commit('b', 'Dana <dana@example.com>', 'First change'),
+    ];
+    const request = input('greeter-cccccccccccc', commits);
+    const withIdentities = {
+      ...request,
+      release: { ...request.release, trigger: { source: 'github' as const, actor: 'Octo-Alice' } },
+      config: {
+        ...request.config,
+        approval: {
+          ...request.config.approval!,
+          identities: {
+            'alice@example.com': {
+              githubLogins: ['octo-alice'],
+              gitEmails: ['alice@users.noreply.github.com'],
+            },
+          },
+        },
+      },
+    };
+    broker.wait(request.taskToken).catch(() => undefined);
+    const { approvalId } = await requestApproval(withIdentities, { ...ports, ledger: own });
+    const stored = await own.getApproval(approvalId);
+    expect(stored?.changeIdentities).toEqual([
+      'eve@example.com',
+      'noreply@github.com',
+      'dana@example.com',
+      'octo-alice',
+      'octo-bob',
+    ]);
+    expect(stored?.approverIdentities).toEqual({
+      'alice@example.com': ['alice@example.com', 'alice@users.noreply.github.com', 'octo-alice'],
+      'bob@example.com': ['bob@example.com'],
+    });
+  });
+
   it('closes the request of an earlier attempt of the same task (retried), whose token is dead', async () => {
     const first = input('greeter-eeeeeeeeeeee');
     const { approvalId: firstId } = await requestApproval(first, ports); // no waiter: the token is dead

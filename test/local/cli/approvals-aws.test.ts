@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Ledger } from '../../../lambdas/ledger/ledger';
@@ -24,13 +25,27 @@ writeFileSync(
         mode: 'delivery',
         source: { repository: 'greeter' },
         runtime: { entry: 'src/handler.ts' },
-        approval: { approvers: ['alice@example.com', 'bob@example.com'] },
+        approval: {
+          approvers: ['alice@example.com', 'bob@example.com'],
+          identities: {
+            'alice@example.com': {
+              iamPrincipals: ['arn:aws:iam::111122223333:role/approvers/alice-approver'],
+            },
+            'bob@example.com': { iamPrincipals: ['arn:aws:iam::111122223333:user/bob'] },
+          },
+        },
       },
     ],
   }),
 );
 
 const sfn = mockClient(SFNClient);
+const sts = mockClient(STSClient);
+const BOB = 'arn:aws:iam::111122223333:user/bob';
+const ALICE_SESSION = 'arn:aws:sts::111122223333:assumed-role/alice-approver/alice@example.com';
+/** Who the caller's AWS credentials are, as STS GetCallerIdentity answers. */
+const callerIs = (arn: string) =>
+  sts.on(GetCallerIdentityCommand).resolves({ Arn: arn, Account: '111122223333', UserId: 'AIDAEXAMPLE' });
 let dynamo: TestLedger;
 let ledger: Ledger;
 let tableName: string;
@@ -40,11 +55,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   sfn.restore();
+  sts.restore();
   await dynamo?.stop();
 });
 
 beforeEach(async () => {
   sfn.reset();
+  sts.reset();
+  callerIs(BOB);
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   ledger = await dynamo.newLedger();
@@ -70,6 +88,7 @@ const backend = () =>
     catalogFile,
     dynamo: dynamo.client,
     sfn: new SFNClient({ region: 'eu-west-1' }),
+    sts: new STSClient({ region: 'eu-west-1' }),
   });
 
 describe('approvals --aws', () => {
@@ -97,13 +116,45 @@ describe('approvals --aws', () => {
     expect(JSON.stringify(listed)).not.toContain('task-token-1');
   });
 
-  it('refuses what the page refuses, and changes nothing', async () => {
-    expect(
-      await backend().decide('Appr0val-Id-0001', { as: 'mallory@example.com', decision: 'approve' }),
-    ).toMatchObject({
+  it('decides as who the AWS credentials are (a role session maps through its role), recording the principal', async () => {
+    callerIs(ALICE_SESSION);
+    const reply = await backend().decide('Appr0val-Id-0001', { decision: 'reject', comment: 'no' });
+    expect(reply).toMatchObject({
+      ok: true,
+      message: 'Rejected by alice@example.com. The release is stopped.',
+    });
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
+    const stored = await ledger.getApproval('Appr0val-Id-0001');
+    expect(stored?.votes?.['alice@example.com']).toMatchObject({
+      decision: 'rejected',
+      principalArn: ALICE_SESSION,
+    });
+    const voted = (await ledger.listAudit('Appr0val-Id-0001')).find((a) => a.kind === 'voted');
+    expect(voted).toMatchObject({ actor: 'alice@example.com', channel: 'cli', principalArn: ALICE_SESSION });
+  });
+
+  it('refuses a caller who maps to no approver, and an --as that is not who the credentials are', async () => {
+    callerIs('arn:aws:iam::111122223333:user/mallory');
+    expect(await backend().decide('Appr0val-Id-0001', { decision: 'approve' })).toEqual({
       ok: false,
       refused: 'not-approver',
+      message:
+        'Your AWS principal arn:aws:iam::111122223333:user/mallory maps to no approver of greeter; the catalog lists IAM principals under services[].approval.identities.<approver>.iamPrincipals.',
     });
+    // One operator cannot vote twice by typing two names: --as is checked against the credentials.
+    callerIs(BOB);
+    expect(
+      await backend().decide('Appr0val-Id-0001', { as: 'alice@example.com', decision: 'approve' }),
+    ).toEqual({
+      ok: false,
+      refused: 'not-approver',
+      message: `--as alice@example.com does not match who your AWS credentials are (${BOB}, approver bob@example.com); nothing changed.`,
+    });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect((await ledger.getApproval('Appr0val-Id-0001'))?.votes ?? {}).toEqual({});
+  });
+
+  it('refuses what the page refuses, and changes nothing', async () => {
     expect(
       await backend().decide('Nope-0000000000', { as: 'bob@example.com', decision: 'approve' }),
     ).toMatchObject({
@@ -115,6 +166,7 @@ describe('approvals --aws', () => {
   });
 
   it('records a rejection and resumes the execution with the decision, naming who and why', async () => {
+    callerIs(ALICE_SESSION);
     const reply = await backend().decide('Appr0val-Id-0001', {
       as: 'alice@example.com',
       decision: 'reject',

@@ -63,6 +63,7 @@ describe('CodeCommitSource.resolveCommit', () => {
     expect(info).toEqual({
       sha: SHA,
       author: 'Ada Lovelace <ada@example.com>',
+      committer: 'CI <ci@example.com>',
       message: 'Add refunds\n\nLonger body.',
       time: '2017-01-11T20:49:58.000Z',
     });

@@ -83,6 +83,7 @@ describe('GitHubSource requests', () => {
     expect(info).toEqual({
       sha: SHA,
       author: 'Ada Lovelace <ada@example.com>',
+      committer: 'GitHub <noreply@github.com>',
       message: 'Add greeting',
       time: '2026-12-01T10:00:00.000Z',
     });

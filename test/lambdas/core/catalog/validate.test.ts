@@ -298,6 +298,55 @@ describe('parseCatalog: approval rules', () => {
     expect(parseCatalog(withApproval({ approvers: ['a@x.io'], expiresAfterHours: 168 })).ok).toBe(true);
   });
 
+  it('maps approvers to their identities (git emails, GitHub logins, IAM principals) and names each mistake', () => {
+    const base = { approvers: ['a@x.io', 'b@x.io'] };
+    const identities = {
+      'a@x.io': {
+        gitEmails: ['a@users.noreply.github.com'],
+        githubLogins: ['a-gh'],
+        iamPrincipals: [
+          'arn:aws:iam::111122223333:user/a',
+          'arn:aws:iam::111122223333:role/teams/approver',
+          'arn:aws:sts::111122223333:assumed-role/ops/a',
+        ],
+      },
+    };
+    const ok = parseCatalog(withApproval({ ...base, identities }));
+    expect(ok.ok && ok.catalog.services[0].approval?.identities).toEqual(identities);
+    const at = 'services[0].approval.identities';
+    expect(problemAt(withApproval({ ...base, identities: { 'z@x.io': {} } }), `${at}["z@x.io"]`).fix).toBe(
+      'map only approvers (a@x.io, b@x.io) to identities',
+    );
+    expect(
+      problemAt(
+        withApproval({ ...base, identities: { 'a@x.io': { iamPrincipals: ['arn:aws:s3:::bucket'] } } }),
+        `${at}["a@x.io"].iamPrincipals[0]`,
+      ).fix,
+    ).toMatch(/^use an IAM user or role ARN/);
+    expect(
+      problemAt(
+        withApproval({ ...base, identities: { 'a@x.io': { gitEmails: ['not-an-email'] } } }),
+        `${at}["a@x.io"].gitEmails[0]`,
+      ).fix,
+    ).toMatch(/^use an email address/);
+    expect(
+      problemAt(
+        withApproval({ ...base, identities: { 'a@x.io': { slack: 'U1' } } }),
+        `${at}["a@x.io"].slack`,
+      ),
+    ).toBeDefined();
+    // One identity, two approvers: no-self-approval and the CLI's mapping would be ambiguous.
+    expect(
+      problemAt(
+        withApproval({
+          ...base,
+          identities: { 'a@x.io': { githubLogins: ['shared'] }, 'b@x.io': { githubLogins: ['Shared'] } },
+        }),
+        `${at}["b@x.io"].githubLogins[0]`,
+      ).fix,
+    ).toBe('already an identity of a@x.io; an identity belongs to one approver');
+  });
+
   it('accepts only email and slack channels, at least one, no duplicates', () => {
     const base = { approvers: ['a@x.io'] };
     expect(
