@@ -13,8 +13,7 @@ import type { ExpiryScheduler, Ports } from '../lambdas/core/ports';
 import type { Ledger } from '../lambdas/ledger/ledger';
 import { LocalSigningKeys } from './adapters/local-keys';
 import { sendJson } from './api-response';
-import { HANDLER_MODULES } from './handlers';
-import { lambdaContext } from './lambda-context';
+import type { HandlerInvoker } from './handlers';
 import { approvalView } from './status/views';
 
 /** A timer per approval request that invokes the same approval-expiry handler the schedule invokes in AWS. */
@@ -23,15 +22,14 @@ export class LocalExpiryTimers implements ExpiryScheduler {
   /** Settles when the expiry handler ran; tests await it. */
   readonly fired: Promise<unknown>[] = [];
 
+  /** `invoke` runs the runtime's approval-expiry handler. */
+  constructor(private readonly invoke: HandlerInvoker) {}
+
   async schedule(approvalId: string, at: Date): Promise<void> {
     const timer = setTimeout(
       () => {
         this.timers.delete(timer);
-        this.fired.push(
-          HANDLER_MODULES['approval-expiry']
-            .handler({ approvalId } as never, lambdaContext({ handler: 'approval-expiry' }, 30_000))
-            .catch(() => undefined),
-        );
+        this.fired.push(this.invoke('approval-expiry', { approvalId }, 30_000).catch(() => undefined));
       },
       Math.max(0, at.getTime() - Date.now()),
     );

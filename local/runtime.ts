@@ -12,8 +12,8 @@ import { type Clock, type Ports, systemClock } from '../lambdas/core/ports';
 import { releaseIdOf } from '../lambdas/core/push-routing';
 import { type RollbackRequest, type RollbackStarted, startRollback } from '../lambdas/core/rollback';
 import { Ledger, type ReleaseRecord } from '../lambdas/ledger/ledger';
+import type { HandlerName } from '../lambdas/runtime/env';
 import { logger } from '../lambdas/runtime/observability';
-import { useLocalPorts } from '../lambdas/runtime/wiring';
 import { FileCatalogStore } from './adapters/file-catalog-store';
 import { FileReleaseMetrics } from './adapters/file-release-metrics';
 import { FolderArtifactStore } from './adapters/folder-artifact-store';
@@ -32,9 +32,8 @@ import {
 import { type AslDefinition, type CfnTemplate, extractLocalDefinition, type TaskBinding } from './definition';
 import { LocalDeployTarget } from './deploy-target';
 import { type DynamoDbLocal, ensureTableFromTemplate, startDynamoDbLocal } from './dynamodb-local';
-import { HANDLER_MODULES } from './handlers';
+import { type LambdaHandler, LocalHandlers } from './handlers';
 import { endInterruptedReleases, LEDGER_DIR, removeHistory } from './history';
-import { lambdaContext } from './lambda-context';
 import {
   type ReleaseReport,
   releaseReport,
@@ -95,6 +94,8 @@ export interface LocalSluiceOptions {
    * @default its own DynamoDB Local, keeping its database in `<stateDir>/ledger`
    */
   readonly dynamoDb?: { readonly client: DynamoDBClient; readonly tableName: string };
+  /** Sees each handler as the runtime builds it on its ports (the benchmark times every invocation). @default as built */
+  readonly wrapHandler?: (name: HandlerName, handler: LambdaHandler) => LambdaHandler;
 }
 
 /** A state the execution entered, with the input it entered with (as Step Functions' StateEntered event). */
@@ -138,6 +139,8 @@ export class LocalSluice {
     readonly ports: Ports,
     /** The local EventBridge: the template's buses and rules deliver every event (pushes, CodeDeploy, alarms). */
     readonly bus: LocalEventBus,
+    /** The handler modules' handlers, built on this runtime's own ports. */
+    readonly handlers: LocalHandlers,
   ) {}
 
   static async start(options: LocalSluiceOptions): Promise<LocalSluice> {
@@ -156,7 +159,8 @@ export class LocalSluice {
     const template =
       options.template ?? (await import('./synth')).synthPipelineTemplate(catalog, options.catalogFile);
     const { definition, bindings, table } = extractLocalDefinition(template);
-    const bus = LocalEventBus.fromTemplate(template, { log });
+    const handlers = new LocalHandlers(options.wrapHandler);
+    const bus = LocalEventBus.fromTemplate(template, { log, invoke: handlers.invoke });
     const serviceTemplates =
       options.serviceTemplates ?? (await import('./synth')).synthServiceTemplates(catalog);
 
@@ -186,6 +190,7 @@ export class LocalSluice {
       let rollbackRunner: RollbackRunner | undefined;
       web = await LocalWebServer.start({
         port: options.port ?? 0,
+        invoke: handlers.invoke,
         ledger,
         catalog,
         api: {
@@ -197,7 +202,7 @@ export class LocalSluice {
         },
         rollback: () => rollbackRunner,
       });
-      const expiry = new LocalExpiryTimers();
+      const expiry = new LocalExpiryTimers(handlers.invoke);
       expiryTimers = expiry;
       deployTarget = new LocalDeployTarget({
         artifacts,
@@ -245,7 +250,7 @@ export class LocalSluice {
         approvalExpiryScale: options.approvalExpiryScale ?? options.timeScale ?? 60,
       };
       portsRef = ports;
-      useLocalPorts(ports);
+      handlers.bind(ports);
       const info: RuntimeInfo = { url: web.url, token: apiToken, pid: process.pid };
       await writeRuntimeInfo(stateDir, info);
       self = new LocalSluice(
@@ -263,6 +268,7 @@ export class LocalSluice {
         expiry,
         ports,
         bus,
+        handlers,
       );
       const sluice = self;
       rollbackRunner = (request) => sluice.rollback(request);
@@ -357,18 +363,17 @@ export class LocalSluice {
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     const states = this.definition.States;
     for (const binding of this.bindings) {
-      const module = HANDLER_MODULES[binding.handler];
-      const timeoutMs = Number(states[binding.stateName].TimeoutSeconds ?? 60) * 1000;
+      const timeoutMs = Math.min(Number(states[binding.stateName].TimeoutSeconds ?? 60) * 1000, 900_000);
+      const invoke = (payload: unknown) => this.handlers.invoke(binding.handler, payload, timeoutMs);
       overrides[binding.stateName] = async (input: unknown) => {
-        const context = lambdaContext(binding, Math.min(timeoutMs, 900_000));
-        if (!binding.waitForTaskToken) return module.handler(input as never, context);
+        if (!binding.waitForTaskToken) return invoke(input);
         // lambda:invoke.waitForTaskToken: invoke with the Payload, then stay paused until the token's callback.
         const payload = (input as { Payload: { taskToken?: string } }).Payload;
         const token = payload.taskToken;
         if (!token) throw new Error(`${binding.stateName} was not given a task token`);
         const resumed = this.broker.wait(token);
         try {
-          await module.handler(payload as never, context);
+          await invoke(payload);
         } catch (error) {
           this.broker.forget(token);
           throw error;
@@ -476,7 +481,6 @@ export class LocalSluice {
     if (this.closed) return;
     this.closed = true;
     await rm(join(resolve(this.options.stateDir), 'runtime.json'), { force: true });
-    useLocalPorts(undefined);
     this.expiry.close();
     await this.deployTarget.close();
     await this.web.close();

@@ -13,8 +13,7 @@ import type { Ledger } from '../lambdas/ledger/ledger';
 import { sendJson } from './api-response';
 import { authorizedApiCall, handleApprovalsApi } from './approval-runtime';
 import { functionUrlEvent } from './aws/lambda/function-url-event';
-import { HANDLER_MODULES } from './handlers';
-import { lambdaContext } from './lambda-context';
+import type { HandlerInvoker } from './handlers';
 import { handleRollbackApi, ROLLBACK_API_PATH, type RollbackRunner } from './rollback-api';
 import { renderStatusPage } from './status/page';
 import { collectStatus, type StatusReport } from './status/status';
@@ -23,6 +22,11 @@ export interface LocalWebServerOptions {
   readonly port: number;
   readonly ledger: Ledger;
   readonly catalog: Catalog;
+  /**
+   * Invokes the runtime's approval-api and github-webhook handlers, as their function URLs do.
+   * @default - the approval pages, Slack interactions and the GitHub webhook are not served (404)
+   */
+  readonly invoke?: HandlerInvoker;
   /** Enables the CLI's JSON API under /api/ (bearer token from runtime.json). @default - no API */
   readonly api?: { readonly token: string; readonly ports: () => Pick<Ports, 'tasks' | 'clock'> };
   /** Serves POST /api/rollback when given. @default - no rollback endpoint */
@@ -83,18 +87,17 @@ export class LocalWebServer {
     return new LocalWebServer(server, `http://127.0.0.1:${port}`);
   }
 
-  /** Serves the request through a handler module as its Lambda function URL would. */
+  /** Serves the request through the runtime's handler as its Lambda function URL would. */
   private static async functionUrl(
     handler: 'approval-api' | 'github-webhook',
     limit: number,
     req: IncomingMessage,
     res: ServerResponse,
+    invoke: HandlerInvoker,
   ): Promise<void> {
     const body = await readBody(req, limit);
-    const result = (await HANDLER_MODULES[handler].handler(
-      functionUrlEvent(req, body) as never,
-      lambdaContext({ handler }, 10_000),
-    )) as LambdaFunctionURLResult;
+    const event = functionUrlEvent(req, body);
+    const result = (await invoke(handler, event, 10_000)) as LambdaFunctionURLResult;
     const response = typeof result === 'string' ? { statusCode: 200, body: result, headers: {} } : result;
     res.writeHead(response.statusCode ?? 200, response.headers as Record<string, string>);
     res.end(response.body ?? '');
@@ -122,13 +125,13 @@ export class LocalWebServer {
       });
       return;
     }
-    if (path.startsWith('/approvals/') || path === '/slack/interactions') {
-      await LocalWebServer.functionUrl('approval-api', MAX_BODY_BYTES, req, res);
+    if (options.invoke && (path.startsWith('/approvals/') || path === '/slack/interactions')) {
+      await LocalWebServer.functionUrl('approval-api', MAX_BODY_BYTES, req, res, options.invoke);
       return;
     }
     // The GitHub webhook, as its function URL serves it in AWS (pushes go to the local event bus).
-    if (path === '/webhooks/github') {
-      await LocalWebServer.functionUrl('github-webhook', DEFAULT_MAX_BODY_BYTES, req, res);
+    if (options.invoke && path === '/webhooks/github') {
+      await LocalWebServer.functionUrl('github-webhook', DEFAULT_MAX_BODY_BYTES, req, res, options.invoke);
       return;
     }
     if ((path === '/' || path === '/api/status') && req.method === 'GET') {

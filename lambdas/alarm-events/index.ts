@@ -1,1 +1,1 @@
-export { handler } from './handler';
+export { handler, makeHandler } from './handler';

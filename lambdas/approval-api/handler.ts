@@ -9,10 +9,45 @@ import { systemClock } from '../core/ports';
 import { Ledger } from '../ledger/ledger';
 import { ENV } from '../runtime/env';
 import { logger } from '../runtime/observability';
-import { portsFor, requireEnv } from '../runtime/wiring';
+import { onAwsPorts, requireEnv } from '../runtime/wiring';
 import { handleApprovalHttp } from './approval-api';
+import type { ApprovalApiPorts } from './http';
 
-const ports = portsFor(() => {
+/** The approval page behind a Lambda function URL (payload format 2.0). */
+export const makeHandler =
+  (ports: ApprovalApiPorts) =>
+  async (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> => {
+    logger.addContext(context);
+    const body = event.body
+      ? event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body
+      : '';
+    const response = await handleApprovalHttp(
+      {
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        query: new URLSearchParams(event.rawQueryString ?? ''),
+        body,
+        headers: Object.fromEntries(
+          Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+        ),
+        sourceIp: event.requestContext.http.sourceIp,
+        userAgent: event.requestContext.http.userAgent,
+      },
+      ports,
+    );
+    // Path only: the query string carries the link's signature.
+    logger.info('approval page', {
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      status: response.statusCode,
+    });
+    return response;
+  };
+
+/** Lambda's entry: the handler on the AWS ports, built on the first invocation and kept for the container's life. */
+export const handler = onAwsPorts(makeHandler, () => {
   const secretsManager = new SecretsManagerClient({});
   return {
     ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
@@ -22,35 +57,3 @@ const ports = portsFor(() => {
     clock: systemClock,
   };
 });
-
-/** The approval page behind a Lambda function URL (payload format 2.0). */
-export const handler = async (
-  event: LambdaFunctionURLEvent,
-  context: Context,
-): Promise<LambdaFunctionURLResult> => {
-  logger.addContext(context);
-  const body = event.body
-    ? event.isBase64Encoded
-      ? Buffer.from(event.body, 'base64').toString('utf8')
-      : event.body
-    : '';
-  const response = await handleApprovalHttp(
-    {
-      method: event.requestContext.http.method,
-      path: event.rawPath,
-      query: new URLSearchParams(event.rawQueryString ?? ''),
-      body,
-      headers: Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
-      sourceIp: event.requestContext.http.sourceIp,
-      userAgent: event.requestContext.http.userAgent,
-    },
-    ports(),
-  );
-  // Path only: the query string carries the link's signature.
-  logger.info('approval page', {
-    method: event.requestContext.http.method,
-    path: event.rawPath,
-    status: response.statusCode,
-  });
-  return response;
-};

@@ -8,20 +8,24 @@ import { systemClock } from '../core/ports';
 import { Ledger } from '../ledger/ledger';
 import { ENV } from '../runtime/env';
 import { logger } from '../runtime/observability';
-import { portsFor, requireEnv } from '../runtime/wiring';
-import { buildRelease } from './build';
+import { onAwsPorts, requireEnv } from '../runtime/wiring';
+import { type BuildPorts, buildRelease } from './build';
 
-const ports = portsFor(() => ({
+/** The handler on `ports`: Lambda's entry below passes the AWS adapters, the local runtime its own. */
+export const makeHandler =
+  (ports: BuildPorts) =>
+  async (event: ReleaseDocument, context: Context): Promise<BuildResult> => {
+    logger.addContext(context);
+    const result = await buildRelease(event, ports);
+    logger.info('built', { releaseId: event.releaseId, bytes: result.bytes, sha256: result.sha256 });
+    return result;
+  };
+
+/** Lambda's entry: the handler on the AWS ports, built on the first invocation and kept for the container's life. */
+export const handler = onAwsPorts(makeHandler, () => ({
   source: awsSourceRepository(),
   artifacts: new S3ArtifactStore(new S3Client({}), requireEnv(ENV.artifactBucket)),
   ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   clock: systemClock,
   workDir: '/tmp',
 }));
-
-export const handler = async (event: ReleaseDocument, context: Context): Promise<BuildResult> => {
-  logger.addContext(context);
-  const result = await buildRelease(event, ports());
-  logger.info('built', { releaseId: event.releaseId, bytes: result.bytes, sha256: result.sha256 });
-  return result;
-};

@@ -11,10 +11,21 @@ import { systemClock } from '../core/ports';
 import { Ledger } from '../ledger/ledger';
 import { ENV } from '../runtime/env';
 import { logger } from '../runtime/observability';
-import { portsFor, requireEnv } from '../runtime/wiring';
-import { type DeployInput, type DeployStart, startDeploy } from './deploy';
+import { onAwsPorts, requireEnv } from '../runtime/wiring';
+import { type DeployInput, type DeployPorts, type DeployStart, startDeploy } from './deploy';
 
-const ports = portsFor(() => ({
+/** The handler on `ports`: Lambda's entry below passes the AWS adapters, the local runtime its own. */
+export const makeHandler =
+  (ports: DeployPorts) =>
+  async (event: DeployInput, context: Context): Promise<DeployStart> => {
+    logger.addContext(context);
+    const result = await startDeploy(event, ports);
+    logger.info('deployment started or queued', { releaseId: event.releaseId, ...result });
+    return result;
+  };
+
+/** Lambda's entry: the handler on the AWS ports, built on the first invocation and kept for the container's life. */
+export const handler = onAwsPorts(makeHandler, () => ({
   deployTarget: new LambdaCodeDeployTarget(
     new LambdaClient({}),
     new CodeDeployClient({}),
@@ -25,10 +36,3 @@ const ports = portsFor(() => ({
   tasks: new SfnTaskCallbacks(new SFNClient({})),
   clock: systemClock,
 }));
-
-export const handler = async (event: DeployInput, context: Context): Promise<DeployStart> => {
-  logger.addContext(context);
-  const result = await startDeploy(event, ports());
-  logger.info('deployment started or queued', { releaseId: event.releaseId, ...result });
-  return result;
-};

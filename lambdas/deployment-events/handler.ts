@@ -11,14 +11,30 @@ import { systemClock } from '../core/ports';
 import { Ledger } from '../ledger/ledger';
 import { ENV } from '../runtime/env';
 import { logger } from '../runtime/observability';
-import { portsFor, requireEnv } from '../runtime/wiring';
+import { onAwsPorts, requireEnv } from '../runtime/wiring';
 import {
   type CodeDeployStateChange,
   type DeploymentEventOutcome,
+  type DeploymentEventsPorts,
   onDeploymentStateChange,
 } from './deployment-events';
 
-const ports = portsFor(() => ({
+/** The handler on `ports`: Lambda's entry below passes the AWS adapters, the local runtime its own. */
+export const makeHandler =
+  (ports: DeploymentEventsPorts) =>
+  async (event: CodeDeployStateChange, context: Context): Promise<DeploymentEventOutcome> => {
+    logger.addContext(context);
+    const outcome = await onDeploymentStateChange(event, ports);
+    logger.info('deployment event', {
+      deploymentId: event.detail?.deploymentId,
+      state: event.detail?.state,
+      outcome,
+    });
+    return outcome;
+  };
+
+/** Lambda's entry: the handler on the AWS ports, built on the first invocation and kept for the container's life. */
+export const handler = onAwsPorts(makeHandler, () => ({
   // No artifact is read here: describeDeployment, and starting the next queued deployment after a rollback.
   deployTarget: new LambdaCodeDeployTarget(new LambdaClient({}), new CodeDeployClient({}), ''),
   alarms: new CloudWatchServiceAlarms(new CloudWatchClient({})),
@@ -26,17 +42,3 @@ const ports = portsFor(() => ({
   tasks: new SfnTaskCallbacks(new SFNClient({})),
   clock: systemClock,
 }));
-
-export const handler = async (
-  event: CodeDeployStateChange,
-  context: Context,
-): Promise<DeploymentEventOutcome> => {
-  logger.addContext(context);
-  const outcome = await onDeploymentStateChange(event, ports());
-  logger.info('deployment event', {
-    deploymentId: event.detail?.deploymentId,
-    state: event.detail?.state,
-    outcome,
-  });
-  return outcome;
-};

@@ -5,25 +5,25 @@ import { EventBridgePushPublisher } from '../adapters/aws/eventbridge-push-publi
 import { SecretsManagerSigningKeys } from '../adapters/aws/secrets-manager-signing-keys';
 import { ENV } from '../runtime/env';
 import { logger } from '../runtime/observability';
-import { portsFor, requireEnv } from '../runtime/wiring';
-import { handleGitHubWebhook } from './github-webhook';
+import { onAwsPorts, requireEnv } from '../runtime/wiring';
+import { handleGitHubWebhook, type WebhookPorts } from './github-webhook';
 
-const ports = portsFor(() => ({
+/** The GitHub webhook behind a Lambda function URL (payload format 2.0). */
+export const makeHandler =
+  (ports: WebhookPorts) =>
+  async (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> => {
+    logger.addContext(context);
+    const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    return handleGitHubWebhook({ headers: event.headers ?? {}, body }, ports, {
+      log: (message, detail) => logger.info(message, detail),
+    });
+  };
+
+/** Lambda's entry: the handler on the AWS ports, built on the first invocation and kept for the container's life. */
+export const handler = onAwsPorts(makeHandler, () => ({
   webhookSecret: new SecretsManagerSigningKeys(
     new SecretsManagerClient({}),
     requireEnv(ENV.webhookSecretArn),
   ),
   pushes: new EventBridgePushPublisher(new EventBridgeClient({}), requireEnv(ENV.eventBusName)),
 }));
-
-/** The GitHub webhook behind a Lambda function URL (payload format 2.0). */
-export const handler = async (
-  event: LambdaFunctionURLEvent,
-  context: Context,
-): Promise<LambdaFunctionURLResult> => {
-  logger.addContext(context);
-  const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-  return handleGitHubWebhook({ headers: event.headers ?? {}, body }, ports(), {
-    log: (message, detail) => logger.info(message, detail),
-  });
-};

@@ -12,10 +12,21 @@ import { systemClock } from '../core/ports';
 import { Ledger } from '../ledger/ledger';
 import { ENV } from '../runtime/env';
 import { logger } from '../runtime/observability';
-import { portsFor, requireEnv } from '../runtime/wiring';
-import { type RecordInput, type RecordResult, recordRelease } from './record';
+import { onAwsPorts, requireEnv } from '../runtime/wiring';
+import { type RecordInput, type RecordPorts, type RecordResult, recordRelease } from './record';
 
-const ports = portsFor(() => ({
+/** The handler on `ports`: Lambda's entry below passes the AWS adapters, the local runtime its own. */
+export const makeHandler =
+  (ports: RecordPorts) =>
+  async (event: RecordInput, context: Context): Promise<RecordResult> => {
+    logger.addContext(context);
+    const outcome = await recordRelease(event, ports);
+    logger.info('release recorded', { releaseId: event.releaseId, ...outcome });
+    return outcome;
+  };
+
+/** Lambda's entry: the handler on the AWS ports, built on the first invocation and kept for the container's life. */
+export const handler = onAwsPorts(makeHandler, () => ({
   ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   releaseMetrics: new EmfReleaseMetrics(),
   clock: systemClock,
@@ -24,10 +35,3 @@ const ports = portsFor(() => ({
   alarms: new CloudWatchServiceAlarms(new CloudWatchClient({})),
   tasks: new SfnTaskCallbacks(new SFNClient({})),
 }));
-
-export const handler = async (event: RecordInput, context: Context): Promise<RecordResult> => {
-  logger.addContext(context);
-  const outcome = await recordRelease(event, ports());
-  logger.info('release recorded', { releaseId: event.releaseId, ...outcome });
-  return outcome;
-};

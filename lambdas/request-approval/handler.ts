@@ -13,10 +13,22 @@ import { systemClock } from '../core/ports';
 import { Ledger } from '../ledger/ledger';
 import { ENV } from '../runtime/env';
 import { logger } from '../runtime/observability';
-import { portsFor, requireEnv } from '../runtime/wiring';
-import { type RequestApprovalInput, requestApproval } from './request-approval';
+import { onAwsPorts, requireEnv } from '../runtime/wiring';
+import { type RequestApprovalInput, type RequestApprovalPorts, requestApproval } from './request-approval';
 
-const ports = portsFor(() => {
+/** The handler on `ports`: Lambda's entry below passes the AWS adapters, the local runtime its own. */
+export const makeHandler =
+  (ports: RequestApprovalPorts) =>
+  async (event: RequestApprovalInput, context: Context): Promise<{ approvalId: string }> => {
+    logger.addContext(context);
+    const result = await requestApproval(event, ports);
+    // The task token stays in the ledger: never log it.
+    logger.info('approval requested', { releaseId: event.releaseId, approvalId: result.approvalId });
+    return result;
+  };
+
+/** Lambda's entry: the handler on the AWS ports, built on the first invocation and kept for the container's life. */
+export const handler = onAwsPorts(makeHandler, () => {
   const secretsManager = new SecretsManagerClient({});
   return {
     ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
@@ -35,14 +47,3 @@ const ports = portsFor(() => {
     approvalBaseUrl: requireEnv(ENV.approvalBaseUrl),
   };
 });
-
-export const handler = async (
-  event: RequestApprovalInput,
-  context: Context,
-): Promise<{ approvalId: string }> => {
-  logger.addContext(context);
-  const result = await requestApproval(event, ports());
-  // The task token stays in the ledger: never log it.
-  logger.info('approval requested', { releaseId: event.releaseId, approvalId: result.approvalId });
-  return result;
-};

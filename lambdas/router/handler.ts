@@ -7,20 +7,23 @@ import { SfnExecutionStarter } from '../adapters/aws/sfn-execution-starter';
 import type { RouterEvent } from '../core/push-routing';
 import { ENV } from '../runtime/env';
 import { logger } from '../runtime/observability';
-import { portsFor, requireEnv } from '../runtime/wiring';
-import { type RouteOutcome, routeEvent } from './router';
+import { onAwsPorts, requireEnv } from '../runtime/wiring';
+import { type RouteOutcome, type RouterPorts, routeEvent } from './router';
 
-const ports = portsFor(() => ({
+/** EventBridge target: CodeCommit state changes and Sluice push events. Throws (so EventBridge retries) only when a start failed. */
+export const makeHandler =
+  (ports: RouterPorts) =>
+  async (event: RouterEvent, context: Context): Promise<RouteOutcome> => {
+    logger.addContext(context);
+    const outcome = await routeEvent(event, ports);
+    if (outcome.ignored) logger.info('push ignored', { reason: outcome.ignored, source: event.source });
+    for (const release of outcome.releases) logger.info('release routed', { ...release });
+    return outcome;
+  };
+
+/** Lambda's entry: the handler on the AWS ports, built on the first invocation and kept for the container's life. */
+export const handler = onAwsPorts(makeHandler, () => ({
   catalog: new S3CatalogStore(new S3Client({}), requireEnv(ENV.catalogBucket), requireEnv(ENV.catalogKey)),
   source: awsSourceRepository(),
   executions: new SfnExecutionStarter(new SFNClient({}), requireEnv(ENV.stateMachineArn)),
 }));
-
-/** EventBridge target: CodeCommit state changes and Sluice push events. Throws (so EventBridge retries) only when a start failed. */
-export const handler = async (event: RouterEvent, context: Context): Promise<RouteOutcome> => {
-  logger.addContext(context);
-  const outcome = await routeEvent(event, ports());
-  if (outcome.ignored) logger.info('push ignored', { reason: outcome.ignored, source: event.source });
-  for (const release of outcome.releases) logger.info('release routed', { ...release });
-  return outcome;
-};

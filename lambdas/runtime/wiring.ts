@@ -1,27 +1,23 @@
 /**
- * How a handler gets its ports. In Lambda, each handler builds its AWS adapters once, lazily, at module
- * scope. The local runtime registers local implementations before it invokes the same handler modules.
+ * How a handler gets its ports: each handler module exports `makeHandler(ports)`, and its `handler` (what
+ * Lambda runs) is that factory applied to the AWS adapters. The local runtime applies the same factories to
+ * its own ports, one set per runtime: nothing process-wide, so runtimes side by side never share adapters.
  */
-
-import type { Ports } from '../core/ports';
-
-let localPorts: Ports | undefined;
-
-/** Called by the local runtime before it invokes any handler. */
-export function useLocalPorts(ports: Ports | undefined): void {
-  localPorts = ports;
-}
+import type { Context } from 'aws-lambda';
 
 /**
- * Returns a getter for the ports a handler needs: the local ones when registered, else the AWS defaults,
- * built on first use and kept for the life of the Lambda container.
+ * Lambda's entry for a handler module: `makeHandler` on the AWS ports, built on the first invocation (so a
+ * missing environment variable fails that invocation, not the module's import) and kept for the life of the
+ * container, SDK clients and caches with it.
  */
-export function portsFor<K extends keyof Ports>(awsDefaults: () => Pick<Ports, K>): () => Pick<Ports, K> {
-  let built: Pick<Ports, K> | undefined;
-  return () => {
-    if (localPorts) return localPorts;
-    built ??= awsDefaults();
-    return built;
+export function onAwsPorts<P, E, R>(
+  makeHandler: (ports: P) => (event: E, context: Context) => Promise<R>,
+  awsPorts: () => P,
+): (event: E, context: Context) => Promise<R> {
+  let built: ((event: E, context: Context) => Promise<R>) | undefined;
+  return (event, context) => {
+    built ??= makeHandler(awsPorts());
+    return built(event, context);
   };
 }
 

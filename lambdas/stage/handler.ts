@@ -8,10 +8,21 @@ import { systemClock } from '../core/ports';
 import { Ledger } from '../ledger/ledger';
 import { ENV } from '../runtime/env';
 import { logger } from '../runtime/observability';
-import { portsFor, requireEnv } from '../runtime/wiring';
-import { STAGE_UPDATE_WAIT_SECONDS, stageRelease } from './stage';
+import { onAwsPorts, requireEnv } from '../runtime/wiring';
+import { STAGE_UPDATE_WAIT_SECONDS, type StagePorts, stageRelease } from './stage';
 
-const ports = portsFor(() => ({
+/** The handler on `ports`: Lambda's entry below passes the AWS adapters, the local runtime its own. */
+export const makeHandler =
+  (ports: StagePorts) =>
+  async (event: ReleaseDocument, context: Context): Promise<StageResult> => {
+    logger.addContext(context);
+    const result = await stageRelease(event, ports);
+    logger.info('staged', { releaseId: event.releaseId, version: result.version });
+    return result;
+  };
+
+/** Lambda's entry: the handler on the AWS ports, built on the first invocation and kept for the container's life. */
+export const handler = onAwsPorts(makeHandler, () => ({
   deployTarget: new LambdaCodeDeployTarget(
     new LambdaClient({}),
     new CodeDeployClient({}),
@@ -21,10 +32,3 @@ const ports = portsFor(() => ({
   ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   clock: systemClock,
 }));
-
-export const handler = async (event: ReleaseDocument, context: Context): Promise<StageResult> => {
-  logger.addContext(context);
-  const result = await stageRelease(event, ports());
-  logger.info('staged', { releaseId: event.releaseId, version: result.version });
-  return result;
-};

@@ -38,3 +38,6 @@ export const handler = async (event: SandboxRequest, context: Context): Promise<
     await killStrays();
   }
 };
+
+/** The factory every handler module exports: the sandbox takes no ports, so it is the one handler. */
+export const makeHandler = (): typeof handler => handler;

@@ -20,8 +20,7 @@ import {
 } from '../aws/eventbridge/rules';
 import { InputTransformationError } from '../aws/eventbridge/target-input';
 import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, lambdaHandlersOf } from '../definition';
-import { HANDLER_MODULES } from '../handlers';
-import { lambdaContext } from '../lambda-context';
+import type { HandlerInvoker } from '../handlers';
 
 /** An event as EventBridge delivers it. */
 export interface BusEvent {
@@ -72,12 +71,11 @@ export class EventDeliveryError extends Error {
   override readonly name = 'EventDeliveryError';
 }
 
-/** Invokes a handler module as Lambda does for EventBridge (with the function's timeout). */
-export type HandlerInvoker = (handler: HandlerName, payload: unknown, timeoutMs: number) => Promise<unknown>;
+export type { HandlerInvoker } from '../handlers';
 
 export interface LocalEventBusOptions {
-  /** @default the handler module Lambda runs (HANDLER_MODULES) */
-  readonly invoke?: HandlerInvoker;
+  /** Invokes the handler a target's function runs, as Lambda does for EventBridge (the runtime's own handlers). */
+  readonly invoke: HandlerInvoker;
   /** Stamps events and their ingestion time. @default systemClock */
   readonly clock?: Clock;
   /** Failed deliveries are reported here (EventBridge would retry them). @default - silent */
@@ -98,9 +96,6 @@ interface BoundRule {
 /** Lambda's default timeout when the function sets none. */
 const DEFAULT_LAMBDA_TIMEOUT_S = 3;
 
-const invokeHandlerModule: HandlerInvoker = (handler, payload, timeoutMs) =>
-  HANDLER_MODULES[handler].handler(payload as never, lambdaContext({ handler }, timeoutMs));
-
 /** ISO 8601 without milliseconds, as EventBridge writes `time`. */
 function eventTime(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -117,12 +112,12 @@ export class LocalEventBus implements PushPublisher {
     readonly pushBusName: string,
     private readonly options: LocalEventBusOptions,
   ) {
-    this.invoke = options.invoke ?? invokeHandlerModule;
+    this.invoke = options.invoke;
     this.clock = options.clock ?? systemClock;
   }
 
   /** The buses and rules of a synthesized template, each rule target bound to the handler its function runs. */
-  static fromTemplate(template: CfnTemplate, options: LocalEventBusOptions = {}): LocalEventBus {
+  static fromTemplate(template: CfnTemplate, options: LocalEventBusOptions): LocalEventBus {
     const handlers = lambdaHandlersOf(template);
     const rules = readEventRules(template).map((rule) => ({
       rule,

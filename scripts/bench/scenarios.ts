@@ -8,12 +8,12 @@ import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { releaseIdOf } from '../../lambdas/core/push-routing';
 import { signatureOf } from '../../lambdas/github-webhook/github-webhook';
+import type { HandlerName } from '../../lambdas/runtime/env';
 import { decideViaPage } from '../../local/approve-via-page';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
 import { LocalGitWatcher } from '../../local/git-watcher';
-import { HANDLER_MODULES, type LambdaHandler } from '../../local/handlers';
-import { lambdaContext } from '../../local/lambda-context';
+import type { LambdaHandler } from '../../local/handlers';
 import { LocalSluice, type ReleaseReport, type ReleaseRun } from '../../local/runtime';
 import type { InvocationSample, ScenarioKey } from './report';
 
@@ -115,29 +115,25 @@ export async function runScenarios(options: ScenarioOptions): Promise<ScenarioRe
     samples.push(sample);
     all.push(sample);
   };
-  const originals = { ...HANDLER_MODULES };
-  for (const [name, module] of Object.entries(originals)) {
-    // Every invocation the runtime makes goes through this table (Task states, events, web server, bus).
-    HANDLER_MODULES[name as keyof typeof HANDLER_MODULES] = {
-      handler: (async (event, context) => {
-        const tally: Tally = { writes: 0, reads: 0, cloudWatch: 0 };
-        const started = performance.now();
-        try {
-          return await current.run(tally, () => module.handler(event, context));
-        } finally {
-          if (options.delivered?.(name, event) ?? true) {
-            record({
-              handler: name,
-              ms: performance.now() - started,
-              dynamoDbWriteUnits: tally.writes,
-              dynamoDbReadUnits: tally.reads,
-              cloudWatchRequests: tally.cloudWatch,
-            });
-          }
+  // Every invocation the runtime makes goes through its handlers (Task states, events, web server, bus).
+  const wrapHandler = (name: HandlerName, handler: LambdaHandler): LambdaHandler =>
+    (async (event, context) => {
+      const tally: Tally = { writes: 0, reads: 0, cloudWatch: 0 };
+      const started = performance.now();
+      try {
+        return await current.run(tally, () => handler(event, context));
+      } finally {
+        if (options.delivered?.(name, event) ?? true) {
+          record({
+            handler: name,
+            ms: performance.now() - started,
+            dynamoDbWriteUnits: tally.writes,
+            dynamoDbReadUnits: tally.reads,
+            cloudWatchRequests: tally.cloudWatch,
+          });
         }
-      }) as LambdaHandler,
-    };
-  }
+      }
+    }) as LambdaHandler;
 
   // The benchmark's own DynamoDB Local, metered, given to the runtime for its ledger.
   const dynamo = await startDynamoDbLocal();
@@ -148,6 +144,7 @@ export async function runScenarios(options: ScenarioOptions): Promise<ScenarioRe
     reposDir,
     timeScale: options.timeScale,
     dynamoDb: { client: dynamo.client, tableName: 'sluice-bench-ledger' },
+    wrapHandler,
     log: (line) => progress(`  · ${line}`),
   }).catch(async (error: unknown) => {
     await dynamo.stop();
@@ -210,10 +207,7 @@ export async function runScenarios(options: ScenarioOptions): Promise<ScenarioRe
     if (approvalId) {
       // Its expiry schedule fires days later, decided or not, and invokes approval-expiry: part of this release.
       samples = approved.samples;
-      await HANDLER_MODULES['approval-expiry'].handler(
-        { approvalId } as never,
-        lambdaContext({ handler: 'approval-expiry' }, 30_000),
-      );
+      await sluice.handlers.invoke('approval-expiry', { approvalId }, 30_000);
     }
     const failed = await measure('tests fail', byPush('greeter', greeter.repo, 'greeter-failing-tests'));
 
@@ -239,7 +233,6 @@ export async function runScenarios(options: ScenarioOptions): Promise<ScenarioRe
       },
     };
   } finally {
-    Object.assign(HANDLER_MODULES, originals);
     await watcher.close();
     await sluice.close();
     await dynamo.stop();

@@ -4,18 +4,20 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Catalog } from '../../lambdas/core/catalog/types';
 import { parseCatalog } from '../../lambdas/core/catalog/validate';
 import { type Ports, systemClock } from '../../lambdas/core/ports';
 import type { PushEvent } from '../../lambdas/core/push-routing';
 import { signatureOf } from '../../lambdas/github-webhook/github-webhook';
-import { useLocalPorts } from '../../lambdas/runtime/wiring';
 import { writeRuntimeInfo } from '../../local/approval-runtime';
+import { LocalHandlers } from '../../local/handlers';
 import { LocalWebServer } from '../../local/web-server';
 import { startTestLedger, type TestLedger } from '../support/dynamodb';
 
 const TOKEN = 'the-api-token-from-runtime.json';
 let dynamo: TestLedger;
 let web: LocalWebServer;
+let catalog: Catalog;
 const rollbacks: unknown[] = [];
 
 beforeAll(async () => {
@@ -32,10 +34,11 @@ beforeAll(async () => {
     ],
   });
   if (!parsed.ok) throw new Error('catalog');
+  catalog = parsed.catalog;
   web = await LocalWebServer.start({
     port: 0,
     ledger: await dynamo.newLedger(),
-    catalog: parsed.catalog,
+    catalog,
     api: {
       token: TOKEN,
       ports: () => ({
@@ -128,10 +131,18 @@ describe('runtime.json', () => {
 describe('the local GitHub webhook', () => {
   it('verifies the signature over the raw bytes, also when they are not UTF-8', async () => {
     const published: PushEvent[] = [];
-    useLocalPorts({
+    // The runtime's handlers on ports of this test's own: only the webhook's two are used.
+    const handlers = new LocalHandlers();
+    handlers.bind({
       webhookSecret: { signingKey: async () => Buffer.from('webhook secret') },
       pushes: { publish: async (push: PushEvent) => void published.push(push) },
     } as unknown as Ports);
+    const server = await LocalWebServer.start({
+      port: 0,
+      ledger: await dynamo.newLedger(),
+      catalog,
+      invoke: handlers.invoke,
+    });
     try {
       const json = JSON.stringify({
         ref: 'refs/heads/main',
@@ -142,7 +153,7 @@ describe('the local GitHub webhook', () => {
       // A Latin-1 "é" (0xE9) where the placeholder was: a byte sequence that is not UTF-8.
       const body = Buffer.from(json, 'latin1');
       body[body.indexOf('caf_') + 3] = 0xe9;
-      const res = await call('/webhooks/github', {
+      const res = await fetch(`${server.url}/webhooks/github`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -155,7 +166,7 @@ describe('the local GitHub webhook', () => {
       expect(res.status).toBe(202);
       expect(published.map((p) => p.repository)).toEqual(['acme/checkout']);
     } finally {
-      useLocalPorts(undefined);
+      await server.close();
     }
   });
 });
