@@ -7,6 +7,7 @@ import {
   type BuildResult,
   commitsOf,
   type ReleaseInfo,
+  type ReleaseTrigger,
   type ServiceConfig,
   type StageResult,
   type TestResult,
@@ -99,14 +100,18 @@ export async function requestApproval(
   // Who made the included changes: authors, committers, and the pusher of each push that brought them (this
   // release's, and those of earlier releases of the service whose head commit is included).
   const included = new Set(commits.map((c) => c.sha));
+  const pushersOf = (trigger: ReleaseTrigger | undefined) => [
+    ...(trigger?.actor ? [trigger.actor] : []),
+    ...(trigger?.actorIdentities ?? []),
+  ];
   const earlierPushers = (await ports.ledger.listReleases(input.config.name))
-    .filter((r) => included.has(r.commit?.sha) && r.trigger?.actor)
-    .map((r) => r.trigger.actor as string);
+    .filter((r) => included.has(r.commit?.sha))
+    .flatMap((r) => pushersOf(r.trigger));
   const changeIdentities = [
     ...new Set(
       [
         ...commits.flatMap((c) => [emailOf(c.author), ...(c.committer ? [emailOf(c.committer)] : [])]),
-        ...(input.release.trigger?.actor ? [input.release.trigger.actor] : []),
+        ...pushersOf(input.release.trigger),
         ...earlierPushers,
       ].map(emailOf),
     ),

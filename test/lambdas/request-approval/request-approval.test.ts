@@ -165,7 +165,14 @@ describe('requestApproval', () => {
     const request = input('greeter-cccccccccccc', commits);
     const withIdentities = {
       ...request,
-      release: { ...request.release, trigger: { source: 'github' as const, actor: 'Octo-Alice' } },
+      release: {
+        ...request.release,
+        trigger: {
+          source: 'github' as const,
+          actor: 'Octo-Alice',
+          actorIdentities: ['Octo-Alice', 'alice@users.noreply.github.com'],
+        },
+      },
       config: {
         ...request.config,
         approval: {
@@ -187,6 +194,7 @@ describe('requestApproval', () => {
       'noreply@github.com',
       'dana@example.com',
       'octo-alice',
+      'alice@users.noreply.github.com',
       'octo-bob',
     ]);
     expect(stored?.approverIdentities).toEqual({
