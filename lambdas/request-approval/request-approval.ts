@@ -74,7 +74,8 @@ export async function requestApproval(
     );
   }
   const now = ports.clock.now();
-  const approvalId = randomBytes(18).toString('base64url');
+  // Never a leading '-' or '_': `sluice approve <id>` would read a leading '-' as an option.
+  const approvalId = `a${randomBytes(18).toString('base64url')}`;
   // Locally expiry is compressed (72 h last 72 min at 60); in AWS the scale is 1.
   const expiresAt = new Date(
     now.getTime() + (policy.expiresAfterHours * 3_600_000) / ports.approvalExpiryScale,

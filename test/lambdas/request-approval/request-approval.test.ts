@@ -203,6 +203,18 @@ describe('requestApproval', () => {
     });
   });
 
+  it('gives ids a command line can take: never a leading "-" (sluice approve would read it as an option)', async () => {
+    const ids: string[] = [];
+    const own = { ...ports, ledger: await db.newLedger() };
+    // 100 ids: before the fix, one in 32 began with "-" or "_" (a 96% chance to see one here).
+    for (let i = 0; i < 100; i++) {
+      const request = input(`greeter-ids${i}`);
+      broker.wait(request.taskToken).catch(() => undefined);
+      ids.push((await requestApproval(request, own)).approvalId);
+    }
+    expect(ids.filter((id) => !/^[A-Za-z0-9][A-Za-z0-9_-]{9,63}$/.test(id))).toEqual([]);
+  });
+
   it('closes the request of an earlier attempt of the same task (retried), whose token is dead', async () => {
     const first = input('greeter-eeeeeeeeeeee');
     const { approvalId: firstId } = await requestApproval(first, ports); // no waiter: the token is dead
