@@ -4,6 +4,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName } from '../core/model';
+import type { CanaryBaseline } from '../core/service-alarms';
 import { ReleaseNotFoundError } from './errors';
 import {
   conditional,
@@ -57,6 +58,8 @@ export interface ReleaseRecord extends ReleaseInfo {
   readonly stoppedByAlarm?: string;
   /** Set on a rollback (`sluice rollback`): who asked for it and why. */
   readonly rollback?: RollbackInfo;
+  /** A canary's (promoted or rolled back): both versions' figures over its bake, written by Record. */
+  readonly baseline?: CanaryBaseline;
 }
 
 export interface RollbackInfo {
@@ -117,7 +120,7 @@ export class ReleaseItems {
     fields: Partial<
       Pick<
         ReleaseRecord,
-        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow'
+        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow' | 'baseline'
       >
     >,
   ): Promise<void> {
