@@ -102,7 +102,7 @@ export function renderDefinition(template: CfnTemplate): AslDefinition {
   if (machines.length !== 1)
     throw new Error(`Expected one state machine in the pipeline template, found ${machines.length}`);
   return JSON.parse(
-    resolveTemplateString(machines[0].Properties?.DefinitionString, template),
+    resolveTemplateString(machines[0]?.Properties?.DefinitionString, template),
   ) as AslDefinition;
 }
 
@@ -152,5 +152,5 @@ export function extractLocalDefinition(template: CfnTemplate): LocalDefinition {
       `Task states with no local handler: ${unbound.join(', ')}. Each Lambda needs 'Sluice::Handler' metadata.`,
     );
   }
-  return { definition, bindings, table: tables[0].Properties ?? {} };
+  return { definition, bindings, table: tables[0]?.Properties ?? {} };
 }

@@ -227,17 +227,17 @@ describe('the github-webhook Lambda handler (Secrets Manager + EventBridge)', ()
     const headers = { 'x-github-event': 'push', 'x-hub-signature-256': signatureOf(SECRET, pushBody) };
     const res = await handler(urlEvent(pushBody, headers, true), {} as Context);
     expect(res).toMatchObject({ statusCode: 202 });
-    expect(sm.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({
+    expect(sm.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({
       SecretId: process.env.SLUICE_WEBHOOK_SECRET_ARN,
     });
-    const entries = eb.commandCalls(PutEventsCommand)[0].args[0].input.Entries ?? [];
+    const entries = eb.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
       EventBusName: 'SluicePipeline-events',
       Source: 'sluice.github',
       DetailType: 'Sluice Push',
     });
-    expect(JSON.parse(entries[0].Detail ?? '{}')).toMatchObject({ repository: 'acme/greeter', after: B });
+    expect(JSON.parse(entries[0]?.Detail ?? '{}')).toMatchObject({ repository: 'acme/greeter', after: B });
     const bad = await handler(
       urlEvent(pushBody, { ...headers, 'x-hub-signature-256': signatureOf('x', pushBody) }),
       {} as Context,
