@@ -135,4 +135,5 @@ export const LEDGER_ACCESS: Readonly<Record<StepHandlerName, LedgerAccess>> = {
   'approval-api': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
   'approval-expiry': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
   'alarm-events': { items: ['GetItem', 'UpdateItem'] },
+  'execution-events': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
 };

@@ -24,6 +24,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import { DORA_NAMESPACE } from '../lambdas/core/release-metrics';
+import {
+  ABNORMAL_EXECUTION_STATUSES,
+  EXECUTION_STATUS_CHANGE,
+} from '../lambdas/execution-events/execution-events';
 import { ENV, type HandlerName } from '../lambdas/runtime/env';
 import { ApprovalGate } from './approval-gate';
 import { ContinuousDeployment } from './continuous-deployment';
@@ -135,6 +139,7 @@ export class SluicePipelineStack extends Stack {
 
     this.deadLetters = new DeadLetters(this, 'DeadLetters');
     this.resumeReleasesOnDeploymentEnd(functions['deployment-events']);
+    this.endReleasesOnAbnormalExecutionEnd(functions['execution-events']);
     this.continuousDeployment = new ContinuousDeployment(this, 'ContinuousDeployment', {
       alarmEvents: functions['alarm-events'].function,
       deadLetters: this.deadLetters,
@@ -317,6 +322,32 @@ export class SluicePipelineStack extends Stack {
     });
   }
 
+  /**
+   * The rule that hands each release execution that failed, timed out or was stopped to execution-events, which
+   * records an outcome Record did not write and frees the production lock.
+   */
+  private endReleasesOnAbnormalExecutionEnd(executionEvents: SluiceFunction): void {
+    new events.Rule(this, 'ExecutionStatusChange', {
+      description:
+        'Sluice: a release execution failed, timed out or was stopped; record it and free its lock',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: [EXECUTION_STATUS_CHANGE],
+        detail: {
+          status: [...ABNORMAL_EXECUTION_STATUSES],
+          stateMachineArn: [this.releases.stateMachineArn],
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(
+          executionEvents.function,
+          // The lock waits for this event: retry long (a day), then the dead-letter queue and its alarm.
+          this.deadLetters.targetOptions({ retryAttempts: 185, maxEventAge: Duration.hours(24) }),
+        ),
+      ],
+    });
+  }
+
   private addOutputs(): void {
     new CfnOutput(this, 'StateMachineArn', {
       description: 'Release state machine',
@@ -402,15 +433,15 @@ export class SluicePipelineStack extends Stack {
     this.releases.grantTaskResponse(f['deployment-events']);
     this.releases.grantTaskResponse(f.deploy, ['success']);
 
-    // The production lock: Deploy starts a deployment; Record (after a release) and deployment-events (after a
-    // rollback) hand the lock to the next queued release and start its deployment, after preflight.
+    // The production lock: Deploy starts a deployment; Record (after a release), deployment-events (after a
+    // rollback) and execution-events (after an execution ended abnormally) hand the lock to the next queued release and start its deployment, after preflight.
     const cd = this.continuousDeployment;
     // Preflight reads the service's alarms; then they are pointed at the version being deployed.
-    for (const starter of [f.deploy, f.record, f['deployment-events']]) {
+    for (const starter of [f.deploy, f.record, f['deployment-events'], f['execution-events']]) {
       cd.grantDescribeAlarms(starter);
       cd.grantJudgeAlarms(starter);
     }
-    for (const handover of [f.record, f['deployment-events']]) {
+    for (const handover of [f.record, f['deployment-events'], f['execution-events']]) {
       grantServiceFunctions(handover, ['lambda:GetAlias'], { qualified: false });
       grantCodeDeploy(handover, 'deploy');
       this.releases.grantTaskResponse(handover);
@@ -419,6 +450,8 @@ export class SluicePipelineStack extends Stack {
     cd.grantReadBaseline(f.record);
     // Record asks GetDeployment after a Deploy timeout and stops a deployment still running.
     cd.grantStopDeployment(f.record);
+    // execution-events stops the deployment of a release whose execution ended (GetDeployment first).
+    cd.grantStopDeployment(f['execution-events']);
     cd.grantStopDeployment(f['alarm-events']);
   }
 }

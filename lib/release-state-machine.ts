@@ -30,6 +30,7 @@ export const RELEASE_STATES = {
   outcome: 'Outcome',
   released: 'Released',
   notReleased: 'NotReleased',
+  recordFailed: 'RecordFailed',
 } as const;
 
 /** How a grantee may answer a paused task: resume it with a result, or fail it. */
@@ -37,6 +38,9 @@ export type TaskOutcome = 'success' | 'failure';
 
 /** Error of the Fail state a release ends in when it did not reach production. */
 export const NOT_RELEASED_ERROR = 'ReleaseNotDeployed';
+
+/** Error of the Fail state a release ends in when Record itself failed (after its retries). */
+export const RECORD_FAILED_ERROR = 'RecordFailed';
 
 /** The Stage function's timeout: its code-update wait plus a minute to publish, point staging and smoke-test. */
 export const STAGE_LAMBDA_TIMEOUT_SECONDS = STAGE_UPDATE_WAIT_SECONDS + 60;
@@ -123,6 +127,16 @@ export class ReleaseStateMachine extends Construct {
       resultPath: '$.outcome',
       timeout: RELEASE_TIMEOUTS.record,
     });
+    // A Record that fails for good ends the execution FAILED with a named error; execution-events, on that
+    // status change, writes the outcome Record could not and frees the production lock.
+    record.addCatch(
+      new sfn.Fail(this, RELEASE_STATES.recordFailed, {
+        stateName: RELEASE_STATES.recordFailed,
+        error: RECORD_FAILED_ERROR,
+        cause: 'Record failed after its retries; the execution-events handler records the outcome.',
+      }),
+      { errors: [sfn.Errors.ALL], resultPath: '$.recordFailure' },
+    );
     const failed = (stage: StageName) =>
       new sfn.Pass(this, `${stage}Failed`, {
         stateName: `${stage}Failed`,

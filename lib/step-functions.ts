@@ -105,6 +105,11 @@ export function createStepFunctions(
       description: "Sluice: a service alarm fired; stop that service's deployment with rollback at once",
       timeout: Duration.seconds(30),
     }),
+    'execution-events': fn('execution-events', {
+      description:
+        'Sluice: a release execution failed, timed out or was stopped; record it and free its lock',
+      timeout: Duration.seconds(60),
+    }),
   };
 }
 

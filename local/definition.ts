@@ -42,6 +42,8 @@ export interface LocalDefinition {
   readonly bindings: readonly TaskBinding[];
   /** Properties of the AWS::DynamoDB::Table, as rendered. */
   readonly table: Record<string, unknown>;
+  /** The state machine's ARN as its execution events carry it (its StateMachineName in the local account). */
+  readonly stateMachineArn: string;
 }
 
 const PSEUDO: Record<string, string> = {
@@ -152,5 +154,10 @@ export function extractLocalDefinition(template: CfnTemplate): LocalDefinition {
       `Task states with no local handler: ${unbound.join(', ')}. Each Lambda needs 'Sluice::Handler' metadata.`,
     );
   }
-  return { definition, bindings, table: tables[0]?.Properties ?? {} };
+  const [machine] = machines;
+  const name = machine?.[1].Properties?.StateMachineName;
+  const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${
+    name === undefined ? machine?.[0] : resolveTemplateString(name as CfnValue, template)
+  }`;
+  return { definition, bindings, table: tables[0]?.Properties ?? {}, stateMachineArn };
 }

@@ -11,6 +11,7 @@ import * as build from '../lambdas/build';
 import type { Ports } from '../lambdas/core/ports';
 import * as deploy from '../lambdas/deploy';
 import * as deploymentEvents from '../lambdas/deployment-events';
+import * as executionEvents from '../lambdas/execution-events';
 import * as githubWebhook from '../lambdas/github-webhook';
 import * as loadService from '../lambdas/load-service';
 import * as record from '../lambdas/record';
@@ -41,6 +42,7 @@ export const HANDLER_MODULES: Readonly<Record<HandlerName, { readonly makeHandle
   router,
   'approval-expiry': approvalExpiry,
   'alarm-events': alarmEvents,
+  'execution-events': executionEvents,
   'test-runner': testRunner,
 };
 

@@ -3,7 +3,7 @@
  * execution context, a task token per task, compressed retry intervals, and the states entered and left, read
  * from the interpreter's own events.
  */
-import { StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { ReleaseRequest, ReleaseStatus, StageName } from '../lambdas/core/model';
 import type { ReleaseRecord } from '../lambdas/ledger/ledger';
 import type { LocalTaskBroker } from './adapters/task-broker';
@@ -60,6 +60,8 @@ export function releaseReport(
 
 export interface ReleaseExecutionOptions {
   readonly definition: AslDefinition;
+  /** The state machine's ARN (`$$.StateMachine.Id`; its name ends it). */
+  readonly stateMachineArn: string;
   readonly bindings: readonly TaskBinding[];
   readonly input: ReleaseRequest;
   /** Epoch milliseconds: the execution's StartTime. */
@@ -77,6 +79,25 @@ export interface ReleaseExecutionOptions {
 export interface ReleaseExecutionTrace {
   readonly transitions: number;
   readonly stages: readonly StageTiming[];
+  readonly end: ExecutionEnd;
+}
+
+/** How the execution ended, as DescribeExecution and its status-change event tell it. */
+export interface ExecutionEnd {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/** The interpreter's result rejection, as an execution status: its own aborted and timed-out errors, else FAILED. */
+export function executionEndOf(error: unknown): ExecutionEnd {
+  if (error instanceof ExecutionAbortedError) return { status: 'ABORTED' };
+  if (error instanceof ExecutionTimeoutError)
+    return { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution timed out' };
+  // ExecutionError wraps the state's error (a Fail state's Error and Cause are its name and message).
+  const caught = (error as { cause?: unknown })?.cause ?? error;
+  const failure = caught instanceof Error ? caught : new Error(String(caught));
+  return { status: 'FAILED', error: failure.name, cause: failure.message };
 }
 
 /**
@@ -91,18 +112,16 @@ export async function runReleaseExecution(options: ReleaseExecutionOptions): Pro
   const retryIntervalOverrides = Object.fromEntries(
     options.bindings.map((b) => [b.stateName, 2000 / options.timeScale]),
   );
+  const machineName = options.stateMachineArn.split(':').pop();
   const context = {
     Execution: {
-      Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:sluice-release:${input.releaseId}`,
+      Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${input.releaseId}`,
       Name: input.releaseId,
       Input: input,
       StartTime: new Date(options.startedAt).toISOString(),
       RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/sluice-local`,
     },
-    StateMachine: {
-      Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:sluice-release`,
-      Name: 'sluice-release',
-    },
+    StateMachine: { Id: options.stateMachineArn, Name: machineName },
     // Step Functions gives each task its own token; the interpreter reads this getter once per task.
     get Task() {
       return { Token: broker.mint() };
@@ -142,11 +161,13 @@ export async function runReleaseExecution(options: ReleaseExecutionOptions): Pro
       }
     }
   })();
+  let end: ExecutionEnd = { status: 'SUCCEEDED' };
   try {
     await execution.result;
-  } catch {
+  } catch (error) {
     // A failed release ends in the NotReleased Fail state; its outcome is read from the ledger.
+    end = executionEndOf(error);
   }
   await watch.catch(() => undefined);
-  return { transitions, stages };
+  return { transitions, stages, end };
 }

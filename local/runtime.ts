@@ -29,6 +29,7 @@ import {
   type RuntimeInfo,
   writeRuntimeInfo,
 } from './approval-runtime';
+import { emitExecutionEnd } from './aws/stepfunctions/events';
 import { type AslDefinition, type CfnTemplate, extractLocalDefinition, type TaskBinding } from './definition';
 import { LocalDeployTarget } from './deploy-target';
 import { type DynamoDbLocal, ensureTableFromTemplate, startDynamoDbLocal } from './dynamodb-local';
@@ -141,6 +142,8 @@ export class LocalSluice {
     readonly bus: LocalEventBus,
     /** The handler modules' handlers, built on this runtime's own ports. */
     readonly handlers: LocalHandlers,
+    /** The release state machine's ARN, as its executions' status-change events carry it. */
+    readonly stateMachineArn: string,
   ) {}
 
   static async start(options: LocalSluiceOptions): Promise<LocalSluice> {
@@ -158,7 +161,7 @@ export class LocalSluice {
     // Loaded only when needed: the CDK app is most of the runtime's import time.
     const template =
       options.template ?? (await import('./synth')).synthPipelineTemplate(catalog, options.catalogFile);
-    const { definition, bindings, table } = extractLocalDefinition(template);
+    const { definition, bindings, table, stateMachineArn } = extractLocalDefinition(template);
     const handlers = new LocalHandlers(options.wrapHandler);
     const bus = LocalEventBus.fromTemplate(template, { log, invoke: handlers.invoke });
     const serviceTemplates =
@@ -270,6 +273,7 @@ export class LocalSluice {
         ports,
         bus,
         handlers,
+        stateMachineArn,
       );
       const sluice = self;
       rollbackRunner = (request) => sluice.rollback(request);
@@ -390,8 +394,9 @@ export class LocalSluice {
     const started = Date.now();
     const history: StateEntered[] = [];
     this.entered.set(input.releaseId, history);
-    const { transitions, stages } = await runReleaseExecution({
+    const { transitions, stages, end } = await runReleaseExecution({
       definition: this.definition,
+      stateMachineArn: this.stateMachineArn,
       bindings: this.bindings,
       input,
       startedAt: started,
@@ -404,6 +409,8 @@ export class LocalSluice {
       },
       log,
     });
+    const ended = { stateMachineArn: this.stateMachineArn, name: input.releaseId, input, end };
+    await emitExecutionEnd(this.bus, { ...ended, startedAt: new Date(started) }, this.ports.clock, log);
     const record = await this.ledger.getRelease(input.releaseId);
     return releaseReport(input, record, { transitions, stages, durationMs: Date.now() - started });
   }

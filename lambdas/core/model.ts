@@ -139,7 +139,11 @@ export type ReleaseStatus =
   | 'rolled_back'
   | 'expired'
   | 'superseded'
-  | 'blocked';
+  | 'blocked'
+  /** The execution was stopped (StopExecution, the console) before Record wrote an outcome. */
+  | 'aborted'
+  /** The execution hit its own timeout before Record wrote an outcome. */
+  | 'timed_out';
 
 export interface ReleaseOutcome {
   readonly status: ReleaseStatus;

@@ -34,6 +34,7 @@ export const HANDLER_NAMES = [
   'router',
   'approval-expiry',
   'alarm-events',
+  'execution-events',
   'test-runner',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];

@@ -287,6 +287,20 @@ describe('SluicePipelineStack handlers', () => {
     });
   });
 
+  it('routes failed, timed-out and stopped executions of the release state machine only to execution-events', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [stateMachineArn],
+        },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionOf['execution-events'], 'Arn'] } })],
+    });
+  });
+
   it('gives every EventBridge target and the approval-expiry schedules a retry policy and the encrypted dead-letter queue, which is alarmed', () => {
     const [queueId] = Object.keys(resourcesOf(template, 'AWS::SQS::Queue'));
     expect(Object.keys(resourcesOf(template, 'AWS::SQS::Queue'))).toHaveLength(1);
@@ -371,7 +385,8 @@ describe('SluicePipelineStack handlers', () => {
 describe('SluicePipelineStack least privilege', () => {
   it('lets only the handlers that answer tasks do so, each only with the outcome its code sends', () => {
     // A decision resumes (a rejection too); expiry and supersede fail; Deploy resumes an unchanged release;
-    // deployment-events and Record resume or fail after a deployment ends.
+    // deployment-events and Record resume or fail after a deployment ends; execution-events, like Record, hands
+    // the lock to the next queued release and resumes or fails it.
     const outcomes: Partial<Record<HandlerName, string[]>> = {
       'approval-api': ['states:SendTaskSuccess'],
       'approval-expiry': ['states:SendTaskFailure'],
@@ -379,6 +394,7 @@ describe('SluicePipelineStack least privilege', () => {
       deploy: ['states:SendTaskSuccess'],
       'deployment-events': ['states:SendTaskSuccess', 'states:SendTaskFailure'],
       record: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+      'execution-events': ['states:SendTaskSuccess', 'states:SendTaskFailure'],
     };
     for (const handler of HANDLER_NAMES) {
       const states = statementsOf(handler).filter((s) => JSON.stringify(s.Action).match(/"states:SendTask/));
@@ -423,8 +439,9 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('lambda:UpdateFunctionCode')).toEqual(['stage']);
     // Test invokes the test runner; Stage smoke-tests the staged version.
     expect(holders('lambda:InvokeFunction').sort()).toEqual(['run-tests', 'stage']);
-    // Deploy starts a deployment; Record and deployment-events hand the lock on and start the next one.
-    const starters = ['deploy', 'deployment-events', 'record'];
+    // Deploy starts a deployment; Record, deployment-events and execution-events hand the lock on and start
+    // the next one.
+    const starters = ['deploy', 'deployment-events', 'execution-events', 'record'];
     expect(holders('lambda:GetAlias').sort()).toEqual(starters);
     expect(holders('codedeploy:CreateDeployment').sort()).toEqual(starters);
     expect(holders('codedeploy:GetDeploymentConfig').sort()).toEqual(starters);
@@ -445,9 +462,14 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('codedeploy:GetDeployment').sort()).toEqual([
       'alarm-events',
       'deployment-events',
+      'execution-events',
       'record',
     ]);
-    expect(holders('codedeploy:StopDeployment').sort()).toEqual(['alarm-events', 'record']);
+    expect(holders('codedeploy:StopDeployment').sort()).toEqual([
+      'alarm-events',
+      'execution-events',
+      'record',
+    ]);
     expect(holders('s3:PutObject')).toEqual(['build']);
     // Stage reads the artifact (UpdateFunctionCode from S3, as the caller); nobody lists the bucket.
     expect(holders('s3:GetObject').sort()).toEqual(['load-service', 'router', 'stage']);
@@ -564,7 +586,7 @@ describe('SluicePipelineStack scale and shape', () => {
     const count = (n: number) => Object.keys(resourcesOf(synth(catalogOf(n)).template)).length;
     const one = count(1);
     expect(count(1000)).toBe(one);
-    expect(one).toBeLessThan(100);
+    expect(one).toBeLessThan(110);
   });
 
   it('has no dependency cycle (the approval URL is wired without one)', () => {

@@ -10,6 +10,7 @@ import { defined } from '../../lambdas/core/defined';
 import { RETRYABLE_ERRORS } from '../../lambdas/core/errors';
 import {
   NOT_RELEASED_ERROR,
+  RECORD_FAILED_ERROR,
   RELEASE_TIMEOUTS,
   ReleaseStateMachine,
   type ReleaseStateMachineProps,
@@ -108,6 +109,7 @@ describe('ReleaseStateMachine definition', () => {
         'Outcome',
         'Released',
         'NotReleased',
+        'RecordFailed',
         'LoadServiceFailed',
         'BuildFailed',
         'TestFailed',
@@ -233,8 +235,18 @@ describe('ReleaseStateMachine definition', () => {
         Next: 'Record',
       });
     }
-    expect(states.Record).not.toHaveProperty('Catch');
     expect(states.Record?.Next).toBe('Outcome');
+  });
+
+  it('catches a Record that failed for good into RecordFailed, which fails the execution with a named error', () => {
+    // Record's own retries come first; only then the Catch, so a transient Lambda error is not a failure.
+    expect(states.Record?.Retry).toEqual([expect.objectContaining({ ErrorEquals: [...RETRYABLE_ERRORS] })]);
+    expect(states.Record?.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.recordFailure', Next: 'RecordFailed' },
+    ]);
+    // The execution ends FAILED: the status-change rule hands it to execution-events, which records it.
+    expect(states.RecordFailed).toMatchObject({ Type: 'Fail', Error: RECORD_FAILED_ERROR });
+    expect(RECORD_FAILED_ERROR).toBe('RecordFailed');
   });
 
   it('ends in Released only when the outcome succeeded', () => {

@@ -96,6 +96,23 @@ function inRule<T>(logicalId: string, read: () => T): T {
   }
 }
 
+/**
+ * A pattern's intrinsics (e.g. the release state machine's ARN, an Fn::Join of pseudo parameters) as
+ * CloudFormation resolves them before PutRule, here to their local values.
+ */
+function resolvePatternValues(value: unknown, template: CfnTemplate): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolvePatternValues(item, template));
+  if (typeof value !== 'object' || value === null) return value;
+  const keys = Object.keys(value);
+  const [key] = keys;
+  if (keys.length === 1 && key !== undefined && (key === 'Ref' || key.startsWith('Fn::'))) {
+    return resolveTemplateString(value as never, template);
+  }
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, resolvePatternValues(item, template)]),
+  );
+}
+
 function readRule(logicalId: string, resource: CfnResource, template: CfnTemplate): EventRule {
   const props = resource.Properties ?? {};
   if (props.ScheduleExpression !== undefined) fail(logicalId, 'scheduled rules have no local stand-in');
@@ -117,7 +134,7 @@ function readRule(logicalId: string, resource: CfnResource, template: CfnTemplat
         : `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${busName}/${name}`,
     busName,
     enabled: state !== 'DISABLED',
-    pattern: compileEventPattern(props.EventPattern),
+    pattern: compileEventPattern(resolvePatternValues(props.EventPattern, template)),
     targets,
   };
 }

@@ -4,6 +4,7 @@ import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgePushPublisher } from '../../../lambdas/adapters/aws/eventbridge-push-publisher';
+import { defined } from '../../../lambdas/core/defined';
 import { type PushEvent, releaseRequestOf } from '../../../lambdas/core/push-routing';
 import {
   handleGitHubWebhook,
@@ -102,7 +103,9 @@ describe('handleGitHubWebhook', () => {
       pusher: 'octocat',
       pusherIdentities: ['octocat', 'octocat@users.noreply.github.com', 'octo-bot'],
     });
-    expect(releaseRequestOf(service('greeter'), p.published[0]).trigger).toEqual({
+    expect(
+      releaseRequestOf(service('greeter'), defined(p.published[0], 'the published push')).trigger,
+    ).toEqual({
       source: 'github',
       actor: 'octocat',
       actorIdentities: ['octocat', 'octocat@users.noreply.github.com', 'octo-bot'],

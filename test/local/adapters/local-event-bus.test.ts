@@ -13,7 +13,7 @@ import {
 } from '../../../local/adapters/local-event-bus';
 import { InvalidEventPatternError } from '../../../local/aws/eventbridge/pattern';
 import { UnsupportedRuleError } from '../../../local/aws/eventbridge/rules';
-import type { CfnTemplate } from '../../../local/definition';
+import { type CfnTemplate, extractLocalDefinition } from '../../../local/definition';
 import { synthPipelineTemplate } from '../../../local/synth';
 import { service } from '../../lib/fixtures';
 import {
@@ -26,6 +26,7 @@ import {
   codeCommitTagCreated,
   codeDeployDeploymentSuccess,
   codeDeployInstanceSuccess,
+  stepFunctionsExecutionAborted,
 } from '../aws/eventbridge/aws-sample-events';
 
 interface Call {
@@ -57,7 +58,7 @@ beforeAll(() => {
 }, 60_000);
 
 describe('the synthesized rules', () => {
-  it('are the only routes: four rules, each to one handler, on the bus CDK put it on', () => {
+  it('are the only routes: five rules, each to one handler, on the bus CDK put it on', () => {
     const { bus } = recordingBus(template);
     const routes = bus.eventRules.map((r) => ({
       rule: r.logicalId.replace(/[0-9A-F]{8}$/, ''),
@@ -70,10 +71,29 @@ describe('the synthesized rules', () => {
         { rule: 'ContinuousDeploymentAlarmStateChange', bus: 'default', targets: 1 },
         { rule: 'TriggersCodeCommitPush', bus: 'default', targets: 1 },
         { rule: 'TriggersNormalizedPush', bus: 'SluicePipeline-events', targets: 1 },
+        { rule: 'ExecutionStatusChange', bus: 'default', targets: 1 },
       ]),
     );
-    expect(routes).toHaveLength(4);
+    expect(routes).toHaveLength(5);
     expect(bus.pushBusName).toBe('SluicePipeline-events');
+  });
+});
+
+describe('Step Functions Execution Status Change (AWS sample)', () => {
+  it("delivers the release machine's failed, timed-out and aborted executions to execution-events, nothing else", async () => {
+    const { bus, calls } = recordingBus(template);
+    const { stateMachineArn } = extractLocalDefinition(template);
+    // The sample names another state machine: the rule is on Sluice's release machine only.
+    expect(await bus.emit(stepFunctionsExecutionAborted as BusEvent)).toEqual([]);
+    const ours = withDetail(stepFunctionsExecutionAborted, { stateMachineArn });
+    for (const status of ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']) {
+      await bus.emit(withDetail(ours, { status }) as BusEvent);
+    }
+    expect(calls.map((c) => [c.handler, (c.payload as typeof ours).detail.status])).toEqual([
+      ['execution-events', 'FAILED'],
+      ['execution-events', 'TIMED_OUT'],
+      ['execution-events', 'ABORTED'],
+    ]);
   });
 });
 

@@ -294,3 +294,30 @@ export const autoScalingLaunch = {
   resources: [],
   detail: { eventVersion: '', responseElements: null },
 };
+
+/**
+ * Step Functions' "Execution Aborted" example: https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html
+ * (the detail holds what DescribeExecution returns; status is RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED).
+ */
+export const stepFunctionsExecutionAborted = {
+  version: '0',
+  id: '315c1398-40ff-a850-213b-158f73e60175',
+  'detail-type': 'Step Functions Execution Status Change',
+  source: 'aws.states',
+  account: '012345678912',
+  time: '2019-02-26T19:42:21Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:states:us-east-1:012345678912:execution:state-machine-name:execution-name'],
+  detail: {
+    executionArn: 'arn:aws:states:us-east-1:012345678912:execution:state-machine-name:execution-name',
+    stateMachineArn: 'arn:aws:states:us-east-1:012345678912:stateMachine:state-machine',
+    name: 'execution-name',
+    status: 'ABORTED',
+    startDate: 1551225014968,
+    stopDate: 1551225017576,
+    input: '{}',
+    inputDetails: { included: true },
+    output: null,
+    outputDetails: null,
+  },
+};

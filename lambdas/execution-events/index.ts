@@ -1,0 +1,1 @@
+export { handler, makeHandler } from './handler';

@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCatalog } from '../../../lambdas/core/catalog/validate';
+import type { ServiceConfig } from '../../../lambdas/core/model';
+import type { DeploymentDescription, DeployTarget } from '../../../lambdas/core/ports';
+import {
+  type ExecutionEventsPorts,
+  type ExecutionStatusChange,
+  onExecutionStatusChange,
+  releaseIdOf,
+} from '../../../lambdas/execution-events/execution-events';
+import type { Ledger } from '../../../lambdas/ledger/ledger';
+import { PinnableClock } from '../../support/clock';
+import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+
+let dynamo: TestLedger;
+beforeAll(async () => {
+  dynamo = await startTestLedger();
+});
+afterAll(async () => dynamo?.stop());
+
+const parsed = parseCatalog({
+  version: 1,
+  services: [
+    { name: 'svc', mode: 'deployment', source: { repository: 'svc' }, runtime: { entry: 'src/handler.ts' } },
+  ],
+});
+if (!parsed.ok) throw new Error('the test catalog is invalid');
+const config = parsed.catalog.services[0] as ServiceConfig;
+
+const MACHINE = 'arn:aws:states:us-east-1:111111111111:stateMachine:SluicePipeline-Release';
+const at = '2026-03-02T10:00:00.000Z';
+
+function event(
+  status: string,
+  name: string,
+  extra: { input?: unknown; error?: string; cause?: string } = {},
+): ExecutionStatusChange {
+  return {
+    version: '0',
+    id: 'e1',
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: '111111111111',
+    time: '2026-03-02T10:05:00Z',
+    region: 'us-east-1',
+    resources: [`${MACHINE.replace(':stateMachine:', ':execution:')}:${name}`],
+    detail: {
+      executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:${name}`,
+      stateMachineArn: MACHINE,
+      name,
+      status,
+      input: JSON.stringify(extra.input ?? { releaseId: name, service: 'svc' }),
+      error: extra.error ?? null,
+      cause: extra.cause ?? null,
+    },
+  };
+}
+
+/** The deploy target calls this handler makes, recorded; deployments are as `deployments` says. */
+class RecordingDeployTarget {
+  readonly stopped: { deploymentId: string; reason: string }[] = [];
+  constructor(
+    private readonly deployments: Record<string, DeploymentDescription['status']> = {},
+    private readonly live?: string,
+  ) {}
+  async describeDeployment(deploymentId: string): Promise<DeploymentDescription> {
+    const status = this.deployments[deploymentId];
+    if (!status) throw new Error(`unknown deployment ${deploymentId}`);
+    return { deploymentId, status, rolledBack: false };
+  }
+  async stopDeployment(deploymentId: string, reason: string): Promise<void> {
+    this.stopped.push({ deploymentId, reason });
+  }
+  async liveVersion(): Promise<string | undefined> {
+    return this.live;
+  }
+}
+
+interface Harness {
+  readonly ledger: Ledger;
+  readonly ports: ExecutionEventsPorts;
+  readonly target: RecordingDeployTarget;
+  readonly resumed: { token: string; output: unknown }[];
+}
+
+async function harness(target = new RecordingDeployTarget()): Promise<Harness> {
+  const ledger = await dynamo.newLedger();
+  const clock = new PinnableClock();
+  clock.pin(new Date('2026-03-02T10:05:00.000Z'));
+  const resumed: { token: string; output: unknown }[] = [];
+  const ports: ExecutionEventsPorts = {
+    ledger,
+    clock,
+    deployTarget: target as unknown as DeployTarget,
+    alarms: { inAlarm: async () => [], judge: async () => undefined },
+    tasks: {
+      succeed: async (token, output) => {
+        resumed.push({ token, output });
+      },
+      fail: async () => {
+        throw new Error('no task is failed in these tests');
+      },
+    },
+  };
+  return { ledger, ports, target, resumed };
+}
+
+async function startRelease(ledger: Ledger, releaseId: string): Promise<void> {
+  await ledger.startRelease({
+    releaseId,
+    service: 'svc',
+    mode: 'deployment',
+    commit: { sha: 'a'.repeat(40), author: 'dana@example.com', message: 'change', time: at },
+    startedAt: at,
+    trigger: { source: 'manual' },
+  });
+}
+
+describe('execution-events: an execution that ended FAILED, TIMED_OUT or ABORTED', () => {
+  it('records a stopped release as aborted at the stage it was in, and frees the production lock', async () => {
+    const { ledger, ports } = await harness();
+    await startRelease(ledger, 'svc-aaaaaaaaaaaa');
+    await ledger.recordStage('svc-aaaaaaaaaaaa', 'LoadService', {
+      status: 'succeeded',
+      startedAt: at,
+      endedAt: at,
+      durationMs: 0,
+    });
+    await ledger.tryDeployLock('svc', 'svc-aaaaaaaaaaaa', at);
+
+    const outcome = await onExecutionStatusChange(event('ABORTED', 'svc-aaaaaaaaaaaa'), ports);
+
+    expect(outcome).toBe('recorded');
+    const record = await ledger.getRelease('svc-aaaaaaaaaaaa');
+    expect(record?.status).toBe('aborted');
+    expect(record?.outcome).toMatchObject({
+      status: 'aborted',
+      stage: 'Build',
+      endedAt: '2026-03-02T10:05:00.000Z',
+    });
+    expect(record?.outcome?.reason).toMatch(/stopped before its outcome was recorded/);
+    expect((await ledger.getServiceState('svc'))?.lockHolder).toBeUndefined();
+  });
+
+  it('records a timeout as timed_out and a Record failure as failed, with the error and cause', async () => {
+    const { ledger, ports } = await harness();
+    await startRelease(ledger, 'svc-bbbbbbbbbbbb');
+    await startRelease(ledger, 'svc-cccccccccccc');
+
+    await onExecutionStatusChange(event('TIMED_OUT', 'svc-bbbbbbbbbbbb'), ports);
+    await onExecutionStatusChange(
+      event('FAILED', 'svc-cccccccccccc', {
+        error: 'RecordFailed',
+        cause: 'Record failed after its retries',
+      }),
+      ports,
+    );
+
+    expect((await ledger.getRelease('svc-bbbbbbbbbbbb'))?.outcome?.status).toBe('timed_out');
+    const failed = await ledger.getRelease('svc-cccccccccccc');
+    expect(failed?.outcome?.status).toBe('failed');
+    expect(failed?.outcome?.reason).toContain('RecordFailed: Record failed after its retries');
+  });
+
+  it('hands the lock to the oldest queued release, whose deployment starts (here: already live, resumed at once)', async () => {
+    const { ledger, ports, resumed } = await harness(new RecordingDeployTarget({}, '7'));
+    await startRelease(ledger, 'svc-aaaaaaaaaaaa');
+    await startRelease(ledger, 'svc-bbbbbbbbbbbb');
+    await ledger.tryDeployLock('svc', 'svc-aaaaaaaaaaaa', at);
+    const waiter = {
+      releaseId: 'svc-bbbbbbbbbbbb',
+      taskToken: 'token-b',
+      config,
+      version: '7',
+      queuedAt: at,
+    };
+    expect(await ledger.acquireDeployLock('svc', waiter)).toBe('queued');
+
+    await onExecutionStatusChange(event('ABORTED', 'svc-aaaaaaaaaaaa'), ports);
+
+    const state = await ledger.getServiceState('svc');
+    expect(state?.lockHolder).toBe('svc-bbbbbbbbbbbb');
+    expect(state?.deployQueue ?? []).toEqual([]);
+    expect(resumed).toEqual([
+      { token: 'token-b', output: expect.objectContaining({ deploymentId: 'none', toVersion: '7' }) },
+    ]);
+  });
+
+  it('takes a stopped release out of the lock queue', async () => {
+    const { ledger, ports } = await harness();
+    await startRelease(ledger, 'svc-aaaaaaaaaaaa');
+    await startRelease(ledger, 'svc-bbbbbbbbbbbb');
+    await ledger.tryDeployLock('svc', 'svc-aaaaaaaaaaaa', at);
+    const waiter = {
+      releaseId: 'svc-bbbbbbbbbbbb',
+      taskToken: 'token-b',
+      config,
+      version: '7',
+      queuedAt: at,
+    };
+    await ledger.acquireDeployLock('svc', waiter);
+
+    await onExecutionStatusChange(event('ABORTED', 'svc-bbbbbbbbbbbb'), ports);
+
+    const state = await ledger.getServiceState('svc');
+    expect(state?.lockHolder).toBe('svc-aaaaaaaaaaaa');
+    expect(state?.deployQueue ?? []).toEqual([]);
+  });
+
+  it('stops a deployment still running, with rollback, and leaves one that ended alone', async () => {
+    const target = new RecordingDeployTarget({ 'd-RUNNING': 'InProgress', 'd-ENDED': 'Succeeded' });
+    const { ledger, ports } = await harness(target);
+    await startRelease(ledger, 'svc-aaaaaaaaaaaa');
+    await ledger.updateRelease('svc-aaaaaaaaaaaa', { deploymentId: 'd-RUNNING', deployTaskToken: 'token-a' });
+    await startRelease(ledger, 'svc-bbbbbbbbbbbb');
+    await ledger.updateRelease('svc-bbbbbbbbbbbb', { deploymentId: 'd-ENDED' });
+
+    await onExecutionStatusChange(event('ABORTED', 'svc-aaaaaaaaaaaa'), ports);
+    await onExecutionStatusChange(event('ABORTED', 'svc-bbbbbbbbbbbb'), ports);
+
+    expect(target.stopped).toEqual([
+      { deploymentId: 'd-RUNNING', reason: "the release's execution ended ABORTED while the deployment ran" },
+    ]);
+    // The Deploy task token is gone, so the stopped deployment's own event resumes nothing.
+    expect((await ledger.getRelease('svc-aaaaaaaaaaaa'))?.deployTaskToken).toBeUndefined();
+  });
+
+  it('leaves an outcome Record wrote as it is (a release that ended in NotReleased also ends FAILED)', async () => {
+    const { ledger, ports } = await harness();
+    await startRelease(ledger, 'svc-aaaaaaaaaaaa');
+    const rejected = { status: 'rejected' as const, stage: 'Approval' as const, reason: 'no', endedAt: at };
+    await ledger.finishRelease('svc-aaaaaaaaaaaa', 'svc', rejected);
+
+    const outcome = await onExecutionStatusChange(
+      event('FAILED', 'svc-aaaaaaaaaaaa', { error: 'ReleaseNotDeployed' }),
+      ports,
+    );
+
+    expect(outcome).toBe('already-recorded');
+    expect((await ledger.getRelease('svc-aaaaaaaaaaaa'))?.outcome).toEqual(rejected);
+  });
+
+  it('ignores other statuses, unknown releases and events without a detail, and changes nothing', async () => {
+    const { ledger, ports } = await harness();
+    await startRelease(ledger, 'svc-aaaaaaaaaaaa');
+
+    expect(await onExecutionStatusChange(event('RUNNING', 'svc-aaaaaaaaaaaa'), ports)).toBe('ignored');
+    expect(await onExecutionStatusChange(event('SUCCEEDED', 'svc-aaaaaaaaaaaa'), ports)).toBe('ignored');
+    expect(await onExecutionStatusChange(event('ABORTED', 'svc-unknown0000'), ports)).toBe('ignored');
+    expect(
+      await onExecutionStatusChange({ ...event('ABORTED', 'x'), detail: undefined } as never, ports),
+    ).toBe('ignored');
+    expect((await ledger.getRelease('svc-aaaaaaaaaaaa'))?.status).toBe('running');
+  });
+
+  it('reads the release id from the execution input, and from the name when the input was left out', () => {
+    const withInput = event('ABORTED', 'svc-aaaaaaaaaaaa-a2', { input: { releaseId: 'svc-aaaaaaaaaaaa' } });
+    expect(releaseIdOf(withInput.detail)).toBe('svc-aaaaaaaaaaaa');
+    expect(releaseIdOf({ ...withInput.detail, input: null })).toBe('svc-aaaaaaaaaaaa-a2');
+  });
+});
