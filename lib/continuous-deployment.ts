@@ -103,6 +103,28 @@ export class ContinuousDeployment extends Construct {
     return grant;
   }
 
+  /**
+   * Read a canary's baseline (GetMetricData over its bake). GetMetricData is authorized on `*` only: the
+   * metrics it reads are not resources IAM can name.
+   */
+  grantReadBaseline(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudwatch:GetMetricData'],
+      resourceArns: ['*'],
+    });
+    const role = (grantee as { role?: iam.IRole }).role ?? grantee.grantPrincipal;
+    if (role instanceof Construct) {
+      acknowledgeWildcardResources(
+        role,
+        ['*'],
+        'cloudwatch:GetMetricData supports no resource-level permissions (a metric is not an IAM resource); ' +
+          'Record reads only the canary baseline with it.',
+      );
+    }
+    return grant;
+  }
+
   /** Stop a service's deployment (StopDeployment with autoRollbackEnabled) and read it (GetDeployment). */
   grantStopDeployment(grantee: iam.IGrantable): iam.Grant {
     const groups = Stack.of(this).formatArn({

@@ -446,6 +446,8 @@ export class SluicePipelineStack extends Stack {
       grantCodeDeploy(handover, 'deploy');
       this.releases.grantTaskResponse(handover);
     }
+    // Record keeps each canary's baseline: both versions' figures over the bake.
+    cd.grantReadBaseline(f.record);
     // Record asks GetDeployment after a Deploy timeout and stops a deployment still running.
     cd.grantStopDeployment(f.record);
     // execution-events stops the deployment of a release whose execution ended (GetDeployment first).

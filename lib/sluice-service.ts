@@ -56,6 +56,8 @@ export interface SluiceServiceProps {
   /**
    * Where the canary alarms' state changes go (to ALARM and back to OK), besides rolling the deployment back: an
    * EventBridge rule, since Deploy rewrites the alarms for each version (so they carry no actions of their own).
+   * The targets are the caller's: give each its retry policy and dead-letter queue (e.g.
+   * `new SnsTopic(topic, { retryAttempts, deadLetterQueue })`), as the pipeline's own targets have.
    * @default - none: the alarms only stop and roll back deployments
    */
   readonly alarmNotifications?: readonly events.IRuleTarget[];

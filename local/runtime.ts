@@ -230,6 +230,7 @@ export class LocalSluice {
         artifacts,
         deployTarget,
         alarms: deployTarget,
+        baselines: deployTarget,
         tasks: broker,
         notifier: outbox,
         signingKeys: new LocalSigningKeys(join(stateDir, 'signing.key')),

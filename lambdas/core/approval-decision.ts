@@ -163,7 +163,10 @@ export async function decide(
   if (req.decision === 'approve') {
     // Every identity of the approver against everyone who made the changes (records from before identities
     // were kept list authors only).
-    const mine = approval.approverIdentities?.[approver] ?? [emailOf(approver)];
+    const mine = [
+      ...(approval.approverIdentities?.[approver] ?? [emailOf(approver)]),
+      ...(req.principalArn ? [req.principalArn] : []),
+    ];
     const shared = sharedIdentity(mine, [...(approval.authors ?? []), ...(approval.changeIdentities ?? [])]);
     if (shared !== undefined) {
       return refuse(

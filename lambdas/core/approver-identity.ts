@@ -28,13 +28,15 @@ export function approverIdentities(
   return out;
 }
 
-/** The identity a change and an approver share, if any: then the approver made part of the change. */
+/**
+ * The identity a change and an approver share, if any: then the approver made part of the change. A role ARN
+ * of the approver also matches a pusher's session of that role (CodeCommit names the session as caller).
+ */
 export function sharedIdentity(
   approverIds: readonly string[],
   changeIds: readonly string[],
 ): string | undefined {
-  const change = new Set(changeIds.map(identityKey));
-  return approverIds.find((id) => change.has(identityKey(id)));
+  return approverIds.find((mine) => changeIds.some((theirs) => principalMatches(mine, theirs)));
 }
 
 const ASSUMED_ROLE = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;

@@ -5,6 +5,8 @@ export interface ReleaseTrigger {
   readonly source: 'manual' | 'codecommit' | 'github' | 'local-git' | 'demo';
   /** Who or what started it (an email, a pusher's login). */
   readonly actor?: string;
+  /** Every name the push's source gives the pusher (login, email, sender): no-self-approval compares them all. */
+  readonly actorIdentities?: readonly string[];
   /** The GitHub delivery (X-GitHub-Delivery) that carried the push, kept with the release in the ledger. */
   readonly delivery?: string;
 }

@@ -7,6 +7,7 @@ import type { Ledger, ReleaseRecord } from '../ledger/ledger';
 import type { ApprovalChannel, Catalog, ServiceConfig, SourceConfig } from './catalog/types';
 import type { CommitInfo, ReleaseInfo, ReleaseRequest } from './model';
 import type { PushEvent } from './push-routing';
+import type { BakeWindow, CanaryBaseline } from './service-alarms';
 
 export interface CatalogStore {
   load(): Promise<Catalog>;
@@ -243,12 +244,22 @@ export interface TestSandbox {
   run(request: SandboxRequest): Promise<SandboxResult>;
 }
 
+/**
+ * A canary's baseline: the new and the previous version's invocations, error rate and p99 over its bake.
+ * GetMetricData in AWS, the local CloudWatch's metric store locally.
+ */
+export interface CanaryBaselines {
+  read(window: BakeWindow): Promise<CanaryBaseline>;
+}
+
 export interface Ports {
   readonly catalog: CatalogStore;
   readonly source: SourceRepository;
   readonly artifacts: ArtifactStore;
   readonly deployTarget: DeployTarget;
   readonly alarms: ServiceAlarms;
+  /** Read by Record after each canary. */
+  readonly baselines: CanaryBaselines;
   readonly tasks: TaskCallbacks;
   readonly notifier: Notifier;
   readonly signingKeys: SigningKeyProvider;

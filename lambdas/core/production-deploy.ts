@@ -79,8 +79,9 @@ export async function beginDeployment(
  */
 export async function startLinkedDeployment(
   request: StartDeploymentRequest,
-  ports: Pick<Ports, 'deployTarget' | 'ledger'>,
+  ports: Pick<Ports, 'deployTarget' | 'ledger' | 'clock'>,
 ): Promise<string> {
+  const startedAt = ports.clock.now().toISOString();
   const { deploymentId } = await ports.deployTarget.startDeployment(request);
   await ports.ledger.linkDeployment({
     deploymentId,
@@ -89,6 +90,7 @@ export async function startLinkedDeployment(
     ...(request.fromVersion ? { fromVersion: request.fromVersion } : {}),
     toVersion: request.toVersion,
     strategy: request.fromVersion ? request.service.deploy.strategy : 'AllAtOnce',
+    startedAt,
   });
   await ports.ledger.updateRelease(request.releaseId, { deploymentId });
   return deploymentId;

@@ -79,6 +79,11 @@ export interface PushEvent {
   readonly changedPaths?: readonly string[];
   /** Who pushed (a login, an email, an IAM ARN). */
   readonly pusher?: string;
+  /**
+   * Every name the source gives the pusher (GitHub: the pusher's login and email and the sender's login), so
+   * no-self-approval can match whichever the catalog lists. @default - only `pusher`
+   */
+  readonly pusherIdentities?: readonly string[];
   /** GitHub's id of the webhook delivery (X-GitHub-Delivery): recorded with the release. */
   readonly delivery?: string;
 }
@@ -183,6 +188,7 @@ export interface GitHubPushPayload {
   readonly forced?: boolean;
   readonly repository?: { readonly full_name?: string };
   readonly pusher?: { readonly name?: string; readonly email?: string };
+  readonly sender?: { readonly login?: string };
   readonly commits?: readonly {
     readonly added?: readonly string[];
     readonly removed?: readonly string[];
@@ -278,6 +284,11 @@ export function pushFromGitHub(payload: GitHubPushPayload): PushEvent | Ignored 
     }
   }
   const before = payload.before && SHA.test(payload.before) && !ZERO_SHA.test(payload.before);
+  const pusherIdentities = [
+    ...new Set(
+      [payload.pusher?.name, payload.pusher?.email, payload.sender?.login].filter((id): id is string => !!id),
+    ),
+  ];
   return {
     source: 'github',
     repository,
@@ -285,7 +296,10 @@ export function pushFromGitHub(payload: GitHubPushPayload): PushEvent | Ignored 
     ...(before ? { before: payload.before } : {}),
     after: payload.after,
     ...(complete && changed.size <= MAX_CHANGED_PATHS ? { changedPaths: [...changed].sort() } : {}),
-    ...(payload.pusher?.name ? { pusher: payload.pusher.name } : {}),
+    ...(payload.pusher?.name || payload.sender?.login
+      ? { pusher: (payload.pusher?.name || payload.sender?.login) as string }
+      : {}),
+    ...(pusherIdentities.length > 0 ? { pusherIdentities } : {}),
   };
 }
 
@@ -340,6 +354,11 @@ export function parsePushEvent(detail: unknown): PushEvent | Ignored {
     after: d.after,
     ...(paths ? { changedPaths: paths as string[] } : {}),
     ...(str(d.pusher) ? { pusher: d.pusher } : {}),
+    ...(Array.isArray(d.pusherIdentities) &&
+    d.pusherIdentities.length <= 5 &&
+    d.pusherIdentities.every((id) => str(id) && id.length <= 200)
+      ? { pusherIdentities: d.pusherIdentities as string[] }
+      : {}),
     ...(str(d.delivery) && DELIVERY_ID.test(d.delivery) ? { delivery: d.delivery } : {}),
   };
 }
@@ -413,6 +432,7 @@ export function releaseRequestOf(service: ServiceConfig, push: PushEvent): Relea
   const trigger: ReleaseTrigger = {
     source: push.source,
     ...(push.pusher ? { actor: push.pusher } : {}),
+    ...(push.pusherIdentities ? { actorIdentities: push.pusherIdentities } : {}),
     ...(push.delivery ? { delivery: push.delivery } : {}),
   };
   return {

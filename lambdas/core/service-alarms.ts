@@ -283,3 +283,91 @@ export function staleAlarmReason(
   if (state !== 'ALARM' || judged === version) return undefined;
   return `Now judging version ${version}; the ALARM was about version ${judged ?? 'unknown'}`;
 }
+
+/** One version's traffic over a canary's bake, from the metrics its alarms read. */
+export interface VersionFigures {
+  readonly version: string;
+  /** Invocations through the live alias. */
+  readonly invocations: number;
+  /** Thrown, timed out or 5xx, in percent of invocations; undefined without invocations. */
+  readonly errorRatePercent?: number;
+  /** p99 of Lambda's Duration over the whole bake; undefined without invocations. */
+  readonly p99LatencyMs?: number;
+}
+
+/** A canary's bake: the versions compared and when traffic was shifting. */
+export interface BakeWindow {
+  readonly service: string;
+  readonly toVersion: string;
+  readonly fromVersion?: string;
+  readonly start: Date;
+  readonly end: Date;
+}
+
+/**
+ * The new version's and the previous version's figures over the same bake (issue 10 item 3): the footing for a
+ * statistical judgment later. Kept on the release record.
+ */
+export interface CanaryBaseline {
+  /** ISO 8601: the window the figures cover (whole periods around the bake). */
+  readonly start: string;
+  readonly end: string;
+  readonly canary: VersionFigures;
+  readonly previous?: VersionFigures;
+}
+
+/**
+ * GetMetricData queries for one version's figures over a window of `periodSeconds`: the error-rate queries the
+ * alarm uses, and the p99 of Duration. Ids start with `prefix` (lowercase).
+ */
+export function baselineQueries(
+  service: string,
+  version: string,
+  prefix: string,
+  periodSeconds: number,
+): MetricQuery[] {
+  return [
+    ...errorRateQueries(service, version, { prefix, period: periodSeconds }).map((q) => ({
+      ...q,
+      ReturnData: true,
+    })),
+    {
+      ...stat(`${prefix}P99`, lambdaMetric(service, version, 'Duration'), 'p99', periodSeconds),
+      ReturnData: true,
+    },
+  ];
+}
+
+/** The figures of one version from GetMetricData's values by query id (a version without invocations: 0). */
+export function versionFigures(
+  value: (id: string) => number | undefined,
+  prefix: string,
+  version: string,
+): VersionFigures {
+  const invocations = value(`${prefix}Invocations`) ?? 0;
+  const errorRatePercent = value(`${prefix}ErrorRate`);
+  const p99LatencyMs = value(`${prefix}P99`);
+  return {
+    version,
+    invocations,
+    ...(invocations > 0 && errorRatePercent !== undefined ? { errorRatePercent } : {}),
+    ...(invocations > 0 && p99LatencyMs !== undefined ? { p99LatencyMs } : {}),
+  };
+}
+
+/** "v8 120 requests, 20% failed, p99 181 ms": one version's figures in words. */
+export function formatFigures(figures: VersionFigures): string {
+  const rate =
+    figures.errorRatePercent === undefined
+      ? ''
+      : `, ${Math.round(figures.errorRatePercent * 10) / 10}% failed`;
+  const p99 = figures.p99LatencyMs === undefined ? '' : `, p99 ${Math.round(figures.p99LatencyMs)} ms`;
+  return `v${figures.version} ${figures.invocations} requests${rate}${p99}`;
+}
+
+/** The baseline in one line: canary against previous. */
+export function formatBaseline(baseline: CanaryBaseline): string {
+  return `canary ${formatFigures(baseline.canary)}${
+    baseline.previous ? ` vs previous ${formatFigures(baseline.previous)}` : ''
+  }`;
+}

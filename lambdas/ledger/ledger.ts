@@ -111,7 +111,7 @@ export class Ledger {
     fields: Partial<
       Pick<
         ReleaseRecord,
-        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow'
+        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow' | 'baseline'
       >
     >,
   ): Promise<void> {

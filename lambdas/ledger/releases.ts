@@ -4,6 +4,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName } from '../core/model';
+import type { CanaryBaseline } from '../core/service-alarms';
 import { LedgerConflictError, ReleaseNotFoundError } from './errors';
 import {
   conditional,
@@ -87,6 +88,8 @@ export interface ReleaseRecord extends ReleaseInfo {
   readonly stoppedByAlarm?: string;
   /** Set on a rollback (`sluice rollback`): who asked for it and why. */
   readonly rollback?: RollbackInfo;
+  /** A canary's (promoted or rolled back): both versions' figures over its bake, written by Record. */
+  readonly baseline?: CanaryBaseline;
 }
 
 export interface RollbackInfo {
@@ -153,7 +156,7 @@ export class ReleaseItems {
           UpdateExpression:
             'SET attempts = list_append(if_not_exists(attempts, :none), :ended), attempt = :next, ' +
             '#status = :running, stages = :empty, attemptStartedAt = :at, retry = :retry ' +
-            'REMOVE outcome, deploymentId, deployTaskToken, stoppedByAlarm, shadow',
+            'REMOVE outcome, deploymentId, deployTaskToken, stoppedByAlarm, shadow, baseline',
           ConditionExpression: '#status = :was AND (attribute_not_exists(attempt) OR attempt = :current)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -197,7 +200,7 @@ export class ReleaseItems {
     fields: Partial<
       Pick<
         ReleaseRecord,
-        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow'
+        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow' | 'baseline'
       >
     >,
   ): Promise<void> {

@@ -38,6 +38,8 @@ export interface DeploymentLink {
   readonly fromVersion?: string;
   readonly toVersion: string;
   readonly strategy: string;
+  /** ISO 8601: when the deployment was created (a canary's bake starts here). */
+  readonly startedAt?: string;
 }
 
 const serviceKey = (service: string) => ({ PK: `SERVICE#${service}`, SK: 'STATE' });

@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
+import { CloudWatchCanaryBaseline } from '../adapters/aws/cloudwatch-canary-baseline';
 import { CloudWatchServiceAlarms } from '../adapters/aws/cloudwatch-service-alarms';
 import { EmfReleaseMetrics } from '../adapters/aws/emf-release-metrics';
 import { LambdaCodeDeployTarget } from '../adapters/aws/lambda-codedeploy-target';
@@ -26,12 +27,17 @@ export const makeHandler =
   };
 
 /** Lambda's entry: the handler on the AWS ports, built on the first invocation and kept for the container's life. */
-export const handler = onAwsPorts(makeHandler, () => ({
-  ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
-  releaseMetrics: new EmfReleaseMetrics(),
-  clock: systemClock,
-  // Record hands the production lock to the next waiting release and starts its deployment.
-  deployTarget: new LambdaCodeDeployTarget(new LambdaClient({}), new CodeDeployClient({}), ''),
-  alarms: new CloudWatchServiceAlarms(new CloudWatchClient({})),
-  tasks: new SfnTaskCallbacks(new SFNClient({})),
-}));
+export const handler = onAwsPorts(makeHandler, () => {
+  const cloudWatch = new CloudWatchClient({});
+  return {
+    ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
+    releaseMetrics: new EmfReleaseMetrics(),
+    clock: systemClock,
+    // Record hands the production lock to the next waiting release and starts its deployment.
+    deployTarget: new LambdaCodeDeployTarget(new LambdaClient({}), new CodeDeployClient({}), ''),
+    alarms: new CloudWatchServiceAlarms(cloudWatch),
+    // After each canary: both versions' figures over the bake, for the release record.
+    baselines: new CloudWatchCanaryBaseline(cloudWatch),
+    tasks: new SfnTaskCallbacks(new SFNClient({})),
+  };
+});

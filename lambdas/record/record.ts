@@ -15,10 +15,11 @@ import {
   type ProductionDeployPorts,
 } from '../core/production-deploy';
 import { type ModeDecision, shadowVerdictOf } from '../core/readiness';
+import type { CanaryBaseline } from '../core/service-alarms';
 import { stageRecord } from '../core/stage-record';
 import { evolveAutoMode } from './auto-mode';
 
-export type RecordPorts = ProductionDeployPorts & Pick<Ports, 'releaseMetrics'>;
+export type RecordPorts = ProductionDeployPorts & Pick<Ports, 'releaseMetrics' | 'baselines'>;
 
 /** What Record returns: the outcome, and for an `auto` service the mode decision it took. */
 export interface RecordResult extends ReleaseOutcome {
@@ -160,6 +161,8 @@ export async function recordRelease(given: RecordInput, ports: RecordPorts): Pro
   // release whose Deploy ended while it still waited in the queue (a timeout) leaves the queue instead.
   await handOverDeployLock(input.service, releaseId, ports);
   if (input.failedStage?.stage === 'Deploy') await ports.ledger.leaveDeployQueue(input.service, releaseId);
+  const baseline = await canaryBaseline(existing?.deploymentId, ports);
+  if (baseline) await ports.ledger.updateRelease(releaseId, { baseline });
   const finished = await ports.ledger.getRelease(releaseId);
   // A release that failed before LoadService opened it (e.g. an unknown service) has no commit to measure.
   if (!finished?.commit) return outcome;
@@ -209,6 +212,31 @@ async function settleTimedOutDeploy(
     description.alarm,
   );
   return { ...input, failure: { Error: failure.error, Cause: failure.cause } };
+}
+
+/**
+ * The baseline of the release's canary, promoted or rolled back: both versions' invocations, error rate and p99
+ * over the bake (from its start to now). None for a deployment without a canary (a first release, a manual
+ * rollback: all at once). Informative only: a baseline that cannot be read must not fail the record.
+ */
+async function canaryBaseline(
+  deploymentId: string | undefined,
+  ports: RecordPorts,
+): Promise<CanaryBaseline | undefined> {
+  if (!deploymentId) return undefined;
+  const link = await ports.ledger.findDeployment(deploymentId);
+  if (!link?.fromVersion || link.strategy === 'AllAtOnce' || !link.startedAt) return undefined;
+  try {
+    return await ports.baselines.read({
+      service: link.service,
+      toVersion: link.toVersion,
+      fromVersion: link.fromVersion,
+      start: new Date(link.startedAt),
+      end: ports.clock.now(),
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 const ORDER: readonly StageName[] = ['LoadService', 'Build', 'Test', 'Stage', 'Approval', 'Deploy'];

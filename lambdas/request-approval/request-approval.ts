@@ -7,6 +7,7 @@ import {
   type BuildResult,
   commitsOf,
   type ReleaseInfo,
+  type ReleaseTrigger,
   type ServiceConfig,
   type StageResult,
   type TestResult,
@@ -73,7 +74,8 @@ export async function requestApproval(
     );
   }
   const now = ports.clock.now();
-  const approvalId = randomBytes(18).toString('base64url');
+  // Never a leading '-' or '_': `sluice approve <id>` would read a leading '-' as an option.
+  const approvalId = `a${randomBytes(18).toString('base64url')}`;
   // Locally expiry is compressed (72 h last 72 min at 60); in AWS the scale is 1.
   const expiresAt = new Date(
     now.getTime() + (policy.expiresAfterHours * 3_600_000) / ports.approvalExpiryScale,
@@ -99,14 +101,18 @@ export async function requestApproval(
   // Who made the included changes: authors, committers, and the pusher of each push that brought them (this
   // release's, and those of earlier releases of the service whose head commit is included).
   const included = new Set(commits.map((c) => c.sha));
+  const pushersOf = (trigger: ReleaseTrigger | undefined) => [
+    ...(trigger?.actor ? [trigger.actor] : []),
+    ...(trigger?.actorIdentities ?? []),
+  ];
   const earlierPushers = (await ports.ledger.listReleases(input.config.name))
-    .filter((r) => included.has(r.commit?.sha) && r.trigger?.actor)
-    .map((r) => r.trigger.actor as string);
+    .filter((r) => included.has(r.commit?.sha))
+    .flatMap((r) => pushersOf(r.trigger));
   const changeIdentities = [
     ...new Set(
       [
         ...commits.flatMap((c) => [emailOf(c.author), ...(c.committer ? [emailOf(c.committer)] : [])]),
-        ...(input.release.trigger?.actor ? [input.release.trigger.actor] : []),
+        ...pushersOf(input.release.trigger),
         ...earlierPushers,
       ].map(emailOf),
     ),

@@ -2,6 +2,7 @@ import type { Catalog } from '../../lambdas/core/catalog/types';
 import { estimateRelease, formatUsd, type HandlerProfile } from '../../lambdas/core/cost';
 import { HANDLER_PROFILE } from '../../lambdas/core/handler-profile';
 import { PRICE_REGION } from '../../lambdas/core/prices';
+import { formatBaseline } from '../../lambdas/core/service-alarms';
 import type { ReleaseReport } from '../runtime';
 
 export interface SummaryRow {
@@ -85,10 +86,13 @@ export function formatSummary(rows: readonly SummaryRow[], options: SummaryOptio
       const alarm = r.judgedBy
         ? `\n      alarm: ${r.judgedBy.alarm}, judging version ${r.judgedBy.version}`
         : '';
+      const baseline = r.report.record?.baseline
+        ? `\n      baseline: ${formatBaseline(r.report.record.baseline)}`
+        : '';
       const expectation = r.ok
         ? ''
         : `\n      expected ${r.expected}, got ${r.report.status} at ${r.report.endedAt}`;
-      return `  ${r.title}: ${stages}${reason}${alarm}${expectation}`;
+      return `  ${r.title}: ${stages}${reason}${alarm}${baseline}${expectation}`;
     })
     .join('\n');
   const note =

@@ -8,6 +8,7 @@ import { type ServiceConfig, serviceAlarmNames, serviceResourceName } from '../.
 import { DeploymentFailedError, SmokeTestFailedError } from '../../lambdas/core/errors';
 import {
   type ArtifactStore,
+  type CanaryBaselines,
   type Clock,
   type DeploymentDescription,
   type DeployTarget,
@@ -18,9 +19,13 @@ import {
   systemClock,
 } from '../../lambdas/core/ports';
 import {
+  type BakeWindow,
+  baselineQueries,
   blocksDeployments,
+  type CanaryBaseline,
   serviceAlarmDefinitions,
   staleAlarmReason,
+  versionFigures,
 } from '../../lambdas/core/service-alarms';
 import { dimensionValue, type MetricAlarmInput } from '../aws/cloudwatch/alarm-definition';
 import type { AlarmStateChangeEvent, AlarmStateValue } from '../aws/cloudwatch/events';
@@ -69,7 +74,7 @@ export interface LocalDeployTargetOptions {
 
 export type { RunningVersion } from '../aws/lambda/local-lambda';
 
-export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
+export class LocalDeployTarget implements DeployTarget, ServiceAlarms, CanaryBaselines {
   readonly lambda: LocalLambda;
   readonly codeDeploy: LocalCodeDeploy;
   readonly cloudWatch: LocalCloudWatch;
@@ -105,6 +110,9 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
         await options.onAlarm?.(event);
       },
     });
+    // The metrics stay for two hours of CodeDeploy time, longer than any bake: Record reads a canary's baseline
+    // over its whole bake after it ended.
+    this.cloudWatch.store.retentionMs = Math.max(this.cloudWatch.store.retentionMs, this.minuteMs * 120);
     for (const [service, template] of options.serviceTemplates ?? []) {
       for (const alarm of templateAlarms(template)) this.cloudWatch.putMetricAlarm(alarm);
       this.groupAlarms.set(
@@ -214,6 +222,29 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms {
       const reason = staleAlarmReason(current?.state, judged, version);
       if (reason) await this.cloudWatch.setAlarmState(definition.AlarmName, 'INSUFFICIENT_DATA', reason);
     }
+  }
+
+  /**
+   * The canary's baseline from the local CloudWatch's metrics, as CloudWatchCanaryBaseline reads it with
+   * GetMetricData: the same queries (lambdas/core/service-alarms.ts), one period over the whole bake.
+   */
+  async read(window: BakeWindow): Promise<CanaryBaseline> {
+    const start = window.start.getTime();
+    const end = Math.max(window.end.getTime(), start + 1);
+    // The queries' period in CloudWatch seconds: whole minutes covering the (compressed) bake.
+    const seconds = Math.max(60, Math.ceil((end - start) / this.minuteMs) * 60);
+    const queries = [
+      ...baselineQueries(window.service, window.toVersion, 'canary', seconds),
+      ...(window.fromVersion ? baselineQueries(window.service, window.fromVersion, 'previous', seconds) : []),
+    ];
+    const values = this.cloudWatch.getMetricData(queries, start, end);
+    const value = (id: string) => values.get(id);
+    return {
+      start: new Date(start).toISOString(),
+      end: new Date(end).toISOString(),
+      canary: versionFigures(value, 'canary', window.toVersion),
+      ...(window.fromVersion ? { previous: versionFigures(value, 'previous', window.fromVersion) } : {}),
+    };
   }
 
   /** CloudWatch SetAlarmState: the state holds until the alarm's next evaluation, as in AWS. */

@@ -1,6 +1,7 @@
 /** Plain-text views of a StatusReport for `sluice status` and `sluice metrics`. */
 import { formatUsd } from '../../lambdas/core/cost';
 import type { DoraMetrics } from '../../lambdas/core/dora';
+import { formatBaseline } from '../../lambdas/core/service-alarms';
 import { formatSeconds } from './charts';
 import type { ServiceStatus, StatusReport } from './status';
 
@@ -124,6 +125,7 @@ export function formatStatus(report: StatusReport): string {
       lines.push(
         `  ${r.releaseId.padEnd(28)} ${r.status.padEnd(11)} ${(r.outcome?.stage ?? '').padEnd(11)} ${(usd === undefined ? '' : formatUsd(usd)).padEnd(10)} ${r.shadow ? `shadow: ${r.shadow.verdict}` : ''}`.trimEnd(),
       );
+      if (r.baseline) lines.push(`    baseline: ${formatBaseline(r.baseline)}`);
     }
     lines.push('');
   }

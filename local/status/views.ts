@@ -43,6 +43,7 @@ const RELEASE_FIELDS = [
   'shadow',
   'stoppedByAlarm',
   'rollback',
+  'baseline',
 ] as const satisfies readonly (keyof ReleaseRecord)[];
 
 /** An approval request as reports show it: never its task token. */

@@ -449,6 +449,8 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('cloudwatch:PutMetricAlarm').sort()).toEqual(starters);
     // …and clear an ALARM left about another version (PutMetricAlarm keeps the state).
     expect(holders('cloudwatch:SetAlarmState').sort()).toEqual(starters);
+    // Record reads each canary's baseline (GetMetricData is authorized on * only).
+    expect(holders('cloudwatch:GetMetricData')).toEqual(['record']);
     const judge = statementsOf('deploy').find((s) => [s.Action].flat().includes('cloudwatch:PutMetricAlarm'));
     expect(judge?.Action).toEqual(['cloudwatch:PutMetricAlarm', 'cloudwatch:SetAlarmState']);
     expect(((judge?.Resource ?? []) as unknown[]).map((r) => JSON.stringify(r))).toEqual([

@@ -313,7 +313,11 @@ describe('the GitHub webhook over real HTTP', () => {
 
     const run = await sluice.waitForExecution(`octo-${head.slice(0, 12)}`);
     const report = await run.done;
-    expect(report.record?.trigger).toEqual({ source: 'github', actor: 'octocat' });
+    expect(report.record?.trigger).toEqual({
+      source: 'github',
+      actor: 'octocat',
+      actorIdentities: ['octocat'],
+    });
     expect([...sluice.executions().keys()].filter((id) => id.startsWith('octo-'))).toEqual([run.releaseId]);
   }, 60_000);
 });

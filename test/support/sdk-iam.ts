@@ -188,6 +188,8 @@ async function resourcesOf(action: string, site: CommandSite, scope: FunctionSco
   }
   const types =
     required.length > 0 ? required : optional.filter((t) => RESOURCE_TYPES[`${service}:${t}`]).slice(0, 1);
+  // GetMetricData's optional `dataset` type is for Metrics Insights datasets: metric queries are on `*`.
+  if (action === 'cloudwatch:GetMetricData' && types.length === 0) return [{ arn: '*' }];
   if (types.length === 0) {
     throw new Error(
       `${site.site}: ${action} has resource types ${optional.join(', ')}; none is known to the check`,

@@ -268,6 +268,30 @@ export class LocalCloudWatch {
     });
   }
 
+  /**
+   * GetMetricData over one period, [start, end) in real ms: the value of each query that returns data
+   * (undefined: no datapoint). The queries are read and evaluated as an alarm's `Metrics` are.
+   */
+  getMetricData(
+    metrics: readonly { readonly Id: string; readonly ReturnData?: boolean }[],
+    start: number,
+    end: number,
+  ): Map<string, number | undefined> {
+    const values = new Map<string, number | undefined>();
+    for (const { Id } of metrics.filter((q) => q.ReturnData !== false)) {
+      // One query returning data at a time: an alarm's Metrics return exactly one.
+      const definition = alarmDefinition({
+        AlarmName: `GetMetricData ${Id}`,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        EvaluationPeriods: 1,
+        Metrics: metrics.map((q) => ({ ...q, ReturnData: q.Id === Id })),
+      });
+      values.set(Id, this.rangeOf(definition, [start], end - start)[0]);
+    }
+    return values;
+  }
+
   /** Stops every alarm's timer. */
   close(): void {
     this.closed = true;

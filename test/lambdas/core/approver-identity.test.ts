@@ -3,6 +3,7 @@ import {
   approverIdentities,
   approversOfPrincipal,
   principalMatches,
+  sharedIdentity,
 } from '../../../lambdas/core/approver-identity';
 
 const policy = {
@@ -54,5 +55,15 @@ describe('approver identities', () => {
     expect(approversOfPrincipal(policy, 'arn:aws:iam::111122223333:user/bob')).toEqual(['bob@example.com']);
     expect(approversOfPrincipal(policy, 'arn:aws:iam::111122223333:user/mallory')).toEqual([]);
     expect(approversOfPrincipal({ approvers: ['a@x.io'] }, 'arn:aws:iam::111122223333:user/a')).toEqual([]);
+  });
+});
+
+describe('sharedIdentity', () => {
+  it('matches equal identities without case, and a listed role with a pusher session of it', () => {
+    expect(sharedIdentity(['alice@example.com'], ['ALICE@example.com'])).toBe('alice@example.com');
+    const role = 'arn:aws:iam::111122223333:role/dev';
+    expect(sharedIdentity([role], ['arn:aws:sts::111122223333:assumed-role/dev/alice'])).toBe(role);
+    expect(sharedIdentity([role], ['arn:aws:sts::111122223333:assumed-role/ops/alice'])).toBeUndefined();
+    expect(sharedIdentity(['bob@example.com'], ['alice@example.com', 'octocat'])).toBeUndefined();
   });
 });

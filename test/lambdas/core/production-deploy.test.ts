@@ -1,15 +1,17 @@
 /**
  * The production lock and its queue on a real DynamoDB Local, Record's hand-over, and Record's answer to a
- * Deploy timeout (GetDeployment before deciding).
+ * Deploy timeout (GetDeployment before deciding), and the canary baseline Record keeps.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
 import type {
+  CanaryBaselines,
   DeploymentDescription,
   DeployTarget,
   StartDeploymentRequest,
 } from '../../../lambdas/core/ports';
 import { startRollback } from '../../../lambdas/core/rollback';
+import type { BakeWindow, CanaryBaseline } from '../../../lambdas/core/service-alarms';
 import type { Ledger, QueuedDeployment } from '../../../lambdas/ledger/ledger';
 import { recordRelease } from '../../../lambdas/record/record';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
@@ -63,11 +65,17 @@ class FakeTarget implements Partial<DeployTarget> {
   }
 }
 
-function portsOf(ledger: Ledger, target: FakeTarget, firing: string[] = []) {
+function portsOf(
+  ledger: Ledger,
+  target: FakeTarget,
+  firing: string[] = [],
+  baselines: CanaryBaselines = { read: async () => Promise.reject(new Error('no baseline here')) },
+) {
   const calls: { succeed: unknown[]; fail: unknown[] } = { succeed: [], fail: [] };
   return {
     calls,
     ports: {
+      baselines,
       ledger,
       clock,
       deployTarget: target as unknown as DeployTarget,
@@ -185,6 +193,73 @@ describe('the production deployment lock', () => {
       status: 'rolled_back',
     });
     expect(target.stopped).toEqual(['d-9']);
+  });
+});
+
+describe("a canary's baseline", () => {
+  const figures: CanaryBaseline = {
+    start: '2026-01-01T00:00:00.000Z',
+    end: '2026-01-01T00:06:00.000Z',
+    canary: { version: '2', invocations: 120, errorRatePercent: 20, p99LatencyMs: 180 },
+    previous: { version: '1', invocations: 1080, errorRatePercent: 0.5, p99LatencyMs: 95 },
+  };
+  const canaryRelease = async (ledger: Ledger, strategy: string) => {
+    await startRelease(ledger, 'r');
+    await ledger.updateRelease('r', { deploymentId: 'd-7' });
+    await ledger.linkDeployment({
+      deploymentId: 'd-7',
+      releaseId: 'r',
+      service: 'svc',
+      fromVersion: '1',
+      toVersion: '2',
+      strategy,
+      startedAt: '2026-01-01T00:00:20.000Z',
+    });
+  };
+  const rolledBack = {
+    releaseId: 'r',
+    service: 'svc',
+    trigger: { source: 'manual' as const },
+    failure: { Error: 'DeploymentRolledBack', Cause: '{"alarm":"sluice-svc-error-rate"}' },
+    failedStage: { stage: 'Deploy' as const },
+  };
+
+  it('Record reads both versions over the bake, from the deployment start to now, and keeps them on the release', async () => {
+    const ledger = await db.newLedger();
+    await canaryRelease(ledger, 'Canary10Percent5Minutes');
+    const windows: BakeWindow[] = [];
+    const baselines = {
+      read: async (w: BakeWindow) => {
+        windows.push(w);
+        return figures;
+      },
+    };
+    await recordRelease(rolledBack, portsOf(ledger, new FakeTarget(), [], baselines).ports);
+    expect(windows).toEqual([
+      {
+        service: 'svc',
+        toVersion: '2',
+        fromVersion: '1',
+        start: new Date('2026-01-01T00:00:20.000Z'),
+        end: clock.now(),
+      },
+    ]);
+    expect(await ledger.getRelease('r')).toMatchObject({ status: 'rolled_back', baseline: figures });
+  });
+
+  it('records none for a deployment without a canary, and none (the outcome still) when it cannot be read', async () => {
+    const ledger = await db.newLedger();
+    await canaryRelease(ledger, 'AllAtOnce');
+    const read = vi.fn(async () => figures);
+    await recordRelease(rolledBack, portsOf(ledger, new FakeTarget(), [], { read }).ports);
+    expect(read).not.toHaveBeenCalled();
+    expect((await ledger.getRelease('r'))?.baseline).toBeUndefined();
+
+    const other = await db.newLedger();
+    await canaryRelease(other, 'Canary10Percent5Minutes');
+    await recordRelease(rolledBack, portsOf(other, new FakeTarget()).ports);
+    expect(await other.getRelease('r')).toMatchObject({ status: 'rolled_back' });
+    expect((await other.getRelease('r'))?.baseline).toBeUndefined();
   });
 });
 

@@ -149,6 +149,7 @@ describe('GitHub push payloads', () => {
       after: B,
       changedPaths: ['README.md', 'src/a.ts'],
       pusher: 'octocat',
+      pusherIdentities: ['octocat', 'octo@example.com'],
     });
     expect(routePush(monorepo, p).services.map((s) => s.name)).toEqual(['octo']);
     // A GitHub push never releases a CodeCommit service of the same name.

@@ -4,13 +4,14 @@ import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgePushPublisher } from '../../../lambdas/adapters/aws/eventbridge-push-publisher';
-import type { PushEvent } from '../../../lambdas/core/push-routing';
+import { type PushEvent, releaseRequestOf } from '../../../lambdas/core/push-routing';
 import {
   handleGitHubWebhook,
   signatureOf,
   verifySignature,
   type WebhookPorts,
 } from '../../../lambdas/github-webhook/github-webhook';
+import { service } from '../../lib/fixtures';
 
 const SECRET = 'a webhook secret';
 const A = 'a'.repeat(40);
@@ -83,9 +84,30 @@ describe('handleGitHubWebhook', () => {
         after: B,
         changedPaths: ['src/handler.ts'],
         pusher: 'octocat',
+        pusherIdentities: ['octocat'],
         delivery: 'd-1',
       },
     ]);
+  });
+
+  it('keeps every name GitHub gives the pusher (login, email, sender) for no-self-approval', async () => {
+    const p = ports();
+    const body = JSON.stringify({
+      ...JSON.parse(pushBody),
+      pusher: { name: 'octocat', email: 'octocat@users.noreply.github.com' },
+      sender: { login: 'octo-bot' },
+    });
+    expect((await handleGitHubWebhook(request('push', body), p)).statusCode).toBe(202);
+    expect(p.published[0]).toMatchObject({
+      pusher: 'octocat',
+      pusherIdentities: ['octocat', 'octocat@users.noreply.github.com', 'octo-bot'],
+    });
+    expect(releaseRequestOf(service('greeter'), p.published[0]).trigger).toEqual({
+      source: 'github',
+      actor: 'octocat',
+      actorIdentities: ['octocat', 'octocat@users.noreply.github.com', 'octo-bot'],
+      delivery: 'd-1',
+    });
   });
 
   it('refuses a tampered body, a wrong secret and a missing header with 401, publishing nothing', async () => {

@@ -49,6 +49,7 @@ const NO_DEPLOYMENTS = {
   ) as DeployTarget,
   alarms: { inAlarm: unexpected('alarms.inAlarm'), judge: unexpected('alarms.judge') },
   tasks: { succeed: unexpected('tasks.succeed'), fail: unexpected('tasks.fail') },
+  baselines: { read: unexpected('baselines.read') },
 };
 
 let minute = 0;

@@ -165,7 +165,14 @@ describe('requestApproval', () => {
     const request = input('greeter-cccccccccccc', commits);
     const withIdentities = {
       ...request,
-      release: { ...request.release, trigger: { source: 'github' as const, actor: 'Octo-Alice' } },
+      release: {
+        ...request.release,
+        trigger: {
+          source: 'github' as const,
+          actor: 'Octo-Alice',
+          actorIdentities: ['Octo-Alice', 'alice@users.noreply.github.com'],
+        },
+      },
       config: {
         ...request.config,
         approval: {
@@ -187,12 +194,25 @@ describe('requestApproval', () => {
       'noreply@github.com',
       'dana@example.com',
       'octo-alice',
+      'alice@users.noreply.github.com',
       'octo-bob',
     ]);
     expect(stored?.approverIdentities).toEqual({
       'alice@example.com': ['alice@example.com', 'alice@users.noreply.github.com', 'octo-alice'],
       'bob@example.com': ['bob@example.com'],
     });
+  });
+
+  it('gives ids a command line can take: never a leading "-" (sluice approve would read it as an option)', async () => {
+    const ids: string[] = [];
+    const own = { ...ports, ledger: await db.newLedger() };
+    // 100 ids: before the fix, one in 32 began with "-" or "_" (a 96% chance to see one here).
+    for (let i = 0; i < 100; i++) {
+      const request = input(`greeter-ids${i}`);
+      broker.wait(request.taskToken).catch(() => undefined);
+      ids.push((await requestApproval(request, own)).approvalId);
+    }
+    expect(ids.filter((id) => !/^[A-Za-z0-9][A-Za-z0-9_-]{9,63}$/.test(id))).toEqual([]);
   });
 
   it('closes the request of an earlier attempt of the same task (retried), whose token is dead', async () => {

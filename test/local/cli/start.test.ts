@@ -51,6 +51,13 @@ describe('sluice start (npm start)', () => {
     expect(stdout).toMatch(
       /deployment, bad commit: .*\n\s+reason: .*\n\s+alarm: sluice-checkout-[a-z0-9-]+, judging version \d+/,
     );
+    // …and each canary's baseline: both versions over the bake, from the local CloudWatch's metrics.
+    expect(stdout).toMatch(
+      /deployment, green canary: .*\n\s+baseline: canary v\d+ \d+ requests, 0% failed, p99 \d+ ms vs previous v\d+ \d+ requests/,
+    );
+    expect(stdout).toMatch(
+      /deployment, bad commit: .*(\n\s+\w+: .*)*\n\s+baseline: canary v\d+ \d+ requests, [\d.]+% failed/,
+    );
     expect(stdout).toContain('✔ Every release ended as expected');
   }, 180_000);
 });

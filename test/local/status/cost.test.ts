@@ -66,6 +66,16 @@ const catalog = (() => {
 
 const STAGE_MS = { LoadService: 200, Build: 2000, Test: 3000, Stage: 500, Deploy: 6000 } as const;
 
+/** What Record keeps after a canary: both versions over the bake. */
+const BASELINE = {
+  start: '2026-12-01T10:00:00.000Z',
+  end: '2026-12-01T10:06:00.000Z',
+  canary: { version: '8', invocations: 120, errorRatePercent: 20, p99LatencyMs: 180.6 },
+  previous: { version: '7', invocations: 1080, errorRatePercent: 0.5, p99LatencyMs: 95 },
+};
+const BASELINE_LINE =
+  'canary v8 120 requests, 20% failed, p99 181 ms vs previous v7 1080 requests, 0.5% failed, p99 95 ms';
+
 let dynamo: TestLedger;
 let ledger: Ledger;
 let report: StatusReport;
@@ -104,6 +114,7 @@ beforeAll(async () => {
   ledger = await dynamo.newLedger();
   await seed(1, 3);
   await seed(2, 1);
+  await ledger.updateRelease('checkout-2', { baseline: BASELINE });
   report = await collectStatus(ledger, catalog, { now: new Date(), periodMs: 7 * DAY, profile: PROFILE });
 }, 120_000);
 
@@ -138,6 +149,15 @@ describe('the status report', () => {
     expect(text).toMatch(/checkout-2 +succeeded +Deploy +\$0\.000334/);
     expect(formatCosts(report)).toContain(`checkout: ${line}`);
     expect(formatCosts(report)).toContain('handler durations measured by npm run bench on 2026-12-04');
+  });
+
+  it("shows each canary's baseline under its release in sluice status and on the status page", () => {
+    expect(formatStatus(report)).toMatch(
+      new RegExp(`checkout-2 .*\\n    baseline: ${BASELINE_LINE.replace(/[.]/g, '\\.')}\\n`),
+    );
+    expect(formatStatus(report)).not.toMatch(/checkout-1 .*\n {4}baseline/);
+    expect(renderStatusPage(report)).toContain('<th>Canary baseline</th>');
+    expect(renderStatusPage(report)).toContain(`<td class="baseline">${BASELINE_LINE}</td>`);
   });
 
   it('shows it on the status page, per release and per month', () => {
@@ -184,7 +204,7 @@ describe('the demo summary', () => {
       stages: [],
       durationMs: 12_000,
       reason: 'sluice-checkout-error-rate fired',
-      record,
+      record: { ...record, baseline: BASELINE },
     };
     const judgedBy = { alarm: 'sluice-checkout-error-rate', version: '7' };
     const text = formatSummary([
@@ -193,5 +213,6 @@ describe('the demo summary', () => {
     expect(text).toMatch(
       /bad: \n\s+reason: sluice-checkout-error-rate fired\n\s+alarm: sluice-checkout-error-rate, judging version 7/,
     );
+    expect(text).toContain(`\n      baseline: ${BASELINE_LINE}`);
   });
 });

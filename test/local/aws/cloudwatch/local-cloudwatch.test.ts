@@ -3,6 +3,7 @@
  * percentiles on few samples, metric math alarms, compressed periods, SetAlarmState, and the state-change event.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { baselineQueries, versionFigures } from '../../../../lambdas/core/service-alarms';
 import { alarmDefinition, InvalidAlarmError } from '../../../../local/aws/cloudwatch/alarm-definition';
 import { emfDatums } from '../../../../local/aws/cloudwatch/emf';
 import type { AlarmStateChangeEvent } from '../../../../local/aws/cloudwatch/events';
@@ -441,5 +442,45 @@ describe('alarm evaluation over stored metrics', () => {
     expect(events).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
     expect(events.map((e) => e.detail.state.value)).toEqual(['ALARM']);
+  });
+});
+
+describe('GetMetricData', () => {
+  it("reads a canary's baseline over one window with the alarms' queries: invocations, error rate, p99", () => {
+    const { cloud } = cloudWatch();
+    const invoke = (version: string, at: number, durationMs: number, functionError: boolean) =>
+      cloud.putMetricData(
+        invocationMetrics({
+          functionName: FN,
+          version,
+          alias: 'live',
+          startedAt: T0 + at,
+          durationMs,
+          functionError,
+        }),
+      );
+    for (let i = 0; i < 9; i++) invoke('7', i * 1000, 10, false);
+    for (let i = 0; i < 4; i++) invoke('8', i * 1000, 100 + i, i % 2 === 0);
+    invoke('8', -5_000, 999, true); // before the window
+    const queries = [
+      ...baselineQueries('checkout', '8', 'canary', 300),
+      ...baselineQueries('checkout', '7', 'previous', 300),
+    ];
+    const values = cloud.getMetricData(queries, T0, T0 + 300_000);
+    expect(versionFigures((id) => values.get(id), 'canary', '8')).toEqual({
+      version: '8',
+      invocations: 4,
+      errorRatePercent: 50,
+      p99LatencyMs: 103,
+    });
+    expect(versionFigures((id) => values.get(id), 'previous', '7')).toEqual({
+      version: '7',
+      invocations: 9,
+      errorRatePercent: 0,
+      p99LatencyMs: 10,
+    });
+    // A version without invocations in the window: no rate, no p99.
+    const none = cloud.getMetricData(baselineQueries('checkout', '9', 'canary', 300), T0, T0 + 300_000);
+    expect(versionFigures((id) => none.get(id), 'canary', '9')).toEqual({ version: '9', invocations: 0 });
   });
 });
