@@ -5,6 +5,7 @@
  */
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { ReleaseRequest, ReleaseStatus, StageName } from '../lambdas/core/model';
+import { executionNameOf } from '../lambdas/core/push-routing';
 import type { ReleaseRecord } from '../lambdas/ledger/ledger';
 import type { LocalTaskBroker } from './adapters/task-broker';
 import { type AslDefinition, LOCAL_ACCOUNT, LOCAL_REGION, type TaskBinding } from './definition';
@@ -113,10 +114,11 @@ export async function runReleaseExecution(options: ReleaseExecutionOptions): Pro
     options.bindings.map((b) => [b.stateName, 2000 / options.timeScale]),
   );
   const machineName = options.stateMachineArn.split(':').pop();
+  const name = executionNameOf(input.releaseId, input.attempt);
   const context = {
     Execution: {
-      Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${input.releaseId}`,
-      Name: input.releaseId,
+      Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`,
+      Name: name,
       Input: input,
       StartTime: new Date(options.startedAt).toISOString(),
       RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/sluice-local`,

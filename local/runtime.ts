@@ -9,7 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import type { ReleaseRequest, ReleaseTrigger } from '../lambdas/core/model';
 import { type Clock, type Ports, systemClock } from '../lambdas/core/ports';
-import { releaseIdOf } from '../lambdas/core/push-routing';
+import { executionNameOf, releaseIdOf } from '../lambdas/core/push-routing';
 import { type RollbackRequest, type RollbackStarted, startRollback } from '../lambdas/core/rollback';
 import { Ledger, type ReleaseRecord } from '../lambdas/ledger/ledger';
 import type { HandlerName } from '../lambdas/runtime/env';
@@ -309,24 +309,23 @@ export class LocalSluice {
   }
 
   /**
-   * StartExecution with the execution name `input.releaseId`: like Step Functions, a second start of the same
+   * StartExecution named executionNameOf(releaseId, attempt): like Step Functions, a second start of the same
    * name starts nothing and returns the first run (marked duplicate), also when an earlier runtime on this
-   * state folder ran it (the ledger spans runs): its report is the ledger's record.
+   * state folder ran it (the ledger, which spans runs, is at that attempt or later): its report is the ledger's.
    */
   async startExecution(input: ReleaseRequest): Promise<ReleaseRun> {
     if (this.closed) throw new Error('The local runtime is closed');
-    const earlier = this.runs.has(input.releaseId)
-      ? undefined
-      : await this.ledger.getRelease(input.releaseId);
+    const name = executionNameOf(input.releaseId, input.attempt);
+    const earlier = this.runs.has(name) ? undefined : await this.ledger.getRelease(input.releaseId);
     // Read again after the await: a concurrent start of the same name may have begun meanwhile.
-    const existing = this.runs.get(input.releaseId);
+    const existing = this.runs.get(name);
     if (existing) return { ...existing, duplicate: true };
-    if (earlier) {
+    if (earlier && (earlier.attempt ?? 1) >= (input.attempt ?? 1)) {
       const report = releaseReport(input, earlier, { transitions: 0, stages: [], durationMs: 0 });
       return { releaseId: input.releaseId, duplicate: true, done: Promise.resolve(report) };
     }
     const run: ReleaseRun = { releaseId: input.releaseId, duplicate: false, done: this.execute(input) };
-    this.runs.set(input.releaseId, run);
+    this.runs.set(name, run);
     for (const listener of [...this.releaseListeners]) listener(run, input);
     return run;
   }
@@ -359,7 +358,7 @@ export class LocalSluice {
     });
   }
 
-  /** Every execution started so far, by release id. */
+  /** Every execution started so far, by execution name (a release's first attempt: its release id). */
   executions(): ReadonlyMap<string, ReleaseRun> {
     return this.runs;
   }
@@ -409,7 +408,8 @@ export class LocalSluice {
       },
       log,
     });
-    const ended = { stateMachineArn: this.stateMachineArn, name: input.releaseId, input, end };
+    const name = executionNameOf(input.releaseId, input.attempt);
+    const ended = { stateMachineArn: this.stateMachineArn, name, input, end };
     await emitExecutionEnd(this.bus, { ...ended, startedAt: new Date(started) }, this.ports.clock, log);
     const record = await this.ledger.getRelease(input.releaseId);
     return releaseReport(input, record, { transitions, stages, durationMs: Date.now() - started });

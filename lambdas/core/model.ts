@@ -18,6 +18,12 @@ export interface ReleaseTrigger {
 export interface ReleaseRequest {
   readonly releaseId: string;
   readonly service: string;
+  /**
+   * Which attempt of the release this execution is (`sluice retry` starts the next); it names the execution
+   * (executionNameOf).
+   * @default 1
+   */
+  readonly attempt?: number;
   /** Commit to release; the head of the tracked branch when absent. */
   readonly commit?: string;
   readonly trigger: ReleaseTrigger;

@@ -175,8 +175,8 @@ export const systemClock: Clock = { now: () => new Date() };
 /** StartExecution of the release state machine. */
 export interface ExecutionStarter {
   /**
-   * Starts an execution named `request.releaseId`. `duplicate` when one with that name exists already: a
-   * repeated delivery of the same push, which counts as success.
+   * Starts the execution of the request's attempt, named `executionNameOf(releaseId, attempt)`. `duplicate`
+   * when one with that name exists already: a repeated delivery of the same push, which counts as success.
    */
   start(
     request: ReleaseRequest,

@@ -108,6 +108,36 @@ export function releaseIdOf(service: string, sha: string): string {
   return `${service}-${sha.slice(0, 12)}`;
 }
 
+/** Step Functions' longest execution name. */
+export const MAX_EXECUTION_NAME_LENGTH = 80;
+/** Attempts of one release: two digits keep the execution names sorting by attempt. */
+export const MAX_ATTEMPTS = 99;
+
+export class InvalidAttemptError extends Error {
+  override readonly name = 'InvalidAttemptError';
+}
+
+/**
+ * The execution of a release's attempt. Attempt 1 is the release id itself, so every delivery of a push still
+ * names the same execution (a duplicate starts nothing, also after a retry); attempt n >= 2 is
+ * `<releaseId>-a<nn>`, which sorts after attempt 1 and by attempt. A 40-character service name gives 57
+ * characters, within Step Functions' 80, of letters, digits and '-' (what CloudWatch Logs needs too).
+ */
+export function executionNameOf(releaseId: string, attempt = 1): string {
+  if (!Number.isInteger(attempt) || attempt < 1 || attempt > MAX_ATTEMPTS) {
+    throw new InvalidAttemptError(
+      `Attempt ${attempt} of ${releaseId}: attempts are numbered 1 to ${MAX_ATTEMPTS}.`,
+    );
+  }
+  const name = attempt === 1 ? releaseId : `${releaseId}-a${String(attempt).padStart(2, '0')}`;
+  if (name.length > MAX_EXECUTION_NAME_LENGTH || !/^[A-Za-z0-9_-]+$/.test(name)) {
+    throw new InvalidAttemptError(
+      `Execution name ${JSON.stringify(name)} is not 1-${MAX_EXECUTION_NAME_LENGTH} letters, digits, '-' or '_'.`,
+    );
+  }
+  return name;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // CodeCommit (EventBridge `CodeCommit Repository State Change`)
 

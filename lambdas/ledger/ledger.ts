@@ -28,7 +28,7 @@ import {
   type AuditEvent,
 } from './approvals';
 import { type ModeSwitch, type ServiceMode, ServiceModeItems } from './modes';
-import { ReleaseItems, type ReleaseRecord, type StageRecord } from './releases';
+import { type AttemptStart, ReleaseItems, type ReleaseRecord, type StageRecord } from './releases';
 import {
   type DeploymentLink,
   type QueuedDeployment,
@@ -48,6 +48,8 @@ export type {
 export { LedgerConflictError, ReleaseNotFoundError } from './errors';
 export type { ModeSwitch, ServiceMode } from './modes';
 export type {
+  AttemptRecord,
+  AttemptStart,
   ReleaseRecord,
   RollbackInfo,
   ShadowRecord,
@@ -96,6 +98,11 @@ export class Ledger {
 
   recordStage(releaseId: string, stage: StageName, record: StageRecord): Promise<void> {
     return this.releases.recordStage(releaseId, stage, record);
+  }
+
+  /** Keeps the ended attempt in `attempts` and opens the next one, running (a retry). */
+  startAttempt(releaseId: string, next: AttemptStart): Promise<ReleaseRecord> {
+    return this.releases.startAttempt(releaseId, next);
   }
 
   /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken). */

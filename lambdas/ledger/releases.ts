@@ -5,7 +5,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName } from '../core/model';
 import type { CanaryBaseline } from '../core/service-alarms';
-import { ReleaseNotFoundError } from './errors';
+import { LedgerConflictError, ReleaseNotFoundError } from './errors';
 import {
   conditional,
   isConditionFailure,
@@ -45,8 +45,38 @@ export interface ShadowRecord {
   readonly reason: string;
 }
 
+/** An earlier attempt of a release, as it ended (the record's own fields are the current attempt's). */
+export interface AttemptRecord {
+  readonly attempt: number;
+  /** ISO 8601: when this attempt's execution started. */
+  readonly startedAt: string;
+  readonly status: ReleaseStatus;
+  readonly stages: Partial<Record<StageName, StageRecord>>;
+  readonly outcome?: ReleaseOutcome;
+}
+
+/** Who started the next attempt of a release, and why (`sluice retry`). */
+export interface AttemptStart {
+  readonly attempt: number;
+  /** ISO 8601 */
+  readonly startedAt: string;
+  readonly requestedBy: string;
+  readonly reason: string;
+}
+
 export interface ReleaseRecord extends ReleaseInfo {
   readonly status: ReleaseStatus;
+  /**
+   * The current attempt (its execution is executionNameOf(releaseId, attempt)).
+   * @default 1
+   */
+  readonly attempt?: number;
+  /** When the current attempt started: the release's startedAt for attempt 1 (lead time runs from the commit). */
+  readonly attemptStartedAt?: string;
+  /** Earlier attempts, oldest first. */
+  readonly attempts?: readonly AttemptRecord[];
+  /** Who started the current attempt and why, when it is a retry. */
+  readonly retry?: Pick<AttemptStart, 'requestedBy' | 'reason'>;
   readonly stages: Partial<Record<StageName, StageRecord>>;
   readonly outcome?: ReleaseOutcome;
   readonly version?: string;
@@ -96,6 +126,56 @@ export class ReleaseItems {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
+  }
+
+  /**
+   * Ends the current attempt in the record (kept in `attempts`, with its stages and outcome) and opens
+   * attempt `next.attempt` as running, with no stages. Only the attempt after the current one, and only once the
+   * current one has ended: a concurrent retry loses with LedgerConflictError.
+   */
+  async startAttempt(releaseId: string, next: AttemptStart): Promise<ReleaseRecord> {
+    const current = await this.require(releaseId);
+    const attempt = current.attempt ?? 1;
+    if (current.status === 'running' || next.attempt !== attempt + 1) {
+      throw new LedgerConflictError(
+        `Release ${releaseId} is at attempt ${attempt} (${current.status}): attempt ${next.attempt} cannot start`,
+      );
+    }
+    const ended: AttemptRecord = {
+      attempt,
+      startedAt: current.attemptStartedAt ?? current.startedAt,
+      status: current.status,
+      stages: current.stages,
+      ...(current.outcome ? { outcome: current.outcome } : {}),
+    };
+    const { Attributes } = await conditional(
+      this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: releaseKey(releaseId),
+          UpdateExpression:
+            'SET attempts = list_append(if_not_exists(attempts, :none), :ended), attempt = :next, ' +
+            '#status = :running, stages = :empty, attemptStartedAt = :at, retry = :retry ' +
+            'REMOVE outcome, deploymentId, deployTaskToken, stoppedByAlarm, shadow, baseline',
+          ConditionExpression: '#status = :was AND (attribute_not_exists(attempt) OR attempt = :current)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':none': [],
+            ':ended': [ended],
+            ':next': next.attempt,
+            ':running': 'running',
+            ':empty': {},
+            ':at': next.startedAt,
+            ':retry': { requestedBy: next.requestedBy, reason: next.reason },
+            ':was': current.status,
+            ':current': attempt,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+      `Release ${releaseId} changed while attempt ${next.attempt} was starting`,
+    );
+    return stripKeys<ReleaseRecord>(Attributes ?? {});
   }
 
   async recordStage(releaseId: string, stage: StageName, record: StageRecord): Promise<void> {

@@ -70,3 +70,84 @@ describe('Ledger mode switches', () => {
     expect(history[1]?.evidence).toEqual({ score: 100 });
   });
 });
+
+describe('Ledger attempts', () => {
+  const failed = {
+    status: 'failed' as const,
+    stage: 'Test' as const,
+    reason: 'flaky',
+    endedAt: '2026-11-01T00:05:00.000Z',
+  };
+  const retry = (attempt: number) => ({
+    attempt,
+    startedAt: `2026-11-01T01:0${attempt}:00.000Z`,
+    requestedBy: 'dana@example.com',
+    reason: 'flaky test',
+  });
+
+  it('keeps the ended attempt with its stages and outcome, and opens the next one as running', async () => {
+    const ledger = await dynamo.newLedger();
+    await ledger.startRelease(release('r1', 'a', '2026-11-01T00:00:00.000Z'));
+    await ledger.recordStage('r1', 'Test', {
+      status: 'failed',
+      startedAt: '2026-11-01T00:01:00.000Z',
+      endedAt: '2026-11-01T00:05:00.000Z',
+      durationMs: 240_000,
+    });
+    await ledger.updateRelease('r1', { deploymentId: 'd-1' });
+    await ledger.finishRelease('r1', 'a', failed);
+
+    const opened = await ledger.startAttempt('r1', retry(2));
+
+    expect(opened).toMatchObject({
+      releaseId: 'r1',
+      attempt: 2,
+      status: 'running',
+      stages: {},
+      startedAt: '2026-11-01T00:00:00.000Z', // the release's own start: lead time runs from the commit
+      attemptStartedAt: '2026-11-01T01:02:00.000Z',
+      retry: { requestedBy: 'dana@example.com', reason: 'flaky test' },
+    });
+    expect(opened.outcome).toBeUndefined();
+    expect(opened.deploymentId).toBeUndefined();
+    expect(opened.attempts).toEqual([
+      {
+        attempt: 1,
+        startedAt: '2026-11-01T00:00:00.000Z',
+        status: 'failed',
+        stages: { Test: expect.objectContaining({ status: 'failed' }) },
+        outcome: failed,
+      },
+    ]);
+    expect(await ledger.getRelease('r1')).toEqual(opened);
+
+    await ledger.finishRelease('r1', 'a', { ...failed, endedAt: '2026-11-01T01:09:00.000Z' });
+    const third = await ledger.startAttempt('r1', retry(3));
+    expect(third.attempts?.map((a) => [a.attempt, a.startedAt])).toEqual([
+      [1, '2026-11-01T00:00:00.000Z'],
+      [2, '2026-11-01T01:02:00.000Z'],
+    ]);
+    // Still one release: the service lists it once.
+    expect((await ledger.listReleases('a')).map((r) => r.releaseId)).toEqual(['r1']);
+  });
+
+  it('refuses an attempt while the current one runs, one that skips a number, and the loser of two retries', async () => {
+    const ledger = await dynamo.newLedger();
+    await ledger.startRelease(release('r2', 'a', '2026-11-01T00:00:00.000Z'));
+    await expect(ledger.startAttempt('r2', retry(2))).rejects.toThrow(LedgerConflictError);
+    await ledger.finishRelease('r2', 'a', failed);
+    await expect(ledger.startAttempt('r2', retry(3))).rejects.toThrow(/at attempt 1 \(failed\)/);
+
+    const both = await Promise.allSettled([
+      ledger.startAttempt('r2', retry(2)),
+      ledger.startAttempt('r2', retry(2)),
+    ]);
+
+    expect(both.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(both.find((r) => r.status === 'rejected')).toMatchObject({
+      reason: expect.any(LedgerConflictError),
+    });
+    expect((await ledger.getRelease('r2'))?.attempts).toHaveLength(1);
+    await expect(ledger.startAttempt('nope', retry(2))).rejects.toThrow(/not in the ledger/);
+  });
+});

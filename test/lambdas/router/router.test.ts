@@ -138,6 +138,22 @@ describe('SfnExecutionStarter', () => {
     });
   });
 
+  it("names a retry's execution by its attempt, so it is a new execution of the same release", async () => {
+    sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: `${ARN}:api-bbbbbbbbbbbb-a02`, startDate: new Date() });
+    const retry = { ...request, attempt: 2 };
+    expect(await new SfnExecutionStarter(new SFNClient({}), ARN).start(retry)).toEqual({
+      status: 'started',
+      executionArn: `${ARN}:api-bbbbbbbbbbbb-a02`,
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({
+      stateMachineArn: ARN,
+      name: 'api-bbbbbbbbbbbb-a02',
+      input: JSON.stringify(retry),
+    });
+  });
+
   it('counts ExecutionAlreadyExists as a duplicate, not a failure', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
     expect(await new SfnExecutionStarter(new SFNClient({}), ARN).start(request)).toEqual({
