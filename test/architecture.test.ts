@@ -27,7 +27,6 @@ const OVERSIZED_FOR_NOW: string[] = [];
 
 /** Constructors over the limit, to be split like SluicePipelineStack's; each entry must still be over it. */
 const LONG_CONSTRUCTORS_FOR_NOW = [
-  'lib/approval-gate.ts',
   'lib/release-state-machine.ts',
   'lib/sluice-service.ts',
 ];
