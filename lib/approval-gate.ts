@@ -50,34 +50,9 @@ export class ApprovalGate extends Construct {
   constructor(scope: Construct, id: string, props: ApprovalGateProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const groupName = props.scheduleGroupName ?? `${stack.stackName}-approvals`;
-    if (!Token.isUnresolved(groupName) && !/^[0-9a-zA-Z-_.]{1,64}$/.test(groupName)) {
-      throw new Error(
-        `ApprovalGate: scheduleGroupName must be 1-64 letters, digits, '-', '_' or '.'; received ${JSON.stringify(groupName)}. ` +
-          'Pass a shorter scheduleGroupName (the default is `<stack name>-approvals`).',
-      );
-    }
-
-    this.slackSecret = new secretsmanager.Secret(this, 'SlackSecret', {
-      description:
-        'Sluice: Slack app signing secret and incoming webhook URL, as JSON {"signingSecret","webhookUrl"}',
-      generateSecretString: {
-        // A random placeholder until the operator puts the Slack app's own signing secret here.
-        secretStringTemplate: JSON.stringify({ webhookUrl: '' }),
-        generateStringKey: 'signingSecret',
-        passwordLength: 48,
-        excludePunctuation: true,
-      },
-    });
-    Validations.of(this.slackSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        "Slack issues the signing secret and webhook URL; they are rotated in Slack's app settings and copied here, " +
-        'which no rotation Lambda can do.',
-    });
-
+    const groupName = scheduleGroupNameOf(stack, props);
+    this.slackSecret = this.newSlackSecret();
     this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'Schedules', { name: groupName });
-
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       description: 'Sluice: EventBridge Scheduler invokes the approval-expiry handler',
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
@@ -95,8 +70,49 @@ export class ApprovalGate extends Construct {
     this.schedulerRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetters.queue.queueArn] }),
     );
+    this.letRequestApprovalSchedule(props, groupName, deadLetters);
 
-    const schedules = stack.formatArn({
+    for (const fn of [props.requestApproval, props.approvalApi]) {
+      grantSecretValue(fn, this.slackSecret);
+      fn.function.addEnvironment(ENV.slackSecretArn, this.slackSecret.secretArn);
+    }
+
+    // Answering paused RequestApproval tasks: a decision resumes the task with it (page, Slack; a rejection
+    // too), an expiry fails it, and a newer request fails the older one's task (supersede).
+    props.releases.grantTaskResponse(props.approvalApi, ['success']);
+    props.releases.grantTaskResponse(props.approvalExpiry, ['failure']);
+    props.releases.grantTaskResponse(props.requestApproval, ['failure']);
+    this.addOutputs(props.approvalBaseUrl);
+  }
+
+  private newSlackSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'SlackSecret', {
+      description:
+        'Sluice: Slack app signing secret and incoming webhook URL, as JSON {"signingSecret","webhookUrl"}',
+      generateSecretString: {
+        // A random placeholder until the operator puts the Slack app's own signing secret here.
+        secretStringTemplate: JSON.stringify({ webhookUrl: '' }),
+        generateStringKey: 'signingSecret',
+        passwordLength: 48,
+        excludePunctuation: true,
+      },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "Slack issues the signing secret and webhook URL; they are rotated in Slack's app settings and copied here, " +
+        'which no rotation Lambda can do.',
+    });
+    return secret;
+  }
+
+  /** RequestApproval creates each request's expiry schedule in the group, passing the scheduler role. */
+  private letRequestApprovalSchedule(
+    props: ApprovalGateProps,
+    groupName: string,
+    deadLetters: DeadLetters,
+  ): void {
+    const schedules = Stack.of(this).formatArn({
       service: 'scheduler',
       resource: 'schedule',
       resourceName: `${groupName}/*`,
@@ -122,25 +138,29 @@ export class ApprovalGate extends Construct {
     request.function.addEnvironment(ENV.schedulerRoleArn, this.schedulerRole.roleArn);
     request.function.addEnvironment(ENV.scheduleGroup, groupName);
     request.function.addEnvironment(ENV.scheduleDeadLetterArn, deadLetters.queue.queueArn);
+  }
 
-    for (const fn of [request, props.approvalApi]) {
-      grantSecretValue(fn, this.slackSecret);
-      fn.function.addEnvironment(ENV.slackSecretArn, this.slackSecret.secretArn);
-    }
-
-    // Answering paused RequestApproval tasks: a decision resumes the task with it (page, Slack; a rejection
-    // too), an expiry fails it, and a newer request fails the older one's task (supersede).
-    props.releases.grantTaskResponse(props.approvalApi, ['success']);
-    props.releases.grantTaskResponse(props.approvalExpiry, ['failure']);
-    props.releases.grantTaskResponse(request, ['failure']);
-
+  private addOutputs(approvalBaseUrl: string): void {
+    const stack = Stack.of(this);
     new CfnOutput(stack, 'SlackInteractionsUrl', {
       description: 'Slack app → Interactivity & Shortcuts → Request URL',
-      value: Fn.join('', [props.approvalBaseUrl, 'slack/interactions']),
+      value: Fn.join('', [approvalBaseUrl, 'slack/interactions']),
     });
     new CfnOutput(stack, 'SlackSecretArn', {
       description: 'Put {"signingSecret": "...", "webhookUrl": "https://hooks.slack.com/services/..."} here',
       value: this.slackSecret.secretArn,
     });
   }
+}
+
+/** The schedule group's name: given, or `<stack name>-approvals`; refused when Scheduler would refuse it. */
+function scheduleGroupNameOf(stack: Stack, props: ApprovalGateProps): string {
+  const groupName = props.scheduleGroupName ?? `${stack.stackName}-approvals`;
+  if (!Token.isUnresolved(groupName) && !/^[0-9a-zA-Z-_.]{1,64}$/.test(groupName)) {
+    throw new Error(
+      `ApprovalGate: scheduleGroupName must be 1-64 letters, digits, '-', '_' or '.'; received ${JSON.stringify(groupName)}. ` +
+        'Pass a shorter scheduleGroupName (the default is `<stack name>-approvals`).',
+    );
+  }
+  return groupName;
 }

@@ -61,17 +61,7 @@ export class SluiceTriggers extends Construct {
 
   constructor(scope: Construct, id: string, props: SluiceTriggersProps) {
     super(scope, id);
-    if (!props.releases || !props.catalogAsset) {
-      throw new Error(
-        `SluiceTriggers: releases and catalogAsset are required; received ${JSON.stringify(Object.keys(props ?? {}))}. ` +
-          'Pass the ReleaseStateMachine and the catalog asset of the pipeline stack.',
-      );
-    }
-    if (props.eventBusName !== undefined && !/^[A-Za-z0-9._-]{1,256}$/.test(props.eventBusName)) {
-      throw new Error(
-        `SluiceTriggers: eventBusName must be 1-256 letters, digits, '.', '_' or '-'; received ${JSON.stringify(props.eventBusName)}.`,
-      );
-    }
+    validateProps(props);
 
     // EventBridge encrypts events at rest with an AWS owned key; a customer key would require every publisher to
     // hold kms:GenerateDataKey as well, and the events carry no secret (repository, branch, commit, paths).
@@ -80,60 +70,12 @@ export class SluiceTriggers extends Construct {
       description: 'Sluice: normalized push events (GitHub webhook, local git watchers)',
     });
 
-    this.webhookSecret = new secretsmanager.Secret(this, 'WebhookSecret', {
-      description: "Sluice: the GitHub webhook's shared secret (paste it into the webhook's Secret field)",
-      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
-    });
-    Validations.of(this.webhookSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The secret is shared with GitHub, which cannot read it from Secrets Manager: rotating it means pasting the ' +
-        'new value into each webhook, so it is rotated by hand (put-secret-value, then update GitHub).',
-    });
-
-    this.webhook = new SluiceFunction(this, 'GithubWebhook', {
-      handler: 'github-webhook',
-      description: 'Sluice GitHub webhook: verifies X-Hub-Signature-256, puts pushes on the Sluice event bus',
-      timeout: Duration.seconds(10),
-      logEncryptionKey: props.logEncryptionKey,
-      environment: {
-        [ENV.webhookSecretArn]: this.webhookSecret.secretArn,
-        [ENV.eventBusName]: this.eventBus.eventBusName,
-      },
-    });
+    this.webhookSecret = this.newWebhookSecret();
+    this.webhook = this.newWebhook(props.logEncryptionKey);
     // GitHub cannot sign AWS requests: the HMAC signature on every delivery is the credential.
     this.webhookUrl = this.webhook.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
-    this.eventBus.grantPutEventsTo(this.webhook);
-    // A push event names no sender, so whoever may PutEvents on the bus could start releases: in the account,
-    // every principal with events:PutEvents on `*`. The bus refuses all but the webhook's role, whatever their
-    // own policies allow.
-    this.eventBus.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyTheGitHubWebhookPutsEvents',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['events:PutEvents'],
-        resources: [this.eventBus.eventBusArn],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.webhook.role.roleArn } },
-      }),
-    );
-    grantSecretValue(this.webhook, this.webhookSecret);
-
-    this.router = new SluiceFunction(this, 'Router', {
-      handler: 'router',
-      description: 'Sluice router: maps a push to services and starts one release each (deterministic names)',
-      timeout: Duration.seconds(30),
-      logEncryptionKey: props.logEncryptionKey,
-      environment: {
-        [ENV.stateMachineArn]: props.releases.stateMachineArn,
-        [ENV.catalogBucket]: props.catalogAsset.s3BucketName,
-        [ENV.catalogKey]: props.catalogAsset.s3ObjectKey,
-      },
-    });
-    props.releases.grantStartExecution(this.router);
-    grantCatalogRead(this.router, props.catalogAsset);
-    // CodeCommit events carry no file list; the router asks for it when a service filters by paths.
-    grantCodeCommitRead(this.router, ['codecommit:GetDifferences'], props.codeCommitRepositories ?? []);
+    this.letOnlyTheWebhookPutEvents();
+    this.router = this.newRouter(props);
 
     const target = new targets.LambdaFunction(
       this.router.function,
@@ -165,6 +107,76 @@ export class SluiceTriggers extends Construct {
       targets: [target],
     });
 
+    this.addOutputs();
+  }
+
+  private newWebhookSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'WebhookSecret', {
+      description: "Sluice: the GitHub webhook's shared secret (paste it into the webhook's Secret field)",
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret is shared with GitHub, which cannot read it from Secrets Manager: rotating it means pasting the ' +
+        'new value into each webhook, so it is rotated by hand (put-secret-value, then update GitHub).',
+    });
+    return secret;
+  }
+
+  private newWebhook(logEncryptionKey: kms.IKey | undefined): SluiceFunction {
+    return new SluiceFunction(this, 'GithubWebhook', {
+      handler: 'github-webhook',
+      description: 'Sluice GitHub webhook: verifies X-Hub-Signature-256, puts pushes on the Sluice event bus',
+      timeout: Duration.seconds(10),
+      logEncryptionKey,
+      environment: {
+        [ENV.webhookSecretArn]: this.webhookSecret.secretArn,
+        [ENV.eventBusName]: this.eventBus.eventBusName,
+      },
+    });
+  }
+
+  /** The webhook may put events on the bus and read its secret; the bus refuses every other principal. */
+  private letOnlyTheWebhookPutEvents(): void {
+    this.eventBus.grantPutEventsTo(this.webhook);
+    // A push event names no sender, so whoever may PutEvents on the bus could start releases: in the account,
+    // every principal with events:PutEvents on `*`. The bus refuses all but the webhook's role, whatever their
+    // own policies allow.
+    this.eventBus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheGitHubWebhookPutsEvents',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [this.eventBus.eventBusArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.webhook.role.roleArn } },
+      }),
+    );
+    grantSecretValue(this.webhook, this.webhookSecret);
+  }
+
+  /** The router, allowed to start releases, read the catalog and ask CodeCommit for a push's changed paths. */
+  private newRouter(props: SluiceTriggersProps): SluiceFunction {
+    const router = new SluiceFunction(this, 'Router', {
+      handler: 'router',
+      description: 'Sluice router: maps a push to services and starts one release each (deterministic names)',
+      timeout: Duration.seconds(30),
+      logEncryptionKey: props.logEncryptionKey,
+      environment: {
+        [ENV.stateMachineArn]: props.releases.stateMachineArn,
+        [ENV.catalogBucket]: props.catalogAsset.s3BucketName,
+        [ENV.catalogKey]: props.catalogAsset.s3ObjectKey,
+      },
+    });
+    props.releases.grantStartExecution(router);
+    grantCatalogRead(router, props.catalogAsset);
+    // CodeCommit events carry no file list; the router asks for it when a service filters by paths.
+    grantCodeCommitRead(router, ['codecommit:GetDifferences'], props.codeCommitRepositories ?? []);
+    return router;
+  }
+
+  private addOutputs(): void {
     // On the stack itself, so the output keys are the names the README uses (no construct-path hash).
     const stack = Stack.of(this);
     new CfnOutput(stack, 'WebhookUrl', {
@@ -180,5 +192,19 @@ export class SluiceTriggers extends Construct {
       description: 'Sluice event bus',
       value: this.eventBus.eventBusName,
     });
+  }
+}
+
+function validateProps(props: SluiceTriggersProps): void {
+  if (!props.releases || !props.catalogAsset) {
+    throw new Error(
+      `SluiceTriggers: releases and catalogAsset are required; received ${JSON.stringify(Object.keys(props ?? {}))}. ` +
+        'Pass the ReleaseStateMachine and the catalog asset of the pipeline stack.',
+    );
+  }
+  if (props.eventBusName !== undefined && !/^[A-Za-z0-9._-]{1,256}$/.test(props.eventBusName)) {
+    throw new Error(
+      `SluiceTriggers: eventBusName must be 1-256 letters, digits, '.', '_' or '-'; received ${JSON.stringify(props.eventBusName)}.`,
+    );
   }
 }
