@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { defined } from '../lambdas/core/defined';
 import { PROJECT_ROOT } from './sluice-function';
 
 export interface EsbuildLayerProps {
@@ -83,7 +84,7 @@ function assembleLayer(nodeModules: string): { dir: string; version: string } {
       if (!fs.existsSync(dir)) throw error;
     }
   }
-  const result = { dir, version: versions[0] };
+  const result = { dir, version: defined(versions[0], 'the esbuild version') };
   assembled.set(nodeModules, result);
   return result;
 }

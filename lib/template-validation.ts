@@ -8,6 +8,7 @@ import {
   type Stack,
 } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { defined } from '../lambdas/core/defined';
 
 /** The name each service stack's template is written around, by stack. */
 const templateNames = new WeakMap<IConstruct, string>();
@@ -47,7 +48,7 @@ export class ShapeDedupedValidatePlugin extends CloudFormationValidatePlugin {
       if (group) group.push(shaped);
       else groups.set(shaped.key, [shaped]);
     }
-    const representatives = [...groups.values()].map((group) => group[0].stack);
+    const representatives = [...groups.values()].map((group) => defined(group[0], 'a group member').stack);
     // CDK's own process-wide instance does the validating: starting its engine takes seconds, and every app
     // built in one process (tests, the local runtime) shares it, with or without this plugin.
     const report = CloudFormationValidatePlugin._singletonInstance().validate({
@@ -56,7 +57,9 @@ export class ShapeDedupedValidatePlugin extends CloudFormationValidatePlugin {
       templatePaths: representatives.map((stack) => stack.templatePath),
     });
     // Each finding on a representative holds for the rest of its group, under their own names.
-    const groupOf = new Map([...groups.values()].map((group) => [group[0].stack.templatePath, group]));
+    const groupOf = new Map(
+      [...groups.values()].map((group) => [defined(group[0], 'a group member').stack.templatePath, group]),
+    );
     const violations = report.violations.map((violation) => ({
       ...violation,
       violatingResources: violation.violatingResources.flatMap((resource) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { WebhookSlackChannel } from '../lambdas/adapters/slack-webhook-channel';
 import { decide } from '../lambdas/core/approval-decision';
 import type { Catalog } from '../lambdas/core/catalog/types';
+import { defined } from '../lambdas/core/defined';
 import type { ExpiryScheduler, Ports } from '../lambdas/core/ports';
 import type { Ledger } from '../lambdas/ledger/ledger';
 import { LocalSigningKeys } from './adapters/local-keys';
@@ -138,7 +139,7 @@ export async function handleApprovalsApi(
     }
     const outcome = await decide(
       {
-        approvalId: match[1],
+        approvalId: defined(match[1], 'the approval id in the path'),
         approver: input.as,
         decision: input.decision,
         channel: 'cli',

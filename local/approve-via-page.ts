@@ -19,8 +19,10 @@ export function readFormFields(html: string): Record<string, string> {
   if (!form)
     throw new Error('The approval page has no form: the request is not pending (or the link is not valid)');
   const fields: Record<string, string> = {};
-  for (const match of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[match[1]] = match[2]
+  for (const [, name = '', value = ''] of form.matchAll(
+    /<input type="hidden" name="([^"]+)" value="([^"]*)">/g,
+  )) {
+    fields[name] = value
       .replace(/&quot;/g, '"')
       .replace(/&#39;/g, "'")
       .replace(/&lt;/g, '<')

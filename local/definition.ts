@@ -104,7 +104,7 @@ export function renderDefinition(template: CfnTemplate): AslDefinition {
   if (machines.length !== 1)
     throw new Error(`Expected one state machine in the pipeline template, found ${machines.length}`);
   return JSON.parse(
-    resolveTemplateString(machines[0].Properties?.DefinitionString, template),
+    resolveTemplateString(machines[0]?.Properties?.DefinitionString, template),
   ) as AslDefinition;
 }
 
@@ -154,9 +154,10 @@ export function extractLocalDefinition(template: CfnTemplate): LocalDefinition {
       `Task states with no local handler: ${unbound.join(', ')}. Each Lambda needs 'Sluice::Handler' metadata.`,
     );
   }
-  const name = machines[0][1].Properties?.StateMachineName;
+  const [machine] = machines;
+  const name = machine?.[1].Properties?.StateMachineName;
   const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${
-    name === undefined ? machines[0][0] : resolveTemplateString(name as CfnValue, template)
+    name === undefined ? machine?.[0] : resolveTemplateString(name as CfnValue, template)
   }`;
-  return { definition, bindings, table: tables[0].Properties ?? {}, stateMachineArn };
+  return { definition, bindings, table: tables[0]?.Properties ?? {}, stateMachineArn };
 }

@@ -367,7 +367,7 @@ export class LocalSluice {
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     const states = this.definition.States;
     for (const binding of this.bindings) {
-      const timeoutMs = Math.min(Number(states[binding.stateName].TimeoutSeconds ?? 60) * 1000, 900_000);
+      const timeoutMs = Math.min(Number(states[binding.stateName]?.TimeoutSeconds ?? 60) * 1000, 900_000);
       const invoke = (payload: unknown) => this.handlers.invoke(binding.handler, payload, timeoutMs);
       overrides[binding.stateName] = async (input: unknown) => {
         if (!binding.waitForTaskToken) return invoke(input);

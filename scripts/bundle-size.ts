@@ -8,6 +8,7 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { defined } from '../lambdas/core/defined';
 import { HANDLER_NAMES, type HandlerName } from '../lambdas/runtime/env';
 import { HANDLER_BUNDLING, RUNTIME_PROVIDED_MODULES } from '../lib/sluice-function';
 
@@ -45,7 +46,7 @@ export async function measureBundles(): Promise<BundleMeasurement[]> {
     );
     sizes.push({
       handler,
-      bytes: result.outputFiles[0].contents.byteLength,
+      bytes: defined(result.outputFiles[0], `the bundle of ${handler}`).contents.byteLength,
       externals: [...new Set(externals)].sort(),
     });
   }
@@ -55,7 +56,7 @@ export async function measureBundles(): Promise<BundleMeasurement[]> {
 /** Whether `module` is a Node built-in, a runtime-provided module or a layer module (else the bundle is broken). */
 export function isProvided(module: string): boolean {
   const name = module.replace(/^node:/, '');
-  if (builtinModules.includes(name) || builtinModules.includes(name.split('/')[0])) return true;
+  if (builtinModules.includes(name) || builtinModules.includes(name.split('/')[0] ?? '')) return true;
   return [...RUNTIME_PROVIDED_MODULES, ...LAYER_MODULES].some((pattern) =>
     pattern.endsWith('/*') ? module.startsWith(pattern.slice(0, -1)) : module === pattern,
   );

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { defined } from '../core/defined';
 
 const BLOCK = 512;
 /**
@@ -113,18 +114,19 @@ export async function extractTarGz(
 function parseHeader(block: Buffer): Header {
   const stored = octal(block.subarray(148, 156));
   let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i];
+  // The checksum field itself counts as spaces.
+  for (const [i, byte] of block.subarray(0, BLOCK).entries()) sum += i >= 148 && i < 156 ? 0x20 : byte;
   if (stored !== sum) throw new MalformedArchiveError('a tar header has a bad checksum (corrupt archive)');
   const name = cString(block.subarray(0, 100));
   const magic = block.subarray(257, 262).toString('latin1');
   const prefix = magic === 'ustar' ? cString(block.subarray(345, 500)) : '';
   const sizeField = block.subarray(124, 136);
-  if (sizeField[0] & 0x80) {
+  if ((sizeField[0] ?? 0) & 0x80) {
     throw new MalformedArchiveError(`${name} is too large for this reader (base-256 size)`);
   }
   return {
     path: prefix ? `${prefix}/${name}` : name,
-    type: String.fromCharCode(block[156]),
+    type: String.fromCharCode(block[156] ?? 0),
     mode: octal(block.subarray(100, 108)),
     size: octal(sizeField),
   };
@@ -197,7 +199,7 @@ class BlockReader {
       if (this.buffered === 0) return undefined;
       throw new MalformedArchiveError('the archive is cut short');
     }
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const all = Buffer.concat(this.chunks);
     this.chunks = all.length > n ? [all.subarray(n)] : [];
     this.buffered -= n;
     return all.subarray(0, n);
@@ -218,7 +220,7 @@ class BlockReader {
       if (this.buffered === 0 && !(await this.fill(1))) {
         throw new MalformedArchiveError('the archive is cut short');
       }
-      const head = this.chunks[0];
+      const head = defined(this.chunks[0], 'the first buffered chunk');
       if (head.length <= left) {
         this.chunks.shift();
         this.buffered -= head.length;

@@ -62,12 +62,11 @@ export async function handleApprovalHttp(
   if (Buffer.byteLength(req.body) > MAX_BODY_BYTES)
     return refuse(413, 'Too large', 'The request body is too large.');
   if (req.path === '/slack/interactions') return handleSlackInteraction(req, ports);
-  const match = /^\/approvals\/([A-Za-z0-9_-]{10,64})$/.exec(req.path);
-  if (!match) return refuse(404, 'Not found', 'There is no page here.');
+  const approvalId = /^\/approvals\/([A-Za-z0-9_-]{10,64})$/.exec(req.path)?.[1];
+  if (approvalId === undefined) return refuse(404, 'Not found', 'There is no page here.');
   if (req.method !== 'GET' && req.method !== 'POST')
     return refuse(405, 'Method not allowed', `${req.method} is not allowed.`);
 
-  const approvalId = match[1];
   const fields = req.method === 'POST' ? new URLSearchParams(req.body) : req.query;
   const claims = readClaims(approvalId, fields);
   if (!claims)

@@ -16,6 +16,7 @@
 
 import type { ReleaseRecord } from '../ledger/ledger';
 import type { ReleaseMode } from './catalog/types';
+import { defined, medianOfSorted } from './defined';
 import { commitsOf } from './model';
 
 export interface MetricsPeriod {
@@ -63,8 +64,7 @@ const DAY_MS = 86_400_000;
 export function summarize(durations: readonly number[]): DurationSummary {
   if (durations.length === 0) return { samples: 0 };
   const sorted = [...durations].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const median = defined(medianOfSorted(sorted), 'the median of samples');
   const sum = sorted.reduce((total, d) => total + d, 0);
   return {
     samples: sorted.length,

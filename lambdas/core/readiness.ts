@@ -5,6 +5,7 @@
 
 import type { ReleaseRecord, ShadowRecord } from '../ledger/ledger';
 import type { ReadinessConfig, ReleaseMode } from './catalog/types';
+import { medianOfSorted } from './defined';
 import { computeDora, isProductionRelease } from './dora';
 
 /** The shadow verdict of a delivery release that reached a decision; undefined for any other release. */
@@ -142,15 +143,13 @@ export function approvalBehaviour(
   const approved = decided.filter((s) => s.status === 'approved');
   const withComment = decided.filter((s) => (s.comment ?? '').trim() !== '').length;
   const quickApprovals = decided.filter(
-    (s, i) => s.status === 'approved' && seconds[i] <= rubberStampSeconds && (s.comment ?? '').trim() === '',
+    (s, i) =>
+      s.status === 'approved' &&
+      (seconds[i] ?? Infinity) <= rubberStampSeconds &&
+      (s.comment ?? '').trim() === '',
   ).length;
   const sorted = [...seconds].sort((a, b) => a - b);
-  const median =
-    sorted.length === 0
-      ? undefined
-      : sorted.length % 2 === 1
-        ? sorted[(sorted.length - 1) / 2]
-        : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  const median = medianOfSorted(sorted);
   return {
     decided: decided.length,
     approved: approved.length,

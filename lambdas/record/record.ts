@@ -246,8 +246,8 @@ function previousStageEnd(
   stages: Partial<Record<StageName, { endedAt: string }>>,
   stage: StageName,
 ): string | undefined {
-  for (let i = ORDER.indexOf(stage) - 1; i >= 0; i--) {
-    const ended = stages[ORDER[i]]?.endedAt;
+  for (const earlier of ORDER.slice(0, Math.max(0, ORDER.indexOf(stage))).reverse()) {
+    const ended = stages[earlier]?.endedAt;
     if (ended) return ended;
   }
   return undefined;

@@ -43,8 +43,9 @@ export async function routeEvent(event: RouterEvent, ports: RouterPorts): Promis
   // CodeCommit events carry no file list: ask the repository, but only when a candidate filters by path.
   let changed = push.changedPaths;
   const candidates = candidateServices(catalog, push);
-  if (changed === undefined && candidates.some((s) => pathFiltersOf(s.source) !== undefined)) {
-    changed = await ports.source.changedPaths(candidates[0].source, push.before, push.after);
+  const first = candidates[0];
+  if (changed === undefined && first && candidates.some((s) => pathFiltersOf(s.source) !== undefined)) {
+    changed = await ports.source.changedPaths(first.source, push.before, push.after);
   }
   const route = routePush(catalog, push, changed);
   if (route.services.length === 0) return { releases: [], ignored: route.reason };
@@ -56,12 +57,13 @@ export async function routeEvent(event: RouterEvent, ports: RouterPorts): Promis
       return { service: service.name, releaseId: request.releaseId, status };
     }),
   );
-  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ i, reason: r.reason }] : []));
-  if (failed.length > 0) {
+  const failed = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ service: route.services[i]?.name, reason: r.reason as unknown }] : [],
+  );
+  if (failed[0]) {
     const detail = failed
       .map(
-        ({ i, reason }) =>
-          `${route.services[i].name}: ${reason instanceof Error ? reason.message : String(reason)}`,
+        ({ service, reason }) => `${service}: ${reason instanceof Error ? reason.message : String(reason)}`,
       )
       .join('; ');
     throw new StartExecutionFailedError(

@@ -16,6 +16,16 @@ const COMMIT_FORMAT = '%H%x00%an <%ae>%x00%aI%x00%cn <%ce>%x00%B';
 
 function commitOf(record: string): CommitInfo {
   const [sha, author, time, committer, message] = record.split('\0');
+  if (
+    sha === undefined ||
+    author === undefined ||
+    time === undefined ||
+    committer === undefined ||
+    message === undefined
+  )
+    throw new Error(
+      `git log wrote a record without its five fields: ${JSON.stringify(record.slice(0, 200))}`,
+    );
   return { sha, author, committer, time: new Date(time).toISOString(), message: message.trim() };
 }
 

@@ -6,6 +6,7 @@
  * webhook publishes to.
  */
 import { randomUUID } from 'node:crypto';
+import { defined } from '../../lambdas/core/defined';
 import { type Clock, type PushPublisher, systemClock } from '../../lambdas/core/ports';
 import { type PushEvent, pushEventEntry } from '../../lambdas/core/push-routing';
 import type { RouteOutcome } from '../../lambdas/router/router';
@@ -128,7 +129,7 @@ export class LocalEventBus implements PushPublisher {
             `Rule ${rule.logicalId} targets ${target.functionLogicalId}, which has no Sluice::Handler metadata`,
           );
         }
-        const timeout = template.Resources[target.functionLogicalId].Properties?.Timeout;
+        const timeout = template.Resources[target.functionLogicalId]?.Properties?.Timeout;
         return {
           target,
           handler,
@@ -203,7 +204,7 @@ export class LocalEventBus implements PushPublisher {
 
   /** The webhook's and the watcher's PutEvents of a push. A failed delivery is logged, as EventBridge retries it. */
   async publish(push: PushEvent): Promise<void> {
-    const [result] = await this.putEvents([{ EventBusName: this.pushBusName, ...pushEventEntry(push) }]);
+    const result = await this.putPush(push);
     if (result.errorCode) {
       throw new EventDeliveryError(`PutEvents refused the push: ${result.errorCode}: ${result.errorMessage}`);
     }
@@ -214,11 +215,17 @@ export class LocalEventBus implements PushPublisher {
    * watcher looks at the push again (as EventBridge would retry the target).
    */
   async route(push: PushEvent): Promise<RouteOutcome> {
-    const [result] = await this.putEvents([{ EventBusName: this.pushBusName, ...pushEventEntry(push) }]);
+    const result = await this.putPush(push);
     if (result.errorCode) {
       throw new EventDeliveryError(`PutEvents refused the push: ${result.errorCode}: ${result.errorMessage}`);
     }
     return routeOutcomeOf(result.deliveries, `no rule on ${this.pushBusName} matched the push`);
+  }
+
+  /** PutEvents of one push: one entry in, its one result out. */
+  private async putPush(push: PushEvent): Promise<PutEventsResultEntry> {
+    const [result] = await this.putEvents([{ EventBusName: this.pushBusName, ...pushEventEntry(push) }]);
+    return defined(result, 'the PutEvents result of the push');
   }
 
   private async deliver(busName: string, event: BusEvent): Promise<Delivery[]> {
@@ -271,7 +278,7 @@ export function routeOutcomeOf(deliveries: readonly Delivery[], unmatched: strin
   }
   const outcomes = deliveries.filter((d) => d.handler === 'router').map((d) => d.result as RouteOutcome);
   if (outcomes.length === 0) return { releases: [], ignored: unmatched };
-  if (outcomes.length === 1) return outcomes[0];
+  if (outcomes.length === 1 && outcomes[0]) return outcomes[0];
   return {
     releases: outcomes.flatMap((o) => o.releases),
     ...(outcomes.every((o) => o.ignored) ? { ignored: outcomes.map((o) => o.ignored).join('; ') } : {}),
@@ -283,7 +290,7 @@ function pushBusOf(template: CfnTemplate): string {
   const handlers = lambdaHandlersOf(template);
   for (const [logicalId, handler] of handlers) {
     if (handler !== 'github-webhook') continue;
-    const environment = template.Resources[logicalId].Properties?.Environment as
+    const environment = template.Resources[logicalId]?.Properties?.Environment as
       | { Variables?: Record<string, unknown> }
       | undefined;
     const bus = environment?.Variables?.[ENV.eventBusName];

@@ -52,7 +52,8 @@ export function awsApprovalsBackend(options: AwsApprovalsOptions): ApprovalsBack
         (s) => s.name === approval.service,
       )?.approval;
       const mapped = policy ? approversOfPrincipal(policy, principalArn) : [];
-      if (mapped.length !== 1) {
+      const [approver] = mapped;
+      if (mapped.length !== 1 || approver === undefined) {
         return {
           ok: false,
           refused: 'not-approver',
@@ -62,7 +63,6 @@ export function awsApprovalsBackend(options: AwsApprovalsOptions): ApprovalsBack
               : `Your AWS principal ${principalArn} maps to ${mapped.join(' and ')}; the catalog must map it to one approver.`,
         };
       }
-      const approver = mapped[0];
       if (input.as !== undefined && input.as.trim().toLowerCase() !== approver.toLowerCase()) {
         return {
           ok: false,

@@ -140,13 +140,14 @@ Exit status: 0 recorded, 1 refused, 2 wrong command line.`,
         },
         { allowPositionals: true },
       );
-      if (positionals.length !== 1)
+      const [approvalId] = positionals;
+      if (positionals.length !== 1 || approvalId === undefined)
         throw new UsageError('give exactly one approval ID (see sluice approvals)');
       if (!values.as && !values.aws) throw new UsageError('--as EMAIL is required: who is deciding');
       const releaseAt = (values as { 'release-at'?: string })['release-at'];
       let reply: DecisionReply;
       try {
-        reply = await backendOf(values).decide(positionals[0], {
+        reply = await backendOf(values).decide(approvalId, {
           ...(values.as ? { as: values.as } : {}),
           decision,
           ...(values.comment ? { comment: values.comment } : {}),

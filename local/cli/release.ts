@@ -47,12 +47,13 @@ Exit status: 0 when the release reached production, 1 when it did not, 2 wrong c
       },
       { allowPositionals: true },
     );
-    if (positionals.length !== 1)
+    const [service] = positionals;
+    if (positionals.length !== 1 || service === undefined)
       throw new UsageError(`name exactly one service, received ${positionals.length}`);
     if (values['state-machine-arn'] !== undefined) {
       const started = await startRemoteRelease({
         catalogFile: values.config,
-        service: positionals[0],
+        service,
         stateMachineArn: values['state-machine-arn'],
         ...(values.commit ? { commit: values.commit } : {}),
         ...(values.region ? { region: values.region } : {}),
@@ -85,7 +86,7 @@ Exit status: 0 when the release reached production, 1 when it did not, 2 wrong c
     });
     try {
       const run = await sluice.release({
-        service: positionals[0],
+        service,
         ...(values.commit ? { commit: values.commit } : {}),
         trigger: { source: 'manual', actor: process.env.USER ?? 'local' },
       });

@@ -100,14 +100,15 @@ Exit status: 0 rolled back, 1 refused or failed, 2 wrong command line.`,
       },
       { allowPositionals: true },
     );
-    if (positionals.length !== 1)
+    const [service] = positionals;
+    if (positionals.length !== 1 || service === undefined)
       throw new UsageError(`name exactly one service, received ${positionals.length}`);
     if (!values.reason?.trim()) throw new UsageError('--reason is required: say why, it is recorded');
     const requestedBy = values.as ?? defaultActor();
     if (!requestedBy)
       throw new UsageError('--as EMAIL is required: git has no user.email and $USER is not set');
     const request: RollbackRequest = {
-      service: positionals[0],
+      service,
       ...(values.to ? { toReleaseId: values.to } : {}),
       reason: values.reason,
       requestedBy,

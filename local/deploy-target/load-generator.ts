@@ -74,6 +74,7 @@ export class LoadGenerator {
     // plain rotation would give the canary the same kind of request every time.
     const requests = this.options.requests;
     const request = requests[Math.floor(this.sent / 10) % requests.length];
+    if (!request) return; // an empty traffic list: nothing to send
     this.sent++;
     this.inFlight++;
     httpCall({

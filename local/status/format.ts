@@ -11,13 +11,13 @@ const duration = (ms: number | undefined) => (ms === undefined ? '–' : formatS
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
   return cells
-    .map((c, i) => c.padEnd(widths[i]))
+    .map((c, i) => c.padEnd(widths[i] ?? 0))
     .join('  ')
     .trimEnd();
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   return [
     pad(header, widths),
     pad(

@@ -11,6 +11,10 @@ import { costFootnote, costLine } from './format';
 import type { ServiceStatus, StatusReport } from './status';
 
 const day = (iso: string) => iso.slice(5, 10);
+const costOf = (releases: Readonly<Record<string, number>>, releaseId: string) => {
+  const usd = releases[releaseId];
+  return usd === undefined ? '–' : formatUsd(usd);
+};
 const percent = (ratio: number | undefined) => (ratio === undefined ? '–' : `${Math.round(ratio * 100)}%`);
 const seconds = (ms: number | undefined) => (ms === undefined ? '–' : formatSeconds(ms / 1000));
 
@@ -99,7 +103,7 @@ function serviceSection(service: ServiceStatus, report: StatusReport): string {
         `<tr><td>${escapeHtml(r.releaseId)}</td><td>${escapeHtml(r.mode)}</td><td>${escapeHtml(r.commit?.sha.slice(0, 12) ?? '-')}</td>` +
         `<td class="${escapeHtml(r.status)}">${escapeHtml(r.status)}</td><td>${escapeHtml(r.outcome?.stage ?? '-')}</td>` +
         `<td>${r.shadow ? escapeHtml(r.shadow.verdict.replace(/_/g, ' ')) : ''}</td>` +
-        `<td class="usd">${r.releaseId in service.cost.releases ? formatUsd(service.cost.releases[r.releaseId]) : '–'}</td>` +
+        `<td class="usd">${costOf(service.cost.releases, r.releaseId)}</td>` +
         `<td>${escapeHtml(r.outcome?.reason ?? '')}</td>` +
         `<td class="baseline">${r.baseline ? escapeHtml(formatBaseline(r.baseline)) : ''}</td></tr>`,
     )

@@ -58,7 +58,7 @@ async function main(): Promise<number> {
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
   const measuredAt = new Date().toISOString();
-  const loadAtStart = loadavg()[0];
+  const loadAtStart = loadavg()[0] ?? 0;
   const workDir = join(PROJECT_ROOT, '.sluice', 'bench');
   await rm(workDir, { recursive: true, force: true });
   try {
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
       const { synth10, synth1000 } = await measureSynthScale(workDir, progress);
       const result = {
         measuredAt,
-        loadAverage: { start: round(loadAtStart, 1), end: round(loadavg()[0], 1) },
+        loadAverage: { start: round(loadAtStart, 1), end: round(loadavg()[0] ?? 0, 1) },
         synthSeconds: { '10': round(synth10.seconds, 1), '1000': round(synth1000.seconds, 1) },
         synthRatio: round(synth1000.seconds / synth10.seconds, 2),
         pipelineResources: { '10': synth10.pipelineResources, '1000': synth1000.pipelineResources },
@@ -179,7 +179,7 @@ async function main(): Promise<number> {
         cpus: cpu.length,
         cpuModel: cpu[0]?.model.trim() ?? 'unknown',
         node: process.version,
-        loadAverage: { start: round(loadAtStart, 1), end: round(loadavg()[0], 1) },
+        loadAverage: { start: round(loadAtStart, 1), end: round(loadavg()[0] ?? 0, 1) },
       },
       durationSeconds: round((performance.now() - started) / 1000, 1),
       timeScale: TIME_SCALE,

@@ -10,6 +10,7 @@ import {
   type ReleaseUsage,
   type SluiceCost,
 } from '../../lambdas/core/cost';
+import { defined, medianOfSorted } from '../../lambdas/core/defined';
 
 export const SCENARIOS = ['greenDeployment', 'approvedDelivery', 'rolledBack', 'testFailed'] as const;
 export type ScenarioKey = (typeof SCENARIOS)[number];
@@ -26,9 +27,7 @@ export interface InvocationSample {
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return medianOfSorted([...values].sort((a, b) => a - b)) ?? Number.NaN;
 }
 
 export interface MeasuredUsageInput {
@@ -92,7 +91,7 @@ export function profileFrom(
     const mean = (pick: (s: InvocationSample) => number) =>
       mine.length ? round(mine.reduce((sum, s) => sum + pick(s), 0) / mine.length, 2) : 0;
     handlers[handler] = {
-      memoryMb: memoryMb[handler],
+      memoryMb: defined(memoryMb[handler], `the memory size of ${handler}`),
       medianMs: mine.length ? round(median(mine.map((s) => s.ms)), 1) : 0,
       coldStartMs: round(coldStartMs[handler] ?? 0, 1),
       dynamoDbWriteUnits: mean((s) => s.dynamoDbWriteUnits),

@@ -79,7 +79,7 @@ describe('main (bin/app.ts)', () => {
     const bad = catalogOf(1);
     const file = catalogFile({
       ...bad,
-      services: [{ ...bad.services[0], deploy: { ...bad.services[0].deploy, strategy: 'Canary50Percent' } }],
+      services: [{ ...bad.services[0], deploy: { ...bad.services[0]?.deploy, strategy: 'Canary50Percent' } }],
     });
     expect(main(new App({ context: { catalog: file } }))).toBeUndefined();
     expect(process.exitCode).toBe(1);
@@ -155,7 +155,7 @@ describe('ShapeDedupedValidatePlugin', () => {
 
     expect(findings.map((f) => f.description)).toEqual(['MemorySize: 64 is less than the minimum of 128']);
     expect(
-      findings[0].violatingConstructs.map((c) => [c.constructPath, c.cloudFormationResource?.templatePath]),
+      findings[0]?.violatingConstructs.map((c) => [c.constructPath, c.cloudFormationResource?.templatePath]),
     ).toEqual([
       ['Stack-alpha/Fn', 'Stack-alpha.template.json'],
       ['Stack-bravo/Fn', 'Stack-bravo.template.json'],

@@ -1,6 +1,7 @@
 /** The approval gate's CDK wiring: the Slack secret, the expiry schedules and each approval handler's IAM. */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { defined } from '../../lambdas/core/defined';
 import { ENV, type HandlerName } from '../../lambdas/runtime/env';
 import { SluicePipelineStack } from '../../lib/pipeline-stack';
 import { catalogOf, propsOf, resourcesOf, testApp } from './fixtures';
@@ -29,12 +30,20 @@ function roleStatements(roleId: string): Statement[] {
     .flatMap((p) => (propsOf(p).PolicyDocument as { Statement: Statement[] }).Statement);
 }
 const roleOf = (handler: HandlerName) =>
-  (propsOf(resources[functionOf[handler]]).Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+  (
+    propsOf(defined(resources[functionOf[handler]], 'resources[functionOf[handler]]')).Role as {
+      'Fn::GetAtt': [string];
+    }
+  )['Fn::GetAtt'][0];
 const statementsOf = (handler: HandlerName) => roleStatements(roleOf(handler));
 const actions = (statements: Statement[]) =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 const envOf = (handler: HandlerName) =>
-  (propsOf(resources[functionOf[handler]]).Environment as { Variables: Record<string, unknown> }).Variables;
+  (
+    propsOf(defined(resources[functionOf[handler]], 'resources[functionOf[handler]]')).Environment as {
+      Variables: Record<string, unknown>;
+    }
+  ).Variables;
 
 const idOf = (type: string, match: (p: Record<string, unknown>) => boolean) =>
   Object.entries(resourcesOf(template, type)).find(([, r]) => match(propsOf(r)))?.[0];
@@ -49,7 +58,9 @@ const tableId = Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table'))[0];
 describe('ApprovalGate', () => {
   it('creates the Slack secret as JSON with a generated signing secret and an empty webhook URL', () => {
     expect(slackSecretId).toBeDefined();
-    expect(propsOf(resources[slackSecretId]).GenerateSecretString).toMatchObject({
+    expect(
+      propsOf(defined(resources[slackSecretId], 'resources[slackSecretId]')).GenerateSecretString,
+    ).toMatchObject({
       SecretStringTemplate: JSON.stringify({ webhookUrl: '' }),
       GenerateStringKey: 'signingSecret',
     });
@@ -62,7 +73,7 @@ describe('ApprovalGate', () => {
     const roleId = idOf('AWS::IAM::Role', (p) =>
       JSON.stringify(p.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
     ) as string;
-    expect(propsOf(resources[roleId]).AssumeRolePolicyDocument).toMatchObject({
+    expect(propsOf(defined(resources[roleId], 'resources[roleId]')).AssumeRolePolicyDocument).toMatchObject({
       Statement: [
         {
           Action: 'sts:AssumeRole',

@@ -8,7 +8,7 @@ import { DoraDashboard, DoraMetricFactory } from '../../lib/dora-dashboard';
 function dashboardBody(stack: Stack): { widgets: { properties: Record<string, unknown> }[]; start?: string } {
   const dashboards = Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard');
   const [dashboard] = Object.values(dashboards);
-  const body = dashboard.Properties.DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
+  const body = dashboard?.Properties.DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
   const text =
     typeof body === 'string'
       ? body

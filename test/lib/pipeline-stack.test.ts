@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambdas/core/catalog/types';
+import { defined } from '../../lambdas/core/defined';
 import { LEDGER_KEYS } from '../../lambdas/ledger/ledger';
 import { ENV, HANDLER_NAMES, type HandlerName } from '../../lambdas/runtime/env';
 import { STAGE_UPDATE_WAIT_SECONDS } from '../../lambdas/stage/stage';
@@ -46,16 +47,15 @@ const functionOf = Object.fromEntries(
 /** Every Allow statement in the policies attached to the handler's role. */
 function statementsOf(handler: HandlerName): Statement[] {
   const fn = resources[functionOf[handler]];
-  const roleId = propsOf(fn).Role as { 'Fn::GetAtt': [string] };
+  const roleId = propsOf(defined(fn, 'fn')).Role as { 'Fn::GetAtt': [string] };
   return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: roleId['Fn::GetAtt'][0] }]))
     .flatMap((p) => (propsOf(p).PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
 function envOf(handler: HandlerName): Record<string, unknown> {
-  const env = propsOf(resources[functionOf[handler]]).Environment as
-    | { Variables: Record<string, unknown> }
-    | undefined;
+  const env = propsOf(defined(resources[functionOf[handler]], 'resources[functionOf[handler]]'))
+    .Environment as { Variables: Record<string, unknown> } | undefined;
   return env?.Variables ?? {};
 }
 
@@ -191,7 +191,7 @@ describe('SluicePipelineStack handlers', () => {
 
   it('gives every function its own log group with retention, X-Ray, and the ledger table name', () => {
     for (const handler of HANDLER_NAMES) {
-      const props = resources[functionOf[handler]].Properties ?? {};
+      const props = resources[functionOf[handler]]?.Properties ?? {};
       // The test runner's role may write its logs and nothing else, X-Ray included (test/lib/test-runner.test.ts).
       expect(props.TracingConfig).toEqual(handler === 'test-runner' ? undefined : { Mode: 'Active' });
       expect(props.LoggingConfig).toMatchObject({ LogGroup: { Ref: expect.stringMatching(/LogGroup/) } });
@@ -213,7 +213,7 @@ describe('SluicePipelineStack handlers', () => {
     const layer = Object.keys(resourcesOf(template, 'AWS::Lambda::LayerVersion'));
     expect(layer).toHaveLength(1);
     for (const handler of ['build', 'run-tests'] as const) {
-      expect(resources[functionOf[handler]].Properties).toMatchObject({
+      expect(resources[functionOf[handler]]?.Properties).toMatchObject({
         MemorySize: 1769,
         Timeout: 900,
         EphemeralStorage: { Size: 2048 },
@@ -230,11 +230,11 @@ describe('SluicePipelineStack handlers', () => {
       'approval-api': 10,
     };
     for (const [handler, timeout] of Object.entries(expected)) {
-      expect(resources[functionOf[handler as HandlerName]].Properties).toMatchObject({
+      expect(resources[functionOf[handler as HandlerName]]?.Properties).toMatchObject({
         MemorySize: 256,
         Timeout: timeout,
       });
-      expect(resources[functionOf[handler as HandlerName]].Properties).not.toHaveProperty('Layers');
+      expect(resources[functionOf[handler as HandlerName]]?.Properties).not.toHaveProperty('Layers');
     }
     template.hasResourceProperties('AWS::Lambda::LayerVersion', {
       CompatibleRuntimes: ['nodejs22.x'],
@@ -243,8 +243,9 @@ describe('SluicePipelineStack handlers', () => {
   });
 
   it("gives Stage's code-update waiter room inside its Lambda timeout, and that timeout room inside the task's", () => {
-    const lambdaTimeout = propsOf(resources[functionOf.stage]).Timeout as number;
-    const taskTimeout = renderDefinition(template).States.Stage.TimeoutSeconds as number;
+    const lambdaTimeout = propsOf(defined(resources[functionOf.stage], 'resources[functionOf.stage]'))
+      .Timeout as number;
+    const taskTimeout = renderDefinition(template).States.Stage?.TimeoutSeconds as number;
     // Waiting for UpdateFunctionCode, then PublishVersion, the staging alias and one smoke request.
     expect(lambdaTimeout).toBeGreaterThanOrEqual(STAGE_UPDATE_WAIT_SECONDS + 60);
     // The function's own timeout ends a stuck attempt (a Lambda error the state machine retries), not the task's.
@@ -622,7 +623,9 @@ describe('SluicePipelineStack scale and shape', () => {
       String(propsOf(r).Description).includes('GitHub token'),
     ) ?? [''];
     expect(tokenId).toMatch(/^GitHubTokenSecret/);
-    expect(String(propsOf(secrets[tokenId]).Description)).toMatch(/fine-grained.*read-only Contents/);
+    expect(String(propsOf(defined(secrets[tokenId], 'secrets[tokenId]')).Description)).toMatch(
+      /fine-grained.*read-only Contents/,
+    );
     const readers: HandlerName[] = ['build', 'load-service', 'router', 'run-tests'];
     const readsToken = (h: HandlerName) =>
       statementsOf(h).some(
@@ -651,7 +654,7 @@ describe('SluicePipelineStack scale and shape', () => {
       'WebhookUrl',
     ]);
     const [topicId] = Object.keys(resourcesOf(template, 'AWS::SNS::Topic'));
-    expect(outputs.ApprovalTopicArn.Value).toEqual({ Ref: topicId });
+    expect(outputs.ApprovalTopicArn?.Value).toEqual({ Ref: topicId });
   });
 
   it('has every output the README tells operators to use', () => {
@@ -663,7 +666,7 @@ describe('SluicePipelineStack scale and shape', () => {
     expect(named.length).toBeGreaterThan(5);
     // The pipeline's outputs and a service stack's (its FunctionUrl).
     const serviceStack = new SluiceServiceStack(testApp(), 'SluiceService-svc', {
-      service: catalogOf(1).services[0],
+      service: defined(catalogOf(1).services[0], 'the service'),
     });
     const outputs = [template, Template.fromStack(serviceStack)].flatMap((t) =>
       Object.keys(t.toJSON().Outputs as object),
@@ -682,11 +685,10 @@ describe('SluicePipelineStack scale and shape', () => {
     expect(synth(catalogOf(1), { catalogFile: file }).stack.catalogSource).toBe(file);
 
     const local = catalogOf(1);
+    const first = defined(local.services[0], 'the service');
     const withLocalPath = {
       ...local,
-      services: [
-        { ...local.services[0], source: { ...local.services[0].source, localPath: '/home/me/repo' } },
-      ],
+      services: [{ ...first, source: { ...first.source, localPath: '/home/me/repo' } }],
     };
     const written = synth(withLocalPath).stack.catalogSource;
     expect(JSON.parse(fs.readFileSync(written, 'utf8'))).toEqual(local);
@@ -709,7 +711,8 @@ describe('SluicePipelineStack DORA metrics', () => {
   it('lets Record publish the metrics as EMF in its own log group, with no PutMetricData anywhere', () => {
     expect(envOf('record').POWERTOOLS_METRICS_NAMESPACE).toBe('Sluice');
     expect(HANDLER_NAMES.flatMap((h) => actionsOf(h))).not.toContain('cloudwatch:PutMetricData');
-    const logging = propsOf(resources[functionOf.record]).LoggingConfig as { LogGroup?: unknown };
+    const logging = propsOf(defined(resources[functionOf.record], 'resources[functionOf.record]'))
+      .LoggingConfig as { LogGroup?: unknown };
     expect(logging?.LogGroup).toBeDefined();
   });
 });

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { MAX_EXPIRY_HOURS } from '../../lambdas/core/catalog/constants';
+import { defined } from '../../lambdas/core/defined';
 import { RETRYABLE_ERRORS } from '../../lambdas/core/errors';
 import {
   NOT_RELEASED_ERROR,
@@ -61,7 +62,7 @@ function walk(def: AslDefinition, doc: Record<string, unknown>): string[] {
   while (name) {
     passed.push(name);
     if (passed.length > 50) throw new Error('loop');
-    const state: AslState = def.States[name];
+    const state: AslState = defined(def.States[name], `state ${name}`);
     if (state.Type === 'Choice') {
       const rules = state.Choices as { Variable: string; StringEquals: string; Next: string }[];
       name = rules.find((r) => get(r.Variable) === r.StringEquals)?.Next ?? (state.Default as string);
@@ -124,14 +125,14 @@ describe('ReleaseStateMachine definition', () => {
       ([, s]) => s.Type === 'Choice' && JSON.stringify(s.Choices).includes('$.release.mode'),
     );
     expect(onMode.map(([name]) => name)).toEqual(['Mode']);
-    expect(states.Mode.Choices).toEqual([
+    expect(states.Mode?.Choices).toEqual([
       { Variable: '$.release.mode', StringEquals: 'delivery', Next: 'RequestApproval' },
     ]);
-    expect(states.Mode.Default).toBe('Deploy');
-    expect(states.ApprovalDecision.Choices).toEqual([
+    expect(states.Mode?.Default).toBe('Deploy');
+    expect(states.ApprovalDecision?.Choices).toEqual([
       { Variable: '$.approval.decision', StringEquals: 'approved', Next: 'ScheduledRelease' },
     ]);
-    expect(states.ApprovalDecision.Default).toBe('Record');
+    expect(states.ApprovalDecision?.Default).toBe('Record');
     // The approved release waits until its release time (requested, or the next open window), then deploys.
     expect(states.ScheduledRelease).toMatchObject({
       Type: 'Wait',
@@ -152,7 +153,7 @@ describe('ReleaseStateMachine definition', () => {
     expect(states.LoadService).not.toHaveProperty('ResultPath');
     for (const [name, props] of Object.entries(expected)) {
       expect(states[name]).toMatchObject(props);
-      expect(states[name].Resource).toMatch(/^arn:aws:lambda:local:000000000000:function:/);
+      expect(states[name]?.Resource).toMatch(/^arn:aws:lambda:local:000000000000:function:/);
       expect(states[name]).not.toHaveProperty('Parameters');
       expect(states[name]).not.toHaveProperty('OutputPath');
     }
@@ -160,12 +161,12 @@ describe('ReleaseStateMachine definition', () => {
 
   it('pauses RequestApproval and Deploy on a task token, never polls', () => {
     for (const name of ['RequestApproval', 'Deploy']) {
-      expect(states[name].Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
-      const payload = states[name].Parameters?.Payload as Record<string, string>;
+      expect(states[name]?.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      const payload = states[name]?.Parameters?.Payload as Record<string, string>;
       expect(payload['taskToken.$']).toBe('$$.Task.Token');
-      expect(states[name].Parameters?.FunctionName).toMatch(/:function:/);
+      expect(states[name]?.Parameters?.FunctionName).toMatch(/:function:/);
     }
-    expect(states.RequestApproval.Parameters?.Payload).toEqual({
+    expect(states.RequestApproval?.Parameters?.Payload).toEqual({
       'taskToken.$': '$$.Task.Token',
       'releaseId.$': '$.releaseId',
       'release.$': '$.release',
@@ -178,7 +179,7 @@ describe('ReleaseStateMachine definition', () => {
       ResultPath: '$.approval',
       TimeoutSeconds: RELEASE_TIMEOUTS.requestApproval,
     });
-    expect(states.Deploy.Parameters?.Payload).toEqual({
+    expect(states.Deploy?.Parameters?.Payload).toEqual({
       'taskToken.$': '$$.Task.Token',
       'releaseId.$': '$.releaseId',
       'release.$': '$.release',
@@ -189,7 +190,7 @@ describe('ReleaseStateMachine definition', () => {
     // The one Wait is the scheduled release time: entered once, never a polling loop.
     const waits = Object.entries(states).filter(([, s]) => s.Type === 'Wait');
     expect(waits.map(([name]) => name)).toEqual(['ScheduledRelease']);
-    expect(waits[0][1]).not.toHaveProperty('Seconds');
+    expect(waits[0]?.[1]).not.toHaveProperty('Seconds');
   });
 
   it('gives every Task a timeout', () => {
@@ -201,9 +202,9 @@ describe('ReleaseStateMachine definition', () => {
   it('lets the longest approval expire before its task times out, so it is recorded as expired, not failed', () => {
     // At expiresAfterHours = MAX_EXPIRY_HOURS the expiry schedule must fire while the task still waits.
     const longestExpiry = MAX_EXPIRY_HOURS * 3600;
-    expect(states.RequestApproval.TimeoutSeconds).toBeGreaterThan(longestExpiry);
+    expect(states.RequestApproval?.TimeoutSeconds).toBeGreaterThan(longestExpiry);
     // Scheduler fires within a minute of its time; an hour keeps the order beyond doubt.
-    expect(states.RequestApproval.TimeoutSeconds).toBeGreaterThanOrEqual(longestExpiry + 3600);
+    expect(states.RequestApproval?.TimeoutSeconds).toBeGreaterThanOrEqual(longestExpiry + 3600);
   });
 
   it('retries exactly the retryable errors, once per Task, with backoff', () => {
@@ -224,7 +225,7 @@ describe('ReleaseStateMachine definition', () => {
       Deploy: 'Deploy',
     };
     for (const [task, stage] of Object.entries(caught)) {
-      expect(states[task].Catch).toEqual([
+      expect(states[task]?.Catch).toEqual([
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: `${stage}Failed` },
       ]);
       expect(states[`${stage}Failed`]).toEqual({
@@ -234,13 +235,13 @@ describe('ReleaseStateMachine definition', () => {
         Next: 'Record',
       });
     }
-    expect(states.Record.Next).toBe('Outcome');
+    expect(states.Record?.Next).toBe('Outcome');
   });
 
   it('catches a Record that failed for good into RecordFailed, which fails the execution with a named error', () => {
     // Record's own retries come first; only then the Catch, so a transient Lambda error is not a failure.
-    expect(states.Record.Retry).toEqual([expect.objectContaining({ ErrorEquals: [...RETRYABLE_ERRORS] })]);
-    expect(states.Record.Catch).toEqual([
+    expect(states.Record?.Retry).toEqual([expect.objectContaining({ ErrorEquals: [...RETRYABLE_ERRORS] })]);
+    expect(states.Record?.Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.recordFailure', Next: 'RecordFailed' },
     ]);
     // The execution ends FAILED: the status-change rule hands it to execution-events, which records it.
@@ -254,7 +255,7 @@ describe('ReleaseStateMachine definition', () => {
       Choices: [{ Variable: '$.outcome.status', StringEquals: 'succeeded', Next: 'Released' }],
       Default: 'NotReleased',
     });
-    expect(states.Released.Type).toBe('Succeed');
+    expect(states.Released?.Type).toBe('Succeed');
     expect(states.NotReleased).toMatchObject({ Type: 'Fail', Error: NOT_RELEASED_ERROR });
     expect(NOT_RELEASED_ERROR).toBe('ReleaseNotDeployed');
   });

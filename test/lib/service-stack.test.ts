@@ -27,7 +27,7 @@ describe('SluiceServiceStack', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(['DeploymentGroupName', 'FunctionName', 'FunctionUrl']);
     const [url] = Object.keys(template.findResources('AWS::Lambda::Url'));
-    expect(outputs.FunctionUrl.Value).toEqual({ 'Fn::GetAtt': [url, 'FunctionUrl'] });
+    expect(outputs.FunctionUrl?.Value).toEqual({ 'Fn::GetAtt': [url, 'FunctionUrl'] });
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions findings', () => {

@@ -172,7 +172,7 @@ describe('SluiceService', () => {
     );
     expect(built.construct.alarms).toHaveLength(3);
     const group = built.template.findResources('AWS::CodeDeploy::DeploymentGroup');
-    const alarms = Object.values(group)[0].Properties.AlarmConfiguration;
+    const alarms = Object.values(group)[0]?.Properties.AlarmConfiguration;
     expect(alarms).toEqual({
       Enabled: true,
       Alarms: [
@@ -193,7 +193,7 @@ describe('SluiceService', () => {
       Environment: { Variables: { SLUICE_SMOKE_SERVICE: 'orders', SLUICE_SMOKE_REQUEST: Match.anyValue() } },
     });
     const alias = Object.values(t.findResources('AWS::Lambda::Alias'))[0];
-    expect(JSON.stringify(alias.UpdatePolicy)).toContain('AfterAllowTrafficHook');
+    expect(JSON.stringify(alias?.UpdatePolicy)).toContain('AfterAllowTrafficHook');
     // The deployment group grants its hook PutLifecycleEventHookExecutionStatus on that group, once.
     const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],

@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { defined } from '../../lambdas/core/defined';
 import { ENV } from '../../lambdas/runtime/env';
 import { SluicePipelineStack } from '../../lib/pipeline-stack';
 import { LOCAL_GIT_PUSHES_CONTEXT } from '../../lib/triggers';
@@ -25,9 +26,11 @@ function functionId(handler: string): string {
 
 /** Every statement of every policy on the handler's role, minus logs and X-Ray (which every handler has). */
 function ownStatements(handler: string): Statement[] {
-  const roleRef = (propsOf(resources[functionId(handler)]).Role as { 'Fn::GetAtt': [string] })[
-    'Fn::GetAtt'
-  ][0];
+  const roleRef = (
+    propsOf(defined(resources[functionId(handler)], 'resources[functionId(handler)]')).Role as {
+      'Fn::GetAtt': [string];
+    }
+  )['Fn::GetAtt'][0];
   return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: roleRef }]))
     .flatMap((p) => (propsOf(p).PolicyDocument as { Statement: Statement[] }).Statement)
@@ -89,9 +92,10 @@ describe('SluiceTriggers', () => {
 
   it('gives the Sluice bus a policy that denies PutEvents to every principal but the webhook role', () => {
     const bus = logicalId('AWS::Events::EventBus', 'TriggersBus');
-    const webhookRole = (propsOf(resources[functionId('github-webhook')]).Role as { 'Fn::GetAtt': [string] })[
-      'Fn::GetAtt'
-    ][0];
+    const webhookRole = (
+      propsOf(defined(resources[functionId('github-webhook')], "resources[functionId('github-webhook')]"))
+        .Role as { 'Fn::GetAtt': [string] }
+    )['Fn::GetAtt'][0];
     template.hasResourceProperties('AWS::Events::EventBusPolicy', {
       EventBusName: { Ref: bus },
       Statement: {
@@ -117,7 +121,8 @@ describe('SluiceTriggers', () => {
       },
     ]);
     const env = (
-      propsOf(resources[functionId('github-webhook')]).Environment as { Variables: Record<string, unknown> }
+      propsOf(defined(resources[functionId('github-webhook')], "resources[functionId('github-webhook')]"))
+        .Environment as { Variables: Record<string, unknown> }
     ).Variables;
     expect(env).toEqual({ [ENV.webhookSecretArn]: { Ref: secret }, [ENV.eventBusName]: { Ref: bus } });
     template.hasResourceProperties('AWS::Lambda::Url', {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../../lambdas/core/defined';
 import { decideViaPage } from '../../local/approve-via-page';
 import { seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice } from '../../local/runtime';
@@ -181,7 +182,7 @@ describe('the approval gate, end to end', () => {
     const started = await sluice.release({ service: 'greeter', commit: sha });
     const links = await linksOf(started.releaseId);
     expect(Object.keys(links).sort()).toEqual(['alice@example.com', 'bob@example.com', 'dana@example.com']);
-    const approvalId = idOf(links['alice@example.com']);
+    const approvalId = idOf(defined(links['alice@example.com'], "links['alice@example.com']"));
     // Each email is readable in the outbox and names what is being approved.
     const mail = readFileSync(
       sluice.outbox.sent.find((s) => s.notification.approver === 'alice@example.com')!.file,
@@ -197,10 +198,15 @@ describe('the approval gate, end to end', () => {
     expect(buttons?.map((b) => b.value)).toEqual([approvalId, approvalId]);
 
     // The author may not approve their own change.
-    const self = await decideViaPage(links['dana@example.com'], { decision: 'approve' });
+    const self = await decideViaPage(defined(links['dana@example.com'], "links['dana@example.com']"), {
+      decision: 'approve',
+    });
     expect(self.status).toBe(403);
     // One approval of two: still waiting.
-    const first = await decideViaPage(links['alice@example.com'], { decision: 'approve', comment: 'lgtm' });
+    const first = await decideViaPage(defined(links['alice@example.com'], "links['alice@example.com']"), {
+      decision: 'approve',
+      comment: 'lgtm',
+    });
     expect(first.status).toBe(200);
     expect(first.body).toContain('1 of 2 approvals');
     expect((await sluice.ledger.getApproval(approvalId))?.status).toBe('pending');
@@ -249,7 +255,12 @@ describe('the approval gate, end to end', () => {
   it('ends the release when one approver rejects from the CLI; the CLI refuses outsiders and unknown ids', async () => {
     const sha = await commit('Reword the greeting');
     const started = await sluice.release({ service: 'greeter', commit: sha });
-    const approvalId = idOf((await linksOf(started.releaseId))['alice@example.com']);
+    const approvalId = idOf(
+      defined(
+        (await linksOf(started.releaseId))['alice@example.com'],
+        "(await linksOf(started.releaseId))['alice@example.com']",
+      ),
+    );
     const outsider = await cli(['approve', approvalId, '--as', 'mallory@example.com']);
     expect(outsider.code, outsider.stderr).toBe(1);
     expect(outsider.stderr).toContain('refused (not-approver)');
@@ -287,10 +298,16 @@ describe('the approval gate, end to end', () => {
     const olderReport = await older.done;
     expect(olderReport).toMatchObject({ status: 'superseded', endedAt: 'Approval' });
     expect(olderReport.reason).toBe(`Superseded by release ${newer.releaseId}, which includes its changes`);
-    const page = await fetch(olderLink);
+    const page = await fetch(defined(olderLink, 'olderLink'));
     expect(page.status).toBe(410);
     expect(await page.text()).toContain(newer.releaseId);
-    expect((await decideViaPage(newerLinks['bob@example.com'], { decision: 'reject' })).status).toBe(200);
+    expect(
+      (
+        await decideViaPage(defined(newerLinks['bob@example.com'], "newerLinks['bob@example.com']"), {
+          decision: 'reject',
+        })
+      ).status,
+    ).toBe(200);
     expect((await newer.done).status).toBe('rejected');
   });
 
@@ -302,10 +319,12 @@ describe('the approval gate, end to end', () => {
     expect(report).toMatchObject({ status: 'expired', endedAt: 'Approval' });
     expect(report.reason).toMatch(/^No decision before .*: 0 of 1 approvals$/);
     expect(report.record?.stages.Approval).toMatchObject({ status: 'failed' });
-    const page = await fetch(link);
+    const page = await fetch(defined(link, 'link'));
     expect(page.status).toBe(410);
     expect(await page.text()).toContain('expired');
-    expect((await sluice.ledger.listAudit(idOf(link))).map((a) => a.kind)).toContain('expired');
+    expect((await sluice.ledger.listAudit(idOf(defined(link, 'link')))).map((a) => a.kind)).toContain(
+      'expired',
+    );
   });
 
   it('holds an approved release until the release time the approvers set', async () => {
@@ -313,7 +332,12 @@ describe('the approval gate, end to end', () => {
       service: 'greeter',
       commit: await commit('Ship it at a set time'),
     });
-    const approvalId = idOf((await linksOf(started.releaseId))['alice@example.com']);
+    const approvalId = idOf(
+      defined(
+        (await linksOf(started.releaseId))['alice@example.com'],
+        "(await linksOf(started.releaseId))['alice@example.com']",
+      ),
+    );
     const held = sluice.waitForState(started.releaseId, 'ScheduledRelease');
     // Both votes are cast at a pinned moment, so the release time is ahead of the decision however long the
     // two CLI processes take.

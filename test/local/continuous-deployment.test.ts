@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../lambdas/core/catalog/types';
+import { defined } from '../../lambdas/core/defined';
 import { dimensionValue } from '../../local/aws/cloudwatch/alarm-definition';
 import { invocationMetrics } from '../../local/aws/lambda/invocation-metrics';
 import { rollbackLocally } from '../../local/cli/rollback';
@@ -345,11 +346,13 @@ describe('continuous deployment of checkout', () => {
       .map((r) => sluice.deployTarget.deploymentReport(r.record!.deploymentId!))
       .sort((x, y) => x.startedAt.localeCompare(y.startedAt));
     // The second deployment started only after the first had ended: never two at once.
-    expect(deployments[1].startedAt >= deployments[0].endedAt!).toBe(true);
-    expect(deployments[1].fromVersion).toBe(deployments[0].toVersion);
+    expect(
+      defined(deployments[1], 'the second deployment').startedAt >= (deployments[0]?.endedAt ?? ''),
+    ).toBe(true);
+    expect(deployments[1]?.fromVersion).toBe(deployments[0]?.toVersion);
     const state = await sluice.ledger.getServiceState('checkout');
     expect(state?.lockHolder).toBeUndefined();
     expect(state?.deployQueue ?? []).toEqual([]);
-    expect(state?.liveVersion).toBe(deployments[1].toVersion);
+    expect(state?.liveVersion).toBe(deployments[1]?.toVersion);
   }, 180_000);
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../../lambdas/core/defined';
 import { decideViaPage } from '../../local/approve-via-page';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice, ReleaseReport } from '../../local/runtime';
@@ -60,11 +61,14 @@ async function commitFile(repo: string, path: string, content: string, message: 
 }
 
 /** The first checkout release (the seeded commit), live. */
-const checkoutFirst = once(() => release('checkout', repos.checkout.sha));
+const checkoutFirst = once(() => release('checkout', defined(repos.checkout?.sha, 'repos.checkout.sha')));
 /** Then a green commit through the canary, live. */
 const checkoutGreen = once(async () => {
   await checkoutFirst();
-  return release('checkout', await commitOverlay(repos.checkout.repo, 'checkout-v2'));
+  return release(
+    'checkout',
+    await commitOverlay(defined(repos.checkout?.repo, 'repos.checkout.repo'), 'checkout-v2'),
+  );
 });
 
 describe('continuous deployment (checkout)', () => {
@@ -81,7 +85,11 @@ describe('continuous deployment (checkout)', () => {
     ]);
     const firstVersion = report.record?.version;
     expect(firstVersion).toBeDefined();
-    expect(await sluice.deployTarget.liveVersion(sluice.catalog.services[1])).toBe(firstVersion);
+    expect(
+      await sluice.deployTarget.liveVersion(
+        defined(sluice.catalog.services[1], 'sluice.catalog.services[1]'),
+      ),
+    ).toBe(firstVersion);
     expect(report.transitions).toBeLessThanOrEqual(12);
   });
 
@@ -100,7 +108,7 @@ describe('continuous deployment (checkout)', () => {
 
   it('rolls a bad commit back when its error-rate alarm fires under real traffic', async () => {
     const greenVersion = (await checkoutGreen()).record?.version;
-    const sha = await commitOverlay(repos.checkout.repo, 'checkout-bad');
+    const sha = await commitOverlay(defined(repos.checkout?.repo, 'repos.checkout.repo'), 'checkout-bad');
     const report = await release('checkout', sha);
     expect(report).toMatchObject({ status: 'rolled_back', endedAt: 'Deploy' });
     expect(report.reason).toMatch(/sluice-checkout-error-rate/);
@@ -109,7 +117,11 @@ describe('continuous deployment (checkout)', () => {
     const canary = sluice.deployTarget.deploymentReport(deploymentId!);
     expect(canary.detectToRollbackMs).toBeGreaterThanOrEqual(0);
     // The previous version serves 100% again and the ledger still names it live.
-    expect(await sluice.deployTarget.liveVersion(sluice.catalog.services[1])).toBe(greenVersion);
+    expect(
+      await sluice.deployTarget.liveVersion(
+        defined(sluice.catalog.services[1], 'sluice.catalog.services[1]'),
+      ),
+    ).toBe(greenVersion);
     expect((await sluice.ledger.getServiceState('checkout'))?.liveVersion).toBe(greenVersion);
     const router = sluice.deployTarget.routerUrl('checkout');
     const answers = await Promise.all(
@@ -121,7 +133,7 @@ describe('continuous deployment (checkout)', () => {
 
 describe('continuous delivery (greeter)', () => {
   it('waits at the gate until a person approves through the page, then deploys', async () => {
-    const started = await sluice.release({ service: 'greeter', commit: repos.greeter.sha });
+    const started = await sluice.release({ service: 'greeter', commit: repos.greeter?.sha });
     const { link, approver } = await sluice.waitForApprovalLink(started.releaseId);
     expect(link.startsWith(`${sluice.web.url}/approvals/`)).toBe(true);
     expect(link).not.toMatch(/local-task-/); // the task token never appears in a link
@@ -159,7 +171,7 @@ describe('continuous delivery (greeter)', () => {
 
   it('ends a rejected release at Approval and deploys nothing', async () => {
     const before = await sluice.ledger.getServiceState('greeter');
-    const sha = await commitOverlay(repos.greeter.repo, 'greeter-v2');
+    const sha = await commitOverlay(defined(repos.greeter?.repo, 'repos.greeter.repo'), 'greeter-v2');
     const started = await sluice.release({ service: 'greeter', commit: sha });
     const { link } = await sluice.waitForApprovalLink(started.releaseId);
     expect((await decideViaPage(link, { decision: 'reject', comment: 'not during the sale' })).status).toBe(
@@ -174,7 +186,10 @@ describe('continuous delivery (greeter)', () => {
 
   it('stops a commit whose tests fail at Test, and deploys nothing', async () => {
     const before = await sluice.ledger.getServiceState('greeter');
-    const sha = await commitOverlay(repos.greeter.repo, 'greeter-failing-tests');
+    const sha = await commitOverlay(
+      defined(repos.greeter?.repo, 'repos.greeter.repo'),
+      'greeter-failing-tests',
+    );
     const report = await release('greeter', sha);
     expect(report).toMatchObject({ status: 'failed', endedAt: 'Test' });
     expect(report.reason).toMatch(/^TestsFailedError: \d+ of \d+ tests failed: greets/);
@@ -185,7 +200,7 @@ describe('continuous delivery (greeter)', () => {
 
 describe('bad input ends in a clear, recorded outcome', () => {
   it('records a build failure with the compiler message', async () => {
-    const sha = await commitOverlay(repos.greeter.repo, 'broken-build');
+    const sha = await commitOverlay(defined(repos.greeter?.repo, 'repos.greeter.repo'), 'broken-build');
     const report = await release('greeter', sha);
     expect(report).toMatchObject({ status: 'failed', endedAt: 'Build' });
     expect(report.reason).toMatch(/^BuildFailedError: Build of greeter failed:\n.*src\/handler\.ts:\d+:\d+/);
@@ -193,7 +208,7 @@ describe('bad input ends in a clear, recorded outcome', () => {
   });
 
   it('records a repository without the declared entry point', async () => {
-    const sha = await commitOverlay(repos.greeter.repo, 'missing-entry');
+    const sha = await commitOverlay(defined(repos.greeter?.repo, 'repos.greeter.repo'), 'missing-entry');
     const report = await release('greeter', sha);
     expect(report).toMatchObject({ status: 'failed', endedAt: 'Build' });
     expect(report.reason).toMatch(/EntryPointNotFoundError: Entry point src\/handler\.ts not found/);
@@ -201,10 +216,10 @@ describe('bad input ends in a clear, recorded outcome', () => {
 
   it('records a handler that throws outside its tests as a failed smoke test at Stage', async () => {
     // Passes its own tests (NODE_ENV=test) but cannot start for real: a missing setting at init.
-    const handlerFile = join(repos.checkout.repo, 'src', 'handler.ts');
+    const handlerFile = join(defined(repos.checkout?.repo, 'repos.checkout.repo'), 'src', 'handler.ts');
     const original = readFileSync(handlerFile, 'utf8');
     const sha = await commitFile(
-      repos.checkout.repo,
+      defined(repos.checkout?.repo, 'repos.checkout.repo'),
       'src/handler.ts',
       `if (process.env.NODE_ENV !== 'test') throw new Error('DATABASE_URL is not set');\n${original}`,
       'Require DATABASE_URL',
@@ -213,7 +228,12 @@ describe('bad input ends in a clear, recorded outcome', () => {
     expect(report).toMatchObject({ status: 'failed', endedAt: 'Stage' });
     expect(report.reason).toMatch(/^SmokeTestFailedError: .*DATABASE_URL is not set/);
     expect(report.record?.stages.Test?.status).toBe('succeeded');
-    await commitFile(repos.checkout.repo, 'src/handler.ts', original, 'Revert');
+    await commitFile(
+      defined(repos.checkout?.repo, 'repos.checkout.repo'),
+      'src/handler.ts',
+      original,
+      'Revert',
+    );
   });
 
   it('records an unknown service at LoadService, naming the services the catalog has', async () => {

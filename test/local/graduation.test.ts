@@ -109,7 +109,7 @@ describe('auto mode', () => {
     expect(await mode()).toBe('deployment');
     const [promotion] = await sluice.ledger.listModeSwitches('checkout');
     expect(promotion).toMatchObject({ from: 'delivery', mode: 'deployment', releaseId: second.releaseId });
-    expect(promotion.evidence).toMatchObject({
+    expect(promotion?.evidence).toMatchObject({
       ready: true,
       consecutiveCleanReleases: 2,
       approvals: { decided: 2, rubberStamp: true },
@@ -127,7 +127,7 @@ describe('auto mode', () => {
     expect(await mode()).toBe('delivery');
     const [demotion] = await sluice.ledger.listModeSwitches('checkout');
     expect(demotion).toMatchObject({ from: 'deployment', mode: 'delivery', releaseId: bad.releaseId });
-    expect(demotion.reason).toMatch(/rolled back in production/);
+    expect(demotion?.reason).toMatch(/rolled back in production/);
   }, 120_000);
 
   it('does not flap on alternating outcomes: it needs a fresh clean streak', async () => {
@@ -151,8 +151,8 @@ describe('auto mode', () => {
     });
     const [checkout] = status.services;
     expect(checkout).toMatchObject({ configuredMode: 'auto', mode: 'delivery' });
-    expect(checkout.readiness?.ready).toBe(false);
-    expect(checkout.readiness?.consecutiveCleanReleases).toBe(1);
+    expect(checkout?.readiness?.ready).toBe(false);
+    expect(checkout?.readiness?.consecutiveCleanReleases).toBe(1);
     // 6 releases: 4 succeeded, 2 rolled back.
     expect(status.dora.overall).toMatchObject({
       releases: 6,

@@ -141,8 +141,8 @@ describe('routing through the real router and runtime', () => {
       const releases = await sluice.ledger.listReleases(service);
       expect(releases.map((r) => r.releaseId)).toEqual([`${service}-${head.slice(0, 12)}`]);
       // Every commit since the last production release (none yet) that touched the service's folder.
-      expect(releases[0].commits?.map((c) => c.message)).toEqual(['Touch api and web', 'Initial commit']);
-      expect(releases[0].trigger.source).toMatch(/^(local-git|codecommit)$/);
+      expect(releases[0]?.commits?.map((c) => c.message)).toEqual(['Touch api and web', 'Initial commit']);
+      expect(releases[0]?.trigger.source).toMatch(/^(local-git|codecommit)$/);
     }
   }, 180_000);
 
@@ -208,7 +208,7 @@ describe('routing through the real router and runtime', () => {
     for (const [i, id] of ids.entries()) {
       const record = recorded.find((r) => r.releaseId === id);
       expect(record?.commit.sha).toBe(heads[i]);
-      expect(record?.commits?.[0].sha).toBe(heads[i]);
+      expect(record?.commits?.[0]?.sha).toBe(heads[i]);
       expect(record?.commits).toHaveLength(i + 2); // its push, the ones before it, and the initial commit
     }
   }, 180_000);
@@ -256,7 +256,7 @@ describe('only the synthesized rules deliver', () => {
         after: head,
       }),
     ]);
-    expect(onDefault.deliveries).toEqual([]);
+    expect(onDefault?.deliveries).toEqual([]);
     expect(sluice.executions().size).toBe(before);
 
     const updated = codeCommit({

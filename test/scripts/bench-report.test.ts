@@ -79,7 +79,7 @@ describe('profileFrom', () => {
       cloudWatchRequests: 0,
       samples: 3,
     });
-    expect(profile.handlers.router.samples).toBe(0);
+    expect(profile.handlers.router?.samples).toBe(0);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { SourceConfig } from '../../core/catalog/types';
+import { defined } from '../../core/defined';
 import { SourceAccessDeniedError, SourceNotFoundError, TransientError } from '../../core/errors';
 import { type CommitInfo, formatAuthor } from '../../core/model';
 import { type GitHubTokenProvider, MAX_RELEASE_COMMITS, type SourceRepository } from '../../core/ports';
@@ -324,7 +325,7 @@ function repoPath(source: SourceConfig): string {
         'e.g. "acme/greeter".',
     );
   }
-  return `${match[1]}/${match[2].replace(/\.git$/, '')}`;
+  return `${defined(match[1], 'the owner')}/${defined(match[2], 'the name').replace(/\.git$/, '')}`;
 }
 
 function committerOf(person: { name?: unknown; email?: unknown } | null | undefined): string | undefined {

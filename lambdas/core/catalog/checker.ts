@@ -2,6 +2,8 @@
  * The catalog checker: collects every problem with its path, the value received and how to fix it, and
  * suggests the closest valid word for a typo.
  */
+
+import { defined } from '../defined';
 import type { CatalogProblem } from './types';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -11,19 +13,22 @@ import type { CatalogProblem } from './types';
 export function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) =>
-    Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
+  // d(i, j): the distance between a's first i and b's first j characters, in one row-major table.
+  const d = Array.from({ length: rows * cols }, (_, k) => {
+    const [i, j] = [Math.floor(k / cols), k % cols];
+    return i === 0 ? j : j === 0 ? i : 0;
+  });
+  const at = (i: number, j: number) => defined(d[i * cols + j], 'an edit-distance cell');
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-      }
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      d[i * cols + j] = best;
     }
   }
-  return d[a.length][b.length];
+  return at(a.length, b.length);
 }
 
 /** The candidate closest to `word` (case-insensitive), if it is close enough to be a plausible typo. */
@@ -168,7 +173,7 @@ export class Checker {
     } else {
       this.add(at, value, `use one of ${options.join(', ')}${didYouMean(value, options)}`);
     }
-    return options[0];
+    return defined(options[0], 'the first option');
   }
 
   number(

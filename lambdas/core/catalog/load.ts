@@ -33,7 +33,7 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
     throw Object.assign(new Error(message), { offset: at });
   };
   const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++;
     if (text.startsWith('//', i) || text.startsWith('/*', i)) fail('comments are not allowed in JSON');
   };
   const literal = (word: string) => {
@@ -207,7 +207,7 @@ export function parseCatalogText(text: string, file: string): CatalogResult {
   } catch (error) {
     const where = findJsonSyntaxError(source);
     if (where === undefined) return fileProblem(`invalid JSON: ${(error as Error).message}`, file);
-    const rest = source.slice(where.offset).split(/\r?\n/)[0].slice(0, 20);
+    const rest = (source.slice(where.offset).split(/\r?\n/)[0] ?? '').slice(0, 20);
     // Received: the text where the error is (undefined at the end of a line or of the file).
     return fileProblem(
       `invalid JSON at line ${where.line}, column ${where.column} (${file}:${where.line}:${where.column}): ${where.message}`,

@@ -261,5 +261,6 @@ export function parseServiceAlarmName(
   alarmName: string,
 ): { service: string; kind: ServiceAlarmKind } | undefined {
   const match = SERVICE_ALARM_NAME.exec(alarmName);
-  return match ? { service: match[1], kind: match[2] as ServiceAlarmKind } : undefined;
+  const [, service, kind] = match ?? [];
+  return service && kind ? { service, kind: kind as ServiceAlarmKind } : undefined;
 }

@@ -9,6 +9,7 @@
  * different elements of the same array.
  */
 import { BlockList, isIP } from 'node:net';
+import { defined } from '../../../lambdas/core/defined';
 
 /** What PutRule answers with InvalidEventPatternException; the message follows EventBridge's. */
 export class InvalidEventPatternError extends Error {
@@ -140,7 +141,7 @@ function compileOperator(expression: Record<string, unknown>): Condition {
       `a match expression has exactly one operator; received ${JSON.stringify(keys)}`,
     );
   }
-  const operator = keys[0];
+  const operator = defined(keys[0], 'the one operator');
   const operand = expression[operator];
   switch (operator) {
     case 'prefix':
@@ -189,7 +190,7 @@ function foldCase(text: string): string {
 function wildcardRegex(pattern: string): RegExp {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
+    const c = pattern.charAt(i);
     if (c === '\\') {
       const next = pattern[i + 1];
       if (next !== '*' && next !== '\\') {
@@ -229,7 +230,7 @@ function compileAnythingBut(operand: unknown): (value: Leaf) => boolean {
     return (v) => excluded.has(v);
   }
   if (isObject(operand) && Object.keys(operand).length === 1) {
-    const [operator] = Object.keys(operand);
+    const operator = defined(Object.keys(operand)[0], 'the one operator');
     const value = operand[operator];
     if (operator === 'prefix' || operator === 'suffix') {
       if (isObject(value)) {
@@ -316,7 +317,7 @@ function compileCidr(operand: unknown): (address: string) => boolean {
   if (typeof operand !== 'string') throw new InvalidEventPatternError('cidr match pattern must be a string');
   const parts = operand.split('/');
   if (parts.length !== 2) throw new InvalidEventPatternError("Malformed CIDR, one '/' required");
-  const [address, bits] = parts;
+  const [address = '', bits = ''] = parts;
   if (!/^\d+$/.test(bits)) throw new InvalidEventPatternError('Malformed CIDR, mask bits must be an integer');
   const family = isIP(address);
   if (family === 0) throw new InvalidEventPatternError(`Nonstandard IP address: ${address}`);
@@ -411,7 +412,7 @@ function matchesConjunction(conjunction: Conjunction, leaves: Map<string, EventL
   if (options.some((o) => o.length === 0)) return false;
   const search = (i: number, elements: ReadonlyMap<number, number>): boolean => {
     if (i === options.length) return true;
-    for (const leaf of options[i]) {
+    for (const leaf of options[i] ?? []) {
       if (!leaf) {
         if (search(i + 1, elements)) return true;
       } else if (consistent(elements, leaf.elements)) {

@@ -104,7 +104,8 @@ function resolvePatternValues(value: unknown, template: CfnTemplate): unknown {
   if (Array.isArray(value)) return value.map((item) => resolvePatternValues(item, template));
   if (typeof value !== 'object' || value === null) return value;
   const keys = Object.keys(value);
-  if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) {
+  const [key] = keys;
+  if (keys.length === 1 && key !== undefined && (key === 'Ref' || key.startsWith('Fn::'))) {
     return resolveTemplateString(value as never, template);
   }
   return Object.fromEntries(

@@ -12,6 +12,8 @@
  * - Reserved placeholders: `aws.events.rule-arn`, `aws.events.rule-name`, `aws.events.event.ingestion-time`, and,
  *   only as a JSON value, `aws.events.event` (the event without `detail`) and `aws.events.event.json` (all of it).
  */
+
+import { defined } from '../../../lambdas/core/defined';
 import { type JsonPath, parseJsonPath } from './json-path';
 
 export interface InputTransformer {
@@ -120,7 +122,12 @@ function placeholdersOf(template: string): Placeholder[] {
     } else if (c === '<') {
       const match = /^<([^<>]+)>/.exec(template.slice(i));
       if (match) {
-        found.push({ name: match[1], start: i, end: i + match[0].length, quoted });
+        found.push({
+          name: defined(match[1], 'the placeholder name'),
+          start: i,
+          end: i + match[0].length,
+          quoted,
+        });
         i += match[0].length - 1;
       }
     }

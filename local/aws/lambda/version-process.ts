@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { defined } from '../../../lambdas/core/defined';
 import type { VersionHostConfig, VersionHostMessage } from './protocol';
 
 /** Compiled host files by output folder, so each target bundles the host once. */
@@ -27,7 +28,7 @@ async function bundleVersionHost(dir: string): Promise<string> {
   });
   const file = join(dir, 'version-host.cjs');
   await mkdir(dir, { recursive: true });
-  await writeFile(file, output.outputFiles[0].contents);
+  await writeFile(file, defined(output.outputFiles[0], 'the bundled version host').contents);
   return file;
 }
 

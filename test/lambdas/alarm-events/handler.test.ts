@@ -59,13 +59,13 @@ describe('alarm-events handler', () => {
       deploymentId: 'd-RUNNING1',
       alarm: 'sluice-checkout-error-rate',
     });
-    expect(codeDeploy.commandCalls(StopDeploymentCommand)[0].args[0].input).toEqual({
+    expect(codeDeploy.commandCalls(StopDeploymentCommand)[0]?.args[0].input).toEqual({
       deploymentId: 'd-RUNNING1',
       autoRollbackEnabled: true,
     });
-    const note = ddb.commandCalls(UpdateCommand)[0].args[0].input;
-    expect(note.Key).toEqual({ PK: 'RELEASE#checkout-abc', SK: 'RELEASE' });
-    expect(Object.values(note.ExpressionAttributeValues ?? {})).toContain('sluice-checkout-error-rate');
+    const note = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(note?.Key).toEqual({ PK: 'RELEASE#checkout-abc', SK: 'RELEASE' });
+    expect(Object.values(note?.ExpressionAttributeValues ?? {})).toContain('sluice-checkout-error-rate');
   });
 
   it('does nothing for OK states, foreign alarms, idle services or a deployment that already ended', async () => {

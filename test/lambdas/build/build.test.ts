@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { artifactKey, buildRelease } from '../../../lambdas/build/build';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
+import { defined } from '../../../lambdas/core/defined';
 import type { ReleaseDocument } from '../../../lambdas/core/model';
 import { systemClock } from '../../../lambdas/core/ports';
 import type { Ledger } from '../../../lambdas/ledger/ledger';
@@ -34,7 +35,7 @@ const catalog = parseCatalog({
   ],
 });
 if (!catalog.ok) throw new Error(JSON.stringify(catalog.problems));
-const config: ServiceConfig = catalog.catalog.services[0];
+const config: ServiceConfig = defined(catalog.catalog.services[0], 'the test service');
 
 beforeAll(async () => {
   db = await startTestLedger();
@@ -70,11 +71,12 @@ describe('buildRelease', () => {
     const files = unzipSync(zip);
     expect(Object.keys(files)).toEqual(['index.js']);
     const module = { exports: {} as Record<string, unknown> };
-    new Function('module', 'exports', 'require', Buffer.from(files['index.js']).toString())(
-      module,
-      module.exports,
-      require,
-    );
+    new Function(
+      'module',
+      'exports',
+      'require',
+      Buffer.from(defined(files['index.js'], 'index.js')).toString(),
+    )(module, module.exports, require);
     expect(typeof module.exports.handler).toBe('function');
     // The service runs inside the metrics wrapper: one EMF line per invocation, by Service and Version.
     const written: string[] = [];

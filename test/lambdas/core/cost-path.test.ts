@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type ReleaseFacts, TASK_HANDLERS, transitionPath } from '../../../lambdas/core/cost';
+import { defined } from '../../../lambdas/core/defined';
 import { type AslState, extractLocalDefinition } from '../../../local/definition';
 import { synthPipelineTemplate } from '../../../local/synth';
 import { catalogOf } from '../../lib/fixtures';
@@ -42,11 +43,14 @@ describe('transitionPath against the rendered state machine', () => {
       const path = transitionPath(facts as ReleaseFacts) ?? [];
       expect(path[0]).toBe(definition.StartAt);
       for (let i = 1; i < path.length; i++) {
-        expect(successors(definition.States[path[i - 1]]), `${path[i - 1]} → ${path[i]}`).toContain(path[i]);
+        expect(
+          successors(defined(definition.States[defined(path[i - 1], 'the previous state')], 'its state')),
+          `${path[i - 1]} → ${path[i]}`,
+        ).toContain(path[i]);
       }
       const last = definition.States[path.at(-1) ?? ''];
-      expect(['Succeed', 'Fail']).toContain(last.Type);
-      expect(last.Type === 'Succeed').toBe((facts as ReleaseFacts).status === 'succeeded');
+      expect(['Succeed', 'Fail']).toContain(last?.Type);
+      expect(last?.Type === 'Succeed').toBe((facts as ReleaseFacts).status === 'succeeded');
     },
   );
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defined } from '../../../lambdas/core/defined';
 import {
   computeDora,
   doraSeries,
@@ -41,9 +42,9 @@ function release(seed: Seed): ReleaseRecord {
     releaseId: seed.id,
     service: seed.service,
     mode: seed.mode,
-    commit: commits[0],
+    commit: defined(commits[0], 'the release commit'),
     commits,
-    startedAt: at(seed.commits[0]),
+    startedAt: at(defined(seed.commits[0], 'seed.commits[0]')),
     trigger: { source: 'manual' },
     status: seed.status,
     stages: {
@@ -140,50 +141,50 @@ describe('computeDora', () => {
     expect(report.overall.releases).toBe(6);
     expect(report.overall.deployments).toBe(4); // g1, g2, c1, c3
     expect(report.overall.deploymentsPerDay).toBeCloseTo(0.4);
-    expect(report.byService.greeter.deploymentsPerDay).toBeCloseTo(0.2);
+    expect(report.byService.greeter?.deploymentsPerDay).toBeCloseTo(0.2);
   });
 
   it('measures lead time per commit, with the approval wait shown apart', () => {
     const greeter = report.byService.greeter;
-    expect(greeter.mode).toBe('delivery');
+    expect(greeter?.mode).toBe('delivery');
     // samples 4.5 h, 3.5 h, 2 h → median 3.5 h, mean 10/3 h
-    expect(greeter.leadTime).toEqual({
+    expect(greeter?.leadTime).toEqual({
       samples: 3,
       medianMs: 3.5 * HOUR,
       meanMs: (10 / 3) * HOUR,
       maxMs: 4.5 * HOUR,
     });
     // 2.5 h, 1.5 h, 1 h → median 1.5 h
-    expect(greeter.leadTimeWithoutApproval.medianMs).toBe(1.5 * HOUR);
+    expect(greeter?.leadTimeWithoutApproval.medianMs).toBe(1.5 * HOUR);
     // waits 2 h and 1 h (the rejected release never shipped, so it is not a lead-time sample)
-    expect(greeter.approvalWait).toEqual({
+    expect(greeter?.approvalWait).toEqual({
       samples: 2,
       medianMs: 1.5 * HOUR,
       meanMs: 1.5 * HOUR,
       maxMs: 2 * HOUR,
     });
     // checkout: 1.25 h and 0.5 h
-    expect(report.byService.checkout.leadTime.medianMs).toBe(0.875 * HOUR);
-    expect(report.byService.checkout.approvalWait.samples).toBe(0);
+    expect(report.byService.checkout?.leadTime.medianMs).toBe(0.875 * HOUR);
+    expect(report.byService.checkout?.approvalWait.samples).toBe(0);
   });
 
   it('computes change failure rate over production releases only', () => {
-    expect(report.byService.greeter.productionReleases).toBe(2);
-    expect(report.byService.greeter.changeFailureRate).toBe(0);
-    expect(report.byService.checkout.productionReleases).toBe(3);
-    expect(report.byService.checkout.failedProductionReleases).toBe(1);
-    expect(report.byService.checkout.changeFailureRate).toBeCloseTo(1 / 3);
+    expect(report.byService.greeter?.productionReleases).toBe(2);
+    expect(report.byService.greeter?.changeFailureRate).toBe(0);
+    expect(report.byService.checkout?.productionReleases).toBe(3);
+    expect(report.byService.checkout?.failedProductionReleases).toBe(1);
+    expect(report.byService.checkout?.changeFailureRate).toBeCloseTo(1 / 3);
     expect(report.overall.changeFailureRate).toBeCloseTo(1 / 5);
   });
 
   it('measures time to restore from the failing deployment to the rollback end', () => {
-    expect(report.byService.checkout.timeToRestore).toEqual({
+    expect(report.byService.checkout?.timeToRestore).toEqual({
       samples: 1,
       medianMs: 6 * MIN,
       meanMs: 6 * MIN,
       maxMs: 6 * MIN,
     });
-    expect(report.byService.greeter.timeToRestore.samples).toBe(0);
+    expect(report.byService.greeter?.timeToRestore.samples).toBe(0);
   });
 
   it('splits by mode', () => {
@@ -193,7 +194,7 @@ describe('computeDora', () => {
   });
 
   it('leaves the rate undefined when nothing reached production', () => {
-    const onlyRejected = computeDora([LEDGER[2]], PERIOD);
+    const onlyRejected = computeDora([defined(LEDGER[2], 'the rejected release')], PERIOD);
     expect(onlyRejected.overall.changeFailureRate).toBeUndefined();
     expect(onlyRejected.overall.leadTime).toEqual({ samples: 0 });
   });
@@ -207,7 +208,7 @@ describe('computeDora', () => {
 
 describe('restoreDuration', () => {
   it('is undefined for a release that was not rolled back', () => {
-    expect(restoreDuration(LEDGER[0])).toBeUndefined();
+    expect(restoreDuration(defined(LEDGER[0], 'LEDGER[0]'))).toBeUndefined();
   });
 });
 
@@ -245,7 +246,7 @@ describe('doraSeries', () => {
     // g1, g2, c1 end on day 1–2; g3 (49 h), c2 (50 h), c3 (72.5 h) on days 3–4.
     expect(series.map((b) => b.metrics.deployments)).toEqual([3, 1, 0, 0, 0]);
     expect(series.map((b) => b.metrics.releases)).toEqual([3, 3, 0, 0, 0]);
-    expect(series[1].metrics.changeFailureRate).toBeCloseTo(1 / 2);
+    expect(series[1]?.metrics.changeFailureRate).toBeCloseTo(1 / 2);
     expect(series.reduce((n, b) => n + b.metrics.deployments, 0)).toBe(
       computeDora(LEDGER, PERIOD).overall.deployments,
     );
@@ -260,7 +261,7 @@ describe('doraSeries', () => {
 
 describe('manual rollbacks', () => {
   // checkout c3 went live at 72.5 h as version "c3"; someone rolled it back by hand at 80 h (done 80.1 h).
-  const c3 = { ...LEDGER[5], version: 'c3' };
+  const c3: ReleaseRecord = { ...defined(LEDGER[5], 'checkout c3'), version: 'c3' };
   const rollback: ReleaseRecord = {
     ...release({
       id: 'rb',
@@ -283,11 +284,11 @@ describe('manual rollbacks', () => {
 
   it('counts the reverted release as a failed change, restored when the rollback ended, and not as a deployment', () => {
     const checkout = computeDora(ledger, PERIOD).byService.checkout;
-    expect(checkout.deployments).toBe(2); // c1, c3; the rollback itself is no deployment
-    expect(checkout.productionReleases).toBe(3);
-    expect(checkout.failedProductionReleases).toBe(2); // c2 by its alarm, c3 by hand
+    expect(checkout?.deployments).toBe(2); // c1, c3; the rollback itself is no deployment
+    expect(checkout?.productionReleases).toBe(3);
+    expect(checkout?.failedProductionReleases).toBe(2); // c2 by its alarm, c3 by hand
     // c2: 6 min; c3: live 72.5 h → restored 80.1 h = 7.6 h
-    expect(checkout.timeToRestore).toMatchObject({ samples: 2, maxMs: 7.6 * HOUR });
+    expect(checkout?.timeToRestore).toMatchObject({ samples: 2, maxMs: 7.6 * HOUR });
   });
 
   it('finds the reverted release by the version the rollback took away from', () => {

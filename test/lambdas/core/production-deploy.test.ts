@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
+import { defined } from '../../../lambdas/core/defined';
 import type {
   CanaryBaselines,
   DeploymentDescription,
@@ -23,7 +24,7 @@ const parsed = parseCatalog({
   ],
 });
 if (!parsed.ok) throw new Error('bad catalog');
-const config = parsed.catalog.services[0];
+const config = defined(parsed.catalog.services[0], 'the test service');
 const clock = { now: () => new Date('2026-03-01T10:00:00Z') };
 
 let db: TestLedger;

@@ -11,6 +11,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
+import { defined } from '../../../lambdas/core/defined';
 import { handler } from '../../../lambdas/deploy';
 import type { DeployInput } from '../../../lambdas/deploy/deploy';
 import { Ledger } from '../../../lambdas/ledger/ledger';
@@ -57,14 +58,14 @@ function newService() {
     ],
   });
   if (!parsed.ok) throw new Error('bad test catalog');
-  return parsed.catalog.services[0];
+  return defined(parsed.catalog.services[0], 'the test service');
 }
 
 /** The Deploy task's payload for a release of `config` that the ledger already has (LoadService started it). */
 async function deployInput(config: ReturnType<typeof newService>, version: string): Promise<DeployInput> {
   const release = {
-    releaseId: `${config.name}-abc`,
-    service: config.name,
+    releaseId: `${config?.name}-abc`,
+    service: config?.name,
     mode: 'deployment' as const,
     commit: { sha: 'abc', author: 'Dana <dana@example.com>', message: 'm', time: '2026-01-01T00:00:00Z' },
     startedAt: '2026-01-01T00:00:00Z',
@@ -72,7 +73,7 @@ async function deployInput(config: ReturnType<typeof newService>, version: strin
   };
   await ledger.startRelease(release);
   return {
-    taskToken: `token-${config.name}`,
+    taskToken: `token-${config?.name}`,
     releaseId: release.releaseId,
     config,
     release,
@@ -93,31 +94,33 @@ describe('deploy handler', () => {
     const config = newService();
     const input = await deployInput(config, '5');
     lambda
-      .on(GetAliasCommand, { FunctionName: `sluice-${config.name}`, Name: 'live' })
+      .on(GetAliasCommand, { FunctionName: `sluice-${config?.name}`, Name: 'live' })
       .resolves({ FunctionVersion: '4' });
     codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-123456789' });
     await expect(handler(input, context)).resolves.toEqual({ deploymentId: 'd-123456789' });
 
-    expect(await ledger.getServiceState(config.name)).toMatchObject({ lockHolder: input.releaseId });
+    expect(await ledger.getServiceState(defined(config?.name, 'config.name'))).toMatchObject({
+      lockHolder: input.releaseId,
+    });
     expect(await ledger.getRelease(input.releaseId)).toMatchObject({
       deployTaskToken: input.taskToken,
       deploymentId: 'd-123456789',
     });
     expect(await ledger.findDeployment('d-123456789')).toMatchObject({
       releaseId: input.releaseId,
-      service: config.name,
+      service: config?.name,
       fromVersion: '4',
       toVersion: '5',
       strategy: 'Linear10PercentEvery1Minute',
     });
     const [create] = codeDeploy.commandCalls(CreateDeploymentCommand);
-    expect(create.args[0].input).toMatchObject({
-      applicationName: `sluice-${config.name}`,
-      deploymentGroupName: `sluice-${config.name}`,
+    expect(create?.args[0].input).toMatchObject({
+      applicationName: `sluice-${config?.name}`,
+      deploymentGroupName: `sluice-${config?.name}`,
       deploymentConfigName: 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
     });
-    const appSpec = JSON.parse(create.args[0].input.revision?.appSpecContent?.content ?? '{}');
-    expect(appSpec.Resources[0][`sluice-${config.name}`].Properties).toMatchObject({
+    const appSpec = JSON.parse(create?.args[0].input.revision?.appSpecContent?.content ?? '{}');
+    expect(appSpec.Resources[0][`sluice-${config?.name}`].Properties).toMatchObject({
       Alias: 'live',
       CurrentVersion: '4',
       TargetVersion: '5',
@@ -130,17 +133,17 @@ describe('deploy handler', () => {
     const input = await deployInput(config, '5');
     cloudWatch
       .on(DescribeAlarmsCommand)
-      .resolves({ MetricAlarms: [{ AlarmName: `sluice-${config.name}-p99-latency`, StateValue: 'ALARM' }] });
+      .resolves({ MetricAlarms: [{ AlarmName: `sluice-${config?.name}-p99-latency`, StateValue: 'ALARM' }] });
     lambda.on(GetAliasCommand).resolves({ FunctionVersion: '4' });
     await expect(handler(input, context)).rejects.toMatchObject({
       name: 'PreflightBlocked',
-      message: expect.stringContaining(`sluice-${config.name}-p99-latency is in ALARM`),
+      message: expect.stringContaining(`sluice-${config?.name}-p99-latency is in ALARM`),
     });
     // The service's own alarms by exact name (a prefix would match another service's), metric alarms only.
-    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toMatchObject({
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input).toMatchObject({
       AlarmNames: expect.arrayContaining([
-        `sluice-${config.name}-error-rate`,
-        `sluice-${config.name}-p99-latency`,
+        `sluice-${config?.name}-error-rate`,
+        `sluice-${config?.name}-p99-latency`,
       ]),
       StateValue: 'ALARM',
       AlarmTypes: ['MetricAlarm'],
@@ -151,9 +154,9 @@ describe('deploy handler', () => {
 
   it('queues its task token behind the release holding the lock, and deploys nothing yet', async () => {
     const config = newService();
-    const holder = `${config.name}-first`;
+    const holder = `${config?.name}-first`;
     expect(
-      await ledger.acquireDeployLock(config.name, {
+      await ledger.acquireDeployLock(defined(config?.name, 'config.name'), {
         releaseId: holder,
         taskToken: 'token-first',
         config,
@@ -163,14 +166,14 @@ describe('deploy handler', () => {
     ).toBe('acquired');
     const input = await deployInput(config, '5');
     await expect(handler(input, context)).resolves.toEqual({ queuedBehind: holder });
-    const state = await ledger.getServiceState(config.name);
+    const state = await ledger.getServiceState(defined(config?.name, 'config.name'));
     expect(state?.lockHolder).toBe(holder);
     expect(state?.deployQueue).toEqual([
       expect.objectContaining({ releaseId: input.releaseId, taskToken: input.taskToken, version: '5' }),
     ]);
     // A retry of the same task queues nothing twice.
     await expect(handler(input, context)).resolves.toEqual({ queuedBehind: holder });
-    expect((await ledger.getServiceState(config.name))?.deployQueue).toHaveLength(1);
+    expect((await ledger.getServiceState(defined(config?.name, 'config.name')))?.deployQueue).toHaveLength(1);
     expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
     expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
   });
@@ -182,8 +185,8 @@ describe('deploy handler', () => {
     await handler(input, context);
     expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
     const [success] = sfn.commandCalls(SendTaskSuccessCommand);
-    expect(success.args[0].input.taskToken).toBe(input.taskToken);
-    expect(JSON.parse(success.args[0].input.output ?? '{}')).toMatchObject({
+    expect(success?.args[0].input.taskToken).toBe(input.taskToken);
+    expect(JSON.parse(success?.args[0].input.output ?? '{}')).toMatchObject({
       strategy: 'Unchanged',
       toVersion: '5',
     });
@@ -196,6 +199,6 @@ describe('deploy handler', () => {
       name: 'DeploymentFailedError',
     });
     expect(codeDeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
-    expect(await ledger.getServiceState(config.name)).toBeUndefined();
+    expect(await ledger.getServiceState(defined(config?.name, 'config.name'))).toBeUndefined();
   });
 });

@@ -75,14 +75,14 @@ describe('deployment-events handler', () => {
     const handler = await load();
     await expect(handler(event('SUCCESS'), context)).resolves.toBe('resumed-success');
     const [call] = sfn.commandCalls(SendTaskSuccessCommand);
-    expect(call.args[0].input.taskToken).toBe('token-1');
-    expect(JSON.parse(call.args[0].input.output ?? '')).toEqual({
+    expect(call?.args[0].input.taskToken).toBe('token-1');
+    expect(JSON.parse(call?.args[0].input.output ?? '')).toEqual({
       deploymentId: 'd-ABCDEFGHI',
       fromVersion: '2',
       toVersion: '3',
       strategy: 'Canary10Percent5Minutes',
     });
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input.TableName).toBe('ledger-table');
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.TableName).toBe('ledger-table');
   });
 
   it('fails the task as DeploymentRolledBack with the alarm CodeDeploy reports', async () => {
@@ -102,8 +102,8 @@ describe('deployment-events handler', () => {
     const handler = await load();
     await expect(handler(event('FAILURE'), context)).resolves.toBe('resumed-failure');
     const [call] = sfn.commandCalls(SendTaskFailureCommand);
-    expect(call.args[0].input).toMatchObject({ taskToken: 'token-2', error: 'DeploymentRolledBack' });
-    expect(call.args[0].input.cause).toContain('sluice-checkout-error-rate');
+    expect(call?.args[0].input).toMatchObject({ taskToken: 'token-2', error: 'DeploymentRolledBack' });
+    expect(call?.args[0].input.cause).toContain('sluice-checkout-error-rate');
   });
 
   it('ignores events it cannot act on: START, an already resumed release, a deployment Sluice did not start', async () => {

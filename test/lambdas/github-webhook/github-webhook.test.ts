@@ -4,6 +4,7 @@ import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgePushPublisher } from '../../../lambdas/adapters/aws/eventbridge-push-publisher';
+import { defined } from '../../../lambdas/core/defined';
 import { type PushEvent, releaseRequestOf } from '../../../lambdas/core/push-routing';
 import {
   handleGitHubWebhook,
@@ -102,7 +103,9 @@ describe('handleGitHubWebhook', () => {
       pusher: 'octocat',
       pusherIdentities: ['octocat', 'octocat@users.noreply.github.com', 'octo-bot'],
     });
-    expect(releaseRequestOf(service('greeter'), p.published[0]).trigger).toEqual({
+    expect(
+      releaseRequestOf(service('greeter'), defined(p.published[0], 'the published push')).trigger,
+    ).toEqual({
       source: 'github',
       actor: 'octocat',
       actorIdentities: ['octocat', 'octocat@users.noreply.github.com', 'octo-bot'],
@@ -227,17 +230,17 @@ describe('the github-webhook Lambda handler (Secrets Manager + EventBridge)', ()
     const headers = { 'x-github-event': 'push', 'x-hub-signature-256': signatureOf(SECRET, pushBody) };
     const res = await handler(urlEvent(pushBody, headers, true), {} as Context);
     expect(res).toMatchObject({ statusCode: 202 });
-    expect(sm.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({
+    expect(sm.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({
       SecretId: process.env.SLUICE_WEBHOOK_SECRET_ARN,
     });
-    const entries = eb.commandCalls(PutEventsCommand)[0].args[0].input.Entries ?? [];
+    const entries = eb.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
       EventBusName: 'SluicePipeline-events',
       Source: 'sluice.github',
       DetailType: 'Sluice Push',
     });
-    expect(JSON.parse(entries[0].Detail ?? '{}')).toMatchObject({ repository: 'acme/greeter', after: B });
+    expect(JSON.parse(entries[0]?.Detail ?? '{}')).toMatchObject({ repository: 'acme/greeter', after: B });
     const bad = await handler(
       urlEvent(pushBody, { ...headers, 'x-hub-signature-256': signatureOf('x', pushBody) }),
       {} as Context,

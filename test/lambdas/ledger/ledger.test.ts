@@ -67,7 +67,7 @@ describe('Ledger mode switches', () => {
       ['deployment', 'delivery', 'svc-6'],
       ['delivery', 'deployment', 'svc-5'],
     ]);
-    expect(history[1].evidence).toEqual({ score: 100 });
+    expect(history[1]?.evidence).toEqual({ score: 100 });
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
+import { defined } from '../../../lambdas/core/defined';
 import type { ReleaseInfo, ServiceConfig } from '../../../lambdas/core/model';
 import type { Clock, DeployTarget } from '../../../lambdas/core/ports';
 import type { Ledger, ReleaseRecord } from '../../../lambdas/ledger/ledger';
@@ -28,7 +29,7 @@ function config(mode: ServiceConfig['mode']): ServiceConfig {
     ],
   });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.catalog.services[0];
+  return defined(result.catalog.services[0], 'the test service');
 }
 
 class CapturingMetrics {
@@ -180,7 +181,7 @@ describe('recordRelease: auto mode', () => {
       'deployment->delivery@svc-4',
       'delivery->deployment@svc-2',
     ]);
-    expect(switches[1].evidence).toMatchObject({ ready: true, consecutiveCleanReleases: 2 });
+    expect(switches[1]?.evidence).toMatchObject({ ready: true, consecutiveCleanReleases: 2 });
   });
 
   it('never moves a delivery or deployment service', async () => {

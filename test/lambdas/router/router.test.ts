@@ -131,7 +131,7 @@ describe('SfnExecutionStarter', () => {
       .resolves({ executionArn: `${ARN}:api-bbbbbbbbbbbb`, startDate: new Date() });
     const out = await new SfnExecutionStarter(new SFNClient({}), ARN).start(request);
     expect(out).toEqual({ status: 'started', executionArn: `${ARN}:api-bbbbbbbbbbbb` });
-    expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
       stateMachineArn: ARN,
       name: 'api-bbbbbbbbbbbb',
       input: JSON.stringify(request),

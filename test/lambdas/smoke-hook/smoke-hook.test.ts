@@ -26,7 +26,7 @@ describe('post-traffic smoke hook', () => {
     );
     expect(status).toBe('Succeeded');
     expect(sent).toEqual([{ method: 'GET', path: '/' }]);
-    expect(codeDeploy.commandCalls(PutLifecycleEventHookExecutionStatusCommand)[0].args[0].input).toEqual({
+    expect(codeDeploy.commandCalls(PutLifecycleEventHookExecutionStatusCommand)[0]?.args[0].input).toEqual({
       deploymentId: 'd-HOOK12345',
       lifecycleEventHookExecutionId: 'hook-exec-1',
       status: 'Succeeded',

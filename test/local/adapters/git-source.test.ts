@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SourceConfig } from '../../../lambdas/core/catalog/types';
+import { defined } from '../../../lambdas/core/defined';
 import { LocalGitSource } from '../../../local/adapters/git-source';
 import { commitFiles, git } from '../../support/git';
 
@@ -30,35 +31,40 @@ const at = (path: string) => ({ ...source(path), localPath: repo });
 
 describe('LocalGitSource.listCommits', () => {
   it('lists the commits since the live one that touch the service folder, newest first, release commit first', async () => {
-    const commits = await gitSource.listCommits(at('api'), shas[3], shas[0]);
+    const commits = await gitSource.listCommits(at('api'), defined(shas[3], 'shas[3]'), shas[0]);
     expect(commits.map((c) => c.message)).toEqual(['Docs', 'Api change\n\nWith a body.']);
     expect(commits[1]).toMatchObject({ sha: shas[2], author: 'Eve <eve@example.com>' });
-    expect(Number.isNaN(Date.parse(commits[1].time))).toBe(false);
+    expect(Number.isNaN(Date.parse(defined(commits[1]?.time, 'commits[1].time')))).toBe(false);
   });
 
   it('lists every commit for path ".", bounded by the limit, and the release commit alone when it is live', async () => {
-    expect((await gitSource.listCommits(at('.'), shas[3])).map((c) => c.sha)).toEqual([...shas].reverse());
-    expect((await gitSource.listCommits(at('.'), shas[3], undefined, 2)).map((c) => c.sha)).toEqual([
-      shas[3],
-      shas[2],
-    ]);
-    expect((await gitSource.listCommits(at('api'), shas[2], shas[2])).map((c) => c.sha)).toEqual([shas[2]]);
+    expect((await gitSource.listCommits(at('.'), defined(shas[3], 'shas[3]'))).map((c) => c.sha)).toEqual(
+      [...shas].reverse(),
+    );
+    expect(
+      (await gitSource.listCommits(at('.'), defined(shas[3], 'shas[3]'), undefined, 2)).map((c) => c.sha),
+    ).toEqual([shas[3], shas[2]]);
+    expect(
+      (await gitSource.listCommits(at('api'), defined(shas[2], 'shas[2]'), shas[2])).map((c) => c.sha),
+    ).toEqual([shas[2]]);
   });
 
   it('falls back to the newest commits when the live commit is not in the history', async () => {
-    const commits = await gitSource.listCommits(at('web'), shas[2], 'f'.repeat(40));
+    const commits = await gitSource.listCommits(at('web'), defined(shas[2], 'shas[2]'), 'f'.repeat(40));
     expect(commits.map((c) => c.message)).toEqual(['Api change\n\nWith a body.', 'Web change', 'Initial']);
   });
 });
 
 describe('LocalGitSource.changedPaths', () => {
   it('names the files between two commits, and answers unknown without a previous head', async () => {
-    expect(await gitSource.changedPaths(at('.'), shas[0], shas[3])).toEqual([
+    expect(await gitSource.changedPaths(at('.'), shas[0], defined(shas[3], 'shas[3]'))).toEqual([
       'api/a.ts',
       'docs/d.md',
       'web/w.ts',
     ]);
-    expect(await gitSource.changedPaths(at('.'), undefined, shas[3])).toBeUndefined();
-    expect(await gitSource.changedPaths(at('.'), 'f'.repeat(40), shas[3])).toBeUndefined();
+    expect(await gitSource.changedPaths(at('.'), undefined, defined(shas[3], 'shas[3]'))).toBeUndefined();
+    expect(
+      await gitSource.changedPaths(at('.'), 'f'.repeat(40), defined(shas[3], 'shas[3]')),
+    ).toBeUndefined();
   });
 });

@@ -132,12 +132,12 @@ describe('CodeCommit Repository State Change (AWS samples)', () => {
         Detail: JSON.stringify(codeCommitReferenceCreated.detail),
       },
     ]);
-    expect(entry.deliveries).toEqual([]);
+    expect(entry?.deliveries).toEqual([]);
     // And nobody may publish as an AWS service.
     const [forged] = await bus.putEvents([
       { Source: 'aws.codecommit', DetailType: 'CodeCommit Repository State Change', Detail: '{}' },
     ]);
-    expect(forged.errorCode).toBe('NotAuthorizedForSourceException');
+    expect(forged?.errorCode).toBe('NotAuthorizedForSourceException');
     expect(calls).toEqual([]);
   });
 });
@@ -216,8 +216,8 @@ describe('Sluice pushes (PutEvents on the Sluice bus)', () => {
       },
     });
     const [onDefault] = await bus.putEvents([pushEventEntry(push)]);
-    expect(onDefault.errorCode).toBeUndefined();
-    expect(onDefault.deliveries).toEqual([]);
+    expect(onDefault?.errorCode).toBeUndefined();
+    expect(onDefault?.deliveries).toEqual([]);
     expect(calls).toHaveLength(1);
   });
 

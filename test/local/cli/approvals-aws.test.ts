@@ -99,9 +99,9 @@ describe('approvals --aws', () => {
       comment: 'ok',
     });
     expect(reply).toMatchObject({ ok: true });
-    const sent = sfn.commandCalls(SendTaskSuccessCommand)[0].args[0].input;
-    expect(sent.taskToken).toBe('task-token-1');
-    expect(JSON.parse(sent.output ?? '{}')).toMatchObject({
+    const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input;
+    expect(sent?.taskToken).toBe('task-token-1');
+    expect(JSON.parse(sent?.output ?? '{}')).toMatchObject({
       decision: 'approved',
       decidedBy: 'bob@example.com',
     });
@@ -173,7 +173,7 @@ describe('approvals --aws', () => {
       comment: 'not today',
     });
     expect(reply).toMatchObject({ ok: true });
-    const output = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0].args[0].input.output ?? '{}');
+    const output = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output ?? '{}');
     expect(output).toMatchObject({
       decision: 'rejected',
       decidedBy: 'alice@example.com',

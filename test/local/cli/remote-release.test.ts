@@ -56,11 +56,11 @@ describe('sluice release --state-machine-arn', () => {
       stateMachineArn: ARN,
       actor: 'dana',
     });
-    expect(cc.commandCalls(GetBranchCommand)[0].args[0].input).toEqual({
+    expect(cc.commandCalls(GetBranchCommand)[0]?.args[0].input).toEqual({
       repositoryName: 'checkout',
       branchName: 'main',
     });
-    const input = sfn.commandCalls(StartExecutionCommand)[0].args[0].input;
+    const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
     expect(input).toEqual({
       stateMachineArn: ARN,
       name: 'checkout-0123456789ab',
@@ -83,7 +83,7 @@ describe('sluice release --state-machine-arn', () => {
       stateMachineArn: ARN,
       commit: '0123456',
     });
-    expect(cc.commandCalls(GetCommitCommand)[0].args[0].input).toEqual({
+    expect(cc.commandCalls(GetCommitCommand)[0]?.args[0].input).toEqual({
       repositoryName: 'checkout',
       commitId: '0123456',
     });

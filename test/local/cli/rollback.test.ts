@@ -168,13 +168,13 @@ describe('sluice rollback --aws', () => {
       toVersion: '5',
     });
     const [create] = codeDeploy.commandCalls(CreateDeploymentCommand);
-    expect(create.args[0].input).toMatchObject({
+    expect(create?.args[0].input).toMatchObject({
       applicationName: 'sluice-checkout',
       deploymentGroupName: 'sluice-checkout',
       deploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce',
       overrideAlarmConfiguration: { enabled: false },
     });
-    const appSpec = JSON.parse(create.args[0].input.revision?.appSpecContent?.content ?? '{}');
+    const appSpec = JSON.parse(create?.args[0].input.revision?.appSpecContent?.content ?? '{}');
     expect(appSpec.Resources[0]['sluice-checkout'].Properties).toMatchObject({
       CurrentVersion: '7',
       TargetVersion: '5',

@@ -192,7 +192,7 @@ describe('sluice status --aws', () => {
       deployments: 1,
       failedProductionReleases: 1,
     });
-    expect(report.services[0].live).toEqual({ version: '3', releaseId: 'checkout-1' });
+    expect(report.services[0]?.live).toEqual({ version: '3', releaseId: 'checkout-1' });
   });
 
   it('needs --table with --aws', async () => {

@@ -130,13 +130,13 @@ const PER_RELEASE = 0.000225 + 5.25 * 0.00001667 + 7 * 0.0000002 + 14 * 0.625e-6
 describe('the status report', () => {
   it('estimates each release and the month at the pace of the period', () => {
     const [checkout] = report.services;
-    expect(checkout.cost.releases['checkout-1']).toBeCloseTo(PER_RELEASE, 12);
-    expect(checkout.cost.releases['checkout-2']).toBeCloseTo(PER_RELEASE, 12);
+    expect(checkout?.cost.releases['checkout-1']).toBeCloseTo(PER_RELEASE, 12);
+    expect(checkout?.cost.releases['checkout-2']).toBeCloseTo(PER_RELEASE, 12);
     // 2 releases in 7 days → 60/7 a month
-    expect(checkout.cost.perMonth.releasesPerMonth).toBeCloseTo(60 / 7, 12);
-    expect(checkout.cost.perMonth.usd).toBeCloseTo((2 * PER_RELEASE * 30) / 7, 12);
+    expect(checkout?.cost.perMonth.releasesPerMonth).toBeCloseTo(60 / 7, 12);
+    expect(checkout?.cost.perMonth.usd).toBeCloseTo((2 * PER_RELEASE * 30) / 7, 12);
     // 3 alarm metrics × $0.10 + 6 DORA metrics × $0.30
-    expect(checkout.cost.fixedPerMonth.total).toBeCloseTo(2.1, 12);
+    expect(checkout?.cost.fixedPerMonth.total).toBeCloseTo(2.1, 12);
     expect(report.cost).toEqual({ region: 'us-east-1', profileMeasuredAt: '2026-12-04' });
   });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
+import { defined } from '../../../lambdas/core/defined';
 import { systemClock } from '../../../lambdas/core/ports';
 import { Ledger } from '../../../lambdas/ledger/ledger';
 import { listApprovalsWithAudit } from '../../../local/approval-runtime';
@@ -80,14 +81,14 @@ beforeAll(async () => {
   await ledger.acquireDeployLock('greeter', {
     releaseId: 'greeter-0',
     taskToken: 'held-lock-token-not-searched',
-    config: catalog.services[0],
+    config: defined(catalog.services[0], 'greeter'),
     version: '1',
     queuedAt: now.toISOString(),
   });
   await ledger.acquireDeployLock('greeter', {
     releaseId: 'greeter-1',
     taskToken: QUEUED_TOKEN,
-    config: catalog.services[0],
+    config: defined(catalog.services[0], 'greeter'),
     version: '2',
     queuedAt: now.toISOString(),
   });

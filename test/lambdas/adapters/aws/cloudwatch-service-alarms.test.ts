@@ -51,8 +51,8 @@ describe('CloudWatchServiceAlarms', () => {
     });
     await expect(alarms().inAlarm(api)).resolves.toEqual(['sluice-api-error-rate']);
     const [call] = cloudWatch.commandCalls(DescribeAlarmsCommand);
-    expect(call.args[0].input.AlarmNamePrefix).toBeUndefined();
-    expect(call.args[0].input.AlarmNames).toEqual([
+    expect(call?.args[0].input.AlarmNamePrefix).toBeUndefined();
+    expect(call?.args[0].input.AlarmNames).toEqual([
       'sluice-api-error-rate',
       'sluice-api-p99-latency',
       'sluice-api-business',

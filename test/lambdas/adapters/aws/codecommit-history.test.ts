@@ -48,7 +48,7 @@ describe('CodeCommitSource.listCommits', () => {
       sha(4),
       sha(3),
     ]);
-    expect(cc.commandCalls(GetDifferencesCommand)[0].args[0].input).toMatchObject({
+    expect(cc.commandCalls(GetDifferencesCommand)[0]?.args[0].input).toMatchObject({
       beforeCommitSpecifier: sha(3),
       afterCommitSpecifier: sha(4),
       beforePath: 'services/orders',

@@ -266,7 +266,7 @@ describe('GitHubSource.checkout', () => {
       });
       await github.checkout(source, SHA, dir);
       expect(sent.map((s) => s.url)).toEqual([`${API}/tarball/${SHA}`]);
-      expect(sent[0].headers.Authorization).toBe(`Bearer ${TOKEN}`);
+      expect(sent[0]?.headers.Authorization).toBe(`Bearer ${TOKEN}`);
       expect(await listFiles(dir)).toEqual(['bin/run.sh', LONG, 'index.js', 'test/index.test.js'].sort());
       expect(await readFile(join(dir, 'index.js'), 'utf8')).toBe(repoFiles['services/api/index.js']);
       expect(await readFile(join(dir, LONG), 'utf8')).toBe('module.exports = 1;');
@@ -284,8 +284,8 @@ describe('GitHubSource.checkout', () => {
     });
     await github.checkout(source, SHA, dir);
     expect(sent.map((s) => s.url)).toEqual([`${API}/tarball/${SHA}`, codeload]);
-    expect(sent[0].headers.Authorization).toBe(`Bearer ${TOKEN}`);
-    expect(sent[1].headers.Authorization).toBeUndefined();
+    expect(sent[0]?.headers.Authorization).toBe(`Bearer ${TOKEN}`);
+    expect(sent[1]?.headers.Authorization).toBeUndefined();
     expect(await listFiles(dir)).toContain('index.js');
   });
 

@@ -69,11 +69,11 @@ describe('awsSourceRepository', () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: 'github_pat_test' });
     const sent: { url: string; auth: string }[] = [];
     vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
-      sent.push({ url, auth: (init.headers as Record<string, string>).Authorization });
+      sent.push({ url, auth: (init.headers as Record<string, string>).Authorization ?? '' });
       return new Response(JSON.stringify({ sha: SHA, commit: { message: 'hi' } }));
     });
     expect((await awsSourceRepository().resolveCommit(github, SHA)).sha).toBe(SHA);
-    expect(sm.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({ SecretId: SECRET_ARN });
+    expect(sm.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ARN });
     expect(sent).toEqual([
       { url: `https://api.github.com/repos/acme/greeter/commits/${SHA}`, auth: 'Bearer github_pat_test' },
     ]);

@@ -51,7 +51,7 @@ describe("the repository's own catalog", () => {
       runtime: { entry: 'src/handler.ts' },
       deploy: { strategy: 'Canary10Percent5Minutes', alarms: { errorRatePercent: 5, p99LatencyMs: 500 } },
     });
-    expect(checkout.approval).toBeUndefined();
+    expect(checkout?.approval).toBeUndefined();
   });
 });
 
@@ -74,7 +74,7 @@ describe('loadCatalogFile', () => {
   it('reports a folder given as the file', () => {
     const result = loadCatalogFile(dir);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems[0].fix).toMatch(/this is a folder/);
+    if (!result.ok) expect(result.problems[0]?.fix).toMatch(/this is a folder/);
   });
 
   it('gives the line and column of a JSON syntax error', () => {

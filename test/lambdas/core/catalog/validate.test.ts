@@ -9,6 +9,7 @@ import {
   parseCatalog,
   requireCatalog,
 } from '../../../../lambdas/core/catalog/validate';
+import { defined } from '../../../../lambdas/core/defined';
 import { UnknownServiceError } from '../../../../lambdas/core/errors';
 
 type Doc = Record<string, unknown>;
@@ -48,7 +49,7 @@ function problemsOf(input: unknown): CatalogProblem[] {
 function problemAt(input: unknown, path: string): CatalogProblem {
   const matching = problemsOf(input).filter((p) => p.path === path);
   expect(matching, `problems at ${path}`).toHaveLength(1);
-  return matching[0];
+  return defined(matching[0], `the problem at ${path}`);
 }
 
 describe('parseCatalog: valid catalogs', () => {
@@ -129,7 +130,7 @@ describe('parseCatalog: valid catalogs', () => {
   it('does not add keys for absent optional blocks', () => {
     const result = parseCatalog(catalog(deploymentService()));
     if (!result.ok) throw new Error('expected a valid catalog');
-    const [service] = result.catalog.services;
+    const service = defined(result.catalog.services[0], 'the service');
     expect('approval' in service).toBe(false);
     expect('functionUrl' in service).toBe(false);
     expect('localPath' in service.source).toBe(false);
@@ -312,7 +313,7 @@ describe('parseCatalog: approval rules', () => {
       },
     };
     const ok = parseCatalog(withApproval({ ...base, identities }));
-    expect(ok.ok && ok.catalog.services[0].approval?.identities).toEqual(identities);
+    expect(ok.ok && ok.catalog.services[0]?.approval?.identities).toEqual(identities);
     const at = 'services[0].approval.identities';
     expect(problemAt(withApproval({ ...base, identities: { 'z@x.io': {} } }), `${at}["z@x.io"]`).fix).toBe(
       'map only approvers (a@x.io, b@x.io) to identities',
@@ -377,7 +378,7 @@ describe('parseCatalog: approval rules', () => {
         slackUserIds: { 'a@x.io': 'U012AB3CD' },
       }),
     );
-    expect(ok.ok && ok.catalog.services[0].approval).toMatchObject({
+    expect(ok.ok && ok.catalog.services[0]?.approval).toMatchObject({
       windows: [window],
       freezes: [freeze],
       slackUserIds: { 'a@x.io': 'U012AB3CD' },
@@ -478,7 +479,7 @@ describe('parseCatalog: source rules', () => {
     const ok = parseCatalog(
       withSource({ repository: 'shop', paths: ['services/api/**', '!services/api/docs/**'] }),
     );
-    expect(ok.ok && ok.catalog.services[0].source.paths).toEqual([
+    expect(ok.ok && ok.catalog.services[0]?.source.paths).toEqual([
       'services/api/**',
       '!services/api/docs/**',
     ]);
@@ -560,9 +561,9 @@ describe('parseCatalog: runtime and smoke rules', () => {
   it('accepts the function URL auth type AWS_IAM or NONE, and names any other', () => {
     const withUrl = (functionUrl: unknown) => catalog(deploymentService({ functionUrl }));
     const parsed = parseCatalog(withUrl({ authType: 'NONE' }));
-    expect(parsed.ok && parsed.catalog.services[0].functionUrl).toEqual({ authType: 'NONE' });
+    expect(parsed.ok && parsed.catalog.services[0]?.functionUrl).toEqual({ authType: 'NONE' });
     const defaulted = parseCatalog(withUrl({}));
-    expect(defaulted.ok && defaulted.catalog.services[0].functionUrl).toEqual({ authType: 'AWS_IAM' });
+    expect(defaulted.ok && defaulted.catalog.services[0]?.functionUrl).toEqual({ authType: 'AWS_IAM' });
     expect(problemAt(withUrl({ authType: 'none' }), 'services[0].functionUrl.authType')).toEqual({
       path: 'services[0].functionUrl.authType',
       received: '"none"',
@@ -637,7 +638,7 @@ describe('parseCatalog: unknown keys', () => {
   });
 
   it('quotes keys that are not identifiers', () => {
-    expect(problemsOf(catalog(deploymentService({ 'my key': 1 })))[0].path).toBe('services[0]["my key"]');
+    expect(problemsOf(catalog(deploymentService({ 'my key': 1 })))[0]?.path).toBe('services[0]["my key"]');
   });
 });
 
@@ -671,7 +672,7 @@ describe('formatProblems, requireCatalog and CatalogError', () => {
   });
 
   it('returns the catalog or throws a CatalogError carrying every problem', () => {
-    expect(requireCatalog(catalog(deploymentService())).services[0].name).toBe('checkout');
+    expect(requireCatalog(catalog(deploymentService())).services[0]?.name).toBe('checkout');
     let thrown: unknown;
     try {
       requireCatalog({ version: 3, services: [] });
@@ -688,8 +689,8 @@ describe('formatProblems, requireCatalog and CatalogError', () => {
 
   it('shortens long received values', () => {
     const [problem] = problemsOf({ ...catalog(deploymentService()), version: 'x'.repeat(500) });
-    expect(problem.received.length).toBeLessThanOrEqual(120);
-    expect(problem.received.endsWith('…')).toBe(true);
+    expect(problem?.received.length).toBeLessThanOrEqual(120);
+    expect(problem?.received.endsWith('…')).toBe(true);
   });
 });
 
@@ -732,8 +733,8 @@ describe('validateCatalog: auto mode and readiness', () => {
       ),
     );
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    expect(result.catalog.services[0].mode).toBe('auto');
-    expect(result.catalog.services[0].readiness).toEqual({
+    expect(result.catalog.services[0]?.mode).toBe('auto');
+    expect(result.catalog.services[0]?.readiness).toEqual({
       minCleanReleases: 3,
       maxChangeFailureRate: 0.1,
       maxTimeToRestoreMinutes: 60,
@@ -782,16 +783,16 @@ describe('parseCatalog: business alarm and traffic', () => {
       }),
     );
     if (!result.ok) throw new Error(formatProblems(result.problems).join('\n'));
-    const deploy = result.catalog.services[0].deploy;
-    expect(deploy.alarms.business).toEqual({ ...business, dimensions: {}, statistic: 'Sum', periods: 1 });
-    expect(deploy.traffic).toEqual([{ method: 'POST', path: '/signup', body: '{"email":"a@example.com"}' }]);
+    const deploy = result.catalog.services[0]?.deploy;
+    expect(deploy?.alarms.business).toEqual({ ...business, dimensions: {}, statistic: 'Sum', periods: 1 });
+    expect(deploy?.traffic).toEqual([{ method: 'POST', path: '/signup', body: '{"email":"a@example.com"}' }]);
   });
 
   it('takes a versionDimension the service sets to its version, apart from the fixed dimensions', () => {
     const scoped = { ...business, dimensions: { Service: 'shop' }, versionDimension: 'Version' };
     const result = parseCatalog(withDeploy({ alarms: { business: scoped } }));
     if (!result.ok) throw new Error(formatProblems(result.problems).join('\n'));
-    expect(result.catalog.services[0].deploy.alarms.business?.versionDimension).toBe('Version');
+    expect(result.catalog.services[0]?.deploy.alarms.business?.versionDimension).toBe('Version');
     const clash = { ...business, dimensions: { Version: '1' }, versionDimension: 'Version' };
     expect(
       problemAt(
