@@ -132,7 +132,7 @@ describe('sluice retry (the next attempt of a release)', () => {
         outcome: expect.objectContaining({ stage: 'Test' }),
       }),
     ]);
-    expect(record?.attempts?.[0].stages.Test?.status).toBe('failed');
+    expect(record?.attempts?.[0]?.stages.Test?.status).toBe('failed');
     expect(record?.stages.Test?.status).toBe('succeeded');
 
     // The push's own execution (attempt 1) exists: a repeated delivery starts nothing.

@@ -147,7 +147,7 @@ describe('SfnExecutionStarter', () => {
       status: 'started',
       executionArn: `${ARN}:api-bbbbbbbbbbbb-a02`,
     });
-    expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
       stateMachineArn: ARN,
       name: 'api-bbbbbbbbbbbb-a02',
       input: JSON.stringify(retry),
