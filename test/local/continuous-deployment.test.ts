@@ -75,6 +75,15 @@ async function release(sha: string): Promise<ReleaseReport> {
   return (await sluice.release({ service: 'checkout', commit: sha })).done;
 }
 
+/**
+ * Each test starts from alarms that block nothing: one that an earlier test left in ALARM about the live
+ * version (a canary that should have been rolled back) returns to OK without traffic within a few periods.
+ */
+async function quietAlarms(): Promise<void> {
+  const live = await sluice.deployTarget.liveVersion(checkout);
+  await expect.poll(() => sluice.deployTarget.inAlarm(checkout, live), { timeout: 15_000 }).toEqual([]);
+}
+
 const live = () => sluice.deployTarget.liveVersion(checkout);
 
 /** The first release (the seeded commit), then a green canary: what the other tests start from. */
@@ -97,7 +106,11 @@ const releasedBad = (overlay: string) => {
   if (!badReleases.has(overlay))
     badReleases.set(
       overlay,
-      once(async () => release(await commitOn((await shipped()).greenSha, overlay))),
+      once(async () => {
+        const sha = await commitOn((await shipped()).greenSha, overlay);
+        await quietAlarms();
+        return release(sha);
+      }),
     );
   return badReleases.get(overlay)!();
 };
@@ -108,7 +121,7 @@ describe('continuous deployment of checkout', () => {
     expect(first).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
     expect(transitions).toBe(9);
 
-    expect(green).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
+    expect(green, green.reason).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
     expect(green.transitions).toBe(transitions);
     expect(await live()).toBe(greenVersion);
     const report = sluice.deployTarget.deploymentReport(green.record!.deploymentId!);
@@ -192,6 +205,7 @@ describe('continuous deployment of checkout', () => {
 
   it('blocks a release at preflight while an alarm judging the live version is in ALARM, naming it; nothing is deployed', async () => {
     const { greenSha, greenVersion, transitions } = await shipped();
+    await quietAlarms();
     // As CloudWatch does, a SetAlarmState would last only until the alarm's next evaluation (a second here), so
     // the hold is real data: the alarms judge the live version, as Deploy left them after the green release, and
     // that version turns slow (the Duration datapoints Lambda would publish for its invocations through live).
@@ -245,6 +259,7 @@ describe('continuous deployment of checkout', () => {
 
   it('holds an alarm put in ALARM by hand only until its next evaluation, as SetAlarmState does in CloudWatch', async () => {
     const { greenVersion } = await shipped();
+    await quietAlarms();
     await sluice.deployTarget.judge(checkout, greenVersion!);
     await sluice.deployTarget.setAlarmState('sluice-checkout-p99-latency', 'ALARM', 'operator hold');
     // No data: the next evaluation (a compressed minute) puts it back to OK, so it blocks no release.
@@ -331,6 +346,7 @@ describe('continuous deployment of checkout', () => {
 
   it('runs two releases racing for production one after the other: one waits its turn, both recorded', async () => {
     const { greenSha, transitions } = await shipped();
+    await quietAlarms();
     const a = await touch(greenSha, 'Race A');
     const b = await touch(a, 'Race B');
     const [runA, runB] = await Promise.all([

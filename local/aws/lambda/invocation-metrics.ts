@@ -12,7 +12,7 @@ export interface Invocation {
   readonly version: string;
   /** The alias the caller invoked, when it did not name a version. */
   readonly alias?: string;
-  /** Epoch ms the invocation started: the timestamp Lambda puts on its metrics. */
+  /** Epoch ms the invocation started. */
   readonly startedAt: number;
   readonly durationMs: number;
   /** The function threw, timed out or crashed. */
@@ -38,7 +38,8 @@ export function invocationMetrics(invocation: Invocation): MetricDatum[] {
       namespace: 'AWS/Lambda',
       metricName,
       dimensions,
-      timestamp: invocation.startedAt,
+      // Lambda sends an invocation's metrics when it finishes: they count in the period it ended in.
+      timestamp: invocation.startedAt + invocation.durationMs,
       value,
       unit,
     })),

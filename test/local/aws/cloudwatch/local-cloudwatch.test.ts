@@ -232,6 +232,18 @@ describe('Lambda invocation metrics', () => {
     ]);
     expect(datums.find((d) => d.metricName === 'Errors')?.value).toBe(1);
   });
+
+  it('counts an invocation in the period it finished in, when Lambda sends its metrics', () => {
+    const datums = invocationMetrics({
+      functionName: FN,
+      version: '7',
+      alias: 'live',
+      startedAt: T0,
+      durationMs: 800,
+      functionError: false,
+    });
+    expect(new Set(datums.map((d) => d.timestamp))).toEqual(new Set([T0 + 800]));
+  });
 });
 
 describe('EMF', () => {
