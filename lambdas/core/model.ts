@@ -24,6 +24,8 @@ export interface ReleaseRequest {
    * @default 1
    */
   readonly attempt?: number;
+  /** Who asked for this attempt and why (`sluice retry`); present from attempt 2 on. */
+  readonly retry?: { readonly requestedBy: string; readonly reason: string };
   /** Commit to release; the head of the tracked branch when absent. */
   readonly commit?: string;
   readonly trigger: ReleaseTrigger;

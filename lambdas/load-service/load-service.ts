@@ -2,6 +2,7 @@ import { findService } from '../core/catalog/validate';
 import { InvalidReleaseRequestError, StalePushError } from '../core/errors';
 import type { ReleaseDocument, ReleaseInfo, ReleaseRequest } from '../core/model';
 import { MAX_RELEASE_COMMITS, type Ports } from '../core/ports';
+import { MAX_ATTEMPTS } from '../core/push-routing';
 import { recordStageSucceeded } from '../core/stage-record';
 
 export type LoadServicePorts = Pick<Ports, 'catalog' | 'source' | 'ledger' | 'clock'>;
@@ -33,6 +34,12 @@ export function parseReleaseRequest(input: unknown): ReleaseRequest {
     problems.push(
       `trigger.source: received ${JSON.stringify(request.trigger?.source)}; use one of ${[...TRIGGER_SOURCES].join(', ')}`,
     );
+  }
+  const attempt = request.attempt ?? 1;
+  if (!Number.isInteger(attempt) || attempt < 1 || attempt > MAX_ATTEMPTS) {
+    problems.push(`attempt: received ${JSON.stringify(request.attempt)}; use 1-${MAX_ATTEMPTS} or omit it`);
+  } else if (attempt > 1 && (!request.retry?.requestedBy || !request.retry.reason)) {
+    problems.push('retry: attempt 2 and later name who asked for them and why ({ requestedBy, reason })');
   }
   if (problems.length > 0)
     throw new InvalidReleaseRequestError(`Invalid release request: ${problems.join('; ')}`);
@@ -92,7 +99,16 @@ export async function loadService(input: unknown, ports: LoadServicePorts): Prom
     startedAt: startedAt.toISOString(),
     trigger: request.trigger,
   };
-  await ports.ledger.startRelease(release);
+  // A retry opens its attempt on the record the first attempt created (who and why kept with it).
+  if (request.attempt && request.attempt > 1 && request.retry) {
+    await ports.ledger.startAttempt(release.releaseId, {
+      attempt: request.attempt,
+      startedAt: release.startedAt,
+      ...request.retry,
+    });
+  } else {
+    await ports.ledger.startRelease(release);
+  }
   await recordStageSucceeded(
     ports,
     release.releaseId,

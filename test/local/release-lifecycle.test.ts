@@ -7,12 +7,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executionNameOf } from '../../lambdas/core/push-routing';
+import { RetryRefusedError, retryRelease } from '../../lambdas/core/retry';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
 import type { LambdaHandler } from '../../local/handlers';
 import type { LocalSluice } from '../../local/runtime';
 import { startLocalSluice } from '../support/shared';
 
 const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
+
+class FlakyTestError extends Error {
+  override readonly name = 'FlakyTestError';
+}
 
 /** A Record failure no retrier matches: the Catch ends the execution in RecordFailed. */
 class InjectedRecordError extends Error {
@@ -24,6 +30,8 @@ let root: string;
 let checkout: { repo: string; sha: string };
 /** Releases whose Record fails (the injected fault). */
 const failRecordOf = new Set<string>();
+/** Releases whose first attempt's Test fails (a flaky test). */
+const flakyTestOf = new Set<string>();
 const handled: { handler: string; result: unknown }[] = [];
 
 beforeAll(async () => {
@@ -42,6 +50,14 @@ beforeAll(async () => {
           const { releaseId } = event as { releaseId: string };
           if (failRecordOf.has(releaseId))
             throw new InjectedRecordError(`Record of ${releaseId} failed (injected)`);
+          return handler(event, context);
+        };
+      }
+      if (name === 'run-tests') {
+        return async (event, context) => {
+          const { releaseId, attempt } = event as { releaseId: string; attempt?: number };
+          if (flakyTestOf.has(releaseId) && (attempt ?? 1) === 1)
+            throw new FlakyTestError('checkout.test.ts timed out once');
           return handler(event, context);
         };
       }
@@ -85,4 +101,68 @@ describe('an execution that ends without its outcome recorded', () => {
     expect(next.status).toBe('succeeded');
     expect(handled).toHaveLength(1); // a green execution sends no event to the rule
   }, 180_000);
+});
+
+describe('sluice retry (the next attempt of a release)', () => {
+  it('retries a release a flaky test failed: attempt 2 succeeds, the ledger keeps both, and a duplicate push starts nothing', async () => {
+    const sha = await commitOverlay(checkout.repo, 'checkout-v2');
+    const releaseId = `checkout-${sha.slice(0, 12)}`;
+    flakyTestOf.add(releaseId);
+    const first = await (await sluice.release({ service: 'checkout', commit: sha })).done;
+    expect(first).toMatchObject({ status: 'failed', endedAt: 'Test' });
+
+    const next = await retryRelease(
+      { releaseId, reason: 'flaky checkout test', requestedBy: 'dana@example.com' },
+      sluice.ports,
+    );
+    expect(next).toMatchObject({ releaseId, attempt: 2, commit: sha });
+    const second = await sluice.executions().get(executionNameOf(releaseId, 2))?.done;
+
+    expect(second?.status).toBe('succeeded');
+    const record = await sluice.ledger.getRelease(releaseId);
+    expect(record).toMatchObject({
+      attempt: 2,
+      status: 'succeeded',
+      retry: { requestedBy: 'dana@example.com', reason: 'flaky checkout test' },
+    });
+    expect(record?.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: 'failed',
+        outcome: expect.objectContaining({ stage: 'Test' }),
+      }),
+    ]);
+    expect(record?.attempts?.[0]?.stages.Test?.status).toBe('failed');
+    expect(record?.stages.Test?.status).toBe('succeeded');
+
+    // The push's own execution (attempt 1) exists: a repeated delivery starts nothing.
+    const again = await sluice.startExecution({
+      releaseId,
+      service: 'checkout',
+      commit: sha,
+      trigger: { source: 'local-git' },
+    });
+    expect(again.duplicate).toBe(true);
+    // And the release is not retried again once it succeeded.
+    await expect(
+      retryRelease({ releaseId, reason: 'again', requestedBy: 'dana@example.com' }, sluice.ports),
+    ).rejects.toThrow(/cannot be retried: it succeeded/);
+  }, 180_000);
+
+  it('refuses an unknown release, and one without a reason, clearly and without starting anything', async () => {
+    const before = sluice.executions().size;
+    await expect(
+      retryRelease(
+        { releaseId: 'checkout-000000000000', reason: 'x', requestedBy: 'dana@example.com' },
+        sluice.ports,
+      ),
+    ).rejects.toThrow(/checkout-000000000000 is not in the ledger/);
+    await expect(
+      retryRelease(
+        { releaseId: 'checkout-000000000000', reason: ' ', requestedBy: 'dana@example.com' },
+        sluice.ports,
+      ),
+    ).rejects.toThrow(RetryRefusedError);
+    expect(sluice.executions().size).toBe(before);
+  });
 });
