@@ -5,15 +5,16 @@
  * exits, so the runner is re-parented and the runtime's environment is not among its ancestors' (a service test
  * reading /proc/<ppid>/environ up the chain finds no credential).
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { TestsFailedError } from '../../lambdas/core/errors';
 import type { SandboxRequest, SandboxResult, TestSandbox } from '../../lambdas/core/ports';
 import { killGroupAndWait } from '../../lambdas/test-runner/node-process';
+import { bundleForFork } from '../bundle-for-fork';
 import type { RunnerHostInput, RunnerHostMessage } from './protocol';
 
 /** The runner process ended without a result (it crashed, or could not start). */
@@ -48,24 +49,6 @@ const LAUNCHER = [
 ].join('\n');
 
 const STDERR_TAIL = 4000;
-
-async function bundleHost(dir: string): Promise<string> {
-  const source = join(__dirname, 'runner-host.ts');
-  if (!existsSync(source)) return join(__dirname, 'runner-host.js'); // a compiled copy: run it as it is
-  const output = await build({
-    entryPoints: [source],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    write: false,
-    logLevel: 'silent',
-  });
-  const file = join(dir, 'runner-host.cjs');
-  await mkdir(dir, { recursive: true });
-  await writeFile(file, output.outputFiles[0]?.contents ?? '');
-  return file;
-}
 
 /** Direct children of `pid` (read from /proc): the runner's steps, each the leader of its own group. */
 function childrenOf(pid: number): number[] {
@@ -118,7 +101,7 @@ export class ProcessTestSandbox implements TestSandbox {
   private async hostFile(): Promise<string> {
     const cached = await this.host?.catch(() => undefined);
     if (cached && existsSync(cached)) return cached;
-    this.host = bundleHost(this.props.workDir);
+    this.host = bundleForFork(__dirname, 'runner-host', this.props.workDir);
     return this.host;
   }
 

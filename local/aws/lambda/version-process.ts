@@ -2,35 +2,14 @@
  * The parent side of a version host: bundles version-host.ts once, forks it with plain node (no TypeScript
  * loader in the child, like Lambda's runtime), waits for its port, and stops it.
  */
+
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import { defined } from '../../../lambdas/core/defined';
+import { bundleForFork } from '../../bundle-for-fork';
 import type { VersionHostConfig, VersionHostMessage } from './protocol';
 
 /** Compiled host files by output folder, so each target bundles the host once. */
 const compiled = new Map<string, Promise<string>>();
-
-async function bundleVersionHost(dir: string): Promise<string> {
-  const source = join(__dirname, 'version-host.ts');
-  // Beside a compiled copy (no .ts shipped), fork the .js as it is.
-  if (!existsSync(source)) return join(__dirname, 'version-host.js');
-  const output = await build({
-    entryPoints: [source],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    write: false,
-    logLevel: 'silent',
-  });
-  const file = join(dir, 'version-host.cjs');
-  await mkdir(dir, { recursive: true });
-  await writeFile(file, defined(output.outputFiles[0], 'the bundled version host').contents);
-  return file;
-}
 
 /** Bundles version-host.ts into `dir` (again if the file went away) and returns the file to fork. */
 export async function compileVersionHost(dir: string): Promise<string> {
@@ -41,7 +20,7 @@ export async function compileVersionHost(dir: string): Promise<string> {
     if (compiled.get(dir) === cached) compiled.delete(dir);
     return compileVersionHost(dir);
   }
-  const result = bundleVersionHost(dir);
+  const result = bundleForFork(__dirname, 'version-host', dir);
   compiled.set(dir, result);
   return result;
 }
