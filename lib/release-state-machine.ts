@@ -122,7 +122,46 @@ export class ReleaseStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: ReleaseStateMachineProps) {
     super(scope, id);
     validateName(props.stateMachineName);
+    const definition = this.releaseDefinition(props);
 
+    this.logGroup =
+      props.logGroup ??
+      new logs.LogGroup(this, 'Logs', {
+        retention: logs.RetentionDays.ONE_YEAR,
+        encryptionKey: props.encryptionKey,
+        removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+      });
+
+    const machine = new sfn.StateMachine(this, 'Resource', {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment:
+        'Sluice release: build, test, stage, then a person (delivery) or the alarms (deployment) decide.',
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      tracingEnabled: true,
+      logs: {
+        destination: this.logGroup,
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: props.includeExecutionData ?? false,
+      },
+    });
+    this.stateMachine = machine;
+    this.acknowledgeRoleWildcards(machine.role, props);
+    this.stateMachineArn = props.stateMachineName
+      ? Stack.of(this).formatArn({
+          service: 'states',
+          resource: 'stateMachine',
+          resourceName: props.stateMachineName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        })
+      : machine.stateMachineArn;
+  }
+
+  /**
+   * The states of one release: the shared steps, then `Mode` (the one Choice where delivery and deployment
+   * split), Deploy, Record and the outcome. Every step's failure goes to Record through `<Stage>Failed`.
+   */
+  private releaseDefinition(props: ReleaseStateMachineProps): sfn.IChainable {
     const record = this.invoke(RELEASE_STATES.record, props.record, {
       resultPath: '$.outcome',
       timeout: RELEASE_TIMEOUTS.record,
@@ -144,6 +183,46 @@ export class ReleaseStateMachine extends Construct {
         resultPath: '$.failedStage',
       }).next(record);
 
+    const { loadService, build, test, stage, requestApproval, deploy } = this.stepTasks(props);
+
+    const catchTo = (task: tasks.LambdaInvoke, failedStage: StageName) =>
+      task.addCatch(failed(failedStage), { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+    catchTo(loadService, 'LoadService');
+    catchTo(build, 'Build');
+    catchTo(test, 'Test');
+    catchTo(stage, 'Stage');
+    catchTo(requestApproval, 'Approval');
+    catchTo(deploy, 'Deploy');
+
+    deploy.next(record);
+    const mode = new sfn.Choice(this, RELEASE_STATES.mode, { stateName: RELEASE_STATES.mode })
+      .when(
+        sfn.Condition.stringEquals('$.release.mode', 'delivery'),
+        requestApproval.next(
+          new sfn.Choice(this, RELEASE_STATES.approvalDecision, {
+            stateName: RELEASE_STATES.approvalDecision,
+          })
+            .when(
+              sfn.Condition.stringEquals('$.approval.decision', 'approved'),
+              // Waits until the approved release time (the approvers' choice, moved into the next open
+              // release window outside any freeze); a time already past continues at once. One state, no loop.
+              new sfn.Wait(this, RELEASE_STATES.scheduledRelease, {
+                stateName: RELEASE_STATES.scheduledRelease,
+                comment: 'Holds an approved release until its release time (approval.releaseAt)',
+                time: sfn.WaitTime.timestampPath('$.approval.releaseAt'),
+              }).next(deploy),
+            )
+            .otherwise(record),
+        ),
+      )
+      .otherwise(deploy);
+
+    record.next(this.outcomeChoice());
+    return loadService.next(build).next(test).next(stage).next(mode);
+  }
+
+  /** The Lambda steps up to Deploy; RequestApproval and Deploy pause on a task token. */
+  private stepTasks(props: ReleaseStateMachineProps) {
     const loadService = this.invoke(RELEASE_STATES.loadService, props.loadService, {
       // No ResultPath: the output replaces the document (the handler echoes the input fields). Not an
       // explicit '$': aws-local-stepfunctions 3 stores that under a key named '$' instead of replacing.
@@ -185,77 +264,27 @@ export class ReleaseStateMachine extends Construct {
       },
     });
 
-    const catchTo = (task: tasks.LambdaInvoke, failedStage: StageName) =>
-      task.addCatch(failed(failedStage), { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
-    catchTo(loadService, 'LoadService');
-    catchTo(build, 'Build');
-    catchTo(test, 'Test');
-    catchTo(stage, 'Stage');
-    catchTo(requestApproval, 'Approval');
-    catchTo(deploy, 'Deploy');
+    return { loadService, build, test, stage, requestApproval, deploy };
+  }
 
-    deploy.next(record);
-    const mode = new sfn.Choice(this, RELEASE_STATES.mode, { stateName: RELEASE_STATES.mode })
+  /** After Record: Released when the outcome succeeded, otherwise NotReleased (the outcome is in the ledger). */
+  private outcomeChoice(): sfn.Choice {
+    return new sfn.Choice(this, RELEASE_STATES.outcome, { stateName: RELEASE_STATES.outcome })
       .when(
-        sfn.Condition.stringEquals('$.release.mode', 'delivery'),
-        requestApproval.next(
-          new sfn.Choice(this, RELEASE_STATES.approvalDecision, {
-            stateName: RELEASE_STATES.approvalDecision,
-          })
-            .when(
-              sfn.Condition.stringEquals('$.approval.decision', 'approved'),
-              // Waits until the approved release time (the approvers' choice, moved into the next open
-              // release window outside any freeze); a time already past continues at once. One state, no loop.
-              new sfn.Wait(this, RELEASE_STATES.scheduledRelease, {
-                stateName: RELEASE_STATES.scheduledRelease,
-                comment: 'Holds an approved release until its release time (approval.releaseAt)',
-                time: sfn.WaitTime.timestampPath('$.approval.releaseAt'),
-              }).next(deploy),
-            )
-            .otherwise(record),
-        ),
+        sfn.Condition.stringEquals('$.outcome.status', 'succeeded'),
+        new sfn.Succeed(this, RELEASE_STATES.released, { stateName: RELEASE_STATES.released }),
       )
-      .otherwise(deploy);
+      .otherwise(
+        new sfn.Fail(this, RELEASE_STATES.notReleased, {
+          stateName: RELEASE_STATES.notReleased,
+          error: NOT_RELEASED_ERROR,
+          cause: 'The release ended without reaching production; its outcome is in the ledger.',
+        }),
+      );
+  }
 
-    record.next(
-      new sfn.Choice(this, RELEASE_STATES.outcome, { stateName: RELEASE_STATES.outcome })
-        .when(
-          sfn.Condition.stringEquals('$.outcome.status', 'succeeded'),
-          new sfn.Succeed(this, RELEASE_STATES.released, { stateName: RELEASE_STATES.released }),
-        )
-        .otherwise(
-          new sfn.Fail(this, RELEASE_STATES.notReleased, {
-            stateName: RELEASE_STATES.notReleased,
-            error: NOT_RELEASED_ERROR,
-            cause: 'The release ended without reaching production; its outcome is in the ledger.',
-          }),
-        ),
-    );
-
-    this.logGroup =
-      props.logGroup ??
-      new logs.LogGroup(this, 'Logs', {
-        retention: logs.RetentionDays.ONE_YEAR,
-        encryptionKey: props.encryptionKey,
-        removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-      });
-
-    const machine = new sfn.StateMachine(this, 'Resource', {
-      stateMachineName: props.stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      comment:
-        'Sluice release: build, test, stage, then a person (delivery) or the alarms (deployment) decide.',
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        loadService.next(build).next(test).next(stage).next(mode),
-      ),
-      tracingEnabled: true,
-      logs: {
-        destination: this.logGroup,
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: props.includeExecutionData ?? false,
-      },
-    });
-    this.stateMachine = machine;
+  /** The state machine role's wildcards, each scoped and with its reason (cdk-nag). */
+  private acknowledgeRoleWildcards(role: iam.IRole, props: ReleaseStateMachineProps): void {
     const invoked = [
       props.loadService,
       props.build,
@@ -266,24 +295,16 @@ export class ReleaseStateMachine extends Construct {
       props.record,
     ];
     acknowledgeWildcardResources(
-      machine.role,
+      role,
       invoked.map((fn) => `${fn.functionArn}:*`),
       "LambdaInvoke's grant: each step's own function and its versions/aliases, nothing else.",
     );
     acknowledgeWildcardResources(
-      machine.role,
+      role,
       ['*'],
       'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs vended delivery ' +
         '(CreateLogDelivery and friends) take no resource-level scope.',
     );
-    this.stateMachineArn = props.stateMachineName
-      ? Stack.of(this).formatArn({
-          service: 'states',
-          resource: 'stateMachine',
-          resourceName: props.stateMachineName,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        })
-      : machine.stateMachineArn;
   }
 
   /**

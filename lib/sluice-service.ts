@@ -110,40 +110,9 @@ export class SluiceService extends Construct {
     super(scope, id);
     const { service } = props;
     validateService(service);
-    const deploymentConfig = deploymentConfigFor(service.deploy.strategy);
     const name = serviceResourceName(service.name);
 
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // Own role instead of AWSLambdaBasicExecutionRole: it writes only to this function's log group.
-    const role = new iam.Role(this, 'ServiceRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Sluice service ${service.name}`,
-    });
-    logGroup.grantWrite(role);
-
-    this.function = new lambda.Function(this, 'Resource', {
-      functionName: name,
-      description: `Sluice service ${service.name} (${service.mode}); code is released by Sluice`,
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.X86_64,
-      handler: `index.${service.runtime.handler}`,
-      code: props.code ?? lambda.Code.fromInline(placeholder(service)),
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(10),
-      environment: props.environment,
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        "Node.js 22 is the runtime Sluice's build bundles services for (esbuild target node22) and the local " +
-        'runtime runs them on; runtime and bundling target move together.',
-    });
+    this.function = this.newFunction(name, props);
 
     // Not `currentVersion`: its logical id follows the function's configuration, so a stack update after any
     // change (mode in the description, memory, timeout, environment) would publish `$LATEST` — whatever Stage
@@ -180,7 +149,52 @@ export class SluiceService extends Construct {
     if (props.postTrafficSmoke) {
       this.postTrafficHook = new PostTrafficSmoke(this, 'PostTrafficSmoke', { service, alias: this.alias });
     }
-    this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
+    this.deploymentGroup = this.newDeploymentGroup(name, deploymentConfigFor(service.deploy.strategy));
+  }
+
+  /** The service's function, with a role that may only write its own log group. */
+  private newFunction(name: string, props: SluiceServiceProps): lambda.Function {
+    const { service } = props;
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Own role instead of AWSLambdaBasicExecutionRole: it writes only to this function's log group.
+    const role = new iam.Role(this, 'ServiceRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Sluice service ${service.name}`,
+    });
+    logGroup.grantWrite(role);
+
+    const fn = new lambda.Function(this, 'Resource', {
+      functionName: name,
+      description: `Sluice service ${service.name} (${service.mode}); code is released by Sluice`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.X86_64,
+      handler: `index.${service.runtime.handler}`,
+      code: props.code ?? lambda.Code.fromInline(placeholder(service)),
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      environment: props.environment,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        "Node.js 22 is the runtime Sluice's build bundles services for (esbuild target node22) and the local " +
+        'runtime runs them on; runtime and bundling target move together.',
+    });
+    return fn;
+  }
+
+  /** CodeDeploy shifts `live` by `deploymentConfig`, watched by the canary alarms (created before it). */
+  private newDeploymentGroup(
+    name: string,
+    deploymentConfig: codedeploy.ILambdaDeploymentConfig,
+  ): codedeploy.LambdaDeploymentGroup {
+    const group = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
       application: this.application,
       deploymentGroupName: name,
       alias: this.alias,
@@ -190,20 +204,21 @@ export class SluiceService extends Construct {
       ...(this.postTrafficHook ? { postHook: this.postTrafficHook.function } : {}),
     });
     // The group names the alarms; CodeDeploy needs them to exist before it is given them.
-    for (const created of this.canaryAlarms.resources) this.deploymentGroup.node.addDependency(created);
+    for (const created of this.canaryAlarms.resources) group.node.addDependency(created);
     if (this.postTrafficHook) {
       acknowledgeWildcardResources(
-        this.deploymentGroup.role,
+        group.role,
         [`${this.postTrafficHook.function.functionArn}:*`],
         "CodeDeploy's invoke grant on its post-traffic hook: that one function and its versions, nothing else.",
       );
     }
-    Validations.of(this.deploymentGroup).acknowledge({
+    Validations.of(group).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
       reason:
         "CodeDeploy's service role for Lambda: the AWS-maintained least-privilege policy for shifting aliases and " +
         'reading alarms during a deployment; AWS updates it as CodeDeploy changes.',
     });
+    return group;
   }
 }
 

@@ -26,7 +26,7 @@ const ROOT = join(__dirname, '..');
 const OVERSIZED_FOR_NOW: string[] = [];
 
 /** Constructors over the limit, to be split like SluicePipelineStack's; each entry must still be over it. */
-const LONG_CONSTRUCTORS_FOR_NOW = ['lib/release-state-machine.ts', 'lib/sluice-service.ts'];
+const LONG_CONSTRUCTORS_FOR_NOW: string[] = [];
 
 /** A graph from `file: imports`; imports ending in .ts are files of the graph, the others packages. */
 function graphOf(spec: Record<string, readonly string[]>, lines: Record<string, number> = {}): ImportGraph {
