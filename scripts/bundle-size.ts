@@ -4,6 +4,7 @@
  * from outside it.
  *   npm run bundle-size [-- --budget-kb 250]     exits 1 when a bundle exceeds the budget
  */
+
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ import { build } from 'esbuild';
 import { defined } from '../lambdas/core/defined';
 import { HANDLER_NAMES, type HandlerName } from '../lambdas/runtime/env';
 import { HANDLER_BUNDLING, RUNTIME_PROVIDED_MODULES } from '../lib/sluice-function';
+import { runMain } from './run-main';
 
 export const DEFAULT_BUDGET_KB = 250;
 
@@ -87,8 +89,4 @@ async function main(): Promise<number> {
   return over === 0 ? 0 : 1;
 }
 
-if (require.main === module) {
-  main().then((code) => {
-    process.exitCode = code;
-  });
-}
+if (require.main === module) runMain(main);

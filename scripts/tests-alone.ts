@@ -8,12 +8,14 @@
  * Prints one line per run and a summary naming every failure with its first error lines; exits 1 if any failed.
  * One run at a time: each starts its own global setup (DynamoDB Local, the shared synth) as `npm test` would.
  */
+
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { runMain } from './run-main';
 
 const ROOT = resolve(__dirname, '..');
 const VITEST = join(ROOT, 'node_modules', '.bin', 'vitest');
@@ -143,6 +145,9 @@ async function projectFiles(projects: readonly string[]): Promise<string[]> {
   return [...new Set(listed.map((entry) => relative(ROOT, entry.file)))].sort();
 }
 
+/** The vitest projects of vitest.config.mts. */
+const PROJECTS: readonly string[] = ['unit', 'cdk', 'local'];
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -152,7 +157,20 @@ async function main(): Promise<number> {
       'timeout-s': { type: 'string', default: '600' },
     },
   });
+  const unknown = values.project.filter((p) => !PROJECTS.includes(p));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `✘ unknown --project ${unknown.join(', ')}: the projects are ${PROJECTS.join(', ')}\n`,
+    );
+    return 2;
+  }
   const timeoutMs = Number(values['timeout-s']) * 1000;
+  if (!(timeoutMs > 0)) {
+    process.stderr.write(
+      `✘ --timeout-s must be a positive number of seconds; received ${values['timeout-s']}\n`,
+    );
+    return 2;
+  }
   const files = positionals.length
     ? positionals.map((file) => relative(ROOT, resolve(file)))
     : await projectFiles(values.project);
@@ -177,14 +195,4 @@ async function main(): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: Error) => {
-      process.stderr.write(`✘ ${error.stack ?? error.message}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain(main);

@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { requireCatalogFile } from '../../lambdas/core/catalog/load';
 import { estimateRelease, sluiceCost } from '../../lambdas/core/cost';
 import type { CfnTemplate } from '../../local/definition';
+import { runMain } from '../run-main';
 import { bundlesOf, measureInit } from './bundles';
 import {
   type BenchResult,
@@ -248,14 +249,4 @@ function sorted(record: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: Error) => {
-      process.stderr.write(`✘ ${error.stack ?? error.message}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain(main);
