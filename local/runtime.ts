@@ -204,6 +204,7 @@ export class LocalSluice {
           },
         },
         rollback: () => rollbackRunner,
+        retry: () => portsRef,
       });
       const expiry = new LocalExpiryTimers(handlers.invoke);
       expiryTimers = expiry;

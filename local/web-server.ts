@@ -14,6 +14,7 @@ import { sendJson } from './api-response';
 import { authorizedApiCall, handleApprovalsApi } from './approval-runtime';
 import { functionUrlEvent } from './aws/lambda/function-url-event';
 import type { HandlerInvoker } from './handlers';
+import { handleRetryApi, RETRY_API_PATH, type RetryPorts } from './retry-api';
 import { handleRollbackApi, ROLLBACK_API_PATH, type RollbackRunner } from './rollback-api';
 import { renderStatusPage } from './status/page';
 import { collectStatus, type StatusReport } from './status/status';
@@ -31,6 +32,8 @@ export interface LocalWebServerOptions {
   readonly api?: { readonly token: string; readonly ports: () => Pick<Ports, 'tasks' | 'clock'> };
   /** Serves POST /api/rollback when given. @default - no rollback endpoint */
   readonly rollback?: () => RollbackRunner | undefined;
+  /** Serves POST /api/retry with these ports when given. @default - no retry endpoint */
+  readonly retry?: () => RetryPorts | undefined;
 }
 
 /**
@@ -118,6 +121,8 @@ export class LocalWebServer {
       const body = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
       const rollback = path === ROLLBACK_API_PATH ? options.rollback?.() : undefined;
       if (rollback) return handleRollbackApi(req, res, body, rollback);
+      const retryPorts = path === RETRY_API_PATH ? options.retry?.() : undefined;
+      if (retryPorts) return handleRetryApi(req, res, body, retryPorts);
       await handleApprovalsApi(req, res, body, {
         ledger: options.ledger,
         catalog: options.catalog,

@@ -2,6 +2,7 @@ import { approvalsCommand, approveCommand, rejectCommand } from './approvals';
 import type { Command } from './command';
 import { localCommand } from './local';
 import { releaseCommand } from './release';
+import { retryCommand } from './retry';
 import { rollbackCommand } from './rollback';
 import { startCommand } from './start';
 import { metricsCommand, statusCommand } from './status';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   approveCommand,
   rejectCommand,
   rollbackCommand,
+  retryCommand,
   statusCommand,
   metricsCommand,
 ];

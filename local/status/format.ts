@@ -126,6 +126,12 @@ export function formatStatus(report: StatusReport): string {
         `  ${r.releaseId.padEnd(28)} ${r.status.padEnd(11)} ${(r.outcome?.stage ?? '').padEnd(11)} ${(usd === undefined ? '' : formatUsd(usd)).padEnd(10)} ${r.shadow ? `shadow: ${r.shadow.verdict}` : ''}`.trimEnd(),
       );
       if (r.baseline) lines.push(`    baseline: ${formatBaseline(r.baseline)}`);
+      if (r.retry && (r.attempt ?? 1) > 1) {
+        const earlier = (r.attempts ?? []).map((a) => `${a.attempt} ${a.status}`).join(', ');
+        lines.push(
+          `    attempt ${r.attempt}, retried by ${r.retry.requestedBy}: ${r.retry.reason}${earlier ? ` (earlier: ${earlier})` : ''}`,
+        );
+      }
     }
     lines.push('');
   }

@@ -1,0 +1,85 @@
+/**
+ * `sluice retry RELEASE --reason TEXT [--as EMAIL]`: runs a release that ended for a reason outside its commit
+ * (failed, expired, blocked, timed out, aborted) again as its next attempt, recorded with who and why. The
+ * rules are lambdas/core/retry.ts; locally the running runtime applies them (POST /api/retry).
+ */
+import type { RetryRequest } from '../../lambdas/core/retry';
+import type { RuntimeInfo } from '../approval-runtime';
+import { RETRY_API_PATH, type RetryStarted } from '../retry-api';
+import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
+import { defaultActor } from './rollback';
+import { api, runtimeInfo, STATE_DIR_HELP } from './runtime-client';
+
+/** The runtime refused the retry (or could not start it): the message says why. */
+export class RetryCliError extends Error {
+  override readonly name = 'RetryCliError';
+}
+
+/** Asks the running local runtime to start the release's next attempt; resolves once it has started. */
+export async function retryLocally(runtime: RuntimeInfo, request: RetryRequest): Promise<RetryStarted> {
+  const { status, body } = await api(runtime, RETRY_API_PATH, {
+    method: 'POST',
+    body: JSON.stringify({ release: request.releaseId, reason: request.reason, as: request.requestedBy }),
+  });
+  const reply = body as { retry?: RetryStarted; error?: string };
+  if (status !== 200 || !reply.retry) throw new RetryCliError(reply.error ?? `HTTP ${status}`);
+  return reply.retry;
+}
+
+export function describeRetry(started: RetryStarted, request: RetryRequest): string {
+  return [
+    `↻ ${started.releaseId}: attempt ${started.attempt} started (${started.service})`,
+    `  execution: ${started.execution}`,
+    `  by ${request.requestedBy}: ${request.reason}`,
+  ].join('\n');
+}
+
+export const retryCommand: Command = {
+  name: 'retry',
+  summary: 'Run a failed, expired, blocked, timed-out or aborted release again as its next attempt',
+  usage: `Usage: sluice retry RELEASE --reason TEXT [--as EMAIL] [--state-dir DIR]
+
+Starts the next attempt of RELEASE (a release id, as \`sluice status\` lists them): the same service and
+commit, one more execution, named <release>-a02, -a03, .... The ledger keeps the earlier attempts, and records
+who asked (--as) and why (--reason). Allowed for failed, expired, blocked, timed-out and aborted releases.
+Refused, with the reason and nothing started, for an unknown release, one still running, one that
+succeeded or was superseded, and one a person rejected or an alarm rolled back (the fix is a new commit).
+Prints the new attempt's execution name and returns once it has started; \`sluice status\` follows it.
+
+Options:
+      --reason TEXT     why (required; recorded)
+      --as EMAIL        who asks (default: git config user.email, else $USER)
+      --state-dir DIR   ${STATE_DIR_HELP}
+  -h, --help            show this help
+
+Exit status: 0 the next attempt started, 1 refused or failed, 2 wrong command line.`,
+
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        reason: { type: 'string' },
+        as: { type: 'string' },
+        'state-dir': { type: 'string' },
+      },
+      { allowPositionals: true },
+    );
+    const [releaseId] = positionals;
+    if (positionals.length !== 1 || releaseId === undefined)
+      throw new UsageError(`name exactly one release, received ${positionals.length}`);
+    try {
+      // A missing reason or actor is refused like any other retry (exit 1), by the same rules as the runtime's.
+      if (!values.reason?.trim()) throw new RetryCliError('--reason is required: say why, it is recorded');
+      const requestedBy = values.as ?? defaultActor();
+      if (!requestedBy)
+        throw new RetryCliError('--as EMAIL is required: git has no user.email and $USER is not set');
+      const request: RetryRequest = { releaseId, reason: values.reason, requestedBy };
+      const started = await retryLocally(runtimeInfo(values['state-dir']), request);
+      process.stdout.write(`${describeRetry(started, request)}\n`);
+      return EXIT_OK;
+    } catch (error) {
+      process.stderr.write(`✘ ${(error as Error).message}\n`);
+      return EXIT_FAILURE;
+    }
+  },
+};
