@@ -9,6 +9,7 @@ import { RETRY_API_PATH, type RetryStarted } from '../retry-api';
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
 import { defaultActor } from './rollback';
 import { api, runtimeInfo, STATE_DIR_HELP } from './runtime-client';
+import { DEFAULT_CATALOG_FILE } from './validate';
 
 /** The runtime refused the retry (or could not start it): the message says why. */
 export class RetryCliError extends Error {
@@ -38,6 +39,7 @@ export const retryCommand: Command = {
   name: 'retry',
   summary: 'Run a failed, expired, blocked, timed-out or aborted release again as its next attempt',
   usage: `Usage: sluice retry RELEASE --reason TEXT [--as EMAIL] [--state-dir DIR]
+       sluice retry RELEASE --reason TEXT [--as EMAIL] --aws --table NAME --state-machine-arn ARN [--config FILE]
 
 Starts the next attempt of RELEASE (a release id, as \`sluice status\` lists them): the same service and
 commit, one more execution, named <release>-a02, -a03, .... The ledger keeps the earlier attempts, and records
@@ -50,6 +52,13 @@ Options:
       --reason TEXT     why (required; recorded)
       --as EMAIL        who asks (default: git config user.email, else $USER)
       --state-dir DIR   ${STATE_DIR_HELP}
+      --aws             retry in AWS (credentials and region from the usual AWS environment; IAM needs
+                        states:StartExecution on the release state machine and read access to the ledger).
+                        Who retried is who your credentials are (STS GetCallerIdentity, mapped through the
+                        catalog's approval identities when it maps to one person); --as only checks it
+      --table NAME      the ledger table (the SluicePipeline stack's LedgerTableName output), with --aws
+      --state-machine-arn ARN  the release state machine, with --aws
+  -c, --config FILE     the catalog, with --aws (default: ${DEFAULT_CATALOG_FILE})
   -h, --help            show this help
 
 Exit status: 0 the next attempt started, 1 refused or failed, 2 wrong command line.`,
@@ -61,15 +70,39 @@ Exit status: 0 the next attempt started, 1 refused or failed, 2 wrong command li
         reason: { type: 'string' },
         as: { type: 'string' },
         'state-dir': { type: 'string' },
+        aws: { type: 'boolean', default: false },
+        table: { type: 'string' },
+        'state-machine-arn': { type: 'string' },
+        config: { type: 'string', short: 'c', default: DEFAULT_CATALOG_FILE },
       },
       { allowPositionals: true },
     );
     const [releaseId] = positionals;
     if (positionals.length !== 1 || releaseId === undefined)
       throw new UsageError(`name exactly one release, received ${positionals.length}`);
+    if (values.aws && (!values.table || !values['state-machine-arn']))
+      throw new UsageError(
+        '--aws needs --table NAME and --state-machine-arn ARN (the LedgerTableName and StateMachineArn stack outputs)',
+      );
     try {
       // A missing reason or actor is refused like any other retry (exit 1), by the same rules as the runtime's.
       if (!values.reason?.trim()) throw new RetryCliError('--reason is required: say why, it is recorded');
+      if (values.aws && values.table && values['state-machine-arn']) {
+        // require, not import(): the CLI runs under tsx's CommonJS hook.
+        const { retryOnAws } = require('./retry-aws') as typeof import('./retry-aws');
+        const started = await retryOnAws(
+          { releaseId, reason: values.reason, ...(values.as ? { as: values.as } : {}) },
+          {
+            tableName: values.table,
+            stateMachineArn: values['state-machine-arn'],
+            catalogFile: values.config,
+          },
+        );
+        process.stdout.write(
+          `${describeRetry(started, { releaseId, reason: values.reason, requestedBy: started.requestedBy })}\n`,
+        );
+        return EXIT_OK;
+      }
       const requestedBy = values.as ?? defaultActor();
       if (!requestedBy)
         throw new RetryCliError('--as EMAIL is required: git has no user.email and $USER is not set');
