@@ -169,6 +169,21 @@ describe('sluice retry RELEASE --reason TEXT [--as EMAIL]', () => {
     expect((await sluice.ledger.getRelease('checkout-rejected000'))?.status).toBe('rejected');
   });
 
+  it('the endpoint needs the bearer token of runtime.json, and JSON', async () => {
+    const { url, token } = await sluice.runtimeInfo();
+    const body = JSON.stringify({ release: 'checkout-000000000000', reason: 'x', as: 'eve@example.com' });
+    const post = (headers: Record<string, string>) =>
+      fetch(new URL('/api/retry', url), { method: 'POST', headers, body });
+    expect((await post({ 'content-type': 'application/json' })).status).toBe(401);
+    expect(
+      (await post({ authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }))
+        .status,
+    ).toBe(415);
+    const refused = await post({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/is not in the ledger/);
+  });
+
   it('names exactly one release (exit 2)', async () => {
     expect((await cli(['retry', '--reason', 'x'])).code).toBe(2);
     expect((await cli(['retry', 'a', 'b', '--reason', 'x'])).err).toMatch(/name exactly one release/);
