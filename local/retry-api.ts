@@ -5,11 +5,10 @@
  * and behind the bearer token of runtime.json, like the rollback endpoint (local/rollback-api.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_BODY_BYTES } from '../lambdas/approval-api/approval-api';
 import type { Ports } from '../lambdas/core/ports';
 import { executionNameOf } from '../lambdas/core/push-routing';
 import { retryRelease } from '../lambdas/core/retry';
-import { sendJson } from './api-response';
+import { readCommand, sendCommandFailure, sendJson } from './api-response';
 
 export const RETRY_API_PATH = '/api/retry';
 /** What a retry needs of the runtime: its ledger, and StartExecution. */
@@ -31,18 +30,8 @@ export async function handleRetryApi(
   rawBody: string,
   ports: RetryPorts,
 ): Promise<void> {
-  if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' });
-  if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
-    return sendJson(res, 415, { error: 'send the request as application/json' });
-  }
-  if (Buffer.byteLength(rawBody) > MAX_BODY_BYTES) return sendJson(res, 413, { error: 'request too large' });
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(rawBody) as Record<string, unknown>;
-  } catch {
-    return sendJson(res, 400, { error: 'the body must be JSON' });
-  }
-  const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : '');
+  const text = readCommand(req, res, rawBody);
+  if (!text) return;
   try {
     const next = await retryRelease(
       { releaseId: text('release'), reason: text('reason'), requestedBy: text('as') },
@@ -57,10 +46,6 @@ export async function handleRetryApi(
     };
     return sendJson(res, 200, { retry: started });
   } catch (error) {
-    const failure = error as Error;
-    return sendJson(res, failure.name === 'RetryRefusedError' ? 409 : 500, {
-      error: failure.message,
-      name: failure.name,
-    });
+    return sendCommandFailure(res, error, 'RetryRefusedError');
   }
 }
