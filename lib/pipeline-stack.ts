@@ -12,8 +12,6 @@ import {
   type StackProps,
   Validations,
 } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -24,10 +22,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import { DORA_NAMESPACE } from '../lambdas/core/release-metrics';
-import {
-  ABNORMAL_EXECUTION_STATUSES,
-  EXECUTION_STATUS_CHANGE,
-} from '../lambdas/execution-events/execution-events';
 import { ENV, type HandlerName } from '../lambdas/runtime/env';
 import { ApprovalGate } from './approval-gate';
 import { ContinuousDeployment } from './continuous-deployment';
@@ -44,7 +38,8 @@ import {
   grantServiceFunctions,
 } from './grants';
 import { LEDGER_ACCESS, LedgerTable, type StepHandlerName } from './ledger-table';
-import { RELEASE_TIMEOUTS, ReleaseStateMachine } from './release-state-machine';
+import { endReleasesOnAbnormalExecutionEnd, resumeReleasesOnDeploymentEnd } from './release-event-rules';
+import { ReleaseStateMachine } from './release-state-machine';
 import type { SluiceFunction } from './sluice-function';
 import { createStepFunctions } from './step-functions';
 import { TestRunner } from './test-runner';
@@ -138,8 +133,8 @@ export class SluicePipelineStack extends Stack {
     this.approvalUrl = this.publishApprovalPage(functions['approval-api'], functions['request-approval']);
 
     this.deadLetters = new DeadLetters(this, 'DeadLetters');
-    this.resumeReleasesOnDeploymentEnd(functions['deployment-events']);
-    this.endReleasesOnAbnormalExecutionEnd(functions['execution-events']);
+    resumeReleasesOnDeploymentEnd(this, functions['deployment-events'], this.deadLetters);
+    endReleasesOnAbnormalExecutionEnd(this, functions['execution-events'], this.releases, this.deadLetters);
     this.continuousDeployment = new ContinuousDeployment(this, 'ContinuousDeployment', {
       alarmEvents: functions['alarm-events'].function,
       deadLetters: this.deadLetters,
@@ -295,57 +290,6 @@ export class SluicePipelineStack extends Stack {
     // state machine by its formatted ARN, so no cycle back through the state machine.
     requestApproval.addEnvironment(ENV.approvalBaseUrl, url.url);
     return url;
-  }
-
-  /** The rule that hands each ended CodeDeploy deployment of a sluice-* service to deployment-events. */
-  private resumeReleasesOnDeploymentEnd(deploymentEvents: SluiceFunction): void {
-    new events.Rule(this, 'DeploymentStateChange', {
-      description: 'Sluice: a CodeDeploy deployment of a sluice-* service ended; resume its release',
-      eventPattern: {
-        source: ['aws.codedeploy'],
-        detailType: ['CodeDeploy Deployment State-change Notification'],
-        detail: {
-          state: ['SUCCESS', 'FAILURE', 'STOP'],
-          application: events.Match.prefix('sluice-'),
-        },
-      },
-      targets: [
-        new targets.LambdaFunction(
-          deploymentEvents.function,
-          // Deploy's task timeout (3 h) is the backstop: Record then asks CodeDeploy itself.
-          this.deadLetters.targetOptions({
-            retryAttempts: 20,
-            maxEventAge: Duration.seconds(RELEASE_TIMEOUTS.deploy),
-          }),
-        ),
-      ],
-    });
-  }
-
-  /**
-   * The rule that hands each release execution that failed, timed out or was stopped to execution-events, which
-   * records an outcome Record did not write and frees the production lock.
-   */
-  private endReleasesOnAbnormalExecutionEnd(executionEvents: SluiceFunction): void {
-    new events.Rule(this, 'ExecutionStatusChange', {
-      description:
-        'Sluice: a release execution failed, timed out or was stopped; record it and free its lock',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: [EXECUTION_STATUS_CHANGE],
-        detail: {
-          status: [...ABNORMAL_EXECUTION_STATUSES],
-          stateMachineArn: [this.releases.stateMachineArn],
-        },
-      },
-      targets: [
-        new targets.LambdaFunction(
-          executionEvents.function,
-          // The lock waits for this event: retry long (a day), then the dead-letter queue and its alarm.
-          this.deadLetters.targetOptions({ retryAttempts: 185, maxEventAge: Duration.hours(24) }),
-        ),
-      ],
-    });
   }
 
   private addOutputs(): void {
