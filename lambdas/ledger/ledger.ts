@@ -111,7 +111,14 @@ export class Ledger {
     fields: Partial<
       Pick<
         ReleaseRecord,
-        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow' | 'baseline'
+        | 'version'
+        | 'deploymentId'
+        | 'deployTaskToken'
+        | 'stoppedByAlarm'
+        | 'rollback'
+        | 'shadow'
+        | 'baseline'
+        | 'tests'
       >
     >,
   ): Promise<void> {

@@ -3,7 +3,7 @@
  * service through GSI1 (`SERVICE#<svc>` / `RELEASE#<startedAt>#<id>`).
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName } from '../core/model';
+import type { ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName, TestReport } from '../core/model';
 import type { CanaryBaseline } from '../core/service-alarms';
 import { LedgerConflictError, ReleaseNotFoundError } from './errors';
 import {
@@ -90,6 +90,8 @@ export interface ReleaseRecord extends ReleaseInfo {
   readonly rollback?: RollbackInfo;
   /** A canary's (promoted or rolled back): both versions' figures over its bake, written by Record. */
   readonly baseline?: CanaryBaseline;
+  /** The Test stage's run: the command, pass/fail counts and the failed tests' names, passed or not. */
+  readonly tests?: TestReport;
 }
 
 export interface RollbackInfo {
@@ -200,7 +202,14 @@ export class ReleaseItems {
     fields: Partial<
       Pick<
         ReleaseRecord,
-        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow' | 'baseline'
+        | 'version'
+        | 'deploymentId'
+        | 'deployTaskToken'
+        | 'stoppedByAlarm'
+        | 'rollback'
+        | 'shadow'
+        | 'baseline'
+        | 'tests'
       >
     >,
   ): Promise<void> {
