@@ -28,7 +28,13 @@ import {
   type AuditEvent,
 } from './approvals';
 import { type ModeSwitch, type ServiceMode, ServiceModeItems } from './modes';
-import { type AttemptStart, ReleaseItems, type ReleaseRecord, type StageRecord } from './releases';
+import {
+  type AttemptStart,
+  ReleaseItems,
+  type ReleaseRecord,
+  type ReleaseUpdate,
+  type StageRecord,
+} from './releases';
 import {
   type DeploymentLink,
   type QueuedDeployment,
@@ -50,7 +56,9 @@ export type { ModeSwitch, ServiceMode } from './modes';
 export type {
   AttemptRecord,
   AttemptStart,
+  BuiltArtifact,
   ReleaseRecord,
+  ReleaseUpdate,
   RollbackInfo,
   ShadowRecord,
   ShadowVerdict,
@@ -105,23 +113,8 @@ export class Ledger {
     return this.releases.startAttempt(releaseId, next);
   }
 
-  /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken). */
-  updateRelease(
-    releaseId: string,
-    fields: Partial<
-      Pick<
-        ReleaseRecord,
-        | 'version'
-        | 'deploymentId'
-        | 'deployTaskToken'
-        | 'stoppedByAlarm'
-        | 'rollback'
-        | 'shadow'
-        | 'baseline'
-        | 'tests'
-      >
-    >,
-  ): Promise<void> {
+  /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken, artifact, ...). */
+  updateRelease(releaseId: string, fields: ReleaseUpdate): Promise<void> {
     return this.releases.update(releaseId, fields);
   }
 

@@ -5,7 +5,7 @@ import { build as esbuild } from 'esbuild';
 import type { ServiceConfig } from '../core/catalog/types';
 import { TestsFailedError } from '../core/errors';
 import type { ReleaseDocument, TestResult } from '../core/model';
-import type { Ports, SandboxRequest } from '../core/ports';
+import type { Ports } from '../core/ports';
 import { recordStageSucceeded } from '../core/stage-record';
 import { packDirectory } from '../runtime/checkout-archive';
 import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
@@ -53,7 +53,7 @@ export async function testRelease(
     const plan = testPlan(config.runtime.testCommand, dir) ?? (await nodeTestPlan(dir, config));
     const result = await ports.testSandbox.run({
       checkout: await packCheckout(dir, config, release.commit.sha),
-      steps: plan.steps as SandboxRequest['steps'],
+      steps: plan.steps,
       timeoutMs,
     });
     return testReport(plan.command, plan.expected, result);

@@ -7,17 +7,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestReportSource } from '../core/model';
+import type { SandboxStep } from '../core/ports';
 import { formatTestCommand, parseTestCommand, type TestCommand } from '../core/test-command';
-
-/** `node <args>`, or the npm CLI Sluice ships with `npm` args (the sandbox's step shapes). */
-export type TestStep = readonly string[] | { readonly npm: readonly string[] };
 
 export type TestRunner = 'vitest' | 'jest' | 'node-test';
 
 export interface TestPlan {
   /** What runs, as a person would type it. */
   readonly command: string;
-  readonly steps: readonly TestStep[];
+  readonly steps: readonly SandboxStep[];
   /** The format the runner was asked to print; `exit-code` when it is not a runner Sluice knows. */
   readonly expected: TestReportSource;
 }

@@ -92,6 +92,27 @@ describe('runtime.testCommand in the sandbox', () => {
     });
   }, 120_000);
 
+  it('runs npm test when package.json has a test script (the npm CLI Sluice ships), with TAP added for node --test', async () => {
+    const dir = await serviceWith({
+      'package.json': JSON.stringify({ name: 'svc', version: '1.0.0', scripts: { test: 'node --test' } }),
+      'test/greeter.test.cjs': NODE_TESTS,
+    });
+    const answer = await testStage(dir, undefined);
+    expect(answer.error).toEqual({
+      name: 'TestsFailedError',
+      message: '1 of 2 tests failed: greets in french (`npm test`)',
+    });
+    expect(answer.report).toEqual({
+      command: 'npm test',
+      source: 'tap',
+      passed: 1,
+      failed: 1,
+      failures: ['greets in french'],
+      exitCode: 1,
+      timedOut: false,
+    });
+  }, 120_000);
+
   it('kills a command that hangs at the timeout and records it', async () => {
     const dir = await serviceWith({
       'scripts/hang.cjs': "console.log('starting');\nsetInterval(() => {}, 1000);\n",
