@@ -28,7 +28,13 @@ import {
   type AuditEvent,
 } from './approvals';
 import { type ModeSwitch, type ServiceMode, ServiceModeItems } from './modes';
-import { type AttemptStart, ReleaseItems, type ReleaseRecord, type StageRecord } from './releases';
+import {
+  type AttemptStart,
+  type Cancellation,
+  ReleaseItems,
+  type ReleaseRecord,
+  type StageRecord,
+} from './releases';
 import {
   type DeploymentLink,
   type QueuedDeployment,
@@ -50,6 +56,7 @@ export type { ModeSwitch, ServiceMode } from './modes';
 export type {
   AttemptRecord,
   AttemptStart,
+  Cancellation,
   ReleaseRecord,
   RollbackInfo,
   ShadowRecord,
@@ -103,6 +110,11 @@ export class Ledger {
   /** Keeps the ended attempt in `attempts` and opens the next one, running (a retry). */
   startAttempt(releaseId: string, next: AttemptStart): Promise<ReleaseRecord> {
     return this.releases.startAttempt(releaseId, next);
+  }
+
+  /** Marks a running release as cancelled, once (`sluice cancel`); LedgerConflictError when it ended meanwhile. */
+  requestCancel(releaseId: string, cancellation: Cancellation): Promise<ReleaseRecord> {
+    return this.releases.requestCancel(releaseId, cancellation);
   }
 
   /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken). */

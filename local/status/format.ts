@@ -132,6 +132,10 @@ export function formatStatus(report: StatusReport): string {
           `    attempt ${r.attempt}, retried by ${r.retry.requestedBy}: ${r.retry.reason}${earlier ? ` (earlier: ${earlier})` : ''}`,
         );
       }
+      if (r.cancellation)
+        lines.push(
+          `    ${r.status === 'running' ? 'cancelling' : 'cancelled'} by ${r.cancellation.requestedBy} at ${r.cancellation.at}: ${r.cancellation.reason}`,
+        );
     }
     lines.push('');
   }
