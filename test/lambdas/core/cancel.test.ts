@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { closedMessage, REFUSAL_STATUS } from '../../../lambdas/core/approval-decision';
 import { CancelRefusedError, cancelledOutcome, planCancel } from '../../../lambdas/core/cancel';
 import type { ReleaseStatus } from '../../../lambdas/core/model';
 import { stageInFlight } from '../../../lambdas/execution-events/execution-events';
@@ -116,5 +117,21 @@ describe('stageInFlight', () => {
     expect(stageInFlight({ stages, mode: 'deployment' })).toBe('Deploy');
     expect(stageInFlight({ stages, mode: 'delivery', deploymentId: 'd-1' })).toBe('Deploy');
     expect(stageInFlight({ stages: {}, mode: 'delivery' })).toBe('LoadService');
+  });
+});
+
+describe('a cancelled approval takes no more decisions (the page, Slack and the CLI all ask closedMessage)', () => {
+  it('says who cancelled it and why, as a 410 refusal', () => {
+    const closed = closedMessage({
+      ...approval,
+      status: 'cancelled',
+      decidedBy: 'dana@example.com',
+      comment: 'wrong commit',
+    });
+    expect(closed).toEqual({
+      code: 'cancelled',
+      message: 'This release was cancelled by dana@example.com: wrong commit; it takes no more decisions.',
+    });
+    expect(REFUSAL_STATUS.cancelled).toBe(410);
   });
 });
