@@ -142,6 +142,10 @@ export function formatStatus(report: StatusReport): string {
       if (r.baseline) lines.push(`    baseline: ${formatBaseline(r.baseline)}`);
       const attempts = attemptsLine(r);
       if (attempts) lines.push(`    ${attempts}`);
+      if (r.cancellation)
+        lines.push(
+          `    ${r.status === 'running' ? 'cancelling' : 'cancelled'} by ${r.cancellation.requestedBy} at ${r.cancellation.at}: ${r.cancellation.reason}`,
+        );
     }
     lines.push('');
   }
