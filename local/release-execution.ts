@@ -9,6 +9,7 @@ import { executionNameOf } from '../lambdas/core/push-routing';
 import type { ReleaseRecord } from '../lambdas/ledger/ledger';
 import type { LocalTaskBroker } from './adapters/task-broker';
 import { type AslDefinition, LOCAL_ACCOUNT, LOCAL_REGION, type TaskBinding } from './definition';
+import type { LocalExecutionStopper } from './execution-stopper';
 
 export interface StateEntered {
   readonly releaseId: string;
@@ -74,6 +75,8 @@ export interface ReleaseExecutionOptions {
   readonly taskOverrides: Record<string, (input: unknown) => Promise<unknown>>;
   readonly onStateEntered: (entry: StateEntered) => void;
   readonly log: (line: string) => void;
+  /** Where StopExecution finds the run (`sluice cancel`). @default - the run cannot be stopped */
+  readonly stopper?: LocalExecutionStopper;
 }
 
 /** What the interpreter reported: every state entered counts as a transition; Task states are timed. */
@@ -90,9 +93,21 @@ export interface ExecutionEnd {
   readonly cause?: string;
 }
 
-/** The interpreter's result rejection, as an execution status: its own aborted and timed-out errors, else FAILED. */
-export function executionEndOf(error: unknown): ExecutionEnd {
-  if (error instanceof ExecutionAbortedError) return { status: 'ABORTED' };
+/**
+ * The interpreter's result rejection, as an execution status: its own aborted and timed-out errors, else FAILED.
+ * `stopped`: the error and cause StopExecution gave, which an aborted execution ends with.
+ */
+export function executionEndOf(
+  error: unknown,
+  stopped?: { readonly error?: string; readonly cause?: string },
+): ExecutionEnd {
+  if (error instanceof ExecutionAbortedError) {
+    return {
+      status: 'ABORTED',
+      ...(stopped?.error ? { error: stopped.error } : {}),
+      ...(stopped?.cause ? { cause: stopped.cause } : {}),
+    };
+  }
   if (error instanceof ExecutionTimeoutError)
     return { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution timed out' };
   // ExecutionError wraps the state's error (a Fail state's Error and Cause are its name and message).
@@ -133,6 +148,7 @@ export async function runReleaseExecution(options: ReleaseExecutionOptions): Pro
     overrides: { taskResourceLocalHandlers: options.taskOverrides as never, retryIntervalOverrides },
     context: context as never,
   });
+  const stoppable = options.stopper?.register(name, () => execution.abort());
 
   let transitions = 0;
   const entered = new Map<string, number>();
@@ -168,7 +184,9 @@ export async function runReleaseExecution(options: ReleaseExecutionOptions): Pro
     await execution.result;
   } catch (error) {
     // A failed release ends in the NotReleased Fail state; its outcome is read from the ledger.
-    end = executionEndOf(error);
+    end = executionEndOf(error, stoppable?.stopped);
+  } finally {
+    stoppable?.ended();
   }
   await watch.catch(() => undefined);
   return { transitions, stages, end };

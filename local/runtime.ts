@@ -33,6 +33,7 @@ import { emitExecutionEnd } from './aws/stepfunctions/events';
 import { type AslDefinition, type CfnTemplate, extractLocalDefinition, type TaskBinding } from './definition';
 import { LocalDeployTarget } from './deploy-target';
 import { type DynamoDbLocal, ensureTableFromTemplate, startDynamoDbLocal } from './dynamodb-local';
+import { LocalExecutionStopper } from './execution-stopper';
 import { type LambdaHandler, LocalHandlers } from './handlers';
 import { endInterruptedReleases, LEDGER_DIR, removeHistory } from './history';
 import {
@@ -99,7 +100,6 @@ export interface LocalSluiceOptions {
   readonly wrapHandler?: (name: HandlerName, handler: LambdaHandler) => LambdaHandler;
 }
 
-/** A state the execution entered, with the input it entered with (as Step Functions' StateEntered event). */
 export interface StartReleaseRequest {
   readonly service: string;
   readonly commit?: string;
@@ -122,6 +122,8 @@ export class LocalSluice {
   private readonly releaseListeners: ((run: ReleaseRun, request: ReleaseRequest) => void)[] = [];
   private readonly entered = new Map<string, StateEntered[]>();
   private readonly stateListeners = new Set<(entry: StateEntered) => void>();
+  /** StopExecution of this runtime's executions (`sluice cancel`). */
+  readonly stopper = new LocalExecutionStopper();
   private closed = false;
   private constructor(
     readonly options: LocalSluiceOptions,
@@ -205,6 +207,7 @@ export class LocalSluice {
         },
         rollback: () => rollbackRunner,
         retry: () => portsRef,
+        cancel: () => self && { ...self.ports, executionStopper: self.stopper },
       });
       const expiry = new LocalExpiryTimers(handlers.invoke);
       expiryTimers = expiry;
@@ -286,11 +289,6 @@ export class LocalSluice {
       await ownDynamo?.stop();
       throw error;
     }
-  }
-
-  /** The deterministic execution name: service + commit, so the same push never releases twice. */
-  static releaseIdOf(service: string, sha: string): string {
-    return releaseIdOf(service, sha);
   }
 
   /** Starts one execution (StartExecution). A second start of the same service and commit returns the first. */
@@ -401,6 +399,7 @@ export class LocalSluice {
       input,
       startedAt: started,
       broker: this.broker,
+      stopper: this.stopper,
       timeScale: this.options.timeScale ?? 60,
       taskOverrides: this.taskOverrides(),
       onStateEntered: (entry) => {

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../lambdas/approval-api/approval-api';
+import type { CancelPorts } from '../lambdas/core/cancel';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import { parseDuration } from '../lambdas/core/dora';
 import type { Ports } from '../lambdas/core/ports';
@@ -13,6 +14,7 @@ import type { Ledger } from '../lambdas/ledger/ledger';
 import { sendJson } from './api-response';
 import { authorizedApiCall, handleApprovalsApi } from './approval-runtime';
 import { functionUrlEvent } from './aws/lambda/function-url-event';
+import { CANCEL_API_PATH, handleCancelApi } from './cancel-api';
 import type { HandlerInvoker } from './handlers';
 import { handleRetryApi, RETRY_API_PATH, type RetryPorts } from './retry-api';
 import { handleRollbackApi, ROLLBACK_API_PATH, type RollbackRunner } from './rollback-api';
@@ -34,6 +36,8 @@ export interface LocalWebServerOptions {
   readonly rollback?: () => RollbackRunner | undefined;
   /** Serves POST /api/retry with these ports when given. @default - no retry endpoint */
   readonly retry?: () => RetryPorts | undefined;
+  /** Serves POST /api/cancel with these ports when given. @default - no cancel endpoint */
+  readonly cancel?: () => CancelPorts | undefined;
 }
 
 /**
@@ -123,6 +127,8 @@ export class LocalWebServer {
       if (rollback) return handleRollbackApi(req, res, body, rollback);
       const retryPorts = path === RETRY_API_PATH ? options.retry?.() : undefined;
       if (retryPorts) return handleRetryApi(req, res, body, retryPorts);
+      const cancelPorts = path === CANCEL_API_PATH ? options.cancel?.() : undefined;
+      if (cancelPorts) return handleCancelApi(req, res, body, cancelPorts);
       await handleApprovalsApi(req, res, body, {
         ledger: options.ledger,
         catalog: options.catalog,

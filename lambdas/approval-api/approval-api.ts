@@ -48,6 +48,7 @@ const TITLES: Record<Refusal['code'], string> = {
   decided: 'Already decided',
   expired: 'Link expired',
   superseded: 'Superseded',
+  cancelled: 'Release cancelled',
   'invalid-release-time': 'Invalid release time',
 };
 
@@ -81,7 +82,7 @@ export async function handleApprovalHttp(
   if (!approval) return refuse(404, 'Unknown approval', 'There is no approval request with this id.');
   const approver = approval.approvers[claims.approverIndex];
   if (!approver) return refuse(403, 'Invalid link', 'This link is not valid.');
-  if (approval.status === 'expired' || approval.status === 'superseded') {
+  if (approval.status === 'expired' || approval.status === 'superseded' || approval.status === 'cancelled') {
     const closed = closedMessage(approval);
     return respond(410, renderApprovalPage(approval, approver, undefined, closed.message));
   }

@@ -7,7 +7,7 @@
 import { LedgerConflictError } from '../ledger/errors';
 import type { ApprovalChannelUsed, ApprovalRecord, ApprovalVote, Ledger } from '../ledger/ledger';
 import { sharedIdentity } from './approver-identity';
-import { ApprovalExpiredError, ApprovalSupersededError } from './errors';
+import { ApprovalExpiredError, ApprovalSupersededError, ReleaseCancelledError } from './errors';
 import { parseIsoTime } from './iso-time';
 import type { ApprovalResult } from './model';
 import type { Clock, TaskCallbacks } from './ports';
@@ -38,6 +38,7 @@ export type RefusalCode =
   | 'decided'
   | 'expired'
   | 'superseded'
+  | 'cancelled'
   | 'invalid-release-time';
 
 export interface Refusal {
@@ -64,6 +65,7 @@ export const REFUSAL_STATUS: Record<RefusalCode, number> = {
   decided: 409,
   expired: 410,
   superseded: 410,
+  cancelled: 410,
   'invalid-release-time': 400,
 };
 
@@ -95,6 +97,11 @@ export function closedMessage(approval: ApprovalRecord): { code: RefusalCode; me
       return {
         code: 'superseded',
         message: `This approval request was superseded by release ${approval.supersededBy ?? 'a newer release'}; decide on that one instead.`,
+      };
+    case 'cancelled':
+      return {
+        code: 'cancelled',
+        message: `This release was cancelled by ${approval.decidedBy ?? 'someone'}${approval.comment ? `: ${approval.comment}` : ''}; it takes no more decisions.`,
       };
     default:
       return {
@@ -325,22 +332,39 @@ async function close(
   };
 }
 
+/** How a pending approval ends without a decision, and the task failure its execution resumes with. */
+export interface PendingEnd {
+  readonly status: 'expired' | 'superseded' | 'cancelled';
+  readonly reason: string;
+  readonly supersededBy?: string;
+  /** Who ended it (a person cancelling the release). @default 'sluice' */
+  readonly by?: string;
+}
+
+const END_ERROR = {
+  expired: ApprovalExpiredError,
+  superseded: ApprovalSupersededError,
+  cancelled: ReleaseCancelledError,
+} as const;
+
 /**
- * Ends a pending approval without a decision (expiry, supersede): closes it once, audits it, and fails its
- * task with a named error (`ApprovalExpired` / `ApprovalSuperseded`) that Record turns into the release's
- * status. Returns false when it was no longer pending.
+ * Ends a pending approval without a decision (expiry, supersede, cancel): closes it once, audits it, and fails
+ * its task with a named error (`ApprovalExpired` / `ApprovalSuperseded` / `ReleaseCancelled`) that Record turns
+ * into the release's status. Returns false when it was no longer pending.
  */
 export async function endPending(
   approval: ApprovalRecord,
-  end: { status: 'expired' | 'superseded'; reason: string; supersededBy?: string },
+  end: PendingEnd,
   ports: DecisionPorts,
 ): Promise<boolean> {
   const at = ports.clock.now().toISOString();
+  const by = end.by ?? 'sluice';
   try {
     await ports.ledger.decideApproval(approval.approvalId, {
       status: end.status,
-      decidedBy: 'sluice',
+      decidedBy: by,
       decidedAt: at,
+      ...(end.status === 'cancelled' ? { comment: end.reason } : {}),
       ...(end.supersededBy ? { supersededBy: end.supersededBy } : {}),
     });
   } catch (error) {
@@ -351,15 +375,12 @@ export async function endPending(
     approvalId: approval.approvalId,
     kind: end.status,
     at,
-    actor: 'sluice',
-    channel: 'system',
+    actor: by,
+    channel: by === 'sluice' ? 'system' : 'cli',
     detail: end.reason,
   });
   try {
-    const error =
-      end.status === 'expired'
-        ? new ApprovalExpiredError(end.reason)
-        : new ApprovalSupersededError(end.reason);
+    const error = new END_ERROR[end.status](end.reason);
     await ports.tasks.fail(approval.taskToken, error.name, end.reason);
   } catch (error) {
     // The execution already ended (both task adapters name this TaskTokenExpiredError): nothing to fail.

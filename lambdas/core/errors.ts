@@ -85,6 +85,11 @@ export class ApprovalSupersededError extends SluiceError {
   override readonly name = 'ApprovalSuperseded';
 }
 
+/** SendTaskFailure / StopExecution error when a person cancels a release (`sluice cancel`): recorded as cancelled. */
+export class ReleaseCancelledError extends SluiceError {
+  override readonly name = 'ReleaseCancelled';
+}
+
 /** Error names the state machine retries with backoff (Lambda's own transient errors plus ours). */
 export const RETRYABLE_ERRORS = [
   'Lambda.ServiceException',

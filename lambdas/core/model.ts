@@ -174,7 +174,9 @@ export type ReleaseStatus =
   /** The execution was stopped (StopExecution, the console) before Record wrote an outcome. */
   | 'aborted'
   /** The execution hit its own timeout before Record wrote an outcome. */
-  | 'timed_out';
+  | 'timed_out'
+  /** A person stopped it (`sluice cancel`): who and why are the record's `cancellation`. */
+  | 'cancelled';
 
 export interface ReleaseOutcome {
   readonly status: ReleaseStatus;

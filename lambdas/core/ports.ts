@@ -194,6 +194,15 @@ export interface ExecutionStarter {
   ): Promise<{ readonly status: 'started' | 'duplicate'; readonly executionArn?: string }>;
 }
 
+/** StopExecution of the release state machine (`sluice cancel`). */
+export interface ExecutionStopper {
+  /**
+   * Stops the execution named `name` (executionNameOf) with `error` and `cause`; it ends ABORTED, and its
+   * status-change event reaches the execution-events handler. One that has ended already is left as it is.
+   */
+  stop(name: string, error: string, cause: string): Promise<void>;
+}
+
 /** Puts a normalized push event on the Sluice event bus (the GitHub webhook; local git watchers). */
 export interface PushPublisher {
   publish(push: PushEvent): Promise<void>;

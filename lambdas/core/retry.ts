@@ -1,6 +1,6 @@
 /**
  * `sluice retry`: a release that ended for a reason outside its commit (a flaky test, an expired approval, an
- * alarm already firing at preflight, a stopped or timed-out execution) runs again as its next attempt. What a
+ * alarm already firing at preflight, a stopped, cancelled or timed-out execution) runs again as its next attempt. What a
  * person or an alarm judged (rejected, rolled back), what succeeded and what was replaced is not retried: the
  * fix for those is a new commit.
  */
@@ -33,6 +33,7 @@ const RETRYABLE: ReadonlySet<ReleaseStatus> = new Set([
   'blocked',
   'timed_out',
   'aborted',
+  'cancelled',
 ]);
 
 /** Checks that `request` may retry its release and starts the next attempt's execution; returns its request. */

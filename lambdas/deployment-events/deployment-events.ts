@@ -56,7 +56,13 @@ export async function onDeploymentStateChange(
   const release = await ports.ledger.getRelease(link.releaseId);
   if (release?.rollback) return finishRollback(release, link, state, ports);
   const token = release?.deployTaskToken;
-  if (!token) return 'ignored'; // already resumed: events arrive at least once
+  if (!token) {
+    // Its execution ended while the deployment ran (execution-events stopped it): the lock it still holds moves
+    // on now that the deployment has ended. A no-op for a release that does not hold it (a repeated event).
+    if (release && release.status !== 'running')
+      await handOverDeployLock(release.service, release.releaseId, ports);
+    return 'ignored'; // already resumed: events arrive at least once
+  }
   if (state === 'SUCCESS') {
     await ports.tasks.succeed(token, deployResultOf(link));
     return 'resumed-success';

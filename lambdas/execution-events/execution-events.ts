@@ -1,4 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
+import { cancelledOutcome } from '../core/cancel';
 import type { ReleaseOutcome, ReleaseStatus, StageName } from '../core/model';
 import { handOverDeployLock, type ProductionDeployPorts } from '../core/production-deploy';
 import type { ReleaseRecord } from '../ledger/ledger';
@@ -58,14 +59,20 @@ export function releaseIdOf(detail: ExecutionStatusDetail): string {
   return detail.name;
 }
 
-/** The stage a release was in when its execution ended: the first one with no record yet. */
-export function stageInFlight(record: Pick<ReleaseRecord, 'stages'>): StageName {
-  return STAGE_ORDER.find((stage) => !record.stages[stage]) ?? 'Record';
+/**
+ * The stage a release was in when its execution ended: Deploy once it started a deployment, else the first
+ * stage with no record yet. Approval and Deploy are recorded by Record, and a release in deployment mode
+ * passes no gate: neither is ever recorded while it runs.
+ */
+export function stageInFlight(record: Pick<ReleaseRecord, 'stages' | 'mode' | 'deploymentId'>): StageName {
+  if (record.deploymentId) return 'Deploy';
+  const gated = record.mode !== 'deployment';
+  return STAGE_ORDER.find((stage) => !record.stages[stage] && (gated || stage !== 'Approval')) ?? 'Record';
 }
 
 /** The outcome of an execution that ended with no outcome in the ledger. */
 export function abnormalOutcome(
-  record: Pick<ReleaseRecord, 'stages'>,
+  record: Pick<ReleaseRecord, 'stages' | 'mode' | 'deploymentId'>,
   detail: ExecutionStatusDetail,
   endedAt: Date,
 ): ReleaseOutcome {
@@ -105,27 +112,34 @@ export async function onExecutionStatusChange(
     await ports.ledger.finishRelease(
       releaseId,
       record.service,
-      abnormalOutcome(record, detail, ports.clock.now()),
+      // Stopped by `sluice cancel`: recorded as cancelled, with who and why.
+      cancelledOutcome(abnormalOutcome(record, detail, ports.clock.now()), record.cancellation),
     );
   }
   // On a redelivery too, in case the stop failed the first time; a deployment that ended is left alone.
-  if (record.deploymentId) await stopIfRunning(record.deploymentId, detail, ports);
-  // Both no-ops unless this release still holds the lock or waits in the queue (Record never got that far).
-  await handOverDeployLock(record.service, releaseId, ports);
+  const stopping = record.deploymentId ? await stopIfRunning(record.deploymentId, detail, ports) : false;
+  // Both no-ops unless this release still holds the lock or waits in the queue (Record never got that far). A
+  // deployment still rolling back keeps the lock: one deployment per service at a time, so the next one could
+  // not start yet. Its end event hands the lock over instead (deployment-events).
+  if (!stopping) await handOverDeployLock(record.service, releaseId, ports);
   await ports.ledger.leaveDeployQueue(record.service, releaseId);
   return ended ? 'already-recorded' : 'recorded';
 }
 
-/** The execution is gone, so nothing will judge its deployment: stop it with rollback to the previous version. */
+/**
+ * The execution is gone, so nothing will judge its deployment: stop it with rollback to the previous version.
+ * True when it was still running (its end is still to come).
+ */
 async function stopIfRunning(
   deploymentId: string,
   detail: ExecutionStatusDetail,
   ports: ExecutionEventsPorts,
-): Promise<void> {
+): Promise<boolean> {
   const description = await ports.deployTarget.describeDeployment(deploymentId);
-  if (description.status !== 'InProgress') return;
+  if (description.status !== 'InProgress') return false;
   await ports.deployTarget.stopDeployment(
     deploymentId,
     `the release's execution ended ${detail.status} while the deployment ran`,
   );
+  return true;
 }

@@ -8,7 +8,7 @@ import type { ApprovalDecision } from '../core/model';
 import type { FreezePeriod, ReleaseWindow } from '../core/release-windows';
 import { conditional, itemsUnder, LEDGER_KEYS, type LedgerTableRef, setFields, stripKeys } from './table';
 
-export type ApprovalStatus = 'pending' | ApprovalDecision | 'expired' | 'superseded';
+export type ApprovalStatus = 'pending' | ApprovalDecision | 'expired' | 'superseded' | 'cancelled';
 
 /** Where a decision or a view came from: the emailed link's page, a Slack button, the CLI. */
 export type ApprovalChannelUsed = 'email' | 'slack' | 'cli';
@@ -30,7 +30,15 @@ export interface ApprovalVote {
   readonly notCounted?: string;
 }
 
-export type AuditKind = 'requested' | 'notified' | 'viewed' | 'voted' | 'decided' | 'expired' | 'superseded';
+export type AuditKind =
+  | 'requested'
+  | 'notified'
+  | 'viewed'
+  | 'voted'
+  | 'decided'
+  | 'expired'
+  | 'superseded'
+  | 'cancelled';
 
 /** One line of an approval's audit trail (item `APPROVAL#<id>` / `AUDIT#<at>#<n>`). */
 export interface AuditEvent {
@@ -135,7 +143,7 @@ export class ApprovalItems {
   }
 
   /**
-   * Closes a pending approval exactly once (decided, expired or superseded); a second close throws
+   * Closes a pending approval exactly once (decided, expired, superseded or cancelled); a second close throws
    * LedgerConflictError, so only one caller ever resumes the execution.
    */
   async decide(approvalId: string, decision: ApprovalClosing): Promise<ApprovalRecord> {

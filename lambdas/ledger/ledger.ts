@@ -30,6 +30,7 @@ import {
 import { type ModeSwitch, type ServiceMode, ServiceModeItems } from './modes';
 import {
   type AttemptStart,
+  type Cancellation,
   ReleaseItems,
   type ReleaseRecord,
   type ReleaseUpdate,
@@ -57,6 +58,7 @@ export type {
   AttemptRecord,
   AttemptStart,
   BuiltArtifact,
+  Cancellation,
   ReleaseRecord,
   ReleaseUpdate,
   RollbackInfo,
@@ -111,6 +113,11 @@ export class Ledger {
   /** Keeps the ended attempt in `attempts` and opens the next one, running (a retry). */
   startAttempt(releaseId: string, next: AttemptStart): Promise<ReleaseRecord> {
     return this.releases.startAttempt(releaseId, next);
+  }
+
+  /** Marks a running release as cancelled, once (`sluice cancel`); LedgerConflictError when it ended meanwhile. */
+  requestCancel(releaseId: string, cancellation: Cancellation): Promise<ReleaseRecord> {
+    return this.releases.requestCancel(releaseId, cancellation);
   }
 
   /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken, artifact, ...). */

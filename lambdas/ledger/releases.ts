@@ -85,6 +85,7 @@ export type ReleaseUpdate = Partial<
     | 'baseline'
     | 'artifact'
     | 'tests'
+    | 'metricsCountedAt'
   >
 >;
 
@@ -112,6 +113,12 @@ export interface ReleaseRecord extends ReleaseInfo {
   readonly retry?: Pick<AttemptStart, 'requestedBy' | 'reason'>;
   readonly stages: Partial<Record<StageName, StageRecord>>;
   readonly outcome?: ReleaseOutcome;
+  /**
+   * When Record published the release's `Releases` datapoint (ISO 8601): at the end of the first attempt Record
+   * ended. Kept across attempts, so a later attempt publishes its datapoints without it and CloudWatch counts
+   * releases, not attempts.
+   */
+  readonly metricsCountedAt?: string;
   /** The artifact Build stored; kept across attempts, so a retry promotes it instead of building again. */
   readonly artifact?: BuiltArtifact;
   readonly version?: string;
@@ -127,6 +134,18 @@ export interface ReleaseRecord extends ReleaseInfo {
   readonly baseline?: CanaryBaseline;
   /** The Test stage's run: the command, pass/fail counts and the failed tests' names, passed or not. */
   readonly tests?: TestReport;
+  /** Set by `sluice cancel` while the release runs: the outcome that follows is recorded as `cancelled`. */
+  readonly cancellation?: Cancellation;
+}
+
+/** Who cancelled a running release, why, and what stopping it took (lambdas/core/cancel.ts). */
+export interface Cancellation {
+  readonly requestedBy: string;
+  readonly reason: string;
+  /** ISO 8601 */
+  readonly at: string;
+  /** gate: its approval ended; queue: it left the lock's queue; deployment: StopDeployment; execution: StopExecution. */
+  readonly action: 'gate' | 'queue' | 'deployment' | 'execution';
 }
 
 export interface RollbackInfo {
@@ -193,7 +212,7 @@ export class ReleaseItems {
           UpdateExpression:
             'SET attempts = list_append(if_not_exists(attempts, :none), :ended), attempt = :next, ' +
             '#status = :running, stages = :empty, attemptStartedAt = :at, retry = :retry ' +
-            'REMOVE outcome, deploymentId, deployTaskToken, stoppedByAlarm, shadow, baseline',
+            'REMOVE outcome, deploymentId, deployTaskToken, stoppedByAlarm, shadow, baseline, cancellation',
           ConditionExpression: '#status = :was AND (attribute_not_exists(attempt) OR attempt = :current)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -211,6 +230,28 @@ export class ReleaseItems {
         }),
       ),
       `Release ${releaseId} changed while attempt ${next.attempt} was starting`,
+    );
+    return stripKeys<ReleaseRecord>(Attributes ?? {});
+  }
+
+  /**
+   * Marks a running release as cancelled by `cancellation`, once: LedgerConflictError when it has ended or a
+   * cancellation came first.
+   */
+  async requestCancel(releaseId: string, cancellation: Cancellation): Promise<ReleaseRecord> {
+    const { Attributes } = await conditional(
+      this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: releaseKey(releaseId),
+          UpdateExpression: 'SET cancellation = :cancellation',
+          ConditionExpression: '#status = :running AND attribute_not_exists(cancellation)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':cancellation': cancellation, ':running': 'running' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+      `Release ${releaseId} ended or was cancelled meanwhile`,
     );
     return stripKeys<ReleaseRecord>(Attributes ?? {});
   }

@@ -1,3 +1,4 @@
+import { cancelledOutcome } from '../core/cancel';
 import { SERVICE_ALARMS } from '../core/catalog/types';
 import type {
   CaughtError,
@@ -50,6 +51,7 @@ const FAILURE_STATUS: Readonly<Record<string, ReleaseStatus>> = {
   ApprovalExpired: 'expired',
   ApprovalSuperseded: 'superseded',
   PreflightBlocked: 'blocked',
+  ReleaseCancelled: 'cancelled',
 };
 
 const ALARM_IN_TEXT = new RegExp(`\\b(sluice-[a-z0-9-]+-(?:${SERVICE_ALARMS.join('|')}))\\b`);
@@ -102,7 +104,8 @@ export async function recordRelease(given: RecordInput, ports: RecordPorts): Pro
   if (given.failure?.Error === 'StalePushError') return decideOutcome(given, now);
   const existing = await ports.ledger.getRelease(releaseId);
   const input = await settleTimedOutDeploy(given, existing?.deploymentId, ports);
-  const outcome = decideOutcome(input, now);
+  // A release cancelled while it ran (`sluice cancel`) ended by that, whichever way its stop reached here.
+  const outcome = cancelledOutcome(decideOutcome(input, now), existing?.cancellation);
   if (existing) {
     if (input.approval) {
       const requested = input.approval.decidedAt;
@@ -169,6 +172,9 @@ export async function recordRelease(given: RecordInput, ports: RecordPorts): Pro
   const shadow = shadowVerdictOf(finished);
   if (shadow) await ports.ledger.updateRelease(releaseId, { shadow });
   await ports.releaseMetrics.publish(shadow ? { ...finished, shadow } : finished);
+  // Counted once: a retry's attempt publishes without `Releases` (releaseDatapoints).
+  if (!finished.metricsCountedAt)
+    await ports.ledger.updateRelease(releaseId, { metricsCountedAt: outcome.endedAt });
   if (input.config?.mode === 'auto') {
     return { ...outcome, modeDecision: await evolveAutoMode(finished, input.config, ports.ledger) };
   }

@@ -1,4 +1,5 @@
 import { approvalsCommand, approveCommand, rejectCommand } from './approvals';
+import { cancelCommand } from './cancel';
 import type { Command } from './command';
 import { localCommand } from './local';
 import { releaseCommand } from './release';
@@ -22,6 +23,7 @@ export const commands: readonly Command[] = [
   rejectCommand,
   rollbackCommand,
   retryCommand,
+  cancelCommand,
   statusCommand,
   metricsCommand,
 ];

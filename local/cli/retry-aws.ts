@@ -8,13 +8,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { SfnExecutionStarter } from '../../lambdas/adapters/aws/sfn-execution-starter';
-import { StsCallerIdentity } from '../../lambdas/adapters/aws/sts-caller-identity';
-import { approversOfPrincipal } from '../../lambdas/core/approver-identity';
-import { requireCatalogFile } from '../../lambdas/core/catalog/load';
 import { executionNameOf } from '../../lambdas/core/push-routing';
 import { RetryRefusedError, retryRelease } from '../../lambdas/core/retry';
 import { Ledger } from '../../lambdas/ledger/ledger';
 import type { RetryStarted } from '../retry-api';
+import { provenActor } from './aws-actor';
 
 export interface AwsRetryOptions {
   readonly tableName: string;
@@ -42,18 +40,14 @@ export async function retryOnAws(
     sts: new STSClient({}),
   };
   const ledger = Ledger.forTable(clients.dynamo, options.tableName);
-  const principalArn = await new StsCallerIdentity(clients.sts).principalArn();
   const record = await ledger.getRelease(request.releaseId);
-  const policy = requireCatalogFile(options.catalogFile).services.find(
-    (s) => s.name === record?.service,
-  )?.approval;
-  const mapped = policy ? approversOfPrincipal(policy, principalArn) : [];
-  const requestedBy = mapped.length === 1 && mapped[0] ? mapped[0] : principalArn;
-  if (request.as !== undefined && request.as.trim().toLowerCase() !== requestedBy.toLowerCase()) {
-    throw new RetryRefusedError(
-      `--as ${request.as} does not match who your AWS credentials are (${principalArn}${requestedBy !== principalArn ? `, ${requestedBy}` : ''}); nothing started.`,
-    );
-  }
+  const requestedBy = await provenActor({
+    sts: clients.sts,
+    catalogFile: options.catalogFile,
+    service: record?.service,
+    ...(request.as !== undefined ? { as: request.as } : {}),
+    refuse: (message) => new RetryRefusedError(message),
+  });
   const next = await retryRelease(
     { releaseId: request.releaseId, reason: request.reason, requestedBy },
     { ledger, executions: new SfnExecutionStarter(clients.sfn, options.stateMachineArn) },

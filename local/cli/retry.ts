@@ -1,6 +1,6 @@
 /**
  * `sluice retry RELEASE --reason TEXT [--as EMAIL]`: runs a release that ended for a reason outside its commit
- * (failed, expired, blocked, timed out, aborted) again as its next attempt, recorded with who and why. The
+ * (failed, expired, blocked, timed out, aborted, cancelled) again as its next attempt, recorded with who and why. The
  * rules are lambdas/core/retry.ts; locally the running runtime applies them (POST /api/retry).
  */
 import type { RetryRequest } from '../../lambdas/core/retry';
@@ -37,13 +37,14 @@ export function describeRetry(started: RetryStarted, request: RetryRequest): str
 
 export const retryCommand: Command = {
   name: 'retry',
-  summary: 'Run a failed, expired, blocked, timed-out or aborted release again as its next attempt',
+  summary:
+    'Run a failed, expired, blocked, timed-out, aborted or cancelled release again as its next attempt',
   usage: `Usage: sluice retry RELEASE --reason TEXT [--as EMAIL] [--state-dir DIR]
        sluice retry RELEASE --reason TEXT [--as EMAIL] --aws --table NAME --state-machine-arn ARN [--config FILE]
 
 Starts the next attempt of RELEASE (a release id, as \`sluice status\` lists them): the same service and
 commit, one more execution, named <release>-a02, -a03, .... The ledger keeps the earlier attempts, and records
-who asked (--as) and why (--reason). Allowed for failed, expired, blocked, timed-out and aborted releases.
+who asked (--as) and why (--reason). Allowed for failed, expired, blocked, timed-out, aborted and cancelled releases.
 Refused, with the reason and nothing started, for an unknown release, one still running, one that
 succeeded or was superseded, and one a person rejected or an alarm rolled back (the fix is a new commit).
 Prints the new attempt's execution name and returns once it has started; \`sluice status\` follows it.

@@ -7,7 +7,7 @@ import type { DoraBucket, DoraMetrics } from '../../lambdas/core/dora';
 import { escapeHtml } from '../../lambdas/core/html';
 import { formatBaseline } from '../../lambdas/core/service-alarms';
 import { type ChartPoint, formatSeconds, renderChart } from './charts';
-import { costFootnote, costLine } from './format';
+import { attemptsLine, costFootnote, costLine } from './format';
 import type { ServiceStatus, StatusReport } from './status';
 
 const day = (iso: string) => iso.slice(5, 10);
@@ -105,6 +105,7 @@ function serviceSection(service: ServiceStatus, report: StatusReport): string {
         `<td>${r.shadow ? escapeHtml(r.shadow.verdict.replace(/_/g, ' ')) : ''}</td>` +
         `<td class="usd">${costOf(service.cost.releases, r.releaseId)}</td>` +
         `<td>${escapeHtml(r.outcome?.reason ?? '')}</td>` +
+        `<td class="attempt">${escapeHtml(attemptsLine(r) ?? String(r.attempt ?? 1))}</td>` +
         `<td class="baseline">${r.baseline ? escapeHtml(formatBaseline(r.baseline)) : ''}</td></tr>`,
     )
     .join('');
@@ -116,7 +117,7 @@ function serviceSection(service: ServiceStatus, report: StatusReport): string {
     `<p>Live: ${live}</p>${pending}${dora ? metricsLine(dora, report.dora.period.days) : '<p class="dora">No release in this period.</p>'}` +
     `<p class="cost">${escapeHtml(costLine(service))}</p>` +
     `${doraCharts(service.series, service.name)}${readiness}${switches}` +
-    `<table><thead><tr><th>Release</th><th>Mode</th><th>Commit</th><th>Outcome</th><th>Ended at</th><th>Shadow verdict</th><th>Cost (est.)</th><th>Reason</th><th>Canary baseline</th></tr></thead><tbody>${rows}</tbody></table></section>`
+    `<table><thead><tr><th>Release</th><th>Mode</th><th>Commit</th><th>Outcome</th><th>Ended at</th><th>Shadow verdict</th><th>Cost (est.)</th><th>Reason</th><th>Attempt</th><th>Canary baseline</th></tr></thead><tbody>${rows}</tbody></table></section>`
   );
 }
 
@@ -129,7 +130,7 @@ export function renderStatusPage(report: StatusReport): string {
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sluice status</title><style>
 body{font:14px/1.5 system-ui,sans-serif;margin:2rem;color:#111}table{border-collapse:collapse;margin-top:.5rem}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}
-.succeeded,.pass{color:#15803d}.failed,.rolled_back,.rejected,.blocked,.expired,.fail{color:#b91c1c}.readiness ul{list-style:none;padding-left:0}
+.succeeded,.pass{color:#15803d}.failed,.rolled_back,.rejected,.blocked,.expired,.cancelled,.fail{color:#b91c1c}.readiness ul{list-style:none;padding-left:0}
 .charts{display:flex;flex-wrap:wrap;gap:1rem;margin:.5rem 0}.chart{background:#fafafa;border:1px solid #eee}.chart-title{font-weight:600;font-size:12px}.axis{font-size:10px;fill:#555}
 .score,.usd{font-variant-numeric:tabular-nums}.footnote{color:#555;font-size:12px}.ready{color:#15803d}.not-ready{color:#92400e}section.service{border-top:2px solid #eee;padding-top:1rem;margin-top:1.5rem}.dora ul{padding-left:1rem}
 </style></head><body><h1>Sluice</h1><p>DORA metrics from ${escapeHtml(report.dora.period.since.slice(0, 10))} to ${escapeHtml(report.dora.period.until.slice(0, 10))}; generated ${escapeHtml(report.generatedAt)}.</p>

@@ -39,6 +39,7 @@ const RELEASE_FIELDS = [
   'attempt',
   'attempts',
   'retry',
+  'cancellation',
   'stages',
   'outcome',
   'version',

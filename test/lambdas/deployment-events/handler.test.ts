@@ -54,6 +54,7 @@ function ledgerHas(options: { token?: string; linked?: boolean }) {
     Item: {
       releaseId: 'checkout-abc',
       service: 'checkout',
+      status: 'running',
       ...(options.token ? { deployTaskToken: options.token } : {}),
     },
   });

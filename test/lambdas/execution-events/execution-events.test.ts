@@ -214,6 +214,7 @@ describe('execution-events: an execution that ended FAILED, TIMED_OUT or ABORTED
     await ledger.updateRelease('svc-aaaaaaaaaaaa', { deploymentId: 'd-RUNNING', deployTaskToken: 'token-a' });
     await startRelease(ledger, 'svc-bbbbbbbbbbbb');
     await ledger.updateRelease('svc-bbbbbbbbbbbb', { deploymentId: 'd-ENDED' });
+    await ledger.tryDeployLock('svc', 'svc-aaaaaaaaaaaa', at);
 
     await onExecutionStatusChange(event('ABORTED', 'svc-aaaaaaaaaaaa'), ports);
     await onExecutionStatusChange(event('ABORTED', 'svc-bbbbbbbbbbbb'), ports);
@@ -223,6 +224,32 @@ describe('execution-events: an execution that ended FAILED, TIMED_OUT or ABORTED
     ]);
     // The Deploy task token is gone, so the stopped deployment's own event resumes nothing.
     expect((await ledger.getRelease('svc-aaaaaaaaaaaa'))?.deployTaskToken).toBeUndefined();
+    // The lock stays with it while the deployment rolls back: its end event hands it over (deployment-events).
+    expect((await ledger.getServiceState('svc'))?.lockHolder).toBe('svc-aaaaaaaaaaaa');
+  });
+
+  it('records a release stopped by `sluice cancel` as cancelled, with who and why', async () => {
+    const { ledger, ports } = await harness();
+    await startRelease(ledger, 'svc-aaaaaaaaaaaa');
+    await ledger.requestCancel('svc-aaaaaaaaaaaa', {
+      requestedBy: 'dana@example.com',
+      reason: 'wrong commit',
+      at,
+      action: 'execution',
+    });
+
+    const cause = 'Cancelled by dana@example.com: wrong commit';
+    await onExecutionStatusChange(
+      event('ABORTED', 'svc-aaaaaaaaaaaa', { error: 'ReleaseCancelled', cause }),
+      ports,
+    );
+
+    expect((await ledger.getRelease('svc-aaaaaaaaaaaa'))?.outcome).toEqual({
+      status: 'cancelled',
+      stage: 'LoadService',
+      reason: cause,
+      endedAt: '2026-03-02T10:05:00.000Z',
+    });
   });
 
   it('leaves an outcome Record wrote as it is (a release that ended in NotReleased also ends FAILED)', async () => {

@@ -1,0 +1,135 @@
+/**
+ * `sluice cancel RELEASE --reason TEXT [--as EMAIL]`: stops a running release wherever it is (at the gate, in
+ * the production lock's queue, during its deployment, anywhere else), recorded as `cancelled` with who and why.
+ * The rules are lambdas/core/cancel.ts; locally the running runtime applies them (POST /api/cancel).
+ */
+import type { CancelRequest, CancelStarted } from '../../lambdas/core/cancel';
+import type { RuntimeInfo } from '../approval-runtime';
+import { CANCEL_API_PATH } from '../cancel-api';
+import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
+import { defaultActor } from './rollback';
+import { api, runtimeInfo, STATE_DIR_HELP } from './runtime-client';
+import { DEFAULT_CATALOG_FILE } from './validate';
+
+/** The runtime refused the cancel (or could not apply it): the message says why. */
+export class CancelCliError extends Error {
+  override readonly name = 'CancelCliError';
+}
+
+/** Asks the running local runtime to cancel the release; resolves once the stop has been asked for. */
+export async function cancelLocally(runtime: RuntimeInfo, request: CancelRequest): Promise<CancelStarted> {
+  const { status, body } = await api(runtime, CANCEL_API_PATH, {
+    method: 'POST',
+    body: JSON.stringify({ release: request.releaseId, reason: request.reason, as: request.requestedBy }),
+  });
+  const reply = body as { cancel?: CancelStarted; error?: string };
+  if (status !== 200 || !reply.cancel) throw new CancelCliError(reply.error ?? `HTTP ${status}`);
+  return reply.cancel;
+}
+
+const WHAT_FOLLOWS: Readonly<Record<CancelStarted['action'], string>> = {
+  gate: 'its approval request ended as cancelled (its links say so); the release is recorded as cancelled',
+  queue: 'it left the production lock’s queue; the release is recorded as cancelled',
+  deployment:
+    'its deployment is stopping with rollback to the previous version; the release is recorded as cancelled once the rollback has ended',
+  execution: 'its execution is stopping; the release is recorded as cancelled',
+};
+
+export function describeCancel(started: CancelStarted): string {
+  return [
+    `■ ${started.releaseId}: cancelling (${started.service}, execution ${started.execution})`,
+    `  ${WHAT_FOLLOWS[started.action]}`,
+    `  by ${started.cancellation.requestedBy}: ${started.cancellation.reason}`,
+  ].join('\n');
+}
+
+export const cancelCommand: Command = {
+  name: 'cancel',
+  summary:
+    'Stop a running release (at the gate, in the deploy queue, during its canary), recorded as cancelled',
+  usage: `Usage: sluice cancel RELEASE --reason TEXT [--as EMAIL] [--state-dir DIR]
+       sluice cancel RELEASE --reason TEXT [--as EMAIL] --aws --table NAME --state-machine-arn ARN [--config FILE]
+
+Stops RELEASE (a release id, as \`sluice status\` lists them) wherever it is, and records it as cancelled with
+who asked (--as) and why (--reason):
+  at the approval gate   the approval request ends as cancelled; its links and Slack buttons say so and take
+                         no more decisions
+  queued for the lock    it leaves the production deployment queue; the holder and the rest are untouched
+  deploying (canary)     CodeDeploy StopDeployment with rollback: the previous version serves all traffic
+                         again, and the release is recorded as cancelled once the rollback has ended
+  anywhere else          its execution is stopped (StopExecution)
+Refused, with the reason and nothing changed, for an unknown release and one that has already ended (to take
+a live release back, use \`sluice rollback\`). Returns once the stop has been asked for; \`sluice status\`
+shows the outcome.
+
+Options:
+      --reason TEXT     why (required; recorded)
+      --as EMAIL        who cancels (default: git config user.email, else $USER)
+      --state-dir DIR   ${STATE_DIR_HELP}
+      --aws             cancel in AWS (credentials and region from the usual AWS environment; IAM needs
+                        states:StopExecution and states:SendTaskFailure on the release state machine,
+                        codedeploy:GetDeployment and codedeploy:StopDeployment, and read/write access to the
+                        ledger). Who cancelled is who your credentials are (STS GetCallerIdentity, mapped
+                        through the catalog's approval identities when it maps to one person); --as only
+                        checks it
+      --table NAME      the ledger table (the SluicePipeline stack's LedgerTableName output), with --aws
+      --state-machine-arn ARN  the release state machine, with --aws
+  -c, --config FILE     the catalog, with --aws (default: ${DEFAULT_CATALOG_FILE})
+  -h, --help            show this help
+
+Exit status: 0 the stop was asked for, 1 refused or failed, 2 wrong command line.`,
+
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        reason: { type: 'string' },
+        as: { type: 'string' },
+        'state-dir': { type: 'string' },
+        aws: { type: 'boolean', default: false },
+        table: { type: 'string' },
+        'state-machine-arn': { type: 'string' },
+        config: { type: 'string', short: 'c', default: DEFAULT_CATALOG_FILE },
+      },
+      { allowPositionals: true },
+    );
+    const [releaseId] = positionals;
+    if (positionals.length !== 1 || releaseId === undefined)
+      throw new UsageError(`name exactly one release, received ${positionals.length}`);
+    if (values.aws && (!values.table || !values['state-machine-arn']))
+      throw new UsageError(
+        '--aws needs --table NAME and --state-machine-arn ARN (the LedgerTableName and StateMachineArn stack outputs)',
+      );
+    try {
+      // A missing reason is refused like any other cancel (exit 1), by the same rule as the runtime's.
+      if (!values.reason?.trim()) throw new CancelCliError('--reason is required: say why, it is recorded');
+      if (values.aws && values.table && values['state-machine-arn']) {
+        // require, not import(): the CLI runs under tsx's CommonJS hook.
+        const { cancelOnAws } = require('./cancel-aws') as typeof import('./cancel-aws');
+        const started = await cancelOnAws(
+          { releaseId, reason: values.reason, ...(values.as ? { as: values.as } : {}) },
+          {
+            tableName: values.table,
+            stateMachineArn: values['state-machine-arn'],
+            catalogFile: values.config,
+          },
+        );
+        process.stdout.write(`${describeCancel(started)}\n`);
+        return EXIT_OK;
+      }
+      const requestedBy = values.as ?? defaultActor();
+      if (!requestedBy)
+        throw new CancelCliError('--as EMAIL is required: git has no user.email and $USER is not set');
+      const started = await cancelLocally(runtimeInfo(values['state-dir']), {
+        releaseId,
+        reason: values.reason,
+        requestedBy,
+      });
+      process.stdout.write(`${describeCancel(started)}\n`);
+      return EXIT_OK;
+    } catch (error) {
+      process.stderr.write(`✘ ${(error as Error).message}\n`);
+      return EXIT_FAILURE;
+    }
+  },
+};
