@@ -42,8 +42,7 @@ export class EsbuildLayer extends Construct {
 const assembled = new Map<string, { dir: string; version: string }>();
 
 /**
- * Copies the two packages into a folder named by version and source, once: later synths (in this process or
- * another) reuse it, so the asset hash stays the same and /tmp does not fill up with copies.
+ * The layer's folder with esbuild and its binary, checked to be at one version.
  */
 function assembleLayer(nodeModules: string): { dir: string; version: string } {
   const cached = assembled.get(nodeModules);
@@ -65,8 +64,20 @@ function assembleLayer(nodeModules: string): { dir: string; version: string } {
         'mismatched binary. Reinstall them at the same version.',
     );
   }
+  const dir = assemblePackages(nodeModules, packages, `sluice-esbuild-layer-${versions[0]}`);
+  const result = { dir, version: defined(versions[0], 'the esbuild version') };
+  assembled.set(nodeModules, result);
+  return result;
+}
+
+/**
+ * Copies `packages` from `nodeModules` into `<tmpdir>/<name>-<source>/nodejs/node_modules`, once: later synths (in
+ * this process or another) reuse the folder, so the asset hash stays the same and /tmp does not fill up with
+ * copies. `name` must change with the packages' versions.
+ */
+export function assemblePackages(nodeModules: string, packages: readonly string[], name: string): string {
   const source = crypto.createHash('sha256').update(path.resolve(nodeModules)).digest('hex').slice(0, 12);
-  const dir = path.join(os.tmpdir(), `sluice-esbuild-layer-${versions[0]}-${source}`);
+  const dir = path.join(os.tmpdir(), `${name}-${source}`);
   if (!fs.existsSync(dir)) {
     // Built aside and renamed into place, so a folder that exists is always complete.
     const building = fs.mkdtempSync(`${dir}.building-`);
@@ -84,7 +95,5 @@ function assembleLayer(nodeModules: string): { dir: string; version: string } {
       if (!fs.existsSync(dir)) throw error;
     }
   }
-  const result = { dir, version: defined(versions[0], 'the esbuild version') };
-  assembled.set(nodeModules, result);
-  return result;
+  return dir;
 }

@@ -125,7 +125,7 @@ export type StepHandlerName = Exclude<HandlerName, 'github-webhook' | 'router' |
  */
 export const LEDGER_ACCESS: Readonly<Record<StepHandlerName, LedgerAccess>> = {
   'load-service': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
-  build: { items: ['UpdateItem'] },
+  build: { items: ['GetItem', 'UpdateItem'] },
   'run-tests': { items: ['UpdateItem'] },
   stage: { items: ['UpdateItem'] },
   'request-approval': { items: ['PutItem', 'UpdateItem'], queryGsi1: true },

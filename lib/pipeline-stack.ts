@@ -338,7 +338,8 @@ export class SluicePipelineStack extends Stack {
       grantCodeCommitRead(checkout, ['codecommit:GetFolder', 'codecommit:GetBlob'], repositories);
     }
 
-    grantArtifacts(f.build, this.artifactBucket, ['s3:PutObject']);
+    // Build reads an earlier attempt's artifact back to verify its sha256 before a retry promotes it (build once).
+    grantArtifacts(f.build, this.artifactBucket, ['s3:PutObject', 's3:GetObject']);
     // UpdateFunctionCode from S3 reads the artifact with the caller's permissions (its current version).
     grantArtifacts(f.stage, this.artifactBucket, ['s3:GetObject']);
 

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/runtime/env';
+import { NpmLayer } from './npm-layer';
 import { SluiceFunction } from './sluice-function';
 
 export interface TestRunnerProps {
@@ -20,9 +21,12 @@ export interface TestRunnerProps {
  */
 export class TestRunner extends Construct {
   readonly runner: SluiceFunction;
+  /** The npm CLI the runner's npm steps use (Build's `npm ci`). */
+  readonly npm: NpmLayer;
 
   constructor(scope: Construct, id: string, props: TestRunnerProps) {
     super(scope, id);
+    this.npm = new NpmLayer(this, 'Npm');
     // The construct id 'Function' keeps the runner's logical ids apart from the handlers'.
     this.runner = new SluiceFunction(this, 'Function', {
       handler: 'test-runner',
@@ -32,6 +36,7 @@ export class TestRunner extends Construct {
       memorySize: 1769, // one full vCPU, as the Test handler
       timeout: Duration.minutes(15),
       ephemeralStorageSize: Size.mebibytes(2048),
+      layers: [this.npm.layer],
     });
     props.test.addEnvironment(ENV.testRunnerFunctionArn, this.runner.function.functionArn);
     props.test.role.addToPrincipalPolicy(

@@ -9,6 +9,7 @@ import type { Ports } from '../core/ports';
 import { serviceWrapperSource } from '../core/service-wrapper';
 import { recordStageSucceeded } from '../core/stage-record';
 import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
+import { buildDetail, keepBuiltArtifact, promoteEarlierBuild } from './build-once';
 
 export type BuildPorts = Pick<Ports, 'source' | 'artifacts' | 'ledger' | 'clock' | 'workDir'>;
 
@@ -22,10 +23,13 @@ export function artifactKey(service: string, releaseId: string): string {
 
 /**
  * Bundles the service's handler, inside the metrics wrapper (lambdas/core/service-wrapper.ts), with esbuild into a
- * Lambda-ready zip (`index.js`) in the artifact store.
+ * Lambda-ready zip (`index.js`) in the artifact store. A retry promotes the verified artifact of an earlier
+ * attempt instead (build-once.ts).
  */
 export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Promise<BuildResult> {
   const startedAt = ports.clock.now();
+  const earlier = await promoteEarlierBuild(doc, startedAt, ports);
+  if (earlier.promoted) return earlier.promoted;
   const { config, release } = doc;
   const bundle = await withCheckout(ports, config, release.commit.sha, async (dir) => {
     const entry = join(dir, config.runtime.entry);
@@ -76,12 +80,13 @@ export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Pro
     bytes: stored.bytes,
     durationMs: ports.clock.now().getTime() - startedAt.getTime(),
   };
+  await keepBuiltArtifact(doc, result, ports);
   await recordStageSucceeded(
     ports,
     release.releaseId,
     'Build',
     startedAt,
-    `${result.bytes} bytes, sha256 ${result.sha256.slice(0, 12)}`,
+    buildDetail(result, earlier.rebuildReason),
   );
   return result;
 }

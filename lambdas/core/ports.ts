@@ -229,12 +229,42 @@ export interface SandboxRequest {
   /** The files to run in, as a zip archive, base64-encoded (see lambdas/runtime/checkout-archive.ts). */
   readonly checkout: string;
   /**
-   * Node.js command lines run one after another in the archive's root, each as `node <args>`; the first one that
+   * Commands run one after another in the archive's root, each `node <args>` or an npm step; the first one that
    * fails or times out ends the run.
    */
-  readonly steps: readonly (readonly string[])[];
+  readonly steps: readonly SandboxStep[];
   /** For all steps together; then the step's whole process tree is killed. */
   readonly timeoutMs: number;
+  /**
+   * An npm user config (`.npmrc`: registry, auth token) for this run's npm steps only. Written outside the
+   * checkout, removed with the run, and its token values are blanked out of the output.
+   * @default - npm's defaults, no token
+   */
+  readonly npmrc?: string;
+  /**
+   * A folder of the archive (e.g. `node_modules`) the runner packs into the result's `collected` when every
+   * step passed: how an install comes back to Build.
+   * @default - nothing collected
+   */
+  readonly collect?: string;
+}
+
+/**
+ * `npm <args>` run with the npm CLI Sluice ships (never a shell, never the service's own npm): only the
+ * subcommands of NPM_SUBCOMMANDS (lambdas/test-runner/npm-step.ts).
+ */
+export interface NpmStep {
+  readonly npm: readonly string[];
+}
+
+/** Arguments of `node`, or an npm invocation. */
+export type SandboxStep = readonly string[] | NpmStep;
+
+/** The request's `collect` folder, packed (checkout-archive's zip) when small enough to come back inline. */
+export interface CollectedFiles {
+  /** Base64 zip; absent when larger than MAX_INLINE_COLLECT_BYTES (`bytes` says how large it was). */
+  readonly zip?: string;
+  readonly bytes: number;
 }
 
 export interface SandboxResult {
@@ -243,6 +273,8 @@ export interface SandboxResult {
   readonly timedOut: boolean;
   /** Tail of what the steps printed, stdout and stderr interleaved. */
   readonly output: string;
+  /** The request's `collect` folder, when it asked for one and every step passed. */
+  readonly collected?: CollectedFiles;
 }
 
 /**

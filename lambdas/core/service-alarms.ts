@@ -7,7 +7,7 @@
  * Why per version: an alarm cannot use SEARCH, so one that judges one version must name it in a dimension. On
  * the `live` alias Lambda reports Invocations, Errors and Duration also by ExecutedVersion (with FunctionName
  * and Resource = `<function>:live`), and the wrapper Build puts around the handler (service-wrapper.ts) reports
- * the 5xx answers Lambda does not count, by Service and Version.
+ * the 5xx answers and partial batch failures Lambda does not count, by Service and Version.
  */
 import {
   type BusinessAlarmConfig,
@@ -36,6 +36,13 @@ export const SERVICE_METRICS = {
   requests: 'Requests',
   /** 1 when the handler answered with a 5xx status; a thrown error is in Lambda's own Errors instead. */
   serverErrors: 'ServerErrors',
+  /**
+   * 1 when the handler returned a partial batch response listing failed items (`batchItemFailures`): the
+   * invocation succeeded for Lambda (no Errors), but part of its batch goes back to the queue or stream.
+   */
+  failedBatches: 'FailedBatches',
+  /** How many items that response listed (informational: the error rate counts invocations). */
+  batchItemFailures: 'BatchItemFailures',
   /** The handler's own time, in milliseconds (informational: the p99 alarm reads Lambda's Duration). */
   latency: 'Latency',
 } as const;
@@ -112,8 +119,9 @@ function lambdaMetric(service: string, version: string, metricName: string): Met
 
 /**
  * The error rate of one version, in percent: invocations that threw or timed out (Lambda's Errors) plus those
- * the handler answered with 5xx (the wrapper's ServerErrors), over its invocations. Metric math treats a
- * missing value as 0 and drops a division by zero, so a minute without invocations has no data point.
+ * the handler answered with 5xx (the wrapper's ServerErrors) or with failed batch items (FailedBatches), over
+ * its invocations. Metric math treats a missing value as 0 and drops a division by zero, so a minute without
+ * invocations has no data point.
  */
 export function errorRateQueries(
   service: string,
@@ -123,24 +131,27 @@ export function errorRateQueries(
   const p = options.prefix ?? '';
   const period = options.period ?? ALARM_PERIOD_SECONDS;
   const id = (name: string) => (p ? `${p}${name[0]?.toUpperCase()}${name.slice(1)}` : name);
-  return [
-    stat(id('invocations'), lambdaMetric(service, version, 'Invocations'), 'Sum', period),
-    stat(id('errors'), lambdaMetric(service, version, 'Errors'), 'Sum', period),
+  const wrapperStat = (name: string, metricName: string) =>
     stat(
-      id('serverErrors'),
+      id(name),
       {
         Namespace: SERVICE_METRICS.namespace,
-        MetricName: SERVICE_METRICS.serverErrors,
+        MetricName: metricName,
         Dimensions: wrapperVersionDimensions(service, version),
       },
       'Sum',
       period,
-    ),
+    );
+  return [
+    stat(id('invocations'), lambdaMetric(service, version, 'Invocations'), 'Sum', period),
+    stat(id('errors'), lambdaMetric(service, version, 'Errors'), 'Sum', period),
+    wrapperStat('serverErrors', SERVICE_METRICS.serverErrors),
+    wrapperStat('failedBatches', SERVICE_METRICS.failedBatches),
     {
       Id: id('errorRate'),
       Label: `Failed requests of version ${version} (%)`,
       ReturnData: true,
-      Expression: `100 * (${id('errors')} + ${id('serverErrors')}) / ${id('invocations')}`,
+      Expression: `100 * (${id('errors')} + ${id('serverErrors')} + ${id('failedBatches')}) / ${id('invocations')}`,
     },
   ];
 }
@@ -151,7 +162,7 @@ function errorRateAlarm(service: ServiceConfig, version: string): ServiceAlarmDe
     AlarmName: serviceAlarmName(service.name, 'error-rate'),
     AlarmDescription:
       `${service.name}: more than ${errorRatePercent}% of the requests to version ${version} failed (threw, timed ` +
-      'out or answered 5xx) in a minute',
+      'out, answered 5xx or reported failed batch items) in a minute',
     Metrics: errorRateQueries(service.name, version),
     ComparisonOperator: 'GreaterThanThreshold',
     Threshold: errorRatePercent,
@@ -289,7 +300,7 @@ export interface VersionFigures {
   readonly version: string;
   /** Invocations through the live alias. */
   readonly invocations: number;
-  /** Thrown, timed out or 5xx, in percent of invocations; undefined without invocations. */
+  /** Thrown, timed out, 5xx or failed batch items, in percent of invocations; undefined without invocations. */
   readonly errorRatePercent?: number;
   /** p99 of Lambda's Duration over the whole bake; undefined without invocations. */
   readonly p99LatencyMs?: number;

@@ -33,6 +33,7 @@ import {
   type Cancellation,
   ReleaseItems,
   type ReleaseRecord,
+  type ReleaseUpdate,
   type StageRecord,
 } from './releases';
 import {
@@ -56,8 +57,10 @@ export type { ModeSwitch, ServiceMode } from './modes';
 export type {
   AttemptRecord,
   AttemptStart,
+  BuiltArtifact,
   Cancellation,
   ReleaseRecord,
+  ReleaseUpdate,
   RollbackInfo,
   ShadowRecord,
   ShadowVerdict,
@@ -117,16 +120,8 @@ export class Ledger {
     return this.releases.requestCancel(releaseId, cancellation);
   }
 
-  /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken). */
-  updateRelease(
-    releaseId: string,
-    fields: Partial<
-      Pick<
-        ReleaseRecord,
-        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow' | 'baseline'
-      >
-    >,
-  ): Promise<void> {
+  /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken, artifact, ...). */
+  updateRelease(releaseId: string, fields: ReleaseUpdate): Promise<void> {
     return this.releases.update(releaseId, fields);
   }
 

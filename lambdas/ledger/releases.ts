@@ -55,6 +55,38 @@ export interface AttemptRecord {
   readonly outcome?: ReleaseOutcome;
 }
 
+/**
+ * The artifact a release's Build stored, and what it was built from: a retry of the release promotes it
+ * (lambdas/build/build-once.ts) once its bytes hash to `sha256` again.
+ */
+export interface BuiltArtifact {
+  readonly key: string;
+  /** Hex sha256 of the zip as Build stored it. */
+  readonly sha256: string;
+  readonly bytes: number;
+  /** The commit, entry and handler it was built from: a retry built differently does not reuse it. */
+  readonly commit: string;
+  readonly entry: string;
+  readonly handler: string;
+  /** The attempt that built it. */
+  readonly attempt: number;
+}
+
+/** The top-level attributes of a release that stages set as they go (Ledger.updateRelease). */
+export type ReleaseUpdate = Partial<
+  Pick<
+    ReleaseRecord,
+    | 'version'
+    | 'deploymentId'
+    | 'deployTaskToken'
+    | 'stoppedByAlarm'
+    | 'rollback'
+    | 'shadow'
+    | 'baseline'
+    | 'artifact'
+  >
+>;
+
 /** Who started the next attempt of a release, and why (`sluice retry`). */
 export interface AttemptStart {
   readonly attempt: number;
@@ -79,6 +111,8 @@ export interface ReleaseRecord extends ReleaseInfo {
   readonly retry?: Pick<AttemptStart, 'requestedBy' | 'reason'>;
   readonly stages: Partial<Record<StageName, StageRecord>>;
   readonly outcome?: ReleaseOutcome;
+  /** The artifact Build stored; kept across attempts, so a retry promotes it instead of building again. */
+  readonly artifact?: BuiltArtifact;
   readonly version?: string;
   readonly deploymentId?: string;
   readonly deployTaskToken?: string;
@@ -229,15 +263,7 @@ export class ReleaseItems {
   }
 
   /** Sets top-level attributes of a release (version, deploymentId, deployTaskToken). */
-  async update(
-    releaseId: string,
-    fields: Partial<
-      Pick<
-        ReleaseRecord,
-        'version' | 'deploymentId' | 'deployTaskToken' | 'stoppedByAlarm' | 'rollback' | 'shadow' | 'baseline'
-      >
-    >,
-  ): Promise<void> {
+  async update(releaseId: string, fields: ReleaseUpdate): Promise<void> {
     const { count, ...set } = setFields(fields);
     if (count === 0) return;
     await conditional(

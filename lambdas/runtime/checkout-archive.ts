@@ -2,6 +2,12 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 
+/**
+ * The largest archive sent or answered inline by the sandbox: a synchronous Lambda invocation carries at most
+ * 6 MB of JSON each way, and base64 adds a third.
+ */
+export const MAX_INLINE_ARCHIVE_BYTES = 4 * 1024 * 1024;
+
 /** A path inside the archive that would land outside the folder it is unpacked into. */
 export class UnsafeArchivePathError extends Error {
   override readonly name = 'UnsafeArchivePathError';

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import type { SandboxRequest, SandboxResult } from '../core/ports';
+import { LAMBDA_NPM_CLI } from './npm-step';
 import { runSandboxed } from './sandbox-run';
 import { killStrays } from './strays';
 
@@ -31,6 +33,8 @@ export const handler = async (event: SandboxRequest, context: Context): Promise<
     return await runSandboxed(event, {
       scratch: '/tmp',
       maxTimeoutMs: Math.max(1_000, context.getRemainingTimeInMillis() - ANSWER_MS),
+      // From the npm layer (lib/npm-layer.ts); without it, npm steps are refused with a reason.
+      npmCli: existsSync(LAMBDA_NPM_CLI) ? LAMBDA_NPM_CLI : undefined,
     });
   } finally {
     // Also before answering: the runtime then asks the Runtime API for the next invocation, which a process

@@ -1,9 +1,20 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { SandboxRequest, SandboxResult } from '../core/ports';
-import { unpackInto } from '../runtime/checkout-archive';
+import { zipSync } from 'fflate';
+import type { CollectedFiles, SandboxRequest, SandboxResult, SandboxStep } from '../core/ports';
+import { MAX_INLINE_ARCHIVE_BYTES, packDirectory, unpackInto } from '../runtime/checkout-archive';
 import { type NodeRun, OUTPUT_TAIL_CHARS, runNode } from './node-process';
+import {
+  isNpmStep,
+  type NpmFolders,
+  npmEnv,
+  npmrcSecrets,
+  npmStepProblem,
+  prepareNpm,
+  redact,
+} from './npm-step';
 
 /** A sandbox request that is not one: the runner refuses it before running anything. */
 export class InvalidSandboxRequestError extends Error {
@@ -21,22 +32,57 @@ export interface SandboxRunOptions {
    * @default - the request's timeout
    */
   readonly maxTimeoutMs?: number;
+  /**
+   * The npm CLI's entry (`npm/bin/npm-cli.js`) npm steps run with `node`: the runner Lambda's layer, the
+   * project's own `npm` package locally.
+   * @default - npm steps are refused
+   */
+  readonly npmCli?: string;
 }
 
-function validate(request: SandboxRequest): void {
+function stepProblem(step: SandboxStep, options: SandboxRunOptions): string | undefined {
+  if (isNpmStep(step)) {
+    if (!options.npmCli) return 'npm steps need the npm CLI, which this runner does not have';
+    return npmStepProblem(step);
+  }
+  if (!Array.isArray(step) || !step.every((a) => typeof a === 'string')) {
+    return 'steps must be a non-empty list of argument lists or npm steps';
+  }
+  return undefined;
+}
+
+function validate(request: SandboxRequest, options: SandboxRunOptions): void {
   const r = request as Partial<Record<keyof SandboxRequest, unknown>>;
   const problems: string[] = [];
   if (typeof r.checkout !== 'string') problems.push('checkout must be a base64 string');
-  if (
-    !Array.isArray(r.steps) ||
-    r.steps.length === 0 ||
-    !r.steps.every((s) => Array.isArray(s) && s.every((a) => typeof a === 'string'))
-  ) {
-    problems.push('steps must be a non-empty list of argument lists');
+  if (!Array.isArray(r.steps) || r.steps.length === 0) {
+    problems.push('steps must be a non-empty list of argument lists or npm steps');
+  } else {
+    for (const step of r.steps as SandboxStep[]) {
+      const problem = stepProblem(step, options);
+      if (problem && !problems.includes(problem)) problems.push(problem);
+    }
   }
   if (typeof r.timeoutMs !== 'number' || !(r.timeoutMs > 0)) problems.push('timeoutMs must be > 0');
+  if (r.npmrc !== undefined && typeof r.npmrc !== 'string') problems.push('npmrc must be a string');
+  if (r.collect !== undefined && (typeof r.collect !== 'string' || !insideFolder('/c', r.collect))) {
+    problems.push('collect must be a folder inside the checkout');
+  }
   if (problems.length > 0)
     throw new InvalidSandboxRequestError(`Sandbox request refused: ${problems.join('; ')}`);
+}
+
+function insideFolder(root: string, path: string): boolean {
+  return resolve(root, path).startsWith(`${resolve(root)}${sep}`);
+}
+
+/** The `collect` folder packed; inline only up to MAX_INLINE_ARCHIVE_BYTES (a Lambda answer is at most 6 MB). */
+async function collectFolder(checkout: string, folder: string): Promise<CollectedFiles> {
+  const dir = join(checkout, folder);
+  // No folder (an install with nothing to install) comes back as an empty archive.
+  const zip = existsSync(dir) ? await packDirectory(dir) : zipSync({});
+  if (zip.byteLength > MAX_INLINE_ARCHIVE_BYTES) return { bytes: zip.byteLength };
+  return { zip: Buffer.from(zip).toString('base64'), bytes: zip.byteLength };
 }
 
 /** Removes everything inside `dir` (not `dir` itself: /tmp stays), creating it when missing. */
@@ -49,13 +95,14 @@ async function emptyFolder(dir: string): Promise<void> {
 /**
  * Runs the request's steps in a fresh copy of its files, in an emptied scratch folder, with an environment built
  * here from nothing: PATH, a HOME and TMPDIR inside the scratch folder, NODE_ENV and TZ. Each step leads its own
- * process group, killed whole at the timeout and when the step ends.
+ * process group, killed whole at the timeout and when the step ends. npm steps run the npm CLI the runner was
+ * given, with its config and cache in the scratch folder and the request's npmrc (tokens blanked in the output).
  */
 export async function runSandboxed(
   request: SandboxRequest,
   options: SandboxRunOptions,
 ): Promise<SandboxResult> {
-  validate(request);
+  validate(request, options);
   const { scratch } = options;
   const timeoutMs = Math.min(request.timeoutMs, options.maxTimeoutMs ?? request.timeoutMs);
   await emptyFolder(scratch);
@@ -72,21 +119,35 @@ export async function runSandboxed(
       NODE_ENV: 'test',
       TZ: 'UTC',
     };
+    const npm: NpmFolders | undefined = request.steps.some(isNpmStep)
+      ? await prepareNpm(scratch, request.npmrc)
+      : undefined;
+    const secrets = npmrcSecrets(request.npmrc);
     // A duration, not a date: monotonic time is what a timeout needs.
     const deadline = performance.now() + timeoutMs;
     let output = '';
     let last: NodeRun = { exitCode: 0, timedOut: false, output: '' };
-    for (const args of request.steps) {
+    for (const step of request.steps) {
       const remaining = deadline - performance.now();
       if (remaining <= 0) {
         last = { exitCode: null, timedOut: true, output: '' };
         break;
       }
-      last = await runNode(args, { cwd: checkout, env, timeoutMs: remaining });
-      output = (output + last.output).slice(-OUTPUT_TAIL_CHARS);
+      last =
+        isNpmStep(step) && npm && options.npmCli
+          ? await runNode([options.npmCli, ...step.npm], {
+              cwd: checkout,
+              env: npmEnv(env, npm),
+              timeoutMs: remaining,
+            })
+          : await runNode(step as readonly string[], { cwd: checkout, env, timeoutMs: remaining });
+      output = (output + redact(last.output, secrets)).slice(-OUTPUT_TAIL_CHARS);
       if (last.timedOut || last.exitCode !== 0) break;
     }
-    return { exitCode: last.exitCode, timedOut: last.timedOut, output };
+    const passed = !last.timedOut && last.exitCode === 0;
+    const collected =
+      passed && request.collect !== undefined ? await collectFolder(checkout, request.collect) : undefined;
+    return { exitCode: last.exitCode, timedOut: last.timedOut, output, ...(collected && { collected }) };
   } finally {
     await emptyFolder(scratch);
   }

@@ -9,8 +9,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { TestsFailedError } from '../../lambdas/core/errors';
 import type { SandboxRequest, SandboxResult, TestSandbox } from '../../lambdas/core/ports';
 import { killGroupAndWait } from '../../lambdas/test-runner/node-process';
@@ -36,6 +37,17 @@ export interface ProcessTestSandboxProps {
    * @default os.tmpdir()
    */
   readonly tempRoot?: string;
+  /**
+   * The npm CLI (`npm/bin/npm-cli.js`) npm steps run with, as the runner Lambda's layer in AWS.
+   * @default - the project's own `npm` dependency
+   */
+  readonly npmCli?: string;
+}
+
+/** The `npm` package Sluice depends on: the same CLI locally as in the runner Lambda's layer. */
+export function projectNpmCli(): string {
+  // The package exports only its package.json: the CLI is found beside it.
+  return join(dirname(createRequire(__filename).resolve('npm/package.json')), 'bin', 'npm-cli.js');
 }
 
 /** Starts argv[1..] in a session of its own, prints its pid, and exits: the runner is re-parented. */
@@ -91,7 +103,11 @@ export class ProcessTestSandbox implements TestSandbox {
     const hostFile = await this.hostFile();
     const scratch = await mkdtemp(join(this.props.tempRoot ?? tmpdir(), 'sluice-sandbox-'));
     try {
-      return await this.launch(hostFile, { request, scratch });
+      return await this.launch(hostFile, {
+        request,
+        scratch,
+        npmCli: this.props.npmCli ?? projectNpmCli(),
+      });
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

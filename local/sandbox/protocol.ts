@@ -5,6 +5,8 @@ export interface RunnerHostInput {
   readonly request: SandboxRequest;
   /** The folder the run owns (created and removed by the parent; emptied by the host before and after). */
   readonly scratch: string;
+  /** The npm CLI npm steps run with (the project's own `npm` package). */
+  readonly npmCli?: string;
 }
 
 /** Lines on the runner's stdout: the launcher's `pid` first, then the host's result or error. */

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   let message: RunnerHostMessage;
   try {
     const input = JSON.parse(await readStdin()) as RunnerHostInput;
-    message = { result: await runSandboxed(input.request, { scratch: input.scratch }) };
+    message = { result: await runSandboxed(input.request, { scratch: input.scratch, npmCli: input.npmCli }) };
   } catch (error) {
     message = { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
   }

@@ -94,3 +94,19 @@ describe('the test runner (sandbox for service code)', () => {
     expect(nagFindings(stack.testRunner)).toEqual([]);
   });
 });
+
+describe('the npm layer', () => {
+  it('gives the runner the npm CLI as a layer (Lambda’s runtime has node, not npm)', () => {
+    const runner = propsOf(resources[functionIdOf('test-runner')] as CfnResource);
+    const layers = runner.Layers as { Ref: string }[];
+    expect(layers).toHaveLength(1);
+    const layer = propsOf(resources[layers[0]?.Ref ?? ''] as CfnResource);
+    expect(layer.Description).toMatch(/^npm 11\.\d+\.\d+ CLI/);
+    expect(layer.CompatibleRuntimes).toEqual(['nodejs22.x']);
+    // Only the runner: no handler with a Sluice credential runs npm.
+    const withNpm = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter((f) =>
+      JSON.stringify(propsOf(f).Layers ?? []).includes(layers[0]?.Ref ?? ''),
+    );
+    expect(withNpm).toHaveLength(1);
+  });
+});

@@ -3,6 +3,7 @@
  * reaches execution-events through the synthesized "Step Functions Execution Status Change" rule, which
  * records the outcome and frees the production lock.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +135,15 @@ describe('sluice retry (the next attempt of a release)', () => {
     ]);
     expect(record?.attempts?.[0]?.stages.Test?.status).toBe('failed');
     expect(record?.stages.Test?.status).toBe('succeeded');
+    // Built once: attempt 2 promoted the artifact attempt 1 built, its sha256 checked against the ledger's.
+    const built = record?.attempts?.[0]?.stages.Build?.detail;
+    expect(record?.artifact).toMatchObject({ attempt: 1, commit: sha });
+    expect(built).toContain(`sha256 ${record?.artifact?.sha256.slice(0, 12)}`);
+    expect(record?.stages.Build?.detail).toMatch(
+      new RegExp(
+        `^promoted the artifact attempt 1 built: \\d+ bytes, sha256 ${record?.artifact?.sha256.slice(0, 12)} verified$`,
+      ),
+    );
 
     // The push's own execution (attempt 1) exists: a repeated delivery starts nothing.
     const again = await sluice.startExecution({
@@ -147,6 +157,39 @@ describe('sluice retry (the next attempt of a release)', () => {
     await expect(
       retryRelease({ releaseId, reason: 'again', requestedBy: 'dana@example.com' }, sluice.ports),
     ).rejects.toThrow(/cannot be retried: it succeeded/);
+  }, 180_000);
+
+  it("rebuilds on retry when the artifact attempt 1 built no longer hashes to the ledger's sha256, and deploys the rebuilt one", async () => {
+    const sha = await commitOverlay(checkout.repo, 'checkout-v2');
+    const releaseId = `checkout-${sha.slice(0, 12)}`;
+    flakyTestOf.add(releaseId);
+    const failed = await (await sluice.release({ service: 'checkout', commit: sha })).done;
+    expect(failed).toMatchObject({ status: 'failed', endedAt: 'Test' });
+    const first = await sluice.ledger.getRelease(releaseId);
+    const key = first?.artifact?.key ?? '';
+    const tampered = new TextEncoder().encode('not the artifact Build stored');
+    await sluice.ports.artifacts.put(key, tampered);
+
+    await retryRelease(
+      { releaseId, reason: 'flaky checkout test', requestedBy: 'dana@example.com' },
+      sluice.ports,
+    );
+    const second = await sluice.executions().get(executionNameOf(releaseId, 2))?.done;
+
+    expect(second?.status).toBe('succeeded');
+    const record = await sluice.ledger.getRelease(releaseId);
+    const recorded = first?.artifact?.sha256.slice(0, 12);
+    expect(record?.stages.Build?.detail).toBe(
+      `rebuilt, because the artifact attempt 1 built hashes to sha256 ${createHash('sha256').update(tampered).digest('hex').slice(0, 12)}, ` +
+        `not the ${recorded} the ledger recorded: ${first?.artifact?.bytes} bytes, sha256 ${recorded}`,
+    );
+    // The artifact Stage loaded and that went live is the rebuilt one: the tampered bytes are gone.
+    expect(
+      createHash('sha256')
+        .update(await sluice.ports.artifacts.get(key))
+        .digest('hex'),
+    ).toBe(first?.artifact?.sha256);
+    expect(record?.artifact).toMatchObject({ attempt: 2, sha256: first?.artifact?.sha256 });
   }, 180_000);
 
   it('refuses an unknown release, and one without a reason, clearly and without starting anything', async () => {

@@ -102,7 +102,7 @@ export class CloudWatchServiceAlarms implements ServiceAlarms {
 }
 
 /** The SDK's input from the definition, with the actions the alarm already has. */
-function putMetricAlarmInput(
+export function putMetricAlarmInput(
   definition: ServiceAlarmDefinition,
   current?: MetricAlarm,
 ): PutMetricAlarmCommandInput {

@@ -127,7 +127,7 @@ export interface ApproverIdentities {
 }
 
 export interface AlarmConfig {
-  /** Canary alarm: percentage of failed invocations (errors or 5xx) over one minute. @default 5 */
+  /** Canary alarm: percentage of failed invocations (errors, 5xx or failed batch items) over one minute. @default 5 */
   readonly errorRatePercent: number;
   /** Canary alarm: p99 latency in milliseconds over one minute. @default 1000 */
   readonly p99LatencyMs: number;

@@ -1,9 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { artifactKey, buildRelease } from '../../../lambdas/build/build';
+import { promoteEarlierBuild } from '../../../lambdas/build/build-once';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
 import { defined } from '../../../lambdas/core/defined';
@@ -43,9 +45,8 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.stop());
 
-async function documentFor(sha: string): Promise<ReleaseDocument> {
+async function documentFor(sha: string, releaseId = `greeter-${sha.slice(0, 12)}`): Promise<ReleaseDocument> {
   const commit = await source.resolveCommit(config.source, sha);
-  const releaseId = `greeter-${sha.slice(0, 12)}`;
   const release = {
     releaseId,
     service: 'greeter',
@@ -100,9 +101,10 @@ describe('buildRelease', () => {
     const record = await ledger.getRelease(doc.releaseId);
     expect(record?.stages.Build?.status).toBe('succeeded');
 
-    // The same source builds to the same bytes.
-    const again = await buildRelease(doc, ports());
+    // The same source builds to the same bytes (another release of the commit: a retry would promote it).
+    const again = await buildRelease(await documentFor(sha, 'greeter-again'), ports());
     expect(again.sha256).toBe(result.sha256);
+    expect(again.artifactKey).not.toBe(result.artifactKey);
   });
 
   it('fails with EntryPointNotFoundError naming the entry and the commit when the entry is gone', async () => {
@@ -122,6 +124,100 @@ describe('buildRelease', () => {
     await expect(buildRelease(doc, ports())).rejects.toMatchObject({
       name: 'BuildFailedError',
       message: expect.stringMatching(/src\/handler\.ts:\d+:\d+: /),
+    });
+  });
+});
+
+describe('build once: a retry of the same commit', () => {
+  /** A source that cannot be checked out: a Build that promotes never needs one. */
+  class NoCheckout extends LocalGitSource {
+    override checkout(): Promise<void> {
+      return Promise.reject(new Error('checked out: the retry built again'));
+    }
+  }
+  const noCheckout = () => ({ ...ports(), source: new NoCheckout(reposDir) });
+  const retryOf = (doc: ReleaseDocument): ReleaseDocument => ({
+    ...doc,
+    attempt: 2,
+    retry: { requestedBy: 'dana@example.com', reason: 'flaky test' },
+  });
+  const hashOf = (body: Uint8Array) => createHash('sha256').update(body).digest('hex');
+
+  /** Attempt 1 of a release of its own (the seeded commits are the same in every test). */
+  async function firstBuild(releaseId: string) {
+    const { repo } = await seedRepository(reposDir, 'greeter');
+    const sha = await commitOverlay(repo, 'greeter-v2');
+    const doc = await documentFor(sha, releaseId);
+    const built = await buildRelease(doc, ports());
+    expect((await ledger.getRelease(doc.releaseId))?.artifact).toEqual({
+      key: built.artifactKey,
+      sha256: built.sha256,
+      bytes: built.bytes,
+      commit: sha,
+      entry: 'src/handler.ts',
+      handler: config.runtime.handler,
+      attempt: 1,
+    });
+    return { doc, built };
+  }
+
+  it('promotes the artifact attempt 1 built, after checking its sha256, without checking out or building', async () => {
+    const { doc, built } = await firstBuild('greeter-once-1');
+
+    const promoted = await buildRelease(retryOf(doc), noCheckout());
+
+    expect(promoted).toMatchObject({
+      artifactKey: built.artifactKey,
+      sha256: built.sha256,
+      bytes: built.bytes,
+    });
+    expect((await ledger.getRelease(doc.releaseId))?.stages.Build?.detail).toBe(
+      `promoted the artifact attempt 1 built: ${built.bytes} bytes, sha256 ${built.sha256.slice(0, 12)} verified`,
+    );
+  });
+
+  it('rebuilds an artifact that no longer hashes to the sha256 the ledger recorded, and says so', async () => {
+    const { doc, built } = await firstBuild('greeter-once-2');
+    const tampered = new TextEncoder().encode('not the artifact Build stored');
+    await artifacts.put(built.artifactKey, tampered);
+
+    await expect(buildRelease(retryOf(doc), noCheckout())).rejects.toThrow(/the retry built again/);
+    const rebuilt = await buildRelease(retryOf(doc), ports());
+
+    // The stored artifact is the rebuilt one, the same bytes as attempt 1's: the tampered bytes are gone.
+    expect(rebuilt.sha256).toBe(built.sha256);
+    expect(hashOf(await artifacts.get(built.artifactKey))).toBe(built.sha256);
+    const record = await ledger.getRelease(doc.releaseId);
+    expect(record?.stages.Build?.detail).toBe(
+      `rebuilt, because the artifact attempt 1 built hashes to sha256 ${hashOf(tampered).slice(0, 12)}, ` +
+        `not the ${built.sha256.slice(0, 12)} the ledger recorded: ${built.bytes} bytes, sha256 ${built.sha256.slice(0, 12)}`,
+    );
+    expect(record?.artifact).toMatchObject({ sha256: built.sha256, attempt: 2 });
+  });
+
+  it('rebuilds a missing artifact, and says so', async () => {
+    const { doc, built } = await firstBuild('greeter-once-3');
+    rmSync(join(root, 'artifacts', built.artifactKey));
+
+    const rebuilt = await buildRelease(retryOf(doc), ports());
+
+    expect(rebuilt.sha256).toBe(built.sha256);
+    expect((await ledger.getRelease(doc.releaseId))?.stages.Build?.detail).toMatch(
+      /^rebuilt, because the artifact attempt 1 built could not be read \(Artifact releases\/greeter\/.* is not in /,
+    );
+  });
+
+  it('does not promote an artifact built from another handler (the catalog changed between attempts)', async () => {
+    const { doc } = await firstBuild('greeter-once-4');
+    const changed = retryOf({
+      ...doc,
+      config: { ...config, runtime: { ...config.runtime, handler: 'main' } },
+    });
+
+    const earlier = await promoteEarlierBuild(changed, new Date(), ports());
+
+    expect(earlier).toEqual({
+      rebuildReason: `the artifact attempt 1 built has another handler (${config.runtime.handler}, now main)`,
     });
   });
 });

@@ -43,7 +43,7 @@ const version = (v: string) => [
 describe('serviceAlarmDefinitions', () => {
   const [errorRate, latency, business] = serviceAlarmDefinitions(checkout, '7');
 
-  it('judges the error rate of the one version: thrown or timed out (Errors) plus 5xx answers, per invocation', () => {
+  it('judges the error rate of the one version: thrown or timed out (Errors) plus 5xx answers plus partial batch failures, per invocation', () => {
     expect(errorRate).toEqual({
       AlarmName: 'sluice-checkout-error-rate',
       AlarmDescription: expect.stringContaining('version 7'),
@@ -83,10 +83,26 @@ describe('serviceAlarmDefinitions', () => {
           },
         },
         {
+          Id: 'failedBatches',
+          ReturnData: false,
+          MetricStat: {
+            Metric: {
+              Namespace: 'Sluice/Service',
+              MetricName: 'FailedBatches',
+              Dimensions: [
+                { Name: 'Service', Value: 'checkout' },
+                { Name: 'Version', Value: '7' },
+              ],
+            },
+            Period: 60,
+            Stat: 'Sum',
+          },
+        },
+        {
           Id: 'errorRate',
           Label: 'Failed requests of version 7 (%)',
           ReturnData: true,
-          Expression: '100 * (errors + serverErrors) / invocations',
+          Expression: '100 * (errors + serverErrors + failedBatches) / invocations',
         },
       ],
       ComparisonOperator: 'GreaterThanThreshold',
@@ -211,6 +227,7 @@ describe('serviceAlarmDefinitions', () => {
       service: 'Service',
       version: 'Version',
       serverErrors: 'ServerErrors',
+      failedBatches: 'FailedBatches',
     });
   });
 });

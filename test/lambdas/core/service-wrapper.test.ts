@@ -8,9 +8,15 @@ import { serviceWrapperSource } from '../../../lambdas/core/service-wrapper';
 
 type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
 
-/** A service whose answer depends on the path: 200, 503, a thrown error, or a plain value. */
+/**
+ * A service whose answer depends on the path: 200, 503, a thrown error, a plain value, or an SQS-style partial
+ * batch response.
+ */
 const SERVICE = `
 export async function main(event: { rawPath: string }) {
+  if (event.rawPath === '/batch-2-failed')
+    return { batchItemFailures: [{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-3' }] };
+  if (event.rawPath === '/batch-ok') return { batchItemFailures: [] };
   if (event.rawPath === '/fail') return { statusCode: 503, body: 'down' };
   if (event.rawPath === '/bad-request') return { statusCode: 400, body: 'no' };
   if (event.rawPath === '/throw') throw new TypeError('boom');
@@ -81,7 +87,7 @@ describe('the service wrapper Build adds', () => {
     await expect(invoke('/plain')).resolves.toMatchObject({ result: 'hello' });
   });
 
-  it('writes one EMF line per invocation: Requests, ServerErrors and Latency by Service and Version', async () => {
+  it('writes one EMF line per invocation: Requests, ServerErrors, FailedBatches, BatchItemFailures and Latency by Service and Version', async () => {
     vi.stubEnv('AWS_LAMBDA_FUNCTION_VERSION', '7');
     const { lines } = await invoke('/');
     expect(lines).toHaveLength(1);
@@ -95,6 +101,8 @@ describe('the service wrapper Build adds', () => {
             Metrics: [
               { Name: 'Requests', Unit: 'Count' },
               { Name: 'ServerErrors', Unit: 'Count' },
+              { Name: 'FailedBatches', Unit: 'Count' },
+              { Name: 'BatchItemFailures', Unit: 'Count' },
               { Name: 'Latency', Unit: 'Milliseconds' },
             ],
           },
@@ -104,8 +112,30 @@ describe('the service wrapper Build adds', () => {
       Version: '7',
       Requests: 1,
       ServerErrors: 0,
+      FailedBatches: 0,
+      BatchItemFailures: 0,
       Latency: expect.any(Number),
     });
+  });
+
+  it('counts a partial batch response with failed items as a failed invocation (Lambda does not: it returned)', async () => {
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_VERSION', '9');
+    const partial = await invoke('/batch-2-failed');
+    // Passed through unchanged: the event source mapping reads it to return those items to the queue.
+    expect(partial.result).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-3' }],
+    });
+    expect(partial.lines).toEqual([
+      expect.objectContaining({
+        Version: '9',
+        Requests: 1,
+        ServerErrors: 0,
+        FailedBatches: 1,
+        BatchItemFailures: 2,
+      }),
+    ]);
+    // An empty list is a batch that fully succeeded.
+    expect((await invoke('/batch-ok')).lines[0]).toMatchObject({ FailedBatches: 0, BatchItemFailures: 0 });
   });
 
   it('counts a 5xx answer as a server error (Lambda does not: the handler did not throw)', async () => {
@@ -121,7 +151,9 @@ describe('the service wrapper Build adds', () => {
     const thrown = await invoke('/throw');
     expect(thrown.error).toBeInstanceOf(Error);
     expect((thrown.error as Error).message).toBe('boom');
-    expect(thrown.lines).toEqual([expect.objectContaining({ Requests: 1, ServerErrors: 0 })]);
+    expect(thrown.lines).toEqual([
+      expect.objectContaining({ Requests: 1, ServerErrors: 0, FailedBatches: 0 }),
+    ]);
   });
 
   it('refuses a handler name that is not an identifier', () => {

@@ -43,16 +43,20 @@ describe('CloudWatchCanaryBaseline', () => {
       'canaryInvocations',
       'canaryErrors',
       'canaryServerErrors',
+      'canaryFailedBatches',
       'canaryErrorRate',
       'canaryP99',
       'previousInvocations',
       'previousErrors',
       'previousServerErrors',
+      'previousFailedBatches',
       'previousErrorRate',
       'previousP99',
     ]);
     const rate = input?.MetricDataQueries?.find((q) => q.Id === 'canaryErrorRate');
-    expect(rate?.Expression).toBe('100 * (canaryErrors + canaryServerErrors) / canaryInvocations');
+    expect(rate?.Expression).toBe(
+      '100 * (canaryErrors + canaryServerErrors + canaryFailedBatches) / canaryInvocations',
+    );
     const p99 = input?.MetricDataQueries?.find((q) => q.Id === 'canaryP99');
     expect(p99?.MetricStat).toMatchObject({
       Period: 360,

@@ -1,0 +1,153 @@
+/** npm steps in the runner: the real npm CLI (the project's `npm` package), offline, with no shell of Sluice's. */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SandboxRequest } from '../../../lambdas/core/ports';
+import { packDirectory } from '../../../lambdas/runtime/checkout-archive';
+import { npmrcSecrets, redact } from '../../../lambdas/test-runner/npm-step';
+import { runSandboxed } from '../../../lambdas/test-runner/sandbox-run';
+import { projectNpmCli } from '../../../local/sandbox/process-test-sandbox';
+
+const npmCli = projectNpmCli();
+const folders: string[] = [];
+afterEach(() => {
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function folder(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  folders.push(dir);
+  return dir;
+}
+
+/**
+ * A service whose one dependency is a packed tarball in the checkout (`file:`), so `npm ci` installs it with no
+ * registry at all; its lockfile is written by the same npm, offline.
+ */
+async function serviceWithTarballDependency(scripts: Record<string, string> = {}): Promise<string> {
+  const dir = folder('sluice-npm-service-');
+  const lib = join(dir, 'lib-src');
+  mkdirSync(lib);
+  writeFileSync(join(lib, 'package.json'), JSON.stringify({ name: 'tiny-lib', version: '1.0.0' }));
+  writeFileSync(join(lib, 'index.js'), 'module.exports = 42;\n');
+  execFileSync(process.execPath, [npmCli, 'pack', '--silent', '--pack-destination', dir], {
+    cwd: lib,
+    env: { PATH: process.env.PATH ?? '', HOME: dir, npm_config_cache: join(dir, '.cache') },
+  });
+  rmSync(lib, { recursive: true });
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      name: 'svc',
+      version: '1.0.0',
+      scripts,
+      dependencies: { 'tiny-lib': 'file:tiny-lib-1.0.0.tgz' },
+    }),
+  );
+  execFileSync(
+    process.execPath,
+    [npmCli, 'install', '--package-lock-only', '--offline', '--ignore-scripts'],
+    {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, npm_config_cache: join(dir, '.cache') },
+    },
+  );
+  rmSync(join(dir, '.cache'), { recursive: true, force: true });
+  return Buffer.from(await packDirectory(dir)).toString('base64');
+}
+
+describe('npm steps', () => {
+  it('installs from the lockfile with npm ci and answers with the collected node_modules', async () => {
+    const scratch = folder('sluice-runner-scratch-');
+    const checkout = await serviceWithTarballDependency();
+    const result = await runSandboxed(
+      {
+        checkout,
+        steps: [{ npm: ['ci', '--ignore-scripts', '--offline'] }],
+        timeoutMs: 60_000,
+        collect: 'node_modules',
+      },
+      { scratch, npmCli },
+    );
+    expect(result, result.output).toMatchObject({ exitCode: 0, timedOut: false });
+    const files = unzipSync(Buffer.from(result.collected?.zip ?? '', 'base64'));
+    expect(Object.keys(files).sort()).toEqual([
+      '.package-lock.json',
+      'tiny-lib/index.js',
+      'tiny-lib/package.json',
+    ]);
+    expect(result.collected?.bytes).toBeGreaterThan(0);
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  it('collects nothing when a step fails', async () => {
+    const scratch = folder('sluice-runner-scratch-');
+    const checkout = await serviceWithTarballDependency({ check: 'node -e "process.exit(4)"' });
+    const result = await runSandboxed(
+      {
+        checkout,
+        steps: [{ npm: ['ci', '--ignore-scripts', '--offline'] }, { npm: ['run', 'check'] }],
+        timeoutMs: 60_000,
+        collect: 'node_modules',
+      },
+      { scratch, npmCli },
+    );
+    expect(result.exitCode).toBe(4);
+    expect(result.collected).toBeUndefined();
+  });
+
+  it('gives npm steps the request’s npmrc and blanks its token out of the output', async () => {
+    const scratch = folder('sluice-runner-scratch-');
+    // A service script that prints the config file it was given: service code in the sandbox can read it (the
+    // sandbox holds no Sluice credential; the token is the service's own), but Sluice never echoes it.
+    const checkout = await serviceWithTarballDependency({
+      leak: "node -e \"process.stdout.write(require('fs').readFileSync(process.env.npm_config_userconfig, 'utf8'))\"",
+    });
+    const npmrc = 'registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=s3cr3t-t0ken-value\n';
+    const result = await runSandboxed(
+      { checkout, steps: [{ npm: ['run', 'leak'] }], timeoutMs: 60_000, npmrc },
+      { scratch, npmCli },
+    );
+    expect(result, result.output).toMatchObject({ exitCode: 0 });
+    expect(result.output).toContain('//127.0.0.1:9/:_authToken=***');
+    expect(result.output).not.toContain('s3cr3t-t0ken-value');
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  it('refuses npm subcommands and options outside its list, and npm steps without an npm CLI', async () => {
+    const scratch = folder('sluice-runner-scratch-');
+    const base: SandboxRequest = {
+      checkout: await serviceWithTarballDependency(),
+      steps: [],
+      timeoutMs: 5_000,
+    };
+    await expect(
+      runSandboxed({ ...base, steps: [{ npm: ['exec', 'something'] }] }, { scratch, npmCli }),
+    ).rejects.toMatchObject({
+      name: 'InvalidSandboxRequestError',
+      message: expect.stringContaining('npm "exec" is not run in the sandbox'),
+    });
+    await expect(
+      runSandboxed({ ...base, steps: [{ npm: ['ci', '--prefix=/'] }] }, { scratch, npmCli }),
+    ).rejects.toThrow('npm option --prefix=/ is set by the sandbox itself');
+    await expect(runSandboxed({ ...base, steps: [{ npm: ['ci'] }] }, { scratch })).rejects.toThrow(
+      'npm steps need the npm CLI',
+    );
+    await expect(
+      runSandboxed({ ...base, steps: [['-e', '']], collect: '../etc' }, { scratch, npmCli }),
+    ).rejects.toThrow('collect must be a folder inside the checkout');
+  });
+
+  it('finds the secret values of an npmrc', () => {
+    const npmrc = [
+      'registry=https://npm.example.test/',
+      '//npm.example.test/:_authToken="abcd1234"',
+      '//other.test/:_password=cGFzc3dvcmQ=',
+      'always-auth=true',
+    ].join('\n');
+    expect(npmrcSecrets(npmrc)).toEqual(['abcd1234', 'cGFzc3dvcmQ=']);
+    expect(redact('token abcd1234 and cGFzc3dvcmQ=', npmrcSecrets(npmrc))).toBe('token *** and ***');
+  });
+});
