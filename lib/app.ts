@@ -66,14 +66,14 @@ export function buildApp(options: BuildAppOptions): SluiceApp {
   });
   const services = new Map<string, SluiceServiceStack>();
   for (const service of options.catalog.services) {
-    services.set(
-      service.name,
-      new SluiceServiceStack(app, serviceStackName(service.name), {
-        service,
-        env: options.env,
-        description: `Sluice service ${service.name}: function, live alias, deployment group, canary alarms`,
-      }),
-    );
+    const stack = new SluiceServiceStack(app, serviceStackName(service.name), {
+      service,
+      env: options.env,
+      description: `Sluice service ${service.name}: function, live alias, deployment group, canary alarms`,
+    });
+    // Its alarms are created and deleted by the pipeline's alarm provider: deploy after it, destroy before it.
+    stack.addDependency(pipeline, 'the pipeline stack runs the alarm provider of its canary alarms');
+    services.set(service.name, stack);
   }
   if (options.nag ?? true) Validations.of(app).addPlugins(new SluiceSolutionsChecks(app));
   // CDK's template validation, once per distinct service template rather than once per service stack.

@@ -1,22 +1,28 @@
-import { ArnFormat, type CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnResource, CustomResource, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { ALARM_PROPERTY } from '../lambdas/alarm-provider/alarm-provider';
 import type { ServiceConfig } from '../lambdas/core/catalog/types';
 import {
   type ServiceAlarmDefinition,
   serviceAlarmDefinitions,
   UNRELEASED_VERSION,
 } from '../lambdas/core/service-alarms';
+import { alarmProviderServiceToken } from './alarm-provider';
 
 /** CloudFormation Metadata key holding an alarm's definition (PutMetricAlarm input): the local runtime reads it. */
 export const ALARM_METADATA_KEY = 'Sluice::ServiceAlarm';
 
 /** The custom resource type that creates a canary alarm. */
 export const ALARM_RESOURCE_TYPE = 'Custom::SluiceServiceAlarm';
+
+/**
+ * How long CloudFormation waits for the provider's answer. It answers within its 30-second timeout, FAILED on
+ * any error; if it crashed before answering, Lambda's asynchronous retries (about 3 minutes) answer or this
+ * fails the operation: not CloudFormation's default hour.
+ */
+export const ALARM_REQUEST_TIMEOUT = Duration.minutes(10);
 
 /**
  * The alarm definitions a synthesized service template creates (each custom resource's Metadata), in the order
@@ -55,56 +61,23 @@ export class CanaryAlarms extends Construct {
   /** What the stack creates, judging `unreleased`. */
   readonly definitions: readonly ServiceAlarmDefinition[];
   /** The custom resources that create them; whatever names the alarms depends on these. */
-  readonly resources: readonly cr.AwsCustomResource[];
+  readonly resources: readonly CustomResource[];
 
   constructor(scope: Construct, id: string, props: CanaryAlarmsProps) {
     super(scope, id);
     this.definitions = serviceAlarmDefinitions(props.service, UNRELEASED_VERSION);
-    const logGroup = new logs.LogGroup(this, 'ProviderLogs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // Own role instead of AWSLambdaBasicExecutionRole: its logs, and the alarm grants below, nothing else.
-    const role = new iam.Role(this, 'ProviderRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Sluice: creates and deletes the canary alarms of ${props.service.name}`,
-    });
-    logGroup.grantWrite(role);
+    // The pipeline stack's one provider (lib/alarm-provider.ts), named by ARN: no provider function, role or
+    // log group per service stack, and no export for a thousand stacks to import.
+    const serviceToken = alarmProviderServiceToken(this);
     this.resources = this.definitions.map((definition) => {
-      const arn = Stack.of(this).formatArn({
-        service: 'cloudwatch',
-        resource: 'alarm',
-        resourceName: definition.AlarmName,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-      const created = new cr.AwsCustomResource(this, definition.AlarmName, {
+      const created = new CustomResource(this, definition.AlarmName, {
         resourceType: ALARM_RESOURCE_TYPE,
-        onCreate: {
-          service: 'CloudWatch',
-          action: 'PutMetricAlarm',
-          parameters: definition,
-          physicalResourceId: cr.PhysicalResourceId.of(definition.AlarmName),
-        },
-        // No onUpdate: after creation each Deploy rewrites the alarm for its version; CloudFormation never does.
-        onDelete: {
-          service: 'CloudWatch',
-          action: 'DeleteAlarms',
-          parameters: { AlarmNames: [definition.AlarmName] },
-        },
-        policy: cr.AwsCustomResourcePolicy.fromStatements([
-          new iam.PolicyStatement({
-            actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
-            resources: [arn],
-          }),
-        ]),
-        installLatestAwsSdk: false,
-        logGroup,
-        role,
+        serviceToken,
+        // CloudFormation passes property values as strings: the definition travels as JSON, numbers intact.
+        properties: { [ALARM_PROPERTY]: JSON.stringify(definition) },
+        serviceTimeout: ALARM_REQUEST_TIMEOUT,
       });
-      (created.node.findChild('Resource').node.defaultChild as CfnResource).addMetadata(
-        ALARM_METADATA_KEY,
-        definition,
-      );
+      (created.node.defaultChild as CfnResource).addMetadata(ALARM_METADATA_KEY, definition);
       return created;
     });
     this.alarms = this.definitions.map((definition) =>

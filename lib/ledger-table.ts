@@ -115,8 +115,11 @@ export interface LedgerAccess {
 
 const WRITE_OPERATIONS: readonly LedgerOperation[] = ['PutItem', 'UpdateItem'];
 
-/** Handlers of the pipeline itself; the trigger handlers live in SluiceTriggers. */
-export type StepHandlerName = Exclude<HandlerName, 'github-webhook' | 'router' | 'test-runner'>;
+/** Handlers of the pipeline itself; the trigger handlers live in SluiceTriggers, the alarm provider in AlarmProvider. */
+export type StepHandlerName = Exclude<
+  HandlerName,
+  'github-webhook' | 'router' | 'test-runner' | 'alarm-provider'
+>;
 
 /**
  * What each handler's code does with the ledger (the Ledger methods its core calls). The IAM check

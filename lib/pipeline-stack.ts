@@ -23,6 +23,7 @@ import type { Construct } from 'constructs';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import { DORA_NAMESPACE } from '../lambdas/core/release-metrics';
 import { ENV, type HandlerName } from '../lambdas/runtime/env';
+import { AlarmProvider } from './alarm-provider';
 import { ApprovalGate } from './approval-gate';
 import { ContinuousDeployment } from './continuous-deployment';
 import { DeadLetters } from './dead-letters';
@@ -96,6 +97,8 @@ export class SluicePipelineStack extends Stack {
   readonly deadLetters: DeadLetters;
   /** The sandbox the Test handler runs service tests in: its role may only write its own logs. */
   readonly testRunner: SluiceFunction;
+  /** Creates and deletes the service stacks' canary alarms (their `Custom::SluiceServiceAlarm`). */
+  readonly alarmProvider: AlarmProvider;
 
   constructor(scope: Construct, id: string, props: SluicePipelineStackProps) {
     super(scope, id, props);
@@ -156,8 +159,10 @@ export class SluicePipelineStack extends Stack {
       logEncryptionKey: this.key,
       deadLetters: this.deadLetters,
     });
+    this.alarmProvider = new AlarmProvider(this, 'AlarmProvider', { logEncryptionKey: this.key });
     this.functions = {
       ...functions,
+      'alarm-provider': this.alarmProvider.handler,
       'test-runner': this.testRunner,
       'github-webhook': this.triggers.webhook,
       router: this.triggers.router,

@@ -43,8 +43,17 @@ export const HANDLER_MODULES: Readonly<Record<HandlerName, { readonly makeHandle
   'approval-expiry': approvalExpiry,
   'alarm-events': alarmEvents,
   'execution-events': executionEvents,
+  // CloudFormation's custom resource provider: locally the alarms come from the templates' metadata instead.
+  'alarm-provider': { makeHandler: () => notRunLocally('alarm-provider') },
   'test-runner': testRunner,
 };
+
+/** A handler only AWS runs: invoking it locally is a bug in the runtime, said plainly. */
+function notRunLocally(name: HandlerName): LambdaHandler {
+  return async () => {
+    throw new Error(`${name} runs only in AWS; the local runtime never invokes it`);
+  };
+}
 
 /** Invokes a handler as Lambda does: the payload, and a context with the function's timeout. */
 export type HandlerInvoker = (handler: HandlerName, payload: unknown, timeoutMs: number) => Promise<unknown>;

@@ -83,7 +83,11 @@ export interface TestResult {
 
 export interface StageResult {
   readonly version: string;
-  readonly smoke: { readonly status: number; readonly latencyMs: number };
+  /**
+   * The smoke check's answer: an HTTP status, or 200 for an event invoked directly (Lambda Invoke's status);
+   * `summary` says what was sent and what came back ("GET / → 200", "event → {…}").
+   */
+  readonly smoke: { readonly status: number; readonly latencyMs: number; readonly summary?: string };
 }
 
 export type ApprovalDecision = 'approved' | 'rejected';

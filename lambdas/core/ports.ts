@@ -4,7 +4,7 @@
  */
 
 import type { Ledger, ReleaseRecord } from '../ledger/ledger';
-import type { ApprovalChannel, Catalog, ServiceConfig, SourceConfig } from './catalog/types';
+import type { ApprovalChannel, Catalog, JsonObject, ServiceConfig, SourceConfig } from './catalog/types';
 import type { CommitInfo, ReleaseInfo, ReleaseRequest } from './model';
 import type { PushEvent } from './push-routing';
 import type { BakeWindow, CanaryBaseline } from './service-alarms';
@@ -65,6 +65,15 @@ export interface InvokeResult {
   readonly latencyMs: number;
 }
 
+/** What one direct invocation with an event returned (Lambda Invoke, RequestResponse). */
+export interface EventInvokeResult {
+  /** The handler's result, parsed from its JSON payload (undefined when it returned nothing). */
+  readonly payload: unknown;
+  /** Set when the handler threw, timed out or crashed (Lambda's FunctionError): the error's type and message. */
+  readonly functionError?: string;
+  readonly latencyMs: number;
+}
+
 export type DeploymentStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Stopped';
 
 export interface DeploymentDescription {
@@ -96,6 +105,8 @@ export interface DeployTarget {
   stageVersion(service: ServiceConfig, releaseId: string, artifactKey: string): Promise<{ version: string }>;
   /** Sends one request straight to a version (smoke tests). */
   invoke(service: ServiceConfig, version: string, request: HttpRequest): Promise<InvokeResult>;
+  /** Invokes a version (or alias) directly with an event, as an event source would (event-driven smoke tests). */
+  invokeEvent(service: ServiceConfig, version: string, event: JsonObject): Promise<EventInvokeResult>;
   /** The version the live alias serves now, or undefined before the first release. */
   liveVersion(service: ServiceConfig): Promise<string | undefined>;
   /**

@@ -31,9 +31,16 @@ export interface ReleaseDatapoint {
   readonly value: number;
 }
 
-/** The datapoints of one ended release; lead time is one datapoint per commit it shipped. */
+/**
+ * The datapoints of one ended release (or of its attempt); lead time is one datapoint per commit it shipped, from
+ * the commit's time. A release is counted once in `Releases`: a later attempt of a release whose earlier attempt
+ * was counted (`metricsCountedAt`) publishes its datapoints without it. The other counts need no such care: only
+ * a release's last attempt can reach production (succeeded and rolled-back releases are not retried).
+ */
 export function releaseDatapoints(record: ReleaseRecord): ReleaseDatapoint[] {
-  const points: ReleaseDatapoint[] = [{ name: DORA_METRICS.releases, unit: 'Count', value: 1 }];
+  const points: ReleaseDatapoint[] = record.metricsCountedAt
+    ? []
+    : [{ name: DORA_METRICS.releases, unit: 'Count', value: 1 }];
   if (record.rollback) {
     // A manual rollback says the release it took away from failed (that release was counted when it shipped).
     if (record.status === 'succeeded') {

@@ -84,6 +84,7 @@ export type ReleaseUpdate = Partial<
     | 'shadow'
     | 'baseline'
     | 'artifact'
+    | 'metricsCountedAt'
   >
 >;
 
@@ -111,6 +112,12 @@ export interface ReleaseRecord extends ReleaseInfo {
   readonly retry?: Pick<AttemptStart, 'requestedBy' | 'reason'>;
   readonly stages: Partial<Record<StageName, StageRecord>>;
   readonly outcome?: ReleaseOutcome;
+  /**
+   * When Record published the release's `Releases` datapoint (ISO 8601): at the end of the first attempt Record
+   * ended. Kept across attempts, so a later attempt publishes its datapoints without it and CloudWatch counts
+   * releases, not attempts.
+   */
+  readonly metricsCountedAt?: string;
   /** The artifact Build stored; kept across attempts, so a retry promotes it instead of building again. */
   readonly artifact?: BuiltArtifact;
   readonly version?: string;

@@ -172,6 +172,9 @@ export async function recordRelease(given: RecordInput, ports: RecordPorts): Pro
   const shadow = shadowVerdictOf(finished);
   if (shadow) await ports.ledger.updateRelease(releaseId, { shadow });
   await ports.releaseMetrics.publish(shadow ? { ...finished, shadow } : finished);
+  // Counted once: a retry's attempt publishes without `Releases` (releaseDatapoints).
+  if (!finished.metricsCountedAt)
+    await ports.ledger.updateRelease(releaseId, { metricsCountedAt: outcome.endedAt });
   if (input.config?.mode === 'auto') {
     return { ...outcome, modeDecision: await evolveAutoMode(finished, input.config, ports.ledger) };
   }

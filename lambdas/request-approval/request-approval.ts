@@ -14,6 +14,7 @@ import {
 } from '../core/model';
 import type { Ports } from '../core/ports';
 import { slackApprovalMessage } from '../core/slack';
+import { smokeLabel } from '../core/smoke-check';
 
 export type RequestApprovalPorts = Pick<
   Ports,
@@ -49,7 +50,7 @@ export function approvalDetails(input: RequestApprovalInput): string[] {
     `Changes since the last production release: ${commits.length} commit${commits.length === 1 ? '' : 's'}`,
     ...commits.map((c) => `Commit: ${c.sha.slice(0, 12)} by ${c.author}: ${c.message.split('\n')[0]}`),
     `Tests: ${test.passed} passed, ${test.failed} failed`,
-    `Staging: version ${stage.version}, smoke ${config.smoke.method} ${config.smoke.path} → ${stage.smoke.status} in ${stage.smoke.latencyMs} ms`,
+    `Staging: version ${stage.version}, smoke ${stage.smoke.summary ?? `${smokeLabel(config.smoke)} → ${stage.smoke.status}`} in ${stage.smoke.latencyMs} ms`,
     `Artifact: ${build.bytes} bytes, sha256 ${build.sha256.slice(0, 16)}`,
   ];
 }

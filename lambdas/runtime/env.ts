@@ -35,6 +35,7 @@ export const HANDLER_NAMES = [
   'approval-expiry',
   'alarm-events',
   'execution-events',
+  'alarm-provider',
   'test-runner',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];

@@ -2,7 +2,8 @@ import {
   type CodeDeployClient,
   PutLifecycleEventHookExecutionStatusCommand,
 } from '@aws-sdk/client-codedeploy';
-import type { HttpRequest, InvokeResult } from '../core/ports';
+import type { SmokeConfig } from '../core/catalog/types';
+import { runSmokeCheck, type SmokeInvokers } from '../core/smoke-check';
 
 /** Set by the PostTrafficSmoke construct. */
 export const SMOKE_ENV = { service: 'SLUICE_SMOKE_SERVICE', request: 'SLUICE_SMOKE_REQUEST' } as const;
@@ -13,35 +14,39 @@ export interface LifecycleHookEvent {
   readonly LifecycleEventHookExecutionId: string;
 }
 
-export interface SmokeHookSettings {
-  readonly request: HttpRequest;
-  readonly expectStatus: number;
+export interface SmokeHookOutcome {
+  readonly status: 'Succeeded' | 'Failed';
+  /** What was sent and what came back, or why nothing came back. */
+  readonly detail: string;
 }
 
 /**
- * The post-traffic smoke check: once all traffic is on the new version, send the catalog's smoke request to
- * the live alias and tell CodeDeploy whether it answered as expected (PutLifecycleEventHookExecutionStatus).
- * `Failed` makes CodeDeploy fail the deployment and roll it back.
+ * The post-traffic smoke check: once all traffic is on the new version, run the catalog's smoke check (an HTTP
+ * request, or an event invoked directly) against the live alias and tell CodeDeploy whether it passed
+ * (PutLifecycleEventHookExecutionStatus). `Failed` makes CodeDeploy fail the deployment and roll it back.
  */
 export async function runPostTrafficSmoke(
   event: LifecycleHookEvent,
-  settings: SmokeHookSettings,
-  invoke: (request: HttpRequest) => Promise<InvokeResult>,
+  smoke: SmokeConfig,
+  invoke: SmokeInvokers,
   codeDeploy: CodeDeployClient,
-): Promise<'Succeeded' | 'Failed'> {
-  let status: 'Succeeded' | 'Failed';
+): Promise<SmokeHookOutcome> {
+  let outcome: SmokeHookOutcome;
   try {
-    const answer = await invoke(settings.request);
-    status = answer.statusCode === settings.expectStatus ? 'Succeeded' : 'Failed';
-  } catch {
-    status = 'Failed';
+    const result = await runSmokeCheck(smoke, invoke);
+    outcome = {
+      status: result.passed ? 'Succeeded' : 'Failed',
+      detail: result.problem ? `${result.summary}: ${result.problem}` : result.summary,
+    };
+  } catch (error) {
+    outcome = { status: 'Failed', detail: `no answer: ${(error as Error).message}` };
   }
   await codeDeploy.send(
     new PutLifecycleEventHookExecutionStatusCommand({
       deploymentId: event.DeploymentId,
       lifecycleEventHookExecutionId: event.LifecycleEventHookExecutionId,
-      status,
+      status: outcome.status,
     }),
   );
-  return status;
+  return outcome;
 }

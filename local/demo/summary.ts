@@ -4,6 +4,7 @@ import { HANDLER_PROFILE } from '../../lambdas/core/handler-profile';
 import { PRICE_REGION } from '../../lambdas/core/prices';
 import { formatBaseline } from '../../lambdas/core/service-alarms';
 import type { ReleaseReport } from '../runtime';
+import { attemptsLine } from '../status/format';
 
 export interface SummaryRow {
   readonly title: string;
@@ -36,7 +37,8 @@ export interface SummaryOptions {
 }
 
 /**
- * The per-release summary: service, mode, commit, outcome, where it ended, transitions, time per stage, and
+ * The per-release summary: service, mode, commit, outcome, where it ended, its attempt (and, for a retried
+ * release, who retried it, why, and how the earlier attempts ended), transitions, time per stage, and
  * the orchestration cost estimate next to what CodePipeline V2 would charge for the same stages.
  */
 export function formatSummary(rows: readonly SummaryRow[], options: SummaryOptions = {}): string {
@@ -59,6 +61,7 @@ export function formatSummary(rows: readonly SummaryRow[], options: SummaryOptio
       'commit',
       'outcome',
       'ended at',
+      'attempt',
       'transitions',
       'total',
       'cost',
@@ -72,6 +75,7 @@ export function formatSummary(rows: readonly SummaryRow[], options: SummaryOptio
       r.report.commit?.slice(0, 8) ?? '-',
       r.report.status,
       r.report.endedAt,
+      String(r.report.record?.attempt ?? 1),
       String(r.report.transitions),
       seconds(r.report.durationMs),
       ...((cost) => (cost ? [formatUsd(cost.sluice.total), formatUsd(cost.codePipelineV2.usd)] : ['-', '-']))(
@@ -89,10 +93,12 @@ export function formatSummary(rows: readonly SummaryRow[], options: SummaryOptio
       const baseline = r.report.record?.baseline
         ? `\n      baseline: ${formatBaseline(r.report.record.baseline)}`
         : '';
+      const attempts = r.report.record && attemptsLine(r.report.record);
+      const retried = attempts ? `\n      ${attempts}` : '';
       const expectation = r.ok
         ? ''
         : `\n      expected ${r.expected}, got ${r.report.status} at ${r.report.endedAt}`;
-      return `  ${r.title}: ${stages}${reason}${alarm}${baseline}${expectation}`;
+      return `  ${r.title}: ${stages}${reason}${alarm}${baseline}${retried}${expectation}`;
     })
     .join('\n');
   const note =

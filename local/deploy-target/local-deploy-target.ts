@@ -4,7 +4,12 @@
  * sends the customers' traffic a canary bakes under.
  */
 
-import { type ServiceConfig, serviceAlarmNames, serviceResourceName } from '../../lambdas/core/catalog/types';
+import {
+  type JsonObject,
+  type ServiceConfig,
+  serviceAlarmNames,
+  serviceResourceName,
+} from '../../lambdas/core/catalog/types';
 import { DeploymentFailedError, SmokeTestFailedError } from '../../lambdas/core/errors';
 import {
   type ArtifactStore,
@@ -12,6 +17,7 @@ import {
   type Clock,
   type DeploymentDescription,
   type DeployTarget,
+  type EventInvokeResult,
   type HttpRequest,
   type InvokeResult,
   type ServiceAlarms,
@@ -34,11 +40,12 @@ import { templateAlarms, templateDeploymentGroups } from '../aws/cloudwatch/temp
 import type { DeploymentHost, DeploymentReport } from '../aws/codedeploy/deployment';
 import type { CodeDeployStateChangeEvent } from '../aws/codedeploy/events';
 import { LocalCodeDeploy } from '../aws/codedeploy/local-codedeploy';
-import { NoAnswerError } from '../aws/lambda/http-call';
+import { type HttpAnswer, NoAnswerError } from '../aws/lambda/http-call';
 import { invocationMetrics } from '../aws/lambda/invocation-metrics';
 import { LocalLambda, type RunningVersion } from '../aws/lambda/local-lambda';
 import type { CfnTemplate } from '../definition';
 import { LoadGenerator } from './load-generator';
+import { eventInvokeResult, trafficCalls } from './traffic';
 
 export interface LocalDeployTargetOptions {
   /** Where Build put the artifact. */
@@ -178,6 +185,21 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms, CanaryBas
       }
       throw error;
     }
+  }
+
+  /** Lambda Invoke of one version with the event itself, on the version's own port. */
+  async invokeEvent(service: ServiceConfig, version: string, event: JsonObject): Promise<EventInvokeResult> {
+    this.assertOpen();
+    let answer: HttpAnswer;
+    try {
+      answer = await this.lambda.invokeVersionEvent(service.name, version, event);
+    } catch (error) {
+      if (error instanceof NoAnswerError) {
+        throw new Error(`${service.name} version ${version} did not answer the event: ${error.message}`);
+      }
+      throw error;
+    }
+    return eventInvokeResult(answer);
   }
 
   async liveVersion(service: ServiceConfig): Promise<string | undefined> {
@@ -323,7 +345,7 @@ export class LocalDeployTarget implements DeployTarget, ServiceAlarms, CanaryBas
       startTraffic: (maxDurationMs) =>
         new LoadGenerator({
           port: alias.port,
-          requests: service.deploy.traffic ?? [service.smoke],
+          requests: trafficCalls(service),
           perSecond: this.trafficPerSecond,
           maxDurationMs,
           requestTimeoutMs: this.requestTimeoutMs * 2,

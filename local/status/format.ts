@@ -2,6 +2,7 @@
 import { formatUsd } from '../../lambdas/core/cost';
 import type { DoraMetrics } from '../../lambdas/core/dora';
 import { formatBaseline } from '../../lambdas/core/service-alarms';
+import type { ReleaseRecord } from '../../lambdas/ledger/ledger';
 import { formatSeconds } from './charts';
 import type { ServiceStatus, StatusReport } from './status';
 
@@ -101,6 +102,19 @@ export function formatCosts(report: StatusReport): string {
   return [...report.services.map((s) => `${s.name}: ${costLine(s)}`), costFootnote(report)].join('\n');
 }
 
+/**
+ * A retried release's attempts in one line: the current one, who retried it and why, and how the earlier ones
+ * ended. Undefined for a release on its first attempt. The status text, the status page and the demo summary
+ * all show this line.
+ */
+export function attemptsLine(r: Pick<ReleaseRecord, 'attempt' | 'attempts' | 'retry'>): string | undefined {
+  if (!r.retry || (r.attempt ?? 1) < 2) return undefined;
+  const earlier = (r.attempts ?? [])
+    .map((a) => `${a.attempt} ${a.status}${a.outcome ? ` at ${a.outcome.stage}` : ''}`)
+    .join(', ');
+  return `attempt ${r.attempt}, retried by ${r.retry.requestedBy}: ${r.retry.reason}${earlier ? ` (earlier: ${earlier})` : ''}`;
+}
+
 /** Each service: mode, what is live, readiness, pending approvals, recent releases and their cost. */
 export function formatStatus(report: StatusReport): string {
   const lines: string[] = [];
@@ -126,12 +140,8 @@ export function formatStatus(report: StatusReport): string {
         `  ${r.releaseId.padEnd(28)} ${r.status.padEnd(11)} ${(r.outcome?.stage ?? '').padEnd(11)} ${(usd === undefined ? '' : formatUsd(usd)).padEnd(10)} ${r.shadow ? `shadow: ${r.shadow.verdict}` : ''}`.trimEnd(),
       );
       if (r.baseline) lines.push(`    baseline: ${formatBaseline(r.baseline)}`);
-      if (r.retry && (r.attempt ?? 1) > 1) {
-        const earlier = (r.attempts ?? []).map((a) => `${a.attempt} ${a.status}`).join(', ');
-        lines.push(
-          `    attempt ${r.attempt}, retried by ${r.retry.requestedBy}: ${r.retry.reason}${earlier ? ` (earlier: ${earlier})` : ''}`,
-        );
-      }
+      const attempts = attemptsLine(r);
+      if (attempts) lines.push(`    ${attempts}`);
       if (r.cancellation)
         lines.push(
           `    ${r.status === 'running' ? 'cancelling' : 'cancelled'} by ${r.cancellation.requestedBy} at ${r.cancellation.at}: ${r.cancellation.reason}`,

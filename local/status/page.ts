@@ -7,7 +7,7 @@ import type { DoraBucket, DoraMetrics } from '../../lambdas/core/dora';
 import { escapeHtml } from '../../lambdas/core/html';
 import { formatBaseline } from '../../lambdas/core/service-alarms';
 import { type ChartPoint, formatSeconds, renderChart } from './charts';
-import { costFootnote, costLine } from './format';
+import { attemptsLine, costFootnote, costLine } from './format';
 import type { ServiceStatus, StatusReport } from './status';
 
 const day = (iso: string) => iso.slice(5, 10);
@@ -105,6 +105,7 @@ function serviceSection(service: ServiceStatus, report: StatusReport): string {
         `<td>${r.shadow ? escapeHtml(r.shadow.verdict.replace(/_/g, ' ')) : ''}</td>` +
         `<td class="usd">${costOf(service.cost.releases, r.releaseId)}</td>` +
         `<td>${escapeHtml(r.outcome?.reason ?? '')}</td>` +
+        `<td class="attempt">${escapeHtml(attemptsLine(r) ?? String(r.attempt ?? 1))}</td>` +
         `<td class="baseline">${r.baseline ? escapeHtml(formatBaseline(r.baseline)) : ''}</td></tr>`,
     )
     .join('');
@@ -116,7 +117,7 @@ function serviceSection(service: ServiceStatus, report: StatusReport): string {
     `<p>Live: ${live}</p>${pending}${dora ? metricsLine(dora, report.dora.period.days) : '<p class="dora">No release in this period.</p>'}` +
     `<p class="cost">${escapeHtml(costLine(service))}</p>` +
     `${doraCharts(service.series, service.name)}${readiness}${switches}` +
-    `<table><thead><tr><th>Release</th><th>Mode</th><th>Commit</th><th>Outcome</th><th>Ended at</th><th>Shadow verdict</th><th>Cost (est.)</th><th>Reason</th><th>Canary baseline</th></tr></thead><tbody>${rows}</tbody></table></section>`
+    `<table><thead><tr><th>Release</th><th>Mode</th><th>Commit</th><th>Outcome</th><th>Ended at</th><th>Shadow verdict</th><th>Cost (est.)</th><th>Reason</th><th>Attempt</th><th>Canary baseline</th></tr></thead><tbody>${rows}</tbody></table></section>`
   );
 }
 

@@ -40,6 +40,21 @@ describe('buildApp', () => {
     expect(pipeline.environment).toBe('aws://unknown-account/unknown-region');
   });
 
+  it('deploys every service stack after the pipeline stack, whose provider creates their alarms, and by ARN only', () => {
+    const { app, pipeline, services } = buildApp({ app: testApp(), catalog: catalogOf(2) });
+    const assembly = app.synth();
+    const providerName = (pipeline.alarmProvider.handler.function.node.defaultChild as lambda.CfnFunction)
+      .functionName;
+    for (const stack of services.values()) {
+      expect(stack.dependencies).toEqual([pipeline]);
+      const template = JSON.stringify(assembly.getStackByName(stack.stackName).template);
+      // No export to import: a formatted ARN naming the provider's fixed name.
+      expect(template).not.toContain('Fn::ImportValue');
+      expect(template).toContain(`:function:${providerName}"`);
+    }
+    expect(pipeline.dependencies).toEqual([]);
+  });
+
   it("synthesizes with cdk-nag's AwsSolutions and CDK's CloudFormation validation reporting nothing", () => {
     // test/setup.ts turns CloudFormation validation off for speed; this is the test that runs it.
     vi.stubEnv('CDK_VALIDATION', 'true');

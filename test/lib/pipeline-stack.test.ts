@@ -65,10 +65,10 @@ function actionsOf(handler: HandlerName): string[] {
 
 /**
  * The handlers inside the release (the trigger handlers, github-webhook and router, never touch the ledger, nor
- * does the test runner, the sandbox for service code).
+ * does the test runner, the sandbox for service code, nor the alarm provider, which answers CloudFormation).
  */
 const STEP_HANDLERS: readonly HandlerName[] = HANDLER_NAMES.filter(
-  (h) => h !== 'github-webhook' && h !== 'router' && h !== 'test-runner',
+  (h) => h !== 'github-webhook' && h !== 'router' && h !== 'test-runner' && h !== 'alarm-provider',
 );
 
 function holders(action: string): HandlerName[] {
@@ -451,8 +451,27 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('codedeploy:CreateDeployment').sort()).toEqual(starters);
     expect(holders('codedeploy:GetDeploymentConfig').sort()).toEqual(starters);
     expect(holders('cloudwatch:DescribeAlarms').sort()).toEqual(starters);
-    // Before CreateDeployment the starters point the canary alarms at the new version, and nothing else may.
-    expect(holders('cloudwatch:PutMetricAlarm').sort()).toEqual(starters);
+    // Before CreateDeployment the starters point the canary alarms at the new version; the alarm provider
+    // creates them with their service stacks (and deletes them). Nothing else may write them.
+    expect(holders('cloudwatch:PutMetricAlarm').sort()).toEqual(['alarm-provider', ...starters]);
+    expect(holders('cloudwatch:DeleteAlarms')).toEqual(['alarm-provider']);
+    expect(
+      statementsOf('alarm-provider').filter((s) => JSON.stringify(s.Action).includes('cloudwatch:')),
+    ).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+        Resource: [
+          expect.objectContaining({
+            'Fn::Join': ['', expect.arrayContaining([':alarm:sluice-*-error-rate'])],
+          }),
+          expect.objectContaining({
+            'Fn::Join': ['', expect.arrayContaining([':alarm:sluice-*-p99-latency'])],
+          }),
+          expect.objectContaining({ 'Fn::Join': ['', expect.arrayContaining([':alarm:sluice-*-business'])] }),
+        ],
+      },
+    ]);
     // …and clear an ALARM left about another version (PutMetricAlarm keeps the state).
     expect(holders('cloudwatch:SetAlarmState').sort()).toEqual(starters);
     // Record reads each canary's baseline (GetMetricData is authorized on * only).

@@ -11,8 +11,8 @@ describe('SluiceServiceStack', () => {
   const template = Template.fromStack(stack);
 
   it('hosts one service: function, alias, application, deployment group, two alarms', () => {
-    // The service's function, and the provider that creates its alarms.
-    template.resourceCountIs('AWS::Lambda::Function', 2);
+    // The service's function only: the pipeline stack's provider creates its alarms.
+    template.resourceCountIs('AWS::Lambda::Function', 1);
     template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'sluice-hello' });
     template.resourceCountIs('AWS::Lambda::Alias', 1);
     template.resourceCountIs('AWS::CodeDeploy::Application', 1);

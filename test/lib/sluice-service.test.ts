@@ -4,8 +4,10 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
+import { ALARM_PROPERTY } from '../../lambdas/alarm-provider/alarm-provider';
 import { DEPLOY_STRATEGIES, type ServiceConfig } from '../../lambdas/core/catalog/types';
 import { serviceAlarmDefinitions, UNRELEASED_VERSION } from '../../lambdas/core/service-alarms';
+import { ALARM_PROVIDER_FUNCTION_NAME } from '../../lib/alarm-provider';
 import { ALARM_METADATA_KEY, alarmDefinitionsInTemplate } from '../../lib/canary-alarms';
 import { smokeHookFunctionName } from '../../lib/post-traffic-smoke';
 import {
@@ -21,6 +23,22 @@ function synth(config: ServiceConfig = service('hello'), extra: Partial<SluiceSe
   const construct = new SluiceService(stack, 'Service', { service: config, ...extra });
   return { stack, construct, template: Template.fromStack(stack) };
 }
+
+/** The provider's ARN as a service stack names it: the pipeline stack's function, in the same account and region. */
+const providerArn = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':lambda:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:function:${ALARM_PROVIDER_FUNCTION_NAME}`,
+    ],
+  ],
+};
 
 describe('SluiceService', () => {
   const config = service('orders', {
@@ -86,18 +104,12 @@ describe('SluiceService', () => {
     const definitions = serviceAlarmDefinitions(config, UNRELEASED_VERSION);
     expect(created.map((r) => r.Metadata?.[ALARM_METADATA_KEY])).toEqual(definitions);
     for (const [i, resource] of created.entries()) {
-      const definition = definitions[i];
-      expect(JSON.parse(resource.Properties.Create)).toMatchObject({
-        service: 'CloudWatch',
-        action: 'PutMetricAlarm',
-        parameters: definition,
-        physicalResourceId: { id: definition?.AlarmName },
-      });
-      // Never on update: after creation each Deploy points the alarm at its version (no drift fight).
-      expect(resource.Properties.Update).toBeUndefined();
-      expect(JSON.parse(resource.Properties.Delete)).toMatchObject({
-        action: 'DeleteAlarms',
-        parameters: { AlarmNames: [definition?.AlarmName] },
+      // The whole definition as JSON (CloudFormation would pass numbers as strings), and nothing else: the
+      // provider creates it, never rewrites it on update, and deletes it (test/lambdas/alarm-provider).
+      expect(resource.Properties).toEqual({
+        ServiceToken: providerArn,
+        ServiceTimeout: '600',
+        [ALARM_PROPERTY]: JSON.stringify(definitions[i]),
       });
     }
     // What the local CloudWatch reads from the synthesized template.
@@ -115,37 +127,13 @@ describe('SluiceService', () => {
     expect(group?.DependsOn).toEqual(expect.arrayContaining(creators));
   });
 
-  it("lets the alarms' creator write and delete exactly this service's alarms", () => {
+  it("uses the pipeline's one alarm provider, by ARN: no provider function, role or grant of its own", () => {
+    template.resourceCountIs('AWS::Lambda::Function', 1);
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement,
     );
-    const alarmArn = (name: string) => ({
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':cloudwatch:',
-          { Ref: 'AWS::Region' },
-          ':',
-          { Ref: 'AWS::AccountId' },
-          `:alarm:${name}`,
-        ],
-      ],
-    });
-    const writes = statements.filter((st) => JSON.stringify(st.Action).includes('cloudwatch:'));
-    expect(writes).toEqual([
-      {
-        Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
-        Effect: 'Allow',
-        Resource: alarmArn('sluice-orders-error-rate'),
-      },
-      {
-        Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
-        Effect: 'Allow',
-        Resource: alarmArn('sluice-orders-p99-latency'),
-      },
-    ]);
+    expect(JSON.stringify(statements)).not.toContain('cloudwatch:');
+    expect(JSON.stringify(template.toJSON())).not.toContain('Fn::ImportValue');
   });
 
   it('has no unacknowledged cdk-nag findings', () => {
@@ -285,7 +273,7 @@ describe('SluiceService', () => {
       Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^Ops') } })],
     });
     for (const created of Object.values(t.findResources('Custom::SluiceServiceAlarm'))) {
-      expect(JSON.parse(created.Properties.Create).parameters.AlarmActions).toBeUndefined();
+      expect(JSON.parse(created.Properties[ALARM_PROPERTY]).AlarmActions).toBeUndefined();
     }
   });
 

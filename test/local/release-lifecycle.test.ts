@@ -4,7 +4,7 @@
  * records the outcome and frees the production lock.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +135,15 @@ describe('sluice retry (the next attempt of a release)', () => {
     ]);
     expect(record?.attempts?.[0]?.stages.Test?.status).toBe('failed');
     expect(record?.stages.Test?.status).toBe('succeeded');
+    // DORA counts the release once: attempt 1's Record published Releases, attempt 2's published its deployment.
+    const lines = readFileSync(join(root, 'state', 'metrics', 'releases.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { releaseId: string; datapoints: { name: string }[] })
+      .filter((line) => line.releaseId === releaseId)
+      .map((line) => line.datapoints.map((p) => p.name));
+    expect(lines).toEqual([['Releases'], expect.arrayContaining(['Deployments', 'LeadTimeSeconds'])]);
+    expect(lines[1]).not.toContain('Releases');
     // Built once: attempt 2 promoted the artifact attempt 1 built, its sha256 checked against the ledger's.
     const built = record?.attempts?.[0]?.stages.Build?.detail;
     expect(record?.artifact).toMatchObject({ attempt: 1, commit: sha });

@@ -15,12 +15,18 @@ import {
   UpdateFunctionCodeCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { LIVE_ALIAS, type ServiceConfig, serviceResourceName } from '../../core/catalog/types';
+import {
+  type JsonObject,
+  LIVE_ALIAS,
+  type ServiceConfig,
+  serviceResourceName,
+} from '../../core/catalog/types';
 import { DeploymentFailedError, TransientError } from '../../core/errors';
 import type {
   DeploymentDescription,
   DeploymentStatus,
   DeployTarget,
+  EventInvokeResult,
   HttpRequest,
   InvokeResult,
   StartDeploymentRequest,
@@ -105,7 +111,31 @@ export class LambdaCodeDeployTarget implements DeployTarget {
 
   async invoke(service: ServiceConfig, version: string, request: HttpRequest): Promise<InvokeResult> {
     const FunctionName = serviceResourceName(service.name);
-    const event = smokeFunctionUrlEvent(FunctionName, request);
+    const { text, functionError, latencyMs } = await this.invokeRaw(
+      FunctionName,
+      version,
+      smokeFunctionUrlEvent(FunctionName, request),
+    );
+    if (functionError) return { statusCode: 502, body: functionError, latencyMs };
+    return { ...functionUrlResponse(text), latencyMs };
+  }
+
+  /** Lambda Invoke (RequestResponse) with the event as it is: what an event source mapping or a rule sends. */
+  async invokeEvent(service: ServiceConfig, version: string, event: JsonObject): Promise<EventInvokeResult> {
+    const { text, functionError, latencyMs } = await this.invokeRaw(
+      serviceResourceName(service.name),
+      version,
+      event,
+    );
+    if (functionError) return { payload: undefined, functionError, latencyMs };
+    return { payload: parsePayload(text), latencyMs };
+  }
+
+  private async invokeRaw(
+    FunctionName: string,
+    version: string,
+    event: unknown,
+  ): Promise<{ text: string; functionError?: string; latencyMs: number }> {
     const started = performance.now();
     let out: { Payload?: Uint8Array; FunctionError?: string };
     try {
@@ -128,10 +158,9 @@ export class LambdaCodeDeployTarget implements DeployTarget {
     }
     const latencyMs = Math.round(performance.now() - started);
     const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
-    if (out.FunctionError) {
-      return { statusCode: 502, body: functionErrorText(out.FunctionError, text), latencyMs };
-    }
-    return { ...functionUrlResponse(text), latencyMs };
+    if (out.FunctionError)
+      return { text, functionError: functionErrorText(out.FunctionError, text), latencyMs };
+    return { text, latencyMs };
   }
 
   async liveVersion(service: ServiceConfig): Promise<string | undefined> {
@@ -339,6 +368,16 @@ export function functionUrlResponse(payload: string): { statusCode: number; body
   }
   if (value === null) return { statusCode: 200, body: '' };
   return { statusCode: 200, body: typeof value === 'string' ? value : JSON.stringify(value) };
+}
+
+/** A handler's result from Invoke's payload: its JSON, the text itself if it is not JSON, undefined if empty. */
+function parsePayload(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** `Unhandled` + `{"errorType":"TypeError","errorMessage":"x is undefined"}` → `TypeError: x is undefined`. */

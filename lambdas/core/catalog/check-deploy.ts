@@ -1,6 +1,8 @@
 /** The catalog's `deploy` block: strategy, alarms (business metrics included), and canary traffic. */
+
+import { checkTraffic } from './check-smoke';
 import { type Checker, childPath, isObject } from './checker';
-import { CATALOG_DEFAULTS, SMOKE_METHODS } from './constants';
+import { CATALOG_DEFAULTS } from './constants';
 import {
   ALARM_DIRECTIONS,
   type AlarmConfig,
@@ -9,7 +11,6 @@ import {
   type DeployConfig,
   type DeployStrategy,
   METRIC_STATISTICS,
-  type TrafficRequest,
 } from './types';
 
 const DEPLOY_KEYS = ['strategy', 'alarms', 'traffic'] as const;
@@ -24,7 +25,6 @@ const BUSINESS_KEYS = [
   'periods',
   'versionDimension',
 ] as const;
-const TRAFFIC_KEYS = ['method', 'path', 'body'] as const;
 /** CloudWatch namespaces: no leading colon, not AWS/ (those are AWS's own), 1-255 characters. */
 const METRIC_NAMESPACE = /^(?!AWS\/)[A-Za-z0-9./#:_-][A-Za-z0-9./#:_ -]{0,254}$/;
 const METRIC_NAME = /^[^\s:][^:]{0,254}$/;
@@ -138,30 +138,4 @@ function checkBusinessAlarm(c: Checker, value: unknown, path: string): BusinessA
     periods,
     ...(versionDimension !== undefined ? { versionDimension } : {}),
   };
-}
-
-function checkTraffic(c: Checker, value: unknown, path: string): TrafficRequest[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length === 0 || value.length > 20) {
-    c.add(path, value, 'use a list of 1-20 requests, e.g. [{ "method": "GET", "path": "/" }]');
-    return undefined;
-  }
-  return value.map((request, i) => checkTrafficRequest(c, request, `${path}[${i}]`));
-}
-
-function checkTrafficRequest(c: Checker, value: unknown, path: string): TrafficRequest {
-  const o = c.object(value, path, TRAFFIC_KEYS, 'add a request, e.g. { "method": "GET", "path": "/" }');
-  if (!o) return { method: 'GET', path: '/' };
-  const method = c.oneOf(o, 'method', path, SMOKE_METHODS, 'GET');
-  const requestPath = c.string(o, 'path', path, {
-    default: '/',
-    problem: (p) => (p.startsWith('/') ? undefined : 'start the path with "/", e.g. "/checkout"'),
-  });
-  let body: string | undefined;
-  if (o.body !== undefined) {
-    if (typeof o.body === 'string') body = o.body;
-    else if (isObject(o.body) || Array.isArray(o.body)) body = JSON.stringify(o.body);
-    else c.add(childPath(path, 'body'), o.body, 'use a JSON object or a string');
-  }
-  return { method, path: requestPath, ...(body !== undefined ? { body } : {}) };
 }

@@ -1,9 +1,10 @@
 /**
- * One service of the catalog: its name and mode, `source`, `runtime`, `smoke` and `readiness`; the `approval`
+ * One service of the catalog: its name and mode, `source`, `runtime` and `readiness`; the `smoke`, `approval`
  * and `deploy` blocks are checked in their own files.
  */
 import { checkApproval } from './check-approval';
 import { checkDeploy } from './check-deploy';
+import { checkSmoke, checkTrafficKind } from './check-smoke';
 import { type Checker, childPath, relativePathProblem } from './checker';
 import {
   CATALOG_DEFAULTS,
@@ -13,7 +14,6 @@ import {
   IDENTIFIER,
   RELEASE_MODES,
   SERVICE_NAME_PATTERN,
-  SMOKE_METHODS,
   SOURCE_PROVIDERS,
 } from './constants';
 import {
@@ -23,7 +23,6 @@ import {
   type ReadinessConfig,
   type RuntimeConfig,
   type ServiceConfig,
-  type SmokeConfig,
   type SourceConfig,
 } from './types';
 
@@ -77,7 +76,6 @@ function checkReadiness(c: Checker, value: unknown, path: string): ReadinessConf
 }
 const SOURCE_KEYS = ['repository', 'provider', 'branch', 'path', 'localPath', 'paths'] as const;
 const RUNTIME_KEYS = ['entry', 'handler', 'tests'] as const;
-const SMOKE_KEYS = ['path', 'method', 'expectStatus'] as const;
 
 function checkSource(c: Checker, value: unknown, path: string): SourceConfig {
   const o =
@@ -169,25 +167,6 @@ function checkRuntime(c: Checker, value: unknown, path: string): RuntimeConfig {
   return { entry, handler, tests };
 }
 
-function checkSmoke(c: Checker, value: unknown, path: string): SmokeConfig {
-  const o = c.object(value, path, SMOKE_KEYS, undefined) ?? {};
-  const smokePath = c.string(o, 'path', path, {
-    default: CATALOG_DEFAULTS.smoke.path,
-    problem: (p) =>
-      p.startsWith('/') && !/\s/.test(p)
-        ? undefined
-        : 'use a URL path starting with /, e.g. "/" or "/health"',
-  });
-  const method = c.oneOf(o, 'method', path, SMOKE_METHODS, CATALOG_DEFAULTS.smoke.method);
-  const expectStatus = c.number(o, 'expectStatus', path, {
-    default: CATALOG_DEFAULTS.smoke.expectStatus,
-    integer: true,
-    accept: (n) => n >= 100 && n <= 599,
-    fix: 'use an HTTP status code from 100 to 599, e.g. 200',
-  });
-  return { path: smokePath, method, expectStatus };
-}
-
 function checkFunctionUrl(c: Checker, value: unknown, path: string): FunctionUrlConfig {
   const o = c.object(value, path, FUNCTION_URL_KEYS, undefined) ?? {};
   return { authType: c.oneOf(o, 'authType', path, FUNCTION_URL_AUTH_TYPES, 'AWS_IAM') };
@@ -257,6 +236,7 @@ export function checkService(
     );
   }
   const deploy = checkDeploy(c, o.deploy, childPath(path, 'deploy'));
+  checkTrafficKind(c, smoke, deploy.traffic, childPath(childPath(path, 'deploy'), 'traffic'));
   const readiness =
     o.readiness !== undefined ? checkReadiness(c, o.readiness, childPath(path, 'readiness')) : undefined;
   return {

@@ -4,8 +4,8 @@ import type {
   ApprovalPolicy,
   CatalogMode,
   DeployConfig,
+  HttpSmokeConfig,
   RuntimeConfig,
-  SmokeConfig,
   SourceConfig,
   SourceProvider,
 } from './types';
@@ -33,7 +33,7 @@ export const CATALOG_DEFAULTS = {
 } as const satisfies {
   source: Pick<SourceConfig, 'provider' | 'branch' | 'path'>;
   runtime: Pick<RuntimeConfig, 'handler' | 'tests'>;
-  smoke: SmokeConfig;
+  smoke: HttpSmokeConfig;
   approval: Omit<ApprovalPolicy, 'approvers'>;
   deploy: DeployConfig;
 };

@@ -66,13 +66,36 @@ export interface RuntimeConfig {
   readonly tests: string;
 }
 
-export interface SmokeConfig {
+/** A JSON object from the catalog (an event, or what a result must contain). */
+export type JsonObject = { readonly [key: string]: unknown };
+
+/** The smoke check of an HTTP handler: one request in the function URL event shape. */
+export interface HttpSmokeConfig {
   /** HTTP request sent to the staged version (Lambda function URL event shape). @default GET / */
   readonly path: string;
   /** @default 'GET' */
   readonly method: string;
   /** Status the staged version must answer with. @default 200 */
   readonly expectStatus: number;
+}
+
+/** The smoke check of an event-driven handler (SQS, EventBridge, a schedule…): one direct invocation. */
+export interface EventSmokeConfig {
+  /** The event the staged version is invoked with (Lambda Invoke, RequestResponse), as the event source sends it. */
+  readonly event: JsonObject;
+  /**
+   * What the handler's result must contain: each key with an equal value (objects are matched key by key, arrays
+   * and other values exactly). @default - only that the handler neither throws nor reports failed batch items
+   */
+  readonly expect?: unknown;
+}
+
+/** What Stage (and, after the shift, the post-traffic hook) sends a version before it may go further. */
+export type SmokeConfig = HttpSmokeConfig | EventSmokeConfig;
+
+/** Whether the smoke check is an event invoked directly rather than an HTTP request. */
+export function isEventSmoke(smoke: SmokeConfig): smoke is EventSmokeConfig {
+  return 'event' in smoke;
 }
 
 /** Who may call a service's function URL, which sits on its `live` alias. */
@@ -172,12 +195,22 @@ export interface TrafficRequest {
   readonly body?: string;
 }
 
+/** One event the local load generator invokes an event-driven handler with during a deployment. */
+export interface TrafficEvent {
+  readonly event: JsonObject;
+}
+
+export type TrafficEntry = TrafficRequest | TrafficEvent;
+
 export interface DeployConfig {
   /** @default 'Canary10Percent5Minutes' */
   readonly strategy: DeployStrategy;
   readonly alarms: AlarmConfig;
-  /** Requests the local load generator cycles through during a bake. @default - the smoke request */
-  readonly traffic?: readonly TrafficRequest[];
+  /**
+   * Requests (HTTP handlers) or events (event-driven handlers, like the smoke check) the local load generator
+   * cycles through during a bake. @default - the smoke request or event
+   */
+  readonly traffic?: readonly TrafficEntry[];
 }
 
 export interface ServiceConfig {

@@ -4,8 +4,18 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { batchItemFailureCount } from '../../../lambdas/core/smoke-check';
 import { httpCall, NoAnswerError } from './http-call';
-import { DURATION_HEADER, INVOCATION_ERROR_HEADER, VERSION_HEADER } from './protocol';
+import { DURATION_HEADER, INVOCATION_ERROR_HEADER, INVOKE_PATH, VERSION_HEADER } from './protocol';
+
+/** The failed items a partial batch response in an Invoke answer lists (0 when it is not one). */
+function failedItemsOf(body: Buffer): number {
+  try {
+    return batchItemFailureCount(JSON.parse(body.toString('utf8')));
+  } catch {
+    return 0;
+  }
+}
 
 /** One request the alias forwarded to a version. */
 export interface RequestSample {
@@ -22,9 +32,9 @@ export interface RequestSample {
   readonly functionError: boolean;
   /** The handler's own run time, as the version reported it (the request's latency when it did not). */
   readonly durationMs: number;
-  /** An invocation error, a 5xx or no answer at all. */
+  /** An invocation error, a 5xx, failed batch items, or no answer at all. */
   readonly failed: boolean;
-  /** What went wrong, when the version did not answer or the handler threw. */
+  /** What went wrong, when the version did not answer, the handler threw or reported failed batch items. */
   readonly error?: string;
 }
 
@@ -170,6 +180,9 @@ export class LocalAlias {
         });
         const invocationError = answer.headers[INVOCATION_ERROR_HEADER];
         const reported = Number(answer.headers[DURATION_HEADER]);
+        // An event invocation that returned a partial batch response with failed items failed in part.
+        const failedItems =
+          invocationError === undefined && INVOKE_PATH.test(req.url ?? '') ? failedItemsOf(answer.body) : 0;
         sample = {
           at: Date.now(),
           startedAt,
@@ -179,8 +192,9 @@ export class LocalAlias {
           invoked: true,
           functionError: invocationError !== undefined,
           durationMs: Number.isFinite(reported) ? reported : answer.latencyMs,
-          failed: answer.status >= 500 || invocationError !== undefined,
+          failed: answer.status >= 500 || invocationError !== undefined || failedItems > 0,
           ...(typeof invocationError === 'string' ? { error: decodeURIComponent(invocationError) } : {}),
+          ...(failedItems > 0 ? { error: `reported ${failedItems} failed batch item(s)` } : {}),
         };
         const headers = { ...answer.headers };
         delete headers[INVOCATION_ERROR_HEADER];

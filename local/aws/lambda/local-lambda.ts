@@ -8,7 +8,7 @@ import { unzipSync } from 'fflate';
 import { type AliasWeights, LocalAlias, type RequestSample } from './alias';
 import { type HttpAnswer, httpCall, NoAnswerError } from './http-call';
 import type { Invocation } from './invocation-metrics';
-import { DURATION_HEADER, INVOCATION_ERROR_HEADER } from './protocol';
+import { DURATION_HEADER, INVOCATION_ERROR_HEADER, invokePath } from './protocol';
 import { compileVersionHost, VersionProcess } from './version-process';
 
 export interface LocalLambdaOptions {
@@ -141,6 +141,18 @@ export class LocalLambda {
     request: { method: string; path: string; body?: string },
   ): Promise<HttpAnswer> {
     return this.invokeEntry(fn, version, request);
+  }
+
+  /**
+   * Invoke with a version qualifier and an event (Lambda's Invoke API on the version's port): the handler gets the
+   * event itself, not a function URL event. The answer carries the result as JSON, or the error document.
+   */
+  invokeVersionEvent(fn: string, version: string, event: unknown): Promise<HttpAnswer> {
+    return this.invokeEntry(fn, version, {
+      method: 'POST',
+      path: invokePath(this.functionName(fn)),
+      body: JSON.stringify(event),
+    });
   }
 
   /** Whether `version` of `fn` has been published. */

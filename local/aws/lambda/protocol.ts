@@ -20,3 +20,17 @@ export const VERSION_HEADER = 'x-sluice-version';
 export const INVOCATION_ERROR_HEADER = 'x-sluice-invocation-error';
 /** Response header with the handler's own run time in ms (Lambda's Duration metric). */
 export const DURATION_HEADER = 'x-sluice-duration-ms';
+
+/**
+ * Lambda's Invoke API path (`POST /2015-03-31/functions/<name>/invocations`): on a version's port, a POST here
+ * runs the handler with the body as its event, as an event source or `aws lambda invoke` would, instead of
+ * wrapping the request in a function URL event. Event-driven services are smoke-tested and loaded this way.
+ */
+export const INVOKE_PATH = /^\/2015-03-31\/functions\/[^/?]+\/invocations$/;
+
+export function invokePath(functionName: string): string {
+  return `/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
+}
+
+/** Invoke's response header when the handler failed ("Unhandled"), as Lambda sets it. */
+export const FUNCTION_ERROR_HEADER = 'x-amz-function-error';

@@ -1,14 +1,18 @@
 /**
  * One immutable version of a service, in its own process: loads the artifact's index.js, serves the exported
- * Function URL handler over HTTP on 127.0.0.1 and reports its port to the parent over IPC. The parent bundles
+ * Function URL handler over HTTP on 127.0.0.1 (and Lambda's Invoke API path, for events) and reports its port
+ * to the parent over IPC. The parent bundles
  * this file with esbuild and forks it with plain node, so it may import only Node built-ins and protocol.ts.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { functionUrlEvent } from './function-url-event';
 import {
   DURATION_HEADER,
+  FUNCTION_ERROR_HEADER,
   INVOCATION_ERROR_HEADER,
+  INVOKE_PATH,
   VERSION_HEADER,
   type VersionHostConfig,
   type VersionHostMessage,
@@ -127,9 +131,56 @@ function toResponse(result: unknown): FunctionUrlResult {
   };
 }
 
+/**
+ * Lambda Invoke (RequestResponse): the body is the event; the answer is the handler's result as JSON, or, when it
+ * throws, Lambda's error document with `X-Amz-Function-Error: Unhandled` (still status 200, as Invoke answers).
+ */
+async function invoke(handler: Handler, body: Buffer, res: ServerResponse): Promise<void> {
+  let event: unknown;
+  try {
+    event = JSON.parse(body.toString('utf8') || 'null');
+  } catch (error) {
+    res.writeHead(400, { 'content-type': 'application/json', [VERSION_HEADER]: config.version });
+    res.end(JSON.stringify({ Type: 'User', message: `InvalidRequestContentException: ${describe(error)}` }));
+    return;
+  }
+  const requestId = randomUUID();
+  const started = performance.now();
+  const duration = () => (Math.round((performance.now() - started) * 100) / 100).toString();
+  try {
+    const result = await handler(event, lambdaContext(requestId));
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      [VERSION_HEADER]: config.version,
+      [DURATION_HEADER]: duration(),
+    });
+    res.end(result === undefined ? '' : JSON.stringify(result));
+  } catch (error) {
+    console.error(`[${functionName}:${config.version}] invocation error`, error);
+    const message = describe(error);
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      [VERSION_HEADER]: config.version,
+      [FUNCTION_ERROR_HEADER]: 'Unhandled',
+      [INVOCATION_ERROR_HEADER]: encodeURIComponent(message.slice(0, 300)),
+      [DURATION_HEADER]: duration(),
+    });
+    res.end(
+      JSON.stringify({
+        errorType: error instanceof Error ? error.name : 'Error',
+        errorMessage: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  }
+}
+
 async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (req.method === 'POST' && INVOKE_PATH.test(req.url ?? '')) {
+    await invoke(handler, Buffer.concat(chunks), res);
+    return;
+  }
   const event = functionUrlEvent(req, Buffer.concat(chunks));
   const requestId = event.requestContext.requestId;
   let response: FunctionUrlResult;

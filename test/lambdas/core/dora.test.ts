@@ -206,6 +206,73 @@ describe('computeDora', () => {
   });
 });
 
+describe('computeDora: attempts', () => {
+  // c1 of checkout, retried: attempt 1 (started 0.5 h) failed at Test; attempt 2 started at 5 h and went live
+  // at 5.5 h. One release, one deployment, lead time 5.5 h from the commit (not 0.5 h from attempt 2's start).
+  const retried: ReleaseRecord = {
+    ...release({
+      id: 'r1',
+      service: 'checkout',
+      mode: 'deployment',
+      status: 'succeeded',
+      commits: [0],
+      deploy: [5.25 * HOUR, 5.5 * HOUR],
+      end: 5.5 * HOUR,
+    }),
+    attempt: 2,
+    attemptStartedAt: at(5 * HOUR),
+    retry: { requestedBy: 'dana@example.com', reason: 'flaky test' },
+    attempts: [
+      {
+        attempt: 1,
+        startedAt: at(0.5 * HOUR),
+        status: 'failed',
+        stages: {},
+        outcome: { status: 'failed', stage: 'Test', endedAt: at(HOUR) },
+      },
+    ],
+  };
+  // r2: attempt 1 aborted mid-canary, attempt 2 rolled back by its alarm: one failed production release.
+  const abortedThenRolledBack: ReleaseRecord = {
+    ...release({
+      id: 'r2',
+      service: 'checkout',
+      mode: 'deployment',
+      status: 'rolled_back',
+      commits: [24 * HOUR],
+      deploy: [26 * HOUR, 26 * HOUR + 6 * MIN],
+      end: 26 * HOUR + 6 * MIN,
+    }),
+    attempt: 2,
+    attempts: [
+      {
+        attempt: 1,
+        startedAt: at(24.5 * HOUR),
+        status: 'aborted',
+        stages: {},
+        outcome: { status: 'aborted', stage: 'Deploy', endedAt: at(25 * HOUR) },
+      },
+    ],
+  };
+
+  it('counts a retried release once, its lead time from the commit, and its failure rate over releases', () => {
+    const report = computeDora([retried, abortedThenRolledBack], PERIOD);
+    expect(report.overall).toMatchObject({
+      releases: 2,
+      deployments: 1,
+      productionReleases: 2,
+      failedProductionReleases: 1,
+      changeFailureRate: 0.5,
+    });
+    expect(report.overall.leadTime).toEqual({
+      samples: 1,
+      medianMs: 5.5 * HOUR,
+      meanMs: 5.5 * HOUR,
+      maxMs: 5.5 * HOUR,
+    });
+  });
+});
+
 describe('restoreDuration', () => {
   it('is undefined for a release that was not rolled back', () => {
     expect(restoreDuration(defined(LEDGER[0], 'LEDGER[0]'))).toBeUndefined();

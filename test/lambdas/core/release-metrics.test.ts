@@ -82,6 +82,22 @@ describe('releaseDatapoints', () => {
   });
 });
 
+describe('releaseDatapoints of a retried release', () => {
+  it('counts the release once: attempt 2 of a release Record counted at attempt 1 has no second Releases', () => {
+    const retried: ReleaseRecord = {
+      ...base,
+      attempt: 2,
+      metricsCountedAt: '2026-11-01T00:42:00.000Z',
+      attemptStartedAt: '2026-11-01T00:44:00.000Z',
+    };
+    const points = releaseDatapoints(retried);
+    expect(points.filter((p) => p.name === 'Releases')).toEqual([]);
+    // Everything else as for any release; lead time still from each commit's time.
+    expect(points).toEqual(releaseDatapoints(base).filter((p) => p.name !== 'Releases'));
+    expect(points).toContainEqual({ name: 'LeadTimeSeconds', unit: 'Seconds', value: 3600 });
+  });
+});
+
 describe('publishReleaseMetrics', () => {
   afterEach(() => vi.restoreAllMocks());
 

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SERVICE_METRICS } from '../../../lambdas/core/service-alarms';
 import { serviceWrapperSource } from '../../../lambdas/core/service-wrapper';
+import { loadBundle, wrappedBundle } from '../../support/wrapped-bundle';
 
 type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
 
@@ -30,28 +30,14 @@ let handler: Handler;
 /** Bundles the wrapper around the service exactly as Build does, and loads the result as Lambda would. */
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-wrapper-'));
-  mkdirSync(join(dir, 'src'));
-  writeFileSync(join(dir, 'src', 'handler.ts'), SERVICE);
-  const result = await build({
-    stdin: {
-      contents: serviceWrapperSource({ entry: './src/handler.ts', handler: 'main', service: 'shop' }),
-      resolveDir: dir,
-      loader: 'js',
-    },
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    write: false,
-    logLevel: 'silent',
+  const text = await wrappedBundle({
+    dir,
+    file: 'src/handler.ts',
+    source: SERVICE,
+    handler: 'main',
+    service: 'shop',
   });
-  const module = { exports: {} as Record<string, Handler> };
-  new Function('module', 'exports', 'require', result.outputFiles[0]?.text ?? '')(
-    module,
-    module.exports,
-    require,
-  );
-  handler = module.exports.main as Handler;
+  handler = loadBundle<Handler>(text).main as Handler;
 });
 
 afterEach(() => {

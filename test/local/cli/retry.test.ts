@@ -106,7 +106,7 @@ describe('sluice retry RELEASE --reason TEXT [--as EMAIL]', () => {
     expect(status.code).toBe(0);
     expect(status.out).toMatch(new RegExp(`${releaseId} +succeeded`));
     expect(status.out).toContain(
-      'attempt 2, retried by dana@example.com: flaky checkout test (earlier: 1 failed)',
+      'attempt 2, retried by dana@example.com: flaky checkout test (earlier: 1 failed at Test)',
     );
     const json = await cli(['status', '--service', 'checkout', '--json', '--state-dir', stateDir]);
     const shown = (

@@ -38,10 +38,10 @@ describe('sluice start (npm start)', () => {
       /rolled back by sluice-checkout-[a-z0-9-]+ \(the stack's alarm definition\), judging version \d+:/,
     );
     for (const scenario of [
-      /✔\s+deployment, first release\s+checkout\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+9\s/,
-      /✔\s+delivery, approved\s+greeter\s+delivery\s+\w{8}\s+succeeded\s+Deploy\s+12\s/,
+      /✔\s+deployment, first release\s+checkout\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+1\s+9\s/,
+      /✔\s+delivery, approved\s+greeter\s+delivery\s+\w{8}\s+succeeded\s+Deploy\s+1\s+12\s/,
       /✔\s+tests fail\s+greeter\s+delivery\s+\w{8}\s+failed\s+Test\s/,
-      /✔\s+deployment, green canary\s+checkout\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+9\s/,
+      /✔\s+deployment, green canary\s+checkout\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+1\s+9\s/,
       /✔\s+deployment, bad commit\s+checkout\s+deployment\s+\w{8}\s+rolled_back\s+Deploy\s/,
     ]) {
       expect(stdout).toMatch(scenario);

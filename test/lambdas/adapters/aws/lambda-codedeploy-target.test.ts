@@ -206,6 +206,49 @@ describe('invoke', () => {
     );
   });
 
+  it('invokes an event-driven version with the event itself (no function URL shape) and parses its result', async () => {
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      ExecutedVersion: '7',
+      Payload: payload({ batchItemFailures: [{ itemIdentifier: 'm-2' }] }),
+    });
+    const event = { Records: [{ messageId: 'm-2', body: '{"sku":"tea"}', eventSource: 'aws:sqs' }] };
+    const result = await target().invokeEvent(service, '7', event);
+    expect(result).toEqual({
+      payload: { batchItemFailures: [{ itemIdentifier: 'm-2' }] },
+      latencyMs: expect.any(Number),
+    });
+    const calls = lambda.commandCalls(InvokeCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0]!.args[0].input;
+    expect({ ...input, Payload: undefined }).toEqual({
+      FunctionName: FN,
+      Qualifier: '7',
+      Payload: undefined,
+    });
+    expect(JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))).toEqual(event);
+  });
+
+  it("reports an event handler's thrown error as Lambda's FunctionError, and an empty result as undefined", async () => {
+    lambda
+      .on(InvokeCommand)
+      .resolvesOnce({
+        StatusCode: 200,
+        FunctionError: 'Unhandled',
+        Payload: payload({ errorType: 'SyntaxError', errorMessage: 'Unexpected token', trace: [] }),
+      })
+      .resolvesOnce({ StatusCode: 200, Payload: payload('') })
+      .rejectsOnce(new ResourceNotFoundException({ message: 'not found', ...meta }));
+    await expect(target().invokeEvent(service, 'live', { detail: {} })).resolves.toMatchObject({
+      payload: undefined,
+      functionError: 'SyntaxError: Unexpected token',
+    });
+    const empty = await target().invokeEvent(service, 'live', { detail: {} });
+    expect(empty.payload).toBeUndefined();
+    expect(empty.functionError).toBeUndefined();
+    await expect(target().invokeEvent(service, '9', {})).rejects.toBeInstanceOf(MissingResourceError);
+  });
+
   it('interprets return values as a function URL does', () => {
     expect(functionUrlResponse('{"statusCode":404,"body":{"error":"nope"}}')).toEqual({
       statusCode: 404,

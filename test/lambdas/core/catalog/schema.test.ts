@@ -42,7 +42,8 @@ describe('catalog.schema.json', () => {
     expect(defs.service.properties.mode.enum).toEqual(RELEASE_MODES);
     expect(defs.service.properties.name.pattern).toBe(SERVICE_NAME_PATTERN.source);
     expect(defs.deploy.properties.strategy.enum).toEqual(DEPLOY_STRATEGIES);
-    expect(defs.smoke.properties.method.enum).toEqual(SMOKE_METHODS);
+    expect(defs.httpSmoke.properties.method.enum).toEqual(SMOKE_METHODS);
+    expect(defs.smoke.anyOf).toEqual([{ $ref: '#/$defs/httpSmoke' }, { $ref: '#/$defs/eventSmoke' }]);
     expect(defs.approval.properties.channels.items.enum).toEqual(APPROVAL_CHANNELS);
   });
 
@@ -82,5 +83,17 @@ describe('catalog.schema.json', () => {
     expect(
       validate({ version: 1, services: [{ ...service, source: { repository: 'a/b', provider: 'github' } }] }),
     ).toBe(true);
+    const event = { Records: [{ messageId: 'm-1', body: '{}' }] };
+    const eventDriven = {
+      ...service,
+      smoke: { event, expect: { batchItemFailures: [] } },
+      deploy: { traffic: [{ event }] },
+    };
+    expect(validate({ version: 1, services: [eventDriven] }), JSON.stringify(validate.errors)).toBe(true);
+    // Half a request and half an event is neither.
+    expect(validate({ version: 1, services: [{ ...service, smoke: { event, expectStatus: 200 } }] })).toBe(
+      false,
+    );
+    expect(validate({ version: 1, services: [{ ...service, smoke: { event: 'Records' } }] })).toBe(false);
   });
 });

@@ -4,18 +4,17 @@
  * creates (and Deploy retargets) counts those invocations as failed. Here the real wrapper, bundled as Build does,
  * feeds the local CloudWatch the EMF lines it writes, next to the AWS/Lambda metrics of the same invocations.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serviceResourceName } from '../../../../lambdas/core/catalog/types';
 import { serviceAlarmDefinitions, UNRELEASED_VERSION } from '../../../../lambdas/core/service-alarms';
-import { serviceWrapperSource } from '../../../../lambdas/core/service-wrapper';
 import type { MetricAlarmInput } from '../../../../local/aws/cloudwatch/alarm-definition';
 import { LocalCloudWatch } from '../../../../local/aws/cloudwatch/local-cloudwatch';
 import { templateAlarms } from '../../../../local/aws/cloudwatch/template-alarms';
 import { invocationMetrics } from '../../../../local/aws/lambda/invocation-metrics';
+import { loadBundle, wrappedBundle } from '../../../support/wrapped-bundle';
 import { serviceConfig, serviceTemplate } from '../../deploy-target/support';
 
 type Handler = (event: unknown) => Promise<unknown>;
@@ -35,27 +34,14 @@ let handler: Handler;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-batch-alarm-'));
-  writeFileSync(join(dir, 'handler.mjs'), SQS_HANDLER);
-  const result = await build({
-    stdin: {
-      contents: serviceWrapperSource({ entry: './handler.mjs', handler: 'handler', service: 'orders' }),
-      resolveDir: dir,
-      loader: 'js',
-    },
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    write: false,
-    logLevel: 'silent',
+  const text = await wrappedBundle({
+    dir,
+    file: 'handler.mjs',
+    source: SQS_HANDLER,
+    handler: 'handler',
+    service: 'orders',
   });
-  const module = { exports: {} as Record<string, Handler> };
-  new Function('module', 'exports', 'require', result.outputFiles[0]?.text ?? '')(
-    module,
-    module.exports,
-    require,
-  );
-  handler = module.exports.handler as Handler;
+  handler = loadBundle<Handler>(text).handler as Handler;
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
