@@ -180,6 +180,9 @@ describe('sluice cancel RELEASE --reason TEXT [--as EMAIL]', () => {
 
     const status = await cli(['status', '--service', 'greeter', '--state-dir', stateDir]);
     expect(status.out).toMatch(/cancelled by dana@example.com at \S+: wrong commit/);
+    const statusPage = await (await fetch(`${sluice.web.url}/?service=greeter`)).text();
+    expect(statusPage).toContain('<td class="cancelled">cancelled</td>');
+    expect(statusPage).toContain('Cancelled by dana@example.com: wrong commit');
   }, 120_000);
 
   it('during a canary: StopDeployment with rollback, the previous version serves 100% again, then recorded as cancelled', async () => {
