@@ -254,8 +254,14 @@ describe('sluice cancel RELEASE --reason TEXT [--as EMAIL]', () => {
     await shippedCheckout();
     const { holder, queued, deploymentId } = await holderAndQueued();
 
+    const token = (await sluice.ledger.getRelease(holder.releaseId))?.deployTaskToken;
+    expect(token).toBeDefined();
     await sluice.stopper.stop(executionNameOf(holder.releaseId), 'Console', 'stopped in the console');
     const stopped = await holder.done;
+    // Its paused Deploy task went with it: its token resumes nothing any more (Step Functions: TaskTimedOut).
+    await expect(sluice.ports.tasks.succeed(token!, {})).rejects.toMatchObject({
+      name: 'TaskTokenExpiredError',
+    });
 
     expect(stopped).toMatchObject({ status: 'aborted', endedAt: 'Deploy' });
     expect(stopped.reason).toMatch(
