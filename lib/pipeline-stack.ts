@@ -27,6 +27,7 @@ import { AlarmProvider } from './alarm-provider';
 import { ApprovalGate } from './approval-gate';
 import { ContinuousDeployment } from './continuous-deployment';
 import { DeadLetters } from './dead-letters';
+import { grantDependencyInstall, npmrcSecretsOf } from './dependency-grants';
 import { DoraDashboard } from './dora-dashboard';
 import { GitHubToken } from './github-token';
 import {
@@ -126,6 +127,7 @@ export class SluicePipelineStack extends Stack {
 
     this.testRunner = new TestRunner(this, 'TestRunner', {
       test: functions['run-tests'],
+      build: functions.build,
       logEncryptionKey: this.key,
     }).runner;
 
@@ -142,7 +144,11 @@ export class SluicePipelineStack extends Stack {
       alarmEvents: functions['alarm-events'].function,
       deadLetters: this.deadLetters,
     });
-    this.grantLeastPrivilege(functions, codeCommitRepositoriesOf(props.catalog));
+    this.grantLeastPrivilege(
+      functions,
+      codeCommitRepositoriesOf(props.catalog),
+      npmrcSecretsOf(props.catalog),
+    );
     this.approvalGate = new ApprovalGate(this, 'ApprovalGate', {
       requestApproval: functions['request-approval'],
       approvalApi: functions['approval-api'],
@@ -325,6 +331,7 @@ export class SluicePipelineStack extends Stack {
   private grantLeastPrivilege(
     f: Record<StepHandlerName, SluiceFunction>,
     repositories: readonly string[],
+    npmrcSecrets: readonly string[],
   ): void {
     for (const [handler, access] of Object.entries(LEDGER_ACCESS)) {
       this.ledger.grant(f[handler as StepHandlerName], access);
@@ -345,6 +352,7 @@ export class SluicePipelineStack extends Stack {
 
     // Build reads an earlier attempt's artifact back to verify its sha256 before a retry promotes it (build once).
     grantArtifacts(f.build, this.artifactBucket, ['s3:PutObject', 's3:GetObject']);
+    grantDependencyInstall(f.build, this.artifactBucket, npmrcSecrets);
     // UpdateFunctionCode from S3 reads the artifact with the caller's permissions (its current version).
     grantArtifacts(f.stage, this.artifactBucket, ['s3:GetObject']);
 

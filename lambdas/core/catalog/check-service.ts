@@ -3,6 +3,7 @@
  * and `deploy` blocks are checked in their own files.
  */
 import { checkApproval } from './check-approval';
+import { checkDependencies } from './check-dependencies';
 import { checkDeploy } from './check-deploy';
 import { checkSmoke, checkTrafficKind } from './check-smoke';
 import { type Checker, childPath, relativePathProblem } from './checker';
@@ -37,6 +38,7 @@ const SERVICE_KEYS = [
   'approval',
   'deploy',
   'readiness',
+  'dependencies',
 ] as const;
 const FUNCTION_URL_KEYS = ['authType'] as const;
 
@@ -239,6 +241,10 @@ export function checkService(
   checkTrafficKind(c, smoke, deploy.traffic, childPath(childPath(path, 'deploy'), 'traffic'));
   const readiness =
     o.readiness !== undefined ? checkReadiness(c, o.readiness, childPath(path, 'readiness')) : undefined;
+  const dependencies =
+    o.dependencies !== undefined
+      ? checkDependencies(c, o.dependencies, childPath(path, 'dependencies'))
+      : undefined;
   return {
     name,
     mode,
@@ -249,5 +255,6 @@ export function checkService(
     ...(approval !== undefined ? { approval } : {}),
     deploy,
     ...(readiness !== undefined ? { readiness } : {}),
+    ...(dependencies !== undefined ? { dependencies } : {}),
   };
 }
