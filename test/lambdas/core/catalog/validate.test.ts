@@ -867,7 +867,7 @@ describe('parseCatalog: dependencies', () => {
         }),
       ),
     );
-    if (!result.ok) throw new Error(formatProblems(result.problems));
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
     expect(result.catalog.services[0]?.dependencies).toEqual({
       allowInstallScripts: ['@scope/native', 'esbuild'],
       npmrcSecret: 'team/npmrc',
