@@ -15,6 +15,8 @@ import type { Ledger } from '../../../lambdas/ledger/ledger';
 import { FolderArtifactStore } from '../../../local/adapters/folder-artifact-store';
 import { LocalGitSource } from '../../../local/adapters/git-source';
 import { commitOverlay, seedRepository } from '../../../local/demo/git-fixtures';
+import { LocalNpmrc } from '../../../local/sandbox/local-npmrc';
+import { ProcessTestSandbox } from '../../../local/sandbox/process-test-sandbox';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 
 let db: TestLedger;
@@ -59,7 +61,15 @@ async function documentFor(sha: string, releaseId = `greeter-${sha.slice(0, 12)}
   return { releaseId, service: 'greeter', commit: sha, trigger: release.trigger, release, config };
 }
 
-const ports = () => ({ source, artifacts, ledger, clock: systemClock, workDir: join(root, 'work') });
+const ports = () => ({
+  source,
+  artifacts,
+  ledger,
+  clock: systemClock,
+  workDir: join(root, 'work'),
+  testSandbox: new ProcessTestSandbox({ workDir: join(root, 'sandbox-host') }),
+  npmrc: new LocalNpmrc(join(root, 'secrets')),
+});
 
 describe('buildRelease', () => {
   it('bundles the handler into a zip whose index.js exports it, and records the stage', async () => {
