@@ -1,8 +1,9 @@
 /**
  * Build once: a retry of a release (same commit) promotes the artifact an earlier attempt built instead of
  * building again, once the stored bytes hash to the sha256 the ledger recorded. An artifact that is missing,
- * does not hash to it, or was built with other catalog settings (the service's source or runtime changed) is
- * built again, and the Build stage record says why: an artifact that does not verify is never promoted.
+ * does not hash to it, or was built with other catalog settings (the service's catalog entry changed: its source,
+ * runtime or anything else but the settings only later stages read) is built again, and the Build stage record
+ * says why: an artifact that does not verify is never promoted.
  */
 import { createHash } from 'node:crypto';
 import type { BuildResult, ReleaseDocument } from '../core/model';
@@ -26,12 +27,24 @@ function sortedJson(value: unknown): string {
   );
 }
 
-/** What `doc` builds from; an artifact built from anything else is not this attempt's build. */
+/**
+ * What `doc` builds from; an artifact built from anything else is not this attempt's build. The settings are the
+ * service's whole catalog entry but for what only later stages read: a setting added later counts until someone
+ * says Build ignores it, so a change can cost a rebuild, never promote a stale artifact.
+ */
 function recipeOf(doc: ReleaseDocument): Pick<BuiltArtifact, 'commit' | 'settings'> {
-  const { name, source, runtime } = doc.config;
+  const {
+    mode: _m,
+    smoke: _s,
+    functionUrl: _f,
+    approval: _a,
+    deploy: _d,
+    readiness: _r,
+    ...build
+  } = doc.config;
   return {
     commit: doc.release.commit.sha,
-    settings: createHash('sha256').update(sortedJson({ name, source, runtime })).digest('hex'),
+    settings: createHash('sha256').update(sortedJson(build)).digest('hex'),
   };
 }
 
@@ -55,7 +68,7 @@ export async function promoteEarlierBuild(
   }
   if (built.settings !== recipe.settings) {
     return {
-      rebuildReason: `${from} was built with other catalog settings (the service's source or runtime changed since)`,
+      rebuildReason: `${from} was built with other catalog settings (its catalog entry changed since)`,
     };
   }
   let body: Uint8Array;

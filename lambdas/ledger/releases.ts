@@ -67,8 +67,8 @@ export interface BuiltArtifact {
   /** The commit it was built from. */
   readonly commit: string;
   /**
-   * Hex sha256 of the catalog settings it was built with (the service's name, source and runtime): a retry whose
-   * catalog entry changed since builds again.
+   * Hex sha256 of the catalog settings it was built with (the service's entry but for its mode, smoke, function
+   * URL, approval, deploy and readiness settings): a retry whose catalog entry changed since builds again.
    */
   readonly settings: string;
   /** The attempt that built it. */

@@ -40,6 +40,8 @@ const RELEASE_FIELDS = [
   'attempts',
   'retry',
   'cancellation',
+  // Which artifact (key, sha256) the release built and deployed: kept for audit and promoted by a retry.
+  'artifact',
   'stages',
   'outcome',
   'version',

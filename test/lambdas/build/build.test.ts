@@ -216,7 +216,7 @@ describe('build once: a retry of the same commit', () => {
     );
   });
 
-  it('does not promote an artifact built with other catalog settings (another handler, another source path)', async () => {
+  it('does not promote an artifact built with other catalog settings (another handler, another source path), whatever the deploy settings', async () => {
     const { doc } = await firstBuild('greeter-once-4');
     const otherHandler = retryOf({
       ...doc,
@@ -227,12 +227,17 @@ describe('build once: a retry of the same commit', () => {
       config: { ...config, source: { ...config.source, path: 'services/greeter' } },
     });
     const reason =
-      "the artifact attempt 1 built was built with other catalog settings (the service's source or runtime changed since)";
+      'the artifact attempt 1 built was built with other catalog settings (its catalog entry changed since)';
 
     for (const changed of [otherHandler, otherPath]) {
       expect(await promoteEarlierBuild(changed, new Date(), ports())).toEqual({ rebuildReason: reason });
     }
-    // The same settings, listed in another order, are the same settings.
+    // What only later stages read does not matter; the same settings in another key order are the same.
+    const otherDeploy = retryOf({
+      ...doc,
+      config: { ...config, deploy: { ...config.deploy, strategy: 'AllAtOnce' } },
+    });
+    expect((await promoteEarlierBuild(otherDeploy, new Date(), ports())).promoted).toBeDefined();
     const runtime = Object.fromEntries(Object.entries(config.runtime).reverse()) as typeof config.runtime;
     expect(Object.keys(runtime)).not.toEqual(Object.keys(config.runtime));
     const reordered = retryOf({ ...doc, config: { ...config, runtime } });

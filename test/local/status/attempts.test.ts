@@ -17,6 +17,15 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const NOW = Date.parse('2026-12-04T12:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
+/** What attempt 1's Build kept, and attempt 2 promoted. */
+const ARTIFACT = {
+  key: 'releases/checkout/checkout-retried0000/artifact.zip',
+  sha256: 'a'.repeat(64),
+  bytes: 1234,
+  commit: 'r'.repeat(40),
+  settings: 'b'.repeat(64),
+  attempt: 1,
+};
 const LINE = 'attempt 2, retried by dana@example.com: flaky checkout test (earlier: 1 failed at Test)';
 
 const catalog = (() => {
@@ -82,6 +91,7 @@ beforeAll(async () => {
     stage: 'Deploy',
     endedAt: iso(NOW - 5 * MIN),
   });
+  await ledger.updateRelease(releaseId, { artifact: ARTIFACT });
   retried = await ledger.requireRelease(releaseId);
   await cancelledThenRetried();
   report = await collectStatus(ledger, catalog, { now: new Date(NOW), periodMs: 7 * 24 * HOUR });
@@ -133,6 +143,11 @@ describe('a retried release', () => {
     const html = renderStatusPage(report);
     expect(html).toContain('<th>Attempt</th>');
     expect(html).toContain(`<td class="attempt">${LINE}</td>`);
+  });
+
+  it('shows in sluice status --json which artifact it built and promoted', () => {
+    const shown = report.services[0]?.recentReleases.find((r) => r.releaseId === 'checkout-retried0000');
+    expect(shown?.artifact).toEqual(ARTIFACT);
   });
 
   it('counts once in DORA: one release, one deployment, lead time from the commit', () => {
