@@ -10,7 +10,7 @@ import { recordStageSucceeded } from '../core/stage-record';
 import { packDirectory } from '../runtime/checkout-archive';
 import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
 import { failureMessage, testReport } from './test-output';
-import { REPORTERS, type TestPlan, testPlan } from './test-plan';
+import { REPORTERS, type TestPlan, testPlan, withInstall } from './test-plan';
 
 export type TestPorts = Pick<Ports, 'source' | 'ledger' | 'clock' | 'workDir' | 'testSandbox'>;
 
@@ -50,7 +50,8 @@ export async function testRelease(
   const { config, release } = doc;
   const timeoutMs = options.timeoutMs ?? 300_000;
   const report = await withCheckout(ports, config, release.commit.sha, async (dir) => {
-    const plan = testPlan(config.runtime.testCommand, dir) ?? (await nodeTestPlan(dir, config));
+    const chosen = testPlan(config.runtime.testCommand, dir);
+    const plan = chosen ? withInstall(chosen, dir) : await nodeTestPlan(dir, config);
     const result = await ports.testSandbox.run({
       checkout: await packCheckout(dir, config, release.commit.sha),
       steps: plan.steps,

@@ -113,3 +113,17 @@ export function testPlan(testCommand: string | undefined, dir: string): TestPlan
 function plan(command: TestCommand, pkg: PackageJson | undefined): TestPlan {
   return command.kind === 'npm' ? npmPlan(command.args, pkg) : nodePlan(command.args);
 }
+
+/**
+ * `npm ci` (devDependencies included: the test runner is one) before the tests, in the same sandbox run, when
+ * the checkout has a lockfile and no node_modules. Install scripts stay off: the tests need the packages, not
+ * their build steps.
+ */
+export function withInstall(plan: TestPlan, dir: string): TestPlan {
+  if (!existsSync(join(dir, 'package-lock.json')) || existsSync(join(dir, 'node_modules'))) return plan;
+  return {
+    ...plan,
+    command: `npm ci, then ${plan.command}`,
+    steps: [{ npm: ['ci', '--ignore-scripts', '--no-audit', '--no-fund'] }, ...plan.steps],
+  };
+}
