@@ -27,6 +27,7 @@ import { AlarmProvider } from './alarm-provider';
 import { ApprovalGate } from './approval-gate';
 import { ContinuousDeployment } from './continuous-deployment';
 import { DeadLetters } from './dead-letters';
+import { grantDependencyInstall, npmrcSecretsOf } from './dependency-grants';
 import { DoraDashboard } from './dora-dashboard';
 import { GitHubToken } from './github-token';
 import {
@@ -124,10 +125,7 @@ export class SluicePipelineStack extends Stack {
       approvalTopic: this.approvalTopic,
     });
 
-    this.testRunner = new TestRunner(this, 'TestRunner', {
-      test: functions['run-tests'],
-      logEncryptionKey: this.key,
-    }).runner;
+    this.testRunner = this.newTestRunner(functions);
 
     this.releases = this.newReleaseStateMachine(
       functions,
@@ -142,7 +140,7 @@ export class SluicePipelineStack extends Stack {
       alarmEvents: functions['alarm-events'].function,
       deadLetters: this.deadLetters,
     });
-    this.grantLeastPrivilege(functions, codeCommitRepositoriesOf(props.catalog));
+    this.grantLeastPrivilege(functions, props.catalog);
     this.approvalGate = new ApprovalGate(this, 'ApprovalGate', {
       requestApproval: functions['request-approval'],
       approvalApi: functions['approval-api'],
@@ -200,6 +198,15 @@ export class SluicePipelineStack extends Stack {
   }
 
   /** Where approval requests go: subscribe approvers' email (or a chat bridge) to it. */
+  /** The sandbox for service code: Test runs the service's tests in it, Build its `npm ci`. */
+  private newTestRunner(functions: Record<StepHandlerName, SluiceFunction>): SluiceFunction {
+    return new TestRunner(this, 'TestRunner', {
+      test: functions['run-tests'],
+      build: functions.build,
+      logEncryptionKey: this.key,
+    }).runner;
+  }
+
   private newApprovalTopic(): sns.Topic {
     return new sns.Topic(this, 'ApprovalTopic', {
       displayName: 'Sluice approvals',
@@ -322,10 +329,8 @@ export class SluicePipelineStack extends Stack {
    * test/lib/iam-simulation.test.ts reads each handler's AWS calls from its code and checks them against
    * these grants both ways: every call allowed, every grant used.
    */
-  private grantLeastPrivilege(
-    f: Record<StepHandlerName, SluiceFunction>,
-    repositories: readonly string[],
-  ): void {
+  private grantLeastPrivilege(f: Record<StepHandlerName, SluiceFunction>, catalog: Catalog): void {
+    const repositories = codeCommitRepositoriesOf(catalog);
     for (const [handler, access] of Object.entries(LEDGER_ACCESS)) {
       this.ledger.grant(f[handler as StepHandlerName], access);
     }
@@ -345,6 +350,7 @@ export class SluicePipelineStack extends Stack {
 
     // Build reads an earlier attempt's artifact back to verify its sha256 before a retry promotes it (build once).
     grantArtifacts(f.build, this.artifactBucket, ['s3:PutObject', 's3:GetObject']);
+    grantDependencyInstall(f.build, this.artifactBucket, npmrcSecretsOf(catalog));
     // UpdateFunctionCode from S3 reads the artifact with the caller's permissions (its current version).
     grantArtifacts(f.stage, this.artifactBucket, ['s3:GetObject']);
 

@@ -7,8 +7,13 @@ import { NpmLayer } from './npm-layer';
 import { SluiceFunction } from './sluice-function';
 
 export interface TestRunnerProps {
-  /** The Test handler: the only caller of the runner, which reads its result. */
+  /** The Test handler: a caller of the runner, which reads its result. */
   readonly test: SluiceFunction;
+  /**
+   * The Build handler: the other caller, for `npm ci` of a service's dependencies.
+   * @default - Test is the only caller
+   */
+  readonly build?: SluiceFunction;
   /** @default - CloudWatch Logs' own encryption at rest */
   readonly logEncryptionKey?: kms.IKey;
 }
@@ -17,7 +22,8 @@ export interface TestRunnerProps {
  * The sandbox for service code: the test-runner function. Its role gets no grant beyond writing its own log
  * group (SluiceFunction's baseline; tracing off, so not even X-Ray), and it has no environment variable. Lambda
  * puts the role's credentials in the runner's environment, where service code can read them: that is why they
- * must be worth nothing. Only the Test handler may invoke it, and only this function (no qualifier).
+ * must be worth nothing. Only the Test handler (its tests) and the Build handler (npm ci) may invoke it, and only
+ * this function (no qualifier).
  */
 export class TestRunner extends Construct {
   readonly runner: SluiceFunction;
@@ -38,12 +44,14 @@ export class TestRunner extends Construct {
       ephemeralStorageSize: Size.mebibytes(2048),
       layers: [this.npm.layer],
     });
-    props.test.addEnvironment(ENV.testRunnerFunctionArn, this.runner.function.functionArn);
-    props.test.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.runner.function.functionArn],
-      }),
-    );
+    for (const caller of props.build ? [props.test, props.build] : [props.test]) {
+      caller.addEnvironment(ENV.testRunnerFunctionArn, this.runner.function.functionArn);
+      caller.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.runner.function.functionArn],
+        }),
+      );
+    }
   }
 }

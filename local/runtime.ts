@@ -43,7 +43,7 @@ import {
   type StateEntered,
 } from './release-execution';
 import type { RollbackRunner } from './rollback-api';
-import { ProcessTestSandbox } from './sandbox/process-test-sandbox';
+import { localSandboxPorts } from './sandbox/local-npmrc';
 import { LocalWebServer } from './web-server';
 
 export interface LocalSluiceOptions {
@@ -242,7 +242,7 @@ export class LocalSluice {
         releaseMetrics: new FileReleaseMetrics(join(stateDir, 'metrics', 'releases.jsonl')),
         clock: options.clock ?? systemClock,
         workDir: join(stateDir, 'work'),
-        testSandbox: new ProcessTestSandbox({ workDir: join(stateDir, 'sandbox-host') }),
+        ...localSandboxPorts(stateDir),
         approvalBaseUrl: web.url,
         executions: {
           start: async (request) => {

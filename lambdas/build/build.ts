@@ -3,15 +3,22 @@ import { existsSync } from 'node:fs';
 import { join, posix, sep } from 'node:path';
 import { build as esbuild } from 'esbuild';
 import { zipSync } from 'fflate';
+import type { ServiceConfig } from '../core/catalog/types';
 import { BuildFailedError, EntryPointNotFoundError } from '../core/errors';
 import type { BuildResult, ReleaseDocument } from '../core/model';
 import type { Ports } from '../core/ports';
 import { serviceWrapperSource } from '../core/service-wrapper';
+import { repositoryFolderOf } from '../core/source-path';
 import { recordStageSucceeded } from '../core/stage-record';
 import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
 import { buildDetail, keepBuiltArtifact, promoteEarlierBuild } from './build-once';
+import { type InstallOutcome, installDependencies } from './install';
+import { findNpmProject } from './npm-project';
 
-export type BuildPorts = Pick<Ports, 'source' | 'artifacts' | 'ledger' | 'clock' | 'workDir'>;
+export type BuildPorts = Pick<
+  Ports,
+  'source' | 'artifacts' | 'ledger' | 'clock' | 'workDir' | 'testSandbox' | 'npmrc'
+>;
 
 /** Fixed zip entry time, so the same source always gives the same artifact hash. */
 const ZIP_MTIME = new Date('2020-01-01T00:00:00Z');
@@ -25,53 +32,23 @@ export function artifactKey(service: string, releaseId: string): string {
  * Bundles the service's handler, inside the metrics wrapper (lambdas/core/service-wrapper.ts), with esbuild into a
  * Lambda-ready zip (`index.js`) in the artifact store. A retry promotes the verified artifact of an earlier
  * attempt instead (build-once.ts).
+ * Lambda-ready zip (`index.js`) in the artifact store. A service with npm dependencies gets its node_modules
+ * first: `npm ci` in the sandbox, or the cached install of the same lockfile (lambdas/build/install.ts).
  */
 export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Promise<BuildResult> {
   const startedAt = ports.clock.now();
   const earlier = await promoteEarlierBuild(doc, startedAt, ports);
   if (earlier.promoted) return earlier.promoted;
   const { config, release } = doc;
-  const bundle = await withCheckout(ports, config, release.commit.sha, async (dir) => {
-    const entry = join(dir, config.runtime.entry);
-    if (!existsSync(entry)) {
-      throw new EntryPointNotFoundError(
-        `Entry point ${config.runtime.entry} not found in ${config.source.repository} at ${release.commit.sha.slice(0, 12)}` +
-          ` (path '${config.source.path}'); add the file or fix services[${config.name}].runtime.entry in the catalog`,
-      );
-    }
-    try {
-      const result = await esbuild({
-        // The wrapper is the entry: it imports the service's handler and counts its 5xx answers (item 2).
-        stdin: {
-          contents: serviceWrapperSource({
-            entry: `./${posix.normalize(config.runtime.entry.split(sep).join('/'))}`,
-            handler: config.runtime.handler,
-            service: config.name,
-          }),
-          resolveDir: dir,
-          sourcefile: 'sluice-service-wrapper.js',
-          loader: 'js',
-        },
-        absWorkingDir: dir,
-        bundle: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'cjs',
-        minify: true,
-        write: false,
-        outfile: join(dir, 'out', 'index.js'),
-        logLevel: 'silent',
-      });
-      const output = result.outputFiles.find((f) => f.path.endsWith('index.js'));
-      if (!output) throw new BuildFailedError(`esbuild produced no index.js for ${config.runtime.entry}`);
-      return output.contents;
-    } catch (error) {
-      if (isEsbuildFailure(error)) {
-        throw new BuildFailedError(`Build of ${config.name} failed:\n${formatEsbuildErrors(error.errors)}`);
-      }
-      throw error;
-    }
+  const built = await withCheckout(ports, config, release.commit.sha, async (dir) => {
+    if (!needsWorkspaceRoot(dir, config)) return bundleService(dir, dir, doc, ports);
+    // npm workspaces: install at the repository root, build the workspace named by source.path.
+    const root = { ...config, source: { ...config.source, path: '.' } };
+    return withCheckout(ports, root, release.commit.sha, (repoRoot) =>
+      bundleService(repoRoot, join(repoRoot, repositoryFolderOf(config.source.path)), doc, ports),
+    );
   });
+  const { bundle, installed } = built;
   const zip = zipSync({ 'index.js': [bundle, { mtime: ZIP_MTIME }] }, { level: 9 });
   const stored = await ports.artifacts.put(artifactKey(config.name, release.releaseId), zip);
   const result: BuildResult = {
@@ -86,7 +63,78 @@ export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Pro
     release.releaseId,
     'Build',
     startedAt,
-    buildDetail(result, earlier.rebuildReason),
+    `${buildDetail(result, earlier.rebuildReason)}${installedNote(installed)}`,
   );
   return result;
+}
+
+/** A service folder with a package.json and no lockfile, below the root: maybe a workspace of a root project. */
+function needsWorkspaceRoot(dir: string, config: ServiceConfig): boolean {
+  return (
+    repositoryFolderOf(config.source.path) !== '' &&
+    existsSync(join(dir, 'package.json')) &&
+    !existsSync(join(dir, 'package-lock.json'))
+  );
+}
+
+function installedNote(installed: InstallOutcome | undefined): string {
+  if (!installed) return '';
+  const kb = Math.round(installed.bytes / 1024);
+  return installed.source === 'cache'
+    ? `; dependencies from the cache (${kb} KB)`
+    : `; dependencies installed with npm ci (${kb} KB, cached)`;
+}
+
+/**
+ * Installs the service's dependencies (when its npm project has any) and bundles its handler, inside the metrics
+ * wrapper, with esbuild. `repoRoot` is the checkout's root, `dir` the service folder in it.
+ */
+async function bundleService(
+  repoRoot: string,
+  dir: string,
+  doc: ReleaseDocument,
+  ports: BuildPorts,
+): Promise<{ bundle: Uint8Array; installed?: InstallOutcome }> {
+  const { config, release } = doc;
+  const entry = join(dir, config.runtime.entry);
+  if (!existsSync(entry)) {
+    throw new EntryPointNotFoundError(
+      `Entry point ${config.runtime.entry} not found in ${config.source.repository} at ${release.commit.sha.slice(0, 12)}` +
+        ` (path '${config.source.path}'); add the file or fix services[${config.name}].runtime.entry in the catalog`,
+    );
+  }
+  const project = findNpmProject(repoRoot, dir, config.name, config.dependencies);
+  const installed = project ? await installDependencies(project, config, ports) : undefined;
+  try {
+    const result = await esbuild({
+      // The wrapper is the entry: it imports the service's handler and counts its 5xx answers (item 2).
+      stdin: {
+        contents: serviceWrapperSource({
+          entry: `./${posix.normalize(config.runtime.entry.split(sep).join('/'))}`,
+          handler: config.runtime.handler,
+          service: config.name,
+        }),
+        resolveDir: dir,
+        sourcefile: 'sluice-service-wrapper.js',
+        loader: 'js',
+      },
+      absWorkingDir: dir,
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      minify: true,
+      write: false,
+      outfile: join(dir, 'out', 'index.js'),
+      logLevel: 'silent',
+    });
+    const output = result.outputFiles.find((f) => f.path.endsWith('index.js'));
+    if (!output) throw new BuildFailedError(`esbuild produced no index.js for ${config.runtime.entry}`);
+    return { bundle: output.contents, installed };
+  } catch (error) {
+    if (isEsbuildFailure(error)) {
+      throw new BuildFailedError(`Build of ${config.name} failed:\n${formatEsbuildErrors(error.errors)}`);
+    }
+    throw error;
+  }
 }

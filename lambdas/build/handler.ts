@@ -1,8 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
+import { LambdaTestSandbox } from '../adapters/aws/lambda-test-sandbox';
 import { awsSourceRepository } from '../adapters/aws/provider-source';
 import { S3ArtifactStore } from '../adapters/aws/s3-artifact-store';
+import { SecretsManagerNpmrc } from '../adapters/aws/secrets-manager-npmrc';
 import type { BuildResult, ReleaseDocument } from '../core/model';
 import { systemClock } from '../core/ports';
 import { Ledger } from '../ledger/ledger';
@@ -28,4 +32,7 @@ export const handler = onAwsPorts(makeHandler, () => ({
   ledger: Ledger.forTable(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   clock: systemClock,
   workDir: '/tmp',
+  // npm ci runs in the test runner (no Sluice credential there), never in this function.
+  testSandbox: new LambdaTestSandbox(new LambdaClient({}), requireEnv(ENV.testRunnerFunctionArn)),
+  npmrc: new SecretsManagerNpmrc(new SecretsManagerClient({})),
 }));

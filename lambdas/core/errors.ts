@@ -44,6 +44,14 @@ export class BuildFailedError extends SluiceError {
   override readonly name = 'BuildFailedError';
 }
 
+/**
+ * The service's npm dependencies could not be installed at Build: no lockfile, one out of sync, a lockfile npm
+ * does not read, an install script the catalog does not allow, an unreachable registry, a missing package.
+ */
+export class DependencyInstallError extends SluiceError {
+  override readonly name = 'DependencyInstallError';
+}
+
 export class TestsFailedError extends SluiceError {
   override readonly name = 'TestsFailedError';
 }

@@ -51,6 +51,17 @@ export interface StoredArtifact {
 export interface ArtifactStore {
   put(key: string, body: Uint8Array): Promise<StoredArtifact>;
   get(key: string): Promise<Uint8Array>;
+  /** The object, or undefined when there is none (a cache lookup: Build's dependency installs). */
+  find(key: string): Promise<Uint8Array | undefined>;
+}
+
+/**
+ * The `.npmrc` (registry URL and token) a service's dependency install gets: the secret its catalog entry names
+ * (`dependencies.npmrcSecret`), Secrets Manager in AWS, a file locally.
+ */
+export interface NpmrcSource {
+  /** undefined: npm's defaults (no token). */
+  npmrcFor(service: ServiceConfig): Promise<string | undefined>;
 }
 
 export interface HttpRequest {
@@ -322,6 +333,8 @@ export interface Ports {
   readonly workDir: string;
   /** Where the service's tests run. */
   readonly testSandbox: TestSandbox;
+  /** The private-registry .npmrc of Build's dependency install. */
+  readonly npmrc: NpmrcSource;
   /** Base URL of the approval page, e.g. https://abc.lambda-url.us-east-1.on.aws */
   readonly approvalBaseUrl: string;
   /** StartExecution of the release state machine (the router). */

@@ -442,8 +442,8 @@ describe('SluicePipelineStack least privilege', () => {
     expect(holders('iam:PassRole')).toEqual(['request-approval']);
     expect(holders('sns:Publish')).toEqual(['request-approval']);
     expect(holders('lambda:UpdateFunctionCode')).toEqual(['stage']);
-    // Test invokes the test runner; Stage smoke-tests the staged version.
-    expect(holders('lambda:InvokeFunction').sort()).toEqual(['run-tests', 'stage']);
+    // Test and Build (npm ci) invoke the test runner; Stage smoke-tests the staged version.
+    expect(holders('lambda:InvokeFunction').sort()).toEqual(['build', 'run-tests', 'stage']);
     // Deploy starts a deployment; Record, deployment-events and execution-events hand the lock on and start
     // the next one.
     const starters = ['deploy', 'deployment-events', 'execution-events', 'record'];
@@ -496,10 +496,11 @@ describe('SluicePipelineStack least privilege', () => {
     ]);
     expect(holders('s3:PutObject')).toEqual(['build']);
     // Stage reads the artifact (UpdateFunctionCode from S3, as the caller), Build an earlier attempt's to verify
-    // it before a retry promotes it; nobody lists the bucket.
+    // it before a retry promotes it, and its install cache; only Build lists the bucket (a cache miss is
+    // NoSuchKey, not AccessDenied).
     expect(holders('s3:GetObject').sort()).toEqual(['build', 'load-service', 'router', 'stage']);
     expect(holders('s3:GetObjectVersion')).toEqual([]);
-    expect(holders('s3:ListBucket')).toEqual([]);
+    expect(holders('s3:ListBucket')).toEqual(['build']);
     expect(holders('codecommit:GetBlob').sort()).toEqual(['build', 'run-tests']);
     expect(holders('codecommit:GetBranch')).toEqual(['load-service']);
     expect(holders('kms:GenerateDataKey')).toEqual(['request-approval']);
@@ -568,7 +569,7 @@ describe('SluicePipelineStack least privilege', () => {
     const gsi1 = HANDLER_NAMES.filter((h) =>
       statementsOf(h).some((s) => JSON.stringify(s.Resource).includes('/index/GSI1')),
     );
-    expect(gsi1.sort()).toEqual(['record', 'request-approval']);
+    expect(gsi1.sort()).toEqual(['execution-events', 'record', 'request-approval']);
     for (const h of gsi1) {
       const query = statementsOf(h).find((s) => JSON.stringify(s.Resource).includes('/index/GSI1'));
       expect(query?.Action, h).toBe('dynamodb:Query');

@@ -66,22 +66,26 @@ describe('the test runner (sandbox for service code)', () => {
     expect(runner).toMatchObject({ MemorySize: 1769, Timeout: 900, EphemeralStorage: { Size: 2048 } });
   });
 
-  it('may be invoked by the Test handler alone, on the unqualified function, whose ARN Test is given', () => {
+  it('may be invoked by the Test and Build handlers alone, on the unqualified function, whose ARN they are given', () => {
     const invokers = Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::IAM::Policy')
       .filter(([, r]) => JSON.stringify(propsOf(r).PolicyDocument).includes(`"${runnerId}"`));
-    expect(invokers.map(([, r]) => propsOf(r).Roles)).toEqual([[{ Ref: roleIdOf('run-tests') }]]);
-    expect(statementsOf(roleIdOf('run-tests'))).toContainEqual({
-      Effect: 'Allow',
-      Action: 'lambda:InvokeFunction',
-      Resource: { 'Fn::GetAtt': [runnerId, 'Arn'] },
-    });
-    const testEnv = (
-      propsOf(resources[functionIdOf('run-tests')] as CfnResource).Environment as {
-        Variables: Record<string, unknown>;
-      }
-    ).Variables;
-    expect(testEnv[ENV.testRunnerFunctionArn]).toEqual({ 'Fn::GetAtt': [runnerId, 'Arn'] });
+    expect(invokers.map(([, r]) => JSON.stringify(propsOf(r).Roles)).sort()).toEqual(
+      [[{ Ref: roleIdOf('run-tests') }], [{ Ref: roleIdOf('build') }]].map((r) => JSON.stringify(r)).sort(),
+    );
+    for (const caller of ['run-tests', 'build'] as const) {
+      expect(statementsOf(roleIdOf(caller))).toContainEqual({
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [runnerId, 'Arn'] },
+      });
+      const env = (
+        propsOf(resources[functionIdOf(caller)] as CfnResource).Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+      expect(env[ENV.testRunnerFunctionArn]).toEqual({ 'Fn::GetAtt': [runnerId, 'Arn'] });
+    }
     // No resource policy opens it to anyone else.
     expect(
       Object.values(resourcesOf(template, 'AWS::Lambda::Permission')).filter((p) =>

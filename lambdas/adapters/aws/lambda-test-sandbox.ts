@@ -1,6 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { TestsFailedError } from '../../core/errors';
-import type { SandboxRequest, SandboxResult, TestSandbox } from '../../core/ports';
+import type { CollectedFiles, SandboxRequest, SandboxResult, TestSandbox } from '../../core/ports';
 import { MissingResourceError, mapAwsError } from './errors';
 
 /**
@@ -49,7 +49,7 @@ function parseResult(text: string): SandboxResult {
   } catch {
     value = {};
   }
-  const { exitCode, timedOut, output } = value;
+  const { exitCode, timedOut, output, collected } = value;
   if (
     (exitCode !== null && typeof exitCode !== 'number') ||
     typeof timedOut !== 'boolean' ||
@@ -59,5 +59,10 @@ function parseResult(text: string): SandboxResult {
       `The test runner answered something else than a result: ${text.slice(0, 500)}`,
     );
   }
-  return { exitCode, timedOut, output };
+  return { exitCode, timedOut, output, ...(isCollected(collected) && { collected }) };
+}
+
+function isCollected(value: unknown): value is CollectedFiles {
+  const v = value as Partial<CollectedFiles> | undefined;
+  return typeof v?.bytes === 'number' && (v.zip === undefined || typeof v.zip === 'string');
 }

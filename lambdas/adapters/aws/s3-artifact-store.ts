@@ -65,6 +65,24 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
+  /**
+   * GetObject, with a missing key as undefined. S3 answers NoSuchKey only to a caller with s3:ListBucket (else
+   * AccessDenied): Build has it for its dependency cache (lib/pipeline-stack.ts).
+   */
+  async find(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return await this.get(key);
+    } catch (error) {
+      if (
+        error instanceof MissingResourceError &&
+        error.message.startsWith(`Artifact s3://${this.bucket}/${key} `)
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
   private missingBucket(): MissingResourceError {
     return new MissingResourceError(
       `Artifact bucket ${this.bucket} does not exist; redeploy the Sluice pipeline stack (cdk deploy), which ` +

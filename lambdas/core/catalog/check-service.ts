@@ -5,6 +5,7 @@
 
 import { parseTestCommand } from '../test-command';
 import { checkApproval } from './check-approval';
+import { checkDependencies } from './check-dependencies';
 import { checkDeploy } from './check-deploy';
 import { checkSmoke, checkTrafficKind } from './check-smoke';
 import { type Checker, childPath, relativePathProblem } from './checker';
@@ -39,6 +40,7 @@ const SERVICE_KEYS = [
   'approval',
   'deploy',
   'readiness',
+  'dependencies',
 ] as const;
 const FUNCTION_URL_KEYS = ['authType'] as const;
 
@@ -250,6 +252,10 @@ export function checkService(
   checkTrafficKind(c, smoke, deploy.traffic, childPath(childPath(path, 'deploy'), 'traffic'));
   const readiness =
     o.readiness !== undefined ? checkReadiness(c, o.readiness, childPath(path, 'readiness')) : undefined;
+  const dependencies =
+    o.dependencies !== undefined
+      ? checkDependencies(c, o.dependencies, childPath(path, 'dependencies'))
+      : undefined;
   return {
     name,
     mode,
@@ -260,5 +266,6 @@ export function checkService(
     ...(approval !== undefined ? { approval } : {}),
     deploy,
     ...(readiness !== undefined ? { readiness } : {}),
+    ...(dependencies !== undefined ? { dependencies } : {}),
   };
 }

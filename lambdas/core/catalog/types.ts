@@ -235,6 +235,24 @@ export interface ServiceConfig {
    * @default - the defaults of each field
    */
   readonly readiness?: ReadinessConfig;
+  /** How Build installs the service's npm dependencies. @default - scripts off, npm's default registry */
+  readonly dependencies?: DependenciesConfig;
+}
+
+/** The npm install at Build (`npm ci` from package-lock.json, in the sandbox). */
+export interface DependenciesConfig {
+  /**
+   * Packages whose install scripts (preinstall, install, postinstall) may run. Any other package of the lockfile
+   * with an install script stops the build, named; with none listed, `npm ci --ignore-scripts`.
+   * @default - none
+   */
+  readonly allowInstallScripts?: readonly string[];
+  /**
+   * The secret holding the `.npmrc` for a private registry (registry URL and token): a Secrets Manager secret
+   * name in AWS, a file `<state dir>/secrets/<name>` locally. Given to the sandbox for the install step only.
+   * @default - npm's default registry, no token
+   */
+  readonly npmrcSecret?: string;
 }
 
 export interface Catalog {

@@ -27,6 +27,10 @@ export class MemoryArtifactStore implements ArtifactStore {
     if (!body) throw new Error(`no artifact ${key}`);
     return body;
   }
+
+  async find(key: string): Promise<Uint8Array | undefined> {
+    return this.objects.get(key);
+  }
 }
 
 /** A zip shaped like Build's artifact: `index.js`, a CommonJS module. */

@@ -106,3 +106,21 @@ describe('S3ArtifactStore.get', () => {
     await expect(store().get('k')).rejects.toBeInstanceOf(TransientError);
   });
 });
+
+describe('S3ArtifactStore.find', () => {
+  it('answers undefined for a missing key (the install cache), and the body for one that exists', async () => {
+    s3.on(GetObjectCommand, { Key: 'dependencies/npm-abc.zip' }).rejects(
+      new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }),
+    );
+    s3.on(GetObjectCommand, { Key: 'dependencies/npm-def.zip' }).resolves({
+      Body: sdkBody(new TextEncoder().encode('zip')) as unknown as GetObjectCommandOutput['Body'],
+    });
+    await expect(store().find('dependencies/npm-abc.zip')).resolves.toBeUndefined();
+    await expect(store().find('dependencies/npm-def.zip')).resolves.toEqual(new TextEncoder().encode('zip'));
+  });
+
+  it('passes AccessDenied and throttling through instead of treating them as a miss', async () => {
+    s3.on(GetObjectCommand).rejects(awsError('AccessDenied', { status: 403 }));
+    await expect(store().find('dependencies/npm-abc.zip')).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+});

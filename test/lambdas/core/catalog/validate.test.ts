@@ -633,7 +633,7 @@ describe('parseCatalog: unknown keys', () => {
 
   it('lists the allowed keys when nothing is close', () => {
     expect(problemAt(catalog(deploymentService({ owner: 'team-a' })), 'services[0].owner').fix).toBe(
-      'unknown key; remove it (allowed here: name, mode, source, runtime, smoke, functionUrl, approval, deploy, readiness)',
+      'unknown key; remove it (allowed here: name, mode, source, runtime, smoke, functionUrl, approval, deploy, readiness, dependencies)',
     );
   });
 
@@ -852,5 +852,38 @@ describe('parseCatalog: business alarm and traffic', () => {
     expect(
       problemAt(withDeploy({ traffic: [{ path: 'checkout' }] }), 'services[0].deploy.traffic[0].path').fix,
     ).toMatch(/start the path with "\/"/);
+  });
+});
+
+describe('parseCatalog: dependencies', () => {
+  it('keeps the install-script allow-list (sorted, once each) and the npmrc secret name', () => {
+    const result = parseCatalog(
+      catalog(
+        deploymentService({
+          dependencies: {
+            allowInstallScripts: ['esbuild', '@scope/native', 'esbuild'],
+            npmrcSecret: 'team/npmrc',
+          },
+        }),
+      ),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.catalog.services[0]?.dependencies).toEqual({
+      allowInstallScripts: ['@scope/native', 'esbuild'],
+      npmrcSecret: 'team/npmrc',
+    });
+  });
+
+  it('refuses names that are not npm package names, a bad secret name, and unknown keys', () => {
+    const input = catalog(
+      deploymentService({
+        dependencies: { allowInstallScripts: ['Bad Name'], npmrcSecret: '../x', scripts: true },
+      }),
+    );
+    expect(problemAt(input, 'services[0].dependencies.allowInstallScripts').fix).toContain(
+      'npm package names whose install scripts may run',
+    );
+    expect(problemAt(input, 'services[0].dependencies.npmrcSecret').fix).toContain('use a secret name');
+    expect(problemAt(input, 'services[0].dependencies.scripts').fix).toContain('unknown key');
   });
 });

@@ -1,0 +1,357 @@
+/**
+ * Build with npm dependencies, for real: a verdaccio registry on 127.0.0.1 (no uplink, so nothing reaches the
+ * public registry), lockfiles written by the project's npm against it, `npm ci` run by the local sandbox (a
+ * process of its own, no credential), and the install cached in the artifact store.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRelease } from '../../../lambdas/build/build';
+import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
+import type { ReleaseDocument } from '../../../lambdas/core/model';
+import { type SandboxRequest, systemClock } from '../../../lambdas/core/ports';
+import type { Ledger } from '../../../lambdas/ledger/ledger';
+import { FolderArtifactStore } from '../../../local/adapters/folder-artifact-store';
+import { LocalGitSource } from '../../../local/adapters/git-source';
+import { LocalNpmRegistry } from '../../../local/npm-registry';
+import { LocalNpmrc } from '../../../local/sandbox/local-npmrc';
+import { ProcessTestSandbox, projectNpmCli } from '../../../local/sandbox/process-test-sandbox';
+import { service } from '../../lib/fixtures';
+import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+import { commitFiles, newRepository } from '../../support/git';
+
+const run = promisify(execFile);
+const root = mkdtempSync(join(tmpdir(), 'sluice-deps-test-'));
+const reposDir = join(root, 'repos');
+const artifacts = new FolderArtifactStore(join(root, 'artifacts'));
+const source = new LocalGitSource(reposDir);
+const sandbox = new ProcessTestSandbox({ workDir: join(root, 'sandbox-host') });
+const requests: SandboxRequest[] = [];
+let db: TestLedger;
+let ledger: Ledger;
+let registry: LocalNpmRegistry;
+
+/** Small packages published to the registry: one with a marker, one with an install script. */
+const PACKAGES: Record<string, Record<string, string>> = {
+  'tiny-greeting': {
+    'package.json': JSON.stringify({ name: 'tiny-greeting', version: '1.0.0', main: 'index.js' }),
+    'index.js': "module.exports = (name) => 'tiny-greeting-marker: hello ' + name;\n",
+  },
+  'tiny-upper': {
+    'package.json': JSON.stringify({ name: 'tiny-upper', version: '1.2.0', main: 'index.js' }),
+    'index.js': "module.exports = (s) => 'tiny-upper-marker ' + s.toUpperCase();\n",
+  },
+  'scripted-pkg': {
+    'package.json': JSON.stringify({
+      name: 'scripted-pkg',
+      version: '1.0.0',
+      main: 'index.js',
+      scripts: { postinstall: "node -e \"require('fs').writeFileSync('built.js', 'module.exports = 7;')\"" },
+    }),
+    'index.js': "module.exports = require('./built.js');\n",
+  },
+};
+
+async function writeTree(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [path, body] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), body);
+  }
+}
+
+/** package-lock.json for `files` (a project), written by the project's npm against the registry, no scripts. */
+async function lockfileFor(files: Record<string, string>): Promise<string> {
+  const dir = mkdtempSync(join(root, 'lock-'));
+  await writeTree(dir, files);
+  await writeFile(join(dir, '.npmrc'), registry.npmrc());
+  await run(process.execPath, [projectNpmCli(), 'install', '--package-lock-only', '--ignore-scripts'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: dir, npm_config_cache: join(dir, '.cache') },
+  });
+  return readFile(join(dir, 'package-lock.json'), 'utf8');
+}
+
+const HANDLER = `import greet from 'tiny-greeting';
+export const handler = async () => ({ statusCode: 200, body: greet('world') });
+`;
+
+function serviceFiles(dependencies: Record<string, string>, handler = HANDLER): Record<string, string> {
+  return {
+    'package.json': JSON.stringify({ name: 'svc', version: '1.0.0', dependencies }),
+    'src/index.ts': handler,
+  };
+}
+
+let counter = 0;
+/** A repository holding `files` with a lockfile for them (unless `lock` is false); returns its config and head. */
+async function repoWith(
+  files: Record<string, string>,
+  overrides: Parameters<typeof service>[1] = {},
+  lock: boolean | string = true,
+): Promise<{ config: ServiceConfig; sha: string; repo: string }> {
+  counter += 1;
+  const name = `svc${counter}`;
+  const config = service(name, { ...overrides, source: { repository: name, ...overrides.source } });
+  const repo = join(reposDir, name);
+  const lockfile = typeof lock === 'string' ? lock : lock ? await lockfileFor(files) : undefined;
+  const folder = mkdtempSync(join(root, 'src-'));
+  await writeTree(folder, { ...files, ...(lockfile ? { 'package-lock.json': lockfile } : {}) });
+  const sha = await newRepository(repo, { '.': folder });
+  return { config, sha, repo };
+}
+
+async function documentFor(config: ServiceConfig, sha: string): Promise<ReleaseDocument> {
+  const commit = await source.resolveCommit(config.source, sha);
+  const releaseId = `${config.name}-${sha.slice(0, 12)}`;
+  const release = {
+    releaseId,
+    service: config.name,
+    mode: 'deployment' as const,
+    commit,
+    startedAt: new Date().toISOString(),
+    trigger: { source: 'manual' as const },
+  };
+  await ledger.startRelease(release);
+  return { releaseId, service: config.name, commit: sha, trigger: release.trigger, release, config };
+}
+
+function ports(npmrc = registry.npmrc()) {
+  return {
+    source,
+    artifacts,
+    ledger,
+    clock: systemClock,
+    workDir: join(root, 'work'),
+    testSandbox: {
+      run: (request: SandboxRequest) => {
+        requests.push(request);
+        return sandbox.run(request);
+      },
+    },
+    npmrc: new LocalNpmrc(join(root, 'secrets'), npmrc),
+  };
+}
+
+async function bundleOf(artifactKey: string): Promise<string> {
+  return Buffer.from(unzipSync(await artifacts.get(artifactKey))['index.js'] ?? []).toString();
+}
+
+/** Everything in the artifact store, relative keys. */
+function storedKeys(): string[] {
+  const base = join(root, 'artifacts');
+  if (!existsSync(base)) return [];
+  return readdirSync(base, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(base.length + 1))
+    .sort();
+}
+
+beforeAll(async () => {
+  db = await startTestLedger();
+  ledger = await db.newLedger();
+  registry = await LocalNpmRegistry.start({ dir: join(root, 'registry') });
+  for (const [name, files] of Object.entries(PACKAGES)) {
+    const dir = join(root, 'packages', name);
+    await writeTree(dir, files);
+    await registry.publish(dir);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await registry?.close();
+  await db?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('Build with npm dependencies', () => {
+  it('installs from the lockfile in the sandbox, bundles the dependency, and caches the install', async () => {
+    const { config, sha, repo } = await repoWith(serviceFiles({ 'tiny-greeting': '^1.0.0' }));
+    const before = requests.length;
+    const first = await buildRelease(await documentFor(config, sha), ports());
+    expect(await bundleOf(first.artifactKey)).toContain('tiny-greeting-marker');
+    expect(requests.length - before).toBe(1);
+    const install = requests[requests.length - 1];
+    expect(install?.steps).toEqual([
+      { npm: ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts'] },
+    ]);
+    expect(install?.collect).toBe('node_modules');
+    // Only the manifests and the lockfile travel to the install: no service code.
+    expect(Object.keys(unzipSync(Buffer.from(install?.checkout ?? '', 'base64'))).sort()).toEqual([
+      'package-lock.json',
+      'package.json',
+    ]);
+    expect(storedKeys().filter((k) => k.startsWith('dependencies/'))).toHaveLength(1);
+    const record = await ledger.getRelease(`${config.name}-${sha.slice(0, 12)}`);
+    expect(record?.stages.Build?.detail).toMatch(/dependencies installed with npm ci/);
+
+    // A new commit with the same lockfile: no install, the cached tree, the same bundle.
+    const next = await commitFiles(repo, { 'README.md': 'docs only\n' }, 'Docs');
+    const second = await buildRelease(await documentFor(config, next), ports());
+    expect(requests.length - before).toBe(1);
+    expect(second.sha256).toBe(first.sha256);
+    expect((await ledger.getRelease(`${config.name}-${next.slice(0, 12)}`))?.stages.Build?.detail).toMatch(
+      /dependencies from the cache/,
+    );
+  }, 120_000);
+
+  it('builds a workspace of an npm monorepo: installed at the root, its workspace dependency linked', async () => {
+    const files = {
+      'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }),
+      'packages/lib/package.json': JSON.stringify({
+        name: '@mono/lib',
+        version: '1.0.0',
+        main: 'index.js',
+        dependencies: { 'tiny-upper': '^1.0.0' },
+      }),
+      'packages/lib/index.js': "module.exports = (s) => require('tiny-upper')(s) + ' via-mono-lib';\n",
+      'packages/api/package.json': JSON.stringify({
+        name: '@mono/api',
+        version: '1.0.0',
+        dependencies: { '@mono/lib': '*', 'tiny-greeting': '^1.0.0' },
+      }),
+      'packages/api/src/index.ts': `import greet from 'tiny-greeting';
+import shout from '@mono/lib';
+export const handler = async () => ({ statusCode: 200, body: greet(shout('x')) });
+`,
+    };
+    const { config, sha } = await repoWith(files, { source: { path: 'packages/api' } });
+    const built = await buildRelease(await documentFor(config, sha), ports());
+    const bundle = await bundleOf(built.artifactKey);
+    expect(bundle).toContain('tiny-greeting-marker');
+    expect(bundle).toContain('tiny-upper-marker');
+    expect(bundle).toContain('via-mono-lib');
+  }, 120_000);
+
+  it('runs install scripts only for packages the catalog allows, and names the others', async () => {
+    const files = serviceFiles(
+      { 'scripted-pkg': '1.0.0' },
+      "import seven from 'scripted-pkg';\nexport const handler = async () => ({ statusCode: 200, body: String(seven) });\n",
+    );
+    const lockfile = await lockfileFor(files);
+    const refused = await repoWith(files, {}, lockfile);
+    const keys = storedKeys();
+    await expect(buildRelease(await documentFor(refused.config, refused.sha), ports())).rejects.toMatchObject(
+      {
+        name: 'DependencyInstallError',
+        message: expect.stringMatching(
+          /^package-lock\.json: scripted-pkg has an install script that the catalog does not allow for svc\d+\. Add "scripted-pkg" to services\[svc\d+\]\.dependencies\.allowInstallScripts/,
+        ),
+      },
+    );
+    expect(storedKeys()).toEqual(keys);
+
+    const allowed = await repoWith(
+      files,
+      { dependencies: { allowInstallScripts: ['scripted-pkg'] } },
+      lockfile,
+    );
+    const built = await buildRelease(await documentFor(allowed.config, allowed.sha), ports());
+    // The postinstall script ran (in the sandbox) and wrote the module the bundle now holds.
+    expect(await bundleOf(built.artifactKey)).toContain('exports=7');
+    expect(requests[requests.length - 1]?.steps).toEqual([
+      { npm: ['ci', '--omit=dev', '--no-audit', '--no-fund'] },
+    ]);
+  }, 120_000);
+
+  it('gives the install the npmrc of the service’s secret (a private registry and its token), and names a missing one', async () => {
+    // A lockfile of its own: the same lockfile would come from the cache, with no install.
+    const files = serviceFiles({ 'tiny-greeting': '^1.0.0', 'tiny-upper': '^1.2.0' });
+    const { config, sha } = await repoWith(files, { dependencies: { npmrcSecret: 'team/npmrc' } });
+    await mkdir(join(root, 'secrets', 'team'), { recursive: true });
+    await writeFile(join(root, 'secrets', 'team', 'npmrc'), registry.npmrc({ withToken: true }), {
+      mode: 0o600,
+    });
+    const before = requests.length;
+    // The default npmrc points nowhere: only the secret's registry works.
+    await buildRelease(await documentFor(config, sha), ports('registry=http://127.0.0.1:9/\n'));
+    const install = requests[before];
+    expect(install?.npmrc).toBe(registry.npmrc({ withToken: true }));
+
+    // Read for an install only (a cached lockfile needs no registry): another lockfile again.
+    const other = serviceFiles({ 'tiny-upper': '^1.2.0' }, 'export const handler = async () => ({});\n');
+    const missing = await repoWith(other, { dependencies: { npmrcSecret: 'absent' } });
+    await expect(buildRelease(await documentFor(missing.config, missing.sha), ports())).rejects.toThrow(
+      `The npmrc secret absent of ${missing.config.name} is missing: write the registry's .npmrc to ${join(root, 'secrets', 'absent')}`,
+    );
+  }, 120_000);
+});
+
+describe('Build with npm dependencies: bad input ends the release at Build, nothing half-written', () => {
+  async function expectBuildFails(
+    files: Record<string, string>,
+    message: RegExp,
+    lock: boolean | string = true,
+    npmrc?: string,
+  ): Promise<void> {
+    const { config, sha } = await repoWith(files, {}, lock);
+    const keys = storedKeys();
+    await expect(buildRelease(await documentFor(config, sha), ports(npmrc))).rejects.toMatchObject({
+      name: 'DependencyInstallError',
+      message: expect.stringMatching(message),
+    });
+    expect(storedKeys()).toEqual(keys);
+  }
+
+  it('a missing lockfile', async () => {
+    await expectBuildFails(
+      serviceFiles({ 'tiny-greeting': '^1.0.0' }),
+      /^package\.json of svc\d+ lists dependencies but package-lock\.json is missing: run `npm install` in \. and commit package-lock\.json/,
+      false,
+    );
+  });
+
+  it('a pnpm or yarn lockfile without package-lock.json', async () => {
+    await expectBuildFails(
+      { ...serviceFiles({ 'tiny-greeting': '^1.0.0' }), 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" },
+      /^pnpm-lock\.yaml: this lockfile is not supported yet/,
+      false,
+    );
+    await expectBuildFails(
+      { ...serviceFiles({ 'tiny-greeting': '^1.0.0' }), 'yarn.lock': '# yarn lockfile v1\n' },
+      /^yarn\.lock: this lockfile is not supported yet/,
+      false,
+    );
+  });
+
+  it('a lockfile out of sync with package.json', async () => {
+    const lockfile = await lockfileFor(serviceFiles({ 'tiny-greeting': '^1.0.0' }));
+    await expectBuildFails(
+      serviceFiles({ 'tiny-greeting': '^1.0.0', 'tiny-upper': '^1.0.0' }),
+      /^package-lock\.json is out of sync with package\.json of svc\d+: run `npm install` in \. and commit/,
+      lockfile,
+    );
+  }, 60_000);
+
+  it('a registry that cannot be reached', async () => {
+    const files = serviceFiles({ 'tiny-greeting': '^1.0.0' });
+    // The lockfile's tarball URLs and the configured registry both point at a closed port.
+    const lockfile = (await lockfileFor(files)).split(registry.url).join('http://127.0.0.1:9/');
+    await expectBuildFails(
+      files,
+      /^The npm registry could not be reached installing package-lock\.json of svc\d+: check the registry URL/,
+      lockfile,
+      'registry=http://127.0.0.1:9/\nfetch-retries=0\n',
+    );
+  }, 60_000);
+
+  it('a dependency that does not exist', async () => {
+    const files = serviceFiles({ 'tiny-greeting': '^1.0.0', 'ghost-pkg': '1.0.0' });
+    const real = JSON.parse(await lockfileFor(serviceFiles({ 'tiny-greeting': '^1.0.0' })));
+    const entry = real.packages['node_modules/tiny-greeting'];
+    real.packages[''].dependencies['ghost-pkg'] = '1.0.0';
+    real.packages['node_modules/ghost-pkg'] = {
+      ...entry,
+      resolved: `${registry.url}ghost-pkg/-/ghost-pkg-1.0.0.tgz`,
+    };
+    await expectBuildFails(
+      files,
+      /^package-lock\.json of svc\d+ names a dependency the registry does not have \(.*ghost-pkg.*\): fix or remove it in package\.json/,
+      JSON.stringify(real, null, 2),
+    );
+  }, 60_000);
+});
