@@ -18,6 +18,8 @@ export interface TestPlan {
   readonly steps: readonly SandboxStep[];
   /** The format the runner was asked to print; `exit-code` when it is not a runner Sluice knows. */
   readonly expected: TestReportSource;
+  /** The first step installs the dependencies from the lockfile (it needs the service's registry). */
+  readonly installs?: boolean;
 }
 
 /** The flag each runner takes to print its results in a format Sluice reads, on stdout. */
@@ -124,6 +126,7 @@ export function withInstall(plan: TestPlan, dir: string): TestPlan {
   return {
     ...plan,
     command: `npm ci, then ${plan.command}`,
+    installs: true,
     steps: [{ npm: ['ci', '--ignore-scripts', '--no-audit', '--no-fund'] }, ...plan.steps],
   };
 }

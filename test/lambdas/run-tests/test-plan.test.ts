@@ -98,6 +98,7 @@ describe('withInstall', () => {
     writeFileSync(join(dir, 'package-lock.json'), '{}');
     expect(withInstall(plan, dir)).toEqual({
       command: 'npm ci, then npm test',
+      installs: true,
       steps: [
         { npm: ['ci', '--ignore-scripts', '--no-audit', '--no-fund'] },
         { npm: ['test', '--', '--reporter=junit'] },
