@@ -27,8 +27,16 @@ export function grantDependencyInstall(
   build.role.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
   );
+  grantNpmrcSecrets(build, npmrcSecrets);
+}
+
+/**
+ * GetSecretValue on the npmrc secrets the catalog names, by name: for Build's install and for Test's, which installs
+ * the devDependencies (the test runner) before `npm test`.
+ */
+export function grantNpmrcSecrets(fn: SluiceFunction, npmrcSecrets: readonly string[]): void {
   if (npmrcSecrets.length === 0) return;
-  const stack = Stack.of(build);
+  const stack = Stack.of(fn);
   const secrets = npmrcSecrets.map((name) =>
     stack.formatArn({
       service: 'secretsmanager',
@@ -37,11 +45,11 @@ export function grantDependencyInstall(
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     }),
   );
-  build.role.addToPrincipalPolicy(
+  fn.role.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }),
   );
   acknowledgeWildcardResources(
-    build.role,
+    fn.role,
     secrets,
     "Secrets Manager appends six random characters to a secret's ARN; the catalog names the secret.",
   );

@@ -27,7 +27,7 @@ import { AlarmProvider } from './alarm-provider';
 import { ApprovalGate } from './approval-gate';
 import { ContinuousDeployment } from './continuous-deployment';
 import { DeadLetters } from './dead-letters';
-import { grantDependencyInstall, npmrcSecretsOf } from './dependency-grants';
+import { grantDependencyInstall, grantNpmrcSecrets, npmrcSecretsOf } from './dependency-grants';
 import { DoraDashboard } from './dora-dashboard';
 import { GitHubToken } from './github-token';
 import {
@@ -351,6 +351,7 @@ export class SluicePipelineStack extends Stack {
     // Build reads an earlier attempt's artifact back to verify its sha256 before a retry promotes it (build once).
     grantArtifacts(f.build, this.artifactBucket, ['s3:PutObject', 's3:GetObject']);
     grantDependencyInstall(f.build, this.artifactBucket, npmrcSecretsOf(catalog));
+    grantNpmrcSecrets(f['run-tests'], npmrcSecretsOf(catalog));
     // UpdateFunctionCode from S3 reads the artifact with the caller's permissions (its current version).
     grantArtifacts(f.stage, this.artifactBucket, ['s3:GetObject']);
 

@@ -1,8 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { LambdaTestSandbox } from '../adapters/aws/lambda-test-sandbox';
 import { awsSourceRepository } from '../adapters/aws/provider-source';
+import { SecretsManagerNpmrc } from '../adapters/aws/secrets-manager-npmrc';
 import type { ReleaseDocument, TestResult } from '../core/model';
 import { systemClock } from '../core/ports';
 import { Ledger } from '../ledger/ledger';
@@ -30,4 +32,6 @@ export const handler = onAwsPorts(makeHandler, () => ({
   clock: systemClock,
   workDir: '/tmp',
   testSandbox: new LambdaTestSandbox(new LambdaClient({}), requireEnv(ENV.testRunnerFunctionArn)),
+  // The registry's .npmrc of the install before `npm test`; it goes to the sandbox for that run only.
+  npmrc: new SecretsManagerNpmrc(new SecretsManagerClient({})),
 }));

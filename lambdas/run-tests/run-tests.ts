@@ -10,9 +10,9 @@ import { recordStageSucceeded } from '../core/stage-record';
 import { packDirectory } from '../runtime/checkout-archive';
 import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
 import { failureMessage, testReport } from './test-output';
-import { REPORTERS, type TestPlan, testPlan } from './test-plan';
+import { REPORTERS, type TestPlan, testPlan, withInstall } from './test-plan';
 
-export type TestPorts = Pick<Ports, 'source' | 'ledger' | 'clock' | 'workDir' | 'testSandbox'>;
+export type TestPorts = Pick<Ports, 'source' | 'ledger' | 'clock' | 'workDir' | 'testSandbox' | 'npmrc'>;
 
 /**
  * The largest checkout the sandbox takes, packed: a synchronous Lambda invocation carries at most 6 MB of JSON,
@@ -50,11 +50,15 @@ export async function testRelease(
   const { config, release } = doc;
   const timeoutMs = options.timeoutMs ?? 300_000;
   const report = await withCheckout(ports, config, release.commit.sha, async (dir) => {
-    const plan = testPlan(config.runtime.testCommand, dir) ?? (await nodeTestPlan(dir, config));
+    const chosen = testPlan(config.runtime.testCommand, dir);
+    const plan = chosen ? withInstall(chosen, dir) : await nodeTestPlan(dir, config);
+    // The service's registry (its npmrc secret, or the runtime's) for the install, in the sandbox run only.
+    const npmrc = plan.installs ? await ports.npmrc.npmrcFor(config) : undefined;
     const result = await ports.testSandbox.run({
       checkout: await packCheckout(dir, config, release.commit.sha),
       steps: plan.steps,
       timeoutMs,
+      ...(npmrc !== undefined ? { npmrc } : {}),
     });
     return testReport(plan.command, plan.expected, result);
   });

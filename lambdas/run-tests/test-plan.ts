@@ -18,6 +18,8 @@ export interface TestPlan {
   readonly steps: readonly SandboxStep[];
   /** The format the runner was asked to print; `exit-code` when it is not a runner Sluice knows. */
   readonly expected: TestReportSource;
+  /** The first step installs the dependencies from the lockfile (it needs the service's registry). */
+  readonly installs?: boolean;
 }
 
 /** The flag each runner takes to print its results in a format Sluice reads, on stdout. */
@@ -112,4 +114,19 @@ export function testPlan(testCommand: string | undefined, dir: string): TestPlan
 
 function plan(command: TestCommand, pkg: PackageJson | undefined): TestPlan {
   return command.kind === 'npm' ? npmPlan(command.args, pkg) : nodePlan(command.args);
+}
+
+/**
+ * `npm ci` (devDependencies included: the test runner is one) before the tests, in the same sandbox run, when
+ * the checkout has a lockfile and no node_modules. Install scripts stay off: the tests need the packages, not
+ * their build steps.
+ */
+export function withInstall(plan: TestPlan, dir: string): TestPlan {
+  if (!existsSync(join(dir, 'package-lock.json')) || existsSync(join(dir, 'node_modules'))) return plan;
+  return {
+    ...plan,
+    command: `npm ci, then ${plan.command}`,
+    installs: true,
+    steps: [{ npm: ['ci', '--ignore-scripts', '--no-audit', '--no-fund'] }, ...plan.steps],
+  };
 }

@@ -1,4 +1,7 @@
-/** Build's grants for dependency installs: the npmrc secrets the catalog names, by name, and nothing else. */
+/**
+ * The grants for dependency installs (Build's, and Test's before npm test): the npmrc secrets the catalog names, by
+ * name, and nothing else.
+ */
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { npmrcSecretsOf } from '../../lib/dependency-grants';
@@ -18,7 +21,7 @@ describe('dependency install grants', () => {
   const stack = new SluicePipelineStack(testApp(), 'SluicePipeline', { catalog });
   const template = Template.fromStack(stack);
 
-  it('lets Build read each npmrc secret the catalog names (once), by name, and no other secret that way', () => {
+  it('lets Build and Test read each npmrc secret the catalog names (once each), by name, and no other secret that way', () => {
     expect(npmrcSecretsOf(catalog)).toEqual(['team/npmrc']);
     const statements = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap(
       (p) =>
@@ -26,13 +29,17 @@ describe('dependency install grants', () => {
           .Statement,
     );
     const npmrc = statements.filter((s) => JSON.stringify(s.Resource).includes('secret:team/npmrc-??????'));
-    expect(npmrc).toHaveLength(1);
-    expect(npmrc[0]?.Action).toBe('secretsmanager:GetSecretValue');
+    expect(npmrc).toHaveLength(2);
+    expect(npmrc.map((s) => s.Action)).toEqual([
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:GetSecretValue',
+    ]);
     const holders = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) =>
       JSON.stringify(propsOf(p as CfnResource).PolicyDocument).includes('secret:team/npmrc-'),
     );
     expect(holders.map((p) => JSON.stringify(propsOf(p as CfnResource).Roles))).toEqual([
       expect.stringContaining('BuildServiceRole'),
+      expect.stringContaining('TestServiceRole'),
     ]);
   });
 

@@ -1,9 +1,10 @@
 /** Which command runs a service's tests, and the reporter flag Sluice adds for the runners it reads. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runnerOfScript, testPlan } from '../../../lambdas/run-tests/test-plan';
+import { defined } from '../../../lambdas/core/defined';
+import { runnerOfScript, testPlan, withInstall } from '../../../lambdas/run-tests/test-plan';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -86,5 +87,25 @@ describe('testPlan', () => {
       steps: [['scripts/check.mjs']],
       expected: 'exit-code',
     });
+  });
+});
+
+describe('withInstall', () => {
+  it('installs from the lockfile first (dev dependencies too, no install scripts) when node_modules is missing', () => {
+    const dir = serviceWith({ test: 'vitest run' });
+    const plan = defined(testPlan(undefined, dir), 'the npm test plan');
+    expect(withInstall(plan, dir)).toBe(plan);
+    writeFileSync(join(dir, 'package-lock.json'), '{}');
+    expect(withInstall(plan, dir)).toEqual({
+      command: 'npm ci, then npm test',
+      installs: true,
+      steps: [
+        { npm: ['ci', '--ignore-scripts', '--no-audit', '--no-fund'] },
+        { npm: ['test', '--', '--reporter=junit'] },
+      ],
+      expected: 'junit',
+    });
+    mkdirSync(join(dir, 'node_modules'));
+    expect(withInstall(plan, dir)).toBe(plan);
   });
 });

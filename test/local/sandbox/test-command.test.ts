@@ -9,8 +9,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestReport } from '../../../lambdas/core/model';
+import { LocalNpmRegistry } from '../../../local/npm-registry';
+import { projectNpmCli } from '../../../local/sandbox/process-test-sandbox';
 import { service } from '../../lib/fixtures';
 import type { TestStageHostInput } from './test-stage-host';
 
@@ -50,6 +52,7 @@ async function testStage(
   serviceDir: string,
   testCommand: string | undefined,
   timeoutMs = 60_000,
+  npmrc?: string,
 ): Promise<StageAnswer> {
   const reportFile = join(await folder('sluice-test-command-report-'), 'report.json');
   const input: TestStageHostInput = {
@@ -58,6 +61,7 @@ async function testStage(
     workDir: await folder('sluice-test-command-work-'),
     timeoutMs,
     reportFile,
+    ...(npmrc ? { npmrc } : {}),
   };
   const { stdout } = await run(process.execPath, ['--require', TSX, HOST, JSON.stringify(input)], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
@@ -157,4 +161,56 @@ describe('runtime.testCommand in the sandbox', () => {
       passed: 1,
     });
   }, 120_000);
+});
+
+describe('npm test with dependencies from the lockfile', () => {
+  let registry: LocalNpmRegistry;
+  beforeAll(async () => {
+    registry = await LocalNpmRegistry.start({ dir: await folder('sluice-test-command-registry-') });
+    // A dev dependency the tests need: Test installs it (npm ci) in the sandbox before npm test.
+    const pkg = await serviceWith({
+      'package.json': JSON.stringify({ name: 'tiny-check', version: '1.0.0', main: 'index.js' }),
+      'index.js': "module.exports = (n) => n > 0 ? 'tiny-check: positive' : 'tiny-check: not positive';\n",
+    });
+    await registry.publish(pkg);
+  }, 120_000);
+  afterAll(() => registry?.close());
+
+  it('installs from the lockfile with the service’s registry, then runs npm test against node_modules', async () => {
+    const manifest = {
+      name: 'svc',
+      version: '1.0.0',
+      scripts: { test: 'node --test' },
+      devDependencies: { 'tiny-check': '1.0.0' },
+    };
+    const lockDir = await serviceWith({
+      'package.json': JSON.stringify(manifest),
+      '.npmrc': registry.npmrc(),
+    });
+    await run(process.execPath, [projectNpmCli(), 'install', '--package-lock-only', '--ignore-scripts'], {
+      cwd: lockDir,
+      env: { PATH: process.env.PATH ?? '', HOME: lockDir, npm_config_cache: join(lockDir, '.cache') },
+    });
+    const dir = await serviceWith({
+      'package.json': JSON.stringify(manifest),
+      'package-lock.json': await readFile(join(lockDir, 'package-lock.json'), 'utf8'),
+      'test/check.test.cjs': `const test = require('node:test');
+const assert = require('node:assert/strict');
+const check = require('tiny-check');
+test('uses its dev dependency', () => assert.equal(check(2), 'tiny-check: positive'));
+`,
+    });
+    const answer = await testStage(dir, undefined, 120_000, registry.npmrc());
+    expect(answer.error).toBeUndefined();
+    expect(answer.result).toMatchObject({ passed: 1, failed: 0 });
+    expect(answer.report).toEqual({
+      command: 'npm ci, then npm test',
+      source: 'tap',
+      passed: 1,
+      failed: 0,
+      failures: [],
+      exitCode: 0,
+      timedOut: false,
+    });
+  }, 240_000);
 });

@@ -19,6 +19,8 @@ export interface TestStageHostInput {
   readonly timeoutMs: number;
   /** Where to write the test report the stage records on the release (JSON). @default - not written */
   readonly reportFile?: string;
+  /** The .npmrc of the service's installs (e.g. a registry on 127.0.0.1). @default - none */
+  readonly npmrc?: string;
 }
 
 async function main(): Promise<void> {
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     clock: systemClock,
     workDir: input.workDir,
     testSandbox: new ProcessTestSandbox({ workDir: input.workDir }),
+    npmrc: { npmrcFor: async () => input.npmrc },
   };
   const doc = {
     config: input.config,
