@@ -138,5 +138,6 @@ export const LEDGER_ACCESS: Readonly<Record<StepHandlerName, LedgerAccess>> = {
   'approval-api': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
   'approval-expiry': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
   'alarm-events': { items: ['GetItem', 'UpdateItem'] },
-  'execution-events': { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  // Query GSI1: the release's pending approval, to end it (abortPendingApproval).
+  'execution-events': { items: ['GetItem', 'PutItem', 'UpdateItem'], queryGsi1: true },
 };

@@ -9,8 +9,9 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { STAGE_NAMES, type StageName } from '../lambdas/core/model';
-import type { Ledger, ReleaseRecord } from '../lambdas/ledger/ledger';
+import { closePending } from '../lambdas/core/approval-decision';
+import { abnormalOutcome } from '../lambdas/execution-events/execution-events';
+import type { Ledger } from '../lambdas/ledger/ledger';
 
 /** DynamoDB Local's database folder under the state folder. */
 export const LEDGER_DIR = 'ledger';
@@ -24,15 +25,12 @@ export async function removeHistory(stateDir: string): Promise<void> {
 
 const WHY = 'The local runtime stopped while this release ran; its execution ended with that process.';
 
-/** Where an interrupted release stopped: the first stage it has no record of (Approval only in delivery). */
-function interruptedStage(release: ReleaseRecord): StageName {
-  const stages = STAGE_NAMES.filter((s) => s !== 'Approval' || release.mode !== 'deployment');
-  return stages.find((s) => release.stages[s] === undefined) ?? 'Record';
-}
-
 /**
- * Ends every release of `services` still `running` as `failed`, expires their pending approvals and frees
- * each service's production lock and queue. Resolves to the release ids it ended.
+ * Ends every release of `services` still `running` as an ABORTED execution ends in AWS (execution-events):
+ * `aborted`, at the stage it was in, with the reason (abnormalOutcome); its pending approval closes as `aborted`,
+ * so its links say the release ended; and each service's production lock and queue are freed. Unlike there, no
+ * deployment is stopped and the lock is handed to no queued release: the local deployments and every queued
+ * release ended with the same process. Resolves to the release ids it ended.
  */
 export async function endInterruptedReleases(
   ledger: Ledger,
@@ -40,26 +38,23 @@ export async function endInterruptedReleases(
   now: Date,
 ): Promise<string[]> {
   const at = now.toISOString();
+  const ports = { ledger, clock: { now: () => now } };
+  const stopped = { name: '', executionArn: '', stateMachineArn: '', status: 'ABORTED', cause: WHY };
   const ended: string[] = [];
   for (const service of services) {
+    const reasons = new Map<string, string>();
     for (const release of await ledger.listReleases(service)) {
       if (release.status !== 'running') continue;
-      await ledger.finishRelease(release.releaseId, service, {
-        status: 'failed',
-        stage: interruptedStage(release),
-        reason: WHY,
-        endedAt: at,
-      });
+      const outcome = abnormalOutcome(release, { ...stopped, name: release.releaseId }, now);
+      await ledger.finishRelease(release.releaseId, service, outcome);
+      reasons.set(release.releaseId, outcome.reason ?? WHY);
       ended.push(release.releaseId);
     }
+    // Every pending request waited on an execution of the stopped process.
     for (const approval of await ledger.listApprovals(service)) {
       if (approval.status !== 'pending') continue;
-      await ledger.decideApproval(approval.approvalId, {
-        status: 'expired',
-        decidedBy: 'sluice-local',
-        decidedAt: at,
-        comment: WHY,
-      });
+      const reason = reasons.get(approval.releaseId) ?? WHY;
+      await closePending(approval, { status: 'aborted', reason }, ports);
     }
     // Each release hands the lock to the next in its queue; every one of them was interrupted.
     for (let holder = (await ledger.getServiceState(service))?.lockHolder; holder !== undefined; ) {

@@ -130,6 +130,8 @@ export async function runReleaseExecution(options: ReleaseExecutionOptions): Pro
   );
   const machineName = options.stateMachineArn.split(':').pop();
   const name = executionNameOf(input.releaseId, input.attempt);
+  /** The execution's task tokens: once it has ended, none of them resumes anything (AWS: TaskTimedOut). */
+  const minted: string[] = [];
   const context = {
     Execution: {
       Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`,
@@ -141,7 +143,9 @@ export async function runReleaseExecution(options: ReleaseExecutionOptions): Pro
     StateMachine: { Id: options.stateMachineArn, Name: machineName },
     // Step Functions gives each task its own token; the interpreter reads this getter once per task.
     get Task() {
-      return { Token: broker.mint() };
+      const token = broker.mint();
+      minted.push(token);
+      return { Token: token };
     },
   };
   const execution = machine.run(input as never, {
@@ -187,6 +191,7 @@ export async function runReleaseExecution(options: ReleaseExecutionOptions): Pro
     end = executionEndOf(error, stoppable?.stopped);
   } finally {
     stoppable?.ended();
+    for (const token of minted) broker.forget(token);
   }
   await watch.catch(() => undefined);
   return { transitions, stages, end };

@@ -7,6 +7,7 @@ import {
   type Refusal,
 } from '../core/approval-decision';
 import { checkFormToken, checkLink, formToken, type LinkClaims } from '../core/approval-links';
+import type { ApprovalStatus } from '../ledger/ledger';
 import { renderApprovalPage, renderMessagePage } from './approval-page';
 import type { ApprovalApiPorts, ApprovalHttpRequest, ApprovalHttpResponse } from './http';
 import { handleSlackInteraction } from './slack-interactions';
@@ -40,6 +41,14 @@ function readClaims(approvalId: string, fields: URLSearchParams): LinkClaims | u
   return { approvalId, approverIndex: Number(a), expiresAt: Number(exp) };
 }
 
+/** Requests closed without a decision: their links answer 410 and say why. */
+const CLOSED_UNDECIDED: ReadonlySet<ApprovalStatus> = new Set([
+  'expired',
+  'superseded',
+  'cancelled',
+  'aborted',
+]);
+
 const TITLES: Record<Refusal['code'], string> = {
   unknown: 'Unknown approval',
   'not-approver': 'Not an approver',
@@ -49,6 +58,7 @@ const TITLES: Record<Refusal['code'], string> = {
   expired: 'Link expired',
   superseded: 'Superseded',
   cancelled: 'Release cancelled',
+  aborted: 'Release ended',
   'invalid-release-time': 'Invalid release time',
 };
 
@@ -82,7 +92,7 @@ export async function handleApprovalHttp(
   if (!approval) return refuse(404, 'Unknown approval', 'There is no approval request with this id.');
   const approver = approval.approvers[claims.approverIndex];
   if (!approver) return refuse(403, 'Invalid link', 'This link is not valid.');
-  if (approval.status === 'expired' || approval.status === 'superseded' || approval.status === 'cancelled') {
+  if (CLOSED_UNDECIDED.has(approval.status)) {
     const closed = closedMessage(approval);
     return respond(410, renderApprovalPage(approval, approver, undefined, closed.message));
   }

@@ -4,7 +4,7 @@ import type { ApprovalRecord } from '../ledger/ledger';
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 h1{font-size:1.4rem}ul{padding-left:1.2rem}.state{padding:.6rem .8rem;border-radius:6px;background:#f3f4f6}
-.approved{background:#dcfce7}.rejected,.error,.expired,.superseded,.cancelled{background:#fee2e2}textarea{width:100%;min-height:4rem}
+.approved{background:#dcfce7}.rejected,.error,.expired,.superseded,.cancelled,.aborted{background:#fee2e2}textarea{width:100%;min-height:4rem}
 button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.6rem;border-radius:6px;border:1px solid #888;cursor:pointer}
 button[value=approve]{background:#16a34a;color:#fff;border-color:#15803d}button[value=reject]{background:#fff;color:#b91c1c}`;
 
@@ -30,6 +30,8 @@ function statusLine(approval: ApprovalRecord): string {
       return `<p class="state superseded" id="status">This request was <strong>superseded</strong> by release <strong id="superseded-by">${escapeHtml(approval.supersededBy ?? '')}</strong>.</p>`;
     case 'cancelled':
       return `<p class="state cancelled" id="status">This release was <strong>cancelled</strong> by ${escapeHtml(approval.decidedBy ?? '')} at ${escapeHtml(approval.decidedAt ?? '')}${approval.comment ? `: ${escapeHtml(approval.comment)}` : ''}. It was not deployed.</p>`;
+    case 'aborted':
+      return `<p class="state aborted" id="status">This release <strong>ended</strong> before a decision (${escapeHtml(approval.comment || 'its execution ended')}); it was not deployed, and this request takes no more decisions.</p>`;
     default:
       return `<p class="state ${escapeHtml(approval.status)}" id="status">This release was <strong>${escapeHtml(approval.status)}</strong>${
         approval.decidedBy

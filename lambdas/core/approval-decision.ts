@@ -39,6 +39,7 @@ export type RefusalCode =
   | 'expired'
   | 'superseded'
   | 'cancelled'
+  | 'aborted'
   | 'invalid-release-time';
 
 export interface Refusal {
@@ -66,6 +67,7 @@ export const REFUSAL_STATUS: Record<RefusalCode, number> = {
   expired: 410,
   superseded: 410,
   cancelled: 410,
+  aborted: 410,
   'invalid-release-time': 400,
 };
 
@@ -102,6 +104,11 @@ export function closedMessage(approval: ApprovalRecord): { code: RefusalCode; me
       return {
         code: 'cancelled',
         message: `This release was cancelled by ${approval.decidedBy ?? 'someone'}${approval.comment ? `: ${approval.comment}` : ''}; it takes no more decisions.`,
+      };
+    case 'aborted':
+      return {
+        code: 'aborted',
+        message: `This release ended before a decision (${approval.comment || 'its execution ended'}); it was not deployed, and this request takes no more decisions.`,
       };
     default:
       return {
@@ -332,15 +339,16 @@ async function close(
   };
 }
 
-/** How a pending approval ends without a decision, and the task failure its execution resumes with. */
+/** How a pending approval closes without a decision, why, and who ended it. */
 export interface PendingEnd {
-  readonly status: 'expired' | 'superseded' | 'cancelled';
+  readonly status: 'expired' | 'superseded' | 'cancelled' | 'aborted';
   readonly reason: string;
   readonly supersededBy?: string;
   /** Who ended it (a person cancelling the release). @default 'sluice' */
   readonly by?: string;
 }
 
+/** The task failure each end that resumes its execution fails it with (Record turns it into the status). */
 const END_ERROR = {
   expired: ApprovalExpiredError,
   superseded: ApprovalSupersededError,
@@ -348,14 +356,14 @@ const END_ERROR = {
 } as const;
 
 /**
- * Ends a pending approval without a decision (expiry, supersede, cancel): closes it once, audits it, and fails
- * its task with a named error (`ApprovalExpired` / `ApprovalSuperseded` / `ReleaseCancelled`) that Record turns
- * into the release's status. Returns false when it was no longer pending.
+ * Closes a pending approval without a decision, once, and audits it; the reason of a cancelled or aborted one is
+ * kept as its comment, for its links. Returns false when it was no longer pending. Resumes nothing: see
+ * endPending.
  */
-export async function endPending(
+export async function closePending(
   approval: ApprovalRecord,
   end: PendingEnd,
-  ports: DecisionPorts,
+  ports: Pick<DecisionPorts, 'ledger' | 'clock'>,
 ): Promise<boolean> {
   const at = ports.clock.now().toISOString();
   const by = end.by ?? 'sluice';
@@ -364,7 +372,7 @@ export async function endPending(
       status: end.status,
       decidedBy: by,
       decidedAt: at,
-      ...(end.status === 'cancelled' ? { comment: end.reason } : {}),
+      ...(end.status === 'cancelled' || end.status === 'aborted' ? { comment: end.reason } : {}),
       ...(end.supersededBy ? { supersededBy: end.supersededBy } : {}),
     });
   } catch (error) {
@@ -379,6 +387,20 @@ export async function endPending(
     channel: by === 'sluice' ? 'system' : 'cli',
     detail: end.reason,
   });
+  return true;
+}
+
+/**
+ * Ends a pending approval without a decision (expiry, supersede, cancel): closes it once, audits it, and fails
+ * its task with a named error (`ApprovalExpired` / `ApprovalSuperseded` / `ReleaseCancelled`) that Record turns
+ * into the release's status. Returns false when it was no longer pending.
+ */
+export async function endPending(
+  approval: ApprovalRecord,
+  end: PendingEnd & { readonly status: keyof typeof END_ERROR },
+  ports: DecisionPorts,
+): Promise<boolean> {
+  if (!(await closePending(approval, end, ports))) return false;
   try {
     const error = new END_ERROR[end.status](end.reason);
     await ports.tasks.fail(approval.taskToken, error.name, end.reason);
@@ -387,4 +409,21 @@ export async function endPending(
     if ((error as Error).name !== 'TaskTokenExpiredError') throw error;
   }
   return true;
+}
+
+/**
+ * A release ended without a decision at its gate (its execution stopped, timed out or failed; a local runtime
+ * stopped): its pending approval, if any, closes as `aborted`, so its links say the release ended and take no
+ * more decisions. Nothing is resumed: the execution is gone. Returns whether one was closed.
+ */
+export async function abortPendingApproval(
+  release: { readonly releaseId: string; readonly service: string },
+  reason: string,
+  ports: Pick<DecisionPorts, 'ledger' | 'clock'>,
+): Promise<boolean> {
+  // At most one request of a service is pending (a newer one supersedes it), and it is among the newest.
+  const pending = (await ports.ledger.listApprovals(release.service)).find(
+    (a) => a.releaseId === release.releaseId && a.status === 'pending',
+  );
+  return pending ? closePending(pending, { status: 'aborted', reason }, ports) : false;
 }

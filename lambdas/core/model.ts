@@ -81,6 +81,25 @@ export interface TestResult {
   readonly durationMs: number;
 }
 
+/** Where a test run's counts come from: the runner's TAP, JUnit XML or jest JSON output, or its exit code alone. */
+export type TestReportSource = 'tap' | 'junit' | 'jest-json' | 'exit-code';
+
+/** One run of a service's tests, as the release records it (passed or not). */
+export interface TestReport {
+  /** What ran: `npm test`, `npm run test:unit`, `node --test (3 files)`. */
+  readonly command: string;
+  readonly source: TestReportSource;
+  readonly passed: number;
+  readonly failed: number;
+  /** Names of the failed tests, as the runner reported them (at most 20). */
+  readonly failures: readonly string[];
+  /** null when the command was killed (the timeout). */
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  /** The end of the output, when the counts alone cannot say what went wrong. */
+  readonly outputTail?: string;
+}
+
 export interface StageResult {
   readonly version: string;
   /**

@@ -1,4 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
+import { abortPendingApproval } from '../core/approval-decision';
 import { cancelledOutcome } from '../core/cancel';
 import type { ReleaseOutcome, ReleaseStatus, StageName } from '../core/model';
 import { handOverDeployLock, type ProductionDeployPorts } from '../core/production-deploy';
@@ -93,8 +94,9 @@ export function abnormalOutcome(
 
 /**
  * An execution of the release state machine ended FAILED, TIMED_OUT or ABORTED. When Record did not write an
- * outcome (stopped by hand, Record failed for good, the execution timed out), writes one, stops the release's
- * deployment if it still runs, and frees the production lock for the next queued release. Events arrive at
+ * outcome (stopped by hand, Record failed for good, the execution timed out), writes one, ends a pending approval
+ * of the release as `aborted`, stops the release's deployment if it still runs, and frees the production lock for
+ * the next queued release. Events arrive at
  * least once and also for releases Record ended normally: both cases change nothing more.
  */
 export async function onExecutionStatusChange(
@@ -107,14 +109,15 @@ export async function onExecutionStatusChange(
   const record = await ports.ledger.getRelease(releaseId);
   if (!record) return 'ignored';
   const ended = record.status !== 'running';
+  // Stopped by `sluice cancel`: recorded as cancelled, with who and why.
+  const outcome = ended
+    ? record.outcome
+    : cancelledOutcome(abnormalOutcome(record, detail, ports.clock.now()), record.cancellation);
   // The outcome first: it removes the Deploy task token, so the stopped deployment's own event resumes nothing.
-  if (!ended) {
-    await ports.ledger.finishRelease(
-      releaseId,
-      record.service,
-      // Stopped by `sluice cancel`: recorded as cancelled, with who and why.
-      cancelledOutcome(abnormalOutcome(record, detail, ports.clock.now()), record.cancellation),
-    );
+  if (!ended && outcome) await ports.ledger.finishRelease(releaseId, record.service, outcome);
+  // Ended at the gate: its request closes as aborted, so its links say the release ended (also on a redelivery).
+  if (record.mode === 'delivery') {
+    await abortPendingApproval(record, outcome?.reason ?? `The execution ended ${detail.status}`, ports);
   }
   // On a redelivery too, in case the stop failed the first time; a deployment that ended is left alone.
   const stopping = record.deploymentId ? await stopIfRunning(record.deploymentId, detail, ports) : false;

@@ -8,7 +8,17 @@ import type { ApprovalDecision } from '../core/model';
 import type { FreezePeriod, ReleaseWindow } from '../core/release-windows';
 import { conditional, itemsUnder, LEDGER_KEYS, type LedgerTableRef, setFields, stripKeys } from './table';
 
-export type ApprovalStatus = 'pending' | ApprovalDecision | 'expired' | 'superseded' | 'cancelled';
+/**
+ * `aborted`: the release's execution ended (stopped, timed out, failed, or a local runtime that stopped) before
+ * anyone decided; the request takes no more decisions and its `comment` says how the release ended.
+ */
+export type ApprovalStatus =
+  | 'pending'
+  | ApprovalDecision
+  | 'expired'
+  | 'superseded'
+  | 'cancelled'
+  | 'aborted';
 
 /** Where a decision or a view came from: the emailed link's page, a Slack button, the CLI. */
 export type ApprovalChannelUsed = 'email' | 'slack' | 'cli';
@@ -38,7 +48,8 @@ export type AuditKind =
   | 'decided'
   | 'expired'
   | 'superseded'
-  | 'cancelled';
+  | 'cancelled'
+  | 'aborted';
 
 /** One line of an approval's audit trail (item `APPROVAL#<id>` / `AUDIT#<at>#<n>`). */
 export interface AuditEvent {
@@ -143,7 +154,7 @@ export class ApprovalItems {
   }
 
   /**
-   * Closes a pending approval exactly once (decided, expired, superseded or cancelled); a second close throws
+   * Closes a pending approval exactly once (decided, expired, superseded, cancelled or aborted); a second close throws
    * LedgerConflictError, so only one caller ever resumes the execution.
    */
   async decide(approvalId: string, decision: ApprovalClosing): Promise<ApprovalRecord> {

@@ -3,7 +3,7 @@
  * service through GSI1 (`SERVICE#<svc>` / `RELEASE#<startedAt>#<id>`).
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName } from '../core/model';
+import type { ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName, TestReport } from '../core/model';
 import type { CanaryBaseline } from '../core/service-alarms';
 import { LedgerConflictError, ReleaseNotFoundError } from './errors';
 import {
@@ -84,6 +84,7 @@ export type ReleaseUpdate = Partial<
     | 'shadow'
     | 'baseline'
     | 'artifact'
+    | 'tests'
     | 'metricsCountedAt'
   >
 >;
@@ -131,6 +132,8 @@ export interface ReleaseRecord extends ReleaseInfo {
   readonly rollback?: RollbackInfo;
   /** A canary's (promoted or rolled back): both versions' figures over its bake, written by Record. */
   readonly baseline?: CanaryBaseline;
+  /** The Test stage's run: the command, pass/fail counts and the failed tests' names, passed or not. */
+  readonly tests?: TestReport;
   /** Set by `sluice cancel` while the release runs: the outcome that follows is recorded as `cancelled`. */
   readonly cancellation?: Cancellation;
 }

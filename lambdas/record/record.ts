@@ -73,8 +73,8 @@ export function decideOutcome(input: RecordInput, endedAt: Date): ReleaseOutcome
     const stage: StageName = input.failedStage?.stage ?? 'Record';
     const reason = `${input.failure.Error}: ${failureReason(input.failure)}`;
     const status = FAILURE_STATUS[input.failure.Error] ?? 'failed';
-    // Expiry and supersede are outcomes of the gate, not errors: their cause says it in words.
-    const gate = status === 'expired' || status === 'superseded';
+    // Expiry, supersede and cancel are outcomes, not errors: their cause says it in words.
+    const gate = status === 'expired' || status === 'superseded' || status === 'cancelled';
     const alarm = status === 'rolled_back' || status === 'blocked' ? failureAlarm(input.failure) : undefined;
     return {
       status,

@@ -569,7 +569,7 @@ describe('SluicePipelineStack least privilege', () => {
     const gsi1 = HANDLER_NAMES.filter((h) =>
       statementsOf(h).some((s) => JSON.stringify(s.Resource).includes('/index/GSI1')),
     );
-    expect(gsi1.sort()).toEqual(['record', 'request-approval']);
+    expect(gsi1.sort()).toEqual(['execution-events', 'record', 'request-approval']);
     for (const h of gsi1) {
       const query = statementsOf(h).find((s) => JSON.stringify(s.Resource).includes('/index/GSI1'));
       expect(query?.Action, h).toBe('dynamodb:Query');

@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defined } from '../../lambdas/core/defined';
+import { executionNameOf } from '../../lambdas/core/push-routing';
+import { retryRelease } from '../../lambdas/core/retry';
 import { decideViaPage } from '../../local/approve-via-page';
 import { seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice } from '../../local/runtime';
@@ -325,6 +327,52 @@ describe('the approval gate, end to end', () => {
     expect((await sluice.ledger.listAudit(idOf(defined(link, 'link')))).map((a) => a.kind)).toContain(
       'expired',
     );
+  });
+
+  it('retries an expired release: attempt 2 sends new links, which decide, and the old links still say expired', async () => {
+    const started = await sluice.release({
+      service: 'hello',
+      commit: await commit('Nobody looked the first time'),
+    });
+    const { releaseId } = started;
+    const sentFor = () => sluice.outbox.sent.filter((s) => s.notification.release.releaseId === releaseId);
+    const oldLink = defined((await linksOf(releaseId))['alice@example.com'], 'the first link');
+    expect(await started.done).toMatchObject({ status: 'expired', endedAt: 'Approval' });
+    const mailed = sentFor().length;
+
+    // The handlers' clock stands still until alice decides, so attempt 2's request cannot expire first.
+    clock.pin();
+    try {
+      const next = await retryRelease(
+        { releaseId, reason: 'alice was away', requestedBy: 'dana@example.com' },
+        sluice.ports,
+      );
+      expect(next.attempt).toBe(2);
+      const newLink = defined(
+        await eventually(() => sentFor()[mailed]?.notification.link),
+        'the link attempt 2 sent',
+      );
+      expect(sentFor()[mailed]?.notification.approver).toBe('alice@example.com');
+      expect(idOf(newLink)).not.toBe(idOf(oldLink));
+
+      const expiredPage = async () => {
+        const page = await fetch(oldLink);
+        return { status: page.status, text: await page.text() };
+      };
+      expect(await expiredPage()).toMatchObject({ status: 410, text: expect.stringContaining('expired') });
+      expect((await decideViaPage(oldLink, { decision: 'approve' })).status).toBe(410);
+      expect((await decideViaPage(newLink, { decision: 'approve' })).status).toBe(200);
+
+      const second = await sluice.executions().get(executionNameOf(releaseId, 2))?.done;
+      expect(second).toMatchObject({ status: 'succeeded', endedAt: 'Deploy' });
+      // The first request is as it ended, and its links still say so.
+      expect(await sluice.ledger.getApproval(idOf(oldLink))).toMatchObject({ status: 'expired' });
+      expect(await expiredPage()).toMatchObject({ status: 410, text: expect.stringContaining('expired') });
+      const record = await sluice.ledger.getRelease(releaseId);
+      expect(record?.attempts?.map((a) => [a.attempt, a.status])).toEqual([[1, 'expired']]);
+    } finally {
+      clock.unpin();
+    }
   });
 
   it('holds an approved release until the release time the approvers set', async () => {

@@ -27,6 +27,8 @@ let stateDir: string;
 let repos: { checkout: { repo: string; sha: string }; greeter: { repo: string; sha: string } };
 /** Releases whose Test waits until the test lets it go (a long test run, to cancel mid-execution). */
 const heldTests = new Map<string, Promise<void>>();
+/** Releases whose Deploy waits until the test lets it go (so it reaches the lock while another one holds it). */
+const heldDeploys = new Map<string, Promise<void>>();
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'sluice-cancel-'));
@@ -43,9 +45,10 @@ beforeAll(async () => {
     timeScale: 60,
     trafficPerSecond: 60,
     wrapHandler: (name, handler): LambdaHandler => {
-      if (name !== 'run-tests') return handler;
+      const held = name === 'run-tests' ? heldTests : name === 'deploy' ? heldDeploys : undefined;
+      if (!held) return handler;
       return async (event, context) => {
-        await heldTests.get((event as { releaseId: string }).releaseId);
+        await held.get((event as { releaseId: string }).releaseId);
         return handler(event, context);
       };
     },
@@ -94,26 +97,40 @@ const shippedCheckout = once(async () => {
   return report;
 });
 
+/** Resolves once the canary of `deploymentId` serves 10% of live traffic. */
+async function inCanary(releaseId: string): Promise<string> {
+  const deploymentId = await until(async () => (await sluice.ledger.getRelease(releaseId))?.deploymentId);
+  await until(() => sluice.deployTarget.deploymentReport(deploymentId).steps.some((s) => s.percent === 10));
+  return deploymentId;
+}
+
 /** Releases a new checkout commit and resolves once its canary serves 10% of live traffic. */
 async function checkoutInCanary(): Promise<{ run: ReleaseRun; deploymentId: string }> {
   const sha = await commitOverlay(repos.checkout.repo, 'checkout-v2');
   const run = await sluice.release({ service: 'checkout', commit: sha });
-  const deploymentId = await until(async () => (await sluice.ledger.getRelease(run.releaseId))?.deploymentId);
-  await until(() => sluice.deployTarget.deploymentReport(deploymentId).steps.some((s) => s.percent === 10));
-  return { run, deploymentId };
+  return { run, deploymentId: await inCanary(run.releaseId) };
 }
 
-/** Releases another checkout commit while `holder` deploys; resolves once it waits in the lock's queue. */
-async function queuedBehind(holder: string): Promise<ReleaseRun> {
-  expect((await sluice.ledger.getServiceState('checkout'))?.lockHolder).toBe(holder);
-  const sha = await commitOverlay(repos.checkout.repo, 'checkout-v2');
-  const run = await sluice.release({ service: 'checkout', commit: sha });
+/**
+ * Two new checkout releases: the holder, in its canary, and one queued behind it for the lock. The second one's
+ * Deploy is held until the holder's canary runs, so it always finds the lock taken, however slow the machine.
+ */
+async function holderAndQueued(): Promise<{ holder: ReleaseRun; queued: ReleaseRun; deploymentId: string }> {
+  const holderSha = await commitOverlay(repos.checkout.repo, 'checkout-v2');
+  const queuedSha = await commitOverlay(repos.checkout.repo, 'checkout-v2');
+  const deployQueued = Promise.withResolvers<void>();
+  heldDeploys.set(`checkout-${queuedSha.slice(0, 12)}`, deployQueued.promise);
+  const holder = await sluice.release({ service: 'checkout', commit: holderSha });
+  const queued = await sluice.release({ service: 'checkout', commit: queuedSha });
+  const deploymentId = await inCanary(holder.releaseId);
+  expect((await sluice.ledger.getServiceState('checkout'))?.lockHolder).toBe(holder.releaseId);
+  deployQueued.resolve();
   await until(async () =>
     (await sluice.ledger.getServiceState('checkout'))?.deployQueue?.some(
-      (q) => q.releaseId === run.releaseId,
+      (q) => q.releaseId === queued.releaseId,
     ),
   );
-  return run;
+  return { holder, queued, deploymentId };
 }
 
 describe('sluice cancel RELEASE --reason TEXT [--as EMAIL]', () => {
@@ -163,6 +180,9 @@ describe('sluice cancel RELEASE --reason TEXT [--as EMAIL]', () => {
 
     const status = await cli(['status', '--service', 'greeter', '--state-dir', stateDir]);
     expect(status.out).toMatch(/cancelled by dana@example.com at \S+: wrong commit/);
+    const statusPage = await (await fetch(`${sluice.web.url}/?service=greeter`)).text();
+    expect(statusPage).toContain('<td class="cancelled">cancelled</td>');
+    expect(statusPage).toContain('Cancelled by dana@example.com: wrong commit');
   }, 120_000);
 
   it('during a canary: StopDeployment with rollback, the previous version serves 100% again, then recorded as cancelled', async () => {
@@ -189,8 +209,7 @@ describe('sluice cancel RELEASE --reason TEXT [--as EMAIL]', () => {
 
   it('in the queue: it leaves the queue and is recorded as cancelled; the lock holder deploys on, untouched', async () => {
     await shippedCheckout();
-    const { run: holder } = await checkoutInCanary();
-    const queued = await queuedBehind(holder.releaseId);
+    const { holder, queued } = await holderAndQueued();
 
     const result = await cancel(
       queued.releaseId,
@@ -233,11 +252,16 @@ describe('sluice cancel RELEASE --reason TEXT [--as EMAIL]', () => {
 
   it('stopping an execution mid-deployment (as in the console) frees the lock, and the queued release deploys', async () => {
     await shippedCheckout();
-    const { run: holder, deploymentId } = await checkoutInCanary();
-    const queued = await queuedBehind(holder.releaseId);
+    const { holder, queued, deploymentId } = await holderAndQueued();
 
+    const token = (await sluice.ledger.getRelease(holder.releaseId))?.deployTaskToken;
+    expect(token).toBeDefined();
     await sluice.stopper.stop(executionNameOf(holder.releaseId), 'Console', 'stopped in the console');
     const stopped = await holder.done;
+    // Its paused Deploy task went with it: its token resumes nothing any more (Step Functions: TaskTimedOut).
+    await expect(sluice.ports.tasks.succeed(token!, {})).rejects.toMatchObject({
+      name: 'TaskTokenExpiredError',
+    });
 
     expect(stopped).toMatchObject({ status: 'aborted', endedAt: 'Deploy' });
     expect(stopped.reason).toMatch(

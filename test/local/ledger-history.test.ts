@@ -93,6 +93,20 @@ describe('the local ledger in the state folder', () => {
         });
       }
       expect((await first.ledger.getServiceState('checkout'))?.deployQueue).toHaveLength(1);
+      // Another one waiting at its gate (a request is pending for it).
+      await first.ledger.startRelease(release('checkout-dddddddddddd', 'd'.repeat(40)));
+      await first.ledger.putApproval({
+        approvalId: 'a-interrupted',
+        releaseId: 'checkout-dddddddddddd',
+        service: 'checkout',
+        approvers: ['alice@example.com'],
+        required: 1,
+        status: 'pending',
+        requestedAt: at,
+        expiresAt: '2026-03-05T10:00:00.000Z',
+        taskToken: 'token-a-interrupted',
+        details: [],
+      });
     } finally {
       await first.close();
     }
@@ -100,13 +114,27 @@ describe('the local ledger in the state folder', () => {
     const second = await start(false);
     try {
       expect((await second.ledger.getRelease('checkout-aaaaaaaaaaaa'))?.status).toBe('succeeded');
+      // Ended as an ABORTED execution is in AWS (execution-events): aborted, at its stage, with why.
       const interrupted = await second.ledger.getRelease('checkout-bbbbbbbbbbbb');
-      expect(interrupted?.outcome).toMatchObject({ status: 'failed', stage: 'Build' });
-      expect(interrupted?.outcome?.reason).toMatch(/local runtime stopped while this release ran/);
+      expect(interrupted?.outcome).toMatchObject({ status: 'aborted', stage: 'Build' });
+      expect(interrupted?.outcome?.reason).toBe(
+        'The execution was stopped before its outcome was recorded (The local runtime stopped while this release ' +
+          'ran; its execution ended with that process.)',
+      );
+      // Its pending approval closed as aborted, with the same reason for its links, and audited.
+      const atGate = await second.ledger.getRelease('checkout-dddddddddddd');
+      expect(atGate?.status).toBe('aborted');
+      expect(await second.ledger.getApproval('a-interrupted')).toMatchObject({
+        status: 'aborted',
+        comment: atGate?.outcome?.reason,
+      });
+      expect((await second.ledger.listAudit('a-interrupted')).map((a) => a.kind)).toEqual(['aborted']);
       const state = await second.ledger.getServiceState('checkout');
       expect(state?.lockHolder).toBeUndefined();
       expect(state?.deployQueue ?? []).toEqual([]);
-      expect(logs).toContain('Ledger kept from earlier runs; ended interrupted checkout-bbbbbbbbbbbb');
+      expect(logs.join('\n')).toMatch(
+        /Ledger kept from earlier runs; ended interrupted .*checkout-bbbbbbbbbbbb/,
+      );
       // The execution name is taken, as in Step Functions: a start of it reports the earlier release.
       const again = await second.startExecution({
         releaseId: 'checkout-aaaaaaaaaaaa',

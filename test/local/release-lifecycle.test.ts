@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionNameOf } from '../../lambdas/core/push-routing';
 import { RetryRefusedError, retryRelease } from '../../lambdas/core/retry';
+import { decideViaPage } from '../../local/approve-via-page';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
 import type { LambdaHandler } from '../../local/handlers';
 import type { LocalSluice } from '../../local/runtime';
@@ -29,6 +30,7 @@ class InjectedRecordError extends Error {
 let sluice: LocalSluice;
 let root: string;
 let checkout: { repo: string; sha: string };
+let greeter: { repo: string; sha: string };
 /** Releases whose Record fails (the injected fault). */
 const failRecordOf = new Set<string>();
 /** Releases whose first attempt's Test fails (a flaky test). */
@@ -39,6 +41,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'sluice-lifecycle-'));
   const reposDir = join(root, 'repos');
   checkout = await seedRepository(reposDir, 'checkout');
+  greeter = await seedRepository(reposDir, 'greeter');
   sluice = await startLocalSluice({
     catalogFile: CATALOG,
     stateDir: join(root, 'state'),
@@ -101,6 +104,31 @@ describe('an execution that ends without its outcome recorded', () => {
     ).done;
     expect(next.status).toBe('succeeded');
     expect(handled).toHaveLength(1); // a green execution sends no event to the rule
+  }, 180_000);
+});
+
+describe('an execution stopped at the gate (StopExecution, the console)', () => {
+  it('is recorded as aborted, and its approval ends: the link says the release ended and takes no decision', async () => {
+    const run = await sluice.release({ service: 'greeter', commit: greeter.sha });
+    const { link } = await sluice.waitForApprovalLink(run.releaseId);
+    const approvalId = new URL(link).pathname.split('/').pop() ?? '';
+    expect((await sluice.ledger.getApproval(approvalId))?.status).toBe('pending');
+
+    await sluice.stopper.stop(run.releaseId, 'Stopped', 'stopped in the console');
+    const report = await run.done;
+
+    expect(report).toMatchObject({ status: 'aborted', endedAt: 'Approval' });
+    expect(handled.at(-1)).toEqual({ handler: 'execution-events', result: 'recorded' });
+    const reason =
+      'The execution was stopped before its outcome was recorded (Stopped: stopped in the console)';
+    expect(report.reason).toBe(reason);
+    expect(await sluice.ledger.getApproval(approvalId)).toMatchObject({ status: 'aborted', comment: reason });
+    expect((await sluice.ledger.listAudit(approvalId)).map((a) => a.kind)).toContain('aborted');
+    const page = await fetch(link);
+    expect(page.status).toBe(410);
+    expect(await page.text()).toContain(`This release <strong>ended</strong> before a decision (${reason})`);
+    expect((await decideViaPage(link, { decision: 'approve' })).status).toBe(410);
+    expect((await sluice.ledger.getApproval(approvalId))?.status).toBe('aborted');
   }, 180_000);
 });
 

@@ -2,6 +2,8 @@
  * One service of the catalog: its name and mode, `source`, `runtime` and `readiness`; the `smoke`, `approval`
  * and `deploy` blocks are checked in their own files.
  */
+
+import { parseTestCommand } from '../test-command';
 import { checkApproval } from './check-approval';
 import { checkDependencies } from './check-dependencies';
 import { checkDeploy } from './check-deploy';
@@ -77,7 +79,7 @@ function checkReadiness(c: Checker, value: unknown, path: string): ReadinessConf
   };
 }
 const SOURCE_KEYS = ['repository', 'provider', 'branch', 'path', 'localPath', 'paths'] as const;
-const RUNTIME_KEYS = ['entry', 'handler', 'tests'] as const;
+const RUNTIME_KEYS = ['entry', 'handler', 'tests', 'testCommand'] as const;
 
 function checkSource(c: Checker, value: unknown, path: string): SourceConfig {
   const o =
@@ -166,7 +168,16 @@ function checkRuntime(c: Checker, value: unknown, path: string): RuntimeConfig {
     default: CATALOG_DEFAULTS.runtime.tests,
     problem: relativePathProblem,
   });
-  return { entry, handler, tests };
+  const testCommand =
+    o.testCommand === undefined
+      ? undefined
+      : c.string(o, 'testCommand', path, {
+          problem: (command) => {
+            const parsed = parseTestCommand(command);
+            return 'problem' in parsed ? parsed.problem : undefined;
+          },
+        });
+  return { entry, handler, tests, ...(testCommand ? { testCommand } : {}) };
 }
 
 function checkFunctionUrl(c: Checker, value: unknown, path: string): FunctionUrlConfig {

@@ -64,6 +64,11 @@ export interface RuntimeConfig {
   readonly handler: string;
   /** Folder with the service's own tests (`*.test.ts` / `*.test.js`, run with node:test), relative to `source.path`. @default 'test' */
   readonly tests: string;
+  /**
+   * The command that runs the service's tests in the test sandbox, without a shell: `npm test`, `npm run <script>`
+   * or `node <args>`. @default - `npm test` when package.json has a test script, else the node:test files in `tests`
+   */
+  readonly testCommand?: string;
 }
 
 /** A JSON object from the catalog (an event, or what a result must contain). */

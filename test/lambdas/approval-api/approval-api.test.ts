@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleApprovalHttp, MAX_BODY_BYTES } from '../../../lambdas/approval-api/approval-api';
 import type { ApprovalApiPorts } from '../../../lambdas/approval-api/http';
+import { endPending } from '../../../lambdas/core/approval-decision';
 import { approvalLink, formToken } from '../../../lambdas/core/approval-links';
 import { slackApprovalMessage } from '../../../lambdas/core/slack';
 import type { ApprovalRecord, Ledger } from '../../../lambdas/ledger/ledger';
@@ -343,6 +344,25 @@ describe('Slack interactions', () => {
     expect(audit.find((a) => a.kind === 'voted')).toMatchObject({
       channel: 'slack',
       actor: 'bob@example.com',
+    });
+  });
+
+  it('refuses a button press on a cancelled release (`sluice cancel`), saying who cancelled it and why', async () => {
+    const { approval, resumed } = await pendingApproval({ slackUsers: { U0BOB: 'bob@example.com' } });
+    const end = { status: 'cancelled' as const, reason: 'wrong commit', by: 'dana@example.com' };
+    expect(await endPending(approval, end, ports)).toBe(true);
+    await expect(resumed).rejects.toMatchObject({ name: 'ReleaseCancelled', message: 'wrong commit' });
+
+    const response = await slackPost(press(approval.approvalId, 'U0BOB'));
+
+    expect(response.statusCode).toBe(409);
+    expect(JSON.parse(response.body).text).toBe(
+      'Refused: This release was cancelled by dana@example.com: wrong commit; it takes no more decisions.',
+    );
+    expect(await ledger.getApproval(approval.approvalId)).toMatchObject({
+      status: 'cancelled',
+      decidedBy: 'dana@example.com',
+      votes: {},
     });
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decide, REFUSAL_STATUS } from '../../../lambdas/core/approval-decision';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
 import type { ServiceConfig } from '../../../lambdas/core/model';
 import type { DeploymentDescription, DeployTarget } from '../../../lambdas/core/ports';
@@ -278,6 +279,96 @@ describe('execution-events: an execution that ended FAILED, TIMED_OUT or ABORTED
       await onExecutionStatusChange({ ...event('ABORTED', 'x'), detail: undefined } as never, ports),
     ).toBe('ignored');
     expect((await ledger.getRelease('svc-aaaaaaaaaaaa'))?.status).toBe('running');
+  });
+
+  it('ends the pending approval of a release that timed out at the gate as aborted: its links say so and take no decision', async () => {
+    const { ledger, ports } = await harness();
+    await ledger.startRelease({
+      releaseId: 'svc-gate00000000',
+      service: 'svc',
+      mode: 'delivery',
+      commit: { sha: 'g'.repeat(40), author: 'dana@example.com', message: 'change', time: at },
+      startedAt: at,
+      trigger: { source: 'manual' },
+    });
+    const request = (approvalId: string, releaseId: string) =>
+      ledger.putApproval({
+        approvalId,
+        releaseId,
+        service: 'svc',
+        approvers: ['alice@example.com'],
+        required: 1,
+        status: 'pending',
+        requestedAt: at,
+        expiresAt: '2026-03-05T10:00:00.000Z',
+        taskToken: `token-${approvalId}`,
+        details: [],
+      });
+    for (const stage of ['LoadService', 'Build', 'Test', 'Stage'] as const) {
+      await ledger.recordStage('svc-gate00000000', stage, {
+        status: 'succeeded',
+        startedAt: at,
+        endedAt: at,
+        durationMs: 0,
+      });
+    }
+    await request('a-gate', 'svc-gate00000000');
+    await request('a-other', 'svc-other0000000');
+
+    expect(await onExecutionStatusChange(event('TIMED_OUT', 'svc-gate00000000'), ports)).toBe('recorded');
+
+    const record = await ledger.getRelease('svc-gate00000000');
+    expect(record?.outcome).toMatchObject({ status: 'timed_out', stage: 'Approval' });
+    const approval = await ledger.getApproval('a-gate');
+    expect(approval).toMatchObject({
+      status: 'aborted',
+      decidedBy: 'sluice',
+      decidedAt: '2026-03-02T10:05:00.000Z',
+      comment: record?.outcome?.reason,
+    });
+    expect((await ledger.listAudit('a-gate')).map((a) => [a.kind, a.detail])).toEqual([
+      ['aborted', record?.outcome?.reason],
+    ]);
+    // Another release's request is not this release's to end.
+    expect((await ledger.getApproval('a-other'))?.status).toBe('pending');
+    // Its link takes no decision any more, and says why (the approval page and Slack show this message).
+    const refused = await decide(
+      { approvalId: 'a-gate', approver: 'alice@example.com', decision: 'approve', channel: 'email' },
+      ports,
+    );
+    expect(refused).toMatchObject({ ok: false, code: 'aborted' });
+    expect(REFUSAL_STATUS.aborted).toBe(410);
+    expect(refused.message).toBe(
+      'This release ended before a decision (The execution timed out before its outcome was recorded); it was ' +
+        'not deployed, and this request takes no more decisions.',
+    );
+    // A redelivered event changes nothing more.
+    expect(await onExecutionStatusChange(event('TIMED_OUT', 'svc-gate00000000'), ports)).toBe(
+      'already-recorded',
+    );
+    expect(await ledger.listAudit('a-gate')).toHaveLength(1);
+  });
+
+  it('names the stage a deployment-mode release was in: never Approval, which it has not; Deploy once it deploys', async () => {
+    const { ledger, ports } = await harness(new RecordingDeployTarget({ 'd-1': 'Succeeded' }));
+    for (const id of ['svc-queued000000', 'svc-deploying000']) {
+      await startRelease(ledger, id);
+      for (const stage of ['LoadService', 'Build', 'Test', 'Stage'] as const) {
+        await ledger.recordStage(id, stage, {
+          status: 'succeeded',
+          startedAt: at,
+          endedAt: at,
+          durationMs: 0,
+        });
+      }
+    }
+    await ledger.updateRelease('svc-deploying000', { deploymentId: 'd-1' });
+
+    await onExecutionStatusChange(event('ABORTED', 'svc-queued000000'), ports);
+    await onExecutionStatusChange(event('ABORTED', 'svc-deploying000'), ports);
+
+    expect((await ledger.getRelease('svc-queued000000'))?.outcome?.stage).toBe('Deploy');
+    expect((await ledger.getRelease('svc-deploying000'))?.outcome?.stage).toBe('Deploy');
   });
 
   it('reads the release id from the execution input, and from the name when the input was left out', () => {

@@ -48,6 +48,23 @@ describe('decideOutcome', () => {
     });
   });
 
+  it('is cancelled when `sluice cancel` failed the task with ReleaseCancelled, with its cause as the reason', () => {
+    const outcome = decideOutcome(
+      {
+        ...base,
+        failure: { Error: 'ReleaseCancelled', Cause: 'Cancelled by dana@example.com: wrong commit' },
+        failedStage: { stage: 'Deploy' },
+      },
+      at,
+    );
+    expect(outcome).toEqual({
+      status: 'cancelled',
+      stage: 'Deploy',
+      reason: 'Cancelled by dana@example.com: wrong commit',
+      endedAt: at.toISOString(),
+    });
+  });
+
   it('is rejected at Approval with who and why', () => {
     const outcome = decideOutcome(
       {

@@ -3,7 +3,7 @@
  * service folder with the local sandbox, and prints `{ result }` or `{ error }` as JSON. The test starts it with
  * credentials in its environment, as the Test Lambda has its role's.
  */
-import { cp } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
 import type { ReleaseDocument } from '../../../lambdas/core/model';
 import { systemClock } from '../../../lambdas/core/ports';
@@ -17,6 +17,8 @@ export interface TestStageHostInput {
   readonly serviceDir: string;
   readonly workDir: string;
   readonly timeoutMs: number;
+  /** Where to write the test report the stage records on the release (JSON). @default - not written */
+  readonly reportFile?: string;
 }
 
 async function main(): Promise<void> {
@@ -29,8 +31,13 @@ async function main(): Promise<void> {
       listCommits: unused,
       changedPaths: unused,
     },
-    // The stage record is not what these tests are about.
-    ledger: { recordStage: async () => undefined } as unknown as Ledger,
+    // The stage record is not what these tests are about; the test report is, when they ask for it.
+    ledger: {
+      recordStage: async () => undefined,
+      updateRelease: async (_releaseId: string, fields: { tests?: unknown }) => {
+        if (input.reportFile && fields.tests) await writeFile(input.reportFile, JSON.stringify(fields.tests));
+      },
+    } as unknown as Ledger,
     clock: systemClock,
     workDir: input.workDir,
     testSandbox: new ProcessTestSandbox({ workDir: input.workDir }),

@@ -83,8 +83,40 @@ beforeAll(async () => {
     endedAt: iso(NOW - 5 * MIN),
   });
   retried = await ledger.requireRelease(releaseId);
+  await cancelledThenRetried();
   report = await collectStatus(ledger, catalog, { now: new Date(NOW), periodMs: 7 * 24 * HOUR });
 }, 120_000);
+
+/** checkout-cancelled00: attempt 1 cancelled at Test by dana, attempt 2 (retried by her) still running. */
+async function cancelledThenRetried(): Promise<void> {
+  const releaseId = 'checkout-cancelled00';
+  await ledger.startRelease({
+    releaseId,
+    service: 'checkout',
+    mode: 'deployment',
+    commit: { sha: 'c'.repeat(40), author: 'dev@example.com', message: 'change', time: iso(NOW - 3 * HOUR) },
+    startedAt: iso(NOW - 3 * HOUR),
+    trigger: { source: 'local-git' },
+  });
+  await ledger.requestCancel(releaseId, {
+    requestedBy: 'dana@example.com',
+    reason: 'wrong branch',
+    at: iso(NOW - 2 * HOUR),
+    action: 'execution',
+  });
+  await ledger.finishRelease(releaseId, 'checkout', {
+    status: 'cancelled',
+    stage: 'Test',
+    reason: 'Cancelled by dana@example.com: wrong branch',
+    endedAt: iso(NOW - 2 * HOUR),
+  });
+  await ledger.startAttempt(releaseId, {
+    attempt: 2,
+    startedAt: iso(NOW - 30 * MIN),
+    requestedBy: 'dana@example.com',
+    reason: 'right branch now',
+  });
+}
 
 afterAll(async () => {
   await dynamo?.stop();
@@ -133,6 +165,17 @@ describe('a retried release', () => {
     expect(text).toMatch(/ attempt +transitions/);
     expect(text).toMatch(/retried +checkout +deployment +rrrrrrrr +succeeded +Deploy +2 +9 +12\.0s/);
     expect(text).toContain(`  retried: \n      ${LINE}`);
+  });
+
+  it('shows a cancelled attempt among the earlier ones, and no cancellation for the attempt retried after it', () => {
+    const text = formatStatus(report);
+    expect(text).toMatch(
+      /checkout-cancelled00 +running.*\n {4}attempt 2, retried by dana@example\.com: right branch now \(earlier: 1 cancelled at Test\)\n/,
+    );
+    expect(text).not.toMatch(/checkout-cancelled00 .*\n.*\n {4}cancell/);
+    expect(renderStatusPage(report)).toContain(
+      '<td class="attempt">attempt 2, retried by dana@example.com: right branch now (earlier: 1 cancelled at Test)</td>',
+    );
   });
 
   it('shows a release on its first attempt as attempt 1, with no attempts line', () => {
