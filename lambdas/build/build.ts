@@ -30,10 +30,9 @@ export function artifactKey(service: string, releaseId: string): string {
 
 /**
  * Bundles the service's handler, inside the metrics wrapper (lambdas/core/service-wrapper.ts), with esbuild into a
- * Lambda-ready zip (`index.js`) in the artifact store. A retry promotes the verified artifact of an earlier
- * attempt instead (build-once.ts).
  * Lambda-ready zip (`index.js`) in the artifact store. A service with npm dependencies gets its node_modules
- * first: `npm ci` in the sandbox, or the cached install of the same lockfile (lambdas/build/install.ts).
+ * first: `npm ci` in the sandbox, or the cached install of the same lockfile (lambdas/build/install.ts). A retry
+ * promotes the verified artifact of an earlier attempt instead (build-once.ts).
  */
 export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Promise<BuildResult> {
   const startedAt = ports.clock.now();
