@@ -1,8 +1,8 @@
 /**
  * Build once: a retry of a release (same commit) promotes the artifact an earlier attempt built instead of
  * building again, once the stored bytes hash to the sha256 the ledger recorded. An artifact that is missing,
- * does not hash to it, or was built from another entry or handler (the catalog changed) is built again, and the
- * Build stage record says why: an artifact that does not verify is never promoted.
+ * does not hash to it, or was built with other catalog settings (the service's source or runtime changed) is
+ * built again, and the Build stage record says why: an artifact that does not verify is never promoted.
  */
 import { createHash } from 'node:crypto';
 import type { BuildResult, ReleaseDocument } from '../core/model';
@@ -17,12 +17,21 @@ export type EarlierBuild =
   | { readonly promoted: BuildResult; readonly rebuildReason?: undefined }
   | { readonly promoted?: undefined; readonly rebuildReason?: string };
 
-/** What `doc` builds from; an artifact built from anything else is not this release's build. */
-function recipeOf(doc: ReleaseDocument): Pick<BuiltArtifact, 'commit' | 'entry' | 'handler'> {
+/** Keys sorted at every level, so equal settings always hash alike. */
+function sortedJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+/** What `doc` builds from; an artifact built from anything else is not this attempt's build. */
+function recipeOf(doc: ReleaseDocument): Pick<BuiltArtifact, 'commit' | 'settings'> {
+  const { name, source, runtime } = doc.config;
   return {
     commit: doc.release.commit.sha,
-    entry: doc.config.runtime.entry,
-    handler: doc.config.runtime.handler,
+    settings: createHash('sha256').update(sortedJson({ name, source, runtime })).digest('hex'),
   };
 }
 
@@ -39,9 +48,15 @@ export async function promoteEarlierBuild(
   if (!built) return {};
   const from = `the artifact attempt ${built.attempt} built`;
   const recipe = recipeOf(doc);
-  const changed = (['commit', 'entry', 'handler'] as const).find((field) => built[field] !== recipe[field]);
-  if (changed) {
-    return { rebuildReason: `${from} has another ${changed} (${built[changed]}, now ${recipe[changed]})` };
+  if (built.commit !== recipe.commit) {
+    return {
+      rebuildReason: `${from} is of commit ${built.commit.slice(0, 12)}, not ${recipe.commit.slice(0, 12)}`,
+    };
+  }
+  if (built.settings !== recipe.settings) {
+    return {
+      rebuildReason: `${from} was built with other catalog settings (the service's source or runtime changed since)`,
+    };
   }
   let body: Uint8Array;
   try {

@@ -69,6 +69,11 @@ export interface ReleaseFacts {
   readonly stoppedByAlarm?: string;
   /** Set on a manual rollback (`sluice rollback`): it runs no execution. */
   readonly rollback?: unknown;
+  /**
+   * Earlier attempts of a retried release, oldest first: each was an execution of its own, so the release's cost
+   * is theirs plus the current attempt's. Attempt 1 came the way `trigger` says; a retry is started by a person.
+   */
+  readonly attempts?: readonly Pick<ReleaseFacts, 'status' | 'outcome' | 'stages'>[];
 }
 
 export interface CostOptions {
@@ -300,14 +305,52 @@ export interface ReleaseCost {
   readonly codePipelineV2: { readonly actions: readonly PipelineAction[]; readonly usd: number };
 }
 
-/** Both estimates for one ended release; undefined while it runs. */
+/** Two runs' usage together. */
+function addUsage(a: ReleaseUsage, b: ReleaseUsage): ReleaseUsage {
+  return {
+    transitions: a.transitions + b.transitions,
+    invocations: [...a.invocations, ...b.invocations],
+    lambdaGbSeconds: a.lambdaGbSeconds + b.lambdaGbSeconds,
+    lambdaRequests: a.lambdaRequests + b.lambdaRequests,
+    customEvents: a.customEvents + b.customEvents,
+    schedulerInvocations: a.schedulerInvocations + b.schedulerInvocations,
+    dynamoDbWriteUnits: a.dynamoDbWriteUnits + b.dynamoDbWriteUnits,
+    dynamoDbReadUnits: a.dynamoDbReadUnits + b.dynamoDbReadUnits,
+    cloudWatchRequests: a.cloudWatchRequests + b.cloudWatchRequests,
+  };
+}
+
+/**
+ * Both estimates for one ended release, over all its attempts (each one execution, each one pipeline run);
+ * undefined while it runs.
+ */
 export function estimateRelease(
   facts: ReleaseFacts,
   options: CostOptions & CodePipelineOptions,
 ): ReleaseCost | undefined {
-  const usage = releaseUsage(facts, options);
-  const actions = codePipelineActions(facts, options);
-  if (!usage || !actions) return undefined;
+  const retried = { source: 'manual' };
+  const runs: ReleaseFacts[] = [
+    ...(facts.attempts ?? []).map((a, i) => ({
+      mode: facts.mode,
+      ...a,
+      trigger: i ? retried : facts.trigger,
+    })),
+    facts.attempts?.length ? { ...facts, trigger: retried } : facts,
+  ];
+  let usage: ReleaseUsage | undefined;
+  const actions: PipelineAction[] = [];
+  for (const [i, run] of runs.entries()) {
+    const used = releaseUsage(run, options);
+    const ran = codePipelineActions(run, options);
+    // The current attempt still runs: no estimate yet. An earlier one recorded without an outcome adds nothing.
+    if (!used || !ran) {
+      if (i === runs.length - 1) return undefined;
+      continue;
+    }
+    usage = usage ? addUsage(usage, used) : used;
+    actions.push(...ran);
+  }
+  if (!usage) return undefined;
   return {
     transitions: usage.transitions,
     usage,

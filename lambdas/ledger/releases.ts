@@ -64,10 +64,13 @@ export interface BuiltArtifact {
   /** Hex sha256 of the zip as Build stored it. */
   readonly sha256: string;
   readonly bytes: number;
-  /** The commit, entry and handler it was built from: a retry built differently does not reuse it. */
+  /** The commit it was built from. */
   readonly commit: string;
-  readonly entry: string;
-  readonly handler: string;
+  /**
+   * Hex sha256 of the catalog settings it was built with (the service's name, source and runtime): a retry whose
+   * catalog entry changed since builds again.
+   */
+  readonly settings: string;
   /** The attempt that built it. */
   readonly attempt: number;
 }

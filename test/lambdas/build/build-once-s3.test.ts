@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3ArtifactStore } from '../../../lambdas/adapters/aws/s3-artifact-store';
 import { artifactKey } from '../../../lambdas/build/build';
-import { promoteEarlierBuild } from '../../../lambdas/build/build-once';
+import { keepBuiltArtifact, promoteEarlierBuild } from '../../../lambdas/build/build-once';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
 import { defined } from '../../../lambdas/core/defined';
 import type { ReleaseDocument } from '../../../lambdas/core/model';
@@ -61,17 +61,6 @@ beforeAll(async () => {
     trigger: { source: 'manual' as const },
   };
   await ledger.startRelease(release);
-  await ledger.updateRelease(release.releaseId, {
-    artifact: {
-      key: artifactKey('orders', release.releaseId),
-      sha256: SHA,
-      bytes: ZIP.byteLength,
-      commit: commit.sha,
-      entry: config.runtime.entry,
-      handler: config.runtime.handler,
-      attempt: 1,
-    },
-  });
   doc = {
     releaseId: release.releaseId,
     service: 'orders',
@@ -82,6 +71,9 @@ beforeAll(async () => {
     release,
     config,
   };
+  // What attempt 1's Build kept.
+  const built = { artifactKey: artifactKey('orders', release.releaseId), sha256: SHA, bytes: ZIP.byteLength };
+  await keepBuiltArtifact({ ...doc, attempt: 1 }, { ...built, durationMs: 1 }, { ledger });
 }, 120_000);
 afterAll(async () => dynamo?.stop());
 beforeEach(() => s3.reset());

@@ -164,8 +164,7 @@ describe('build once: a retry of the same commit', () => {
       sha256: built.sha256,
       bytes: built.bytes,
       commit: sha,
-      entry: 'src/handler.ts',
-      handler: config.runtime.handler,
+      settings: expect.stringMatching(/^[0-9a-f]{64}$/),
       attempt: 1,
     });
     return { doc, built };
@@ -217,17 +216,26 @@ describe('build once: a retry of the same commit', () => {
     );
   });
 
-  it('does not promote an artifact built from another handler (the catalog changed between attempts)', async () => {
+  it('does not promote an artifact built with other catalog settings (another handler, another source path)', async () => {
     const { doc } = await firstBuild('greeter-once-4');
-    const changed = retryOf({
+    const otherHandler = retryOf({
       ...doc,
       config: { ...config, runtime: { ...config.runtime, handler: 'main' } },
     });
-
-    const earlier = await promoteEarlierBuild(changed, new Date(), ports());
-
-    expect(earlier).toEqual({
-      rebuildReason: `the artifact attempt 1 built has another handler (${config.runtime.handler}, now main)`,
+    const otherPath = retryOf({
+      ...doc,
+      config: { ...config, source: { ...config.source, path: 'services/greeter' } },
     });
+    const reason =
+      "the artifact attempt 1 built was built with other catalog settings (the service's source or runtime changed since)";
+
+    for (const changed of [otherHandler, otherPath]) {
+      expect(await promoteEarlierBuild(changed, new Date(), ports())).toEqual({ rebuildReason: reason });
+    }
+    // The same settings, listed in another order, are the same settings.
+    const runtime = Object.fromEntries(Object.entries(config.runtime).reverse()) as typeof config.runtime;
+    expect(Object.keys(runtime)).not.toEqual(Object.keys(config.runtime));
+    const reordered = retryOf({ ...doc, config: { ...config, runtime } });
+    expect((await promoteEarlierBuild(reordered, new Date(), ports())).promoted).toBeDefined();
   });
 });

@@ -132,6 +132,36 @@ describe('estimateRelease', () => {
     expect(cost?.codePipelineV2.usd).toBeCloseTo(0.02, 12);
   });
 
+  it('prices a retried release over its attempts: each one execution and one pipeline run; the retry is no push', () => {
+    // Attempt 1, pushed through CodeCommit, failed at Test; attempt 2, retried by a person, went live.
+    const retried: ReleaseFacts = {
+      ...GREEN,
+      attempts: [{ status: 'failed', outcome: { stage: 'Test' }, stages: STAGES }],
+    };
+    const cost = estimateRelease(retried, { profile: PROFILE, timeScale: 60 });
+    // 7 transitions (LoadService … TestFailed, Record, Outcome, NotReleased) + the green run's 9.
+    expect(cost?.transitions).toBe(16);
+    // Attempt 1: router, load, build, test, record (5); attempt 2: load, build, test, stage, deploy, record,
+    // deployment-events (7, no router: nobody pushed).
+    expect(cost?.usage.lambdaRequests).toBe(12);
+    expect(cost?.usage.invocations.filter((i) => i.handler === 'router')).toEqual([
+      expect.objectContaining({ count: 1 }),
+    ]);
+    // CodePipeline V2: Source, Build, Test (3 minutes), then the green run's 10.
+    expect(cost?.codePipelineV2.usd).toBeCloseTo(13 * 0.002, 12);
+    const { deploymentId: _none, ...pushed } = GREEN;
+    const first = estimateRelease(
+      { ...pushed, status: 'failed', outcome: { stage: 'Test' } },
+      { profile: PROFILE },
+    );
+    const second = estimateRelease({ ...GREEN, trigger: { source: 'manual' } }, { profile: PROFILE });
+    expect(cost?.sluice.total).toBeCloseTo((first?.sluice.total ?? 0) + (second?.sluice.total ?? 0), 15);
+    // Still running its attempt 2: no estimate yet.
+    expect(
+      estimateRelease({ ...retried, status: 'running', outcome: undefined }, { profile: PROFILE }),
+    ).toBeUndefined();
+  });
+
   it('counts the approval page, the expiry schedule and each approver for an approved delivery release', () => {
     const cost = estimateRelease(
       {

@@ -39,7 +39,7 @@ async function releaseEnded(ledger: Ledger, releaseId: string, status: ReleaseSt
 const ask = (releaseId: string) => ({ releaseId, reason: 'flaky test', requestedBy: 'dana@example.com' });
 
 describe('retryRelease', () => {
-  it.each(['failed', 'expired', 'blocked', 'timed_out', 'aborted'] as const)(
+  it.each(['failed', 'expired', 'blocked', 'timed_out', 'aborted', 'cancelled'] as const)(
     'starts attempt 2 of a %s release, with who and why, on the same commit',
     async (status) => {
       const ledger = await dynamo.newLedger();

@@ -151,3 +151,50 @@ describe('Ledger attempts', () => {
     await expect(ledger.startAttempt('nope', retry(2))).rejects.toThrow(/not in the ledger/);
   });
 });
+
+describe('Ledger cancellations', () => {
+  const cancellation = {
+    requestedBy: 'dana@example.com',
+    reason: 'wrong commit',
+    at: '2026-11-01T00:05:00.000Z',
+    action: 'execution' as const,
+  };
+
+  it('marks a running release once; a second cancel and one of an ended release conflict and change nothing', async () => {
+    const ledger = await dynamo.newLedger();
+    await ledger.startRelease(release('c1', 'svc', '2026-11-01T00:00:00.000Z'));
+    expect((await ledger.requestCancel('c1', cancellation)).cancellation).toEqual(cancellation);
+    await expect(
+      ledger.requestCancel('c1', { ...cancellation, requestedBy: 'eve@example.com' }),
+    ).rejects.toThrow(LedgerConflictError);
+    expect((await ledger.getRelease('c1'))?.cancellation?.requestedBy).toBe('dana@example.com');
+
+    await ledger.startRelease(release('c2', 'svc', '2026-11-01T00:00:00.000Z'));
+    await ledger.finishRelease('c2', 'svc', { status: 'failed', stage: 'Test', endedAt: cancellation.at });
+    await expect(ledger.requestCancel('c2', cancellation)).rejects.toThrow(LedgerConflictError);
+    expect((await ledger.getRelease('c2'))?.cancellation).toBeUndefined();
+    await expect(ledger.requestCancel('nope', cancellation)).rejects.toThrow(LedgerConflictError);
+  });
+
+  it('drops the cancellation when a retry opens the next attempt (the ended attempt keeps its outcome)', async () => {
+    const ledger = await dynamo.newLedger();
+    await ledger.startRelease(release('c3', 'svc', '2026-11-01T00:00:00.000Z'));
+    await ledger.requestCancel('c3', cancellation);
+    const cancelled = {
+      status: 'cancelled' as const,
+      stage: 'Test' as const,
+      reason: 'Cancelled by dana@example.com: wrong commit',
+      endedAt: cancellation.at,
+    };
+    await ledger.finishRelease('c3', 'svc', cancelled);
+    const next = await ledger.startAttempt('c3', {
+      attempt: 2,
+      startedAt: '2026-11-01T01:00:00.000Z',
+      requestedBy: 'dana@example.com',
+      reason: 'right commit now',
+    });
+    expect(next.cancellation).toBeUndefined();
+    expect(next.status).toBe('running');
+    expect(next.attempts?.[0]).toMatchObject({ attempt: 1, status: 'cancelled', outcome: cancelled });
+  });
+});
