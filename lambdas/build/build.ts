@@ -5,7 +5,7 @@ import { build as esbuild } from 'esbuild';
 import { zipSync } from 'fflate';
 import type { ServiceConfig } from '../core/catalog/types';
 import { BuildFailedError, EntryPointNotFoundError } from '../core/errors';
-import type { BuildResult, ReleaseDocument } from '../core/model';
+import type { BuildResult, BuiltDependencies, ReleaseDocument } from '../core/model';
 import type { Ports } from '../core/ports';
 import { serviceWrapperSource } from '../core/service-wrapper';
 import { repositoryFolderOf } from '../core/source-path';
@@ -14,6 +14,14 @@ import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/
 import { buildDetail, keepBuiltArtifact, promoteEarlierBuild } from './build-once';
 import { type InstallOutcome, installDependencies } from './install';
 import { findNpmProject } from './npm-project';
+import {
+  type BundledPackage,
+  bundledPackages,
+  checkLicenses,
+  cycloneDx,
+  dependencyChanges,
+  packagesOfSbom,
+} from './sbom';
 
 export type BuildPorts = Pick<
   Ports,
@@ -30,10 +38,9 @@ export function artifactKey(service: string, releaseId: string): string {
 
 /**
  * Bundles the service's handler, inside the metrics wrapper (lambdas/core/service-wrapper.ts), with esbuild into a
- * Lambda-ready zip (`index.js`) in the artifact store. A retry promotes the verified artifact of an earlier
- * attempt instead (build-once.ts).
  * Lambda-ready zip (`index.js`) in the artifact store. A service with npm dependencies gets its node_modules
- * first: `npm ci` in the sandbox, or the cached install of the same lockfile (lambdas/build/install.ts).
+ * first: `npm ci` in the sandbox, or the cached install of the same lockfile (lambdas/build/install.ts). A retry
+ * promotes the verified artifact of an earlier attempt instead (build-once.ts).
  */
 export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Promise<BuildResult> {
   const startedAt = ports.clock.now();
@@ -48,14 +55,18 @@ export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Pro
       bundleService(repoRoot, join(repoRoot, repositoryFolderOf(config.source.path)), doc, ports),
     );
   });
-  const { bundle, installed } = built;
+  const { bundle, installed, packages } = built;
   const zip = zipSync({ 'index.js': [bundle, { mtime: ZIP_MTIME }] }, { level: 9 });
+  const sha256 = createHash('sha256').update(zip).digest('hex');
+  // The SBOM first: an artifact in the store always has its SBOM beside it.
+  const dependencies = packages ? await storeSbom(doc, packages, sha256, ports) : undefined;
   const stored = await ports.artifacts.put(artifactKey(config.name, release.releaseId), zip);
   const result: BuildResult = {
     artifactKey: stored.key,
-    sha256: stored.sha256 || createHash('sha256').update(zip).digest('hex'),
+    sha256: stored.sha256 || sha256,
     bytes: stored.bytes,
     durationMs: ports.clock.now().getTime() - startedAt.getTime(),
+    ...(dependencies && { dependencies }),
   };
   await keepBuiltArtifact(doc, result, ports);
   await recordStageSucceeded(
@@ -63,7 +74,7 @@ export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Pro
     release.releaseId,
     'Build',
     startedAt,
-    `${buildDetail(result, earlier.rebuildReason)}${installedNote(installed)}`,
+    `${buildDetail(result, earlier.rebuildReason)}${installedNote(installed)}${dependenciesNote(dependencies)}`,
   );
   return result;
 }
@@ -94,7 +105,7 @@ async function bundleService(
   dir: string,
   doc: ReleaseDocument,
   ports: BuildPorts,
-): Promise<{ bundle: Uint8Array; installed?: InstallOutcome }> {
+): Promise<Bundled> {
   const { config, release } = doc;
   const entry = join(dir, config.runtime.entry);
   if (!existsSync(entry)) {
@@ -105,6 +116,7 @@ async function bundleService(
   }
   const project = findNpmProject(repoRoot, dir, config.name, config.dependencies);
   const installed = project ? await installDependencies(project, config, ports) : undefined;
+  let bundled: { bundle: Uint8Array; inputs: string[] };
   try {
     const result = await esbuild({
       // The wrapper is the entry: it imports the service's handler and counts its 5xx answers (item 2).
@@ -127,14 +139,65 @@ async function bundleService(
       write: false,
       outfile: join(dir, 'out', 'index.js'),
       logLevel: 'silent',
+      // Which files went in: the SBOM lists the npm packages among them.
+      metafile: true,
     });
     const output = result.outputFiles.find((f) => f.path.endsWith('index.js'));
     if (!output) throw new BuildFailedError(`esbuild produced no index.js for ${config.runtime.entry}`);
-    return { bundle: output.contents, installed };
+    bundled = { bundle: output.contents, inputs: Object.keys(result.metafile.inputs) };
   } catch (error) {
     if (isEsbuildFailure(error)) {
       throw new BuildFailedError(`Build of ${config.name} failed:\n${formatEsbuildErrors(error.errors)}`);
     }
     throw error;
   }
+  if (!project) return { bundle: bundled.bundle };
+  const packages = bundledPackages(bundled.inputs, dir, project);
+  checkLicenses(packages, config.dependencies?.deniedLicenses ?? [], config.name);
+  return { bundle: bundled.bundle, ...(installed && { installed }), packages };
+}
+
+interface Bundled {
+  readonly bundle: Uint8Array;
+  readonly installed?: InstallOutcome;
+  /** The npm packages in the bundle; absent when the service has no npm project. */
+  readonly packages?: readonly BundledPackage[];
+}
+
+/** The SBOM of a release, beside its artifact. */
+export function sbomKey(service: string, releaseId: string): string {
+  return `releases/${service}/${releaseId}/sbom.cdx.json`;
+}
+
+/**
+ * Stores the release's SBOM and compares its packages with the live release's SBOM (none when nothing is live
+ * or the live release bundled no npm package).
+ */
+async function storeSbom(
+  doc: ReleaseDocument,
+  packages: readonly BundledPackage[],
+  artifactSha256: string,
+  ports: BuildPorts,
+): Promise<BuiltDependencies> {
+  const { config, release } = doc;
+  const key = sbomKey(config.name, release.releaseId);
+  const sbom = cycloneDx(packages, {
+    service: config.name,
+    commit: release.commit.sha,
+    artifactSha256,
+    timestamp: ports.clock.now().toISOString(),
+  });
+  await ports.artifacts.put(key, new TextEncoder().encode(sbom));
+  const liveId = (await ports.ledger.getServiceState(config.name))?.liveReleaseId;
+  const live = liveId ? await ports.artifacts.find(sbomKey(config.name, liveId)) : undefined;
+  const livePackages = live ? packagesOfSbom(new TextDecoder().decode(live)) : undefined;
+  return { ...dependencyChanges(livePackages, packages), sbomKey: key, audit: 'not run' };
+}
+
+function dependenciesNote(d: BuiltDependencies | undefined): string {
+  if (!d) return '';
+  const vs = d.comparedWithLive
+    ? `+${d.added.length} ~${d.changed.length} -${d.removed.length} since live`
+    : 'nothing live to compare';
+  return `; ${d.packages} npm package${d.packages === 1 ? '' : 's'} bundled (${vs}), npm audit not run`;
 }

@@ -22,6 +22,8 @@ interface LockEntry {
   readonly link?: boolean;
   readonly dev?: boolean;
   readonly hasInstallScript?: boolean;
+  readonly license?: string;
+  readonly integrity?: string;
 }
 
 export interface NpmProject {

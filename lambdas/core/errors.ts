@@ -52,6 +52,11 @@ export class DependencyInstallError extends SluiceError {
   override readonly name = 'DependencyInstallError';
 }
 
+/** A bundled package's licence is one the catalog refuses (`dependencies.deniedLicenses`). */
+export class DeniedLicenseError extends SluiceError {
+  override readonly name = 'DeniedLicenseError';
+}
+
 export class TestsFailedError extends SluiceError {
   override readonly name = 'TestsFailedError';
 }

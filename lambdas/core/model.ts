@@ -73,6 +73,26 @@ export interface BuildResult {
   readonly sha256: string;
   readonly bytes: number;
   readonly durationMs: number;
+  /** The npm packages bundled, when the service has any (lambdas/build/sbom.ts). */
+  readonly dependencies?: BuiltDependencies;
+}
+
+/** The bundled npm packages against the live release's, by name. Entries read `name@version (licence)`. */
+export interface DependencyChanges {
+  /** False when there is no live release, or it has no SBOM: everything counts as added. */
+  readonly comparedWithLive: boolean;
+  readonly packages: number;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  /** `name old → new (licence)` */
+  readonly changed: readonly string[];
+}
+
+export interface BuiltDependencies extends DependencyChanges {
+  /** The CycloneDX SBOM beside the artifact. */
+  readonly sbomKey: string;
+  /** `npm audit` needs the registry's audit endpoint; Sluice does not call it, and never reports a pass. */
+  readonly audit: 'not run';
 }
 
 export interface TestResult {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { emailOf, endPending } from '../core/approval-decision';
 import { approvalLink } from '../core/approval-links';
 import { approverIdentities } from '../core/approver-identity';
+import { dependencyDetails } from '../core/dependency-changes';
 import { ApprovalError } from '../core/errors';
 import {
   type BuildResult,
@@ -52,6 +53,7 @@ export function approvalDetails(input: RequestApprovalInput): string[] {
     `Tests: ${test.passed} passed, ${test.failed} failed`,
     `Staging: version ${stage.version}, smoke ${stage.smoke.summary ?? `${smokeLabel(config.smoke)} → ${stage.smoke.status}`} in ${stage.smoke.latencyMs} ms`,
     `Artifact: ${build.bytes} bytes, sha256 ${build.sha256.slice(0, 16)}`,
+    ...dependencyDetails(build.dependencies),
   ];
 }
 

@@ -2,7 +2,9 @@
 import { type Checker, childPath } from './checker';
 import type { DependenciesConfig } from './types';
 
-const DEPENDENCIES_KEYS = ['allowInstallScripts', 'npmrcSecret'] as const;
+const DEPENDENCIES_KEYS = ['allowInstallScripts', 'npmrcSecret', 'deniedLicenses'] as const;
+/** SPDX licence ids (LicenseRef-… included). */
+const LICENSE_ID = /^[A-Za-z0-9][A-Za-z0-9.+-]*$/;
 /** npm package names: optionally scoped, lowercase, URL-safe. */
 const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 /** Secrets Manager secret names (the local runtime keeps them as files of the same name). */
@@ -29,7 +31,21 @@ export function checkDependencies(c: Checker, value: unknown, path: string): Dep
               ? undefined
               : 'use a secret name (letters, digits and /_+=.@-), e.g. "sluice/npmrc/team"',
         });
+  let deniedLicenses: string[] | undefined;
+  const denied = o.deniedLicenses;
+  if (denied !== undefined) {
+    if (!Array.isArray(denied) || !denied.every((n) => typeof n === 'string' && LICENSE_ID.test(n))) {
+      c.add(
+        childPath(path, 'deniedLicenses'),
+        denied,
+        'use a list of SPDX licence ids, e.g. ["AGPL-3.0", "SSPL-1.0"]',
+      );
+    } else {
+      deniedLicenses = [...new Set(denied as string[])].sort();
+    }
+  }
   return {
+    ...(deniedLicenses !== undefined ? { deniedLicenses } : {}),
     ...(allowInstallScripts !== undefined ? { allowInstallScripts } : {}),
     ...(npmrcSecret !== undefined ? { npmrcSecret } : {}),
   };

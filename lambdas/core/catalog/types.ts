@@ -253,6 +253,12 @@ export interface DependenciesConfig {
    * @default - npm's default registry, no token
    */
   readonly npmrcSecret?: string;
+  /**
+   * SPDX licence ids no bundled package may carry (`AGPL-3.0` also refuses `AGPL-3.0-only` and `-or-later`; a
+   * choice such as `MIT OR AGPL-3.0` is refused only when every alternative is).
+   * @default - none
+   */
+  readonly deniedLicenses?: readonly string[];
 }
 
 export interface Catalog {

@@ -39,12 +39,31 @@ let registry: LocalNpmRegistry;
 /** Small packages published to the registry: one with a marker, one with an install script. */
 const PACKAGES: Record<string, Record<string, string>> = {
   'tiny-greeting': {
-    'package.json': JSON.stringify({ name: 'tiny-greeting', version: '1.0.0', main: 'index.js' }),
+    'package.json': JSON.stringify({
+      name: 'tiny-greeting',
+      version: '1.0.0',
+      main: 'index.js',
+      license: 'MIT',
+    }),
     'index.js': "module.exports = (name) => 'tiny-greeting-marker: hello ' + name;\n",
   },
   'tiny-upper': {
-    'package.json': JSON.stringify({ name: 'tiny-upper', version: '1.2.0', main: 'index.js' }),
+    'package.json': JSON.stringify({
+      name: 'tiny-upper',
+      version: '1.2.0',
+      main: 'index.js',
+      license: 'ISC',
+    }),
     'index.js': "module.exports = (s) => 'tiny-upper-marker ' + s.toUpperCase();\n",
+  },
+  'copyleft-pkg': {
+    'package.json': JSON.stringify({
+      name: 'copyleft-pkg',
+      version: '2.0.0',
+      main: 'index.js',
+      license: 'AGPL-3.0-only',
+    }),
+    'index.js': "module.exports = 'copyleft';\n",
   },
   'scripted-pkg': {
     'package.json': JSON.stringify({
@@ -278,6 +297,84 @@ export const handler = async () => ({ statusCode: 200, body: greet(shout('x')) }
     await expect(buildRelease(await documentFor(missing.config, missing.sha), ports())).rejects.toThrow(
       `The npmrc secret absent of ${missing.config.name} is missing: write the registry's .npmrc to ${join(root, 'secrets', 'absent')}`,
     );
+  }, 120_000);
+});
+
+describe('Build with npm dependencies: the SBOM and the licence policy', () => {
+  it('stores a CycloneDX SBOM of the bundled packages beside the artifact, and the diff since the live release', async () => {
+    const { config, sha, repo } = await repoWith(serviceFiles({ 'tiny-greeting': '^1.0.0' }));
+    const firstDoc = await documentFor(config, sha);
+    const first = await buildRelease(firstDoc, ports());
+    const sbom = JSON.parse(
+      new TextDecoder().decode(
+        await artifacts.get(`releases/${config.name}/${firstDoc.releaseId}/sbom.cdx.json`),
+      ),
+    );
+    expect(sbom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.5' });
+    expect(sbom.metadata.properties).toEqual([{ name: 'sluice:npm-audit', value: 'not run' }]);
+    expect(sbom.components).toEqual([
+      expect.objectContaining({
+        name: 'tiny-greeting',
+        version: '1.0.0',
+        purl: 'pkg:npm/tiny-greeting@1.0.0',
+        licenses: [{ expression: 'MIT' }],
+        hashes: [expect.objectContaining({ alg: 'SHA-512' })],
+      }),
+    ]);
+    expect(first.dependencies).toMatchObject({
+      comparedWithLive: false,
+      packages: 1,
+      added: ['tiny-greeting@1.0.0 (MIT)'],
+      audit: 'not run',
+    });
+
+    // The first release goes live; the next one adds a package: the approver sees it, with its licence.
+    await ledger.setLive(config.name, {
+      liveVersion: '1',
+      liveReleaseId: firstDoc.releaseId,
+      liveCommit: sha,
+      updatedAt: new Date().toISOString(),
+    });
+    const files = serviceFiles(
+      { 'tiny-greeting': '^1.0.0', 'tiny-upper': '^1.2.0' },
+      `import greet from 'tiny-greeting';
+import upper from 'tiny-upper';
+export const handler = async () => ({ statusCode: 200, body: greet(upper('x')) });
+`,
+    );
+    const next = await commitFiles(
+      repo,
+      { ...files, 'package-lock.json': await lockfileFor(files) },
+      'Add tiny-upper',
+    );
+    const second = await buildRelease(await documentFor(config, next), ports());
+    expect(second.dependencies).toMatchObject({
+      comparedWithLive: true,
+      packages: 2,
+      added: ['tiny-upper@1.2.0 (ISC)'],
+      changed: [],
+      removed: [],
+    });
+    const record = await ledger.getRelease(`${config.name}-${next.slice(0, 12)}`);
+    expect(record?.stages.Build?.detail).toMatch(
+      /2 npm packages bundled \(\+1 ~0 -0 since live\), npm audit not run/,
+    );
+  }, 120_000);
+
+  it('stops at Build, naming the package, when a bundled licence is denied; nothing is stored', async () => {
+    const files = serviceFiles(
+      { 'copyleft-pkg': '2.0.0' },
+      "import c from 'copyleft-pkg';\nexport const handler = async () => ({ statusCode: 200, body: c });\n",
+    );
+    const { config, sha } = await repoWith(files, { dependencies: { deniedLicenses: ['AGPL-3.0'] } });
+    const doc = await documentFor(config, sha);
+    await expect(buildRelease(doc, ports())).rejects.toMatchObject({
+      name: 'DeniedLicenseError',
+      message: expect.stringContaining(
+        `package-lock.json of ${config.name}: copyleft-pkg@2.0.0 (AGPL-3.0-only) is under a licence services[${config.name}].dependencies.deniedLicenses refuses`,
+      ),
+    });
+    expect(storedKeys().filter((k) => k.startsWith(`releases/${config.name}/`))).toEqual([]);
   }, 120_000);
 });
 

@@ -4,6 +4,7 @@ import type { CommitInfo } from '../../../lambdas/core/model';
 import type { ApprovalNotification, SlackMessage } from '../../../lambdas/core/ports';
 import type { Ledger } from '../../../lambdas/ledger/ledger';
 import {
+  approvalDetails,
   type RequestApprovalInput,
   type RequestApprovalPorts,
   requestApproval,
@@ -232,5 +233,32 @@ describe('requestApproval', () => {
     });
     // 72 h / 3600 = 72 s
     expect((await ledger.getApproval(approvalId))?.expiresAt).toBe('2026-03-02T10:01:12.000Z');
+  });
+});
+
+describe('approvalDetails: dependencies', () => {
+  it('shows what changed in the bundled npm packages since the live release, with licences, and that audit did not run', () => {
+    const base = input('greeter-dddddddddddd');
+    const details = approvalDetails({
+      ...base,
+      build: {
+        ...base.build,
+        dependencies: {
+          comparedWithLive: true,
+          packages: 3,
+          added: ['zod@3.23.8 (MIT)'],
+          changed: ['dayjs 1.11.10 → 1.11.13 (MIT)'],
+          removed: [],
+          sbomKey: 'releases/greeter/greeter-dddddddddddd/sbom.cdx.json',
+          audit: 'not run',
+        },
+      },
+    });
+    expect(details.slice(-3)).toEqual([
+      'Dependencies: 3 npm packages bundled, 2 changes since the live release; npm audit not run',
+      'Dependency added zod@3.23.8 (MIT)',
+      'Dependency changed dayjs 1.11.10 → 1.11.13 (MIT)',
+    ]);
+    expect(approvalDetails(base).some((line) => line.startsWith('Dependenc'))).toBe(false);
   });
 });

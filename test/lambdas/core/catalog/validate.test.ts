@@ -856,13 +856,14 @@ describe('parseCatalog: business alarm and traffic', () => {
 });
 
 describe('parseCatalog: dependencies', () => {
-  it('keeps the install-script allow-list (sorted, once each) and the npmrc secret name', () => {
+  it('keeps the install-script allow-list and denied licences (sorted, once each) and the npmrc secret name', () => {
     const result = parseCatalog(
       catalog(
         deploymentService({
           dependencies: {
             allowInstallScripts: ['esbuild', '@scope/native', 'esbuild'],
             npmrcSecret: 'team/npmrc',
+            deniedLicenses: ['SSPL-1.0', 'AGPL-3.0'],
           },
         }),
       ),
@@ -871,13 +872,19 @@ describe('parseCatalog: dependencies', () => {
     expect(result.catalog.services[0]?.dependencies).toEqual({
       allowInstallScripts: ['@scope/native', 'esbuild'],
       npmrcSecret: 'team/npmrc',
+      deniedLicenses: ['AGPL-3.0', 'SSPL-1.0'],
     });
   });
 
   it('refuses names that are not npm package names, a bad secret name, and unknown keys', () => {
     const input = catalog(
       deploymentService({
-        dependencies: { allowInstallScripts: ['Bad Name'], npmrcSecret: '../x', scripts: true },
+        dependencies: {
+          allowInstallScripts: ['Bad Name'],
+          npmrcSecret: '../x',
+          scripts: true,
+          deniedLicenses: 'GPL',
+        },
       }),
     );
     expect(problemAt(input, 'services[0].dependencies.allowInstallScripts').fix).toContain(
@@ -885,5 +892,6 @@ describe('parseCatalog: dependencies', () => {
     );
     expect(problemAt(input, 'services[0].dependencies.npmrcSecret').fix).toContain('use a secret name');
     expect(problemAt(input, 'services[0].dependencies.scripts').fix).toContain('unknown key');
+    expect(problemAt(input, 'services[0].dependencies.deniedLicenses').fix).toContain('SPDX licence ids');
   });
 });
