@@ -72,7 +72,7 @@ export function buildApp(options: BuildAppOptions): SluiceApp {
       description: `Sluice service ${service.name}: function, live alias, deployment group, canary alarms`,
     });
     // Its alarms are created and deleted by the pipeline's alarm provider: deploy after it, destroy before it.
-    stack.addDependency(pipeline, 'the pipeline stack runs the alarm provider of its canary alarms');
+    stack.addStackDependency(pipeline, 'the pipeline stack runs the alarm provider of its canary alarms');
     services.set(service.name, stack);
   }
   if (options.nag ?? true) Validations.of(app).addPlugins(new SluiceSolutionsChecks(app));
