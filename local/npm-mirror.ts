@@ -4,11 +4,16 @@
  * against the local registry installs exactly what it would install from registry.npmjs.org. Nothing is
  * downloaded: a tarball missing from the cache is an error that names the package and the fix.
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { PackageLock } from '../lambdas/build/npm-project';
 import type { LocalNpmRegistry } from './npm-registry';
+import { projectNpmCli } from './sandbox/process-test-sandbox';
+
+const run = promisify(execFile);
 
 /** A package the lockfile installs on this machine. */
 export interface LockedPackage {
@@ -137,9 +142,22 @@ export function installedPackages(
   return [...found.values()];
 }
 
-/** npm's cache folder: the one `npm start` runs with (`npm_config_cache`), else npm's default, ~/.npm. */
-export function npmCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.npm_config_cache || join(homedir(), '.npm');
+/**
+ * npm's cache folder: the one `npm start` (any npm script) runs with, `npm_config_cache`; else what the project's
+ * npm says (`npm config get cache`: the user's .npmrc may move it); else npm's default, ~/.npm.
+ */
+export async function npmCacheDir(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (env.npm_config_cache) return env.npm_config_cache;
+  try {
+    const { stdout } = await run(process.execPath, [projectNpmCli(), 'config', 'get', 'cache'], {
+      env: { PATH: env.PATH ?? '/usr/bin:/bin', HOME: env.HOME ?? homedir() },
+      timeout: 30_000,
+    });
+    if (stdout.trim()) return stdout.trim();
+  } catch {
+    // npm's default below
+  }
+  return join(homedir(), '.npm');
 }
 
 interface Cacache {
@@ -193,7 +211,8 @@ export async function mirrorLockfiles(
   for (const pkg of wanted.values()) {
     if (!(await registry.has(pkg.name, pkg.version))) missing.push(pkg);
   }
-  const cacheDir = options.cacheDir ?? npmCacheDir();
+  // Asked only when something is missing: a filled registry needs no cache.
+  const cacheDir = missing.length > 0 ? (options.cacheDir ?? (await npmCacheDir())) : '';
   const tarballs = new Map<LockedPackage, Buffer>();
   for (const pkg of missing) tarballs.set(pkg, await cachedTarball(cacheDir, pkg));
   const queue = [...missing];

@@ -136,6 +136,18 @@ describe('installedPackages', () => {
   });
 });
 
+describe('npmCacheDir', () => {
+  it("is the npm_config_cache npm gives its scripts, else what the project's npm says", async () => {
+    expect(await npmCacheDir({ npm_config_cache: '/tmp/a-cache', PATH: process.env.PATH })).toBe(
+      '/tmp/a-cache',
+    );
+    const home = join(root, 'home');
+    await mkdir(home, { recursive: true });
+    await writeFile(join(home, '.npmrc'), `cache=${join(root, 'custom-cache')}\n`);
+    expect(await npmCacheDir({ PATH: process.env.PATH, HOME: home })).toBe(join(root, 'custom-cache'));
+  });
+});
+
 describe('a registry filled from npm cache', () => {
   beforeAll(async () => {
     registry = await LocalNpmRegistry.start({ dir: join(root, 'registry') });
@@ -143,7 +155,7 @@ describe('a registry filled from npm cache', () => {
 
   it('reads each original tarball by its integrity: the package.json inside is the package locked', async () => {
     const [ajv] = installedPackages(exampleLock).filter((p) => p.name === 'ajv');
-    const tarball = await cachedTarball(npmCacheDir(), ajv!);
+    const tarball = await cachedTarball(await npmCacheDir(), ajv!);
     expect(packageJsonOf(tarball)).toMatchObject({ name: 'ajv', version: ajv?.version });
   });
 

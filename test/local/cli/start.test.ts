@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,12 +10,13 @@ const ROOT = join(__dirname, '..', '..', '..');
 
 describe('sluice start (npm start)', () => {
   it('runs both models end to end without a terminal, approving through the page, and exits 0', async () => {
-    const stateDir = join(mkdtempSync(join(tmpdir(), 'sluice-start-')), 'demo');
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-start-'));
+    const stateDir = join(dir, 'demo');
     const { stdout } = await run(process.execPath, ['bin/sluice.js', 'start', '--state-dir', stateDir], {
       cwd: ROOT,
       env: { ...process.env, CI: 'true' },
       timeout: 170_000,
-    });
+    }).finally(() => rmSync(dir, { recursive: true, force: true }));
     expect(stdout).toMatch(
       /Approval page \(signed, single use, expiring link\): http:\/\/127\.0\.0\.1:\d+\/approvals\//,
     );
