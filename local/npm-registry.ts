@@ -44,6 +44,9 @@ export class LocalNpmRegistry {
       uplinks: {},
       packages: { '**': { access: '$all', publish: '$authenticated', unpublish: '$authenticated' } },
       auth: { htpasswd: { file: join(props.dir, 'htpasswd'), max_users: 1 } },
+      // Signed tokens (HMAC): verdaccio's legacy tokens carry the password, checked with bcrypt on every request
+      // (about 100 ms of CPU each), which made a publish of a few dozen packages take seconds.
+      security: { api: { legacy: false, jwt: { sign: { expiresIn: '1d' } } } },
       log: { type: 'stdout', format: 'pretty', level: 'fatal' },
       web: { enable: false },
       // Tarballs are published base64 in JSON: room for native binaries (tens of MB).
