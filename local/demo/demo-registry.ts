@@ -34,15 +34,24 @@ export interface DemoRegistry {
 export async function startDemoRegistry(
   stateDir: string,
   lockfiles: readonly string[],
-  now: () => number = Date.now,
+  options: {
+    /** @default npmCacheDir() */
+    readonly cacheDir?: string;
+    readonly now?: () => number;
+  } = {},
 ): Promise<DemoRegistry> {
+  const now = options.now ?? Date.now;
   const registry = await LocalNpmRegistry.start({ dir: join(stateDir, REGISTRY_DIR) });
   const started = now();
   const filled = (async () => {
     const locks = await Promise.all(
       lockfiles.map(async (file) => JSON.parse(await readFile(file, 'utf8')) as PackageLock),
     );
-    const result = await mirrorLockfiles(registry, locks);
+    const result = await mirrorLockfiles(
+      registry,
+      locks,
+      options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {},
+    );
     return { ...result, ms: now() - started };
   })();
   // Awaited by the releases that need it; the demo reports a failure there.

@@ -156,7 +156,10 @@ interface Seeded {
 
 /** Prints how the registry was filled (or why it could not be) once the fill ends. */
 async function registryFilled(npm: DemoRegistry, out: (line: string) => void): Promise<void> {
-  const filled = await npm.filled;
+  const filled = await npm.filled.catch((error: Error) => {
+    out(`✘ npm registry ${npm.registry.url}: ${error.message}`);
+    throw new Error(`${ORDER_EVENTS} was not released: the registry lacks its packages (see above)`);
+  });
   const total = filled.published.length + filled.present;
   out(
     filled.published.length > 0
