@@ -42,10 +42,7 @@ export interface ReleaseActionHandlers {
 }
 
 /** Parses `RELEASE --reason TEXT [--as EMAIL] [--state-dir DIR] [--aws --table NAME --state-machine-arn ARN]`. */
-export async function runReleaseAction(
-  argv: string[],
-  handlers: ReleaseActionHandlers,
-): Promise<number> {
+export async function runReleaseAction(argv: string[], handlers: ReleaseActionHandlers): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
     {
