@@ -35,9 +35,10 @@ export type AuditRun =
 /**
  * The sandbox step. `--offline=false` because a project `.npmrc` with `offline=true` makes npm skip the request
  * and print an empty (clean-looking) report; no retries and a fetch timeout of half the run's, so an endpoint
- * that does not answer ends as "not run" in time.
+ * that does not answer ends as "not run" in time. For a workspace of a monorepo, `--workspace` limits the audit
+ * to what that workspace depends on.
  */
-export function auditStep(timeoutMs: number): string[] {
+export function auditStep(timeoutMs: number, workspace?: string): string[] {
   return [
     'audit',
     '--json',
@@ -46,18 +47,23 @@ export function auditStep(timeoutMs: number): string[] {
     '--offline=false',
     '--fetch-retries=0',
     `--fetch-timeout=${Math.max(1000, Math.floor(timeoutMs / 2))}`,
+    ...(workspace ? [`--workspace=${workspace}`] : []),
   ];
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Runs `npm audit` for the project in the sandbox and reads its answer. Never throws for an audit that failed. */
+/**
+ * Runs `npm audit` for the project in the sandbox (only for `workspace`, a workspace folder of the project, when
+ * given) and reads its answer. Never throws for an audit that failed.
+ */
 export async function auditDependencies(
   project: NpmProject,
   config: ServiceConfig,
   ports: InstallPorts,
-  timeoutMs = AUDIT_TIMEOUT_MS,
+  options: { timeoutMs?: number; workspace?: string } = {},
 ): Promise<AuditRun> {
+  const timeoutMs = options.timeoutMs ?? AUDIT_TIMEOUT_MS;
   let npmrc: string | undefined;
   try {
     npmrc = await ports.npmrc.npmrcFor(config);
@@ -72,7 +78,7 @@ export async function auditDependencies(
   try {
     result = await ports.testSandbox.run({
       checkout: Buffer.from(archive).toString('base64'),
-      steps: [{ npm: auditStep(timeoutMs) }],
+      steps: [{ npm: auditStep(timeoutMs, options.workspace) }],
       timeoutMs,
       ...(npmrc !== undefined ? { npmrc } : {}),
     });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join, posix, sep } from 'node:path';
+import { join, posix, relative, sep } from 'node:path';
 import { build as esbuild } from 'esbuild';
 import { zipSync } from 'fflate';
 import type { ServiceConfig } from '../core/catalog/types';
@@ -16,7 +16,7 @@ import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/
 import { auditDependencies, auditOutcome } from './audit';
 import { buildDetail, keepBuiltArtifact, promoteEarlierBuild } from './build-once';
 import { type InstallOutcome, installDependencies } from './install';
-import { findNpmProject } from './npm-project';
+import { findNpmProject, type NpmProject } from './npm-project';
 import {
   type BundledPackage,
   bundledPackages,
@@ -102,8 +102,9 @@ function installedNote(installed: InstallOutcome | undefined): string {
 }
 
 /**
- * Installs the service's dependencies (when its npm project has any) and bundles its handler, inside the metrics
- * wrapper, with esbuild. `repoRoot` is the checkout's root, `dir` the service folder in it.
+ * Installs the service's dependencies (when its npm project has any), audits its lockfile with npm audit, and
+ * bundles its handler, inside the metrics wrapper, with esbuild. `repoRoot` is the checkout's root, `dir` the
+ * service folder in it.
  */
 async function bundleService(
   repoRoot: string,
@@ -124,7 +125,7 @@ async function bundleService(
   // Before bundling: advisories at or above the catalog's auditLevel stop the build here.
   const audit = project
     ? auditOutcome(
-        await auditDependencies(project, config, ports),
+        await auditDependencies(project, config, ports, { workspace: workspaceOf(project, dir) }),
         config.dependencies?.auditLevel,
         config.name,
       )
@@ -168,6 +169,12 @@ async function bundleService(
   const packages = bundledPackages(bundled.inputs, dir, project);
   checkLicenses(packages, config.dependencies?.deniedLicenses ?? [], config.name);
   return { bundle: bundled.bundle, ...(installed && { installed }), packages, audit };
+}
+
+/** The service folder as a workspace of its npm project (`packages/api`), if it is one. */
+function workspaceOf(project: NpmProject, dir: string): string | undefined {
+  const folder = relative(project.root, dir).split(sep).join('/');
+  return folder !== '' && project.workspaces.includes(folder) ? folder : undefined;
 }
 
 interface Bundled {

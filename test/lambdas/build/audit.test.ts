@@ -85,6 +85,10 @@ describe('auditStep', () => {
       '--fetch-retries=0',
       '--fetch-timeout=30000',
     ]);
+    expect(auditStep(4000, 'packages/api').slice(-2)).toEqual([
+      '--fetch-timeout=2000',
+      '--workspace=packages/api',
+    ]);
   });
 });
 

@@ -541,6 +541,45 @@ describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox
     });
   }, 120_000);
 
+  it('audits only what the workspace of a monorepo depends on', async () => {
+    const files = {
+      'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }),
+      'packages/lib/package.json': JSON.stringify({
+        name: '@mono/lib',
+        version: '1.0.0',
+        main: 'index.js',
+        dependencies: { 'tiny-upper': '^1.0.0' },
+      }),
+      'packages/lib/index.js': "module.exports = (s) => require('tiny-upper')(s);\n",
+      // Another service of the monorepo: its dependencies are not the api's.
+      'packages/other/package.json': JSON.stringify({
+        name: '@mono/other',
+        version: '1.0.0',
+        dependencies: { 'copyleft-pkg': '2.0.0' },
+      }),
+      'packages/api/package.json': JSON.stringify({
+        name: '@mono/api',
+        version: '1.0.0',
+        dependencies: { '@mono/lib': '*', 'tiny-greeting': '^1.0.0' },
+      }),
+      'packages/api/src/index.ts': HANDLER,
+    };
+    const { config, sha } = await repoWith(files, { source: { path: 'packages/api' } });
+    const asked = advisories.bulkRequests.length;
+    const before = requests.length;
+    const built = await buildRelease(await documentFor(config, sha), withAdvisories());
+    expect(requests.slice(before).map((r) => r.steps)).toContainEqual([
+      { npm: auditStep(AUDIT_TIMEOUT_MS, 'packages/api') },
+    ]);
+    expect(advisories.bulkRequests.slice(asked)).toEqual([
+      { 'tiny-greeting': ['1.0.0'], 'tiny-upper': ['1.2.0'] },
+    ]);
+    expect(built.dependencies?.audit).toMatchObject({
+      status: 'found',
+      advisories: [{ package: 'tiny-greeting' }],
+    });
+  }, 120_000);
+
   it('an audit endpoint that does not answer: "not run" within the audit’s timeout', async () => {
     const silent = await startAdvisoryRegistry(registry.url, {}, { hang: true });
     try {
@@ -549,7 +588,9 @@ describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox
       await writeTree(dir, { ...project, 'package-lock.json': await lockfileFor(project) });
       const found = findNpmProject(dir, dir, 'svc');
       if (!found) throw new Error('no npm project');
-      const run = await auditDependencies(found, service('svc'), ports(`registry=${silent.url}\n`), 6000);
+      const run = await auditDependencies(found, service('svc'), ports(`registry=${silent.url}\n`), {
+        timeoutMs: 6000,
+      });
       expect(silent.bulkRequests).toEqual([{ 'tiny-greeting': ['1.0.0'] }]);
       // npm's own fetch timeout (half the run's) or, on a slow machine, the sandbox's: either way not run.
       expect(run).toEqual({
