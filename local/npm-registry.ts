@@ -4,12 +4,14 @@
  * a demo) to run the real `npm ci` offline.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { runServer } from 'verdaccio';
 import { projectNpmCli } from './sandbox/process-test-sandbox';
 
@@ -44,6 +46,8 @@ export class LocalNpmRegistry {
       auth: { htpasswd: { file: join(props.dir, 'htpasswd'), max_users: 1 } },
       log: { type: 'stdout', format: 'pretty', level: 'fatal' },
       web: { enable: false },
+      // Tarballs are published base64 in JSON: room for native binaries (tens of MB).
+      max_body_size: '200mb',
     } as unknown as Parameters<typeof runServer>[0]);
     const server: Server = await new Promise((resolve, reject) => {
       const s = (app as unknown as { listen: (p: number, h: string, cb: () => void) => Server }).listen(
@@ -63,11 +67,19 @@ export class LocalNpmRegistry {
 
   /** Creates the user (or logs in again, when the storage is kept) and returns its token. */
   private static async login(url: string): Promise<string> {
-    const response = await fetch(`${url}-/user/org.couchdb.user:${USER.name}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(USER),
-    });
+    const put = (headers: Record<string, string>) =>
+      fetch(`${url}-/user/org.couchdb.user:${USER.name}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(USER),
+      });
+    let response = await put({});
+    // The user exists (storage kept from an earlier run): log in as it, which verdaccio does for a request
+    // already authenticated as that user.
+    if (response.status === 409) {
+      const basic = Buffer.from(`${USER.name}:${USER.password}`).toString('base64');
+      response = await put({ authorization: `Basic ${basic}` });
+    }
     const body = (await response.json()) as { token?: string; error?: string };
     if (!response.ok || !body.token) {
       throw new Error(`The local npm registry refused its login (${response.status}): ${body.error ?? ''}`);
@@ -103,6 +115,60 @@ export class LocalNpmRegistry {
     }
   }
 
+  /** Whether the registry serves `name@version`. */
+  async has(name: string, version: string): Promise<boolean> {
+    const response = await fetch(`${this.url}${name.replace('/', '%2f')}`, {
+      headers: { accept: 'application/json' },
+    });
+    if (response.status === 404) return false;
+    if (!response.ok) throw new Error(`The local npm registry answered ${response.status} for ${name}`);
+    const packument = (await response.json()) as { versions?: Record<string, unknown> };
+    return packument.versions?.[version] !== undefined;
+  }
+
+  /**
+   * Publishes a packed package (.tgz) as it is, over the registry's publish API (what `npm publish` sends): the
+   * bytes served are the bytes given, so a lockfile's `integrity` for the original tarball holds.
+   */
+  async publishTarball(tarball: Buffer): Promise<void> {
+    const manifest = packageJsonOf(tarball);
+    const { name, version } = manifest;
+    const file = `${name.split('/').pop()}-${version}.tgz`;
+    const integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
+    const response = await fetch(`${this.url}${name.replace('/', '%2f')}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+      body: JSON.stringify({
+        _id: name,
+        name,
+        'dist-tags': { latest: version },
+        versions: {
+          [version]: {
+            ...manifest,
+            _id: `${name}@${version}`,
+            dist: {
+              integrity,
+              shasum: createHash('sha1').update(tarball).digest('hex'),
+              tarball: `${this.url}${name}/-/${file}`,
+            },
+          },
+        },
+        _attachments: {
+          [file]: {
+            content_type: 'application/octet-stream',
+            data: tarball.toString('base64'),
+            length: tarball.length,
+          },
+        },
+      }),
+    });
+    if (!response.ok) {
+      throw new Error(
+        `The local npm registry refused ${name}@${version} (${response.status}): ${(await response.text()).slice(0, 300)}`,
+      );
+    }
+  }
+
   async close(): Promise<void> {
     await new Promise((resolve) => {
       this.server.close(resolve);
@@ -114,4 +180,26 @@ export class LocalNpmRegistry {
   get storageDir(): string {
     return join(this.dir, 'storage');
   }
+}
+
+/** The package.json at the top of a packed package (`package/package.json` in npm's tarballs). */
+export function packageJsonOf(tarball: Buffer): { name: string; version: string } & Record<string, unknown> {
+  const tar = gunzipSync(tarball);
+  const text = (from: number, length: number) =>
+    tar
+      .subarray(from, from + length)
+      .toString('utf8')
+      .replace(/\0.*$/s, '');
+  for (let at = 0; at + 512 <= tar.length; ) {
+    const name = text(at, 100);
+    if (!name) break;
+    const size = Number.parseInt(text(at + 124, 12).trim() || '0', 8);
+    const path = [text(at + 345, 155), name].filter(Boolean).join('/');
+    if (/^[^/]+\/package\.json$/.test(path) && ['0', ''].includes(text(at + 156, 1))) {
+      const manifest = JSON.parse(tar.subarray(at + 512, at + 512 + size).toString('utf8'));
+      if (typeof manifest.name === 'string' && typeof manifest.version === 'string') return manifest;
+    }
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  throw new Error('The tarball has no package.json with a name and version at its top');
 }

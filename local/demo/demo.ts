@@ -1,11 +1,13 @@
 /**
  * `npm start`: real releases of the example services on this machine, both models end to end.
- *   greeter  (delivery):   approved through the approval page → deployed; then a commit whose tests fail.
- *   checkout (deployment): first release; a green canary; a bad commit → alarm → automatic rollback.
+ *   greeter      (delivery):   approved through the approval page → deployed; then a commit whose tests fail.
+ *   checkout     (deployment): first release; a green canary; a bad commit → alarm → automatic rollback.
+ *   order-events (deployment): an SQS consumer with npm dependencies, installed by `npm ci` from a registry on
+ *                              127.0.0.1 (demo-registry.ts); first release; a green canary fed SQS batches.
  * The first release of each service is started by hand (as `sluice release` does); every later one starts the
  * way it does in AWS: the demo commits, the git watcher sees the push, and the router handler starts it.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { requireCatalogFile } from '../../lambdas/core/catalog/load';
@@ -18,6 +20,7 @@ import { LEDGER_DIR } from '../history';
 import { LocalSluice, type ReleaseReport, type ReleaseRun } from '../runtime';
 import { formatCosts, formatMetrics } from '../status/format';
 import { collectStatus } from '../status/status';
+import { cleanDemoState, type DemoRegistry, startDemoRegistry } from './demo-registry';
 import { commitOverlay, seedRepository } from './git-fixtures';
 import { SlackReceiver } from './slack-receiver';
 import { formatSummary, type SummaryRow } from './summary';
@@ -46,6 +49,9 @@ interface Expectation {
 
 const GREETER = 'greeter';
 const CHECKOUT = 'checkout';
+const ORDER_EVENTS = 'order-events';
+/** The releases the demo runs: the exit code is 0 only when all of them ended as expected. */
+const SCENARIOS = 7;
 
 function expectationMet(report: ReleaseReport, expected: Expectation): boolean {
   return report.status === expected.status && report.endedAt === expected.stage;
@@ -108,14 +114,60 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const stateDir = resolve(options.stateDir);
   // A bad catalog is reported before anything is touched.
   requireCatalogFile(options.catalogFile);
-  await rm(stateDir, { recursive: true, force: true });
+  await cleanDemoState(stateDir);
   const reposDir = join(stateDir, 'repos');
   out(
     `Sluice local demo — state in ${stateDir} (every demo starts clean: new repositories, an empty ledger)`,
   );
   const greeterRepo = await seedRepository(reposDir, GREETER);
   const checkoutRepo = await seedRepository(reposDir, CHECKOUT);
-  out(`Seeded local git repositories for ${GREETER} and ${CHECKOUT} in ${reposDir}`);
+  const eventsRepo = await seedRepository(reposDir, ORDER_EVENTS);
+  out(`Seeded local git repositories for ${GREETER}, ${CHECKOUT} and ${ORDER_EVENTS} in ${reposDir}`);
+  // order-events has npm dependencies: Build and Test install them with npm ci from this registry.
+  const npm = await startDemoRegistry(stateDir, [join(eventsRepo.repo, 'package-lock.json')]);
+  const previousRegistry = process.env.SLUICE_NPM_REGISTRY;
+  process.env.SLUICE_NPM_REGISTRY = npm.registry.url;
+  try {
+    return await releaseAll(options, {
+      stateDir,
+      reposDir,
+      started,
+      npm,
+      greeterRepo,
+      checkoutRepo,
+      eventsRepo,
+    });
+  } finally {
+    if (previousRegistry === undefined) delete process.env.SLUICE_NPM_REGISTRY;
+    else process.env.SLUICE_NPM_REGISTRY = previousRegistry;
+    await npm.registry.close();
+  }
+}
+
+interface Seeded {
+  readonly stateDir: string;
+  readonly reposDir: string;
+  readonly started: number;
+  readonly npm: DemoRegistry;
+  readonly greeterRepo: { readonly repo: string; readonly sha: string };
+  readonly checkoutRepo: { readonly repo: string; readonly sha: string };
+  readonly eventsRepo: { readonly repo: string; readonly sha: string };
+}
+
+/** Prints how the registry was filled (or why it could not be) once the fill ends. */
+async function registryFilled(npm: DemoRegistry, out: (line: string) => void): Promise<void> {
+  const filled = await npm.filled;
+  const total = filled.published.length + filled.present;
+  out(
+    filled.published.length > 0
+      ? `  📦 npm registry ${npm.registry.url} (verdaccio, no uplink): published ${filled.published.length} of ${total} packages from npm's cache in ${(filled.ms / 1000).toFixed(1)} s`
+      : `  📦 npm registry ${npm.registry.url} (verdaccio, no uplink): all ${total} packages already there (${(filled.ms / 1000).toFixed(1)} s)`,
+  );
+}
+
+async function releaseAll(options: DemoOptions, seeded: Seeded): Promise<number> {
+  const out = options.out ?? console.log;
+  const { stateDir, reposDir, started, npm, greeterRepo, checkoutRepo, eventsRepo } = seeded;
 
   // Slack's incoming webhook, played by a receiver on 127.0.0.1 that prints each post.
   const slack = await SlackReceiver.start();
@@ -225,7 +277,18 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         `  ↺ ${CHECKOUT} live version after rollback: ${live} (ledger says ${state?.liveVersion}, release ${state?.liveReleaseId})`,
       );
     })();
-    const results = await Promise.allSettled([delivery, deployment]);
+    const events = (async () => {
+      await registryFilled(npm, out);
+      await track('events, first release', byHand(ORDER_EVENTS, eventsRepo.sha), {
+        status: 'succeeded',
+        stage: 'Deploy',
+      });
+      await track('events, green canary', byPush(ORDER_EVENTS, eventsRepo.repo, 'order-events-v2'), {
+        status: 'succeeded',
+        stage: 'Deploy',
+      });
+    })();
+    const results = await Promise.allSettled([delivery, deployment, events]);
     for (const result of results) {
       if (result.status === 'rejected') out(`✘ ${(result.reason as Error).message}`);
     }
@@ -245,7 +308,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
     out(`Charts: the status page ${sluice.web.url}/ (while the runtime runs: --stay).`);
     const allOk =
-      rows.length === 5 && rows.every((r) => r.ok) && results.every((r) => r.status === 'fulfilled');
+      rows.length === SCENARIOS && rows.every((r) => r.ok) && results.every((r) => r.status === 'fulfilled');
     out('');
     out(
       `${allOk ? '✔ Every release ended as expected' : '✘ Some releases did not end as expected'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`,

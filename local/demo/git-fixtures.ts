@@ -1,7 +1,7 @@
 /** Local git repositories for the example services, and new commits made from overlays. */
 import { execFile } from 'node:child_process';
 import { cp, mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { applyOverlay, EXAMPLES_DIR, OVERLAYS_DIR } from '../cli/overlays';
 
@@ -33,7 +33,11 @@ export async function seedRepository(
   const repo = join(reposDir, service);
   await rm(repo, { recursive: true, force: true });
   await mkdir(repo, { recursive: true });
-  await cp(join(EXAMPLES_DIR, service), repo, { recursive: true });
+  // An install made by hand in examples/<service> is not part of the service's source.
+  await cp(join(EXAMPLES_DIR, service), repo, {
+    recursive: true,
+    filter: (from) => basename(from) !== 'node_modules',
+  });
   await git(repo, ['init', '--quiet', '--initial-branch=main']);
   await git(repo, ['add', '-A']);
   await git(repo, ['commit', '--quiet', '-m', `Initial ${service}`]);

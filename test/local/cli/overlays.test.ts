@@ -104,6 +104,7 @@ describe('overlay files', () => {
       'greeter-failing-tests',
       'greeter-v2',
       'missing-entry',
+      'order-events-v2',
     ]);
     for (const overlay of overlays) {
       expect(overlay.commitMessage.length, overlay.name).toBeGreaterThan(10);

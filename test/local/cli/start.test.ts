@@ -43,9 +43,20 @@ describe('sluice start (npm start)', () => {
       /✔\s+tests fail\s+greeter\s+delivery\s+\w{8}\s+failed\s+Test\s/,
       /✔\s+deployment, green canary\s+checkout\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+1\s+9\s/,
       /✔\s+deployment, bad commit\s+checkout\s+deployment\s+\w{8}\s+rolled_back\s+Deploy\s/,
+      /✔\s+events, first release\s+order-events\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+1\s+9\s/,
+      /✔\s+events, green canary\s+order-events\s+deployment\s+\w{8}\s+succeeded\s+Deploy\s+1\s+9\s/,
     ]) {
       expect(stdout).toMatch(scenario);
     }
+    // order-events has npm dependencies: a registry on 127.0.0.1 filled from npm's cache, then the real npm ci at
+    // Build (production dependencies) and at Test (vitest too), and an SQS-batch canary.
+    expect(stdout).toMatch(
+      /📦 npm registry http:\/\/127\.0\.0\.1:\d+\/ \(verdaccio, no uplink\): (published \d+ of|all) 5\d packages/,
+    );
+    expect(stdout).toMatch(/events, first release: .*Build [\d.]+s · Test [\d.]+s/);
+    expect(stdout).toMatch(
+      /events, green canary: .*\n\s+baseline: canary v2 \d+ requests, 0% failed, p99 \d+ ms vs previous v1 \d+ requests/,
+    );
     expect(stdout).toContain('Time per stage:');
     // The summary names the alarm and the version it judged, under the bad commit.
     expect(stdout).toMatch(

@@ -31,10 +31,10 @@ const service = {
 };
 
 describe("the repository's own catalog", () => {
-  it('is valid and holds greeter (delivery) and checkout (deployment)', () => {
+  it('is valid and holds greeter (delivery), checkout (deployment) and order-events (deployment, SQS)', () => {
     const result = loadCatalogFile(join(REPO_ROOT, 'sluice.catalog.json'));
     if (!result.ok) throw new Error(formatProblems(result.problems).join('\n'));
-    const [greeter, checkout] = result.catalog.services;
+    const [greeter, checkout, orderEvents] = result.catalog.services;
     expect(greeter).toMatchObject({
       name: 'greeter',
       mode: 'delivery',
@@ -52,6 +52,16 @@ describe("the repository's own catalog", () => {
       deploy: { strategy: 'Canary10Percent5Minutes', alarms: { errorRatePercent: 5, p99LatencyMs: 500 } },
     });
     expect(checkout?.approval).toBeUndefined();
+    // An event-driven handler: smoke-tested with an SQS batch, its canary fed SQS batches.
+    expect(orderEvents).toMatchObject({
+      name: 'order-events',
+      mode: 'deployment',
+      source: { repository: 'order-events' },
+      smoke: { expect: { batchItemFailures: [] } },
+      deploy: { strategy: 'Canary10Percent5Minutes', alarms: { errorRatePercent: 5, p99LatencyMs: 500 } },
+    });
+    expect(orderEvents?.smoke).toHaveProperty('event.Records.0.messageId', 'smoke-1');
+    expect(orderEvents?.deploy.traffic).toHaveLength(2);
   });
 });
 
