@@ -1,11 +1,13 @@
 /**
  * Once per `vitest run`, in the main process:
  * - shared services, started on first request: one DynamoDB Local for every test file (each file makes its own
- *   tables) and one synthesized pipeline template for every local runtime. Test files ask for them over HTTP on
- *   127.0.0.1 (test/support/shared.ts), so a run that needs neither starts neither.
+ *   tables), one synthesized pipeline template for every local runtime, and each catalog's service stacks
+ *   synthesized once (aws-cdk-lib imported once, here, instead of in every worker that starts a runtime). Test
+ *   files ask for them over HTTP on 127.0.0.1 (test/support/shared.ts), so a run that needs none starts none.
  * - after the run, a check that no test left a process behind (test/support/processes.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -49,7 +51,25 @@ export default async function setup(project: TestProject) {
     return checking;
   };
   let template: Promise<string> | undefined;
-  const services: Record<string, () => Promise<string>> = {
+  const serviceTemplates = new Map<string, Promise<string>>();
+  /** The catalog file's service stacks, by service name; synthesized once per catalog path and content. */
+  const serviceTemplatesOf = async (catalogFile: string) => {
+    const content = await readFile(catalogFile, 'utf8');
+    const key = createHash('sha256').update(catalogFile).update('\0').update(content).digest('hex');
+    let synthesized = serviceTemplates.get(key);
+    if (!synthesized) {
+      synthesized = (async () => {
+        const [{ synthServiceTemplates }, { requireCatalogFile }] = await Promise.all([
+          import('../local/synth'),
+          import('../lambdas/core/catalog/load'),
+        ]);
+        return JSON.stringify(Object.fromEntries(synthServiceTemplates(requireCatalogFile(catalogFile))));
+      })();
+      serviceTemplates.set(key, synthesized);
+    }
+    return synthesized;
+  };
+  const services: Record<string, (query: URLSearchParams) => Promise<string>> = {
     '/dynamodb': async () => JSON.stringify({ endpoint: (await liveDynamo()).endpoint }),
     '/pipeline-template': () => {
       template ??= (async () => {
@@ -61,11 +81,13 @@ export default async function setup(project: TestProject) {
       })();
       return template;
     },
+    '/service-templates': (query) => serviceTemplatesOf(query.get('catalog') ?? ''),
   };
   const server = createServer((req, res) => {
-    const service = services[req.url ?? ''];
+    const url = new URL(req.url ?? '', 'http://127.0.0.1');
+    const service = services[url.pathname];
     if (!service) return void res.writeHead(404).end();
-    service().then(
+    service(url.searchParams).then(
       (body) => res.writeHead(200, { 'content-type': 'application/json' }).end(body),
       (error: Error) => res.writeHead(500).end(error.stack ?? String(error)),
     );

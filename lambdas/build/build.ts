@@ -1,19 +1,22 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join, posix, sep } from 'node:path';
+import { join, posix, relative, sep } from 'node:path';
 import { build as esbuild } from 'esbuild';
 import { zipSync } from 'fflate';
 import type { ServiceConfig } from '../core/catalog/types';
+import { auditSummary } from '../core/dependency-changes';
 import { BuildFailedError, EntryPointNotFoundError } from '../core/errors';
 import type { BuildResult, BuiltDependencies, ReleaseDocument } from '../core/model';
+import type { NpmAuditOutcome } from '../core/npm-audit';
 import type { Ports } from '../core/ports';
 import { serviceWrapperSource } from '../core/service-wrapper';
 import { repositoryFolderOf } from '../core/source-path';
 import { recordStageSucceeded } from '../core/stage-record';
 import { formatEsbuildErrors, isEsbuildFailure, withCheckout } from '../runtime/workspace';
+import { auditDependencies, auditOutcome } from './audit';
 import { buildDetail, keepBuiltArtifact, promoteEarlierBuild } from './build-once';
 import { type InstallOutcome, installDependencies } from './install';
-import { findNpmProject } from './npm-project';
+import { findNpmProject, type NpmProject } from './npm-project';
 import {
   type BundledPackage,
   bundledPackages,
@@ -39,7 +42,8 @@ export function artifactKey(service: string, releaseId: string): string {
 /**
  * Bundles the service's handler, inside the metrics wrapper (lambdas/core/service-wrapper.ts), with esbuild into a
  * Lambda-ready zip (`index.js`) in the artifact store. A service with npm dependencies gets its node_modules
- * first: `npm ci` in the sandbox, or the cached install of the same lockfile (lambdas/build/install.ts). A retry
+ * first: `npm ci` in the sandbox, or the cached install of the same lockfile (lambdas/build/install.ts), and an
+ * `npm audit` of the lockfile in the sandbox (lambdas/build/audit.ts). A retry
  * promotes the verified artifact of an earlier attempt instead (build-once.ts).
  */
 export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Promise<BuildResult> {
@@ -55,11 +59,12 @@ export async function buildRelease(doc: ReleaseDocument, ports: BuildPorts): Pro
       bundleService(repoRoot, join(repoRoot, repositoryFolderOf(config.source.path)), doc, ports),
     );
   });
-  const { bundle, installed, packages } = built;
+  const { bundle, installed, packages, audit } = built;
   const zip = zipSync({ 'index.js': [bundle, { mtime: ZIP_MTIME }] }, { level: 9 });
   const sha256 = createHash('sha256').update(zip).digest('hex');
   // The SBOM first: an artifact in the store always has its SBOM beside it.
-  const dependencies = packages ? await storeSbom(doc, packages, sha256, ports) : undefined;
+  const dependencies =
+    packages && audit ? await storeSbom(doc, { packages, audit }, sha256, ports) : undefined;
   const stored = await ports.artifacts.put(artifactKey(config.name, release.releaseId), zip);
   const result: BuildResult = {
     artifactKey: stored.key,
@@ -97,8 +102,9 @@ function installedNote(installed: InstallOutcome | undefined): string {
 }
 
 /**
- * Installs the service's dependencies (when its npm project has any) and bundles its handler, inside the metrics
- * wrapper, with esbuild. `repoRoot` is the checkout's root, `dir` the service folder in it.
+ * Installs the service's dependencies (when its npm project has any), audits its lockfile with npm audit, and
+ * bundles its handler, inside the metrics wrapper, with esbuild. `repoRoot` is the checkout's root, `dir` the
+ * service folder in it.
  */
 async function bundleService(
   repoRoot: string,
@@ -116,6 +122,14 @@ async function bundleService(
   }
   const project = findNpmProject(repoRoot, dir, config.name, config.dependencies);
   const installed = project ? await installDependencies(project, config, ports) : undefined;
+  // Before bundling: advisories at or above the catalog's auditLevel stop the build here.
+  const audit = project
+    ? auditOutcome(
+        await auditDependencies(project, config, ports, { workspace: workspaceOf(project, dir) }),
+        config.dependencies?.auditLevel,
+        config.name,
+      )
+    : undefined;
   let bundled: { bundle: Uint8Array; inputs: string[] };
   try {
     const result = await esbuild({
@@ -151,10 +165,16 @@ async function bundleService(
     }
     throw error;
   }
-  if (!project) return { bundle: bundled.bundle };
+  if (!project || !audit) return { bundle: bundled.bundle };
   const packages = bundledPackages(bundled.inputs, dir, project);
   checkLicenses(packages, config.dependencies?.deniedLicenses ?? [], config.name);
-  return { bundle: bundled.bundle, ...(installed && { installed }), packages };
+  return { bundle: bundled.bundle, ...(installed && { installed }), packages, audit };
+}
+
+/** The service folder as a workspace of its npm project (`packages/api`), if it is one. */
+function workspaceOf(project: NpmProject, dir: string): string | undefined {
+  const folder = relative(project.root, dir).split(sep).join('/');
+  return folder !== '' && project.workspaces.includes(folder) ? folder : undefined;
 }
 
 interface Bundled {
@@ -162,6 +182,8 @@ interface Bundled {
   readonly installed?: InstallOutcome;
   /** The npm packages in the bundle; absent when the service has no npm project. */
   readonly packages?: readonly BundledPackage[];
+  /** The npm audit of the project's lockfile; absent with the packages. */
+  readonly audit?: NpmAuditOutcome;
 }
 
 /** The SBOM of a release, beside its artifact. */
@@ -175,14 +197,16 @@ export function sbomKey(service: string, releaseId: string): string {
  */
 async function storeSbom(
   doc: ReleaseDocument,
-  packages: readonly BundledPackage[],
+  built: { packages: readonly BundledPackage[]; audit: NpmAuditOutcome },
   artifactSha256: string,
   ports: BuildPorts,
 ): Promise<BuiltDependencies> {
   const { config, release } = doc;
   const key = sbomKey(config.name, release.releaseId);
+  const { packages, audit } = built;
   const sbom = cycloneDx(packages, {
     service: config.name,
+    audit,
     commit: release.commit.sha,
     artifactSha256,
     timestamp: ports.clock.now().toISOString(),
@@ -191,7 +215,7 @@ async function storeSbom(
   const liveId = (await ports.ledger.getServiceState(config.name))?.liveReleaseId;
   const live = liveId ? await ports.artifacts.find(sbomKey(config.name, liveId)) : undefined;
   const livePackages = live ? packagesOfSbom(new TextDecoder().decode(live)) : undefined;
-  return { ...dependencyChanges(livePackages, packages), sbomKey: key, audit: 'not run' };
+  return { ...dependencyChanges(livePackages, packages), sbomKey: key, audit };
 }
 
 function dependenciesNote(d: BuiltDependencies | undefined): string {
@@ -199,5 +223,5 @@ function dependenciesNote(d: BuiltDependencies | undefined): string {
   const vs = d.comparedWithLive
     ? `+${d.added.length} ~${d.changed.length} -${d.removed.length} since live`
     : 'nothing live to compare';
-  return `; ${d.packages} npm package${d.packages === 1 ? '' : 's'} bundled (${vs}), npm audit not run`;
+  return `; ${d.packages} npm package${d.packages === 1 ? '' : 's'} bundled (${vs}); ${auditSummary(d.audit)}`;
 }

@@ -54,8 +54,12 @@ export async function installCacheKey(project: NpmProject): Promise<string> {
 }
 
 /** What the install needs: the manifests and the lockfile, or the whole project when install scripts run. */
-async function installArchive(project: NpmProject): Promise<Uint8Array> {
-  if (project.scriptPackages.length > 0) return packDirectory(project.root);
+function installArchive(project: NpmProject): Promise<Uint8Array> {
+  return project.scriptPackages.length > 0 ? packDirectory(project.root) : manifestArchive(project);
+}
+
+/** The project's manifests, lockfile and `.npmrc`, zipped: no service code. */
+export async function manifestArchive(project: NpmProject): Promise<Uint8Array> {
   const names = [
     'package.json',
     'package-lock.json',

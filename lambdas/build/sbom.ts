@@ -6,8 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { relative, resolve, sep } from 'node:path';
+import { auditSummary } from '../core/dependency-changes';
 import { DeniedLicenseError } from '../core/errors';
 import type { DependencyChanges } from '../core/model';
+import type { NpmAuditOutcome } from '../core/npm-audit';
 import { type NpmProject, packageNameOf } from './npm-project';
 
 export interface BundledPackage {
@@ -77,9 +79,14 @@ export interface SbomSubject {
   /** sha256 of the artifact: the SBOM's serial number derives from it, so the same build gives the same SBOM. */
   readonly artifactSha256: string;
   readonly timestamp: string;
+  /** The build's npm audit: its status and summary go in the metadata's properties. */
+  readonly audit: NpmAuditOutcome;
 }
 
-/** The CycloneDX 1.5 JSON document. `npm audit` is recorded as not run: nothing here asks a registry. */
+/**
+ * The CycloneDX 1.5 JSON document. The npm audit is a metadata property: `sluice:npm-audit` is `passed`, `found`
+ * or `not run`, and `sluice:npm-audit:summary` says what (the advisories, or why it did not run).
+ */
 export function cycloneDx(packages: readonly BundledPackage[], subject: SbomSubject): string {
   const h = createHash('sha256').update(subject.artifactSha256).digest('hex');
   const serial = `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -93,7 +100,10 @@ export function cycloneDx(packages: readonly BundledPackage[], subject: SbomSubj
         timestamp: subject.timestamp,
         tools: { components: [{ type: 'application', name: 'sluice' }] },
         component: { type: 'application', name: subject.service, version: subject.commit },
-        properties: [{ name: 'sluice:npm-audit', value: 'not run' }],
+        properties: [
+          { name: 'sluice:npm-audit', value: subject.audit.status },
+          { name: 'sluice:npm-audit:summary', value: auditSummary(subject.audit) },
+        ],
       },
       components: packages.map((p) => ({
         type: 'library',

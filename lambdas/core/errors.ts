@@ -57,6 +57,11 @@ export class DeniedLicenseError extends SluiceError {
   override readonly name = 'DeniedLicenseError';
 }
 
+/** `npm audit` reported advisories at or above the catalog's `dependencies.auditLevel`. */
+export class VulnerableDependencyError extends SluiceError {
+  override readonly name = 'VulnerableDependencyError';
+}
+
 export class TestsFailedError extends SluiceError {
   override readonly name = 'TestsFailedError';
 }

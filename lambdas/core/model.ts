@@ -1,4 +1,5 @@
 import type { Catalog, ReleaseMode, ServiceConfig } from './catalog/types';
+import type { NpmAuditOutcome } from './npm-audit';
 
 /** Where a release was started from. */
 export interface ReleaseTrigger {
@@ -91,8 +92,11 @@ export interface DependencyChanges {
 export interface BuiltDependencies extends DependencyChanges {
   /** The CycloneDX SBOM beside the artifact. */
   readonly sbomKey: string;
-  /** `npm audit` needs the registry's audit endpoint; Sluice does not call it, and never reports a pass. */
-  readonly audit: 'not run';
+  /**
+   * `npm audit` of the lockfile's production dependencies (lambdas/build/audit.ts). The bare string `'not run'` is
+   * what records written before Sluice ran npm audit hold.
+   */
+  readonly audit: NpmAuditOutcome | 'not run';
 }
 
 export interface TestResult {

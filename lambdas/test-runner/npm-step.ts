@@ -66,7 +66,9 @@ export async function prepareNpm(scratch: string, npmrc: string | undefined): Pr
 
 /**
  * The environment of an npm step: the run's own, plus npm's config pointed at the run's folders. No update
- * check, funding or audit calls: the install talks to the configured registry and nothing else.
+ * check, funding, or the install's own audit: the install talks to the configured registry and nothing else.
+ * An explicit `npm audit` step still runs (npm's audit command sets `audit: true` itself) and asks the
+ * configured registry's audit endpoint.
  */
 export function npmEnv(base: Readonly<Record<string, string>>, folders: NpmFolders): Record<string, string> {
   return {

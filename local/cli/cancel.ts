@@ -6,9 +6,9 @@
 import type { CancelRequest, CancelStarted } from '../../lambdas/core/cancel';
 import type { RuntimeInfo } from '../approval-runtime';
 import { CANCEL_API_PATH } from '../cancel-api';
-import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
-import { defaultActor } from './rollback';
-import { api, runtimeInfo, STATE_DIR_HELP } from './runtime-client';
+import type { Command } from './command';
+import { runReleaseAction } from './release-action';
+import { api, STATE_DIR_HELP } from './runtime-client';
 import { DEFAULT_CATALOG_FILE } from './validate';
 
 /** The runtime refused the cancel (or could not apply it): the message says why. */
@@ -79,57 +79,14 @@ Options:
 
 Exit status: 0 the stop was asked for, 1 refused or failed, 2 wrong command line.`,
 
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        reason: { type: 'string' },
-        as: { type: 'string' },
-        'state-dir': { type: 'string' },
-        aws: { type: 'boolean', default: false },
-        table: { type: 'string' },
-        'state-machine-arn': { type: 'string' },
-        config: { type: 'string', short: 'c', default: DEFAULT_CATALOG_FILE },
-      },
-      { allowPositionals: true },
-    );
-    const [releaseId] = positionals;
-    if (positionals.length !== 1 || releaseId === undefined)
-      throw new UsageError(`name exactly one release, received ${positionals.length}`);
-    if (values.aws && (!values.table || !values['state-machine-arn']))
-      throw new UsageError(
-        '--aws needs --table NAME and --state-machine-arn ARN (the LedgerTableName and StateMachineArn stack outputs)',
-      );
-    try {
-      // A missing reason is refused like any other cancel (exit 1), by the same rule as the runtime's.
-      if (!values.reason?.trim()) throw new CancelCliError('--reason is required: say why, it is recorded');
-      if (values.aws && values.table && values['state-machine-arn']) {
+  run: (argv) =>
+    runReleaseAction(argv, {
+      refusal: CancelCliError,
+      onAws: async (request, target) => {
         // require, not import(): the CLI runs under tsx's CommonJS hook.
         const { cancelOnAws } = require('./cancel-aws') as typeof import('./cancel-aws');
-        const started = await cancelOnAws(
-          { releaseId, reason: values.reason, ...(values.as ? { as: values.as } : {}) },
-          {
-            tableName: values.table,
-            stateMachineArn: values['state-machine-arn'],
-            catalogFile: values.config,
-          },
-        );
-        process.stdout.write(`${describeCancel(started)}\n`);
-        return EXIT_OK;
-      }
-      const requestedBy = values.as ?? defaultActor();
-      if (!requestedBy)
-        throw new CancelCliError('--as EMAIL is required: git has no user.email and $USER is not set');
-      const started = await cancelLocally(runtimeInfo(values['state-dir']), {
-        releaseId,
-        reason: values.reason,
-        requestedBy,
-      });
-      process.stdout.write(`${describeCancel(started)}\n`);
-      return EXIT_OK;
-    } catch (error) {
-      process.stderr.write(`✘ ${(error as Error).message}\n`);
-      return EXIT_FAILURE;
-    }
-  },
+        return describeCancel(await cancelOnAws(request, target));
+      },
+      locally: async (runtime, request) => describeCancel(await cancelLocally(runtime, request)),
+    }),
 };

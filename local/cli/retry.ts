@@ -6,9 +6,9 @@
 import type { RetryRequest } from '../../lambdas/core/retry';
 import type { RuntimeInfo } from '../approval-runtime';
 import { RETRY_API_PATH, type RetryStarted } from '../retry-api';
-import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
-import { defaultActor } from './rollback';
-import { api, runtimeInfo, STATE_DIR_HELP } from './runtime-client';
+import type { Command } from './command';
+import { runReleaseAction } from './release-action';
+import { api, STATE_DIR_HELP } from './runtime-client';
 import { DEFAULT_CATALOG_FILE } from './validate';
 
 /** The runtime refused the retry (or could not start it): the message says why. */
@@ -64,56 +64,15 @@ Options:
 
 Exit status: 0 the next attempt started, 1 refused or failed, 2 wrong command line.`,
 
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        reason: { type: 'string' },
-        as: { type: 'string' },
-        'state-dir': { type: 'string' },
-        aws: { type: 'boolean', default: false },
-        table: { type: 'string' },
-        'state-machine-arn': { type: 'string' },
-        config: { type: 'string', short: 'c', default: DEFAULT_CATALOG_FILE },
-      },
-      { allowPositionals: true },
-    );
-    const [releaseId] = positionals;
-    if (positionals.length !== 1 || releaseId === undefined)
-      throw new UsageError(`name exactly one release, received ${positionals.length}`);
-    if (values.aws && (!values.table || !values['state-machine-arn']))
-      throw new UsageError(
-        '--aws needs --table NAME and --state-machine-arn ARN (the LedgerTableName and StateMachineArn stack outputs)',
-      );
-    try {
-      // A missing reason or actor is refused like any other retry (exit 1), by the same rules as the runtime's.
-      if (!values.reason?.trim()) throw new RetryCliError('--reason is required: say why, it is recorded');
-      if (values.aws && values.table && values['state-machine-arn']) {
+  run: (argv) =>
+    runReleaseAction(argv, {
+      refusal: RetryCliError,
+      onAws: async (request, target) => {
         // require, not import(): the CLI runs under tsx's CommonJS hook.
         const { retryOnAws } = require('./retry-aws') as typeof import('./retry-aws');
-        const started = await retryOnAws(
-          { releaseId, reason: values.reason, ...(values.as ? { as: values.as } : {}) },
-          {
-            tableName: values.table,
-            stateMachineArn: values['state-machine-arn'],
-            catalogFile: values.config,
-          },
-        );
-        process.stdout.write(
-          `${describeRetry(started, { releaseId, reason: values.reason, requestedBy: started.requestedBy })}\n`,
-        );
-        return EXIT_OK;
-      }
-      const requestedBy = values.as ?? defaultActor();
-      if (!requestedBy)
-        throw new RetryCliError('--as EMAIL is required: git has no user.email and $USER is not set');
-      const request: RetryRequest = { releaseId, reason: values.reason, requestedBy };
-      const started = await retryLocally(runtimeInfo(values['state-dir']), request);
-      process.stdout.write(`${describeRetry(started, request)}\n`);
-      return EXIT_OK;
-    } catch (error) {
-      process.stderr.write(`✘ ${(error as Error).message}\n`);
-      return EXIT_FAILURE;
-    }
-  },
+        const started = await retryOnAws(request, target);
+        return describeRetry(started, { ...request, requestedBy: started.requestedBy });
+      },
+      locally: async (runtime, request) => describeRetry(await retryLocally(runtime, request), request),
+    }),
 };

@@ -1,8 +1,10 @@
 /**
- * The run's shared services (test/global-setup.ts): one DynamoDB Local and one synthesized pipeline template for
- * every test file, started on first use. Each file still gets its own tables and its own runtime.
+ * The run's shared services (test/global-setup.ts): one DynamoDB Local, one synthesized pipeline template and
+ * each catalog's synthesized service stacks for every test file, started on first use. Each file still gets its
+ * own tables and its own runtime.
  */
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import type { CfnTemplate } from '../../local/definition';
@@ -46,11 +48,28 @@ export function sharedPipelineTemplate(): Promise<CfnTemplate> {
   return template;
 }
 
-/** LocalSluice.start on the run's DynamoDB Local (a table of its own) and the run's pipeline template. */
+/**
+ * The service stacks' templates of the catalog file as it is now, by service name: what LocalSluice.start would
+ * synthesize in-process, synthesized by the run once per catalog (the worker never imports aws-cdk-lib for it).
+ */
+export async function sharedServiceTemplates(catalogFile: string): Promise<Map<string, CfnTemplate>> {
+  const body = await ask(`/service-templates?catalog=${encodeURIComponent(resolve(catalogFile))}`);
+  return new Map(Object.entries(JSON.parse(body) as Record<string, CfnTemplate>));
+}
+
+/**
+ * LocalSluice.start on the run's DynamoDB Local (a table of its own), the run's pipeline template and the
+ * catalog's shared service templates.
+ */
 export async function startLocalSluice(options: LocalSluiceOptions): Promise<LocalSluice> {
-  const [client, template] = await Promise.all([sharedDynamoDbClient(), sharedPipelineTemplate()]);
+  const [client, template, serviceTemplates] = await Promise.all([
+    sharedDynamoDbClient(),
+    sharedPipelineTemplate(),
+    options.serviceTemplates ?? sharedServiceTemplates(options.catalogFile),
+  ]);
   const sluice = await LocalSluice.start({
     template,
+    serviceTemplates,
     dynamoDb: { client, tableName: uniqueTableName('sluice-ledger') },
     ...options,
   });

@@ -1,8 +1,13 @@
-/** A service's `dependencies` block: which install scripts may run, and the secret holding a private registry's .npmrc. */
+/**
+ * A service's `dependencies` block: which install scripts may run, the secret holding a private registry's .npmrc,
+ * the licences and the npm audit severity that stop a build.
+ */
 import { type Checker, childPath } from './checker';
 import type { DependenciesConfig } from './types';
 
-const DEPENDENCIES_KEYS = ['allowInstallScripts', 'npmrcSecret', 'deniedLicenses'] as const;
+const DEPENDENCIES_KEYS = ['allowInstallScripts', 'npmrcSecret', 'deniedLicenses', 'auditLevel'] as const;
+/** npm audit severities that may stop a build, lowest first (npm's `info` is never a reason to). */
+export const AUDIT_LEVELS = ['low', 'moderate', 'high', 'critical'] as const;
 /** SPDX licence ids (LicenseRef-… included). */
 const LICENSE_ID = /^[A-Za-z0-9][A-Za-z0-9.+-]*$/;
 /** npm package names: optionally scoped, lowercase, URL-safe. */
@@ -44,7 +49,10 @@ export function checkDependencies(c: Checker, value: unknown, path: string): Dep
       deniedLicenses = [...new Set(denied as string[])].sort();
     }
   }
+  const auditLevel =
+    o.auditLevel === undefined ? undefined : c.oneOf(o, 'auditLevel', path, AUDIT_LEVELS, undefined);
   return {
+    ...(auditLevel !== undefined ? { auditLevel } : {}),
     ...(deniedLicenses !== undefined ? { deniedLicenses } : {}),
     ...(allowInstallScripts !== undefined ? { allowInstallScripts } : {}),
     ...(npmrcSecret !== undefined ? { npmrcSecret } : {}),

@@ -3,6 +3,7 @@
  * Pure types and defaults, no CDK imports, so the Lambda handlers can bundle it.
  */
 
+import type { AuditLevel } from '../npm-audit';
 import type { FreezePeriod, ReleaseWindow } from '../release-windows';
 
 export type { FreezePeriod, ReleaseWindow };
@@ -259,6 +260,13 @@ export interface DependenciesConfig {
    * @default - none
    */
   readonly deniedLicenses?: readonly string[];
+  /**
+   * The lowest `npm audit` severity that stops Build (`low`, `moderate`, `high`, `critical`): advisories at or
+   * above it name the package, the advisory and the fix. An audit that could not run (no audit endpoint, an
+   * unreachable registry) does not stop Build; the record says the level could not be checked.
+   * @default - report only: advisories are shown, nothing is refused
+   */
+  readonly auditLevel?: AuditLevel;
 }
 
 export interface Catalog {

@@ -11,8 +11,11 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRelease } from '../../../lambdas/build/build';
+import { AUDIT_TIMEOUT_MS, auditDependencies, auditStep } from '../../../lambdas/build/audit';
+import { buildRelease, sbomKey } from '../../../lambdas/build/build';
+import { findNpmProject } from '../../../lambdas/build/npm-project';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
+import { dependencyDetails } from '../../../lambdas/core/dependency-changes';
 import type { ReleaseDocument } from '../../../lambdas/core/model';
 import { type SandboxRequest, systemClock } from '../../../lambdas/core/ports';
 import type { Ledger } from '../../../lambdas/ledger/ledger';
@@ -22,6 +25,11 @@ import { LocalNpmRegistry } from '../../../local/npm-registry';
 import { LocalNpmrc } from '../../../local/sandbox/local-npmrc';
 import { ProcessTestSandbox, projectNpmCli } from '../../../local/sandbox/process-test-sandbox';
 import { service } from '../../lib/fixtures';
+import {
+  type AdvisoryRegistry,
+  type BulkAdvisory,
+  startAdvisoryRegistry,
+} from '../../support/advisory-registry';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 import { commitFiles, newRepository } from '../../support/git';
 
@@ -193,14 +201,23 @@ describe('Build with npm dependencies', () => {
     const before = requests.length;
     const first = await buildRelease(await documentFor(config, sha), ports());
     expect(await bundleOf(first.artifactKey)).toContain('tiny-greeting-marker');
-    expect(requests.length - before).toBe(1);
-    const install = requests[requests.length - 1];
+    // Two sandbox runs: the install, then npm audit of the lockfile.
+    expect(requests.length - before).toBe(2);
+    const install = requests[before];
     expect(install?.steps).toEqual([
       { npm: ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts'] },
     ]);
     expect(install?.collect).toBe('node_modules');
     // Only the manifests and the lockfile travel to the install: no service code.
     expect(Object.keys(unzipSync(Buffer.from(install?.checkout ?? '', 'base64'))).sort()).toEqual([
+      'package-lock.json',
+      'package.json',
+    ]);
+    const audit = requests[before + 1];
+    expect(audit?.steps).toEqual([{ npm: auditStep(AUDIT_TIMEOUT_MS) }]);
+    expect(audit?.collect).toBeUndefined();
+    expect(audit?.npmrc).toBe(registry.npmrc());
+    expect(Object.keys(unzipSync(Buffer.from(audit?.checkout ?? '', 'base64'))).sort()).toEqual([
       'package-lock.json',
       'package.json',
     ]);
@@ -211,7 +228,9 @@ describe('Build with npm dependencies', () => {
     // A new commit with the same lockfile: no install, the cached tree, the same bundle.
     const next = await commitFiles(repo, { 'README.md': 'docs only\n' }, 'Docs');
     const second = await buildRelease(await documentFor(config, next), ports());
-    expect(requests.length - before).toBe(1);
+    // No install; the audit runs again (advisories appear after a lockfile is written).
+    expect(requests.length - before).toBe(3);
+    expect(requests[before + 2]?.steps).toEqual([{ npm: auditStep(AUDIT_TIMEOUT_MS) }]);
     expect(second.sha256).toBe(first.sha256);
     expect((await ledger.getRelease(`${config.name}-${next.slice(0, 12)}`))?.stages.Build?.detail).toMatch(
       /dependencies from the cache/,
@@ -272,8 +291,18 @@ export const handler = async () => ({ statusCode: 200, body: greet(shout('x')) }
     const built = await buildRelease(await documentFor(allowed.config, allowed.sha), ports());
     // The postinstall script ran (in the sandbox) and wrote the module the bundle now holds.
     expect(await bundleOf(built.artifactKey)).toContain('exports=7');
-    expect(requests[requests.length - 1]?.steps).toEqual([
+    expect(requests[requests.length - 2]?.steps).toEqual([
       { npm: ['ci', '--omit=dev', '--no-audit', '--no-fund'] },
+    ]);
+    // The install got the whole project (a script may need it); the audit only the manifests and the lockfile.
+    expect(
+      Object.keys(unzipSync(Buffer.from(requests[requests.length - 2]?.checkout ?? '', 'base64'))),
+    ).toContain('src/index.ts');
+    const audit = requests[requests.length - 1];
+    expect(audit?.steps).toEqual([{ npm: auditStep(AUDIT_TIMEOUT_MS) }]);
+    expect(Object.keys(unzipSync(Buffer.from(audit?.checkout ?? '', 'base64'))).sort()).toEqual([
+      'package-lock.json',
+      'package.json',
     ]);
   }, 120_000);
 
@@ -290,8 +319,10 @@ export const handler = async () => ({ statusCode: 200, body: greet(shout('x')) }
     await buildRelease(await documentFor(config, sha), ports('registry=http://127.0.0.1:9/\n'));
     const install = requests[before];
     expect(install?.npmrc).toBe(registry.npmrc({ withToken: true }));
+    // The audit asks the same registry, with the same token.
+    expect(requests[before + 1]?.npmrc).toBe(registry.npmrc({ withToken: true }));
 
-    // Read for an install only (a cached lockfile needs no registry): another lockfile again.
+    // A missing secret stops the install of a lockfile not in the cache: another lockfile again.
     const other = serviceFiles({ 'tiny-upper': '^1.2.0' }, 'export const handler = async () => ({});\n');
     const missing = await repoWith(other, { dependencies: { npmrcSecret: 'absent' } });
     await expect(buildRelease(await documentFor(missing.config, missing.sha), ports())).rejects.toThrow(
@@ -311,7 +342,17 @@ describe('Build with npm dependencies: the SBOM and the licence policy', () => {
       ),
     );
     expect(sbom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.5' });
-    expect(sbom.metadata.properties).toEqual([{ name: 'sluice:npm-audit', value: 'not run' }]);
+    // verdaccio has no audit endpoint: "not run", with npm's reason, never a pass.
+    const noEndpoint = new RegExp(
+      `^the registry has no audit endpoint \\(404 Not Found - POST ${registry.url}-/npm/v1/security/advisories/bulk\\)$`,
+    );
+    expect(sbom.metadata.properties).toEqual([
+      { name: 'sluice:npm-audit', value: 'not run' },
+      {
+        name: 'sluice:npm-audit:summary',
+        value: expect.stringMatching(/^npm audit not run: the registry has no audit endpoint/),
+      },
+    ]);
     expect(sbom.components).toEqual([
       expect.objectContaining({
         name: 'tiny-greeting',
@@ -325,7 +366,7 @@ describe('Build with npm dependencies: the SBOM and the licence policy', () => {
       comparedWithLive: false,
       packages: 1,
       added: ['tiny-greeting@1.0.0 (MIT)'],
-      audit: 'not run',
+      audit: { status: 'not run', reason: expect.stringMatching(noEndpoint) },
     });
 
     // The first release goes live; the next one adds a package: the approver sees it, with its licence.
@@ -357,7 +398,7 @@ export const handler = async () => ({ statusCode: 200, body: greet(upper('x')) }
     });
     const record = await ledger.getRelease(`${config.name}-${next.slice(0, 12)}`);
     expect(record?.stages.Build?.detail).toMatch(
-      /2 npm packages bundled \(\+1 ~0 -0 since live\), npm audit not run/,
+      /2 npm packages bundled \(\+1 ~0 -0 since live\); npm audit not run: the registry has no audit endpoint \(404 /,
     );
   }, 120_000);
 
@@ -375,6 +416,192 @@ export const handler = async () => ({ statusCode: 200, body: greet(upper('x')) }
       ),
     });
     expect(storedKeys().filter((k) => k.startsWith(`releases/${config.name}/`))).toEqual([]);
+  }, 120_000);
+});
+
+describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox', () => {
+  const ADVISORY: BulkAdvisory = {
+    id: 1100001,
+    url: 'https://github.com/advisories/GHSA-test-0000-0001',
+    title: 'Prototype pollution in tiny-greeting',
+    severity: 'high',
+    vulnerable_versions: '<1.0.1',
+    cwe: ['CWE-1321'],
+  };
+  const LINE =
+    'tiny-greeting@1.0.0 (high): Prototype pollution in tiny-greeting, https://github.com/advisories/GHSA-test-0000-0001 ' +
+    '(vulnerable <1.0.1); fix: no fixed version is available: replace the package or accept the risk';
+  let advisories: AdvisoryRegistry;
+  beforeAll(async () => {
+    advisories = await startAdvisoryRegistry(registry.url, { 'tiny-greeting': [ADVISORY] });
+  });
+  afterAll(() => advisories?.close());
+  /** The service's registry is the one with an audit endpoint (packages still come from verdaccio through it). */
+  const withAdvisories = () => ports(`registry=${advisories.url}\n`);
+  /** tiny-upper is a dev dependency: neither installed for Build nor audited. */
+  const files = () => ({
+    ...serviceFiles({}),
+    'package.json': JSON.stringify({
+      name: 'svc',
+      version: '1.0.0',
+      dependencies: { 'tiny-greeting': '^1.0.0' },
+      devDependencies: { 'tiny-upper': '^1.2.0' },
+    }),
+  });
+
+  it('records what the registry reports (no auditLevel: report only): BuildResult, SBOM, Build record, approval', async () => {
+    const { config, sha } = await repoWith(files());
+    const doc = await documentFor(config, sha);
+    const asked = advisories.bulkRequests.length;
+    const built = await buildRelease(doc, withAdvisories());
+    // npm's bulk request: the production packages of the lockfile and their versions.
+    expect(advisories.bulkRequests.slice(asked)).toEqual([{ 'tiny-greeting': ['1.0.0'] }]);
+    expect(built.dependencies?.audit).toEqual({
+      status: 'found',
+      advisories: [
+        {
+          package: 'tiny-greeting',
+          versions: ['1.0.0'],
+          severity: 'high',
+          title: 'Prototype pollution in tiny-greeting',
+          url: 'https://github.com/advisories/GHSA-test-0000-0001',
+          range: '<1.0.1',
+          fix: 'no fixed version is available: replace the package or accept the risk',
+        },
+      ],
+      counts: { high: 1 },
+    });
+    const sbom = JSON.parse(
+      new TextDecoder().decode(await artifacts.get(sbomKey(config.name, doc.releaseId))),
+    );
+    expect(sbom.metadata.properties).toEqual([
+      { name: 'sluice:npm-audit', value: 'found' },
+      { name: 'sluice:npm-audit:summary', value: 'npm audit: 1 advisory (1 high)' },
+    ]);
+    expect((await ledger.getRelease(doc.releaseId))?.stages.Build?.detail).toMatch(
+      /1 npm package bundled \(nothing live to compare\); npm audit: 1 advisory \(1 high\)$/,
+    );
+    expect(dependencyDetails(built.dependencies)).toEqual([
+      'Dependencies: 1 npm package bundled, 1 change nothing live to compare with: all new; npm audit: 1 advisory (1 high)',
+      'Dependency added tiny-greeting@1.0.0 (MIT)',
+      `Advisory ${LINE}`,
+    ]);
+  }, 120_000);
+
+  it('stops Build at auditLevel "high", naming the package, its severity, the advisory and the fix; nothing stored', async () => {
+    const { config, sha } = await repoWith(files(), { dependencies: { auditLevel: 'high' } });
+    await expect(buildRelease(await documentFor(config, sha), withAdvisories())).rejects.toMatchObject({
+      name: 'VulnerableDependencyError',
+      message:
+        `npm audit of ${config.name}'s package-lock.json: 1 advisory at or above ` +
+        `services[${config.name}].dependencies.auditLevel "high":\n- ${LINE}\nUpgrade or replace the named packages ` +
+        `and commit package-lock.json, or raise services[${config.name}].dependencies.auditLevel in the catalog if ` +
+        'the risk is accepted.',
+    });
+    expect(storedKeys().filter((k) => k.startsWith(`releases/${config.name}/`))).toEqual([]);
+  }, 120_000);
+
+  it('passes below the level (auditLevel "critical"), the advisory still reported', async () => {
+    const { config, sha } = await repoWith(files(), { dependencies: { auditLevel: 'critical' } });
+    const doc = await documentFor(config, sha);
+    const built = await buildRelease(doc, withAdvisories());
+    expect(built.dependencies?.audit).toMatchObject({
+      status: 'passed',
+      level: 'critical',
+      counts: { high: 1 },
+      advisories: [{ package: 'tiny-greeting', severity: 'high' }],
+    });
+    expect((await ledger.getRelease(doc.releaseId))?.stages.Build?.detail).toMatch(
+      /; npm audit passed auditLevel "critical": 1 advisory \(1 high\) below it$/,
+    );
+  }, 120_000);
+
+  it('no audit endpoint, or no registry: Build goes on, "not run" with the reason and the level it could not check', async () => {
+    const { config, sha, repo } = await repoWith(files(), { dependencies: { auditLevel: 'low' } });
+    const doc = await documentFor(config, sha);
+    const built = await buildRelease(doc, ports());
+    expect(built.dependencies?.audit).toEqual({
+      status: 'not run',
+      reason: expect.stringMatching(/^the registry has no audit endpoint \(404 Not Found - POST /),
+      level: 'low',
+    });
+    expect((await ledger.getRelease(doc.releaseId))?.stages.Build?.detail).toMatch(
+      /; npm audit not run: the registry has no audit endpoint \(.*\); auditLevel "low" could not be checked$/,
+    );
+    // Offline: the install comes from the cache, the audit cannot reach the registry.
+    const next = await commitFiles(repo, { 'README.md': 'offline\n' }, 'Docs');
+    const offline = await buildRelease(
+      await documentFor(config, next),
+      ports('registry=http://127.0.0.1:9/\n'),
+    );
+    expect(offline.dependencies?.audit).toEqual({
+      status: 'not run',
+      reason: expect.stringMatching(/^the registry could not be reached \(.*ECONNREFUSED 127\.0\.0\.1:9\)$/),
+      level: 'low',
+    });
+  }, 120_000);
+
+  it('audits only what the workspace of a monorepo depends on', async () => {
+    const files = {
+      'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }),
+      'packages/lib/package.json': JSON.stringify({
+        name: '@mono/lib',
+        version: '1.0.0',
+        main: 'index.js',
+        dependencies: { 'tiny-upper': '^1.0.0' },
+      }),
+      'packages/lib/index.js': "module.exports = (s) => require('tiny-upper')(s);\n",
+      // Another service of the monorepo: its dependencies are not the api's.
+      'packages/other/package.json': JSON.stringify({
+        name: '@mono/other',
+        version: '1.0.0',
+        dependencies: { 'copyleft-pkg': '2.0.0' },
+      }),
+      'packages/api/package.json': JSON.stringify({
+        name: '@mono/api',
+        version: '1.0.0',
+        dependencies: { '@mono/lib': '*', 'tiny-greeting': '^1.0.0' },
+      }),
+      'packages/api/src/index.ts': HANDLER,
+    };
+    const { config, sha } = await repoWith(files, { source: { path: 'packages/api' } });
+    const asked = advisories.bulkRequests.length;
+    const before = requests.length;
+    const built = await buildRelease(await documentFor(config, sha), withAdvisories());
+    expect(requests.slice(before).map((r) => r.steps)).toContainEqual([
+      { npm: auditStep(AUDIT_TIMEOUT_MS, 'packages/api') },
+    ]);
+    expect(advisories.bulkRequests.slice(asked)).toEqual([
+      { 'tiny-greeting': ['1.0.0'], 'tiny-upper': ['1.2.0'] },
+    ]);
+    expect(built.dependencies?.audit).toMatchObject({
+      status: 'found',
+      advisories: [{ package: 'tiny-greeting' }],
+    });
+  }, 120_000);
+
+  it('an audit endpoint that does not answer: "not run" within the audit’s timeout', async () => {
+    const silent = await startAdvisoryRegistry(registry.url, {}, { hang: true });
+    try {
+      const dir = mkdtempSync(join(root, 'hang-'));
+      const project = files();
+      await writeTree(dir, { ...project, 'package-lock.json': await lockfileFor(project) });
+      const found = findNpmProject(dir, dir, 'svc');
+      if (!found) throw new Error('no npm project');
+      const run = await auditDependencies(found, service('svc'), ports(`registry=${silent.url}\n`), {
+        timeoutMs: 6000,
+      });
+      expect(silent.bulkRequests).toEqual([{ 'tiny-greeting': ['1.0.0'] }]);
+      // npm's own fetch timeout (half the run's) or, on a slow machine, the sandbox's: either way not run.
+      expect(run).toEqual({
+        ran: false,
+        reason: expect.stringMatching(
+          /^(the registry did not answer in time|npm audit did not finish within 6 s)/,
+        ),
+      });
+    } finally {
+      await silent.close();
+    }
   }, 120_000);
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NpmProject } from '../../../lambdas/build/npm-project';
 import { bundledPackages, checkLicenses, cycloneDx, dependencyChanges } from '../../../lambdas/build/sbom';
-import { dependencyDetails } from '../../../lambdas/core/dependency-changes';
+import { auditSummary, dependencyDetails } from '../../../lambdas/core/dependency-changes';
 
 const project: NpmProject = {
   root: '/repo',
@@ -50,6 +50,7 @@ describe('cycloneDx', () => {
       commit: 'abc',
       artifactSha256: 'f'.repeat(64),
       timestamp: '2026-01-01T00:00:00.000Z',
+      audit: { status: 'not run', reason: 'the registry has no audit endpoint (404)' } as const,
     };
     const packages = [{ name: '@s/b', version: '2.0.0', license: 'MIT', integrity: 'sha512-AAAA' }];
     const doc = JSON.parse(cycloneDx(packages, subject));
@@ -66,6 +67,14 @@ describe('cycloneDx', () => {
       licenses: [{ expression: 'MIT' }],
       hashes: [{ alg: 'SHA-512', content: '000000' }],
     });
+    // The audit's status and why: never a pass when it did not run.
+    expect(doc.metadata.properties).toEqual([
+      { name: 'sluice:npm-audit', value: 'not run' },
+      {
+        name: 'sluice:npm-audit:summary',
+        value: 'npm audit not run: the registry has no audit endpoint (404)',
+      },
+    ]);
   });
 });
 
@@ -115,5 +124,51 @@ describe('dependencyChanges and the approval lines', () => {
       'Dependency and 1 more (see the SBOM)',
     ]);
     expect(dependencyDetails(undefined)).toEqual([]);
+  });
+
+  it('shows the audit: its advisories by severity, the first five, and why it did not run', () => {
+    const changes = dependencyChanges(undefined, [{ name: 'a', version: '1.0.0' }]);
+    const advisory = (pkg: string, severity: 'high' | 'moderate') => ({
+      package: pkg,
+      versions: ['1.0.0'],
+      severity,
+      title: `Bad ${pkg}`,
+      url: `https://example.test/${pkg}`,
+      range: '<1.0.1',
+      fix: `upgrade ${pkg} to 1.0.1`,
+    });
+    const found = {
+      status: 'found' as const,
+      advisories: ['a', 'b', 'c', 'd', 'e', 'f'].map((p, i) => advisory(p, i === 0 ? 'high' : 'moderate')),
+      counts: { high: 1, moderate: 6 },
+      omitted: 1,
+    };
+    const lines = dependencyDetails({ ...changes, sbomKey: 'k', audit: found });
+    expect(lines[0]).toBe(
+      'Dependencies: 1 npm package bundled, 1 change nothing live to compare with: all new; ' +
+        'npm audit: 7 advisories (1 high, 6 moderate)',
+    );
+    expect(lines.filter((l) => l.startsWith('Advisory '))).toEqual([
+      'Advisory a@1.0.0 (high): Bad a, https://example.test/a (vulnerable <1.0.1); fix: upgrade a to 1.0.1',
+      ...['b', 'c', 'd', 'e'].map(
+        (p) =>
+          `Advisory ${p}@1.0.0 (moderate): Bad ${p}, https://example.test/${p} (vulnerable <1.0.1); fix: upgrade ${p} to 1.0.1`,
+      ),
+      'Advisory and 2 more',
+    ]);
+    expect(auditSummary({ status: 'passed', advisories: [], counts: {} })).toBe(
+      'npm audit passed: no advisories',
+    );
+    expect(
+      auditSummary({
+        status: 'passed',
+        advisories: [advisory('b', 'moderate')],
+        counts: { moderate: 1 },
+        level: 'high',
+      }),
+    ).toBe('npm audit passed auditLevel "high": 1 advisory (1 moderate) below it');
+    expect(
+      auditSummary({ status: 'not run', reason: 'the registry could not be reached', level: 'high' }),
+    ).toBe('npm audit not run: the registry could not be reached; auditLevel "high" could not be checked');
   });
 });

@@ -237,7 +237,7 @@ describe('requestApproval', () => {
 });
 
 describe('approvalDetails: dependencies', () => {
-  it('shows what changed in the bundled npm packages since the live release, with licences, and that audit did not run', () => {
+  it('shows what changed in the bundled npm packages since the live release, with licences, and that audit did not run (a record from before the audit ran)', () => {
     const base = input('greeter-dddddddddddd');
     const details = approvalDetails({
       ...base,
@@ -260,5 +260,58 @@ describe('approvalDetails: dependencies', () => {
       'Dependency changed dayjs 1.11.10 → 1.11.13 (MIT)',
     ]);
     expect(approvalDetails(base).some((line) => line.startsWith('Dependenc'))).toBe(false);
+  });
+
+  it('shows the npm audit: the advisories it found, or why it did not run', () => {
+    const base = input('greeter-dddddddddddd');
+    const dependencies = {
+      comparedWithLive: true,
+      packages: 1,
+      added: [],
+      changed: [],
+      removed: [],
+      sbomKey: 'releases/greeter/greeter-dddddddddddd/sbom.cdx.json',
+    };
+    const found = approvalDetails({
+      ...base,
+      build: {
+        ...base.build,
+        dependencies: {
+          ...dependencies,
+          audit: {
+            status: 'found',
+            counts: { high: 1 },
+            advisories: [
+              {
+                package: 'dayjs',
+                versions: ['1.11.10'],
+                severity: 'high',
+                title: 'Bad parse',
+                url: 'https://github.com/advisories/GHSA-test',
+                range: '<1.11.13',
+                fix: 'upgrade dayjs to 1.11.13',
+              },
+            ],
+          },
+        },
+      },
+    });
+    expect(found.slice(-2)).toEqual([
+      'Dependencies: 1 npm package bundled, 0 changes since the live release; npm audit: 1 advisory (1 high)',
+      'Advisory dayjs@1.11.10 (high): Bad parse, https://github.com/advisories/GHSA-test (vulnerable <1.11.13); fix: upgrade dayjs to 1.11.13',
+    ]);
+    const notRun = approvalDetails({
+      ...base,
+      build: {
+        ...base.build,
+        dependencies: {
+          ...dependencies,
+          audit: { status: 'not run', reason: 'the registry has no audit endpoint (404)' },
+        },
+      },
+    });
+    expect(notRun.slice(-1)).toEqual([
+      'Dependencies: 1 npm package bundled, 0 changes since the live release; npm audit not run: the registry has no audit endpoint (404)',
+    ]);
   });
 });

@@ -49,7 +49,7 @@ describe('sluice validate', () => {
   it("validates the repository's sluice.catalog.json by default", async () => {
     const run = await sluice(['validate']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe('✔ sluice.catalog.json: 2 services valid (greeter, checkout)\n');
+    expect(run.stdout).toBe('✔ sluice.catalog.json: 3 services valid (greeter, checkout, order-events)\n');
   });
 
   it('prints the catalog with defaults filled in with --print', async () => {

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
 import { lambdaVersionDimensions, type MetricQuery } from '../../../lambdas/core/service-alarms';
 import { runSmokeCheck } from '../../../lambdas/core/smoke-check';
@@ -105,13 +105,18 @@ describe('event-driven services on the local deploy target', () => {
     });
     expect(outcome).toMatchObject({ passed: true, summary: 'event → {"batchItemFailures":[]}' });
     await expect(t.invokeEvent(service, '9', SQS)).rejects.toThrow(/orders has no version 9/);
-    // Each invocation wrote the wrapper's EMF line, by version.
-    expect(
-      t
-        .metrics('orders')
-        .filter((m) => m.name === 'Requests')
-        .map((m) => m.version),
-    ).toEqual([good, throwing, throwing]);
+    // Each invocation wrote the wrapper's EMF line, by version. Logs reach CloudWatch apart from the answer (here:
+    // stdout and the answer are separate pipes), so wait for the third line rather than expect it already read.
+    await vi.waitFor(
+      () =>
+        expect(
+          t
+            .metrics('orders')
+            .filter((m) => m.name === 'Requests')
+            .map((m) => m.version),
+        ).toEqual([good, throwing, throwing]),
+      { timeout: 60_000, interval: 20 },
+    );
   });
 
   it("rolls a canary back on partial batch failures under the catalog's events: Lambda's Errors stay 0, FailedBatches fire the error-rate alarm", async () => {

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { packDirectory } from '../../../lambdas/runtime/checkout-archive';
 import { liveMembers } from '../../../lambdas/test-runner/node-process';
 import { ProcessTestSandbox } from '../../../local/sandbox/process-test-sandbox';
@@ -33,8 +33,9 @@ const CREDENTIALS = {
 
 const PREAMBLE = "const test = require('node:test');\nconst assert = require('node:assert/strict');\n";
 
+// The tests run at once (each mostly waits on its processes, two on an 8 s timeout): folders go after the last.
 const folders: string[] = [];
-afterEach(async () => {
+afterAll(async () => {
   for (const dir of folders.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
@@ -73,7 +74,7 @@ async function testStage(serviceDir: string, timeoutMs = 60_000): Promise<HostAn
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as HostAnswer;
 }
 
-describe('the local test sandbox', () => {
+describe.concurrent('the local test sandbox', () => {
   it('runs service tests where no credential is found: own environment, every ancestor’s environ', async () => {
     const dir = await serviceWith({
       'credentials.test.js': `
@@ -162,7 +163,7 @@ test('hangs', () => {
   }, 120_000);
 });
 
-describe('ProcessTestSandbox', () => {
+describe.concurrent('ProcessTestSandbox', () => {
   it('kills the runner with its steps’ process groups when the runner itself overruns', async () => {
     const report = await folder('sluice-sandbox-report-');
     const dir = await serviceWith({

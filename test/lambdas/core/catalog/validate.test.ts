@@ -864,6 +864,7 @@ describe('parseCatalog: dependencies', () => {
             allowInstallScripts: ['esbuild', '@scope/native', 'esbuild'],
             npmrcSecret: 'team/npmrc',
             deniedLicenses: ['SSPL-1.0', 'AGPL-3.0'],
+            auditLevel: 'high',
           },
         }),
       ),
@@ -873,6 +874,7 @@ describe('parseCatalog: dependencies', () => {
       allowInstallScripts: ['@scope/native', 'esbuild'],
       npmrcSecret: 'team/npmrc',
       deniedLicenses: ['AGPL-3.0', 'SSPL-1.0'],
+      auditLevel: 'high',
     });
   });
 
@@ -893,5 +895,15 @@ describe('parseCatalog: dependencies', () => {
     expect(problemAt(input, 'services[0].dependencies.npmrcSecret').fix).toContain('use a secret name');
     expect(problemAt(input, 'services[0].dependencies.scripts').fix).toContain('unknown key');
     expect(problemAt(input, 'services[0].dependencies.deniedLicenses').fix).toContain('SPDX licence ids');
+  });
+
+  it('refuses an auditLevel npm does not have, naming the value and the levels', () => {
+    for (const value of ['severe', 'info', 'HIGH', 3]) {
+      const input = catalog(deploymentService({ dependencies: { auditLevel: value } }));
+      expect(problemAt(input, 'services[0].dependencies.auditLevel')).toMatchObject({
+        received: expect.stringContaining(String(value)),
+        fix: expect.stringMatching(/^use one of low, moderate, high, critical/),
+      });
+    }
   });
 });
