@@ -25,7 +25,17 @@ export default defineConfig({
           isolate: false,
         },
       },
-      { test: { ...shared, name: 'local', include: ['test/local/**/*.test.ts'] } },
+      {
+        test: {
+          ...shared,
+          name: 'local',
+          include: ['test/local/**/*.test.ts'],
+          // Each file starts and stops what it uses (runtimes, servers, processes) and restores what it stubs
+          // (SDK clients, timers, environment): one module cache per worker saves importing the runtime, the
+          // SDK and the interpreter for every file (~2 s each).
+          isolate: false,
+        },
+      },
       // Everything else (handlers and their cores, the architecture checks), each file isolated: they mock SDK
       // clients and set process-wide ports.
       {
