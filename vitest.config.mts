@@ -36,14 +36,17 @@ export default defineConfig({
           isolate: false,
         },
       },
-      // Everything else (handlers and their cores, the architecture checks), each file isolated: they mock SDK
-      // clients and set process-wide ports.
+      // Everything else (handlers and their cores, the architecture checks). They mock SDK clients, stub the
+      // environment and keep built handlers in module state: between-files undoes that after each file, so they
+      // too share one worker's node_modules (most of each file's import time) instead of loading them per file.
       {
         test: {
           ...shared,
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/lib/**', 'test/scripts/**', 'test/local/**'],
+          isolate: false,
+          setupFiles: [...shared.setupFiles, 'test/support/between-files.ts'],
         },
       },
     ],
