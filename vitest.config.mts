@@ -30,10 +30,11 @@ export default defineConfig({
           ...shared,
           name: 'local',
           include: ['test/local/**/*.test.ts'],
-          // Each file starts and stops what it uses (runtimes, servers, processes) and restores what it stubs
-          // (SDK clients, timers, environment): one module cache per worker saves importing the runtime, the
-          // SDK and the interpreter for every file (~2 s each).
+          // Each file starts and stops what it uses (runtimes, servers, processes); between-files undoes what it
+          // stubs. One module cache per worker saves importing the SDK, the interpreter and the rest of
+          // node_modules for every file (~2 s each).
           isolate: false,
+          setupFiles: [...shared.setupFiles, 'test/support/between-files.ts'],
         },
       },
       // Everything else (handlers and their cores, the architecture checks). They mock SDK clients, stub the
