@@ -1,6 +1,5 @@
 /** `sluice release SERVICE`: one release of a catalog service in the local runtime, start to finish. */
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
-import { startRemoteRelease } from './remote-release';
 import { DEFAULT_CATALOG_FILE } from './validate';
 
 export const releaseCommand: Command = {
@@ -51,6 +50,8 @@ Exit status: 0 when the release reached production, 1 when it did not, 2 wrong c
     if (positionals.length !== 1 || service === undefined)
       throw new UsageError(`name exactly one service, received ${positionals.length}`);
     if (values['state-machine-arn'] !== undefined) {
+      // Loaded only here: its SDK clients are half of every other command's start-up.
+      const { startRemoteRelease } = await import('./remote-release');
       const started = await startRemoteRelease({
         catalogFile: values.config,
         service,

@@ -17,12 +17,12 @@ async function ask(path: string): Promise<string> {
   return body;
 }
 
-let endpoint: Promise<string> | undefined;
-
-/** Where the run's DynamoDB Local listens (http://127.0.0.1:port). */
-export function sharedDynamoDbEndpoint(): Promise<string> {
-  endpoint ??= ask('/dynamodb').then((body) => (JSON.parse(body) as { endpoint: string }).endpoint);
-  return endpoint;
+/**
+ * Where the run's DynamoDB Local listens (http://127.0.0.1:port). Asked each time, not kept: files that share a
+ * worker's modules (isolate: false) then see the one the run started again should it have died.
+ */
+export async function sharedDynamoDbEndpoint(): Promise<string> {
+  return (JSON.parse(await ask('/dynamodb')) as { endpoint: string }).endpoint;
 }
 
 /** A client of the run's DynamoDB Local (destroy it when done; the database outlives the file). */
