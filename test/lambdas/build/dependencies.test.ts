@@ -91,8 +91,25 @@ async function writeTree(dir: string, files: Record<string, string>): Promise<vo
   }
 }
 
-/** package-lock.json for `files` (a project), written by the project's npm against the registry, no scripts. */
-async function lockfileFor(files: Record<string, string>): Promise<string> {
+/** Lockfiles written so far in this file, by the project's files: the same project locks to the same file. */
+const lockfiles = new Map<string, Promise<string>>();
+
+/**
+ * package-lock.json for `files` (a project), written by the project's npm against the registry, no scripts; once
+ * per distinct project in this file (the registry's packages do not change after beforeAll publishes them).
+ */
+function lockfileFor(files: Record<string, string>): Promise<string> {
+  const key = JSON.stringify(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  let lockfile = lockfiles.get(key);
+  if (!lockfile) {
+    lockfile = writeLockfile(files);
+    lockfiles.set(key, lockfile);
+    lockfile.catch(() => lockfiles.delete(key));
+  }
+  return lockfile;
+}
+
+async function writeLockfile(files: Record<string, string>): Promise<string> {
   const dir = mkdtempSync(join(root, 'lock-'));
   await writeTree(dir, files);
   await writeFile(join(dir, '.npmrc'), registry.npmrc());
