@@ -3,6 +3,7 @@
  * execution context, a task token per task, compressed retry intervals, and the states entered and left, read
  * from the interpreter's own events.
  */
+import { createHash } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { ReleaseRequest, ReleaseStatus, StageName } from '../lambdas/core/model';
 import { executionNameOf } from '../lambdas/core/push-routing';
@@ -116,15 +117,32 @@ export function executionEndOf(
   return { status: 'FAILED', error: failure.name, cause: failure.message };
 }
 
+/** Definitions (by content) the interpreter has validated in this process. */
+const validDefinitions = new Set<string>();
+
+/**
+ * The interpreter's state machine for `definition`, validated (ASL schema, ARNs, paths) the first time this
+ * process runs that definition: asl-validator compiles its JSON schemas on every validation (~0.1 s of CPU per
+ * execution), and a definition that was valid is valid again. An invalid one is refused every time.
+ */
+function stateMachineOf(definition: AslDefinition): StateMachine {
+  const key = createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+  const machine = new StateMachine(definition as never, {
+    validationOptions: validDefinitions.has(key)
+      ? { noValidate: true }
+      : { checkArn: true, checkPaths: true },
+  });
+  validDefinitions.add(key);
+  return machine;
+}
+
 /**
  * Runs the execution to its end. A failed release ends in a Fail state and does not throw: its outcome is the
  * ledger's to tell.
  */
 export async function runReleaseExecution(options: ReleaseExecutionOptions): Promise<ReleaseExecutionTrace> {
   const { input, broker, log } = options;
-  const machine = new StateMachine(options.definition as never, {
-    validationOptions: { checkArn: true, checkPaths: true },
-  });
+  const machine = stateMachineOf(options.definition);
   const retryIntervalOverrides = Object.fromEntries(
     options.bindings.map((b) => [b.stateName, 2000 / options.timeScale]),
   );
