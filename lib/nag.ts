@@ -1,5 +1,6 @@
-import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { type Acknowledgment, type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { DISABLE_CREATION_STACK_TRACES } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, type IApplyRule, type NagPackProps, NagRules, rules } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
@@ -66,7 +67,7 @@ export function acknowledgeWildcardResources(
   reason: string,
 ): void {
   for (const arn of arns) {
-    Validations.of(scope).acknowledge({
+    acknowledge(scope, {
       id: `AwsSolutions-IAM5[Resource::${nagResourceId(scope, arn)}]`,
       reason,
     });
@@ -80,8 +81,35 @@ export function acknowledgeWildcardActions(
   reason: string,
 ): void {
   for (const action of actions) {
-    Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+    acknowledge(scope, { id: `AwsSolutions-IAM5[Action::${action}]`, reason });
   }
+}
+
+/**
+ * `Validations.of(scope).acknowledge(...rules)`, the same acknowledgements, without the stack trace CDK
+ * records with each one when the app has creation stack traces off (context
+ * `@aws-cdk/core:disableCreationStackTraces`, which bin/app.ts sets, and no `CDK_DEBUG`): the very condition under
+ * which CDK records no creation stack traces either. Capturing and source-mapping that trace was a twentieth of
+ * each service stack's synth. The acknowledgement's metadata then reads "(no user code in 0 frames...)".
+ */
+export function acknowledge(scope: IConstruct, ...rules: Acknowledgment[]): void {
+  if (!creationStackTracesOff(scope)) {
+    Validations.of(scope).acknowledge(...rules);
+    return;
+  }
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    Validations.of(scope).acknowledge(...rules);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** CDK's own test (CfnElement): the context key set and `CDK_DEBUG` not 1/on/true. */
+function creationStackTracesOff(scope: IConstruct): boolean {
+  const debug = ['1', 'on', 'true'].includes((process.env.CDK_DEBUG ?? '').toLowerCase());
+  return Boolean(scope.node.tryGetContext(DISABLE_CREATION_STACK_TRACES)) && !debug;
 }
 
 function flatten(node: unknown): string {

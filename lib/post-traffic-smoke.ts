@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type ServiceConfig, serviceResourceName } from '../lambdas/core/catalog/types';
 import { SMOKE_ENV } from '../lambdas/smoke-hook/smoke-hook';
+import { acknowledge } from './nag';
 import { HANDLER_METADATA_KEY } from './sluice-function';
 
 /** Lambda's limit on a function name. */
@@ -71,7 +72,7 @@ export class PostTrafficSmoke extends Construct {
     (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, 'smoke-hook');
     props.alias.grantInvoke(role);
     // PutLifecycleEventHookExecutionStatus on the deployment group: the deployment group grants it to its hook.
-    Validations.of(this.function).acknowledge({
+    acknowledge(this.function, {
       id: 'AwsSolutions-L1',
       reason: 'Pinned to Node.js 22 like every Sluice handler (bundled for target node22).',
     });

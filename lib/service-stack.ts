@@ -3,6 +3,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { ServiceConfig } from '../lambdas/core/catalog/types';
+import { pinLogicalIds } from './logical-ids';
 import { SluiceService } from './sluice-service';
 import { templateNamedAfter } from './template-validation';
 
@@ -35,5 +36,7 @@ export class SluiceServiceStack extends Stack {
         value: this.service.functionUrl.url,
       });
     }
+    // The stack is complete: each element's logical ID is computed once here, not at every reference to it.
+    pinLogicalIds(this);
   }
 }

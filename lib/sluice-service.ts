@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -14,7 +14,7 @@ import {
   serviceResourceName,
 } from '../lambdas/core/catalog/types';
 import { CanaryAlarms } from './canary-alarms';
-import { acknowledgeWildcardResources } from './nag';
+import { acknowledge, acknowledgeWildcardResources } from './nag';
 import { PostTrafficSmoke } from './post-traffic-smoke';
 
 /** CodeDeploy's predefined configuration for each catalog strategy. */
@@ -180,7 +180,7 @@ export class SluiceService extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
     });
-    Validations.of(fn).acknowledge({
+    acknowledge(fn, {
       id: 'AwsSolutions-L1',
       reason:
         "Node.js 22 is the runtime Sluice's build bundles services for (esbuild target node22) and the local " +
@@ -212,7 +212,7 @@ export class SluiceService extends Construct {
         "CodeDeploy's invoke grant on its post-traffic hook: that one function and its versions, nothing else.",
       );
     }
-    Validations.of(group).acknowledge({
+    acknowledge(group, {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
       reason:
         "CodeDeploy's service role for Lambda: the AWS-maintained least-privilege policy for shifting aliases and " +

@@ -1,9 +1,15 @@
-import { ArnFormat, Fn, type PolicyValidationPluginReport, Stack, Validations } from 'aws-cdk-lib';
+import { App, ArnFormat, Fn, type PolicyValidationPluginReport, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DISABLE_CREATION_STACK_TRACES } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { acknowledgeWildcardResources, nagResourceId, SluiceSolutionsChecks } from '../../lib/nag';
+import {
+  acknowledge,
+  acknowledgeWildcardResources,
+  nagResourceId,
+  SluiceSolutionsChecks,
+} from '../../lib/nag';
 import { nagFindings } from './fixtures';
 
 describe('nagResourceId', () => {
@@ -80,5 +86,37 @@ describe('SluiceSolutionsChecks', () => {
     const checks = new SluiceSolutionsChecks();
     expect(l1(checks.validateScope(stack))).toEqual(expected);
     expect(l1(checks.validateScope(stack))).toEqual(expected);
+  });
+});
+
+describe('acknowledge', () => {
+  const acknowledgements = (role: iam.Role) =>
+    role.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+
+  function stackWithWildcard(context: Record<string, unknown>): { stack: Stack; role: iam.Role } {
+    const app = new App({ context });
+    const stack = new Stack(app, 'S');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::a/*'] }));
+    return { stack, role };
+  }
+
+  it('acknowledges as Validations does, without a stack trace when creation stack traces are off', () => {
+    const { stack, role } = stackWithWildcard({ [DISABLE_CREATION_STACK_TRACES]: true });
+    acknowledge(role, { id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::a/*]', reason: 'test' });
+    expect(nagFindings(stack)).toEqual([]);
+    const [recorded] = acknowledgements(role);
+    expect(recorded?.data).toEqual({ 'Annotation::AwsSolutions-IAM5[Resource::arn:aws:s3:::a/*]': 'test' });
+    expect(recorded?.trace?.join('\n')).not.toContain('nag.test.ts');
+  });
+
+  it('keeps the stack trace when creation stack traces are on, and restores the trace limit', () => {
+    const limit = Error.stackTraceLimit;
+    const { role } = stackWithWildcard({});
+    acknowledge(role, { id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::a/*]', reason: 'test' });
+    expect(acknowledgements(role)[0]?.trace?.join('\n')).toContain('nag.test.ts');
+    const off = stackWithWildcard({ [DISABLE_CREATION_STACK_TRACES]: true });
+    acknowledge(off.role, { id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::a/*]', reason: 'test' });
+    expect(Error.stackTraceLimit).toBe(limit);
   });
 });
