@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { zipSync } from 'fflate';
@@ -92,6 +92,14 @@ async function emptyFolder(dir: string): Promise<void> {
   await Promise.all(entries.map((e) => rm(join(dir, e), { recursive: true, force: true })));
 }
 
+/** npm commands that need the registry and run none of the service's code (install scripts the catalog allows aside). */
+const REGISTRY_COMMANDS: ReadonlySet<string> = new Set(['ci', 'audit']);
+
+/** Empties the run's npmrc, so later steps see no registry token. */
+async function forgetNpmrc(npm: NpmFolders): Promise<void> {
+  await writeFile(npm.userconfig, '', { mode: 0o600 });
+}
+
 /**
  * Runs the request's steps in a fresh copy of its files, in an emptied scratch folder, with an environment built
  * here from nothing: PATH, a HOME and TMPDIR inside the scratch folder, NODE_ENV and TZ. Each step leads its own
@@ -128,6 +136,9 @@ export async function runSandboxed(
     let output = '';
     let last: NodeRun = { exitCode: 0, timedOut: false, output: '' };
     for (const step of request.steps) {
+      // The registry's npmrc (its token) is for the install and the audit only: blanked before the first step that
+      // runs the service's own code (npm test, npm run, node), which could otherwise read it from its file.
+      if (npm && !(isNpmStep(step) && REGISTRY_COMMANDS.has(step.npm[0] ?? ''))) await forgetNpmrc(npm);
       const remaining = deadline - performance.now();
       if (remaining <= 0) {
         last = { exitCode: null, timedOut: true, output: '' };

@@ -98,20 +98,25 @@ describe('npm steps', () => {
     expect(result.collected).toBeUndefined();
   });
 
-  it('gives npm steps the request’s npmrc and blanks its token out of the output', async () => {
+  it('gives the install the request’s npmrc, and blanks it before the service’s own code runs', async () => {
     const scratch = folder('sluice-runner-scratch-');
-    // A service script that prints the config file it was given: service code in the sandbox can read it (the
-    // sandbox holds no Sluice credential; the token is the service's own), but Sluice never echoes it.
-    const checkout = await serviceWithTarballDependency({
-      leak: "node -e \"process.stdout.write(require('fs').readFileSync(process.env.npm_config_userconfig, 'utf8'))\"",
-    });
+    // A service script that tries to take the registry token: from the config file npm was given and from the
+    // scratch folder, printed base64 so that blanking the token out of the output would not hide it.
+    const steal = [
+      "const fs = require('fs');",
+      "const read = (f) => { try { return fs.readFileSync(f, 'utf8'); } catch { return ''; } };",
+      "const all = read(process.env.npm_config_userconfig) + read('../npmrc');",
+      "process.stdout.write('npmrc bytes=' + all.length + ' b64=' + Buffer.from(all).toString('base64'));",
+    ].join(' ');
+    const checkout = await serviceWithTarballDependency({ steal: `node -e "${steal}"` });
     const npmrc = 'registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=s3cr3t-t0ken-value\n';
-    const result = await runSandboxed(
-      { checkout, steps: [{ npm: ['run', 'leak'] }], timeoutMs: 60_000, npmrc },
-      { scratch, npmCli },
-    );
+    const run = (steps: SandboxRequest['steps']) =>
+      runSandboxed({ checkout, steps, timeoutMs: 60_000, npmrc }, { scratch, npmCli });
+    // The install step has the npmrc (Build's registry tests show it used); the service's script after it finds
+    // the file empty.
+    const result = await run([{ npm: ['ci', '--ignore-scripts', '--offline'] }, { npm: ['run', 'steal'] }]);
     expect(result, result.output).toMatchObject({ exitCode: 0 });
-    expect(result.output).toContain('//127.0.0.1:9/:_authToken=***');
+    expect(result.output).toContain('npmrc bytes=0 b64=');
     expect(result.output).not.toContain('s3cr3t-t0ken-value');
     expect(readdirSync(scratch)).toEqual([]);
   });
