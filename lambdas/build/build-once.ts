@@ -88,6 +88,8 @@ export async function promoteEarlierBuild(
     sha256,
     bytes: body.byteLength,
     durationMs: ports.clock.now().getTime() - startedAt.getTime(),
+    // What attempt 1 found of its packages (its diff is against the release live then).
+    ...(built.dependencies ? { dependencies: built.dependencies } : {}),
   };
   await recordStageSucceeded(
     ports,
@@ -111,6 +113,7 @@ export async function keepBuiltArtifact(
     bytes: result.bytes,
     ...recipeOf(doc),
     attempt: doc.attempt ?? 1,
+    ...(result.dependencies ? { dependencies: result.dependencies } : {}),
   };
   await ports.ledger.updateRelease(doc.releaseId, { artifact });
 }

@@ -3,7 +3,14 @@
  * service through GSI1 (`SERVICE#<svc>` / `RELEASE#<startedAt>#<id>`).
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ReleaseInfo, ReleaseOutcome, ReleaseStatus, StageName, TestReport } from '../core/model';
+import type {
+  BuiltDependencies,
+  ReleaseInfo,
+  ReleaseOutcome,
+  ReleaseStatus,
+  StageName,
+  TestReport,
+} from '../core/model';
 import type { CanaryBaseline } from '../core/service-alarms';
 import { LedgerConflictError, ReleaseNotFoundError } from './errors';
 import {
@@ -73,6 +80,11 @@ export interface BuiltArtifact {
   readonly settings: string;
   /** The attempt that built it. */
   readonly attempt: number;
+  /**
+   * Its npm packages as Build recorded them (SBOM, diff against the then-live release, audit), so the approval of a
+   * retry that promotes it shows them too. @default - no npm dependencies
+   */
+  readonly dependencies?: BuiltDependencies;
 }
 
 /** The top-level attributes of a release that stages set as they go (Ledger.updateRelease). */

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { artifactKey, buildRelease } from '../../../lambdas/build/build';
-import { promoteEarlierBuild } from '../../../lambdas/build/build-once';
+import { keepBuiltArtifact, promoteEarlierBuild } from '../../../lambdas/build/build-once';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
 import { parseCatalog } from '../../../lambdas/core/catalog/validate';
 import { defined } from '../../../lambdas/core/defined';
-import type { ReleaseDocument } from '../../../lambdas/core/model';
+import type { BuiltDependencies, ReleaseDocument } from '../../../lambdas/core/model';
 import { systemClock } from '../../../lambdas/core/ports';
 import type { Ledger } from '../../../lambdas/ledger/ledger';
 import { FolderArtifactStore } from '../../../local/adapters/folder-artifact-store';
@@ -183,6 +183,25 @@ describe('build once: a retry of the same commit', () => {
     expect((await ledger.getRelease(doc.releaseId))?.stages.Build?.detail).toBe(
       `promoted the artifact attempt 1 built: ${built.bytes} bytes, sha256 ${built.sha256.slice(0, 12)} verified`,
     );
+  });
+
+  it('keeps what Build found of the npm packages with the artifact, and a promoting retry carries it to the approval', async () => {
+    const { doc, built } = await firstBuild('greeter-once-deps');
+    const dependencies: BuiltDependencies = {
+      comparedWithLive: true,
+      packages: 2,
+      added: ['ajv@8.20.0 (MIT)'],
+      removed: [],
+      changed: ['ms 2.1.2 → 2.1.3 (MIT)'],
+      sbomKey: `${built.artifactKey.replace(/artifact\.zip$/, '')}sbom.cdx.json`,
+      audit: 'not run',
+    };
+    await keepBuiltArtifact(doc, { ...built, dependencies }, ports());
+    expect((await ledger.getRelease(doc.releaseId))?.artifact?.dependencies).toEqual(dependencies);
+
+    const promoted = await buildRelease(retryOf(doc), noCheckout());
+
+    expect(promoted.dependencies).toEqual(dependencies);
   });
 
   it('rebuilds an artifact that no longer hashes to the sha256 the ledger recorded, and says so', async () => {
