@@ -30,7 +30,12 @@ export const MAX_RECORDED_ADVISORIES = 50;
 /** What npm said: advisories when it ran, the reason when it did not. */
 export type AuditRun =
   | { readonly ran: true; readonly advisories: readonly AuditAdvisory[] }
-  | { readonly ran: false; readonly reason: string };
+  | {
+      readonly ran: false;
+      readonly reason: string;
+      /** The report's own counts, when only its end came back (a report larger than the sandbox returns). */
+      readonly counts?: Partial<Record<AuditSeverity, number>>;
+    };
 
 /**
  * The sandbox step. `--offline=false` because a project `.npmrc` with `offline=true` makes npm skip the request
@@ -173,6 +178,27 @@ function advisoriesOf(report: Record<string, unknown>, lock?: PackageLock): Audi
   );
 }
 
+/**
+ * npm's report ends with `"metadata": { "vulnerabilities": { "info": 0, "low": 1, … } }`: when the sandbox kept only
+ * the end of a large report, its totals are still there.
+ */
+function countsInTail(output: string): Partial<Record<AuditSeverity, number>> | undefined {
+  const block = /"metadata":\s*\{\s*"vulnerabilities":\s*(\{[^{}]*\})/.exec(output)?.[1];
+  if (!block) return undefined;
+  let totals: unknown;
+  try {
+    totals = JSON.parse(block);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(totals)) return undefined;
+  const counts: Partial<Record<AuditSeverity, number>> = {};
+  for (const [severity, n] of Object.entries(totals)) {
+    if (isSeverity(severity) && typeof n === 'number' && n > 0) counts[severity] = n;
+  }
+  return counts;
+}
+
 /** Reads the sandbox's answer to `npm audit --json`: advisories when npm got a report, else why it did not. */
 export function readAuditOutput(result: SandboxResult, timeoutMs: number, lock?: PackageLock): AuditRun {
   if (result.timedOut) {
@@ -186,6 +212,15 @@ export function readAuditOutput(result: SandboxResult, timeoutMs: number, lock?:
       : { ran: false, reason: "npm audit's report could not be read" };
   }
   if (isObject(json) && 'message' in json) return { ran: false, reason: endpointError(json) };
+  const counts = countsInTail(result.output);
+  if (counts) {
+    const listed = Object.entries(counts).map(([severity, n]) => `${n} ${severity}`);
+    return {
+      ran: false,
+      reason: `npm audit's report was larger than the sandbox returns; its totals: ${listed.join(', ') || 'none'}`,
+      counts,
+    };
+  }
   const last = result.output.trim().split('\n').filter(Boolean).slice(-1)[0] ?? 'no output';
   return { ran: false, reason: `npm audit failed (exit ${result.exitCode}): ${last.slice(0, 300)}` };
 }
@@ -201,7 +236,23 @@ export function advisoryLine(a: AuditAdvisory): string {
  * audit that did not run is recorded as such, with the level it could not check, and does not stop the build.
  */
 export function auditOutcome(run: AuditRun, level: AuditLevel | undefined, service: string): NpmAuditOutcome {
-  if (!run.ran) return { status: 'not run', reason: run.reason, ...(level ? { level } : {}) };
+  if (!run.ran) {
+    // Too large a report to list still counts against the level: the totals at or above it stop the build.
+    const over = level
+      ? Object.entries(run.counts ?? {}).filter(
+          ([s, n]) => isSeverity(s) && n > 0 && severityRank(s) >= severityRank(level),
+        )
+      : [];
+    if (level && over.length > 0) {
+      throw new VulnerableDependencyError(
+        `npm audit of ${service}'s package-lock.json: ${over.map(([s, n]) => `${n} ${s}`).join(', ')} ` +
+          `at or above services[${service}].dependencies.auditLevel "${level}" (too many to list here; run ` +
+          '`npm audit --omit=dev` in the project to see them).\nUpgrade or replace the vulnerable packages and commit ' +
+          `package-lock.json, or raise services[${service}].dependencies.auditLevel if the risk is accepted.`,
+      );
+    }
+    return { status: 'not run', reason: run.reason, ...(level ? { level } : {}) };
+  }
   const { advisories } = run;
   if (level) {
     const refused = advisories.filter((a) => severityRank(a.severity) >= severityRank(level));

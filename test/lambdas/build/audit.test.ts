@@ -212,6 +212,53 @@ describe('readAuditOutput', () => {
   });
 });
 
+describe('a report larger than the sandbox returns', () => {
+  // Only the end of the report comes back (the sandbox keeps the output's tail): its totals are read from there.
+  const tail = `        "range": "<2.0.0"
+      }
+    ]
+  },
+  "metadata": {
+    "vulnerabilities": {
+      "info": 0,
+      "low": 0,
+      "moderate": 4,
+      "high": 310,
+      "critical": 0,
+      "total": 314
+    },
+    "dependencies": { "prod": 900, "dev": 0, "optional": 0, "peer": 0, "peerOptional": 0, "total": 900 }
+  }
+}
+`;
+  const run = readAuditOutput({ exitCode: 1, timedOut: false, output: tail }, 1000);
+
+  it('is not run, with the totals it shows', () => {
+    expect(run).toEqual({
+      ran: false,
+      reason: "npm audit's report was larger than the sandbox returns; its totals: 4 moderate, 310 high",
+      counts: { moderate: 4, high: 310 },
+    });
+  });
+
+  it('stops Build when the totals cross the level, and is recorded as not run below it', () => {
+    expect(() => auditOutcome(run, 'high', 'orders')).toThrow(
+      expect.objectContaining({
+        name: 'VulnerableDependencyError',
+        message: expect.stringContaining(
+          '310 high at or above services[orders].dependencies.auditLevel "high"',
+        ),
+      }),
+    );
+    expect(auditOutcome(run, 'critical', 'orders')).toEqual({
+      status: 'not run',
+      reason: "npm audit's report was larger than the sandbox returns; its totals: 4 moderate, 310 high",
+      level: 'critical',
+    });
+    expect(auditOutcome(run, undefined, 'orders')).toMatchObject({ status: 'not run' });
+  });
+});
+
 describe('auditOutcome: the catalog’s auditLevel', () => {
   const advisories = readAuditOutput(ran(REPORT), 1000, lock);
 
