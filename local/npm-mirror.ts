@@ -49,6 +49,10 @@ export function currentPlatform(): Platform {
 }
 
 interface LockEntry {
+  /** The registry package an alias (`"x": "npm:real@1"`) installs. @default - the name it is installed under */
+  readonly name?: string;
+  /** Shipped inside its parent's tarball (bundleDependencies): not a registry package of its own. */
+  readonly inBundle?: boolean;
   readonly version?: string;
   readonly integrity?: string;
   readonly link?: boolean;
@@ -98,7 +102,8 @@ function locate(
 /**
  * The packages `npm ci` installs from this lockfile on `platform`: everything reachable from the root (or from
  * `roots`, names at the top of node_modules) through dependencies, devDependencies, optional dependencies that
- * fit the platform, and required peers; links and workspaces are not registry packages.
+ * fit the platform, and required peers; links, workspaces and bundled dependencies are not registry packages, and an
+ * alias is the package it names.
  */
 export function installedPackages(
   lock: PackageLock,
@@ -124,7 +129,7 @@ export function installedPackages(
       throw new LockfileMirrorError(`${name} (needed by ${from || 'the root'}) is not in the lockfile`);
     }
     const entry = packages[location]!;
-    if (found.has(location) || entry.link) continue;
+    if (found.has(location) || entry.link || entry.inBundle) continue;
     if (!fitsPlatform(entry, platform)) {
       if (optional) continue;
       throw new LockfileMirrorError(`${location} does not install on ${platform.os}-${platform.cpu}`);
@@ -132,7 +137,13 @@ export function installedPackages(
     if (!entry.version || !entry.integrity) {
       throw new LockfileMirrorError(`${location} has no version or integrity in the lockfile`);
     }
-    found.set(location, { name, version: entry.version, integrity: entry.integrity, location });
+    // An alias publishes (and is fetched) under the real package's name.
+    found.set(location, {
+      name: entry.name ?? name,
+      version: entry.version,
+      integrity: entry.integrity,
+      location,
+    });
     for (const dep of Object.keys(entry.dependencies ?? {})) queue.push([location, dep, false]);
     for (const dep of Object.keys(entry.optionalDependencies ?? {})) queue.push([location, dep, true]);
     for (const dep of Object.keys(entry.peerDependencies ?? {})) {

@@ -104,6 +104,24 @@ describe('installedPackages', () => {
     expect(names({ ...LINUX_X64, libc: 'musl' })).toEqual(['tool']);
   });
 
+  it('names an alias by the package it installs, and leaves out what ships inside its parent', () => {
+    const packages = {
+      '': { name: 'svc', version: '1.0.0', dependencies: { legacy: 'npm:tool@1.0.0', bundler: '1.0.0' } },
+      'node_modules/legacy': { name: 'tool', version: '1.0.0', integrity: 'sha512-tool' },
+      'node_modules/bundler': {
+        version: '1.0.0',
+        integrity: 'sha512-bundler',
+        bundleDependencies: ['inner'],
+        dependencies: { inner: '1.0.0' },
+      },
+      'node_modules/bundler/node_modules/inner': { version: '1.0.0', inBundle: true },
+    } as never;
+    expect(installedPackages({ lockfileVersion: 3, packages }, { platform: LINUX_X64 })).toEqual([
+      { name: 'tool', version: '1.0.0', integrity: 'sha512-tool', location: 'node_modules/legacy' },
+      { name: 'bundler', version: '1.0.0', integrity: 'sha512-bundler', location: 'node_modules/bundler' },
+    ]);
+  });
+
   it('refuses a lockfile that misses a required dependency or an integrity', () => {
     const packages = lock.packages as Record<string, object>;
     expect(() =>
