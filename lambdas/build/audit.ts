@@ -6,6 +6,7 @@
  * `dependencies.auditLevel` decides whether Build stops. An audit that could not run is "not run", with the
  * reason: never a pass.
  */
+import { isObject } from '../core/catalog/checker';
 import type { ServiceConfig } from '../core/catalog/types';
 import { advisoryLines } from '../core/dependency-changes';
 import { VulnerableDependencyError } from '../core/errors';
@@ -111,8 +112,6 @@ function jsonIn(output: string): unknown {
   return undefined;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isSeverity = (v: unknown): v is AuditSeverity =>
   typeof v === 'string' && (AUDIT_SEVERITIES as readonly string[]).includes(v);
 export const severityRank = (s: AuditSeverity): number => AUDIT_SEVERITIES.indexOf(s);
@@ -230,41 +229,53 @@ export function advisoryLine(a: AuditAdvisory): string {
   return advisoryLines({ status: 'found', advisories: [a], counts: {} }, 1)[0] ?? a.package;
 }
 
+/** Build's refusal under the catalog's auditLevel: what crossed it, what it was, and the way out. */
+function refusal(
+  service: string,
+  level: AuditLevel,
+  crossed: string,
+  detail: string,
+  packages: 'named' | 'vulnerable',
+): VulnerableDependencyError {
+  return new VulnerableDependencyError(
+    `npm audit of ${service}'s package-lock.json: ${crossed} services[${service}].dependencies.auditLevel ` +
+      `"${level}"${detail}\nUpgrade or replace the ${packages} packages and commit package-lock.json, or raise ` +
+      `services[${service}].dependencies.auditLevel in the catalog if the risk is accepted.`,
+  );
+}
+
 /**
  * The audit as the Build records it, under the catalog's `dependencies.auditLevel`: with a level, advisories at
  * or above it stop the build (VulnerableDependencyError naming each); without one, they are reported only. An
  * audit that did not run is recorded as such, with the level it could not check, and does not stop the build.
  */
 export function auditOutcome(run: AuditRun, level: AuditLevel | undefined, service: string): NpmAuditOutcome {
+  const atOrAbove = (severity: AuditSeverity) =>
+    level !== undefined && severityRank(severity) >= severityRank(level);
   if (!run.ran) {
     // Too large a report to list still counts against the level: the totals at or above it stop the build.
-    const over = level
-      ? Object.entries(run.counts ?? {}).filter(
-          ([s, n]) => isSeverity(s) && n > 0 && severityRank(s) >= severityRank(level),
-        )
-      : [];
+    const over = Object.entries(run.counts ?? {}).filter(([s, n]) => isSeverity(s) && n > 0 && atOrAbove(s));
     if (level && over.length > 0) {
-      throw new VulnerableDependencyError(
-        `npm audit of ${service}'s package-lock.json: ${over.map(([s, n]) => `${n} ${s}`).join(', ')} ` +
-          `at or above services[${service}].dependencies.auditLevel "${level}" (too many to list here; run ` +
-          '`npm audit --omit=dev` in the project to see them).\nUpgrade or replace the vulnerable packages and commit ' +
-          `package-lock.json, or raise services[${service}].dependencies.auditLevel if the risk is accepted.`,
+      throw refusal(
+        service,
+        level,
+        `${over.map(([s, n]) => `${n} ${s}`).join(', ')} at or above`,
+        ' (too many to list here; run `npm audit --omit=dev` in the project to see them)',
+        'vulnerable',
       );
     }
     return { status: 'not run', reason: run.reason, ...(level ? { level } : {}) };
   }
   const { advisories } = run;
-  if (level) {
-    const refused = advisories.filter((a) => severityRank(a.severity) >= severityRank(level));
-    if (refused.length > 0) {
-      throw new VulnerableDependencyError(
-        `npm audit of ${service}'s package-lock.json: ${refused.length} advisor${refused.length === 1 ? 'y' : 'ies'} ` +
-          `at or above services[${service}].dependencies.auditLevel "${level}":\n` +
-          `${refused.map((a) => `- ${advisoryLine(a)}`).join('\n')}\n` +
-          'Upgrade or replace the named packages and commit package-lock.json, or raise ' +
-          `services[${service}].dependencies.auditLevel in the catalog if the risk is accepted.`,
-      );
-    }
+  const refused = advisories.filter((a) => atOrAbove(a.severity));
+  if (level && refused.length > 0) {
+    throw refusal(
+      service,
+      level,
+      `${refused.length} advisor${refused.length === 1 ? 'y' : 'ies'} at or above`,
+      `:\n${refused.map((a) => `- ${advisoryLine(a)}`).join('\n')}`,
+      'named',
+    );
   }
   const counts: Partial<Record<AuditSeverity, number>> = {};
   for (const a of advisories) counts[a.severity] = (counts[a.severity] ?? 0) + 1;
