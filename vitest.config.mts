@@ -1,12 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 const shared = {
-  environment: 'node',
+  environment: 'node' as const,
   testTimeout: 30_000,
   // Hooks start shared services (DynamoDB Local, a synth) that a busy machine makes slow; this only bounds a hang.
   hookTimeout: 120_000,
   setupFiles: ['test/setup.ts'],
-} as const;
+};
 
 export default defineConfig({
   test: {

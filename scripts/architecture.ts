@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, sep } from 'node:path';
-import * as ts from 'typescript';
+import * as ts from 'typescript-api';
 
 /** Folders whose code is the product (tests are not held to the size limit). */
 export const PRODUCTION_ROOTS = ['bin', 'lib', 'lambdas', 'local', 'scripts'] as const;

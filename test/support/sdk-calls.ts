@@ -16,7 +16,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import ts from 'typescript';
+import ts from 'typescript-api';
 
 /** What a request field can hold at one call site: its literal string values, and whether it can be anything. */
 export interface FieldValue {
