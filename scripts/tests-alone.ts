@@ -1,10 +1,10 @@
 /**
- * `npx tsx scripts/tests-alone.ts [--project unit|cdk|local]… [--each-test] [--timeout-s 600] [files…]`
+ * `npx tsx scripts/tests-alone.ts [--each-test] [--timeout-s 600] [files or folders…]`
  *
  * Runs every test file alone, one `vitest run <file>` after another, so a file that only passes after another
  * (shared state, a port, a table, a process an earlier file left) shows up. With --each-test it then runs each
  * test of those files alone (`-t` with the test's full name), so a test that leans on an earlier test of its own
- * file shows up too. Files: those named, else those of the projects named, else every project's.
+ * file shows up too. Files: the test files under the paths named (files or folders), else every test file.
  * Prints one line per run and a summary naming every failure with its first error lines; exits 1 if any failed.
  * One run at a time: each starts its own global setup (DynamoDB Local, the shared synth) as `npm test` would.
  */
@@ -129,41 +129,38 @@ async function runAlone(file: string, test: string | undefined, timeoutMs: numbe
   }
 }
 
-/** The test files of the named projects (all projects if none), relative to the repository root. */
-async function projectFiles(projects: readonly string[]): Promise<string[]> {
-  const args = ['list', '--filesOnly', '--json', ...projects.flatMap((p) => ['--project', p])];
-  const output = await new Promise<string>((done, fail) => {
-    const child = spawn(VITEST, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
+/** The test files under the paths named (all if none), relative to the repository root. */
+async function testFiles(paths: readonly string[]): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-list-'));
+  try {
+    // --json=FILE: a bare --json takes the path after it as the file to write.
+    const listFile = join(dir, 'files.json');
+    const args = [
+      'list',
+      '--filesOnly',
+      `--json=${listFile}`,
+      ...paths.map((path) => relative(ROOT, resolve(path)) || '.'),
+    ];
+    await new Promise<void>((done, fail) => {
+      const child = spawn(VITEST, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      child.once('error', fail);
+      child.once('close', (code) => (code === 0 ? done() : fail(new Error(`vitest list exited ${code}`))));
     });
-    child.once('error', fail);
-    child.once('close', (code) => (code === 0 ? done(text) : fail(new Error(`vitest list exited ${code}`))));
-  });
-  const listed = JSON.parse(output) as { file: string }[];
-  return [...new Set(listed.map((entry) => relative(ROOT, entry.file)))].sort();
+    const listed = JSON.parse(await readFile(listFile, 'utf8')) as { file: string }[];
+    return [...new Set(listed.map((entry) => relative(ROOT, entry.file)))].sort();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
-
-/** The vitest projects of vitest.config.mts. */
-const PROJECTS: readonly string[] = ['unit', 'cdk', 'local'];
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      project: { type: 'string', multiple: true, default: [] },
       'each-test': { type: 'boolean', default: false },
       'timeout-s': { type: 'string', default: '600' },
     },
   });
-  const unknown = values.project.filter((p) => !PROJECTS.includes(p));
-  if (unknown.length > 0) {
-    process.stderr.write(
-      `✘ unknown --project ${unknown.join(', ')}: the projects are ${PROJECTS.join(', ')}\n`,
-    );
-    return 2;
-  }
   const timeoutMs = Number(values['timeout-s']) * 1000;
   if (!(timeoutMs > 0)) {
     process.stderr.write(
@@ -171,9 +168,11 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  const files = positionals.length
-    ? positionals.map((file) => relative(ROOT, resolve(file)))
-    : await projectFiles(values.project);
+  const files = await testFiles(positionals);
+  if (files.length === 0) {
+    process.stderr.write(`✘ no test file under ${positionals.join(', ')}\n`);
+    return 2;
+  }
   const runs: AloneRun[] = [];
   const record = (run: AloneRun) => {
     runs.push(run);

@@ -1,5 +1,5 @@
 /**
- * Setup for projects whose files share a worker's modules (isolate: false): each file leaves the next what it
+ * Setup for test files that share a worker's modules (isolate: false): each file leaves the next what it
  * found. After every file: SDK clients mocked with aws-sdk-client-mock are restored (it stubs with sinon's
  * default sandbox; not every file restores its stubs), spies, fake timers, stubbed and assigned environment
  * variables are undone, and the project's own modules are evaluated afresh for the next file (a handler
