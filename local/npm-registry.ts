@@ -43,7 +43,9 @@ export class LocalNpmRegistry {
       storage: join(props.dir, 'storage'),
       uplinks: {},
       packages: { '**': { access: '$all', publish: '$authenticated', unpublish: '$authenticated' } },
-      auth: { htpasswd: { file: join(props.dir, 'htpasswd'), max_users: 1 } },
+      // bcrypt's lowest cost: the one user's password is written in this file, so a costlier hash guards nothing,
+      // and the default (10) costs a tenth of a second of CPU at every start.
+      auth: { htpasswd: { file: join(props.dir, 'htpasswd'), max_users: 1, rounds: 4 } },
       // Signed tokens (HMAC): verdaccio's legacy tokens carry the password, checked with bcrypt on every request
       // (about 100 ms of CPU each), which made a publish of a few dozen packages take seconds.
       security: { api: { legacy: false, jwt: { sign: { expiresIn: '1d' } } } },

@@ -117,8 +117,15 @@ export function executionEndOf(
   return { status: 'FAILED', error: failure.name, cause: failure.message };
 }
 
-/** Definitions (by content) the interpreter has validated in this process. */
-const validDefinitions = new Set<string>();
+const VALIDATED = Symbol.for('sluice.local.validatedDefinitions');
+
+/**
+ * Definitions (by content) the interpreter has validated in this process. Held on globalThis, so a copy of this
+ * module loaded afresh in the same process (the tests reload the project's modules between files) knows them too.
+ */
+const processWide = globalThis as { [VALIDATED]?: Set<string> };
+processWide[VALIDATED] ??= new Set();
+const validDefinitions = processWide[VALIDATED];
 
 /**
  * The interpreter's state machine for `definition`, validated (ASL schema, ARNs, paths) the first time this
