@@ -27,9 +27,16 @@ export class LocalTaskBroker implements TaskCallbacks {
     return `local-task-${randomBytes(24).toString('base64url')}`;
   }
 
-  /** Waits for the token's callback; registered before the task's Lambda runs, so no callback is missed. */
+  /**
+   * Waits for the token's callback; registered before the task's Lambda runs, so no callback is missed. A
+   * callback may come while that Lambda still runs (a cancel at the gate: SendTaskFailure is accepted then in
+   * AWS too), before the caller awaits this promise: its failure is the task's outcome then, so it is marked
+   * handled here instead of surfacing as an unhandled rejection.
+   */
   wait(token: string): Promise<unknown> {
-    return new Promise((resolve, reject) => this.waiters.set(token, { resolve, reject }));
+    const resumed = new Promise((resolve, reject) => this.waiters.set(token, { resolve, reject }));
+    resumed.catch(() => undefined);
+    return resumed;
   }
 
   /** Drops a token whose task ended otherwise (its Lambda failed, or it timed out). */
