@@ -29,10 +29,11 @@ export function longestFirst<T>(items: readonly T[], expectedMs: (item: T) => nu
 }
 
 /**
- * Starts the longest test files first. Four files run at once, and a long file that starts late becomes the run's
- * tail (the npm-install test started 106 s into a 129 s run when files went by size). A file's expected duration is
- * vitest's record of its last run on this machine (under node_modules/.vite), else test/durations.json (committed,
- * so a fresh clone such as CI's starts in the same order), else unknown: after the known ones (most files are short).
+ * Starts the longest test files first. Six files run at once, and a long file that starts late becomes the run's
+ * tail (the npm-install test started 106 s into a 129 s run when files went by size). A file's expected duration
+ * is test/durations.json's (committed, so every machine, CI's fresh clone too, starts in the same order; `npm run
+ * test:durations` rewrites it), else vitest's record of its last run here (a file added since), else unknown: after
+ * the others (most files are short).
  */
 export class LongestFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -40,9 +41,9 @@ export class LongestFirstSequencer extends BaseSequencer {
     const committed = readDurations(join(root, DURATIONS));
     return longestFirst(files, (spec) => {
       const path = relative(root, spec.moduleId);
-      const recorded = this.ctx.cache.getFileTestResults(`${spec.project.name}:${path}`)?.duration;
       const seconds = committed.get(path);
-      return recorded ?? (seconds === undefined ? undefined : seconds * 1000);
+      if (seconds !== undefined) return seconds * 1000;
+      return this.ctx.cache.getFileTestResults(`${spec.project.name}:${path}`)?.duration;
     });
   }
 }

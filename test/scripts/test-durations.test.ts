@@ -13,16 +13,21 @@ afterEach(async () => {
 });
 
 describe('durationsOf', () => {
-  it('keeps files of half a second or more, in seconds to a tenth, longest first, by path from the root', () => {
-    const report = {
-      testResults: [
-        { name: '/repo/test/a.test.ts', startTime: 1_000, endTime: 3_460 },
-        { name: '/repo/test/b.test.ts', startTime: 0, endTime: 499 },
-        { name: '/repo/test/c.test.ts', startTime: 0, endTime: 12_040 },
-        { name: '/repo/test/d.test.ts', startTime: 0, endTime: 500 },
-      ],
-    };
-    expect(Object.entries(durationsOf(report, '/repo'))).toEqual([
+  const file = (path: string, ms: number) => ({
+    path,
+    prepareDuration: ms / 4,
+    collectDuration: ms / 4,
+    setupDuration: ms / 4,
+    duration: ms / 4,
+  });
+
+  it('counts import, setup, tests and hooks; keeps files of half a second or more, longest first, to a tenth', () => {
+    const files = [
+      file('test/a.test.ts', 2_460),
+      file('test/b.test.ts', 499),
+      file('test/c.test.ts', 12_040),
+    ];
+    expect(Object.entries(durationsOf([...files, file('test/d.test.ts', 500)]))).toEqual([
       ['test/c.test.ts', 12],
       ['test/a.test.ts', 2.5],
       ['test/d.test.ts', 0.5],
@@ -57,7 +62,7 @@ describe('LongestFirstSequencer', () => {
       },
     } as unknown as Vitest);
 
-  it("orders by vitest's record of the last run, else by test/durations.json, else last", async () => {
+  it("orders by test/durations.json, else by vitest's record of the last run, else last", async () => {
     const root = await mkdtemp(join(tmpdir(), 'sluice-sequencer-'));
     dirs.push(root);
     await mkdir(join(root, 'test'));
@@ -66,8 +71,10 @@ describe('LongestFirstSequencer', () => {
       JSON.stringify({ 'test/b.test.ts': 30, 'test/c.test.ts': 2 }),
     );
     const files = specs(root, 'test/a.test.ts', 'test/b.test.ts', 'test/c.test.ts', 'test/d.test.ts');
-    // d ran here in 10 s; b and c only have committed durations; a has neither.
-    const sorted = await sequencer(root, { ':test/d.test.ts': 10_000 }).sort(files);
+    // d (added since durations.json was written) ran here in 10 s; c's committed 2 s wins over its record here.
+    const sorted = await sequencer(root, { ':test/d.test.ts': 10_000, ':test/c.test.ts': 60_000 }).sort(
+      files,
+    );
     expect(sorted.map((spec) => spec.moduleId.slice(root.length + 1))).toEqual([
       'test/b.test.ts',
       'test/d.test.ts',
