@@ -13,6 +13,10 @@
  * Any other use of the SDK that could send a request (an aggregated client such as `new Lambda()`, a client
  * method other than `send`, a package that itself depends on an SDK client) is reported as unsupported rather
  * than ignored, so the analysis fails closed.
+ *
+ * The program is the project's (its tsconfig) over the entry modules, built as tsc builds it except that JSDoc is
+ * parsed only where it carries types, in JavaScript files (tsc also parses a TypeScript file's @see and @link, for
+ * their errors): in TypeScript files it is documentation, which is most of the SDK's declaration files.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -56,6 +60,8 @@ export class SdkCallAnalyzer {
   private readonly checker: ts.TypeChecker;
   private readonly sdkDependents = new Map<string, boolean>();
   private readonly commandsOfModule = new Map<string, string[]>();
+  /** Where each file comes from, by file: asked for every declaration of every symbol the walk meets. */
+  private readonly origins = new Map<ts.SourceFile, { project: boolean; pkg: string | undefined }>();
 
   constructor(
     private readonly projectRoot: string,
@@ -63,10 +69,11 @@ export class SdkCallAnalyzer {
   ) {
     const config = ts.readConfigFile(path.join(projectRoot, 'tsconfig.json'), ts.sys.readFile);
     const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, projectRoot);
-    this.program = ts.createProgram({
-      rootNames: [...entries],
-      options: { ...parsed.options, noEmit: true },
-    });
+    const options = { ...parsed.options, noEmit: true };
+    const host = ts.createCompilerHost(options);
+    // Types, symbols and modifier flags of TypeScript files never come from JSDoc (see the header).
+    host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeInfo;
+    this.program = ts.createProgram({ rootNames: [...entries], options, host });
     this.checker = this.program.getTypeChecker();
   }
 
@@ -84,12 +91,27 @@ export class SdkCallAnalyzer {
 
   /** @internal Project code: under the root, not a declaration file, not a dependency. */
   isProjectFile(file: ts.SourceFile): boolean {
+    return this.originOf(file).project;
+  }
+
+  /** @internal The package a file belongs to (see packageOf). */
+  packageOfFile(file: ts.SourceFile): string | undefined {
+    return this.originOf(file).pkg;
+  }
+
+  private originOf(file: ts.SourceFile): { project: boolean; pkg: string | undefined } {
+    const known = this.origins.get(file);
+    if (known) return known;
     const name = path.resolve(file.fileName);
-    return (
-      !file.isDeclarationFile &&
-      name.startsWith(this.projectRoot + path.sep) &&
-      !name.includes(`${path.sep}node_modules${path.sep}`)
-    );
+    const origin = {
+      project:
+        !file.isDeclarationFile &&
+        name.startsWith(this.projectRoot + path.sep) &&
+        !name.includes(`${path.sep}node_modules${path.sep}`),
+      pkg: packageOf(name),
+    };
+    this.origins.set(file, origin);
+    return origin;
   }
 
   /** @internal */
@@ -338,8 +360,9 @@ class Reachability {
   }
 
   private onDependencyDeclaration(declaration: ts.Declaration, symbol: ts.Symbol, at: ts.Node): void {
-    const file = declaration.getSourceFile().fileName;
-    const pkg = packageOf(file);
+    const source = declaration.getSourceFile();
+    const file = source.fileName;
+    const pkg = this.analyzer.packageOfFile(source);
     if (!pkg) return; // TypeScript's own lib declarations
     if (!SDK_COMMAND_PACKAGE.test(pkg)) {
       if (pkg.startsWith('@aws-sdk/lib-') || this.analyzer.dependsOnSdk(pkg, file)) {
@@ -380,7 +403,7 @@ class Reachability {
         if (ts.isClassLike(declaration)) this.instantiate(declaration);
         continue;
       }
-      const pkg = packageOf(file.fileName);
+      const pkg = this.analyzer.packageOfFile(file);
       if (pkg && SDK_COMMAND_PACKAGE.test(pkg) && /Command$/.test(symbol.name)) {
         this.commandNodes.push({ node, pkg, command: symbol.name });
       }
@@ -393,7 +416,7 @@ class Reachability {
     if (!symbol) return;
     for (const declaration of symbol.declarations ?? []) {
       const file = declaration.getSourceFile();
-      const pkg = packageOf(file.fileName);
+      const pkg = this.analyzer.packageOfFile(file);
       if (pkg && SDK_COMMAND_PACKAGE.test(pkg) && isSdkHelper(declaration, symbol.name)) {
         const commands = this.analyzer.commandsConstructedBy(file.fileName);
         if (commands.length === 0) {
