@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import { buildApp, PIPELINE_STACK_NAME, serviceStackName } from '../lib/app';
 import { SluiceServiceStack } from '../lib/service-stack';
@@ -9,8 +10,15 @@ import { LOCAL_GIT_PUSHES_CONTEXT } from '../lib/triggers';
 import type { CfnTemplate } from './definition';
 
 /**
- * Synthesizes the pipeline stack in-process, without bundling the handlers (the local runtime runs their
- * source), and returns its CloudFormation template: the same construct `cdk deploy` uses.
+ * Context for a synth whose templates are all that is read: no bundling (the local runtime runs the handlers'
+ * source) and no asset staging (copying each asset folder, the npm layer's ~2,000 files, into an assembly folder
+ * deleted right after). Asset hashes, and so the templates, are the same: CDK fingerprints the source either way.
+ */
+const TEMPLATE_ONLY_CONTEXT = { 'aws:cdk:bundling-stacks': [], [DISABLE_ASSET_STAGING_CONTEXT]: true };
+
+/**
+ * Synthesizes the pipeline stack in-process and returns its CloudFormation template: the same construct `cdk
+ * deploy` uses.
  */
 export function synthPipelineTemplate(catalog: Catalog, catalogFile?: string): CfnTemplate {
   const outdir = mkdtempSync(join(tmpdir(), 'sluice-synth-'));
@@ -18,7 +26,7 @@ export function synthPipelineTemplate(catalog: Catalog, catalogFile?: string): C
     // The local git watchers publish to the Sluice bus, as in AWS only the GitHub webhook may.
     const app = new App({
       outdir,
-      context: { 'aws:cdk:bundling-stacks': [], [LOCAL_GIT_PUSHES_CONTEXT]: true },
+      context: { ...TEMPLATE_ONLY_CONTEXT, [LOCAL_GIT_PUSHES_CONTEXT]: true },
     });
     buildApp({ app, catalog, ...(catalogFile ? { catalogFile } : {}), nag: false });
     return app.synth().getStackByName(PIPELINE_STACK_NAME).template as CfnTemplate;
@@ -34,7 +42,7 @@ export function synthPipelineTemplate(catalog: Catalog, catalogFile?: string): C
 export function synthServiceTemplates(catalog: Catalog): Map<string, CfnTemplate> {
   const outdir = mkdtempSync(join(tmpdir(), 'sluice-synth-'));
   try {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ outdir, context: TEMPLATE_ONLY_CONTEXT });
     const stacks = catalog.services.map(
       (service) =>
         [service.name, new SluiceServiceStack(app, serviceStackName(service.name), { service })] as const,

@@ -2,13 +2,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
+import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { describe, expect, it } from 'vitest';
 import { EsbuildLayer } from '../../lib/esbuild-layer';
 import { testApp } from './fixtures';
 
 describe('EsbuildLayer', () => {
   it('holds esbuild and its linux-x64 binary under nodejs/node_modules, at one version', () => {
-    const app = testApp();
+    // Staged, to read the layer's files as CDK ships them.
+    const app = testApp({ [DISABLE_ASSET_STAGING_CONTEXT]: false });
     const layer = new EsbuildLayer(new Stack(app, 'S'), 'Layer');
     const assembly = app.synth();
     const assets = fs.readdirSync(assembly.directory).filter((f) => f.startsWith('asset.'));

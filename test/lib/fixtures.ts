@@ -2,6 +2,7 @@
 
 import { App, type Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { Catalog, ServiceConfig } from '../../lambdas/core/catalog/types';
@@ -11,9 +12,16 @@ import {
   renderDefinition as renderLocalDefinition,
 } from '../../local/definition';
 
-/** An app that skips asset bundling (NodejsFunction would run esbuild for each handler). */
+/**
+ * An app that skips asset bundling (NodejsFunction would run esbuild for each handler) and asset staging: each
+ * synth would otherwise copy every asset folder (the npm layer's ~2,000 files) into its fresh assembly folder.
+ * Asset hashes, and so the templates, are the same either way (CDK fingerprints the source); a test that reads
+ * the staged files opts back in with `'aws:cdk:disable-asset-staging': false`.
+ */
 export function testApp(context: Record<string, unknown> = {}): App {
-  return new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  return new App({
+    context: { 'aws:cdk:bundling-stacks': [], [DISABLE_ASSET_STAGING_CONTEXT]: true, ...context },
+  });
 }
 
 type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
