@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { assemblePackages } from './esbuild-layer';
+import { assemblePackages, packagesCode } from './esbuild-layer';
 import { PROJECT_ROOT } from './sluice-function';
 
 export interface NpmLayerProps {
@@ -34,9 +34,9 @@ export class NpmLayer extends Construct {
       );
     }
     this.npmVersion = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
-    const dir = assemblePackages(nodeModules, ['npm'], `sluice-npm-layer-${this.npmVersion}`);
+    const name = `sluice-npm-layer-${this.npmVersion}`;
     this.layer = new lambda.LayerVersion(this, 'Resource', {
-      code: lambda.Code.fromAsset(dir),
+      code: packagesCode(assemblePackages(nodeModules, ['npm'], name), name),
       compatibleRuntimes: [lambda.Runtime.NODEJS_22_X],
       description: `npm ${this.npmVersion} CLI (Sluice test runner: dependency installs)`,
     });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { App, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp, main, PIPELINE_STACK_NAME, serviceStackName } from '../../lib/app';
 import { SluiceServiceStack } from '../../lib/service-stack';
@@ -82,7 +83,7 @@ describe('buildApp', () => {
 describe('main (bin/app.ts)', () => {
   it('builds the app from the catalog named by context', () => {
     const file = catalogFile(catalogOf(1));
-    const result = main(new App({ context: { catalog: file, 'aws:cdk:bundling-stacks': [] } }));
+    const result = main(testApp({ catalog: file }));
     expect(result?.pipeline.catalogSource).toBe(file);
     expect([...(result?.services.keys() ?? [])]).toEqual(['svc-0']);
     expect(process.exitCode).toBeUndefined();
@@ -266,7 +267,7 @@ describe('buildApp template validation', () => {
   it('adds no template validation where it is turned off', () => {
     const app = new App({
       builtinCloudFormationValidation: false,
-      context: { 'aws:cdk:bundling-stacks': [] },
+      context: { 'aws:cdk:bundling-stacks': [], [DISABLE_ASSET_STAGING_CONTEXT]: true },
     });
     buildApp({ app, catalog: catalogOf(1), nag: false });
     expect(hasTemplateValidationPlugin(app)).toBe(false);

@@ -2,9 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EsbuildLayer } from '../../lib/esbuild-layer';
+import { NpmLayer } from '../../lib/npm-layer';
 import { testApp } from './fixtures';
 
 describe('EsbuildLayer', () => {
@@ -35,5 +37,44 @@ describe('EsbuildLayer', () => {
     expect(() => new EsbuildLayer(new Stack(testApp(), 'S'), 'Layer', { nodeModulesDir: fake })).toThrow(
       /@esbuild\/linux-x64 is not installed .*npm install/,
     );
+  });
+});
+
+describe('layer asset hashes', () => {
+  const made: string[] = [];
+  const version = `0.0.${process.pid}`;
+  afterAll(() => {
+    // The fake node_modules folders and the layer folders NpmLayer assembled from them.
+    const assembledLayers = fs
+      .readdirSync(os.tmpdir())
+      .filter((f) => f.startsWith(`sluice-npm-layer-${version}`))
+      .map((f) => path.join(os.tmpdir(), f));
+    for (const dir of [...made, ...assembledLayers]) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A node_modules folder holding only an npm package at `version`, with an index.js of `content`. */
+  function fakeNpm(npmVersion: string, content: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-nm-'));
+    made.push(dir);
+    fs.mkdirSync(path.join(dir, 'npm'));
+    fs.writeFileSync(
+      path.join(dir, 'npm', 'package.json'),
+      JSON.stringify({ name: 'npm', version: npmVersion }),
+    );
+    fs.writeFileSync(path.join(dir, 'npm', 'index.js'), content);
+    return dir;
+  }
+  const s3Key = (nodeModulesDir: string): unknown => {
+    const stack = new Stack(testApp(), 'S');
+    new NpmLayer(stack, 'Npm', { nodeModulesDir });
+    const [layer] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::LayerVersion'));
+    return layer?.Properties.Content.S3Key;
+  };
+
+  it('are named by the package version (a published version never changes), not by reading every file at synth', () => {
+    const first = s3Key(fakeNpm(version, 'one'));
+    expect(first).toMatch(/^[0-9a-f]{64}\.zip$/);
+    expect(s3Key(fakeNpm(version, 'two'))).toBe(first);
+    expect(s3Key(fakeNpm(`${version}1`, 'one'))).not.toBe(first);
   });
 });

@@ -2,7 +2,7 @@
 
 import { App, type Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
+import { DISABLE_ASSET_STAGING_CONTEXT, DISABLE_CREATION_STACK_TRACES } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { Catalog, ServiceConfig } from '../../lambdas/core/catalog/types';
@@ -13,14 +13,20 @@ import {
 } from '../../local/definition';
 
 /**
- * An app that skips asset bundling (NodejsFunction would run esbuild for each handler) and asset staging: each
- * synth would otherwise copy every asset folder (the npm layer's ~2,000 files) into its fresh assembly folder.
- * Asset hashes, and so the templates, are the same either way (CDK fingerprints the source); a test that reads
- * the staged files opts back in with `'aws:cdk:disable-asset-staging': false`.
+ * An app that skips asset bundling (NodejsFunction would run esbuild for each handler), asset staging (each synth
+ * would copy every asset folder, the npm layer's ~2,000 files, into its fresh assembly folder) and creation stack
+ * traces (one per CloudFormation element, source-mapped through vitest; `main` turns them off for `cdk synth` too).
+ * The templates are the same either way: asset hashes come from the source. A test that reads the staged files
+ * opts back in with `[DISABLE_ASSET_STAGING_CONTEXT]: false`.
  */
 export function testApp(context: Record<string, unknown> = {}): App {
   return new App({
-    context: { 'aws:cdk:bundling-stacks': [], [DISABLE_ASSET_STAGING_CONTEXT]: true, ...context },
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      [DISABLE_ASSET_STAGING_CONTEXT]: true,
+      [DISABLE_CREATION_STACK_TRACES]: true,
+      ...context,
+    },
   });
 }
 

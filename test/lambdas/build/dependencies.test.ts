@@ -1,7 +1,8 @@
 /**
  * Build with npm dependencies, for real: a verdaccio registry on 127.0.0.1 (no uplink, so nothing reaches the
- * public registry), lockfiles written by the project's npm against it, `npm ci` run by the local sandbox (a
- * process of its own, no credential), and the install cached in the artifact store.
+ * public registry), lockfiles written by the project's npm against it (or derived from one by npm's own edits),
+ * `npm ci` run by the local sandbox (a process of its own, no credential), and the install cached in the artifact
+ * store.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { buildRelease, sbomKey } from '../../../lambdas/build/build';
 import { findNpmProject } from '../../../lambdas/build/npm-project';
 import type { ServiceConfig } from '../../../lambdas/core/catalog/types';
 import { dependencyDetails } from '../../../lambdas/core/dependency-changes';
-import type { ReleaseDocument } from '../../../lambdas/core/model';
+import type { BuildResult, ReleaseDocument } from '../../../lambdas/core/model';
 import { type SandboxRequest, systemClock } from '../../../lambdas/core/ports';
 import type { Ledger } from '../../../lambdas/ledger/ledger';
 import { FolderArtifactStore } from '../../../local/adapters/folder-artifact-store';
@@ -43,6 +44,17 @@ const requests: SandboxRequest[] = [];
 let db: TestLedger;
 let ledger: Ledger;
 let registry: LocalNpmRegistry;
+/** A registry with an audit endpoint in front of verdaccio: it reports ADVISORY for tiny-greeting. */
+let advisories: AdvisoryRegistry;
+
+const ADVISORY: BulkAdvisory = {
+  id: 1100001,
+  url: 'https://github.com/advisories/GHSA-test-0000-0001',
+  title: 'Prototype pollution in tiny-greeting',
+  severity: 'high',
+  vulnerable_versions: '<1.0.1',
+  cwe: ['CWE-1321'],
+};
 
 /** Small packages published to the registry: one with a marker, one with an install script. */
 const PACKAGES: Record<string, Record<string, string>> = {
@@ -91,33 +103,93 @@ async function writeTree(dir: string, files: Record<string, string>): Promise<vo
   }
 }
 
-/** Lockfiles written so far in this file, by the project's files: the same project locks to the same file. */
+/** Lockfiles written so far in this file, by the project's manifests: the same manifests lock to the same file. */
 const lockfiles = new Map<string, Promise<string>>();
 
 /**
  * package-lock.json for `files` (a project), written by the project's npm against the registry, no scripts; once
- * per distinct project in this file (the registry's packages do not change after beforeAll publishes them).
+ * per distinct set of package.json files in this file (npm locks from the manifests alone, and the registry's
+ * packages do not change after beforeAll publishes them).
  */
 function lockfileFor(files: Record<string, string>): Promise<string> {
-  const key = JSON.stringify(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const manifests = Object.entries(files)
+    .filter(([path]) => path === 'package.json' || path.endsWith('/package.json'))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const key = JSON.stringify(manifests);
   let lockfile = lockfiles.get(key);
   if (!lockfile) {
-    lockfile = writeLockfile(files);
+    lockfile = writeLockfile(Object.fromEntries(manifests));
     lockfiles.set(key, lockfile);
     lockfile.catch(() => lockfiles.delete(key));
   }
   return lockfile;
 }
 
+/** The environment of the npm this file runs itself (lockfiles, packing): its home and cache in `dir`. */
+function npmEnv(dir: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    npm_config_cache: join(dir, '.cache'),
+    npm_config_update_notifier: 'false',
+  };
+}
+
 async function writeLockfile(files: Record<string, string>): Promise<string> {
   const dir = mkdtempSync(join(root, 'lock-'));
   await writeTree(dir, files);
   await writeFile(join(dir, '.npmrc'), registry.npmrc());
-  await run(process.execPath, [projectNpmCli(), 'install', '--package-lock-only', '--ignore-scripts'], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: dir, npm_config_cache: join(dir, '.cache') },
-  });
+  // No audit or funding report: only the lockfile is wanted (verdaccio has no audit endpoint anyway).
+  await run(
+    process.execPath,
+    [projectNpmCli(), 'install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'],
+    { cwd: dir, env: npmEnv(dir) },
+  );
   return readFile(join(dir, 'package-lock.json'), 'utf8');
+}
+
+/** tiny-greeting and tiny-upper: npm writes this project's lockfile, and two others are derived from it. */
+const GREETING_AND_UPPER = { 'tiny-greeting': '^1.0.0', 'tiny-upper': '^1.2.0' };
+
+/**
+ * package-lock.json of a project depending on tiny-greeting alone, or (`devUpper`) with tiny-upper as a dev
+ * dependency: npm's lockfile of GREETING_AND_UPPER edited as npm writes those projects' lockfiles (the same bytes,
+ * checked with npm 11), which saves an npm process for each.
+ */
+async function greetingLockfile({ devUpper }: { devUpper: boolean }): Promise<string> {
+  const lock = JSON.parse(await lockfileFor(serviceFiles(GREETING_AND_UPPER)));
+  const top = lock.packages[''];
+  const { 'tiny-upper': upper, ...dependencies } = top.dependencies;
+  top.dependencies = dependencies;
+  const { license, ...entry } = lock.packages['node_modules/tiny-upper'];
+  if (devUpper) {
+    top.devDependencies = { 'tiny-upper': upper };
+    lock.packages['node_modules/tiny-upper'] = { ...entry, dev: true, license };
+  } else {
+    delete lock.packages['node_modules/tiny-upper'];
+  }
+  return `${JSON.stringify(lock, null, 2)}\n`;
+}
+
+/**
+ * Packs the PACKAGES with one npm process and publishes each tarball over the registry's publish API (what
+ * `npm publish` sends; LocalNpmRegistry.publish, one npm process per package, runs in test/local/dependencies.test.ts).
+ */
+async function publishPackages(): Promise<void> {
+  const dirs: string[] = [];
+  for (const [name, files] of Object.entries(PACKAGES)) {
+    const dir = join(root, 'packages', name);
+    await writeTree(dir, files);
+    dirs.push(dir);
+  }
+  const out = mkdtempSync(join(root, 'packed-'));
+  const { stdout } = await run(
+    process.execPath,
+    [projectNpmCli(), 'pack', ...dirs, '--json', '--ignore-scripts', '--pack-destination', out],
+    { cwd: out, env: npmEnv(out) },
+  );
+  const packed = JSON.parse(stdout) as { filename: string }[];
+  for (const { filename } of packed) await registry.publishTarball(await readFile(join(out, filename)));
 }
 
 const HANDLER = `import greet from 'tiny-greeting';
@@ -130,6 +202,39 @@ function serviceFiles(dependencies: Record<string, string>, handler = HANDLER): 
     'src/index.ts': handler,
   };
 }
+
+/**
+ * An npm monorepo: the api workspace depends on the lib workspace (which depends on tiny-upper); another workspace
+ * bundles copyleft-pkg. The monorepo build, its audit and the licence policy build its workspaces: one lockfile,
+ * and (the same lockfile and manifests) one install, the later builds' from Build's install cache.
+ */
+const MONOREPO: Record<string, string> = {
+  'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }),
+  'packages/lib/package.json': JSON.stringify({
+    name: '@mono/lib',
+    version: '1.0.0',
+    main: 'index.js',
+    dependencies: { 'tiny-upper': '^1.0.0' },
+  }),
+  'packages/lib/index.js': "module.exports = (s) => require('tiny-upper')(s) + ' via-mono-lib';\n",
+  // Another service of the monorepo: its dependencies are not the api's.
+  'packages/other/package.json': JSON.stringify({
+    name: '@mono/other',
+    version: '1.0.0',
+    dependencies: { 'copyleft-pkg': '2.0.0' },
+  }),
+  'packages/other/src/index.ts':
+    "import c from 'copyleft-pkg';\nexport const handler = async () => ({ statusCode: 200, body: c });\n",
+  'packages/api/package.json': JSON.stringify({
+    name: '@mono/api',
+    version: '1.0.0',
+    dependencies: { '@mono/lib': '*', 'tiny-greeting': '^1.0.0' },
+  }),
+  'packages/api/src/index.ts': `import greet from 'tiny-greeting';
+import shout from '@mono/lib';
+export const handler = async () => ({ statusCode: 200, body: greet(shout('x')) });
+`,
+};
 
 let counter = 0;
 /** A repository holding `files` with a lockfile for them (unless `lock` is false); returns its config and head. */
@@ -181,6 +286,38 @@ function ports(npmrc = registry.npmrc()) {
   };
 }
 
+/** The service's registry is the one with an audit endpoint (packages still come from verdaccio through it). */
+const withAdvisories = () => ports(`registry=${advisories.url}\n`);
+
+/** The Build of MONOREPO's api workspace, with what it asked the sandbox and the audit endpoint. */
+let monorepoApi:
+  | Promise<{
+      built: BuildResult;
+      steps: SandboxRequest['steps'][];
+      bulkRequests: Record<string, string[]>[];
+    }>
+  | undefined;
+
+/**
+ * Builds MONOREPO's api workspace once for this file, against the registry with an audit endpoint: the monorepo
+ * build test checks its bundle, the monorepo audit test what it audited. One Build, two checks of it (its install
+ * and its audit each run once either way); whichever test runs first, alone or not, builds it.
+ */
+function monorepoApiBuild() {
+  monorepoApi ??= (async () => {
+    const { config, sha } = await repoWith(MONOREPO, { source: { path: 'packages/api' } });
+    const asked = advisories.bulkRequests.length;
+    const before = requests.length;
+    const built = await buildRelease(await documentFor(config, sha), withAdvisories());
+    return {
+      built,
+      steps: requests.slice(before).map((r) => r.steps),
+      bulkRequests: advisories.bulkRequests.slice(asked),
+    };
+  })();
+  return monorepoApi;
+}
+
 async function bundleOf(artifactKey: string): Promise<string> {
   return Buffer.from(unzipSync(await artifacts.get(artifactKey))['index.js'] ?? []).toString();
 }
@@ -199,14 +336,12 @@ beforeAll(async () => {
   db = await startTestLedger();
   ledger = await db.newLedger();
   registry = await LocalNpmRegistry.start({ dir: join(root, 'registry') });
-  for (const [name, files] of Object.entries(PACKAGES)) {
-    const dir = join(root, 'packages', name);
-    await writeTree(dir, files);
-    await registry.publish(dir);
-  }
+  await publishPackages();
+  advisories = await startAdvisoryRegistry(registry.url, { 'tiny-greeting': [ADVISORY] });
 }, 120_000);
 
 afterAll(async () => {
+  await advisories?.close();
   await registry?.close();
   await db?.stop();
   rmSync(root, { recursive: true, force: true });
@@ -214,7 +349,11 @@ afterAll(async () => {
 
 describe('Build with npm dependencies', () => {
   it('installs from the lockfile in the sandbox, bundles the dependency, and caches the install', async () => {
-    const { config, sha, repo } = await repoWith(serviceFiles({ 'tiny-greeting': '^1.0.0' }));
+    const { config, sha, repo } = await repoWith(
+      serviceFiles({ 'tiny-greeting': '^1.0.0' }),
+      {},
+      await greetingLockfile({ devUpper: false }),
+    );
     const before = requests.length;
     const first = await buildRelease(await documentFor(config, sha), ports());
     expect(await bundleOf(first.artifactKey)).toContain('tiny-greeting-marker');
@@ -255,27 +394,7 @@ describe('Build with npm dependencies', () => {
   }, 120_000);
 
   it('builds a workspace of an npm monorepo: installed at the root, its workspace dependency linked', async () => {
-    const files = {
-      'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }),
-      'packages/lib/package.json': JSON.stringify({
-        name: '@mono/lib',
-        version: '1.0.0',
-        main: 'index.js',
-        dependencies: { 'tiny-upper': '^1.0.0' },
-      }),
-      'packages/lib/index.js': "module.exports = (s) => require('tiny-upper')(s) + ' via-mono-lib';\n",
-      'packages/api/package.json': JSON.stringify({
-        name: '@mono/api',
-        version: '1.0.0',
-        dependencies: { '@mono/lib': '*', 'tiny-greeting': '^1.0.0' },
-      }),
-      'packages/api/src/index.ts': `import greet from 'tiny-greeting';
-import shout from '@mono/lib';
-export const handler = async () => ({ statusCode: 200, body: greet(shout('x')) });
-`,
-    };
-    const { config, sha } = await repoWith(files, { source: { path: 'packages/api' } });
-    const built = await buildRelease(await documentFor(config, sha), ports());
+    const { built } = await monorepoApiBuild();
     const bundle = await bundleOf(built.artifactKey);
     expect(bundle).toContain('tiny-greeting-marker');
     expect(bundle).toContain('tiny-upper-marker');
@@ -325,7 +444,7 @@ export const handler = async () => ({ statusCode: 200, body: greet(shout('x')) }
 
   it('gives the install the npmrc of the service’s secret (a private registry and its token), and names a missing one', async () => {
     // A lockfile of its own: the same lockfile would come from the cache, with no install.
-    const files = serviceFiles({ 'tiny-greeting': '^1.0.0', 'tiny-upper': '^1.2.0' });
+    const files = serviceFiles(GREETING_AND_UPPER);
     const { config, sha } = await repoWith(files, { dependencies: { npmrcSecret: 'team/npmrc' } });
     await mkdir(join(root, 'secrets', 'team'), { recursive: true });
     await writeFile(join(root, 'secrets', 'team', 'npmrc'), registry.npmrc({ withToken: true }), {
@@ -339,9 +458,22 @@ export const handler = async () => ({ statusCode: 200, body: greet(shout('x')) }
     // The audit asks the same registry, with the same token.
     expect(requests[before + 1]?.npmrc).toBe(registry.npmrc({ withToken: true }));
 
-    // A missing secret stops the install of a lockfile not in the cache: another lockfile again.
-    const other = serviceFiles({ 'tiny-upper': '^1.2.0' }, 'export const handler = async () => ({});\n');
-    const missing = await repoWith(other, { dependencies: { npmrcSecret: 'absent' } });
+    // A missing secret stops the install of a project not in the cache: another package.json (the install key
+    // covers it) with the same lockfile, which npm writes alike with or without a description.
+    const other = {
+      ...files,
+      'package.json': JSON.stringify({
+        name: 'svc',
+        version: '1.0.0',
+        description: 'private',
+        dependencies: GREETING_AND_UPPER,
+      }),
+    };
+    const missing = await repoWith(
+      other,
+      { dependencies: { npmrcSecret: 'absent' } },
+      await lockfileFor(files),
+    );
     await expect(buildRelease(await documentFor(missing.config, missing.sha), ports())).rejects.toThrow(
       `The npmrc secret absent of ${missing.config.name} is missing: write the registry's .npmrc to ${join(root, 'secrets', 'absent')}`,
     );
@@ -350,7 +482,11 @@ export const handler = async () => ({ statusCode: 200, body: greet(shout('x')) }
 
 describe('Build with npm dependencies: the SBOM and the licence policy', () => {
   it('stores a CycloneDX SBOM of the bundled packages beside the artifact, and the diff since the live release', async () => {
-    const { config, sha, repo } = await repoWith(serviceFiles({ 'tiny-greeting': '^1.0.0' }));
+    const { config, sha, repo } = await repoWith(
+      serviceFiles({ 'tiny-greeting': '^1.0.0' }),
+      {},
+      await greetingLockfile({ devUpper: false }),
+    );
     const firstDoc = await documentFor(config, sha);
     const first = await buildRelease(firstDoc, ports());
     const sbom = JSON.parse(
@@ -394,7 +530,7 @@ describe('Build with npm dependencies: the SBOM and the licence policy', () => {
       updatedAt: new Date().toISOString(),
     });
     const files = serviceFiles(
-      { 'tiny-greeting': '^1.0.0', 'tiny-upper': '^1.2.0' },
+      GREETING_AND_UPPER,
       `import greet from 'tiny-greeting';
 import upper from 'tiny-upper';
 export const handler = async () => ({ statusCode: 200, body: greet(upper('x')) });
@@ -420,11 +556,12 @@ export const handler = async () => ({ statusCode: 200, body: greet(upper('x')) }
   }, 120_000);
 
   it('stops at Build, naming the package, when a bundled licence is denied; nothing is stored', async () => {
-    const files = serviceFiles(
-      { 'copyleft-pkg': '2.0.0' },
-      "import c from 'copyleft-pkg';\nexport const handler = async () => ({ statusCode: 200, body: c });\n",
-    );
-    const { config, sha } = await repoWith(files, { dependencies: { deniedLicenses: ['AGPL-3.0'] } });
+    // The monorepo's other workspace bundles copyleft-pkg: the licence is checked on what Build bundles, whatever
+    // the install's source (here the cache of the monorepo build when that test ran first).
+    const { config, sha } = await repoWith(MONOREPO, {
+      source: { path: 'packages/other' },
+      dependencies: { deniedLicenses: ['AGPL-3.0'] },
+    });
     const doc = await documentFor(config, sha);
     await expect(buildRelease(doc, ports())).rejects.toMatchObject({
       name: 'DeniedLicenseError',
@@ -437,24 +574,9 @@ export const handler = async () => ({ statusCode: 200, body: greet(upper('x')) }
 });
 
 describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox', () => {
-  const ADVISORY: BulkAdvisory = {
-    id: 1100001,
-    url: 'https://github.com/advisories/GHSA-test-0000-0001',
-    title: 'Prototype pollution in tiny-greeting',
-    severity: 'high',
-    vulnerable_versions: '<1.0.1',
-    cwe: ['CWE-1321'],
-  };
   const LINE =
     'tiny-greeting@1.0.0 (high): Prototype pollution in tiny-greeting, https://github.com/advisories/GHSA-test-0000-0001 ' +
     '(vulnerable <1.0.1); fix: no fixed version is available: replace the package or accept the risk';
-  let advisories: AdvisoryRegistry;
-  beforeAll(async () => {
-    advisories = await startAdvisoryRegistry(registry.url, { 'tiny-greeting': [ADVISORY] });
-  });
-  afterAll(() => advisories?.close());
-  /** The service's registry is the one with an audit endpoint (packages still come from verdaccio through it). */
-  const withAdvisories = () => ports(`registry=${advisories.url}\n`);
   /** tiny-upper is a dev dependency: neither installed for Build nor audited. */
   const files = () => ({
     ...serviceFiles({}),
@@ -465,9 +587,12 @@ describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox
       devDependencies: { 'tiny-upper': '^1.2.0' },
     }),
   });
+  /** A repository of files() and its lockfile. */
+  const repoOfFiles = async (overrides: Parameters<typeof service>[1] = {}) =>
+    repoWith(files(), overrides, await greetingLockfile({ devUpper: true }));
 
   it('records what the registry reports (no auditLevel: report only): BuildResult, SBOM, Build record, approval', async () => {
-    const { config, sha } = await repoWith(files());
+    const { config, sha } = await repoOfFiles();
     const doc = await documentFor(config, sha);
     const asked = advisories.bulkRequests.length;
     const built = await buildRelease(doc, withAdvisories());
@@ -506,7 +631,7 @@ describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox
   }, 120_000);
 
   it('stops Build at auditLevel "high", naming the package, its severity, the advisory and the fix; nothing stored', async () => {
-    const { config, sha } = await repoWith(files(), { dependencies: { auditLevel: 'high' } });
+    const { config, sha } = await repoOfFiles({ dependencies: { auditLevel: 'high' } });
     await expect(buildRelease(await documentFor(config, sha), withAdvisories())).rejects.toMatchObject({
       name: 'VulnerableDependencyError',
       message:
@@ -519,7 +644,7 @@ describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox
   }, 120_000);
 
   it('passes below the level (auditLevel "critical"), the advisory still reported', async () => {
-    const { config, sha } = await repoWith(files(), { dependencies: { auditLevel: 'critical' } });
+    const { config, sha } = await repoOfFiles({ dependencies: { auditLevel: 'critical' } });
     const doc = await documentFor(config, sha);
     const built = await buildRelease(doc, withAdvisories());
     expect(built.dependencies?.audit).toMatchObject({
@@ -534,7 +659,7 @@ describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox
   }, 120_000);
 
   it('no audit endpoint, or no registry: Build goes on, "not run" with the reason and the level it could not check', async () => {
-    const { config, sha, repo } = await repoWith(files(), { dependencies: { auditLevel: 'low' } });
+    const { config, sha, repo } = await repoOfFiles({ dependencies: { auditLevel: 'low' } });
     const doc = await documentFor(config, sha);
     const built = await buildRelease(doc, ports());
     expect(built.dependencies?.audit).toEqual({
@@ -559,38 +684,10 @@ describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox
   }, 120_000);
 
   it('audits only what the workspace of a monorepo depends on', async () => {
-    const files = {
-      'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }),
-      'packages/lib/package.json': JSON.stringify({
-        name: '@mono/lib',
-        version: '1.0.0',
-        main: 'index.js',
-        dependencies: { 'tiny-upper': '^1.0.0' },
-      }),
-      'packages/lib/index.js': "module.exports = (s) => require('tiny-upper')(s);\n",
-      // Another service of the monorepo: its dependencies are not the api's.
-      'packages/other/package.json': JSON.stringify({
-        name: '@mono/other',
-        version: '1.0.0',
-        dependencies: { 'copyleft-pkg': '2.0.0' },
-      }),
-      'packages/api/package.json': JSON.stringify({
-        name: '@mono/api',
-        version: '1.0.0',
-        dependencies: { '@mono/lib': '*', 'tiny-greeting': '^1.0.0' },
-      }),
-      'packages/api/src/index.ts': HANDLER,
-    };
-    const { config, sha } = await repoWith(files, { source: { path: 'packages/api' } });
-    const asked = advisories.bulkRequests.length;
-    const before = requests.length;
-    const built = await buildRelease(await documentFor(config, sha), withAdvisories());
-    expect(requests.slice(before).map((r) => r.steps)).toContainEqual([
-      { npm: auditStep(AUDIT_TIMEOUT_MS, 'packages/api') },
-    ]);
-    expect(advisories.bulkRequests.slice(asked)).toEqual([
-      { 'tiny-greeting': ['1.0.0'], 'tiny-upper': ['1.2.0'] },
-    ]);
+    // The Build the monorepo build test checks the bundle of (one Build for both).
+    const { built, steps, bulkRequests } = await monorepoApiBuild();
+    expect(steps).toContainEqual([{ npm: auditStep(AUDIT_TIMEOUT_MS, 'packages/api') }]);
+    expect(bulkRequests).toEqual([{ 'tiny-greeting': ['1.0.0'], 'tiny-upper': ['1.2.0'] }]);
     expect(built.dependencies?.audit).toMatchObject({
       status: 'found',
       advisories: [{ package: 'tiny-greeting' }],
@@ -601,8 +698,10 @@ describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox
     const silent = await startAdvisoryRegistry(registry.url, {}, { hang: true });
     try {
       const dir = mkdtempSync(join(root, 'hang-'));
-      const project = files();
-      await writeTree(dir, { ...project, 'package-lock.json': await lockfileFor(project) });
+      await writeTree(dir, {
+        ...files(),
+        'package-lock.json': await greetingLockfile({ devUpper: true }),
+      });
       const found = findNpmProject(dir, dir, 'svc');
       if (!found) throw new Error('no npm project');
       const run = await auditDependencies(found, service('svc'), ports(`registry=${silent.url}\n`), {
@@ -660,7 +759,7 @@ describe('Build with npm dependencies: bad input ends the release at Build, noth
   });
 
   it('a lockfile out of sync with package.json', async () => {
-    const lockfile = await lockfileFor(serviceFiles({ 'tiny-greeting': '^1.0.0' }));
+    const lockfile = await greetingLockfile({ devUpper: false });
     await expectBuildFails(
       serviceFiles({ 'tiny-greeting': '^1.0.0', 'tiny-upper': '^1.0.0' }),
       /^package-lock\.json is out of sync with package\.json of svc\d+: run `npm install` in \. and commit/,
@@ -671,7 +770,9 @@ describe('Build with npm dependencies: bad input ends the release at Build, noth
   it('a registry that cannot be reached', async () => {
     const files = serviceFiles({ 'tiny-greeting': '^1.0.0' });
     // The lockfile's tarball URLs and the configured registry both point at a closed port.
-    const lockfile = (await lockfileFor(files)).split(registry.url).join('http://127.0.0.1:9/');
+    const lockfile = (await greetingLockfile({ devUpper: false }))
+      .split(registry.url)
+      .join('http://127.0.0.1:9/');
     await expectBuildFails(
       files,
       /^The npm registry could not be reached installing package-lock\.json of svc\d+: check the registry URL/,
@@ -682,7 +783,7 @@ describe('Build with npm dependencies: bad input ends the release at Build, noth
 
   it('a dependency that does not exist', async () => {
     const files = serviceFiles({ 'tiny-greeting': '^1.0.0', 'ghost-pkg': '1.0.0' });
-    const real = JSON.parse(await lockfileFor(serviceFiles({ 'tiny-greeting': '^1.0.0' })));
+    const real = JSON.parse(await greetingLockfile({ devUpper: false }));
     const entry = real.packages['node_modules/tiny-greeting'];
     real.packages[''].dependencies['ghost-pkg'] = '1.0.0';
     real.packages['node_modules/ghost-pkg'] = {
