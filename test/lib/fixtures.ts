@@ -11,16 +11,18 @@ import {
   type CfnTemplate,
   renderDefinition as renderLocalDefinition,
 } from '../../local/definition';
+import { testOutdir } from '../support/test-outdir';
 
 /**
  * An app that skips asset bundling (NodejsFunction would run esbuild for each handler), asset staging (each synth
  * would copy every asset folder, the npm layer's ~2,000 files, into its fresh assembly folder) and creation stack
  * traces (one per CloudFormation element, source-mapped through vitest; `main` turns them off for `cdk synth` too).
  * The templates are the same either way: asset hashes come from the source. A test that reads the staged files
- * opts back in with `[DISABLE_ASSET_STAGING_CONTEXT]: false`.
+ * opts back in with `[DISABLE_ASSET_STAGING_CONTEXT]: false`. Its assembly goes to a folder removed after the file.
  */
 export function testApp(context: Record<string, unknown> = {}): App {
   return new App({
+    outdir: testOutdir(),
     context: {
       'aws:cdk:bundling-stacks': [],
       [DISABLE_ASSET_STAGING_CONTEXT]: true,

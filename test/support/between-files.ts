@@ -3,10 +3,12 @@
  * found. After every file: SDK clients mocked with aws-sdk-client-mock are restored (it stubs with sinon's
  * default sandbox; not every file restores its stubs), spies, fake timers, stubbed and assigned environment
  * variables are undone, and the project's own modules are evaluated afresh for the next file (a handler
- * module's `handler` keeps the ports it built on first use); node_modules stay loaded, which is the saving.
+ * module's `handler` keeps the ports it built on first use); node_modules stay loaded, which is the saving. The
+ * file's test CDK assemblies are removed.
  */
 import { createRequire } from 'node:module';
 import { afterAll, vi } from 'vitest';
+import { removeTestOutdirs } from './test-outdir';
 
 /** The sinon that aws-sdk-client-mock stubs clients with (its own dependency, resolved as it resolves it). */
 const sinon = createRequire(require.resolve('aws-sdk-client-mock'))('sinon') as { restore(): void };
@@ -22,4 +24,5 @@ afterAll(() => {
   for (const name of Object.keys(process.env)) if (!(name in environment)) delete process.env[name];
   Object.assign(process.env, environment);
   vi.resetModules();
+  removeTestOutdirs();
 });
