@@ -32,7 +32,7 @@ import {
   startAdvisoryRegistry,
 } from '../../support/advisory-registry';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
-import { commitFiles, newRepository } from '../../support/git';
+import { commitFiles, git, newRepository } from '../../support/git';
 
 const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'sluice-deps-test-'));
@@ -318,6 +318,48 @@ function monorepoApiBuild() {
   return monorepoApi;
 }
 
+/** The first release of a service depending on tiny-greeting: its Build, and what that Build asked the sandbox. */
+let greetingRelease:
+  | Promise<{
+      config: ServiceConfig;
+      sha: string;
+      repo: string;
+      doc: ReleaseDocument;
+      built: BuildResult;
+      requests: SandboxRequest[];
+      /** What the Build added to the artifact store. */
+      stored: string[];
+    }>
+  | undefined;
+
+/**
+ * Builds the first release of a service depending on tiny-greeting once for this file: the install test checks its
+ * install, the SBOM test its SBOM (the same Build either would run). Each then builds a commit of its own on top
+ * of it (commitOn); whichever test runs first, alone or not, builds it.
+ */
+function greetingFirstRelease() {
+  greetingRelease ??= (async () => {
+    const { config, sha, repo } = await repoWith(
+      serviceFiles({ 'tiny-greeting': '^1.0.0' }),
+      {},
+      await greetingLockfile({ devUpper: false }),
+    );
+    const doc = await documentFor(config, sha);
+    const before = requests.length;
+    const keys = storedKeys();
+    const built = await buildRelease(doc, ports());
+    const stored = storedKeys().filter((k) => !keys.includes(k));
+    return { config, sha, repo, doc, built, requests: requests.slice(before), stored };
+  })();
+  return greetingRelease;
+}
+
+/** Commits `files` on top of `parent`, whatever else was committed in the repository since. */
+async function commitOn(repo: string, parent: string, files: Record<string, string>, message: string) {
+  await git(repo, ['checkout', '--quiet', '--detach', parent]);
+  return commitFiles(repo, files, message);
+}
+
 async function bundleOf(artifactKey: string): Promise<string> {
   return Buffer.from(unzipSync(await artifacts.get(artifactKey))['index.js'] ?? []).toString();
 }
@@ -349,17 +391,11 @@ afterAll(async () => {
 
 describe('Build with npm dependencies', () => {
   it('installs from the lockfile in the sandbox, bundles the dependency, and caches the install', async () => {
-    const { config, sha, repo } = await repoWith(
-      serviceFiles({ 'tiny-greeting': '^1.0.0' }),
-      {},
-      await greetingLockfile({ devUpper: false }),
-    );
-    const before = requests.length;
-    const first = await buildRelease(await documentFor(config, sha), ports());
+    const { config, sha, repo, built: first, requests: made, stored } = await greetingFirstRelease();
     expect(await bundleOf(first.artifactKey)).toContain('tiny-greeting-marker');
     // Two sandbox runs: the install, then npm audit of the lockfile.
-    expect(requests.length - before).toBe(2);
-    const install = requests[before];
+    expect(made).toHaveLength(2);
+    const [install, audit] = made;
     expect(install?.steps).toEqual([
       { npm: ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts'] },
     ]);
@@ -369,7 +405,6 @@ describe('Build with npm dependencies', () => {
       'package-lock.json',
       'package.json',
     ]);
-    const audit = requests[before + 1];
     expect(audit?.steps).toEqual([{ npm: auditStep(AUDIT_TIMEOUT_MS) }]);
     expect(audit?.collect).toBeUndefined();
     expect(audit?.npmrc).toBe(registry.npmrc());
@@ -377,16 +412,16 @@ describe('Build with npm dependencies', () => {
       'package-lock.json',
       'package.json',
     ]);
-    expect(storedKeys().filter((k) => k.startsWith('dependencies/'))).toHaveLength(1);
+    expect(stored.filter((k) => k.startsWith('dependencies/'))).toHaveLength(1);
     const record = await ledger.getRelease(`${config.name}-${sha.slice(0, 12)}`);
     expect(record?.stages.Build?.detail).toMatch(/dependencies installed with npm ci/);
 
     // A new commit with the same lockfile: no install, the cached tree, the same bundle.
-    const next = await commitFiles(repo, { 'README.md': 'docs only\n' }, 'Docs');
+    const next = await commitOn(repo, sha, { 'README.md': 'docs only\n' }, 'Docs');
+    const before = requests.length;
     const second = await buildRelease(await documentFor(config, next), ports());
     // No install; the audit runs again (advisories appear after a lockfile is written).
-    expect(requests.length - before).toBe(3);
-    expect(requests[before + 2]?.steps).toEqual([{ npm: auditStep(AUDIT_TIMEOUT_MS) }]);
+    expect(requests.slice(before).map((r) => r.steps)).toEqual([[{ npm: auditStep(AUDIT_TIMEOUT_MS) }]]);
     expect(second.sha256).toBe(first.sha256);
     expect((await ledger.getRelease(`${config.name}-${next.slice(0, 12)}`))?.stages.Build?.detail).toMatch(
       /dependencies from the cache/,
@@ -482,13 +517,8 @@ describe('Build with npm dependencies', () => {
 
 describe('Build with npm dependencies: the SBOM and the licence policy', () => {
   it('stores a CycloneDX SBOM of the bundled packages beside the artifact, and the diff since the live release', async () => {
-    const { config, sha, repo } = await repoWith(
-      serviceFiles({ 'tiny-greeting': '^1.0.0' }),
-      {},
-      await greetingLockfile({ devUpper: false }),
-    );
-    const firstDoc = await documentFor(config, sha);
-    const first = await buildRelease(firstDoc, ports());
+    // The install test's first release (one Build for both).
+    const { config, sha, repo, doc: firstDoc, built: first } = await greetingFirstRelease();
     const sbom = JSON.parse(
       new TextDecoder().decode(
         await artifacts.get(`releases/${config.name}/${firstDoc.releaseId}/sbom.cdx.json`),
@@ -536,8 +566,9 @@ import upper from 'tiny-upper';
 export const handler = async () => ({ statusCode: 200, body: greet(upper('x')) });
 `,
     );
-    const next = await commitFiles(
+    const next = await commitOn(
       repo,
+      sha,
       { ...files, 'package-lock.json': await lockfileFor(files) },
       'Add tiny-upper',
     );
