@@ -396,7 +396,10 @@ describe('deployments', () => {
     ];
     const deployed = { ...service, deploy: { ...service.deploy, traffic } };
     const t = target({
-      timeScale: 100,
+      // A minute is 1.2 s: at 200 requests a second each period holds enough requests for the rates to be those
+      // above even when a busy machine sends a quarter of them (at 0.6 s a starved period of 15 requests could
+      // hold one canary error: 6.7%, and the alias alarm fired).
+      timeScale: 50,
       serviceTemplates: new Map([['checkout', serviceTemplate(deployed)]]),
     });
     const v1 = await firstRelease(t, deployed, HANDLERS.ok('A'));
