@@ -16,6 +16,7 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { processWide } from './process-wide';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -45,23 +46,14 @@ function jarDir(): string {
   return join(pkg, 'lib', versions.sort().at(-1)!);
 }
 
-/**
- * The DynamoDB Local processes this process started, killed should it exit without stopping them. One set and one
- * exit hook per process (on globalThis): a copy of this module loaded afresh (the tests reload modules between
- * files) adds no second hook.
- */
-const CHILDREN = Symbol.for('sluice.local.dynamoDbLocalChildren');
-const processWide = globalThis as { [CHILDREN]?: Set<ChildProcess> };
-const children: Set<ChildProcess> =
-  processWide[CHILDREN] ??
-  (() => {
-    const started = new Set<ChildProcess>();
-    processWide[CHILDREN] = started;
-    process.once('exit', () => {
-      for (const child of started) child.kill('SIGKILL');
-    });
-    return started;
-  })();
+/** The DynamoDB Local processes this process started, killed should it exit without stopping them. */
+const children = processWide('dynamoDbLocalChildren', () => {
+  const started = new Set<ChildProcess>();
+  process.once('exit', () => {
+    for (const child of started) child.kill('SIGKILL');
+  });
+  return started;
+});
 
 export interface DynamoDbLocalOptions {
   /** How long to wait for it to answer. @default 30 000 ms */

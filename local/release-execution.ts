@@ -11,6 +11,7 @@ import type { ReleaseRecord } from '../lambdas/ledger/ledger';
 import type { LocalTaskBroker } from './adapters/task-broker';
 import { type AslDefinition, LOCAL_ACCOUNT, LOCAL_REGION, type TaskBinding } from './definition';
 import type { LocalExecutionStopper } from './execution-stopper';
+import { processWide } from './process-wide';
 
 export interface StateEntered {
   readonly releaseId: string;
@@ -117,15 +118,8 @@ export function executionEndOf(
   return { status: 'FAILED', error: failure.name, cause: failure.message };
 }
 
-const VALIDATED = Symbol.for('sluice.local.validatedDefinitions');
-
-/**
- * Definitions (by content) the interpreter has validated in this process. Held on globalThis, so a copy of this
- * module loaded afresh in the same process (the tests reload the project's modules between files) knows them too.
- */
-const processWide = globalThis as { [VALIDATED]?: Set<string> };
-processWide[VALIDATED] ??= new Set();
-const validDefinitions = processWide[VALIDATED];
+/** Definitions (by content) the interpreter has validated in this process. */
+const validDefinitions = processWide('validatedDefinitions', () => new Set<string>());
 
 /**
  * The interpreter's state machine for `definition`, validated (ASL schema, ARNs, paths) the first time this
