@@ -6,8 +6,8 @@
  *   3. the demo's releases on the local runtime, one after another: state transitions from the interpreter's
  *      events, every handler invocation timed with the DynamoDB capacity and alarm checks it used, the rollback
  *      time; the cost per release (lambdas/core/cost.ts) from those measurements, and CodePipeline V2's;
- *   4. `cdk synth` of 10 and 1,000 services.
- * `--only synth` runs step 4 alone (a minute or two), for work on synth time.
+ *   4. `cdk synth` of 10 and 1,000 services, alternating, three rounds; the ratio of the medians.
+ * `--only synth` runs step 4 alone (about a minute and a half), for work on synth time.
  * Progress goes to stderr; stdout gets a markdown table, and with --json a last line holding one JSON object.
  * --write-profile stores the per-handler figures in lambdas/core/handler-profile.json, which `sluice status`,
  * the status page and the demo summary estimate with.
@@ -34,10 +34,13 @@ import {
   round,
   SCENARIOS,
   type ScenarioSummary,
+  synthScale,
 } from './report';
 import { runScenarios } from './scenarios';
 import { measureSynth, PROJECT_ROOT } from './synth';
 
+/** Step 4's rounds: each synthesizes 10 services, then 1,000; the ratio is of the medians. */
+const SYNTH_ROUNDS = 3;
 /** A 5-minute canary bakes for 5 s: the demo's compression. */
 const TIME_SCALE = 60;
 export const PROFILE_FILE = join(PROJECT_ROOT, 'lambdas', 'core', 'handler-profile.json');
@@ -64,17 +67,18 @@ async function main(): Promise<number> {
   await rm(workDir, { recursive: true, force: true });
   try {
     if (values.only === 'synth') {
-      const { synth10, synth1000 } = await measureSynthScale(workDir, progress);
+      const { scale, pipelineResources } = await measureSynthScale(workDir, progress);
       const result = {
         measuredAt,
         loadAverage: { start: round(loadAtStart, 1), end: round(loadavg()[0] ?? 0, 1) },
-        synthSeconds: { '10': round(synth10.seconds, 1), '1000': round(synth1000.seconds, 1) },
-        synthRatio: round(synth1000.seconds / synth10.seconds, 2),
-        pipelineResources: { '10': synth10.pipelineResources, '1000': synth1000.pipelineResources },
+        synthSeconds: scale.seconds,
+        synthRatio: scale.ratio,
+        synthSamples: scale.samples,
+        pipelineResources,
       };
       process.stdout.write(
-        `\`cdk synth\`: 10 services ${synth10.seconds.toFixed(1)} s, 1,000 services ${synth1000.seconds.toFixed(1)} s ` +
-          `(${result.synthRatio.toFixed(2)}×); load average ${result.loadAverage.start} → ${result.loadAverage.end}\n`,
+        `\`cdk synth\`: 10 services ${scale.seconds['10'].toFixed(1)} s, 1,000 services ${scale.seconds['1000'].toFixed(1)} s ` +
+          `(${scale.ratio.toFixed(2)}×, medians of ${SYNTH_ROUNDS} rounds); load average ${result.loadAverage.start} → ${result.loadAverage.end}\n`,
       );
       if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
@@ -149,8 +153,8 @@ async function main(): Promise<number> {
       });
     }
 
-    progress('[4/4] cdk synth, 10 and 1,000 services…');
-    const { synth10, synth1000 } = await measureSynthScale(workDir, progress);
+    progress(`[4/4] cdk synth, 10 and 1,000 services, ${SYNTH_ROUNDS} rounds…`);
+    const { scale, pipelineResources } = await measureSynthScale(workDir, progress);
 
     const green = scenarios.runs.greenDeployment;
     const greenUsage = measuredUsage({
@@ -196,12 +200,9 @@ async function main(): Promise<number> {
       rollbackMs: scenarios.rollback.ms ?? null,
       canaryPeriodMs: scenarios.rollback.periodMs,
       ...(scenarios.rollback.alarm ? { rollbackAlarm: scenarios.rollback.alarm } : {}),
-      synthSeconds: {
-        '1': round(synth1.seconds, 1),
-        '10': round(synth10.seconds, 1),
-        '1000': round(synth1000.seconds, 1),
-      },
-      pipelineResources: { '1': synth1.pipelineResources, '1000': synth1000.pipelineResources },
+      synthSeconds: { '1': round(synth1.seconds, 1), ...scale.seconds },
+      synthScale: scale,
+      pipelineResources: { '1': synth1.pipelineResources, '1000': pipelineResources['1000'] },
       bundleKb: Object.fromEntries(bundles.map((b) => [b.handler, round(b.bytes / 1024, 1)])),
       initMs: Object.fromEntries(bundles.map((b) => [b.handler, round(initMs[b.handler] ?? 0, 1)])),
       scenarios: summaries,
@@ -219,15 +220,24 @@ async function main(): Promise<number> {
   }
 }
 
-/** Step 4: `cdk synth` of 10, then 1,000 generated services, one after the other. */
+/** Step 4: rounds of a `cdk synth` of 10 services then one of 1,000, so a slow spell on the machine hits both sizes. */
 async function measureSynthScale(workDir: string, progress: (line: string) => void) {
-  const synth10 = await measureSynth(10, workDir);
-  progress(`      10 services: ${synth10.seconds.toFixed(1)} s`);
-  const synth1000 = await measureSynth(1000, workDir);
-  progress(
-    `      1,000 services: ${synth1000.seconds.toFixed(1)} s, ${synth1000.pipelineResources} pipeline resources`,
-  );
-  return { synth10, synth1000 };
+  const samples10: number[] = [];
+  const samples1000: number[] = [];
+  const pipelineResources = { '10': 0, '1000': 0 };
+  for (let round = 1; round <= SYNTH_ROUNDS; round++) {
+    const synth10 = await measureSynth(10, workDir);
+    const synth1000 = await measureSynth(1000, workDir);
+    samples10.push(synth10.seconds);
+    samples1000.push(synth1000.seconds);
+    pipelineResources['10'] = synth10.pipelineResources;
+    pipelineResources['1000'] = synth1000.pipelineResources;
+    progress(
+      `      round ${round}/${SYNTH_ROUNDS}: 10 services ${synth10.seconds.toFixed(1)} s, ` +
+        `1,000 services ${synth1000.seconds.toFixed(1)} s (${synth1000.pipelineResources} pipeline resources)`,
+    );
+  }
+  return { scale: synthScale(samples10, samples1000), pipelineResources };
 }
 
 /**

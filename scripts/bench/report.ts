@@ -30,6 +30,34 @@ export function median(values: readonly number[]): number {
   return medianOfSorted([...values].sort((a, b) => a - b)) ?? Number.NaN;
 }
 
+/** `cdk synth` time at 10 and at 1,000 services, from rounds that each synthesized both. */
+export interface SynthScale {
+  /** The median of each size's samples, in seconds. */
+  readonly seconds: { readonly '10': number; readonly '1000': number };
+  /** The ratio of the medians: the target is at most 2. */
+  readonly ratio: number;
+  /** Every sample in seconds, in the order measured. */
+  readonly samples: { readonly '10': readonly number[]; readonly '1000': readonly number[] };
+}
+
+/**
+ * The scale figure from alternating rounds: medians, so one slow spell on a shared machine (a single synth of
+ * 1,000 services has taken anywhere from 16 to 26 s on the same code) does not decide the ratio.
+ */
+export function synthScale(samples10: readonly number[], samples1000: readonly number[]): SynthScale {
+  if (samples10.length === 0 || samples10.length !== samples1000.length) {
+    throw new Error(
+      `synthScale needs one sample of each size per round; received ${samples10.length} at 10 and ${samples1000.length} at 1,000`,
+    );
+  }
+  const seconds = { '10': median(samples10), '1000': median(samples1000) };
+  return {
+    seconds: { '10': round(seconds['10'], 1), '1000': round(seconds['1000'], 1) },
+    ratio: round(seconds['1000'] / seconds['10'], 2),
+    samples: { '10': samples10.map((s) => round(s, 1)), '1000': samples1000.map((s) => round(s, 1)) },
+  };
+}
+
 export interface MeasuredUsageInput {
   readonly transitions: number;
   readonly samples: readonly InvocationSample[];
@@ -158,7 +186,9 @@ export interface BenchResult {
   /** The canary alarms' evaluation period in real ms (one CodeDeploy minute at this time scale). */
   readonly canaryPeriodMs: number;
   readonly rollbackAlarm?: string;
+  /** `cdk synth` seconds by service count: 1 measured once, 10 and 1,000 the medians of `synthScale`. */
   readonly synthSeconds: Readonly<Record<string, number>>;
+  readonly synthScale: SynthScale;
   readonly pipelineResources: Readonly<Record<string, number>>;
   readonly bundleKb: Readonly<Record<string, number>>;
   readonly initMs: Readonly<Record<string, number>>;
@@ -202,6 +232,11 @@ export function formatMarkdown(result: BenchResult): string {
           : `${result.rollbackMs} ms (canary alarm period ${result.canaryPeriodMs} ms = 1 minute at time scale ${result.timeScale})`,
       ],
       ['`cdk synth` (services: seconds)', synth],
+      [
+        '`cdk synth`, 1,000 services against 10',
+        `${result.synthScale.ratio.toFixed(2)}× (medians of ${result.synthScale.samples['10'].length} alternating rounds; ` +
+          `10: ${result.synthScale.samples['10'].join(', ')} s; 1,000: ${result.synthScale.samples['1000'].join(', ')} s)`,
+      ],
       ['pipeline stack resources (services: count)', resources],
     ],
   );

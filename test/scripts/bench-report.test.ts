@@ -9,6 +9,7 @@ import {
   measuredUsage,
   median,
   profileFrom,
+  synthScale,
 } from '../../scripts/bench/report';
 
 const sample = (handler: string, ms: number, writes = 0, reads = 0, cloudWatch = 0): InvocationSample => ({
@@ -101,6 +102,11 @@ const RESULT: BenchResult = {
   rollbackMs: 1234,
   canaryPeriodMs: 1000,
   synthSeconds: { '1': 10, '10': 12.5, '1000': 30.25 },
+  synthScale: {
+    seconds: { '10': 12.5, '1000': 30.3 },
+    ratio: 2.42,
+    samples: { '10': [12.5, 11.9, 13], '1000': [30.3, 29.1, 41.8] },
+  },
   pipelineResources: { '1': 86, '1000': 86 },
   bundleKb: { build: 600.4 },
   initMs: { build: 80.2 },
@@ -121,6 +127,26 @@ const RESULT: BenchResult = {
   handlers: { build: { memoryMb: 1769, bundleKb: 600.4, initMs: 80.2, medianMs: 1500, invocations: 4 } },
 };
 
+describe('synthScale', () => {
+  it('takes the ratio of the medians, so one slow round does not decide it', () => {
+    const scale = synthScale([9.1, 9.9, 8.9], [16.1, 26.0, 17.3]);
+    expect(scale.seconds).toEqual({ '10': 9.1, '1000': 17.3 });
+    expect(scale.ratio).toBe(1.9);
+    expect(scale.samples).toEqual({ '10': [9.1, 9.9, 8.9], '1000': [16.1, 26, 17.3] });
+  });
+
+  it('rounds the medians after dividing, not before', () => {
+    expect(synthScale([10.04], [20.14]).ratio).toBe(2.01);
+  });
+
+  it('refuses rounds that did not measure both sizes', () => {
+    expect(() => synthScale([9, 10], [18])).toThrow(
+      'synthScale needs one sample of each size per round; received 2 at 10 and 1 at 1,000',
+    );
+    expect(() => synthScale([], [])).toThrow('received 0 at 10 and 0 at 1,000');
+  });
+});
+
 describe('formatMarkdown', () => {
   it('prints the headline figures, one row per release and one per handler', () => {
     const md = formatMarkdown(RESULT);
@@ -133,6 +159,9 @@ describe('formatMarkdown', () => {
     );
     expect(md).toContain('1234 ms (canary alarm period 1000 ms = 1 minute at time scale 60)');
     expect(md).toContain('| `cdk synth` (services: seconds) | 1: 10.0 s, 10: 12.5 s, 1000: 30.3 s |');
+    expect(md).toContain(
+      '| `cdk synth`, 1,000 services against 10 | 2.42× (medians of 3 alternating rounds; 10: 12.5, 11.9, 13 s; 1,000: 30.3, 29.1, 41.8 s) |',
+    );
     expect(md).toContain(
       '| green deployment (5-min canary) | succeeded at Deploy | 9 (9) | $0.000400 ($0.000410) | $0.0200 | 12.3 s |',
     );
