@@ -1,10 +1,13 @@
 /**
  * Watches the local git repositories of the catalog's services: when a tracked branch's head moves, the push
  * goes to the local event bus as a normalized push event, and the same router handler that runs in AWS starts
- * the releases. Polling `git rev-parse` here is the local stand-in for CodeCommit's events; nothing polls inside
+ * the releases. Polling the branch heads here is the local stand-in for CodeCommit's events; nothing polls inside
  * the state machine.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import type { PushEvent } from '../lambdas/core/push-routing';
@@ -25,6 +28,49 @@ export interface LocalGitWatcherOptions {
   readonly log?: (line: string) => void;
   /** Called after the router handled a push. @default - nothing */
   readonly onRouted?: (push: PushEvent, outcome: RouteOutcome) => void;
+}
+
+/** An object name as git writes it in a ref: SHA-1 or SHA-256, lowercase hex. */
+const OBJECT_NAME = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * The head of `branch` read from git's files ref store the way git resolves it (the loose ref, else its line in
+ * packed-refs), or undefined when only git can say: no such ref in either, or a symbolic ref. A poll is a file
+ * read instead of a `git` process, which from a large Node process costs a fork of its whole address space. Git
+ * moves a loose ref by renaming a lock file over it, so a read sees the old head or the new one, never a mix.
+ */
+export async function headFromRefFiles(gitDir: string, branch: string): Promise<string | undefined> {
+  const loose = await readFile(join(gitDir, 'refs', 'heads', ...branch.split('/')), 'utf8').catch(
+    () => undefined,
+  );
+  if (loose !== undefined) {
+    const sha = loose.trim();
+    return OBJECT_NAME.test(sha) ? sha : undefined;
+  }
+  const packed = await readFile(join(gitDir, 'packed-refs'), 'utf8').catch(() => '');
+  const ref = ` refs/heads/${branch}`;
+  const sha = packed
+    .split('\n')
+    .find((line) => line.endsWith(ref))
+    ?.slice(0, -ref.length);
+  return sha !== undefined && OBJECT_NAME.test(sha) ? sha : undefined;
+}
+
+/**
+ * The folder holding the refs of the repository at `dir` when it uses the files ref store: `<dir>/.git`, or
+ * `dir` for a bare repository. Undefined (ask git every time) for a linked worktree or submodule (`.git` is a
+ * file pointing elsewhere) and for the reftable store.
+ */
+export function filesRefStoreOf(dir: string): string | undefined {
+  const dotGit = join(dir, '.git');
+  const gitDir = existsSync(dotGit)
+    ? statSync(dotGit).isDirectory()
+      ? dotGit
+      : undefined
+    : existsSync(join(dir, 'HEAD'))
+      ? dir
+      : undefined;
+  return gitDir !== undefined && !existsSync(join(gitDir, 'reftable')) ? gitDir : undefined;
 }
 
 interface Tracked {
@@ -76,6 +122,12 @@ export class LocalGitWatcher {
   }
 
   private async headOf(t: Tracked): Promise<string | undefined> {
+    const refStore = filesRefStoreOf(t.dir);
+    const fromFiles = refStore && (await headFromRefFiles(refStore, t.branch));
+    if (fromFiles) {
+      t.missingReported = false;
+      return fromFiles;
+    }
     try {
       const { stdout } = await run('git', [
         '-C',
