@@ -51,9 +51,18 @@ export class LocalGitSource implements SourceRepository {
 
   async resolveCommit(source: SourceConfig, ref?: string): Promise<CommitInfo> {
     const wanted = ref ?? source.branch;
-    let sha: string;
+    let record: string;
     try {
-      sha = (await this.git(source, ['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`])).trim();
+      // One git process resolves and describes the commit (`--end-of-options`: a ref never reads as an option).
+      record = await this.git(source, [
+        'log',
+        '-1',
+        '--no-walk',
+        `--format=${COMMIT_FORMAT}`,
+        '--end-of-options',
+        `${wanted}^{commit}`,
+        '--',
+      ]);
     } catch (error) {
       if (error instanceof SourceNotFoundError) throw error;
       throw new SourceNotFoundError(
@@ -61,7 +70,7 @@ export class LocalGitSource implements SourceRepository {
           (ref ? 'push that commit or release another one' : 'fix source.branch in the catalog'),
       );
     }
-    return commitOf(await this.git(source, ['log', '-1', `--format=${COMMIT_FORMAT}`, sha]));
+    return commitOf(record);
   }
 
   async listCommits(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SourceConfig } from '../../../lambdas/core/catalog/types';
 import { defined } from '../../../lambdas/core/defined';
+import { SourceNotFoundError } from '../../../lambdas/core/errors';
 import { LocalGitSource } from '../../../local/adapters/git-source';
 import { commitFiles, git } from '../../support/git';
 
@@ -66,5 +67,30 @@ describe('LocalGitSource.changedPaths', () => {
     expect(
       await gitSource.changedPaths(at('.'), 'f'.repeat(40), defined(shas[3], 'shas[3]')),
     ).toBeUndefined();
+  });
+});
+
+describe('LocalGitSource.resolveCommit', () => {
+  it('describes the branch head, or the commit named, with its author, time and whole message', async () => {
+    const head = await gitSource.resolveCommit(at('.'));
+    expect(head).toMatchObject({ sha: shas[3], author: 'Eve <eve@example.com>', message: 'Docs' });
+    const named = await gitSource.resolveCommit(at('.'), defined(shas[2], 'shas[2]').slice(0, 12));
+    expect(named).toMatchObject({ sha: shas[2], message: 'Api change\n\nWith a body.' });
+    expect(Number.isNaN(Date.parse(named.time))).toBe(false);
+  });
+
+  it('names what is missing: the commit, the branch, or the repository; a ref is never read as an option', async () => {
+    await expect(gitSource.resolveCommit(at('.'), 'f'.repeat(40))).rejects.toThrow(
+      new SourceNotFoundError(
+        `Commit ${'f'.repeat(40)} not found in ${repo}; push that commit or release another one`,
+      ),
+    );
+    await expect(gitSource.resolveCommit(at('.'), '--all')).rejects.toThrow(SourceNotFoundError);
+    await expect(gitSource.resolveCommit({ ...at('.'), branch: 'nope' })).rejects.toThrow(
+      `Branch nope not found in ${repo}; fix source.branch in the catalog`,
+    );
+    await expect(
+      gitSource.resolveCommit({ ...at('.'), localPath: join(tmpdir(), 'sluice-no-such-repo') }),
+    ).rejects.toThrow(/^No git repository at .*sluice-no-such-repo for mono/);
   });
 });
