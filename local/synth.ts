@@ -17,6 +17,12 @@ import type { CfnTemplate } from './definition';
 const TEMPLATE_ONLY_CONTEXT = { 'aws:cdk:bundling-stacks': [], [DISABLE_ASSET_STAGING_CONTEXT]: true };
 
 /**
+ * Nor the assembly's extras: CDK's CloudFormation template validation (its engine takes seconds to start in each
+ * process; `cdk synth` and the tests validate these same templates) and tree.json (read by IDE tools, never here).
+ */
+const TEMPLATE_ONLY_APP_PROPS = { builtinCloudFormationValidation: false, treeMetadata: false } as const;
+
+/**
  * Synthesizes the pipeline stack in-process and returns its CloudFormation template: the same construct `cdk
  * deploy` uses.
  */
@@ -25,6 +31,7 @@ export function synthPipelineTemplate(catalog: Catalog, catalogFile?: string): C
   try {
     // The local git watchers publish to the Sluice bus, as in AWS only the GitHub webhook may.
     const app = new App({
+      ...TEMPLATE_ONLY_APP_PROPS,
       outdir,
       context: { ...TEMPLATE_ONLY_CONTEXT, [LOCAL_GIT_PUSHES_CONTEXT]: true },
     });
@@ -42,7 +49,7 @@ export function synthPipelineTemplate(catalog: Catalog, catalogFile?: string): C
 export function synthServiceTemplates(catalog: Catalog): Map<string, CfnTemplate> {
   const outdir = mkdtempSync(join(tmpdir(), 'sluice-synth-'));
   try {
-    const app = new App({ outdir, context: TEMPLATE_ONLY_CONTEXT });
+    const app = new App({ ...TEMPLATE_ONLY_APP_PROPS, outdir, context: TEMPLATE_ONLY_CONTEXT });
     const stacks = catalog.services.map(
       (service) =>
         [service.name, new SluiceServiceStack(app, serviceStackName(service.name), { service })] as const,
