@@ -738,7 +738,6 @@ describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox
       const run = await auditDependencies(found, service('svc'), ports(`registry=${silent.url}\n`), {
         timeoutMs: 6000,
       });
-      expect(silent.bulkRequests).toEqual([{ 'tiny-greeting': ['1.0.0'] }]);
       // npm's own fetch timeout (half the run's) or, on a slow machine, the sandbox's: either way not run.
       expect(run).toEqual({
         ran: false,
@@ -746,6 +745,13 @@ describe('Build with npm dependencies: npm audit of the lockfile, in the sandbox
           /^(the registry did not answer in time|npm audit did not finish within 6 s)/,
         ),
       });
+      const bulk = { 'tiny-greeting': ['1.0.0'] };
+      if (!run.ran && run.reason.startsWith('the registry did not answer')) {
+        expect(silent.bulkRequests).toEqual([bulk]);
+      } else {
+        // The sandbox's timeout came first: on a starved machine npm may not have sent its request by then.
+        expect([[], [bulk]]).toContainEqual(silent.bulkRequests);
+      }
     } finally {
       await silent.close();
     }
