@@ -171,6 +171,8 @@ function invocationCounts(
   if (path.includes('ApprovalDecision'))
     add('approval-api', 2 * (facts.status === 'rejected' ? 1 : approvals));
   if (path.includes('RequestApproval')) add('approval-expiry');
+  // NotReleased is a Fail state: the execution ends FAILED, and the rule for abnormal ends delivers that.
+  if (path.at(-1) === 'NotReleased') add('execution-events');
   return counts;
 }
 

@@ -38,6 +38,7 @@ const PROFILE: HandlerProfile = {
     record: small,
     'deployment-events': small,
     'alarm-events': small,
+    'execution-events': small,
     'approval-api': small,
     'approval-expiry': small,
     router: small,
@@ -141,9 +142,9 @@ describe('estimateRelease', () => {
     const cost = estimateRelease(retried, { profile: PROFILE, timeScale: 60 });
     // 7 transitions (LoadService … TestFailed, Record, Outcome, NotReleased) + the green run's 9.
     expect(cost?.transitions).toBe(16);
-    // Attempt 1: router, load, build, test, record (5); attempt 2: load, build, test, stage, deploy, record,
-    // deployment-events (7, no router: nobody pushed).
-    expect(cost?.usage.lambdaRequests).toBe(12);
+    // Attempt 1: router, load, build, test, record, execution-events (6: it ended FAILED); attempt 2: load,
+    // build, test, stage, deploy, record, deployment-events (7, no router: nobody pushed).
+    expect(cost?.usage.lambdaRequests).toBe(13);
     expect(cost?.usage.invocations.filter((i) => i.handler === 'router')).toEqual([
       expect.objectContaining({ count: 1 }),
     ]);
@@ -195,6 +196,8 @@ describe('estimateRelease', () => {
     );
     expect(cost?.transitions).toBe(10);
     expect(cost?.usage.invocations.map((i) => i.handler)).toContain('alarm-events');
+    // It ends in the NotReleased Fail state: a FAILED status change for execution-events.
+    expect(cost?.usage.invocations.find((i) => i.handler === 'execution-events')?.count).toBe(1);
   });
 
   it('stops counting at a failed test: 7 transitions, three CodePipeline minutes', () => {
@@ -209,6 +212,7 @@ describe('estimateRelease', () => {
     expect(cost?.transitions).toBe(7);
     expect(cost?.usage.invocations.map((i) => i.handler).sort()).toEqual([
       'build',
+      'execution-events',
       'load-service',
       'record',
       'router',
