@@ -17,6 +17,10 @@ const sinon = createRequire(require.resolve('aws-sdk-client-mock'))('sinon') as 
 
 const environment = { ...process.env };
 
+// What the worker's previous file left: vitest stops at the first after-hook that throws, so a file whose own
+// afterAll fails never reaches the removal below.
+removeTestTempDirs();
+
 afterAll(() => {
   sinon.restore();
   vi.restoreAllMocks();
