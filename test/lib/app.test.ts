@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,10 +13,11 @@ import {
   templateNamedAfter,
   templateValidationEnabled,
 } from '../../lib/template-validation';
+import { testTempDir } from '../support/test-temp-dir';
 import { catalogOf, service, testApp } from './fixtures';
 
 function catalogFile(content: unknown): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-app-'));
+  const dir = testTempDir('app-');
   const file = path.join(dir, 'sluice.catalog.json');
   fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
   return file;

@@ -7,6 +7,7 @@ import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EsbuildLayer } from '../../lib/esbuild-layer';
 import { NpmLayer } from '../../lib/npm-layer';
+import { testTempDir } from '../support/test-temp-dir';
 import { testApp } from './fixtures';
 
 describe('EsbuildLayer', () => {
@@ -31,7 +32,7 @@ describe('EsbuildLayer', () => {
   });
 
   it('explains what to install when the linux-x64 package is missing', () => {
-    const fake = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-nm-'));
+    const fake = testTempDir('nm-');
     fs.mkdirSync(path.join(fake, 'esbuild'));
     fs.writeFileSync(path.join(fake, 'esbuild', 'package.json'), '{"version":"0.1.0"}');
     expect(() => new EsbuildLayer(new Stack(testApp(), 'S'), 'Layer', { nodeModulesDir: fake })).toThrow(
@@ -41,21 +42,19 @@ describe('EsbuildLayer', () => {
 });
 
 describe('layer asset hashes', () => {
-  const made: string[] = [];
   const version = `0.0.${process.pid}`;
   afterAll(() => {
-    // The fake node_modules folders and the layer folders NpmLayer assembled from them.
+    // The layer folders NpmLayer assembled from the fake node_modules folders (those are test temp folders).
     const assembledLayers = fs
       .readdirSync(os.tmpdir())
       .filter((f) => f.startsWith(`sluice-npm-layer-${version}`))
       .map((f) => path.join(os.tmpdir(), f));
-    for (const dir of [...made, ...assembledLayers]) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of assembledLayers) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   /** A node_modules folder holding only an npm package at `version`, with an index.js of `content`. */
   function fakeNpm(npmVersion: string, content: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-nm-'));
-    made.push(dir);
+    const dir = testTempDir('nm-');
     fs.mkdirSync(path.join(dir, 'npm'));
     fs.writeFileSync(
       path.join(dir, 'npm', 'package.json'),

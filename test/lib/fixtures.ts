@@ -11,7 +11,7 @@ import {
   type CfnTemplate,
   renderDefinition as renderLocalDefinition,
 } from '../../local/definition';
-import { testOutdir } from '../support/test-outdir';
+import { testOutdir } from '../support/test-temp-dir';
 
 /**
  * An app that skips asset bundling (NodejsFunction would run esbuild for each handler), asset staging (each synth

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { STAGE_UPDATE_WAIT_SECONDS } from '../../lambdas/stage/stage';
 import { MAX_NAMED_REPOSITORIES } from '../../lib/grants';
 import { SluicePipelineStack, type SluicePipelineStackProps } from '../../lib/pipeline-stack';
 import { SluiceServiceStack } from '../../lib/service-stack';
+import { testTempDir } from '../support/test-temp-dir';
 import {
   type CfnResource,
   catalogOf,
@@ -707,7 +707,7 @@ describe('SluicePipelineStack scale and shape', () => {
   });
 
   it('ships a given catalog file as is, else the catalog without local paths', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-test-'));
+    const dir = testTempDir('test-');
     const file = path.join(dir, 'sluice.catalog.json');
     fs.writeFileSync(file, JSON.stringify(catalogOf(1)));
     expect(synth(catalogOf(1), { catalogFile: file }).stack.catalogSource).toBe(file);

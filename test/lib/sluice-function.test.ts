@@ -1,11 +1,9 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { HandlerName } from '../../lambdas/runtime/env';
 import { HANDLER_METADATA_KEY, SluiceFunction } from '../../lib/sluice-function';
+import { testTempDir } from '../support/test-temp-dir';
 import { nagFindings, testApp } from './fixtures';
 
 describe('SluiceFunction', () => {
@@ -51,7 +49,7 @@ describe('SluiceFunction', () => {
     expect(() => new SluiceFunction(s, 'X', { handler: 'nope' as HandlerName })).toThrow(
       /handler must be one of load-service, .*received "nope"/,
     );
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-root-'));
+    const empty = testTempDir('root-');
     expect(() => new SluiceFunction(s, 'Y', { handler: 'record', projectRoot: empty })).toThrow(
       /no handler module at .*lambdas\/record\/index\.ts/,
     );

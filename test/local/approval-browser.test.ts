@@ -3,8 +3,7 @@
  * a link, read what is being approved, approve; a second use is refused; an expired and a superseded link say
  * so; a plain GET, as a mail scanner does, changes nothing.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalLink } from '../../lambdas/core/approval-links';
@@ -13,13 +12,14 @@ import { seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice } from '../../local/runtime';
 import { startBrowser, type TestBrowser } from '../support/browser';
 import { startLocalSluice } from '../support/shared';
+import { testTempDir } from '../support/test-temp-dir';
 
 let sluice: LocalSluice;
 let browser: TestBrowser;
 let sha = '';
 
 beforeAll(async () => {
-  const root = mkdtempSync(join(tmpdir(), 'sluice-browser-'));
+  const root = testTempDir('browser-');
   const reposDir = join(root, 'repos');
   sha = (await seedRepository(reposDir, 'greeter')).sha;
   const catalogFile = join(root, 'sluice.catalog.json');

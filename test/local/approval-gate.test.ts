@@ -4,9 +4,8 @@
  * machine, real HTTP, a Slack receiver on 127.0.0.1 and the real `sluice` CLI in a child process.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import type { LocalSluice } from '../../local/runtime';
 import { PinnableClock } from '../support/clock';
 import { startLocalSluice } from '../support/shared';
 import { signAsSlack } from '../support/slack';
+import { testTempDir } from '../support/test-temp-dir';
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -35,7 +35,7 @@ const slackPosts: {
 }[] = [];
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'sluice-gate-'));
+  root = testTempDir('gate-');
   const reposDir = join(root, 'repos');
   repo = (await seedRepository(reposDir, 'greeter')).repo;
   slack = createServer((req, res) => {

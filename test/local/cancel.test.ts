@@ -5,8 +5,6 @@
  * release; and bad input is refused with exit 1 and no change. Every wait is on an observable event (a state
  * entered, a ledger state, a traffic step), never on a guessed duration.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServiceConfig } from '../../lambdas/core/model';
@@ -18,6 +16,7 @@ import type { LambdaHandler } from '../../local/handlers';
 import type { LocalSluice, ReleaseRun } from '../../local/runtime';
 import { once } from '../support/once';
 import { startLocalSluice } from '../support/shared';
+import { testTempDir } from '../support/test-temp-dir';
 
 const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
 
@@ -31,7 +30,7 @@ const heldTests = new Map<string, Promise<void>>();
 const heldDeploys = new Map<string, Promise<void>>();
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'sluice-cancel-'));
+  root = testTempDir('cancel-');
   stateDir = join(root, 'state');
   const reposDir = join(root, 'repos');
   repos = {
@@ -57,7 +56,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sluice?.close();
-  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {

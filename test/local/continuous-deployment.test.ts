@@ -5,8 +5,6 @@
  * the alarm-events handler stopping deployments, preflight, the production lock and manual rollback.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +17,7 @@ import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice, ReleaseReport } from '../../local/runtime';
 import { once } from '../support/once';
 import { startLocalSluice } from '../support/shared';
+import { testTempDir } from '../support/test-temp-dir';
 import { aliasErrorRateAlarm } from './deploy-target/support';
 
 const run = promisify(execFile);
@@ -29,7 +28,7 @@ let repo: string;
 let checkout: ServiceConfig;
 
 beforeAll(async () => {
-  const root = mkdtempSync(join(tmpdir(), 'sluice-cd-'));
+  const root = testTempDir('cd-');
   const reposDir = join(root, 'repos');
   const seeded = await seedRepository(reposDir, 'checkout');
   repo = seeded.repo;

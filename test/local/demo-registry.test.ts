@@ -2,18 +2,17 @@
  * The demo's registry (local/demo/demo-registry.ts): the demo starts clean but keeps the registry's storage, a
  * fill on kept storage publishes nothing, and a package missing from npm's cache fails the fill with its name.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXAMPLES_DIR } from '../../local/cli/overlays';
 import { cleanDemoState, REGISTRY_DIR, startDemoRegistry } from '../../local/demo/demo-registry';
 import { NpmCacheMissError } from '../../local/npm-mirror';
+import { testTempDir } from '../support/test-temp-dir';
 
-const root = mkdtempSync(join(tmpdir(), 'sluice-demo-registry-'));
+const root = testTempDir('demo-registry-');
 const LOCKFILE = join(EXAMPLES_DIR, 'order-events', 'package-lock.json');
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('the demo registry', () => {
   it('empties the state folder except the registry storage', async () => {

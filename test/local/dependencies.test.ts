@@ -4,9 +4,7 @@
  * release whose package.json has no lockfile, ended at Build with the file and the fix.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
@@ -16,9 +14,10 @@ import type { LocalSluice } from '../../local/runtime';
 import { projectNpmCli } from '../../local/sandbox/process-test-sandbox';
 import { commitFiles, git, newRepository } from '../support/git';
 import { startLocalSluice } from '../support/shared';
+import { testTempDir } from '../support/test-temp-dir';
 
 const run = promisify(execFile);
-const root = mkdtempSync(join(tmpdir(), 'sluice-local-deps-'));
+const root = testTempDir('local-deps-');
 const reposDir = join(root, 'repos');
 const repo = join(reposDir, 'deps-svc');
 let registry: LocalNpmRegistry;
@@ -87,7 +86,6 @@ afterAll(async () => {
   await registry?.close();
   if (previousRegistry === undefined) delete process.env.SLUICE_NPM_REGISTRY;
   else process.env.SLUICE_NPM_REGISTRY = previousRegistry;
-  rmSync(root, { recursive: true, force: true });
 });
 
 describe('a service with npm dependencies on the local runtime', () => {

@@ -4,8 +4,7 @@
  * canary on real local processes with real traffic.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice, ReleaseReport } from '../../local/runtime';
 import { once } from '../support/once';
 import { startLocalSluice } from '../support/shared';
+import { testTempDir } from '../support/test-temp-dir';
 
 const run = promisify(execFile);
 const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
@@ -24,7 +24,7 @@ let root: string;
 const repos: Record<string, { repo: string; sha: string }> = {};
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
+  root = testTempDir('e2e-');
   const reposDir = join(root, 'repos');
   repos.greeter = await seedRepository(reposDir, 'greeter');
   repos.checkout = await seedRepository(reposDir, 'checkout');

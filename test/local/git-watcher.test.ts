@@ -1,27 +1,25 @@
 /** The local stand-in for CodeCommit's push events: branch heads read from the repositories, moves routed. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { PushEvent } from '../../lambdas/core/push-routing';
 import type { RouteOutcome } from '../../lambdas/router/router';
 import { LocalGitSource } from '../../local/adapters/git-source';
 import { filesRefStoreOf, headFromRefFiles, LocalGitWatcher } from '../../local/git-watcher';
 import { service } from '../lib/fixtures';
 import { commitFiles, git } from '../support/git';
+import { testTempDir } from '../support/test-temp-dir';
 
 let root: string;
 let repo: string;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'sluice-git-watcher-'));
+  root = testTempDir('git-watcher-');
   repo = join(root, 'repos', 'shop');
   mkdirSync(repo, { recursive: true });
   await git(repo, ['init', '--quiet', '--initial-branch=main']);
   await commitFiles(repo, { 'a.txt': '1' }, 'Initial');
 });
-
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const gitHead = (dir: string, branch: string) =>
   git(dir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).catch(() => undefined);

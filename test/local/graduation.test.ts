@@ -4,8 +4,7 @@
  * not flap on alternating outcomes. Real state machine, handlers, DynamoDB Local, approval page, canary.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import type { LocalSluice, ReleaseReport } from '../../local/runtime';
 import { collectStatus } from '../../local/status/status';
 import { once } from '../support/once';
 import { startLocalSluice } from '../support/shared';
+import { testTempDir } from '../support/test-temp-dir';
 
 const run = promisify(execFile);
 const EXAMPLE_CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
@@ -24,7 +24,7 @@ let repo: string;
 let initialSha: string;
 
 beforeAll(async () => {
-  const root = mkdtempSync(join(tmpdir(), 'sluice-graduation-'));
+  const root = testTempDir('graduation-');
   const example = JSON.parse(readFileSync(EXAMPLE_CATALOG, 'utf8'));
   const checkout = example.services.find((s: { name: string }) => s.name === 'checkout');
   const catalogFile = join(root, 'sluice.catalog.json');

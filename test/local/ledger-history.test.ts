@@ -2,20 +2,19 @@
  * The local ledger lives in the state folder (DynamoDB Local's -dbPath): a runtime started again on the same
  * folder sees the earlier runs' releases and closes what they left open; `fresh` starts clean.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../lambdas/core/catalog/validate';
 import type { ServiceConfig } from '../../lambdas/core/model';
 import type { CfnTemplate } from '../../local/definition';
 import { ensureTableFromTemplate } from '../../local/dynamodb-local';
 import { LocalSluice } from '../../local/runtime';
 import { sharedDynamoDbClient, sharedPipelineTemplate, uniqueTableName } from '../support/shared';
+import { testTempDir } from '../support/test-temp-dir';
 
-const root = mkdtempSync(join(tmpdir(), 'sluice-history-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = testTempDir('history-');
 
 const CATALOG = {
   version: 1,

@@ -5,9 +5,8 @@
  * order-events is installed and tested from it as the demo's Test stage does: `npm ci`, then `npm test` (vitest).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,10 +23,11 @@ import {
 } from '../../local/npm-mirror';
 import { LocalNpmRegistry, packageJsonOf } from '../../local/npm-registry';
 import { projectNpmCli } from '../../local/sandbox/process-test-sandbox';
+import { testTempDir } from '../support/test-temp-dir';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-const root = mkdtempSync(join(tmpdir(), 'sluice-npm-mirror-'));
+const root = testTempDir('npm-mirror-');
 const readLock = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as PackageLock;
 const exampleLock = readLock(join(EXAMPLES_DIR, 'order-events', 'package-lock.json'));
 const projectLock = readLock(join(ROOT, 'package-lock.json'));
@@ -37,7 +37,6 @@ const DARWIN_ARM64: Platform = { os: 'darwin', cpu: 'arm64', libc: undefined };
 let registry: LocalNpmRegistry | undefined;
 afterAll(async () => {
   await registry?.close();
-  rmSync(root, { recursive: true, force: true });
 });
 
 /** Runs the project's npm in `cwd` with its own cache and the registry's .npmrc only. */

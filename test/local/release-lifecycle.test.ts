@@ -4,8 +4,7 @@
  * records the outcome and frees the production lock.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionNameOf } from '../../lambdas/core/push-routing';
@@ -15,6 +14,7 @@ import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
 import type { LambdaHandler } from '../../local/handlers';
 import type { LocalSluice } from '../../local/runtime';
 import { startLocalSluice } from '../support/shared';
+import { testTempDir } from '../support/test-temp-dir';
 
 const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
 
@@ -38,7 +38,7 @@ const flakyTestOf = new Set<string>();
 const handled: { handler: string; result: unknown }[] = [];
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'sluice-lifecycle-'));
+  root = testTempDir('lifecycle-');
   const reposDir = join(root, 'repos');
   checkout = await seedRepository(reposDir, 'checkout');
   greeter = await seedRepository(reposDir, 'greeter');
@@ -79,7 +79,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sluice?.close();
-  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 describe('an execution that ends without its outcome recorded', () => {

@@ -3,20 +3,19 @@
  * registry), so each one's releases reach only its own ledger and outbox, and closing one leaves the other
  * working.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decideViaPage } from '../../local/approve-via-page';
 import { seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice } from '../../local/runtime';
 import { startLocalSluice } from '../support/shared';
+import { testTempDir } from '../support/test-temp-dir';
 
-const root = mkdtempSync(join(tmpdir(), 'sluice-side-by-side-'));
+const root = testTempDir('side-by-side-');
 const started: LocalSluice[] = [];
 afterAll(async () => {
   for (const sluice of started) await sluice.close();
-  rmSync(root, { recursive: true, force: true });
 });
 
 /** Every message in the outbox of the runtime named `name`. */

@@ -2,8 +2,7 @@
  * Triggers against the real local runtime: pushes go through the local event bus (the template's rules) to the
  * same router handler that runs in AWS, which starts executions of the CDK-rendered state machine; releases land in DynamoDB Local.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PushEvent, pushEventEntry } from '../../lambdas/core/push-routing';
@@ -14,6 +13,7 @@ import { EXAMPLES_DIR } from '../../local/cli/overlays';
 import type { LocalSluice } from '../../local/runtime';
 import { commitFiles, git, newRepository } from '../support/git';
 import { startLocalSluice } from '../support/shared';
+import { testTempDir } from '../support/test-temp-dir';
 
 let sluice: LocalSluice;
 let root: string;
@@ -31,7 +31,7 @@ const deployment = (name: string, repository: string, localPath: string, path: s
 });
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'sluice-triggers-'));
+  root = testTempDir('triggers-');
   shop = join(root, 'shop');
   burst = join(root, 'burst');
   // A monorepo with two services, and a repository whose service cannot build (its releases end quickly).

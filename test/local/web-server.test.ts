@@ -1,7 +1,6 @@
 /** The local web server's CLI API: one bearer-token check in front of every `/api/*` route but the status. */
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambdas/core/catalog/types';
@@ -13,6 +12,7 @@ import { writeRuntimeInfo } from '../../local/approval-runtime';
 import { LocalHandlers } from '../../local/handlers';
 import { LocalWebServer } from '../../local/web-server';
 import { startTestLedger, type TestLedger } from '../support/dynamodb';
+import { testTempDir } from '../support/test-temp-dir';
 
 const TOKEN = 'the-api-token-from-runtime.json';
 let dynamo: TestLedger;
@@ -120,7 +120,7 @@ describe('DNS rebinding', () => {
 
 describe('runtime.json', () => {
   it('is readable by its owner only, also when an earlier run left it readable by others', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-runtime-json-'));
+    const dir = testTempDir('runtime-json-');
     writeFileSync(join(dir, 'runtime.json'), '{}', { mode: 0o644 });
     expect(statSync(join(dir, 'runtime.json')).mode & 0o777).toBe(0o644);
     await writeRuntimeInfo(dir, { url: 'http://127.0.0.1:1', token: 't', pid: 1 });

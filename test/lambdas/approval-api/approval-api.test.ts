@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleApprovalHttp, MAX_BODY_BYTES } from '../../../lambdas/approval-api/approval-api';
 import type { ApprovalApiPorts } from '../../../lambdas/approval-api/http';
@@ -12,6 +9,7 @@ import { LocalTaskBroker } from '../../../local/adapters/task-broker';
 import { localSlack } from '../../../local/approval-runtime';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 import { signAsSlack } from '../../support/slack';
+import { testTempDir } from '../../support/test-temp-dir';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef');
 const now = new Date('2026-03-01T10:00:00Z');
@@ -31,7 +29,7 @@ beforeAll(async () => {
     tasks: broker,
     signingKeys: { signingKey: async () => key },
     clock: { now: () => now },
-    slack: localSlack(mkdtempSync(join(tmpdir(), 'sluice-slack-')), undefined),
+    slack: localSlack(testTempDir('slack-'), undefined),
   };
 });
 afterAll(async () => db?.stop());

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -18,10 +17,11 @@ import { commitOverlay, seedRepository } from '../../../local/demo/git-fixtures'
 import { LocalNpmrc } from '../../../local/sandbox/local-npmrc';
 import { ProcessTestSandbox } from '../../../local/sandbox/process-test-sandbox';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+import { testTempDir } from '../../support/test-temp-dir';
 
 let db: TestLedger;
 let ledger: Ledger;
-const root = mkdtempSync(join(tmpdir(), 'sluice-build-test-'));
+const root = testTempDir('build-test-');
 const reposDir = join(root, 'repos');
 const artifacts = new FolderArtifactStore(join(root, 'artifacts'));
 const source = new LocalGitSource(reposDir);

@@ -5,9 +5,8 @@
  * store.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
@@ -33,9 +32,10 @@ import {
 } from '../../support/advisory-registry';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 import { commitFiles, git, newRepository } from '../../support/git';
+import { testTempDir } from '../../support/test-temp-dir';
 
 const run = promisify(execFile);
-const root = mkdtempSync(join(tmpdir(), 'sluice-deps-test-'));
+const root = testTempDir('deps-test-');
 const reposDir = join(root, 'repos');
 const artifacts = new FolderArtifactStore(join(root, 'artifacts'));
 const source = new LocalGitSource(reposDir);
@@ -386,7 +386,6 @@ afterAll(async () => {
   await advisories?.close();
   await registry?.close();
   await db?.stop();
-  rmSync(root, { recursive: true, force: true });
 });
 
 describe('Build with npm dependencies', () => {

@@ -1,9 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SERVICE_METRICS } from '../../../lambdas/core/service-alarms';
 import { serviceWrapperSource } from '../../../lambdas/core/service-wrapper';
+import { testTempDir } from '../../support/test-temp-dir';
 import { loadBundle, wrappedBundle } from '../../support/wrapped-bundle';
 
 type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
@@ -29,7 +27,7 @@ let handler: Handler;
 
 /** Bundles the wrapper around the service exactly as Build does, and loads the result as Lambda would. */
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-wrapper-'));
+  const dir = testTempDir('wrapper-');
   const text = await wrappedBundle({
     dir,
     file: 'src/handler.ts',

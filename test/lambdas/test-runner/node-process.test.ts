@@ -1,12 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTap } from '../../../lambdas/run-tests/tap';
 import { runNode } from '../../../lambdas/test-runner/node-process';
+import { testTempDir } from '../../support/test-temp-dir';
 
 function writeTest(body: string): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-run-tests-'));
+  const dir = testTempDir('run-tests-');
   const file = join(dir, 'x.test.cjs');
   writeFileSync(
     file,

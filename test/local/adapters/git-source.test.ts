@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { defined } from '../../../lambdas/core/defined';
 import { SourceNotFoundError } from '../../../lambdas/core/errors';
 import { LocalGitSource } from '../../../local/adapters/git-source';
 import { commitFiles, git } from '../../support/git';
+import { testTempDir } from '../../support/test-temp-dir';
 
 let repo: string;
 const shas: string[] = [];
@@ -19,7 +20,7 @@ const source = (path: string): SourceConfig => ({
 const gitSource = new LocalGitSource(join(tmpdir(), 'unused'));
 
 beforeAll(async () => {
-  repo = join(mkdtempSync(join(tmpdir(), 'sluice-git-')), 'mono');
+  repo = join(testTempDir('git-'), 'mono');
   mkdirSync(repo);
   await git(repo, ['init', '--quiet', '--initial-branch=main']);
   shas.push(await commitFiles(repo, { 'api/a.ts': '1', 'web/w.ts': '1' }, 'Initial'));

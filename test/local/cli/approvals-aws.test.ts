@@ -2,8 +2,7 @@
  * `sluice approve|reject|approvals --aws`: the policy core against a ledger table (DynamoDB Local standing in
  * for the deployed one, through a real DocumentClient) and the exact Step Functions commands it sends.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -13,8 +12,9 @@ import type { Ledger } from '../../../lambdas/ledger/ledger';
 import { awsApprovalsBackend } from '../../../local/cli/approvals-aws';
 import { runCli } from '../../../local/cli/dispatch';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+import { testTempDir } from '../../support/test-temp-dir';
 
-const catalogFile = join(mkdtempSync(join(tmpdir(), 'sluice-approvals-aws-')), 'sluice.catalog.json');
+const catalogFile = join(testTempDir('approvals-aws-'), 'sluice.catalog.json');
 writeFileSync(
   catalogFile,
   JSON.stringify({

@@ -3,8 +3,7 @@
  * aws-sdk-client-mock, asserting the exact commands: SendTaskFailure at the gate and in the queue, StopDeployment
  * with autoRollbackEnabled during a deployment, StopExecution otherwise, and who it is recorded as.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeDeployClient, GetDeploymentCommand, StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { SendTaskFailureCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
@@ -17,12 +16,13 @@ import { cancelOnAws } from '../../../local/cli/cancel-aws';
 import { runCli } from '../../../local/cli/dispatch';
 import { PinnableClock } from '../../support/clock';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+import { testTempDir } from '../../support/test-temp-dir';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:sluice-release';
 const DANA_SESSION = 'arn:aws:sts::123456789012:assumed-role/Dev/dana';
 const RELEASE = 'checkout-ffffffffffff';
 const at = '2026-01-01T00:00:00.000Z';
-const dir = mkdtempSync(join(tmpdir(), 'sluice-cancel-aws-'));
+const dir = testTempDir('cancel-aws-');
 const catalogFile = join(dir, 'sluice.catalog.json');
 writeFileSync(
   catalogFile,
@@ -55,7 +55,6 @@ afterAll(async () => {
   sts.restore();
   codeDeploy.restore();
   await db?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 let table: string;

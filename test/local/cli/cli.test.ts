@@ -1,14 +1,13 @@
 /** The real CLI as a user runs it: `node bin/sluice.js ...` in a child process. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../../support/test-temp-dir';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const BIN = join(REPO_ROOT, 'bin', 'sluice.js');
-const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir('cli-');
 
 interface Run {
   readonly code: number;

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXAMPLES_DIR } from '../../../local/cli/overlays';
 import { commitFiles, newRepository } from '../../support/git';
+import { testTempDir } from '../../support/test-temp-dir';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -40,7 +40,7 @@ afterEach(() => {
 
 describe('sluice local', () => {
   it('releases a commit pushed to a watched repository, through the router, and stops on SIGINT', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'sluice-local-'));
+    const root = testTempDir('local-');
     const repo = join(root, 'repos', 'checkout');
     await newRepository(repo, { '.': join(EXAMPLES_DIR, 'checkout') });
     const catalog = join(root, 'sluice.catalog.json');

@@ -7,10 +7,9 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogFile } from '../../../lambdas/core/catalog/load';
 import {
   applyOverlay,
@@ -19,6 +18,7 @@ import {
   OVERLAYS_DIR,
   readOverlay,
 } from '../../../local/cli/overlays';
+import { testTempDir } from '../../support/test-temp-dir';
 
 interface Response {
   readonly statusCode: number;
@@ -29,10 +29,7 @@ type Handler = (event: object) => Promise<Response>;
 
 let root: string;
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'sluice-examples-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+  root = testTempDir('examples-');
 });
 
 /** A working copy of examples/<service> with the overlays applied in order. */

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeCommitClient, GetBranchCommand, GetCommitCommand } from '@aws-sdk/client-codecommit';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -7,12 +6,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../local/cli/dispatch';
 import { startRemoteRelease } from '../../../local/cli/remote-release';
+import { testTempDir } from '../../support/test-temp-dir';
 
 const sfn = mockClient(SFNClient);
 const cc = mockClient(CodeCommitClient);
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:SluicePipeline-Release';
 const HEAD = '0123456789abcdef0123456789abcdef01234567';
-const catalogFile = join(mkdtempSync(join(tmpdir(), 'sluice-remote-')), 'sluice.catalog.json');
+const catalogFile = join(testTempDir('remote-'), 'sluice.catalog.json');
 writeFileSync(
   catalogFile,
   JSON.stringify({

@@ -2,8 +2,7 @@
  * `sluice retry --aws`: the ledger in DynamoDB Local, Step Functions and STS under aws-sdk-client-mock (the exact
  * StartExecution of attempt n+1, and who it is recorded as).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -13,10 +12,11 @@ import { Ledger } from '../../../lambdas/ledger/ledger';
 import { runCli } from '../../../local/cli/dispatch';
 import { retryOnAws } from '../../../local/cli/retry-aws';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+import { testTempDir } from '../../support/test-temp-dir';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:sluice-release';
 const DANA_SESSION = 'arn:aws:sts::123456789012:assumed-role/Dev/dana';
-const dir = mkdtempSync(join(tmpdir(), 'sluice-retry-aws-'));
+const dir = testTempDir('retry-aws-');
 const catalogFile = join(dir, 'sluice.catalog.json');
 writeFileSync(
   catalogFile,
@@ -47,7 +47,6 @@ afterAll(async () => {
   sfn.restore();
   sts.restore();
   await db?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 let table: string;

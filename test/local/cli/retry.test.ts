@@ -3,8 +3,6 @@
  * CLI's HTTP API with its bearer token): a release a flaky test failed runs again as attempt 2 and succeeds, and
  * every release that may not be retried is refused with its reason, exit 1, and nothing started.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ReleaseStatus, StageName } from '../../../lambdas/core/model';
@@ -14,6 +12,7 @@ import { commitOverlay, seedRepository } from '../../../local/demo/git-fixtures'
 import type { LambdaHandler } from '../../../local/handlers';
 import type { LocalSluice } from '../../../local/runtime';
 import { startLocalSluice } from '../../support/shared';
+import { testTempDir } from '../../support/test-temp-dir';
 
 const CATALOG = join(__dirname, '..', '..', '..', 'sluice.catalog.json');
 
@@ -29,7 +28,7 @@ let checkout: { repo: string; sha: string };
 const flakyTestOf = new Set<string>();
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'sluice-retry-cli-'));
+  root = testTempDir('retry-cli-');
   stateDir = join(root, 'state');
   const reposDir = join(root, 'repos');
   checkout = await seedRepository(reposDir, 'checkout');
@@ -53,7 +52,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sluice?.close();
-  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {

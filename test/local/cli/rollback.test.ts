@@ -3,8 +3,7 @@
  * in DynamoDB Local, Lambda and CodeDeploy under aws-sdk-client-mock.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CodeDeployClient, CreateDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -14,12 +13,12 @@ import { requireCatalogFile } from '../../../lambdas/core/catalog/load';
 import { Ledger } from '../../../lambdas/ledger/ledger';
 import { rollbackOnAws } from '../../../local/cli/rollback-aws';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+import { testTempDir } from '../../support/test-temp-dir';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const BIN = join(REPO_ROOT, 'bin', 'sluice.js');
 const CATALOG = join(REPO_ROOT, 'sluice.catalog.json');
-const dir = mkdtempSync(join(tmpdir(), 'sluice-rollback-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir('rollback-');
 
 function sluice(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {

@@ -1,16 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../../support/test-temp-dir';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..', '..');
 
 describe('sluice start (npm start)', () => {
   it('runs both models end to end without a terminal, approving through the page, and exits 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-start-'));
+    const dir = testTempDir('start-');
     const stateDir = join(dir, 'demo');
     const { stdout } = await run(process.execPath, ['bin/sluice.js', 'start', '--state-dir', stateDir], {
       cwd: ROOT,

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,8 +8,9 @@ import { runCli } from '../../../local/cli/dispatch';
 import { awsStatusReport } from '../../../local/cli/status-aws';
 import { LocalWebServer } from '../../../local/web-server';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+import { testTempDir } from '../../support/test-temp-dir';
 
-const root = mkdtempSync(join(tmpdir(), 'sluice-status-cli-'));
+const root = testTempDir('status-cli-');
 const catalogFile = join(root, 'sluice.catalog.json');
 writeFileSync(
   catalogFile,

@@ -3,8 +3,7 @@
  * is seeded with an approval, a release and a queued deployment that each hold a token, and every output of
  * the status readers is searched for any part of them.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,6 +16,7 @@ import { runCli } from '../../../local/cli/dispatch';
 import { awsStatusReport } from '../../../local/cli/status-aws';
 import { LocalWebServer } from '../../../local/web-server';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
+import { testTempDir } from '../../support/test-temp-dir';
 
 const APPROVAL_TOKEN = 'APPROVALTOKEN-0123456789abcdef';
 const DEPLOY_TOKEN = 'DEPLOYTOKEN-fedcba9876543210';
@@ -41,7 +41,7 @@ const catalogJson = {
 const parsed = parseCatalog(catalogJson);
 if (!parsed.ok) throw new Error('catalog');
 const catalog = parsed.catalog;
-const root = mkdtempSync(join(tmpdir(), 'sluice-no-tokens-'));
+const root = testTempDir('no-tokens-');
 const catalogFile = join(root, 'sluice.catalog.json');
 writeFileSync(catalogFile, JSON.stringify(catalogJson));
 const stateDir = join(root, 'state');

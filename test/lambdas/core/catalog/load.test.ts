@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   FILE_PATH,
   findJsonSyntaxError,
@@ -12,10 +11,10 @@ import {
   tooDeepAt,
 } from '../../../../lambdas/core/catalog/load';
 import { CatalogError, formatProblems } from '../../../../lambdas/core/catalog/validate';
+import { testTempDir } from '../../../support/test-temp-dir';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
-const dir = mkdtempSync(join(tmpdir(), 'sluice-catalog-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir('catalog-');
 
 function write(name: string, text: string): string {
   const file = join(dir, name);

@@ -4,16 +4,14 @@
  * creates (and Deploy retargets) counts those invocations as failed. Here the real wrapper, bundled as Build does,
  * feeds the local CloudWatch the EMF lines it writes, next to the AWS/Lambda metrics of the same invocations.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { serviceResourceName } from '../../../../lambdas/core/catalog/types';
 import { serviceAlarmDefinitions, UNRELEASED_VERSION } from '../../../../lambdas/core/service-alarms';
 import type { MetricAlarmInput } from '../../../../local/aws/cloudwatch/alarm-definition';
 import { LocalCloudWatch } from '../../../../local/aws/cloudwatch/local-cloudwatch';
 import { templateAlarms } from '../../../../local/aws/cloudwatch/template-alarms';
 import { invocationMetrics } from '../../../../local/aws/lambda/invocation-metrics';
+import { testTempDir } from '../../../support/test-temp-dir';
 import { loadBundle, wrappedBundle } from '../../../support/wrapped-bundle';
 import { serviceConfig, serviceTemplate } from '../../deploy-target/support';
 
@@ -33,7 +31,7 @@ let dir: string;
 let handler: Handler;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-batch-alarm-'));
+  dir = testTempDir('batch-alarm-');
   const text = await wrappedBundle({
     dir,
     file: 'handler.mjs',
@@ -43,8 +41,6 @@ beforeAll(async () => {
   });
   handler = loadBundle<Handler>(text).handler as Handler;
 });
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** One invocation of version `version` through the live alias: what it returned and the lines it wrote. */
 async function invoke(version: string, bodies: readonly string[]): Promise<string[]> {
