@@ -23,23 +23,30 @@ const TEMPLATE_ONLY_CONTEXT = { 'aws:cdk:bundling-stacks': [], [DISABLE_ASSET_ST
 const TEMPLATE_ONLY_APP_PROPS = { builtinCloudFormationValidation: false, treeMetadata: false } as const;
 
 /**
+ * Builds and synthesizes a template-only app (with `context` added) in a temporary assembly folder, removed once
+ * `build` has read what it needs.
+ */
+function withTemplateOnlyApp<T>(context: Record<string, unknown>, build: (app: App) => T): T {
+  const outdir = mkdtempSync(join(tmpdir(), 'sluice-synth-'));
+  try {
+    return build(
+      new App({ ...TEMPLATE_ONLY_APP_PROPS, outdir, context: { ...TEMPLATE_ONLY_CONTEXT, ...context } }),
+    );
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Synthesizes the pipeline stack in-process and returns its CloudFormation template: the same construct `cdk
  * deploy` uses.
  */
 export function synthPipelineTemplate(catalog: Catalog, catalogFile?: string): CfnTemplate {
-  const outdir = mkdtempSync(join(tmpdir(), 'sluice-synth-'));
-  try {
-    // The local git watchers publish to the Sluice bus, as in AWS only the GitHub webhook may.
-    const app = new App({
-      ...TEMPLATE_ONLY_APP_PROPS,
-      outdir,
-      context: { ...TEMPLATE_ONLY_CONTEXT, [LOCAL_GIT_PUSHES_CONTEXT]: true },
-    });
+  // The local git watchers publish to the Sluice bus, as in AWS only the GitHub webhook may.
+  return withTemplateOnlyApp({ [LOCAL_GIT_PUSHES_CONTEXT]: true }, (app) => {
     buildApp({ app, catalog, ...(catalogFile ? { catalogFile } : {}), nag: false });
     return app.synth().getStackByName(PIPELINE_STACK_NAME).template as CfnTemplate;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
@@ -47,9 +54,7 @@ export function synthPipelineTemplate(catalog: Catalog, catalogFile?: string): C
  * service name: the alarms the local CloudWatch evaluates are the ones `cdk deploy` creates.
  */
 export function synthServiceTemplates(catalog: Catalog): Map<string, CfnTemplate> {
-  const outdir = mkdtempSync(join(tmpdir(), 'sluice-synth-'));
-  try {
-    const app = new App({ ...TEMPLATE_ONLY_APP_PROPS, outdir, context: TEMPLATE_ONLY_CONTEXT });
+  return withTemplateOnlyApp({}, (app) => {
     const stacks = catalog.services.map(
       (service) =>
         [service.name, new SluiceServiceStack(app, serviceStackName(service.name), { service })] as const,
@@ -58,7 +63,5 @@ export function synthServiceTemplates(catalog: Catalog): Map<string, CfnTemplate
     return new Map(
       stacks.map(([name, stack]) => [name, assembly.getStackByName(stack.stackName).template as CfnTemplate]),
     );
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  });
 }
