@@ -63,14 +63,17 @@ export async function headFromRefFiles(gitDir: string, branch: string): Promise<
  */
 export function filesRefStoreOf(dir: string): string | undefined {
   const dotGit = join(dir, '.git');
-  const gitDir = existsSync(dotGit)
-    ? statSync(dotGit).isDirectory()
-      ? dotGit
-      : undefined
-    : existsSync(join(dir, 'HEAD'))
-      ? dir
-      : undefined;
-  return gitDir !== undefined && !existsSync(join(gitDir, 'reftable')) ? gitDir : undefined;
+  const dotGitStat = statSync(dotGit, { throwIfNoEntry: false });
+  let gitDir: string;
+  if (dotGitStat) {
+    if (!dotGitStat.isDirectory()) return undefined;
+    gitDir = dotGit;
+  } else if (existsSync(join(dir, 'HEAD'))) {
+    gitDir = dir;
+  } else {
+    return undefined;
+  }
+  return existsSync(join(gitDir, 'reftable')) ? undefined : gitDir;
 }
 
 interface Tracked {
