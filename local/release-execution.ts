@@ -123,12 +123,14 @@ const validDefinitions = processWide('validatedDefinitions', () => new Set<strin
 
 /**
  * The interpreter's state machine for `definition`, validated (ASL schema, ARNs, paths) the first time this
- * process runs that definition: asl-validator compiles its JSON schemas on every validation (~0.1 s of CPU per
- * execution), and a definition that was valid is valid again. An invalid one is refused every time.
+ * process runs that definition: asl-validator compiles its JSON schemas on every validation (0.2-0.4 s of CPU),
+ * and a definition that was valid is valid again. An invalid one is refused every time. The interpreter gets a
+ * copy: asl-validator writes the default QueryLanguage into every state of what it is given, which would change
+ * the caller's definition, and so its key, after the first run (the same definition validated twice).
  */
 function stateMachineOf(definition: AslDefinition): StateMachine {
   const key = createHash('sha256').update(JSON.stringify(definition)).digest('hex');
-  const machine = new StateMachine(definition as never, {
+  const machine = new StateMachine(structuredClone(definition) as never, {
     validationOptions: validDefinitions.has(key)
       ? { noValidate: true }
       : { checkArn: true, checkPaths: true },

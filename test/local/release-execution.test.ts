@@ -35,6 +35,19 @@ describe('runReleaseExecution', () => {
     expect(again).toEqual(first);
   });
 
+  it('leaves the definition it was given as it was, so its next run is known as validated', async () => {
+    // asl-validator adds QueryLanguage to every state it validates; on the caller's object that changed the
+    // definition's key, and the next run validated it again. (States of its own: one this process has validated
+    // already is not validated again.)
+    const definition = {
+      StartAt: 'Begin',
+      States: { Begin: { Type: 'Pass', Next: 'End' }, End: { Type: 'Succeed' } },
+    };
+    const before = structuredClone(definition);
+    await runReleaseExecution(options(definition, 'svc-untouched'));
+    expect(definition).toEqual(before);
+  });
+
   it('refuses an invalid definition each time it is asked to run it', async () => {
     const invalid = { StartAt: 'Missing', States: { Done: { Type: 'Succeed' } } };
     for (const releaseId of ['svc-one', 'svc-two']) {
