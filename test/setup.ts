@@ -1,4 +1,5 @@
 import '../local/polyfills';
+import { refuseAppsWithoutOutdir } from './support/cdk-outdir';
 
 // Tests never reach AWS: fail fast if an SDK client tries to resolve real credentials.
 process.env.AWS_REGION ??= 'us-east-1';
@@ -11,3 +12,5 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 // aws-cdk-lib validates every synthesized template against CloudFormation's schema (warnings only, ~8 s of
 // WebAssembly per process). One test keeps it on for the whole app (test/lib/app.test.ts); the others skip it.
 process.env.CDK_VALIDATION = 'false';
+// A CDK App without an outdir leaves a cdk.out folder in the temp directory: fail the test that makes one.
+refuseAppsWithoutOutdir();

@@ -13,7 +13,7 @@ import {
   templateNamedAfter,
   templateValidationEnabled,
 } from '../../lib/template-validation';
-import { testTempDir } from '../support/test-temp-dir';
+import { testOutdir, testTempDir } from '../support/test-temp-dir';
 import { catalogOf, service, testApp } from './fixtures';
 
 function catalogFile(content: unknown): string {
@@ -97,7 +97,7 @@ describe('main (bin/app.ts)', () => {
       ...bad,
       services: [{ ...bad.services[0], deploy: { ...bad.services[0]?.deploy, strategy: 'Canary50Percent' } }],
     });
-    expect(main(new App({ context: { catalog: file } }))).toBeUndefined();
+    expect(main(testApp({ catalog: file }))).toBeUndefined();
     expect(process.exitCode).toBe(1);
     expect(errors[0]).toContain(`Invalid service catalog ${file} (1 problem)`);
     expect(errors.join('\n')).toMatch(/services\[0\]\.deploy\.strategy: received "Canary50Percent"/);
@@ -106,7 +106,7 @@ describe('main (bin/app.ts)', () => {
   it('reports a missing catalog file', () => {
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
-    expect(main(new App({ context: { catalog: '/nope/sluice.catalog.json' } }))).toBeUndefined();
+    expect(main(testApp({ catalog: '/nope/sluice.catalog.json' }))).toBeUndefined();
     expect(process.exitCode).toBe(1);
     expect(errors.join('\n')).toContain('no such file');
   });
@@ -160,7 +160,7 @@ describe('ShapeDedupedValidatePlugin', () => {
   beforeEach(() => vi.stubEnv('CDK_VALIDATION', 'true'));
 
   it('reports a finding of one template for every stack with that template, under their own paths', () => {
-    const app = new App();
+    const app = testApp();
     for (const name of ['alpha', 'bravo', 'delta']) functionStack(app, name, 64);
     functionStack(app, 'other', 256);
     Validations.of(app).addPlugins(new ShapeDedupedValidatePlugin());
@@ -180,7 +180,7 @@ describe('ShapeDedupedValidatePlugin', () => {
   });
 
   it('validates one template per shape, and every stack not named after a service on its own', () => {
-    const app = new App();
+    const app = testApp();
     for (const name of ['alpha', 'bravo', 'delta']) functionStack(app, name, 256);
     functionStack(app, 'bigger', 512);
     functionStack(app, 'longername', 256);
@@ -203,7 +203,7 @@ describe('ShapeDedupedValidatePlugin', () => {
   });
 
   it('sees service stacks that differ only in name as one template', () => {
-    const app = new App();
+    const app = testApp();
     for (const name of ['svc-a', 'svc-b', 'svc-c']) {
       new SluiceServiceStack(app, `SluiceService-${name}`, { service: service(name) });
     }
@@ -223,7 +223,7 @@ describe('ShapeDedupedValidatePlugin', () => {
 
   it('is off where CDK’s own validation is off (CDK_VALIDATION=false, cdk synth --no-validation)', () => {
     vi.stubEnv('CDK_VALIDATION', 'false');
-    const app = new App();
+    const app = testApp();
     functionStack(app, 'alpha', 64);
     Validations.of(app).addPlugins(new ShapeDedupedValidatePlugin());
     const validated = validatedTemplates();
@@ -234,8 +234,10 @@ describe('ShapeDedupedValidatePlugin', () => {
     expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
     expect(templateValidationEnabled(app)).toBe(false);
     vi.stubEnv('CDK_VALIDATION', 'true');
-    expect(templateValidationEnabled(new App({ builtinCloudFormationValidation: false }))).toBe(false);
-    expect(templateValidationEnabled(new App())).toBe(true);
+    expect(
+      templateValidationEnabled(new App({ outdir: testOutdir(), builtinCloudFormationValidation: false })),
+    ).toBe(false);
+    expect(templateValidationEnabled(testApp())).toBe(true);
   });
 });
 
@@ -266,6 +268,7 @@ describe('buildApp template validation', () => {
 
   it('adds no template validation where it is turned off', () => {
     const app = new App({
+      outdir: testOutdir(),
       builtinCloudFormationValidation: false,
       context: { 'aws:cdk:bundling-stacks': [], [DISABLE_ASSET_STAGING_CONTEXT]: true },
     });

@@ -1,8 +1,9 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { describe, expect, it } from 'vitest';
 import { DoraDashboard, DoraMetricFactory } from '../../lib/dora-dashboard';
+import { testApp } from './fixtures';
 
 /** The dashboard body as CloudFormation renders it, with its tokens joined back into one JSON text. */
 function dashboardBody(stack: Stack): { widgets: { properties: Record<string, unknown> }[]; start?: string } {
@@ -36,7 +37,7 @@ describe('DoraMetricFactory', () => {
 
 describe('DoraDashboard', () => {
   it('graphs each DORA metric for both modes, and per service through SEARCH', () => {
-    const stack = new Stack(new App(), 'S');
+    const stack = new Stack(testApp(), 'S');
     new DoraDashboard(stack, 'Dora', { dashboardName: 'sluice-dora' });
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Dashboard', {
       DashboardName: 'sluice-dora',
@@ -61,13 +62,13 @@ describe('DoraDashboard', () => {
   });
 
   it('is the same size whatever the number of services (no per-service widgets)', () => {
-    const stack = new Stack(new App(), 'S');
+    const stack = new Stack(testApp(), 'S');
     new DoraDashboard(stack, 'Dora');
     expect(dashboardBody(stack).widgets).toHaveLength(9);
   });
 
   it('refuses a range shorter than a day, naming the value', () => {
-    const stack = new Stack(new App(), 'S');
+    const stack = new Stack(testApp(), 'S');
     expect(() => new DoraDashboard(stack, 'Dora', { range: Duration.hours(6) })).toThrow(
       /range must be at least one day .* received 6 hours/,
     );

@@ -1,14 +1,14 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { LedgerTable } from '../../lib/ledger-table';
-import { nagFindings } from './fixtures';
+import { nagFindings, testApp } from './fixtures';
 
 describe('LedgerTable', () => {
   it("is the construct's Resource, a plain table retained by default", () => {
-    const stack = new Stack(new App(), 'S');
+    const stack = new Stack(testApp(), 'S');
     const ledger = new LedgerTable(stack, 'Ledger');
     expect(ledger.node.defaultChild).toBe(ledger.table);
     Template.fromStack(stack).hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
@@ -16,7 +16,7 @@ describe('LedgerTable', () => {
   });
 
   it('uses a customer managed key when given one, and grants it with the data', () => {
-    const stack = new Stack(new App(), 'S');
+    const stack = new Stack(testApp(), 'S');
     const key = new kms.Key(stack, 'Key');
     const ledger = new LedgerTable(stack, 'Ledger', { encryptionKey: key });
     const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
@@ -37,7 +37,7 @@ describe('LedgerTable', () => {
   });
 
   it('grants exactly the operations named: items on the table, Query on GSI1 by name', () => {
-    const stack = new Stack(new App(), 'S');
+    const stack = new Stack(testApp(), 'S');
     const ledger = new LedgerTable(stack, 'Ledger');
     const writer = new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() });
     ledger.grant(writer, { items: ['GetItem', 'UpdateItem', 'UpdateItem'] });
@@ -64,7 +64,7 @@ describe('LedgerTable', () => {
   });
 
   it('refuses a grant that names nothing', () => {
-    const stack = new Stack(new App(), 'S');
+    const stack = new Stack(testApp(), 'S');
     const ledger = new LedgerTable(stack, 'Ledger');
     const role = new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
     expect(() => ledger.grant(role, { items: [] })).toThrow(/name at least one operation/);

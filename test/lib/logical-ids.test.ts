@@ -1,14 +1,15 @@
-import { App, CfnOutput, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { LogicalIdsPinnedError, pinLogicalIds } from '../../lib/logical-ids';
+import { testApp } from './fixtures';
 
 /** A stack whose elements refer to one another (Ref, GetAtt, DependsOn), one of them renamed. */
 function referringStack(pin: boolean, configure?: (stack: Stack) => void): Stack {
-  const stack = new Stack(new App(), 'S');
+  const stack = new Stack(testApp(), 'S');
   const logGroup = new logs.LogGroup(stack, 'Logs');
   const fn = new lambda.Function(stack, 'Fn', {
     runtime: lambda.Runtime.NODEJS_22_X,

@@ -10,11 +10,12 @@ import {
   nagResourceId,
   SluiceSolutionsChecks,
 } from '../../lib/nag';
-import { nagFindings } from './fixtures';
+import { testOutdir } from '../support/test-temp-dir';
+import { nagFindings, testApp } from './fixtures';
 
 describe('nagResourceId', () => {
   it('flattens an ARN the way cdk-nag names IAM5 findings', () => {
-    const stack = new Stack();
+    const stack = new Stack(testApp());
     const arn = stack.formatArn({
       service: 'lambda',
       resource: 'function',
@@ -28,7 +29,7 @@ describe('nagResourceId', () => {
   });
 
   it('acknowledges exactly the named wildcard, no other', () => {
-    const stack = new Stack();
+    const stack = new Stack(testApp());
     const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
     role.addToPolicy(
       new iam.PolicyStatement({
@@ -46,7 +47,7 @@ describe('nagResourceId', () => {
 describe('SluiceSolutionsChecks', () => {
   /** Functions as CloudFormation sees them: only the runtime matters to the L1 rule. */
   function functions(runtimes: Record<string, string>): Stack {
-    const stack = new Stack();
+    const stack = new Stack(testApp());
     const role = 'arn:aws:iam::111111111111:role/test';
     for (const [id, runtime] of Object.entries(runtimes)) {
       new lambda.CfnFunction(stack, id, { runtime, role, handler: 'index.handler', code: { zipFile: '' } });
@@ -94,7 +95,7 @@ describe('acknowledge', () => {
     role.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
 
   function stackWithWildcard(context: Record<string, unknown>): { stack: Stack; role: iam.Role } {
-    const app = new App({ context });
+    const app = new App({ outdir: testOutdir(), context });
     const stack = new Stack(app, 'S');
     const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::a/*'] }));

@@ -1,5 +1,5 @@
 import aslValidator from 'asl-validator';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,7 +15,7 @@ import {
   ReleaseStateMachine,
   type ReleaseStateMachineProps,
 } from '../../lib/release-state-machine';
-import { type AslDefinition, type AslState, nagFindings, renderDefinition } from './fixtures';
+import { type AslDefinition, type AslState, nagFindings, renderDefinition, testApp } from './fixtures';
 
 const STEPS = ['loadService', 'build', 'test', 'stage', 'requestApproval', 'deploy', 'record'] as const;
 
@@ -26,8 +26,7 @@ function machine(extra: Partial<ReleaseStateMachineProps> = {}) {
 }
 
 function unsynthesized(extra: Partial<ReleaseStateMachineProps> = {}) {
-  const app = new App();
-  const stack = new Stack(app, 'Test');
+  const stack = new Stack(testApp(), 'Test');
   const fns = Object.fromEntries(
     STEPS.map((step) => [
       step,
@@ -326,8 +325,7 @@ describe('ReleaseStateMachine resource', () => {
   });
 
   it('encrypts its log group with the key it is given', () => {
-    const app = new App();
-    const s = new Stack(app, 'Keyed');
+    const s = new Stack(testApp(), 'Keyed');
     const fn = lambda.Function.fromFunctionArn(s, 'Fn', 'arn:aws:lambda:us-east-1:123456789012:function:f');
     const key = new kms.Key(s, 'Key');
     new ReleaseStateMachine(s, 'Releases', {

@@ -1,11 +1,10 @@
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { SluiceServiceStack } from '../../lib/service-stack';
-import { nagFindings, service } from './fixtures';
+import { nagFindings, service, testApp } from './fixtures';
 
 describe('SluiceServiceStack', () => {
-  const stack = new SluiceServiceStack(new App(), 'SluiceService-hello', {
+  const stack = new SluiceServiceStack(testApp(), 'SluiceService-hello', {
     service: service('hello', { mode: 'delivery', deploy: { strategy: 'AllAtOnce' } }),
   });
   const template = Template.fromStack(stack);

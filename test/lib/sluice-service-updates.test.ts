@@ -4,15 +4,15 @@
  * whatever Stage uploaded last (perhaps a rejected or rolled-back release), so each catalog or construct field a
  * service stack is redeployed for must leave both exactly as they were.
  */
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../lambdas/core/catalog/types';
 import { SluiceService, type SluiceServiceProps } from '../../lib/sluice-service';
-import { type CfnResource, resourcesOf, service } from './fixtures';
+import { type CfnResource, resourcesOf, service, testApp } from './fixtures';
 
 function synth(config: ServiceConfig, props: Partial<SluiceServiceProps> = {}): Template {
-  const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Svc');
+  const stack = new Stack(testApp(), 'Svc');
   new SluiceService(stack, 'Service', { service: config, postTrafficSmoke: true, ...props });
   return Template.fromStack(stack);
 }

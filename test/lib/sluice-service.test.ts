@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,10 +16,10 @@ import {
   SluiceService,
   type SluiceServiceProps,
 } from '../../lib/sluice-service';
-import { nagFindings, service } from './fixtures';
+import { nagFindings, service, testApp } from './fixtures';
 
 function synth(config: ServiceConfig = service('hello'), extra: Partial<SluiceServiceProps> = {}) {
-  const stack = new Stack(new App(), 'Svc');
+  const stack = new Stack(testApp(), 'Svc');
   const construct = new SluiceService(stack, 'Service', { service: config, ...extra });
   return { stack, construct, template: Template.fromStack(stack) };
 }
@@ -173,7 +173,7 @@ describe('SluiceService', () => {
   });
 
   it('adds a post-traffic smoke hook when asked: CodeDeployHook_ name, PostHook, least privilege, nag clean', () => {
-    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Hooked');
+    const stack = new Stack(testApp(), 'Hooked');
     const built = new SluiceService(stack, 'Service', { service: service('orders'), postTrafficSmoke: true });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::Lambda::Function', {
@@ -201,7 +201,7 @@ describe('SluiceService', () => {
     // The catalog allows 40 characters; the construct itself up to 57 (sluice-<name> is a function name).
     const names = ['a'.repeat(39) + 'x', 'a'.repeat(39) + 'y', 'b'.repeat(57)];
     const hooks = names.map((name) => {
-      const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), `Long${name.length}`);
+      const stack = new Stack(testApp(), `Long${name.length}`);
       const built = new SluiceService(stack, 'Service', { service: service(name), postTrafficSmoke: true });
       const hook = built.postTrafficHook?.function.node.defaultChild as lambda.CfnFunction;
       return hook.functionName as string;
@@ -254,7 +254,7 @@ describe('SluiceService', () => {
   });
 
   it("sends the alarms' state changes where it is told, through EventBridge (the alarms carry no actions)", () => {
-    const s = new Stack(new App(), 'WithNotifications');
+    const s = new Stack(testApp(), 'WithNotifications');
     const ops = new sns.Topic(s, 'Ops');
     new SluiceService(s, 'Service', {
       service: service('pay'),

@@ -13,6 +13,7 @@ import { serviceStackName } from '../../../lib/app';
 import { SluiceServiceStack } from '../../../lib/service-stack';
 import type { MetricAlarmInput } from '../../../local/aws/cloudwatch/alarm-definition';
 import type { CfnTemplate } from '../../../local/definition';
+import { testOutdir } from '../../support/test-temp-dir';
 
 export class MemoryArtifactStore implements ArtifactStore {
   readonly objects = new Map<string, Uint8Array>();
@@ -104,7 +105,7 @@ export const HANDLERS = {
 
 /** The service's own stack as `cdk synth` renders it (function, alias, deployment group, alarms). */
 export function serviceTemplate(service: ServiceConfig): CfnTemplate {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new SluiceServiceStack(app, serviceStackName(service.name), { service });
   return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
 }
