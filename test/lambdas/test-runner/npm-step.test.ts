@@ -1,6 +1,6 @@
 /** npm steps in the runner: the real npm CLI (the project's `npm` package), offline, with no shell of Sluice's. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -22,39 +22,65 @@ function folder(prefix: string): string {
   return dir;
 }
 
+/** The service's dependency packed, and the service's lockfile: the same for every service of this file. */
+let packedService: Promise<{ tarball: Buffer; lockfile: string }> | undefined;
+
+/**
+ * Packs tiny-lib and writes the lockfile of a service depending on it, once for this file (whichever test asks
+ * first, alone or not): npm locks the root's name, version and dependencies, not its scripts (only install
+ * scripts, which serviceWithTarballDependency refuses, would add `hasInstallScript`), so every service of this
+ * file has these two files byte for byte. Written by the same npm, offline.
+ */
+function packedTinyLib(): Promise<{ tarball: Buffer; lockfile: string }> {
+  packedService ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-npm-lib-'));
+    try {
+      const env = { PATH: process.env.PATH ?? '', HOME: dir, npm_config_cache: join(dir, '.cache') };
+      const lib = join(dir, 'lib-src');
+      mkdirSync(lib);
+      writeFileSync(join(lib, 'package.json'), JSON.stringify({ name: 'tiny-lib', version: '1.0.0' }));
+      writeFileSync(join(lib, 'index.js'), 'module.exports = 42;\n');
+      execFileSync(process.execPath, [npmCli, 'pack', '--silent', '--pack-destination', dir], {
+        cwd: lib,
+        env,
+      });
+      writeFileSync(join(dir, 'package.json'), JSON.stringify(servicePackageJson({})));
+      execFileSync(
+        process.execPath,
+        [npmCli, 'install', '--package-lock-only', '--offline', '--ignore-scripts'],
+        { cwd: dir, env },
+      );
+      return {
+        tarball: readFileSync(join(dir, 'tiny-lib-1.0.0.tgz')),
+        lockfile: readFileSync(join(dir, 'package-lock.json'), 'utf8'),
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  })();
+  packedService.catch(() => {
+    packedService = undefined;
+  });
+  return packedService;
+}
+
+function servicePackageJson(scripts: Record<string, string>) {
+  return { name: 'svc', version: '1.0.0', scripts, dependencies: { 'tiny-lib': 'file:tiny-lib-1.0.0.tgz' } };
+}
+
 /**
  * A service whose one dependency is a packed tarball in the checkout (`file:`), so `npm ci` installs it with no
- * registry at all; its lockfile is written by the same npm, offline.
+ * registry at all; its lockfile is written by the same npm, offline (packedTinyLib). `scripts` are the service's
+ * own scripts, not install scripts.
  */
 async function serviceWithTarballDependency(scripts: Record<string, string> = {}): Promise<string> {
+  const install = Object.keys(scripts).filter((name) => /^(pre|post)?install$/.test(name));
+  if (install.length > 0) throw new Error(`install scripts change the lockfile: ${install.join(', ')}`);
+  const { tarball, lockfile } = await packedTinyLib();
   const dir = folder('sluice-npm-service-');
-  const lib = join(dir, 'lib-src');
-  mkdirSync(lib);
-  writeFileSync(join(lib, 'package.json'), JSON.stringify({ name: 'tiny-lib', version: '1.0.0' }));
-  writeFileSync(join(lib, 'index.js'), 'module.exports = 42;\n');
-  execFileSync(process.execPath, [npmCli, 'pack', '--silent', '--pack-destination', dir], {
-    cwd: lib,
-    env: { PATH: process.env.PATH ?? '', HOME: dir, npm_config_cache: join(dir, '.cache') },
-  });
-  rmSync(lib, { recursive: true });
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify({
-      name: 'svc',
-      version: '1.0.0',
-      scripts,
-      dependencies: { 'tiny-lib': 'file:tiny-lib-1.0.0.tgz' },
-    }),
-  );
-  execFileSync(
-    process.execPath,
-    [npmCli, 'install', '--package-lock-only', '--offline', '--ignore-scripts'],
-    {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, npm_config_cache: join(dir, '.cache') },
-    },
-  );
-  rmSync(join(dir, '.cache'), { recursive: true, force: true });
+  writeFileSync(join(dir, 'tiny-lib-1.0.0.tgz'), tarball);
+  writeFileSync(join(dir, 'package-lock.json'), lockfile);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(servicePackageJson(scripts)));
   return Buffer.from(await packDirectory(dir)).toString('base64');
 }
 
