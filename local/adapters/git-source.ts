@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,9 @@ import { MAX_RELEASE_COMMITS, type SourceRepository } from '../../lambdas/core/p
 import { repositoryFolderOf } from '../../lambdas/core/source-path';
 
 const run = promisify(execFile);
+
+/** The `git archive` format whose filter unpacks the archive into `$SLUICE_CHECKOUT_DIR` (see `checkout`). */
+const CHECKOUT_FORMAT = 'sluice-checkout';
 
 /** Source from local git repositories, through the git CLI. */
 /** One commit per `git log` record: sha, `name <email>`, ISO time, message, NUL-separated. */
@@ -119,32 +122,29 @@ export class LocalGitSource implements SourceRepository {
     const dir = this.repositoryDir(source);
     const treeish =
       source.path === '.' || source.path === '' ? sha : `${sha}:${source.path.replace(/^\.\//, '')}`;
-    await new Promise<void>((done, fail) => {
-      // git archive | tar -x: the commit's tree only, never the working copy.
-      const archive = spawn('git', ['-C', dir, 'archive', '--format=tar', treeish], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const untar = spawn('tar', ['-x', '-C', intoDir], { stdio: ['pipe', 'ignore', 'pipe'] });
-      let errors = '';
-      archive.stderr.on('data', (d: Buffer) => {
-        errors += d.toString();
-      });
-      untar.stderr.on('data', (d: Buffer) => {
-        errors += d.toString();
-      });
-      archive.stdout.pipe(untar.stdin);
-      // Both processes must have ended: under load either may close first.
-      const exited = (child: typeof archive | typeof untar) =>
-        new Promise<number | null>((settle) => child.on('close', (code) => settle(code)));
-      Promise.all([exited(archive), exited(untar)]).then(([archiveCode, untarCode]) => {
-        if (archiveCode === 0 && untarCode === 0) done();
-        else
-          fail(
-            new SourceNotFoundError(
-              `Could not check out ${source.path} at ${sha.slice(0, 12)} from ${dir}: ${errors.trim() || `exit ${archiveCode}/${untarCode}`}`,
-            ),
-          );
-      });
-    });
+    try {
+      // `git archive | tar -x` as one child of this process: git pipes the archive through the `tar.<format>.command`
+      // filter itself and fails when either side fails. The commit's tree only, never the working copy; the folder
+      // comes in the environment, never in the command's text.
+      await run(
+        'git',
+        [
+          '-C',
+          dir,
+          '-c',
+          `tar.${CHECKOUT_FORMAT}.command=exec tar -x -C "$SLUICE_CHECKOUT_DIR"`,
+          'archive',
+          `--format=${CHECKOUT_FORMAT}`,
+          treeish,
+        ],
+        { env: { ...process.env, SLUICE_CHECKOUT_DIR: intoDir }, maxBuffer: 16 * 1024 * 1024 },
+      );
+    } catch (error) {
+      const { stderr, code } = error as { stderr?: string; code?: unknown };
+      throw new SourceNotFoundError(
+        `Could not check out ${source.path} at ${sha.slice(0, 12)} from ${dir}: ${stderr?.trim() || `exit ${String(code)}`}`,
+        { cause: error },
+      );
+    }
   }
 }
