@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SourceConfig } from '../../../lambdas/core/catalog/types';
 import { defined } from '../../../lambdas/core/defined';
 import { SourceNotFoundError } from '../../../lambdas/core/errors';
-import { LocalGitSource } from '../../../local/adapters/git-source';
+import { BoundedMap, LocalGitSource } from '../../../local/adapters/git-source';
 import { commitFiles, git, newRepository } from '../../support/git';
 import { testTempDir } from '../../support/test-temp-dir';
 
@@ -190,5 +190,87 @@ describe('LocalGitSource.checkout', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceNotFoundError);
     expect((error as Error).message).toMatch(/no-such-folder: Cannot open: No such file or directory/);
+  });
+});
+
+describe('what LocalGitSource remembers about full commit ids', () => {
+  /** Runs `ask` with a `git` first on PATH that notes each run's subcommand; returns them in order. */
+  async function gitRuns(ask: () => Promise<void>): Promise<string[]> {
+    const bin = testTempDir('git-runs-');
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(
+      join(bin, 'git'),
+      `#!/bin/sh\nprintf '%s\\n' "$3" >> "$GIT_RUNS_LOG"\nexec "$REAL_GIT" "$@"\n`,
+      { mode: 0o755 },
+    );
+    const saved = {
+      PATH: process.env.PATH,
+      GIT_RUNS_LOG: process.env.GIT_RUNS_LOG,
+      REAL_GIT: process.env.REAL_GIT,
+    };
+    Object.assign(process.env, {
+      PATH: `${bin}:${process.env.PATH}`,
+      GIT_RUNS_LOG: join(bin, 'runs'),
+      REAL_GIT: realGit,
+    });
+    try {
+      await ask();
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    return readFileSync(join(bin, 'runs'), 'utf8').trim().split('\n');
+  }
+
+  it('asks git once per commit and per pair of commits, even when asked at once', async () => {
+    const fresh = new LocalGitSource(join(tmpdir(), 'unused'));
+    const [first, , second, last] = shas.map((sha, i) => defined(sha, `shas[${i}]`));
+    const runs = await gitRuns(async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => fresh.changedPaths(at('.'), first, defined(last, 'last'))),
+      );
+      expect(answers).toEqual(answers.map(() => ['api/a.ts', 'docs/d.md', 'web/w.ts']));
+      // The range, then the release commit (it does not touch api); both are known afterwards.
+      expect((await fresh.listCommits(at('api'), defined(last, 'last'), first)).map((c) => c.sha)).toEqual([
+        last,
+        second,
+      ]);
+      expect(await fresh.resolveCommit(at('.'), last)).toMatchObject({ sha: last, message: 'Docs' });
+      expect(await fresh.resolveCommit(at('.'), second)).toMatchObject({
+        sha: second,
+        author: 'Eve <eve@example.com>',
+      });
+    });
+    expect(runs).toEqual(['diff', 'log', 'log']);
+  });
+
+  it('never keeps an answer that a commit is unknown, and answers per repository', async () => {
+    const fresh = new LocalGitSource(join(tmpdir(), 'unused'));
+    const last = defined(shas[3], 'shas[3]');
+    const other = join(testTempDir('other-'), 'other');
+    await newRepository(other, {});
+    const runs = await gitRuns(async () => {
+      expect(await fresh.changedPaths(at('.'), 'f'.repeat(40), last)).toBeUndefined();
+      expect(await fresh.changedPaths(at('.'), 'f'.repeat(40), last)).toBeUndefined();
+      await fresh.resolveCommit(at('.'), last);
+      await expect(fresh.resolveCommit({ ...at('.'), localPath: other }, last)).rejects.toThrow(
+        `Commit ${last} not found in ${other}`,
+      );
+      await expect(
+        fresh.resolveCommit({ ...at('.'), localPath: join(tmpdir(), 'sluice-no-such-repo') }, last),
+      ).rejects.toThrow(/^No git repository at /);
+    });
+    expect(runs).toEqual(['diff', 'diff', 'log', 'log']);
+  });
+
+  it('forgets the oldest answers beyond its limit', () => {
+    const kept = new BoundedMap<string, number>(2);
+    kept.set('a', 1).set('b', 2).set('a', 3).set('c', 4);
+    expect([...kept]).toEqual([
+      ['a', 3],
+      ['c', 4],
+    ]);
   });
 });
