@@ -7,20 +7,44 @@ import { applyOverlay, EXAMPLES_DIR, OVERLAYS_DIR } from '../cli/overlays';
 
 const run = promisify(execFile);
 
-/** Commits are made as this demo author, whatever the machine's git config says. */
-const AUTHOR = { name: 'Dana Developer', email: 'dana@example.com' };
+export interface GitAuthor {
+  readonly name: string;
+  readonly email: string;
+}
 
-async function git(repo: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', ['-C', repo, ...args], {
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: AUTHOR.name,
-      GIT_AUTHOR_EMAIL: AUTHOR.email,
-      GIT_COMMITTER_NAME: AUTHOR.name,
-      GIT_COMMITTER_EMAIL: AUTHOR.email,
-      GIT_CONFIG_NOSYSTEM: '1',
-      HOME: repo,
-    },
+/** Commits are made as this demo author, whatever the machine's git config says. */
+const AUTHOR: GitAuthor = { name: 'Dana Developer', email: 'dana@example.com' };
+
+/** Stages everything in the working copy, commits it with the message "$1", and prints the new head. */
+export const COMMIT_ALL = 'git add -A && git commit --quiet --allow-empty -m "$1" && git rev-parse HEAD';
+
+/** The environment git runs in for `repo`: `author` makes the commits, whatever the machine's git config says. */
+export function gitEnvironment(author: GitAuthor, repo: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+    GIT_CONFIG_NOSYSTEM: '1',
+    HOME: repo,
+  };
+}
+
+/**
+ * Runs `script`, a `sh` script of git commands, in `repo` as `author`, with `args` as "$1", "$2"…; returns what
+ * it printed, trimmed. A step's commands run as one child process: each child costs the calling process a fork of
+ * its whole memory, and a test worker or the local runtime is large.
+ */
+export async function gitScript(
+  author: GitAuthor,
+  repo: string,
+  script: string,
+  ...args: string[]
+): Promise<string> {
+  const { stdout } = await run('sh', ['-c', script, 'sh', ...args], {
+    cwd: repo,
+    env: gitEnvironment(author, repo),
   });
   return stdout.trim();
 }
@@ -38,16 +62,17 @@ export async function seedRepository(
     recursive: true,
     filter: (from) => basename(from) !== 'node_modules',
   });
-  await git(repo, ['init', '--quiet', '--initial-branch=main']);
-  await git(repo, ['add', '-A']);
-  await git(repo, ['commit', '--quiet', '-m', `Initial ${service}`]);
-  return { repo, sha: await git(repo, ['rev-parse', 'HEAD']) };
+  const sha = await gitScript(
+    AUTHOR,
+    repo,
+    'git init --quiet --initial-branch=main && git add -A && git commit --quiet -m "$1" && git rev-parse HEAD',
+    `Initial ${service}`,
+  );
+  return { repo, sha };
 }
 
 /** Applies examples/overlays/<overlay> to the repository (see local/cli/overlays.ts) and commits it. */
 export async function commitOverlay(repo: string, overlay: string): Promise<string> {
   const { overlay: applied } = await applyOverlay(join(OVERLAYS_DIR, overlay), repo);
-  await git(repo, ['add', '-A']);
-  await git(repo, ['commit', '--quiet', '--allow-empty', '-m', applied.commitMessage]);
-  return git(repo, ['rev-parse', 'HEAD']);
+  return gitScript(AUTHOR, repo, COMMIT_ALL, applied.commitMessage);
 }

@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defined } from '../../lambdas/core/defined';
 import { executionNameOf } from '../../lambdas/core/push-routing';
@@ -16,11 +15,11 @@ import { decideViaPage } from '../../local/approve-via-page';
 import { seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice } from '../../local/runtime';
 import { PinnableClock } from '../support/clock';
+import { commitFiles, git } from '../support/git';
 import { startLocalSluice } from '../support/shared';
 import { signAsSlack } from '../support/slack';
 import { testTempDir } from '../support/test-temp-dir';
 
-const run = promisify(execFile);
 const REPO_ROOT = resolve(__dirname, '..', '..');
 
 let sluice: LocalSluice;
@@ -101,17 +100,7 @@ afterAll(async () => {
 });
 
 async function commit(message: string): Promise<string> {
-  writeFileSync(join(repo, 'NOTES.md'), `${message}\n${Date.now()}\n`);
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'Eve',
-    GIT_AUTHOR_EMAIL: 'eve@example.com',
-    GIT_COMMITTER_NAME: 'Eve',
-    GIT_COMMITTER_EMAIL: 'eve@example.com',
-  };
-  await run('git', ['-C', repo, 'add', '-A'], { env });
-  await run('git', ['-C', repo, 'commit', '-qm', message], { env });
-  return (await run('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout.trim();
+  return commitFiles(repo, { 'NOTES.md': `${message}\n${Date.now()}\n` }, message);
 }
 
 /** Every approver's link for a release, once its request has been sent. */
@@ -180,7 +169,7 @@ async function slackPress(approvalId: string, user: string, action: 'approve' | 
 
 describe('the approval gate, end to end', () => {
   it('needs two approvals (page + Slack), refuses the author, and audits every step', async () => {
-    const sha = (await run('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout.trim();
+    const sha = await git(repo, ['rev-parse', 'HEAD']);
     const started = await sluice.release({ service: 'greeter', commit: sha });
     const links = await linksOf(started.releaseId);
     expect(Object.keys(links).sort()).toEqual(['alice@example.com', 'bob@example.com', 'dana@example.com']);

@@ -4,9 +4,7 @@
  * alarms (error rate, p99 latency, the OrdersCompleted business metric the checkout service emits as EMF),
  * the alarm-events handler stopping deployments, preflight, the production lock and manual rollback.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../lambdas/core/catalog/types';
 import { defined } from '../../lambdas/core/defined';
@@ -15,16 +13,18 @@ import { invocationMetrics } from '../../local/aws/lambda/invocation-metrics';
 import { rollbackLocally } from '../../local/cli/rollback';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice, ReleaseReport } from '../../local/runtime';
+import { git, gitSteps } from '../support/git';
 import { once } from '../support/once';
 import { startLocalSluice } from '../support/shared';
 import { testTempDir } from '../support/test-temp-dir';
 import { aliasErrorRateAlarm } from './deploy-target/support';
 
-const run = promisify(execFile);
 const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
 
 let sluice: LocalSluice;
 let repo: string;
+/** The seeded commit: the first release. */
+let seededSha: string;
 let checkout: ServiceConfig;
 
 beforeAll(async () => {
@@ -32,6 +32,7 @@ beforeAll(async () => {
   const reposDir = join(root, 'repos');
   const seeded = await seedRepository(reposDir, 'checkout');
   repo = seeded.repo;
+  seededSha = seeded.sha;
   sluice = await startLocalSluice({
     catalogFile: CATALOG,
     stateDir: join(root, 'state'),
@@ -46,28 +47,20 @@ afterAll(async () => {
   await sluice?.close();
 });
 
-async function git(...args: string[]): Promise<string> {
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'Eve',
-    GIT_AUTHOR_EMAIL: 'eve@example.com',
-    GIT_COMMITTER_NAME: 'Eve',
-    GIT_COMMITTER_EMAIL: 'eve@example.com',
-  };
-  return (await run('git', ['-C', repo, ...args], { env })).stdout.trim();
-}
-
 /** A new commit on top of `base` from an overlay (so each bad commit starts from a good one). */
 async function commitOn(base: string, overlay: string): Promise<string> {
-  await git('reset', '-q', '--hard', base);
+  await git(repo, ['reset', '-q', '--hard', base]);
   return commitOverlay(repo, overlay);
 }
 
 /** A harmless new commit on top of `base`. */
 async function touch(base: string, message: string): Promise<string> {
-  await git('reset', '-q', '--hard', base);
-  await git('commit', '-q', '--allow-empty', '-m', message);
-  return git('rev-parse', 'HEAD');
+  return gitSteps(
+    repo,
+    'git reset -q --hard "$1" && git commit -q --allow-empty -m "$2" && git rev-parse HEAD',
+    base,
+    message,
+  );
 }
 
 async function release(sha: string): Promise<ReleaseReport> {
@@ -87,7 +80,7 @@ const live = () => sluice.deployTarget.liveVersion(checkout);
 
 /** The first release (the seeded commit), then a green canary: what the other tests start from. */
 const shipped = once(async () => {
-  const first = await release(await git('rev-parse', 'HEAD'));
+  const first = await release(seededSha);
   const greenSha = await commitOverlay(repo, 'checkout-v2');
   const green = await release(greenSha);
   return {

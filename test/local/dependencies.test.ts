@@ -4,7 +4,7 @@
  * release whose package.json has no lockfile, ended at Build with the file and the fix.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
@@ -113,7 +113,7 @@ describe('a service with npm dependencies on the local runtime', () => {
   }, 180_000);
 
   it('ends a release at Build when package.json has dependencies and no lockfile', async () => {
-    await run('git', ['-C', repo, 'rm', '-q', 'package-lock.json']);
+    await rm(join(repo, 'package-lock.json'));
     const sha = await commitFiles(repo, {}, 'Drop the lockfile');
     const report = await (await sluice.release({ service: 'deps-svc', commit: sha })).done;
     expect(report).toMatchObject({ status: 'failed', endedAt: 'Build' });

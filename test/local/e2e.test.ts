@@ -3,20 +3,18 @@
  * bound to its real handler module, the ledger in DynamoDB Local, the approval page over real HTTP, and the
  * canary on real local processes with real traffic.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defined } from '../../lambdas/core/defined';
 import { decideViaPage } from '../../local/approve-via-page';
 import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice, ReleaseReport } from '../../local/runtime';
+import { gitSteps } from '../support/git';
 import { once } from '../support/once';
 import { startLocalSluice } from '../support/shared';
 import { testTempDir } from '../support/test-temp-dir';
 
-const run = promisify(execFile);
 const CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
 
 let sluice: LocalSluice;
@@ -49,15 +47,7 @@ async function release(service: string, commit: string): Promise<ReleaseReport> 
 /** Commits a file straight into a service's repository (for cases no overlay covers). */
 async function commitFile(repo: string, path: string, content: string, message: string): Promise<string> {
   writeFileSync(join(repo, path), content);
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'Eve',
-    GIT_AUTHOR_EMAIL: 'eve@example.com',
-    GIT_COMMITTER_NAME: 'Eve',
-    GIT_COMMITTER_EMAIL: 'eve@example.com',
-  };
-  await run('git', ['-C', repo, 'commit', '-qam', message], { env });
-  return (await run('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout.trim();
+  return gitSteps(repo, 'git commit -qam "$1" && git rev-parse HEAD', message);
 }
 
 /** The first checkout release (the seeded commit), live. */

@@ -3,20 +3,17 @@
  * deployment with clean releases and rubber-stamp approvals, is demoted by a rolled-back release, and does
  * not flap on alternating outcomes. Real state machine, handlers, DynamoDB Local, approval page, canary.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideViaPage } from '../../local/approve-via-page';
-import { commitOverlay, seedRepository } from '../../local/demo/git-fixtures';
+import { commitOverlay, gitScript, seedRepository } from '../../local/demo/git-fixtures';
 import type { LocalSluice, ReleaseReport } from '../../local/runtime';
 import { collectStatus } from '../../local/status/status';
 import { once } from '../support/once';
 import { startLocalSluice } from '../support/shared';
 import { testTempDir } from '../support/test-temp-dir';
 
-const run = promisify(execFile);
 const EXAMPLE_CATALOG = join(__dirname, '..', '..', 'sluice.catalog.json');
 
 let sluice: LocalSluice;
@@ -72,15 +69,8 @@ async function release(sha: string): Promise<ReleaseReport> {
 
 /** Reverts the newest commit (the bad one), as a developer fixing forward would. */
 async function revertHead(): Promise<string> {
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'Dana',
-    GIT_AUTHOR_EMAIL: 'dana@example.com',
-    GIT_COMMITTER_NAME: 'Dana',
-    GIT_COMMITTER_EMAIL: 'dana@example.com',
-  };
-  await run('git', ['-C', repo, 'revert', '--no-edit', 'HEAD'], { env });
-  return (await run('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout.trim();
+  const dana = { name: 'Dana', email: 'dana@example.com' };
+  return gitScript(dana, repo, 'git revert --no-edit HEAD >/dev/null && git rev-parse HEAD');
 }
 
 const mode = async () => (await sluice.ledger.getServiceMode('checkout'))?.mode ?? 'delivery';

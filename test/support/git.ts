@@ -3,22 +3,21 @@ import { execFile } from 'node:child_process';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { COMMIT_ALL, gitEnvironment, gitScript } from '../../local/demo/git-fixtures';
 
 const run = promisify(execFile);
 
+const EVE = { name: 'Eve', email: 'eve@example.com' };
+
+/** `git <args>` in `repo` as Eve; its output, trimmed. */
 export async function git(repo: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', ['-C', repo, ...args], {
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'Eve',
-      GIT_AUTHOR_EMAIL: 'eve@example.com',
-      GIT_COMMITTER_NAME: 'Eve',
-      GIT_COMMITTER_EMAIL: 'eve@example.com',
-      GIT_CONFIG_NOSYSTEM: '1',
-      HOME: repo,
-    },
-  });
+  const { stdout } = await run('git', ['-C', repo, ...args], { env: gitEnvironment(EVE, repo) });
   return stdout.trim();
+}
+
+/** `gitScript` (local/demo/git-fixtures.ts) as Eve: one child process for a step's git commands. */
+export async function gitSteps(repo: string, script: string, ...args: string[]): Promise<string> {
+  return gitScript(EVE, repo, script, ...args);
 }
 
 /** A new repository on `main` holding `folders` (target path in the repo → source folder), in one commit. */
@@ -26,10 +25,7 @@ export async function newRepository(repo: string, folders: Record<string, string
   await mkdir(repo, { recursive: true });
   for (const [target, from] of Object.entries(folders))
     await cp(from, join(repo, target), { recursive: true });
-  await git(repo, ['init', '--quiet', '--initial-branch=main']);
-  await git(repo, ['add', '-A']);
-  await git(repo, ['commit', '--quiet', '--allow-empty', '-m', 'Initial commit']);
-  return git(repo, ['rev-parse', 'HEAD']);
+  return gitSteps(repo, `git init --quiet --initial-branch=main && ${COMMIT_ALL}`, 'Initial commit');
 }
 
 /** Writes the files (path → content) and commits them; returns the new head. */
@@ -42,7 +38,5 @@ export async function commitFiles(
     await mkdir(dirname(join(repo, path)), { recursive: true });
     await writeFile(join(repo, path), content);
   }
-  await git(repo, ['add', '-A']);
-  await git(repo, ['commit', '--quiet', '--allow-empty', '-m', message]);
-  return git(repo, ['rev-parse', 'HEAD']);
+  return gitSteps(repo, COMMIT_ALL, message);
 }
