@@ -5,10 +5,12 @@
  * order-events is installed and tested from it as the demo's Test stage does: `npm ci`, then `npm test` (vitest).
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageLock } from '../../lambdas/build/npm-project';
 import { applyOverlay, EXAMPLES_DIR, OVERLAYS_DIR } from '../../local/cli/overlays';
@@ -150,6 +152,64 @@ describe('installedPackages', () => {
     expect(linux).toContain('@rolldown/binding-linux-x64-gnu');
     expect(linux).not.toContain('@rolldown/binding-darwin-arm64');
     expect(linux).toEqual(expect.arrayContaining(['ajv', '@aws-lambda-powertools/logger', 'vitest']));
+  });
+});
+
+/** A gzipped ustar archive of `files` in order (what npm pack writes, for packageJsonOf). */
+function tarGz(files: [string, Buffer][]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [name, body] of files) {
+    const header = Buffer.alloc(512);
+    header.write(name, 0);
+    header.write('0000644\0', 100);
+    header.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
+    header.write('0', 156);
+    header.write('ustar\u000000', 257);
+    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  return gzipSync(Buffer.concat([...blocks, Buffer.alloc(1024)]));
+}
+
+describe('packageJsonOf', () => {
+  const manifest = { name: 'big-native', version: '3.1.4', main: 'index.js' };
+  // Random bytes do not compress: the manifest starts far past the first prefix packageJsonOf inflates.
+  const binary = randomBytes(300 * 1024);
+
+  it('finds the top package.json before, or after, large files, and reads only the top one', () => {
+    const json = Buffer.from(JSON.stringify(manifest));
+    expect(
+      packageJsonOf(
+        tarGz([
+          ['package/package.json', json],
+          ['package/a.node', binary],
+        ]),
+      ),
+    ).toEqual(manifest);
+    const nested = Buffer.from(JSON.stringify({ name: 'nested', version: '0.0.1' }));
+    expect(
+      packageJsonOf(
+        tarGz([
+          ['package/a.node', binary],
+          ['package/lib/package.json', nested],
+          ['package/package.json', json],
+        ]),
+      ),
+    ).toEqual(manifest);
+  });
+
+  it('refuses a tarball without a package.json that names a package', () => {
+    const error = 'The tarball has no package.json with a name and version at its top';
+    expect(() => packageJsonOf(tarGz([['package/a.node', binary]]))).toThrow(error);
+    expect(() => packageJsonOf(tarGz([['package/index.js', Buffer.from('1;\n')]]))).toThrow(error);
+    const unnamed = Buffer.from(JSON.stringify({ version: '1.0.0' }));
+    expect(() =>
+      packageJsonOf(
+        tarGz([
+          ['package/package.json', unnamed],
+          ['package/a.node', binary],
+        ]),
+      ),
+    ).toThrow(error);
   });
 });
 
