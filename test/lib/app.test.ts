@@ -4,7 +4,7 @@ import { App, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-l
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { buildApp, main, PIPELINE_STACK_NAME, serviceStackName } from '../../lib/app';
 import { SluiceServiceStack } from '../../lib/service-stack';
 import {
@@ -29,21 +29,55 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-describe('buildApp', () => {
+/**
+ * The app of four services (two shapes: catalogOf alternates the modes) with cdk-nag, synthesized once with CDK's
+ * CloudFormation validation on (test/setup.ts turns it off for speed; these tests are about it), and the
+ * templates the validation engine was given. Read-only: the tests below only look at it.
+ */
+function synthValidated() {
+  const before = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'true';
+  const validate = vi.spyOn(CloudFormationValidatePlugin.prototype, 'validate');
+  try {
+    const built = buildApp({ app: testApp(), catalog: catalogOf(4) });
+    // Synthesis adds a construct of its own (the tree metadata) to the app's children.
+    const childIds = built.app.node.children.map((c) => c.node.id);
+    const assembly = built.app.synth();
+    return { ...built, childIds, assembly, validated: templatesGiven(validate) };
+  } finally {
+    process.env.CDK_VALIDATION = before;
+    validate.mockRestore();
+  }
+}
+let synthesized: ReturnType<typeof synthValidated> | undefined;
+const validatedApp = () => {
+  synthesized ??= synthValidated();
+  return synthesized;
+};
+
+/** For the tests that synthesize with validation: its engine compiles its WebAssembly on first use (seconds). */
+const VALIDATING = 120_000;
+
+describe('buildApp', { timeout: VALIDATING }, () => {
   it('creates the pipeline stack and one stack per service, environment-agnostic', () => {
-    const { app, pipeline, services } = buildApp({ app: testApp(), catalog: catalogOf(2) });
+    const { childIds, pipeline, services } = validatedApp();
     expect(pipeline.stackName).toBe(PIPELINE_STACK_NAME);
-    expect([...services.keys()]).toEqual(['svc-0', 'svc-1']);
+    expect([...services.keys()]).toEqual(['svc-0', 'svc-1', 'svc-2', 'svc-3']);
     expect(services.get('svc-1')?.stackName).toBe(serviceStackName('svc-1'));
-    expect(app.node.children.map((c) => c.node.id).sort()).toEqual(
-      ['SluicePipeline', 'SluiceService-svc-0', 'SluiceService-svc-1'].sort(),
+    expect([...childIds].sort()).toEqual(
+      [
+        'SluicePipeline',
+        'SluiceService-svc-0',
+        'SluiceService-svc-1',
+        'SluiceService-svc-2',
+        'SluiceService-svc-3',
+      ].sort(),
     );
     expect(pipeline.environment).toBe('aws://unknown-account/unknown-region');
   });
 
   it('deploys every service stack after the pipeline stack, whose provider creates their alarms, and by ARN only', () => {
-    const { app, pipeline, services } = buildApp({ app: testApp(), catalog: catalogOf(2) });
-    const assembly = app.synth();
+    const { assembly, pipeline, services } = validatedApp();
     const providerName = (pipeline.alarmProvider.handler.function.node.defaultChild as lambda.CfnFunction)
       .functionName;
     for (const stack of services.values()) {
@@ -57,12 +91,15 @@ describe('buildApp', () => {
   });
 
   it("synthesizes with cdk-nag's AwsSolutions and CDK's CloudFormation validation reporting nothing", () => {
-    // test/setup.ts turns CloudFormation validation off for speed; this is the test that runs it.
-    vi.stubEnv('CDK_VALIDATION', 'true');
-    const { app } = buildApp({ app: testApp(), catalog: catalogOf(2) });
-    const assembly = app.synth();
+    const { assembly } = validatedApp();
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
-      ['SluicePipeline', 'SluiceService-svc-0', 'SluiceService-svc-1'].sort(),
+      [
+        'SluicePipeline',
+        'SluiceService-svc-0',
+        'SluiceService-svc-1',
+        'SluiceService-svc-2',
+        'SluiceService-svc-3',
+      ].sort(),
     );
     const report = JSON.parse(
       fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'),
@@ -70,8 +107,7 @@ describe('buildApp', () => {
       pluginReports: { violations: unknown[] }[];
     };
     expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
-    // The validator compiles its WebAssembly on first use: seconds on an idle machine, more on a busy one.
-  }, 120_000);
+  });
 
   it('fails the synth on an unacknowledged finding (the plugin is active)', () => {
     const { app, pipeline } = buildApp({ app: testApp(), catalog: catalogOf(1) });
@@ -148,11 +184,17 @@ function functionStack(app: App, name: string, memorySize: number, named = true)
   return stack;
 }
 
+/** The templates CDK's validation engine was given, by file name, across every call `validate` records. */
+function templatesGiven(validate: MockInstance<CloudFormationValidatePlugin['validate']>): string[] {
+  return validate.mock.calls.flatMap(([context]) =>
+    context.stackTemplates.map((t) => path.basename(t.templatePath)),
+  );
+}
+
 /** The templates CDK's validation engine was given, by file name, across every call. */
 function validatedTemplates(): () => string[] {
   const spy = vi.spyOn(CloudFormationValidatePlugin.prototype, 'validate');
-  return () =>
-    spy.mock.calls.flatMap(([context]) => context.stackTemplates.map((t) => path.basename(t.templatePath)));
+  return () => templatesGiven(spy);
 }
 
 describe('ShapeDedupedValidatePlugin', () => {
@@ -241,15 +283,13 @@ describe('ShapeDedupedValidatePlugin', () => {
   });
 });
 
-describe('buildApp template validation', () => {
+describe('buildApp template validation', { timeout: VALIDATING }, () => {
   beforeEach(() => vi.stubEnv('CDK_VALIDATION', 'true'));
 
   it('validates templates with the deduplicating plugin in place of the default', () => {
-    const { app } = buildApp({ app: testApp(), catalog: catalogOf(4), nag: false });
-    const validated = validatedTemplates();
-    app.synth();
+    const { app, validated } = validatedApp();
     expect(hasTemplateValidationPlugin(app)).toBe(true);
-    expect(validated().sort()).toEqual(
+    expect([...validated].sort()).toEqual(
       [
         'SluicePipeline.template.json',
         'SluiceService-svc-0.template.json',
