@@ -1,28 +1,15 @@
-/** The real CLI as a user runs it: `node bin/sluice.js ...` in a child process. */
-import { execFile } from 'node:child_process';
+/**
+ * The CLI's command line. A few runs of the real `node bin/sluice.js` prove what only a process shows (argv through
+ * the bin script, exit codes 0/1/2, stdout and stderr apart, the current folder); the rest run the same entry
+ * in-process (run-sluice.ts).
+ */
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testTempDir } from '../../support/test-temp-dir';
+import { sluice, sluiceInProcess } from './run-sluice';
 
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-const BIN = join(REPO_ROOT, 'bin', 'sluice.js');
 const dir = testTempDir('cli-');
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function sluice(args: string[], cwd = REPO_ROOT): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      done({ code, stdout, stderr });
-    });
-  });
-}
 
 function write(name: string, content: unknown): string {
   const file = join(dir, name);
@@ -40,7 +27,7 @@ const service = {
 describe('sluice validate', () => {
   it('accepts a valid catalog and names its services', async () => {
     const file = write('valid.json', { version: 1, services: [service, { ...service, name: 'checkout' }] });
-    const run = await sluice(['validate', '--config', file]);
+    const run = await sluiceInProcess(['validate', '--config', file]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toBe(`✔ ${file}: 2 services valid (greeter, checkout)\n`);
   });
@@ -53,7 +40,7 @@ describe('sluice validate', () => {
 
   it('prints the catalog with defaults filled in with --print', async () => {
     const file = write('print.json', { version: 1, services: [service] });
-    const run = await sluice(['validate', '-c', file, '--print']);
+    const run = await sluiceInProcess(['validate', '-c', file, '--print']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).services[0].deploy.strategy).toBe('Canary10Percent5Minutes');
   });
@@ -66,7 +53,7 @@ describe('sluice validate', () => {
         { ...service, name: 'Checkout', deploy: { strategy: 'Fast' } },
       ],
     });
-    const run = await sluice(['validate', '--config', file]);
+    const run = await sluiceInProcess(['validate', '--config', file]);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     const lines = run.stderr.trimEnd().split('\n');
@@ -80,7 +67,7 @@ describe('sluice validate', () => {
 
   it('reports a JSON syntax error with its line and column', async () => {
     const file = write('syntax.json', '{\n  "version": 1\n  "services": []\n}\n');
-    const run = await sluice(['validate', '--config', file]);
+    const run = await sluiceInProcess(['validate', '--config', file]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
       `(file): received "\\"services\\": []"; invalid JSON at line 3, column 3 (${file}:3:3)`,
@@ -89,7 +76,7 @@ describe('sluice validate', () => {
 
   it('reports a missing file', async () => {
     const file = join(dir, 'missing.json');
-    const run = await sluice(['validate', '--config', file]);
+    const run = await sluiceInProcess(['validate', '--config', file]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`(file): received ${JSON.stringify(file)}; no such file`);
   });
@@ -101,7 +88,7 @@ describe('sluice validate', () => {
   });
 
   it('refuses an unknown option with exit 2, naming it and suggesting the right one', async () => {
-    const run = await sluice(['validate', '--conifg', 'x.json']);
+    const run = await sluiceInProcess(['validate', '--conifg', 'x.json']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /^sluice validate: unknown option --conifg; did you mean --config\?\n\nUsage: sluice validate/,
@@ -109,16 +96,16 @@ describe('sluice validate', () => {
   });
 
   it('refuses --config without a value and stray arguments', async () => {
-    expect((await sluice(['validate', '--config'])).stderr).toMatch(
+    expect((await sluiceInProcess(['validate', '--config'])).stderr).toMatch(
       /^sluice validate: option --config needs a value/,
     );
-    const stray = await sluice(['validate', 'extra']);
+    const stray = await sluiceInProcess(['validate', 'extra']);
     expect(stray.code).toBe(2);
     expect(stray.stderr).toMatch(/^sluice validate: unexpected argument extra/);
   });
 
   it('prints its help with --help', async () => {
-    const run = await sluice(['validate', '--help']);
+    const run = await sluiceInProcess(['validate', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: sluice validate \[--config FILE\]/);
     expect(run.stdout).toContain('--config FILE');
@@ -127,7 +114,7 @@ describe('sluice validate', () => {
 
 describe('sluice', () => {
   it('prints the usage and its commands with --help', async () => {
-    const run = await sluice(['--help']);
+    const run = await sluiceInProcess(['--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: sluice <command> \[options\]/);
     expect(run.stdout).toMatch(/^ {2}validate {2,}Check the service catalog/m);
@@ -136,7 +123,7 @@ describe('sluice', () => {
   });
 
   it('answers `help <command>` like `<command> --help`', async () => {
-    const run = await sluice(['help', 'validate']);
+    const run = await sluiceInProcess(['help', 'validate']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: sluice validate/);
   });
@@ -149,22 +136,22 @@ describe('sluice', () => {
   });
 
   it('suggests the command a typo meant', async () => {
-    expect((await sluice(['valdate'])).stderr).toMatch(
+    expect((await sluiceInProcess(['valdate'])).stderr).toMatch(
       /^sluice: unknown command valdate; did you mean validate\?/,
     );
   });
 
   it('refuses an unknown top-level option and a missing command with exit 2', async () => {
-    const option = await sluice(['--verbose']);
+    const option = await sluiceInProcess(['--verbose']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/^sluice: unknown option --verbose\n/);
-    const none = await sluice([]);
+    const none = await sluiceInProcess([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^sluice: missing command\n\nUsage:/);
   });
 
   it('prints its version', async () => {
-    const run = await sluice(['--version']);
+    const run = await sluiceInProcess(['--version']);
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
