@@ -1,10 +1,9 @@
 /**
- * `sluice rollback`: the command line as a user runs it (refusals, no runtime), and the --aws path: the ledger
+ * `sluice rollback`: the command line through the CLI's entry, in-process (refusals, no runtime), and the --aws path: the ledger
  * in DynamoDB Local, Lambda and CodeDeploy under aws-sdk-client-mock.
  */
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CodeDeployClient, CreateDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -14,24 +13,10 @@ import { Ledger } from '../../../lambdas/ledger/ledger';
 import { rollbackOnAws } from '../../../local/cli/rollback-aws';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 import { testTempDir } from '../../support/test-temp-dir';
+import { REPO_ROOT, sluiceInProcess as sluice } from './run-sluice';
 
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-const BIN = join(REPO_ROOT, 'bin', 'sluice.js');
 const CATALOG = join(REPO_ROOT, 'sluice.catalog.json');
 const dir = testTempDir('rollback-');
-
-function sluice(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: REPO_ROOT, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe('sluice rollback (command line)', () => {
   it('requires a service and a reason (exit 2)', async () => {
