@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXAMPLES_DIR } from '../../../local/cli/overlays';
 import { commitFiles, newRepository } from '../../support/git';
 import { testTempDir } from '../../support/test-temp-dir';
+import { sluiceInProcess } from './run-sluice';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -110,13 +111,8 @@ describe('sluice local', () => {
   }, 240_000);
 
   it('refuses a bad --interval-ms with exit code 2', async () => {
-    const proc = spawn(process.execPath, ['bin/sluice.js', 'local', '--interval-ms', '5'], { cwd: ROOT });
-    let err = '';
-    proc.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
-    expect(code).toBe(2);
-    expect(err).toContain('--interval-ms must be a whole number from 50 to 60000, received "5"');
-  }, 30_000);
+    const run = await sluiceInProcess(['local', '--interval-ms', '5']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--interval-ms must be a whole number from 50 to 60000, received "5"');
+  });
 });
