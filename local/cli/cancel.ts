@@ -5,7 +5,6 @@
  */
 import type { CancelRequest, CancelStarted } from '../../lambdas/core/cancel';
 import type { RuntimeInfo } from '../approval-runtime';
-import { CANCEL_API_PATH } from '../cancel-api';
 import type { Command } from './command';
 import { runReleaseAction } from './release-action';
 import { api, STATE_DIR_HELP } from './runtime-client';
@@ -18,6 +17,9 @@ export class CancelCliError extends Error {
 
 /** Asks the running local runtime to cancel the release; resolves once the stop has been asked for. */
 export async function cancelLocally(runtime: RuntimeInfo, request: CancelRequest): Promise<CancelStarted> {
+  // Imported here, not at the top: the module is the runtime's HTTP handler (and what it imports); every other
+  // command line (--help, a usage error) needs none of it.
+  const { CANCEL_API_PATH } = await import('../cancel-api');
   const { status, body } = await api(runtime, CANCEL_API_PATH, {
     method: 'POST',
     body: JSON.stringify({ release: request.releaseId, reason: request.reason, as: request.requestedBy }),

@@ -5,7 +5,7 @@
  */
 import type { RetryRequest } from '../../lambdas/core/retry';
 import type { RuntimeInfo } from '../approval-runtime';
-import { RETRY_API_PATH, type RetryStarted } from '../retry-api';
+import type { RetryStarted } from '../retry-api';
 import type { Command } from './command';
 import { runReleaseAction } from './release-action';
 import { api, STATE_DIR_HELP } from './runtime-client';
@@ -18,6 +18,9 @@ export class RetryCliError extends Error {
 
 /** Asks the running local runtime to start the release's next attempt; resolves once it has started. */
 export async function retryLocally(runtime: RuntimeInfo, request: RetryRequest): Promise<RetryStarted> {
+  // Imported here, not at the top: the module is the runtime's HTTP handler (and what it imports); every other
+  // command line (--help, a usage error) needs none of it.
+  const { RETRY_API_PATH } = await import('../retry-api');
   const { status, body } = await api(runtime, RETRY_API_PATH, {
     method: 'POST',
     body: JSON.stringify({ release: request.releaseId, reason: request.reason, as: request.requestedBy }),

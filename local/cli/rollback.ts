@@ -7,7 +7,6 @@ import { execFileSync } from 'node:child_process';
 import type { RollbackRequest } from '../../lambdas/core/rollback';
 import type { ReleaseRecord } from '../../lambdas/ledger/ledger';
 import type { RuntimeInfo } from '../approval-runtime';
-import { ROLLBACK_API_PATH } from '../rollback-api';
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
 import { api, runtimeInfo, STATE_DIR_HELP } from './runtime-client';
 import { DEFAULT_CATALOG_FILE } from './validate';
@@ -35,6 +34,9 @@ export async function rollbackLocally(
   runtime: RuntimeInfo,
   request: RollbackRequest,
 ): Promise<ReleaseRecord> {
+  // Imported here, not at the top: the module is the runtime's HTTP handler (and what it imports); every other
+  // command line (--help, a usage error) needs none of it.
+  const { ROLLBACK_API_PATH } = await import('../rollback-api');
   const { status, body } = await api(runtime, ROLLBACK_API_PATH, {
     method: 'POST',
     body: JSON.stringify({
