@@ -4,7 +4,6 @@
  * ledger table read with the caller's own AWS credentials.
  */
 import { parseDuration } from '../../lambdas/core/dora';
-import { formatMetrics, formatStatus } from '../status/format';
 import type { StatusReport } from '../status/status';
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from './command';
 import { api, runtimeInfo, STATE_DIR_HELP } from './runtime-client';
@@ -99,8 +98,13 @@ Exit status: 0 shown, 1 the runtime or table could not be read, 2 wrong command 
         process.stderr.write(`✘ ${(error as Error).message}\n`);
         return EXIT_FAILURE;
       }
-      if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else process.stdout.write(`${kind === 'status' ? formatStatus(report) : formatMetrics(report)}\n`);
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return EXIT_OK;
+      }
+      // Imported here: only a report printed as text needs the formatter (and its charts and cost model).
+      const { formatMetrics, formatStatus } = await import('../status/format');
+      process.stdout.write(`${kind === 'status' ? formatStatus(report) : formatMetrics(report)}\n`);
       return EXIT_OK;
     },
   };
