@@ -4,15 +4,15 @@
  * every release that may not be retried is refused with its reason, exit 1, and nothing started.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseStatus, StageName } from '../../../lambdas/core/model';
 import { executionNameOf } from '../../../lambdas/core/push-routing';
-import { runCli } from '../../../local/cli/dispatch';
 import { commitOverlay, seedRepository } from '../../../local/demo/git-fixtures';
 import type { LambdaHandler } from '../../../local/handlers';
 import type { LocalSluice } from '../../../local/runtime';
 import { startLocalSluice } from '../../support/shared';
 import { testTempDir } from '../../support/test-temp-dir';
+import { sluiceInProcess } from './run-sluice';
 
 const CATALOG = join(__dirname, '..', '..', '..', 'sluice.catalog.json');
 
@@ -55,19 +55,8 @@ afterAll(async () => {
 });
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await runCli(args);
-    return {
-      code,
-      out: out.mock.calls.map((c) => String(c[0])).join(''),
-      err: err.mock.calls.map((c) => String(c[0])).join(''),
-    };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const { code, stdout, stderr } = await sluiceInProcess(args);
+  return { code, out: stdout, err: stderr };
 }
 
 const retry = (releaseId: string, ...rest: string[]) =>

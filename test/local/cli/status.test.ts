@@ -1,14 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCatalogFile } from '../../../lambdas/core/catalog/load';
 import { Ledger } from '../../../lambdas/ledger/ledger';
-import { runCli } from '../../../local/cli/dispatch';
 import { awsStatusReport } from '../../../local/cli/status-aws';
 import { LocalWebServer } from '../../../local/web-server';
 import { startTestLedger, type TestLedger } from '../../support/dynamodb';
 import { testTempDir } from '../../support/test-temp-dir';
+import { sluiceInProcess } from './run-sluice';
 
 const root = testTempDir('status-cli-');
 const catalogFile = join(root, 'sluice.catalog.json');
@@ -64,19 +64,8 @@ const checkoutRelease = (n: number, status: 'succeeded' | 'rolled_back', endMs: 
 });
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await runCli(args);
-    return {
-      code,
-      out: out.mock.calls.map((c) => String(c[0])).join(''),
-      err: err.mock.calls.map((c) => String(c[0])).join(''),
-    };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const { code, stdout, stderr } = await sluiceInProcess(args);
+  return { code, out: stdout, err: stderr };
 }
 
 describe('sluice status / metrics against a running local runtime', () => {
