@@ -2,6 +2,7 @@
  * Real traffic for a deployment: HTTP requests to the service's router at a steady rate, so the new version's
  * alarms judge real answers. Bounded in rate, concurrency, count and time; it stops by itself.
  */
+import { Agent } from 'node:http';
 import { httpCall } from '../aws/lambda/http-call';
 
 export interface LoadGeneratorOptions {
@@ -35,6 +36,12 @@ export class LoadGenerator {
   private readonly startedAt = Date.now();
   private readonly maxRequests: number;
   private readonly drained: Array<() => void> = [];
+  /**
+   * Connections to the router kept between requests (the router is the deploy target's own server, open while it
+   * sends): a connection per request cost both ends a socket set up and torn down, ~0.1 ms of CPU each time.
+   * Closed once it has stopped and every request has its answer.
+   */
+  private readonly agent = new Agent({ keepAlive: true });
 
   constructor(private readonly options: LoadGeneratorOptions) {
     this.maxRequests = Math.ceil((options.perSecond * options.maxDurationMs) / 1000);
@@ -85,6 +92,7 @@ export class LoadGenerator {
         ? { body: request.body, headers: { 'content-type': 'application/json' } }
         : {}),
       timeoutMs: this.options.requestTimeoutMs ?? 10_000,
+      agent: this.agent,
     })
       .then(
         () => {
@@ -94,7 +102,10 @@ export class LoadGenerator {
       )
       .finally(() => {
         this.inFlight--;
-        if (this.inFlight === 0) for (const resolve of this.drained.splice(0)) resolve();
+        if (this.inFlight === 0) {
+          if (!this.running) this.agent.destroy();
+          for (const resolve of this.drained.splice(0)) resolve();
+        }
       });
   }
 
@@ -102,6 +113,7 @@ export class LoadGenerator {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.inFlight === 0) this.agent.destroy();
   }
 
   /** Resolves when no request is waiting for an answer. */

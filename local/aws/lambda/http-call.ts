@@ -1,4 +1,4 @@
-import { type IncomingHttpHeaders, request } from 'node:http';
+import { type Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 export interface HttpCall {
@@ -9,6 +9,11 @@ export interface HttpCall {
   readonly headers?: IncomingHttpHeaders;
   readonly body?: Uint8Array | string;
   readonly timeoutMs: number;
+  /**
+   * Keeps the connection for the next call (keep-alive), for a caller that owns both the agent and the server's
+   * lifetime. @default - a connection of its own, closed after the answer
+   */
+  readonly agent?: Agent;
 }
 
 export interface HttpAnswer {
@@ -49,8 +54,9 @@ export function endToEndHeaders(headers: IncomingHttpHeaders): IncomingHttpHeade
 }
 
 /**
- * One HTTP request to 127.0.0.1:port with a hard deadline. No keep-alive: a version process may be stopped at
- * any moment, and a pooled socket to it would fail the next request for the wrong reason.
+ * One HTTP request to 127.0.0.1:port with a hard deadline. No keep-alive unless the caller gives an agent: a
+ * version process may be stopped at any moment, and a pooled socket to it would fail the next request for the
+ * wrong reason.
  */
 export function httpCall(call: HttpCall): Promise<HttpAnswer> {
   const started = performance.now();
@@ -69,8 +75,8 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
         port: call.port,
         method: call.method,
         path: call.path,
-        headers: { ...endToEndHeaders(call.headers ?? {}), connection: 'close' },
-        agent: false,
+        headers: { ...endToEndHeaders(call.headers ?? {}), ...(call.agent ? {} : { connection: 'close' }) },
+        agent: call.agent ?? false,
       },
       (res) => {
         const chunks: Buffer[] = [];
