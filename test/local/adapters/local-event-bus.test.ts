@@ -14,8 +14,7 @@ import {
 import { InvalidEventPatternError } from '../../../local/aws/eventbridge/pattern';
 import { UnsupportedRuleError } from '../../../local/aws/eventbridge/rules';
 import { type CfnTemplate, extractLocalDefinition } from '../../../local/definition';
-import { synthPipelineTemplate } from '../../../local/synth';
-import { service } from '../../lib/fixtures';
+import { sharedPipelineTemplate } from '../../support/shared';
 import {
   cloudWatchAlarmStateChange,
   cloudWatchMetricMathAlarmStateChange,
@@ -53,9 +52,11 @@ const withDetail = <E extends { detail: object }>(event: E, detail: Partial<E['d
 });
 
 let template: CfnTemplate;
-beforeAll(() => {
-  template = synthPipelineTemplate({ version: 1, services: [service('checkout')] });
-}, 60_000);
+beforeAll(async () => {
+  // The run's pipeline template (synthesized once per run by the same synthPipelineTemplate, from the project's
+  // catalog): the rules do not depend on which services the catalog holds.
+  template = await sharedPipelineTemplate();
+});
 
 describe('the synthesized rules', () => {
   it('are the only routes: five rules, each to one handler, on the bus CDK put it on', () => {
