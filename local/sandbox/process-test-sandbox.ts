@@ -50,15 +50,13 @@ export function projectNpmCli(): string {
   return join(dirname(createRequire(__filename).resolve('npm/package.json')), 'bin', 'npm-cli.js');
 }
 
-/** Starts argv[1..] in a session of its own, prints its pid, and exits: the runner is re-parented. */
-const LAUNCHER = [
-  "const { spawn } = require('node:child_process');",
-  'const [program, ...args] = process.argv.slice(1);',
-  "const host = spawn(program, args, { detached: true, stdio: 'inherit' });",
-  "host.on('error', (e) => { console.error(e.message); process.exitCode = 1; });",
-  "if (host.pid !== undefined) process.stdout.write(JSON.stringify({ pid: host.pid }) + '\\n');",
-  'host.unref();',
-].join('\n');
+/**
+ * Starts "$@" (the runner) in a session of its own (`setsid`, util-linux), prints its pid, and exits: the runner
+ * is re-parented. A shell, not node: it costs ~1 ms of CPU per run where a node launcher cost ~25 ms. A shell
+ * gives a background command /dev/null as stdin, so the runner's input (this shell's stdin) goes on as fd 3;
+ * `setsid` runs in the shell's process group, so it needs no fork and the runner keeps the pid `$!` names.
+ */
+const LAUNCHER = 'exec 3<&0; setsid "$@" <&3 3<&- & printf \'{"pid":%d}\\n\' "$!"';
 
 const STDERR_TAIL = 4000;
 
@@ -123,12 +121,16 @@ export class ProcessTestSandbox implements TestSandbox {
 
   private launch(hostFile: string, input: RunnerHostInput): Promise<SandboxResult> {
     return new Promise((resolve, reject) => {
-      const launcher: ChildProcess = spawn(process.execPath, ['-e', LAUNCHER, process.execPath, hostFile], {
-        cwd: input.scratch,
-        // Explicit and minimal: nothing of the runtime's environment (credentials, tokens, NODE_OPTIONS).
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const launcher: ChildProcess = spawn(
+        '/bin/sh',
+        ['-c', LAUNCHER, 'sluice-launcher', process.execPath, hostFile],
+        {
+          cwd: input.scratch,
+          // Explicit and minimal: nothing of the runtime's environment (credentials, tokens, NODE_OPTIONS).
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
       let pid: number | undefined;
       let message: Exclude<RunnerHostMessage, { pid: number }> | undefined;
       let stderr = '';
