@@ -55,6 +55,9 @@ const validatedApp = () => {
   return synthesized;
 };
 
+/** The validated app's stacks, sorted: the pipeline and one per service. */
+const STACK_NAMES = ['SluicePipeline', ...[0, 1, 2, 3].map((i) => `SluiceService-svc-${i}`)].sort();
+
 /** For the tests that synthesize with validation: its engine compiles its WebAssembly on first use (seconds). */
 const VALIDATING = 120_000;
 
@@ -64,15 +67,7 @@ describe('buildApp', { timeout: VALIDATING }, () => {
     expect(pipeline.stackName).toBe(PIPELINE_STACK_NAME);
     expect([...services.keys()]).toEqual(['svc-0', 'svc-1', 'svc-2', 'svc-3']);
     expect(services.get('svc-1')?.stackName).toBe(serviceStackName('svc-1'));
-    expect([...childIds].sort()).toEqual(
-      [
-        'SluicePipeline',
-        'SluiceService-svc-0',
-        'SluiceService-svc-1',
-        'SluiceService-svc-2',
-        'SluiceService-svc-3',
-      ].sort(),
-    );
+    expect([...childIds].sort()).toEqual(STACK_NAMES);
     expect(pipeline.environment).toBe('aws://unknown-account/unknown-region');
   });
 
@@ -92,15 +87,7 @@ describe('buildApp', { timeout: VALIDATING }, () => {
 
   it("synthesizes with cdk-nag's AwsSolutions and CDK's CloudFormation validation reporting nothing", () => {
     const { assembly } = validatedApp();
-    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
-      [
-        'SluicePipeline',
-        'SluiceService-svc-0',
-        'SluiceService-svc-1',
-        'SluiceService-svc-2',
-        'SluiceService-svc-3',
-      ].sort(),
-    );
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(STACK_NAMES);
     const report = JSON.parse(
       fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'),
     ) as {
