@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { Catalog } from '../lambdas/core/catalog/types';
 import type { PushEvent } from '../lambdas/core/push-routing';
 import type { RouteOutcome } from '../lambdas/router/router';
-import type { LocalGitSource } from './adapters/git-source';
+import { FULL_SHA, type LocalGitSource } from './adapters/git-source';
 
 const run = promisify(execFile);
 
@@ -30,9 +30,6 @@ export interface LocalGitWatcherOptions {
   readonly onRouted?: (push: PushEvent, outcome: RouteOutcome) => void;
 }
 
-/** An object name as git writes it in a ref: SHA-1 or SHA-256, lowercase hex. */
-const OBJECT_NAME = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
-
 /**
  * The head of `branch` read from git's files ref store the way git resolves it (the loose ref, else its line in
  * packed-refs), or undefined when only git can say: no such ref in either, or a symbolic ref. A poll is a file
@@ -45,7 +42,7 @@ export async function headFromRefFiles(gitDir: string, branch: string): Promise<
   );
   if (loose !== undefined) {
     const sha = loose.trim();
-    return OBJECT_NAME.test(sha) ? sha : undefined;
+    return FULL_SHA.test(sha) ? sha : undefined;
   }
   const packed = await readFile(join(gitDir, 'packed-refs'), 'utf8').catch(() => '');
   const ref = ` refs/heads/${branch}`;
@@ -53,7 +50,7 @@ export async function headFromRefFiles(gitDir: string, branch: string): Promise<
     .split('\n')
     .find((line) => line.endsWith(ref))
     ?.slice(0, -ref.length);
-  return sha !== undefined && OBJECT_NAME.test(sha) ? sha : undefined;
+  return sha !== undefined && FULL_SHA.test(sha) ? sha : undefined;
 }
 
 /**

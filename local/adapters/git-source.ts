@@ -14,7 +14,7 @@ const run = promisify(execFile);
 const CHECKOUT_FORMAT = 'sluice-checkout';
 
 /** A full commit id (SHA-1 or SHA-256): the commit it names, and so what git says about it, never changes. */
-const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+export const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** How many answers about full commit ids a LocalGitSource keeps, each kind (the oldest is forgotten first). */
 export const REMEMBERED_ANSWERS = 500;
