@@ -65,7 +65,7 @@ export async function seedRepository(
   const sha = await gitScript(
     AUTHOR,
     repo,
-    'git init --quiet --initial-branch=main && git add -A && git commit --quiet -m "$1" && git rev-parse HEAD',
+    `git init --quiet --initial-branch=main && ${COMMIT_ALL}`,
     `Initial ${service}`,
   );
   return { repo, sha };
